@@ -1,0 +1,133 @@
+namespace Recurrent.Diagnostics;
+
+/// <summary>
+/// What a BPTT trainer hands over after each backward pass, before the optimizer update.
+/// The trainer owns one instance and refills it every step, so observers must copy what they keep.
+/// </summary>
+public sealed class GradientSnapshot
+{
+    private float[] _adjointNorms = [];
+    private int[] _windowLengths = [];
+
+    /// <summary>Optimizer step number, counting from 1 over the whole run.</summary>
+    public long Step { get; set; }
+
+    /// <summary>Epoch number, counting from 1.</summary>
+    public int Epoch { get; set; }
+
+    /// <summary>Mean loss of the batch (NaN or infinite when the step was non-finite).</summary>
+    public double Loss { get; set; }
+
+    /// <summary>Global L2 norm of all parameter gradients before any clipping.</summary>
+    public double PreClipNorm { get; set; }
+
+    /// <summary>How gradients are clipped in this run.</summary>
+    public ClipMode ClipMode { get; set; }
+
+    /// <summary>Clip threshold (global norm or element value); NaN when not clipping.</summary>
+    public double ClipThreshold { get; set; } = double.NaN;
+
+    /// <summary>True when the pre-clip gradient exceeded the threshold (any element, for value clipping).</summary>
+    public bool Clipped { get; set; }
+
+    /// <summary>True when the loss or any gradient element was NaN or infinite; the update was skipped.</summary>
+    public bool NonFinite { get; set; }
+
+    /// <summary>Number of sequences in the batch.</summary>
+    public int BatchSize { get; set; }
+
+    /// <summary>Pre-clip L2 norm per parameter group, in the order of <see cref="GroupNames"/>.</summary>
+    public IReadOnlyList<string> GroupNames { get; set; } = [];
+
+    /// <summary>Pre-clip L2 norm per parameter group.</summary>
+    public double[] GroupNorms { get; set; } = [];
+
+    /// <summary>
+    /// True when <see cref="AdjointNorms"/> holds this step's per-step adjoint norms (the trainer may skip
+    /// collecting them, for example to measure their cost).
+    /// </summary>
+    public bool HasAdjointNorms { get; set; }
+
+    /// <summary>
+    /// Stride of one sample's row in <see cref="AdjointNorms"/>: the longest window in the batch.
+    /// </summary>
+    public int AdjointStride { get; private set; }
+
+    /// <summary>
+    /// Per sample b, the number of steps whose adjoint norm was measured: its valid length T_b, or the
+    /// truncation window k2 when truncated BPTT cuts it shorter.
+    /// </summary>
+    public ReadOnlySpan<int> WindowLengths => _windowLengths.AsSpan(0, BatchSize);
+
+    /// <summary>
+    /// g_t = ||dL_b/ds_t|| for each sample, row-major [BatchSize, AdjointStride]. Within row b, index
+    /// WindowLengths[b] - 1 is the sample's last valid step (where the loss enters) and index 0 is the
+    /// oldest step of its window. s_t = h_t, or [h_t; c_t] for LSTM, of the first layer's forward direction.
+    /// </summary>
+    public ReadOnlySpan<float> AdjointNorms => _adjointNorms.AsSpan(0, BatchSize * AdjointStride);
+
+    /// <summary>Recurrent weight matrices for the Jacobian bound, one per layer and direction.</summary>
+    public IReadOnlyList<RecurrentWeights> RecurrentWeights { get; set; } = [];
+
+    /// <summary>
+    /// Makes room for <paramref name="batchSize"/> rows of <paramref name="stride"/> adjoint norms, reusing
+    /// the buffers when they are large enough; the trainer then fills <see cref="AdjointNormsBuffer"/> and
+    /// <see cref="WindowLengthsBuffer"/>.
+    /// </summary>
+    public void PrepareAdjointNorms(int batchSize, int stride)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(stride);
+        if (_adjointNorms.Length < batchSize * stride)
+            _adjointNorms = new float[batchSize * stride];
+        if (_windowLengths.Length < batchSize)
+            _windowLengths = new int[batchSize];
+        BatchSize = batchSize;
+        AdjointStride = stride;
+    }
+
+    /// <summary>The writable adjoint-norm rows prepared by <see cref="PrepareAdjointNorms"/>.</summary>
+    public Span<float> AdjointNormsBuffer => _adjointNorms.AsSpan(0, BatchSize * AdjointStride);
+
+    /// <summary>The writable window lengths prepared by <see cref="PrepareAdjointNorms"/>.</summary>
+    public Span<int> WindowLengthsBuffer => _windowLengths.AsSpan(0, BatchSize);
+
+    /// <summary>The adjoint norms of sample <paramref name="b"/>, oldest step first, last valid step last.</summary>
+    public ReadOnlySpan<float> AdjointNormsOf(int b) =>
+        _adjointNorms.AsSpan(b * AdjointStride, _windowLengths[b]);
+}
+
+/// <summary>How a trainer clips gradients.</summary>
+public enum ClipMode
+{
+    /// <summary>No clipping.</summary>
+    None,
+
+    /// <summary>Every gradient element is clamped to [-threshold, threshold].</summary>
+    Value,
+
+    /// <summary>The whole gradient is rescaled when its global L2 norm exceeds the threshold.</summary>
+    GlobalNorm,
+}
+
+/// <summary>
+/// A read-only view of one recurrent weight matrix W_hh [Rows, Columns] (row-major, rows = gates × hidden),
+/// with the activation's derivative bound gamma (1 for tanh and ReLU, 1/4 for sigmoid).
+/// </summary>
+public sealed class RecurrentWeights(string layer, float[] weights, int rows, int columns, double gamma)
+{
+    /// <summary>Bounded label such as "0", "0_reverse", "1".</summary>
+    public string Layer { get; } = layer;
+
+    /// <summary>The live weights (row-major); do not modify.</summary>
+    public ReadOnlyMemory<float> Weights { get; } = weights;
+
+    /// <summary>Rows of the matrix (gate count × hidden size).</summary>
+    public int Rows { get; } = rows;
+
+    /// <summary>Columns of the matrix (hidden size).</summary>
+    public int Columns { get; } = columns;
+
+    /// <summary>Upper bound of the activation's derivative.</summary>
+    public double Gamma { get; } = gamma;
+}

@@ -1,0 +1,6 @@
+namespace Recurrent.Host;
+
+internal static class Program
+{
+    public static int Main(string[] args) => CommandLine.Run(args);
+}

@@ -1,0 +1,73 @@
+namespace Recurrent.Trainer.Data;
+
+/// <summary>
+/// Labelled sequences of one kind: all token sequences over one vocabulary, or all numeric sequences of one
+/// feature width, all labelled from one <see cref="LabelSet"/>.
+/// </summary>
+public sealed class SequenceDataset
+{
+    /// <summary>Creates a dataset and checks that every example fits its description.</summary>
+    public SequenceDataset(string name, InputKind inputKind, int featureCount, Vocabulary? vocabulary,
+        LabelSet labels, IReadOnlyList<SequenceExample> examples)
+    {
+        Name = name;
+        InputKind = inputKind;
+        FeatureCount = featureCount;
+        Vocabulary = vocabulary;
+        Labels = labels;
+        Examples = examples;
+        if (inputKind == InputKind.Tokens && vocabulary is null)
+            throw new ArgumentException("Token sequences need a vocabulary.", nameof(vocabulary));
+        if (inputKind == InputKind.Numeric && featureCount <= 0)
+            throw new ArgumentException("Numeric sequences need a positive feature count.", nameof(featureCount));
+        for (var i = 0; i < examples.Count; i++)
+            Check(examples[i], i);
+    }
+
+    /// <summary>Where the data came from (a path or a built-in name).</summary>
+    public string Name { get; }
+
+    /// <summary>Token or numeric steps.</summary>
+    public InputKind InputKind { get; }
+
+    /// <summary>Floats per step for numeric sequences; 0 for token sequences.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>The vocabulary of token sequences (null for numeric sequences).</summary>
+    public Vocabulary? Vocabulary { get; }
+
+    /// <summary>The classes, or regression.</summary>
+    public LabelSet Labels { get; }
+
+    /// <summary>The sequences.</summary>
+    public IReadOnlyList<SequenceExample> Examples { get; }
+
+    /// <summary>Number of sequences.</summary>
+    public int Count => Examples.Count;
+
+    /// <summary>A dataset of the same kind holding the examples at the given indices.</summary>
+    public SequenceDataset Subset(IEnumerable<int> indices, string? name = null) =>
+        new(name ?? Name, InputKind, FeatureCount, Vocabulary, Labels, indices.Select(i => Examples[i]).ToArray());
+
+    private void Check(SequenceExample example, int index)
+    {
+        if (InputKind == InputKind.Tokens)
+        {
+            if (example.TokenIds is null)
+                throw new ArgumentException($"Example {index} has no tokens in a token dataset.");
+            foreach (var id in example.TokenIds)
+            {
+                if ((uint)id >= (uint)Vocabulary!.Count)
+                    throw new ArgumentException($"Example {index} has token id {id} outside the vocabulary.");
+            }
+        }
+        else if (example.Features is null || example.Features.Length != example.Length * FeatureCount)
+        {
+            throw new ArgumentException($"Example {index} does not have {FeatureCount} features per step.");
+        }
+        if (Labels.IsRegression != (example.ClassIndex < 0))
+            throw new ArgumentException($"Example {index} is labelled for the wrong kind of task.");
+        if (!Labels.IsRegression && example.ClassIndex >= Labels.ClassCount)
+            throw new ArgumentException($"Example {index} has class index {example.ClassIndex} outside the labels.");
+    }
+}
