@@ -1,0 +1,65 @@
+namespace Recurrent.Trainer.Cells;
+
+/// <summary>
+/// The buffers of one time step for a contiguous range of batch rows. Matrices are row-major with one row per
+/// sequence; GH = gates × hidden.
+/// </summary>
+internal ref struct CellStep
+{
+    /// <summary>Rows (sequences) in this range.</summary>
+    public int Rows;
+
+    /// <summary>Hidden size H.</summary>
+    public int Hidden;
+
+    /// <summary>x_t W_xhᵀ + b_xh, [Rows, GH]; the forward step may overwrite it with gate pre-activations.</summary>
+    public Span<float> InputProjection;
+
+    /// <summary>Scratch for h_{t-1} W_hhᵀ + b_hh, [Rows, GH].</summary>
+    public Span<float> RecurrentProjection;
+
+    /// <summary>h_{t-1}, [Rows, H].</summary>
+    public ReadOnlySpan<float> PreviousState;
+
+    /// <summary>c_{t-1} (LSTM), [Rows, H].</summary>
+    public ReadOnlySpan<float> PreviousCell;
+
+    /// <summary>h_t, [Rows, H].</summary>
+    public Span<float> State;
+
+    /// <summary>c_t (LSTM), [Rows, H].</summary>
+    public Span<float> Cell;
+
+    /// <summary>Gate activations kept for backward, [Rows, GH].</summary>
+    public Span<float> Gates;
+
+    /// <summary>One more [Rows, H] kept for backward: tanh(c_t) (LSTM), W_hh h + b for the candidate or r ⊙ h_{t-1} (GRU).</summary>
+    public Span<float> Extra;
+
+    /// <summary>W_hh [GH, H].</summary>
+    public ReadOnlySpan<float> RecurrentWeights;
+
+    /// <summary>W_hhᵀ [H, GH], refreshed after every update.</summary>
+    public ReadOnlySpan<float> RecurrentWeightsTransposed;
+
+    /// <summary>b_hh [GH], or empty without biases.</summary>
+    public ReadOnlySpan<float> RecurrentBias;
+
+    /// <summary>In: ∂L/∂h_t, [Rows, H]. Clobbered.</summary>
+    public Span<float> StateGradient;
+
+    /// <summary>In: ∂L/∂c_t from step t+1 (LSTM); out: ∂L/∂c_{t-1}.</summary>
+    public Span<float> CellGradient;
+
+    /// <summary>Scratch of [Rows, H] for a cell's intermediate gradients.</summary>
+    public Span<float> Scratch;
+
+    /// <summary>Out: the recurrent part of ∂L/∂h_{t-1}, [Rows, H].</summary>
+    public Span<float> PreviousStateGradient;
+
+    /// <summary>Out: ∂L/∂(x_t W_xhᵀ + b_xh), [Rows, GH].</summary>
+    public Span<float> InputProjectionGradient;
+
+    /// <summary>Out: ∂L/∂(W_hh h + b_hh) per gate block (GRU only; the other cells share the input one), [Rows, GH].</summary>
+    public Span<float> RecurrentProjectionGradient;
+}

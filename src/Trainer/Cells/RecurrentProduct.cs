@@ -1,0 +1,34 @@
+using Recurrent.Trainer.Kernels;
+
+namespace Recurrent.Trainer.Cells;
+
+/// <summary>The per-step products with W_hh that every cell shares.</summary>
+internal static class RecurrentProduct
+{
+    /// <summary>
+    /// output[:, first..first+count) = bias[first..] + input · W_hhᵀ[:, first..first+count), the gate blocks
+    /// <paramref name="first"/>/H onwards, for <paramref name="rows"/> rows of width <paramref name="gateWidth"/>.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> input, int rows, int hidden, ReadOnlySpan<float> weightsTransposed,
+        int gateWidth, ReadOnlySpan<float> bias, Span<float> output, int first, int count)
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            var row = output.Slice(r * gateWidth + first, count);
+            if (bias.IsEmpty)
+                row.Clear();
+            else
+                bias.Slice(first, count).CopyTo(row);
+        }
+        Gemm.Multiply(input, hidden, 1, weightsTransposed[first..], gateWidth, output[first..], gateWidth,
+            rows, count, hidden, accumulate: true);
+    }
+
+    /// <summary>
+    /// output (+)= gradient[:, first..first+count) · W_hh[first..first+count, :], the recurrent part of ∂L/∂h_{t-1}.
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> gradient, int rows, int hidden, int gateWidth,
+        ReadOnlySpan<float> weights, Span<float> output, int first, int count, bool accumulate) =>
+        Gemm.Multiply(gradient[first..], gateWidth, 1, weights[(first * hidden)..], hidden, output, hidden,
+            rows, hidden, count, accumulate);
+}

@@ -1,0 +1,245 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Recurrent.Trainer.Kernels;
+
+/// <summary>
+/// Single-precision matrix products C (+)= op(A) · B on spans. B and C are row-major; A is read through a row and
+/// a column stride, so Aᵀ costs nothing. Every element of C is one FMA chain over k in ascending order, whatever
+/// the blocking or the thread split, which keeps results bit-identical across thread counts.
+/// </summary>
+internal static class Gemm
+{
+    private const int RowBlock = 4;
+    private const int DepthBlock = 256;
+
+    /// <summary>
+    /// C[i, j] = (accumulate ? C[i, j] : 0) + Σ_k A(i, k) · B[k, j], where A(i, k) = a[i·aRowStride + k·aColStride],
+    /// B[k, j] = b[k·ldb + j] and C[i, j] = c[i·ldc + j].
+    /// </summary>
+    public static void Multiply(ReadOnlySpan<float> a, int aRowStride, int aColStride, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, int m, int n, int k, bool accumulate)
+    {
+        if (m == 0 || n == 0)
+            return;
+        if (!accumulate)
+        {
+            for (var i = 0; i < m; i++)
+                c.Slice(i * ldc, n).Clear();
+        }
+        if (k == 0)
+            return;
+        CheckBounds(a.Length, aRowStride, aColStride, m, k, nameof(a));
+        CheckBounds(b.Length, ldb, 1, k, n, nameof(b));
+        CheckBounds(c.Length, ldc, 1, m, n, nameof(c));
+
+        ref var a0 = ref Unsafe.AsRef(in a[0]);
+        ref var b0 = ref Unsafe.AsRef(in b[0]);
+        ref var c0 = ref c[0];
+        for (var k0 = 0; k0 < k; k0 += DepthBlock)
+        {
+            var kc = Math.Min(DepthBlock, k - k0);
+            ref var aBlock = ref Unsafe.Add(ref a0, (nint)k0 * aColStride);
+            ref var bBlock = ref Unsafe.Add(ref b0, (nint)k0 * ldb);
+            if (Vector512.IsHardwareAccelerated)
+                MultiplyBlock512(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc);
+            else
+                MultiplyBlock256(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc);
+        }
+    }
+
+    /// <summary>
+    /// The same product with the rows of C split across <paramref name="threads"/> workers when the product is large
+    /// enough to pay for the hand-off.
+    /// </summary>
+    public static void MultiplyParallel(float[] a, int aRowStride, int aColStride, float[] b, int ldb,
+        float[] c, int ldc, int m, int n, int k, bool accumulate, int threads, int aOffset = 0, int bOffset = 0,
+        int cOffset = 0)
+    {
+        var work = (long)m * n * k;
+        var parts = Math.Min(threads, Math.Max(1, m / 16));
+        if (parts <= 1 || work < 1 << 18)
+        {
+            Multiply(a.AsSpan(aOffset), aRowStride, aColStride, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc,
+                m, n, k, accumulate);
+            return;
+        }
+        var rowsPerPart = (m + parts - 1) / parts;
+        rowsPerPart = (rowsPerPart + RowBlock - 1) / RowBlock * RowBlock;
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            var first = part * rowsPerPart;
+            var rows = Math.Min(rowsPerPart, m - first);
+            if (rows <= 0)
+                return;
+            Multiply(a.AsSpan(aOffset + first * aRowStride), aRowStride, aColStride, b.AsSpan(bOffset), ldb,
+                c.AsSpan(cOffset + first * ldc), ldc, rows, n, k, accumulate);
+        });
+    }
+
+    private static void CheckBounds(int length, int rowStride, int colStride, int rows, int cols, string name)
+    {
+        var last = (long)(rows - 1) * rowStride + (long)(cols - 1) * colStride;
+        if (last >= length)
+            throw new ArgumentException($"Matrix {name} needs {last + 1} elements but has {length}.", name);
+    }
+
+    private static void MultiplyBlock512(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
+        int m, int n, int kc)
+    {
+        const int width = 16;
+        var j = 0;
+        for (; j + 2 * width <= n; j += 2 * width)
+        {
+            var i = 0;
+            for (; i + RowBlock <= m; i += RowBlock)
+                Kernel512x4x2(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
+                    ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
+            for (; i < m; i++)
+            {
+                Kernel512x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
+                    ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
+                Kernel512x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j + width), ldb,
+                    ref Unsafe.Add(ref c, (nint)i * ldc + j + width), kc);
+            }
+        }
+        for (; j + width <= n; j += width)
+        {
+            for (var i = 0; i < m; i++)
+                Kernel512x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
+                    ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
+        }
+        ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, m, j, n, kc);
+    }
+
+    private static void MultiplyBlock256(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
+        int m, int n, int kc)
+    {
+        const int width = 8;
+        var j = 0;
+        for (; j + 2 * width <= n; j += 2 * width)
+        {
+            var i = 0;
+            for (; i + RowBlock <= m; i += RowBlock)
+                Kernel256x4x2(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
+                    ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
+            for (; i < m; i++)
+            {
+                Kernel256x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
+                    ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
+                Kernel256x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j + width), ldb,
+                    ref Unsafe.Add(ref c, (nint)i * ldc + j + width), kc);
+            }
+        }
+        for (; j + width <= n; j += width)
+        {
+            for (var i = 0; i < m; i++)
+                Kernel256x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
+                    ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
+        }
+        ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, m, j, n, kc);
+    }
+
+    // Four rows by two vectors of columns: eight accumulators stay in registers for the whole depth block.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel512x4x2(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+    {
+        ref var c1 = ref Unsafe.Add(ref c, ldc);
+        ref var c2 = ref Unsafe.Add(ref c, 2 * ldc);
+        ref var c3 = ref Unsafe.Add(ref c, 3 * ldc);
+        var c00 = Vector512.LoadUnsafe(ref c); var c01 = Vector512.LoadUnsafe(ref c, 16);
+        var c10 = Vector512.LoadUnsafe(ref c1); var c11 = Vector512.LoadUnsafe(ref c1, 16);
+        var c20 = Vector512.LoadUnsafe(ref c2); var c21 = Vector512.LoadUnsafe(ref c2, 16);
+        var c30 = Vector512.LoadUnsafe(ref c3); var c31 = Vector512.LoadUnsafe(ref c3, 16);
+        nint aRow1 = ars, aRow2 = 2 * ars, aRow3 = 3 * ars;
+        for (var p = 0; p < kc; p++)
+        {
+            ref var bp = ref Unsafe.Add(ref b, (nint)p * ldb);
+            var b0 = Vector512.LoadUnsafe(ref bp);
+            var b1 = Vector512.LoadUnsafe(ref bp, 16);
+            ref var ap = ref Unsafe.Add(ref a, (nint)p * acs);
+            var a0 = Vector512.Create(ap);
+            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = Vector512.Create(Unsafe.Add(ref ap, aRow1));
+            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = Vector512.Create(Unsafe.Add(ref ap, aRow2));
+            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = Vector512.Create(Unsafe.Add(ref ap, aRow3));
+            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
+        c10.StoreUnsafe(ref c1); c11.StoreUnsafe(ref c1, 16);
+        c20.StoreUnsafe(ref c2); c21.StoreUnsafe(ref c2, 16);
+        c30.StoreUnsafe(ref c3); c31.StoreUnsafe(ref c3, 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel512x1(ref float a, int acs, ref float b, int ldb, ref float c, int kc)
+    {
+        var acc = Vector512.LoadUnsafe(ref c);
+        for (var p = 0; p < kc; p++)
+            acc = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, (nint)p * acs)),
+                Vector512.LoadUnsafe(ref Unsafe.Add(ref b, (nint)p * ldb)), acc);
+        acc.StoreUnsafe(ref c);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel256x4x2(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+    {
+        ref var c1 = ref Unsafe.Add(ref c, ldc);
+        ref var c2 = ref Unsafe.Add(ref c, 2 * ldc);
+        ref var c3 = ref Unsafe.Add(ref c, 3 * ldc);
+        var c00 = Vector256.LoadUnsafe(ref c); var c01 = Vector256.LoadUnsafe(ref c, 8);
+        var c10 = Vector256.LoadUnsafe(ref c1); var c11 = Vector256.LoadUnsafe(ref c1, 8);
+        var c20 = Vector256.LoadUnsafe(ref c2); var c21 = Vector256.LoadUnsafe(ref c2, 8);
+        var c30 = Vector256.LoadUnsafe(ref c3); var c31 = Vector256.LoadUnsafe(ref c3, 8);
+        nint aRow1 = ars, aRow2 = 2 * ars, aRow3 = 3 * ars;
+        for (var p = 0; p < kc; p++)
+        {
+            ref var bp = ref Unsafe.Add(ref b, (nint)p * ldb);
+            var b0 = Vector256.LoadUnsafe(ref bp);
+            var b1 = Vector256.LoadUnsafe(ref bp, 8);
+            ref var ap = ref Unsafe.Add(ref a, (nint)p * acs);
+            var a0 = Vector256.Create(ap);
+            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00); c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = Vector256.Create(Unsafe.Add(ref ap, aRow1));
+            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10); c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = Vector256.Create(Unsafe.Add(ref ap, aRow2));
+            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20); c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = Vector256.Create(Unsafe.Add(ref ap, aRow3));
+            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30); c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 8);
+        c10.StoreUnsafe(ref c1); c11.StoreUnsafe(ref c1, 8);
+        c20.StoreUnsafe(ref c2); c21.StoreUnsafe(ref c2, 8);
+        c30.StoreUnsafe(ref c3); c31.StoreUnsafe(ref c3, 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel256x1(ref float a, int acs, ref float b, int ldb, ref float c, int kc)
+    {
+        var acc = Vector256.LoadUnsafe(ref c);
+        for (var p = 0; p < kc; p++)
+            acc = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, (nint)p * acs)),
+                Vector256.LoadUnsafe(ref Unsafe.Add(ref b, (nint)p * ldb)), acc);
+        acc.StoreUnsafe(ref c);
+    }
+
+    // Columns left over after the vector blocks: the same FMA chain per element, one element at a time.
+    private static void ScalarColumns(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
+        int m, int jStart, int n, int kc)
+    {
+        for (var i = 0; i < m; i++)
+        {
+            ref var ai = ref Unsafe.Add(ref a, (nint)i * ars);
+            for (var j = jStart; j < n; j++)
+            {
+                ref var cij = ref Unsafe.Add(ref c, (nint)i * ldc + j);
+                var acc = cij;
+                for (var p = 0; p < kc; p++)
+                    acc = MathF.FusedMultiplyAdd(Unsafe.Add(ref ai, (nint)p * acs), Unsafe.Add(ref b, (nint)p * ldb + j), acc);
+                cij = acc;
+            }
+        }
+    }
+}

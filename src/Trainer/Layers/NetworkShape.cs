@@ -1,0 +1,34 @@
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Trainer.Layers;
+
+/// <summary>Everything that fixes the parameter shapes of a network.</summary>
+internal sealed record NetworkShape(
+    CellKind Cell,
+    Activation Activation,
+    int Hidden,
+    int Layers,
+    bool Bidirectional,
+    bool UseBias,
+    bool GruLinearBeforeReset,
+    InputKind InputKind,
+    int InputWidth,
+    int VocabularySize,
+    HeadKind Head,
+    int Outputs)
+{
+    public int Directions => Bidirectional ? 2 : 1;
+
+    /// <summary>The shape a dataset and options call for.</summary>
+    public static NetworkShape For(SequenceClassifierOptions options, SequenceDataset data)
+    {
+        var head = data.Labels.IsRegression ? HeadKind.Regression
+            : data.Labels.ClassCount == 2 ? HeadKind.Binary : HeadKind.MultiClass;
+        var tokens = data.InputKind == InputKind.Tokens;
+        return new NetworkShape(options.Cell, options.Activation, options.HiddenSize, options.Layers,
+            options.Bidirectional, options.UseBias, options.GruLinearBeforeReset, data.InputKind,
+            tokens ? options.EmbeddingSize : data.FeatureCount, tokens ? data.Vocabulary!.Count : 0, head,
+            head == HeadKind.MultiClass ? data.Labels.ClassCount : 1);
+    }
+}

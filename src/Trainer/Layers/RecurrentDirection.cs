@@ -1,0 +1,316 @@
+using System.Numerics.Tensors;
+using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Kernels;
+using Recurrent.Trainer.Tensors;
+
+namespace Recurrent.Trainer.Layers;
+
+/// <summary>
+/// One direction of one recurrent layer: its weights W_xh, W_hh, b_xh, b_hh (ONNX layout), the states it caches
+/// in forward and the BPTT that consumes them. Time-major buffers: step t of all B sequences is one [B, width]
+/// block. The input projection is one matrix product over all T·B rows; only W_hh is applied per step; weight
+/// gradients are again one product over all stacked steps.
+/// </summary>
+internal sealed class RecurrentDirection
+{
+    private readonly IRecurrentCell _cell;
+    private readonly int _gateWidth;
+    private float[] _inputWeightsT = [], _recurrentWeightsT = [];
+    private float[] _inputProjection = [], _states = [], _cells = [], _gates = [], _extra = [];
+    private float[] _inputProjectionGradient = [], _recurrentProjectionGradient = [];
+    private PartScratch[] _scratch = [];
+    private float[] _lastInput = [];
+    private int _lastInputOffset;
+    private int _steps, _batch;
+
+    public RecurrentDirection(string prefix, IRecurrentCell cell, int inputSize, int hidden, bool reverse, bool useBias)
+    {
+        _cell = cell;
+        InputSize = inputSize;
+        Hidden = hidden;
+        Reverse = reverse;
+        _gateWidth = cell.GateCount * hidden;
+        InputWeights = new Parameter(prefix + "W_xh", "W_xh", _gateWidth, inputSize);
+        RecurrentWeights = new Parameter(prefix + "W_hh", "W_hh", _gateWidth, hidden);
+        if (useBias)
+        {
+            InputBias = new Parameter(prefix + "b_xh", "b", _gateWidth);
+            RecurrentBias = new Parameter(prefix + "b_hh", "b", _gateWidth);
+        }
+    }
+
+    public int InputSize { get; }
+
+    public int Hidden { get; }
+
+    public bool Reverse { get; }
+
+    public IRecurrentCell Cell => _cell;
+
+    public Parameter InputWeights { get; }
+
+    public Parameter RecurrentWeights { get; }
+
+    public Parameter? InputBias { get; }
+
+    public Parameter? RecurrentBias { get; }
+
+    public IEnumerable<Parameter> Parameters =>
+        new[] { InputWeights, RecurrentWeights, InputBias, RecurrentBias }.OfType<Parameter>();
+
+    /// <summary>The outputs h_t of the last forward pass as one [T, B, H] block starting at <see cref="OutputOffset"/>.</summary>
+    public float[] Output => _states;
+
+    /// <summary>Where h_0 starts in <see cref="Output"/>: after the zero initial slot when running forward in time.</summary>
+    public int OutputOffset => Reverse ? 0 : _batch * Hidden;
+
+    private int Slot(int t) => Reverse ? t : t + 1;
+
+    private int PreviousSlot(int t) => Reverse ? t + 1 : t;
+
+    /// <summary>The state a sequence ends in: h at its last valid step (forward) or at step 0 (reverse).</summary>
+    public ReadOnlySpan<float> FinalState(int b, int length) =>
+        _states.AsSpan((Slot(Reverse ? 0 : length - 1) * _batch + b) * Hidden, Hidden);
+
+    /// <summary>
+    /// Runs the direction over x [T, B, InputSize] starting at <paramref name="offset"/>; padded steps (t ≥ length)
+    /// end with a zero state, as ONNX Runtime's Y does.
+    /// </summary>
+    public void Forward(float[] x, int offset, int steps, int batch, int[] lengths, int threads)
+    {
+        Allocate(steps, batch, threads);
+        _lastInput = x;
+        _lastInputOffset = offset;
+        int rows = steps * batch, width = _gateWidth, hidden = Hidden;
+        Workspace.Transpose(InputWeights.Value, width, InputSize, _inputWeightsT);
+        Workspace.Transpose(RecurrentWeights.Value, width, hidden, _recurrentWeightsT);
+        var projection = _inputProjection.AsSpan(0, rows * width);
+        if (InputBias is null)
+            projection.Clear();
+        else
+            for (var r = 0; r < rows; r++)
+                InputBias.Value.CopyTo(projection.Slice(r * width, width));
+        Gemm.MultiplyParallel(x, InputSize, 1, _inputWeightsT, width, _inputProjection, width, rows, width,
+            InputSize, accumulate: true, threads, aOffset: offset);
+        _states.AsSpan(Slot(Reverse ? steps : -1) * batch * hidden, batch * hidden).Clear();
+        _cells.AsSpan(Slot(Reverse ? steps : -1) * batch * hidden, batch * hidden).Clear();
+
+        RunParts(batch, (part, first, count) => ForwardRows(part, first, count, lengths));
+    }
+
+    private void ForwardRows(int part, int first, int count, int[] lengths)
+    {
+        int batch = _batch, hidden = Hidden, width = _gateWidth;
+        var scratch = _scratch[part];
+        for (var i = 0; i < _steps; i++)
+        {
+            var t = Reverse ? _steps - 1 - i : i;
+            var step = new CellStep
+            {
+                Rows = count,
+                Hidden = hidden,
+                InputProjection = _inputProjection.AsSpan((t * batch + first) * width, count * width),
+                RecurrentProjection = scratch.RecurrentProjection,
+                PreviousState = _states.AsSpan((PreviousSlot(t) * batch + first) * hidden, count * hidden),
+                PreviousCell = _cells.AsSpan((PreviousSlot(t) * batch + first) * hidden, count * hidden),
+                State = _states.AsSpan((Slot(t) * batch + first) * hidden, count * hidden),
+                Cell = _cells.AsSpan((Slot(t) * batch + first) * hidden, count * hidden),
+                Gates = _gates.AsSpan((t * batch + first) * width, count * width),
+                Extra = _extra.AsSpan((t * batch + first) * hidden, count * hidden),
+                RecurrentWeightsTransposed = _recurrentWeightsT,
+                RecurrentBias = RecurrentBias is null ? default : RecurrentBias.Value,
+            };
+            _cell.Forward(ref step);
+            for (var r = 0; r < count; r++)
+            {
+                if (t >= lengths[first + r])
+                {
+                    step.State.Slice(r * hidden, hidden).Clear();
+                    step.Cell.Slice(r * hidden, hidden).Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// BPTT over the cached forward pass. <paramref name="outputGradient"/> holds ∂L/∂h_t from above (the head or the
+    /// next layer) as [T, B, stride] with this direction's columns at <paramref name="column"/>. Writes this
+    /// direction's weight gradients and, when <paramref name="inputGradient"/> is given, adds (or writes) ∂L/∂x_t.
+    /// </summary>
+    public void Backward(float[] outputGradient, int stride, int column, int[] lengths, int? truncation,
+        float[]? inputGradient, bool accumulateInput, AdjointRecorder? recorder, int threads)
+    {
+        RunParts(_batch, (part, first, count) =>
+            BackwardRows(part, first, count, outputGradient, stride, column, lengths, truncation, recorder));
+        AccumulateWeightGradients(threads);
+        if (inputGradient is not null)
+            Gemm.MultiplyParallel(_inputProjectionGradient, _gateWidth, 1, InputWeights.Value, InputSize,
+                inputGradient, InputSize, _steps * _batch, InputSize, _gateWidth, accumulateInput, threads);
+    }
+
+    private void BackwardRows(int part, int first, int count, float[] outputGradient, int stride, int column,
+        int[] lengths, int? truncation, AdjointRecorder? recorder)
+    {
+        int batch = _batch, hidden = Hidden, width = _gateWidth;
+        var scratch = _scratch[part];
+        var dh = scratch.StateGradient.AsSpan(0, count * hidden);
+        var carry = scratch.Carry.AsSpan(0, count * hidden);
+        var dc = scratch.CellGradient.AsSpan(0, count * hidden);
+        carry.Clear();
+        dc.Clear();
+        var recurrentGradient = _cell is GruCell ? _recurrentProjectionGradient : _inputProjectionGradient;
+        for (var i = 0; i < _steps; i++)
+        {
+            var t = Reverse ? i : _steps - 1 - i;
+            for (var r = 0; r < count; r++)
+            {
+                var row = dh.Slice(r * hidden, hidden);
+                if (t >= lengths[first + r])
+                {
+                    row.Clear();
+                    dc.Slice(r * hidden, hidden).Clear();
+                    continue;
+                }
+                TensorPrimitives.Add(outputGradient.AsSpan((t * batch + first + r) * stride + column, hidden),
+                    carry.Slice(r * hidden, hidden), row);
+            }
+            recorder?.Record(t, first, count, dh, dc, hidden);
+            var step = new CellStep
+            {
+                Rows = count,
+                Hidden = hidden,
+                PreviousState = _states.AsSpan((PreviousSlot(t) * batch + first) * hidden, count * hidden),
+                PreviousCell = _cells.AsSpan((PreviousSlot(t) * batch + first) * hidden, count * hidden),
+                State = _states.AsSpan((Slot(t) * batch + first) * hidden, count * hidden),
+                Cell = _cells.AsSpan((Slot(t) * batch + first) * hidden, count * hidden),
+                Gates = _gates.AsSpan((t * batch + first) * width, count * width),
+                Extra = _extra.AsSpan((t * batch + first) * hidden, count * hidden),
+                RecurrentWeights = RecurrentWeights.Value,
+                StateGradient = dh,
+                CellGradient = dc,
+                Scratch = scratch.Scratch.AsSpan(0, count * hidden),
+                PreviousStateGradient = carry,
+                InputProjectionGradient = _inputProjectionGradient.AsSpan((t * batch + first) * width, count * width),
+                RecurrentProjectionGradient = recurrentGradient.AsSpan((t * batch + first) * width, count * width),
+            };
+            _cell.Backward(ref step);
+            if (truncation is int window)
+                DetachBeforeWindow(t, first, count, lengths, window, carry, dc);
+        }
+    }
+
+    // Truncated BPTT treats the state entering the window as a constant: the forward direction's window is the
+    // last k2 valid steps, the reverse direction's the first k2, so the carry leaving the window's oldest step stops.
+    private void DetachBeforeWindow(int t, int first, int count, int[] lengths, int window, Span<float> carry,
+        Span<float> dc)
+    {
+        for (var r = 0; r < count; r++)
+        {
+            var length = lengths[first + r];
+            if (window >= length)
+                continue;
+            var oldestInWindow = Reverse ? window - 1 : length - window;
+            if (t == oldestInWindow)
+            {
+                carry.Slice(r * Hidden, Hidden).Clear();
+                dc.Slice(r * Hidden, Hidden).Clear();
+            }
+        }
+    }
+
+    // dW_xh = Σ_t dXp_tᵀ x_t and dW_hh = Σ_t dHp_tᵀ h_{t-1}, each as one product over all T·B stacked rows.
+    private void AccumulateWeightGradients(int threads)
+    {
+        int rows = _steps * _batch, width = _gateWidth, hidden = Hidden;
+        var recurrentGradient = _cell is GruCell ? _recurrentProjectionGradient : _inputProjectionGradient;
+        Gemm.MultiplyParallel(_inputProjectionGradient, 1, width, _lastInput, InputSize, InputWeights.Gradient,
+            InputSize, width, InputSize, rows, accumulate: false, threads, bOffset: _lastInputOffset);
+        var previousStates = (Reverse ? _batch : 0) * hidden;
+        if (_cell is GruCell { LinearBeforeReset: false })
+        {
+            // The candidate block multiplies r ⊙ h_{t-1}, kept in Extra, instead of h_{t-1}.
+            Gemm.MultiplyParallel(recurrentGradient, 1, width, _states, hidden, RecurrentWeights.Gradient, hidden,
+                2 * hidden, hidden, rows, accumulate: false, threads, bOffset: previousStates);
+            Gemm.MultiplyParallel(recurrentGradient, 1, width, _extra, hidden, RecurrentWeights.Gradient, hidden,
+                hidden, hidden, rows, accumulate: false, threads, aOffset: 2 * hidden, cOffset: 2 * hidden * hidden);
+        }
+        else
+        {
+            Gemm.MultiplyParallel(recurrentGradient, 1, width, _states, hidden, RecurrentWeights.Gradient, hidden,
+                width, hidden, rows, accumulate: false, threads, bOffset: previousStates);
+        }
+        if (InputBias is not null)
+            SumRows(_inputProjectionGradient, rows, width, InputBias.Gradient);
+        if (RecurrentBias is not null)
+            SumRows(recurrentGradient, rows, width, RecurrentBias.Gradient);
+    }
+
+    private static void SumRows(float[] matrix, int rows, int width, float[] result)
+    {
+        Array.Clear(result);
+        for (var r = 0; r < rows; r++)
+            TensorPrimitives.Add(result, matrix.AsSpan(r * width, width), result);
+    }
+
+    private void Allocate(int steps, int batch, int threads)
+    {
+        _steps = steps;
+        _batch = batch;
+        int hidden = Hidden, width = _gateWidth;
+        Workspace.Ensure(ref _inputWeightsT, width * InputSize);
+        Workspace.Ensure(ref _recurrentWeightsT, width * hidden);
+        Workspace.Ensure(ref _inputProjection, steps * batch * width);
+        Workspace.Ensure(ref _gates, steps * batch * width);
+        Workspace.Ensure(ref _extra, steps * batch * hidden);
+        Workspace.Ensure(ref _states, (steps + 1) * batch * hidden);
+        Workspace.Ensure(ref _cells, (steps + 1) * batch * hidden);
+        Workspace.Ensure(ref _inputProjectionGradient, steps * batch * width);
+        if (_cell is GruCell)
+            Workspace.Ensure(ref _recurrentProjectionGradient, steps * batch * width);
+        var parts = Math.Clamp(threads, 1, batch);
+        if (_scratch.Length < parts)
+            Array.Resize(ref _scratch, parts);
+        var rowsPerPart = (batch + parts - 1) / parts;
+        for (var p = 0; p < parts; p++)
+        {
+            _scratch[p] ??= new PartScratch();
+            _scratch[p].Ensure(rowsPerPart, hidden, width);
+        }
+        _parts = parts;
+    }
+
+    private int _parts = 1;
+
+    // Sequences are independent in time, so each worker runs the whole time loop for its own rows: one hand-off
+    // per pass instead of one per step.
+    private void RunParts(int batch, Action<int, int, int> body)
+    {
+        var rowsPerPart = (batch + _parts - 1) / _parts;
+        if (_parts == 1)
+        {
+            body(0, 0, batch);
+            return;
+        }
+        Parallel.For(0, _parts, new ParallelOptions { MaxDegreeOfParallelism = _parts }, part =>
+        {
+            var first = part * rowsPerPart;
+            var count = Math.Min(rowsPerPart, batch - first);
+            if (count > 0)
+                body(part, first, count);
+        });
+    }
+
+    private sealed class PartScratch
+    {
+        public float[] RecurrentProjection = [], StateGradient = [], Carry = [], CellGradient = [], Scratch = [];
+
+        public void Ensure(int rows, int hidden, int width)
+        {
+            Workspace.Ensure(ref RecurrentProjection, rows * width);
+            Workspace.Ensure(ref StateGradient, rows * hidden);
+            Workspace.Ensure(ref Carry, rows * hidden);
+            Workspace.Ensure(ref CellGradient, rows * hidden);
+            Workspace.Ensure(ref Scratch, rows * hidden);
+        }
+    }
+}

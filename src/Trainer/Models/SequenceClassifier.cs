@@ -1,0 +1,193 @@
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Tensors;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Trainer;
+
+/// <summary>
+/// A trained recurrent sequence model: predicts classes (with probabilities) or values, evaluates itself on
+/// labelled data, and saves to a versioned file. Predictions from several threads are serialised.
+/// </summary>
+public sealed class SequenceClassifier
+{
+    private const int EvaluationBatch = 256;
+    private readonly object _inferenceLock = new();
+    private readonly SequenceBatch _batch = new();
+
+    internal SequenceClassifier(SequenceNetwork network, SequenceClassifierOptions options, Vocabulary? vocabulary,
+        LabelSet labels)
+    {
+        Network = network;
+        Options = options;
+        Vocabulary = vocabulary;
+        Labels = labels;
+    }
+
+    internal SequenceNetwork Network { get; }
+
+    /// <summary>The options the model was built and trained with.</summary>
+    public SequenceClassifierOptions Options { get; }
+
+    /// <summary>The token vocabulary (null for numeric input).</summary>
+    public Vocabulary? Vocabulary { get; }
+
+    /// <summary>The classes, or regression.</summary>
+    public LabelSet Labels { get; }
+
+    /// <summary>Token or numeric steps.</summary>
+    public InputKind InputKind => Network.Shape.InputKind;
+
+    /// <summary>Floats per step for numeric input (0 for tokens).</summary>
+    public int FeatureCount => InputKind == InputKind.Numeric ? Network.Shape.InputWidth : 0;
+
+    /// <summary>The head: binary, multi-class or regression.</summary>
+    public HeadKind Head => Network.Shape.Head;
+
+    /// <summary>What training did, when this model came from <see cref="SequenceClassifierTrainer.Fit"/>.</summary>
+    public TrainingSummary? TrainingSummary { get; internal set; }
+
+    /// <summary>All weights by name (W_xh, W_hh, b_xh, b_hh per layer and direction; embedding; head).</summary>
+    public IReadOnlyList<Parameter> Parameters => Network.Parameters;
+
+    /// <summary>Predicts one sequence.</summary>
+    public Prediction Predict(SequenceExample sequence) => PredictBatch([sequence])[0];
+
+    /// <summary>Predicts many sequences, in batches.</summary>
+    public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var results = new Prediction[sequences.Count];
+        var indices = new int[Math.Min(EvaluationBatch, sequences.Count)];
+        lock (_inferenceLock)
+        {
+            for (var start = 0; start < sequences.Count; start += EvaluationBatch)
+            {
+                var count = Math.Min(EvaluationBatch, sequences.Count - start);
+                for (var i = 0; i < count; i++)
+                {
+                    CheckInput(sequences[start + i], start + i);
+                    indices[i] = start + i;
+                }
+                _batch.Fill(sequences, indices.AsSpan(0, count), FeatureCount);
+                Network.Forward(_batch, Threads);
+                for (var i = 0; i < count; i++)
+                    results[start + i] = ToPrediction(Network.Logits.Slice(i * Network.Shape.Outputs, Network.Shape.Outputs));
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Loss, accuracy and confusion matrix (or mean squared error) on labelled data.</summary>
+    public Evaluation Evaluate(SequenceDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        SequenceClassifierTrainer.CheckCompatible(DescribeSelf(data), data);
+        var classes = Labels.ClassCount;
+        var confusion = Labels.IsRegression ? null : new int[classes, classes];
+        double lossSum = 0;
+        long correct = 0;
+        var indices = new int[Math.Min(EvaluationBatch, data.Count)];
+        lock (_inferenceLock)
+        {
+            for (var start = 0; start < data.Count; start += EvaluationBatch)
+            {
+                var count = Math.Min(EvaluationBatch, data.Count - start);
+                for (var i = 0; i < count; i++)
+                    indices[i] = start + i;
+                _batch.Fill(data.Examples, indices.AsSpan(0, count), FeatureCount);
+                Network.Forward(_batch, Threads);
+                lossSum += Network.Head.Loss(Network.Logits, count, _batch.ClassIndices, _batch.Targets, default) * count;
+                if (confusion is null)
+                    continue;
+                for (var i = 0; i < count; i++)
+                {
+                    var predicted = ArgMax(Network.Logits.Slice(i * Network.Shape.Outputs, Network.Shape.Outputs));
+                    confusion[_batch.ClassIndices[i], predicted]++;
+                    if (predicted == _batch.ClassIndices[i])
+                        correct++;
+                }
+            }
+        }
+        var n = data.Count;
+        var loss = n > 0 ? lossSum / n : double.NaN;
+        return Labels.IsRegression
+            ? new Evaluation(n, loss, null, null, loss)
+            : new Evaluation(n, loss, n > 0 ? (double)correct / n : null, confusion, null);
+    }
+
+    // Evaluation data must match the model, whose own description stands in for its training set.
+    private SequenceDataset DescribeSelf(SequenceDataset data) =>
+        new("model", InputKind, FeatureCount, Vocabulary, Labels, []);
+
+    internal int CountCorrect(ReadOnlySpan<float> logits, SequenceBatch batch)
+    {
+        if (Labels.IsRegression)
+            return 0;
+        var correct = 0;
+        for (var b = 0; b < batch.Size; b++)
+        {
+            if (ArgMax(logits.Slice(b * Network.Shape.Outputs, Network.Shape.Outputs)) == batch.ClassIndices[b])
+                correct++;
+        }
+        return correct;
+    }
+
+    private int ArgMax(ReadOnlySpan<float> logits)
+    {
+        if (Head == HeadKind.Binary)
+            return logits[0] > 0 ? 1 : 0;
+        var best = 0;
+        for (var i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best])
+                best = i;
+        }
+        return best;
+    }
+
+    private Prediction ToPrediction(ReadOnlySpan<float> logits)
+    {
+        switch (Head)
+        {
+            case HeadKind.Regression:
+                return new Prediction(-1, null, [], logits[0]);
+            case HeadKind.Binary:
+                var p = (float)OutputHead.Sigmoid(logits[0]);
+                var positive = logits[0] > 0 ? 1 : 0;
+                return new Prediction(positive, Labels.ClassNames[positive], [1 - p, p], float.NaN);
+            default:
+                var probabilities = new float[logits.Length];
+                System.Numerics.Tensors.TensorPrimitives.SoftMax(logits, probabilities);
+                var best = ArgMax(logits);
+                return new Prediction(best, Labels.ClassNames[best], probabilities, float.NaN);
+        }
+    }
+
+    private void CheckInput(SequenceExample sequence, int index)
+    {
+        if (InputKind == InputKind.Tokens)
+        {
+            if (sequence.TokenIds is null)
+                throw new ArgumentException($"Sequence {index} has numeric steps but the model reads tokens.");
+            foreach (var id in sequence.TokenIds)
+            {
+                if ((uint)id >= (uint)Vocabulary!.Count)
+                    throw new ArgumentException($"Sequence {index} has token id {id} outside the model's vocabulary of {Vocabulary.Count}.");
+            }
+        }
+        else if (sequence.Features is null || sequence.Features.Length != sequence.Length * FeatureCount)
+        {
+            throw new ArgumentException(
+                $"Sequence {index} must have {FeatureCount} features per step, as the model was trained with.");
+        }
+    }
+
+    private int Threads => Options.Threads == 0 ? Environment.ProcessorCount : Options.Threads;
+
+    /// <summary>Writes the model to <paramref name="path"/> atomically (a temporary file renamed into place).</summary>
+    public void Save(string path) => ModelFile.Save(this, path);
+
+    /// <summary>Reads a model written by <see cref="Save"/>; a corrupt or incompatible file raises <see cref="InvalidDataException"/>.</summary>
+    public static SequenceClassifier Load(string path) => ModelFile.Load(path);
+}

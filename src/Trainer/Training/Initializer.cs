@@ -1,0 +1,89 @@
+using Recurrent.Trainer.Layers;
+
+namespace Recurrent.Trainer.Training;
+
+/// <summary>
+/// Starting weights: Glorot uniform for input and head weights, the chosen scheme for W_hh (Glorot, orthogonal, or
+/// the identity of the IRNN), zero biases except the LSTM forget gate's, N(0, 1) embeddings.
+/// </summary>
+internal static class Initializer
+{
+    public static void Initialize(SequenceNetwork network, SequenceClassifierOptions options, Rng rng)
+    {
+        if (network.Embedding is { } embedding)
+        {
+            for (var i = 0; i < embedding.Length; i++)
+                embedding.Value[i] = (float)rng.NextGaussian();
+        }
+        foreach (var layer in network.Layers)
+        {
+            foreach (var direction in layer)
+            {
+                var hidden = direction.Hidden;
+                var gates = direction.Cell.GateCount;
+                for (var g = 0; g < gates; g++)
+                {
+                    Glorot(direction.InputWeights.Value.AsSpan(g * hidden * direction.InputSize, hidden * direction.InputSize),
+                        direction.InputSize, hidden, rng);
+                    var block = direction.RecurrentWeights.Value.AsSpan(g * hidden * hidden, hidden * hidden);
+                    switch (options.RecurrentInit)
+                    {
+                        case RecurrentInit.Identity: Identity(block, hidden); break;
+                        case RecurrentInit.Orthogonal: Orthogonal(block, hidden, rng); break;
+                        default: Glorot(block, hidden, hidden, rng); break;
+                    }
+                }
+                direction.InputBias?.Value.AsSpan().Clear();
+                direction.RecurrentBias?.Value.AsSpan().Clear();
+                // Gate order i, o, f, c: the forget gate is the third block.
+                if (options.Cell == CellKind.Lstm && direction.InputBias is { } bias)
+                    bias.Value.AsSpan(2 * hidden, hidden).Fill(options.ForgetGateBias);
+            }
+        }
+        Glorot(network.Head.Weights.Value, network.Head.InputSize, network.Head.Outputs, rng);
+        network.Head.Bias?.Value.AsSpan().Clear();
+    }
+
+    private static void Glorot(Span<float> weights, int fanIn, int fanOut, Rng rng)
+    {
+        var bound = Math.Sqrt(6.0 / (fanIn + fanOut));
+        for (var i = 0; i < weights.Length; i++)
+            weights[i] = (float)rng.NextUniform(-bound, bound);
+    }
+
+    private static void Identity(Span<float> block, int size)
+    {
+        block.Clear();
+        for (var i = 0; i < size; i++)
+            block[i * size + i] = 1f;
+    }
+
+    // Modified Gram–Schmidt on the rows of a Gaussian matrix, in double: the rows come out orthonormal.
+    private static void Orthogonal(Span<float> block, int size, Rng rng)
+    {
+        var q = new double[size * size];
+        for (var i = 0; i < q.Length; i++)
+            q[i] = rng.NextGaussian();
+        for (var i = 0; i < size; i++)
+        {
+            var row = q.AsSpan(i * size, size);
+            for (var j = 0; j < i; j++)
+            {
+                var previous = q.AsSpan(j * size, size);
+                var dot = 0.0;
+                for (var k = 0; k < size; k++)
+                    dot += row[k] * previous[k];
+                for (var k = 0; k < size; k++)
+                    row[k] -= dot * previous[k];
+            }
+            var norm = 0.0;
+            foreach (var v in row)
+                norm += v * v;
+            norm = Math.Sqrt(norm);
+            for (var k = 0; k < size; k++)
+                row[k] /= norm;
+        }
+        for (var i = 0; i < q.Length; i++)
+            block[i] = (float)q[i];
+    }
+}

@@ -1,0 +1,66 @@
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Layers;
+
+namespace Recurrent.Trainer.Training;
+
+/// <summary>Trains a <see cref="SequenceClassifier"/> by backpropagation through time.</summary>
+public sealed class SequenceClassifierTrainer
+{
+    private readonly SequenceClassifierOptions _options;
+
+    /// <summary>A trainer with a private copy of the options, checked at once.</summary>
+    public SequenceClassifierTrainer(SequenceClassifierOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options.Clone();
+    }
+
+    /// <summary>The last run's summary.</summary>
+    public TrainingSummary? LastSummary { get; private set; }
+
+    /// <summary>A model with freshly initialised weights for this data, not trained.</summary>
+    public SequenceClassifier Initialize(SequenceDataset train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var network = new SequenceNetwork(NetworkShape.For(_options, train));
+        Initializer.Initialize(network, _options, new Rng(_options.Seed));
+        return new SequenceClassifier(network, _options.Clone(), train.Vocabulary, train.Labels);
+    }
+
+    /// <summary>
+    /// Trains on <paramref name="train"/>, evaluating on <paramref name="validation"/> after every epoch, and
+    /// returns the model. Throws <see cref="OperationCanceledException"/> when cancelled and
+    /// <see cref="NonFiniteGradientException"/> under <see cref="NonFinitePolicy.Stop"/>.
+    /// </summary>
+    public SequenceClassifier Fit(SequenceDataset train, SequenceDataset? validation = null,
+        ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (train.Count == 0)
+            throw new ArgumentException($"The training data '{train.Name}' has no sequences.", nameof(train));
+        if (validation is not null)
+            CheckCompatible(train, validation);
+        var model = Initialize(train);
+        var loop = new TrainingLoop(model, _options, train, validation, observer);
+        LastSummary = loop.Run(cancellationToken);
+        model.TrainingSummary = LastSummary;
+        return model;
+    }
+
+    internal static void CheckCompatible(SequenceDataset train, SequenceDataset other)
+    {
+        if (other.InputKind != train.InputKind || other.FeatureCount != train.FeatureCount)
+            throw new ArgumentException(
+                $"'{other.Name}' has {Describe(other)} but the training data '{train.Name}' has {Describe(train)}.");
+        if (other.Labels.IsRegression != train.Labels.IsRegression
+            || !other.Labels.ClassNames.SequenceEqual(train.Labels.ClassNames))
+            throw new ArgumentException($"'{other.Name}' is not labelled with the training data's classes.");
+        if (other.Vocabulary is not null && !ReferenceEquals(other.Vocabulary, train.Vocabulary)
+            && !other.Vocabulary.Tokens.SequenceEqual(train.Vocabulary!.Tokens))
+            throw new ArgumentException($"'{other.Name}' was not encoded with the training vocabulary.");
+    }
+
+    private static string Describe(SequenceDataset d) =>
+        d.InputKind == InputKind.Tokens ? "token steps" : $"{d.FeatureCount} features per step";
+}

@@ -1,0 +1,72 @@
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Tensors;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Trainer.Tests.Engine;
+
+/// <summary>Small random datasets and networks for engine tests.</summary>
+internal static class EngineFixtures
+{
+    public static SequenceDataset NumericData(int count, int features, int[] lengths, HeadKind head, int classes,
+        int seed)
+    {
+        var rng = new Rng(seed);
+        var examples = new SequenceExample[count];
+        for (var i = 0; i < count; i++)
+        {
+            var length = lengths[i % lengths.Length];
+            var steps = new float[length * features];
+            for (var j = 0; j < steps.Length; j++)
+                steps[j] = (float)rng.NextUniform(-1, 1);
+            examples[i] = head == HeadKind.Regression
+                ? SequenceExample.FromSteps(steps, features, (float)rng.NextUniform(-1, 1))
+                : SequenceExample.FromSteps(steps, features, rng.NextInt(classes));
+        }
+        return new SequenceDataset("random", InputKind.Numeric, features, null, Labels(head, classes), examples);
+    }
+
+    public static SequenceDataset TokenData(int count, int vocabulary, int[] lengths, HeadKind head, int classes, int seed)
+    {
+        var rng = new Rng(seed);
+        var vocab = new Vocabulary(Enumerable.Range(0, vocabulary - 2).Select(i => $"w{i}"));
+        var examples = new SequenceExample[count];
+        for (var i = 0; i < count; i++)
+        {
+            var ids = new int[lengths[i % lengths.Length]];
+            for (var j = 0; j < ids.Length; j++)
+                ids[j] = 1 + rng.NextInt(vocabulary - 1);
+            examples[i] = head == HeadKind.Regression
+                ? SequenceExample.FromTokens(ids, (float)rng.NextUniform(-1, 1))
+                : SequenceExample.FromTokens(ids, rng.NextInt(classes));
+        }
+        return new SequenceDataset("random-tokens", InputKind.Tokens, 0, vocab, Labels(head, classes), examples);
+    }
+
+    private static LabelSet Labels(HeadKind head, int classes) => head switch
+    {
+        HeadKind.Regression => LabelSet.Regression(),
+        HeadKind.Binary => LabelSet.Classes(["0", "1"]),
+        _ => LabelSet.Classes(Enumerable.Range(0, classes).Select(c => $"c{c}").ToArray()),
+    };
+
+    /// <summary>An initialised network for the data, with weights spread a little wider than the default.</summary>
+    public static SequenceNetwork Network(SequenceClassifierOptions options, SequenceDataset data)
+    {
+        var model = new SequenceClassifierTrainer(options).Initialize(data);
+        var rng = new Rng(options.Seed + 17);
+        foreach (var p in model.Network.Parameters)
+        {
+            for (var i = 0; i < p.Length; i++)
+                p.Value[i] += (float)rng.NextUniform(-0.2, 0.2);
+        }
+        return model.Network;
+    }
+
+    public static SequenceBatch Batch(SequenceDataset data)
+    {
+        var batch = new SequenceBatch();
+        batch.Fill(data.Examples, Enumerable.Range(0, data.Count).ToArray(), data.FeatureCount);
+        return batch;
+    }
+}
