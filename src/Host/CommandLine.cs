@@ -1,11 +1,17 @@
+using System.CommandLine;
+using Recurrent.Host.Cli;
+
 namespace Recurrent.Host;
 
-/// <summary>The `recurrent` command line; commands are added as the engine grows.</summary>
+/// <summary>The `recurrent` command line.</summary>
 internal static class CommandLine
 {
     public static int Run(string[] args)
     {
-        Console.Error.WriteLine("recurrent: no commands yet.");
-        return args.Length == 0 ? 0 : 2;
+        var root = new RootCommand("Recurrent: train, watch and export recurrent sequence classifiers.")
+        {
+            BenchCommand.Create(),
+        };
+        return root.Parse(args).Invoke();
     }
 }

@@ -145,16 +145,22 @@ internal sealed class TrainingLoop
 
     private void TrainStep(ReadOnlySpan<int> indices)
     {
+        _batch.Fill(_train.Examples, indices, _train.FeatureCount);
+        TrainBatch(_batch);
+    }
+
+    /// <summary>One optimizer step on a packed batch; the result is in the step report.</summary>
+    internal void TrainBatch(SequenceBatch batch)
+    {
         Step++;
         var snapshot = _report.Snapshot;
         snapshot.Step = Step;
         snapshot.Epoch = Epoch;
-        _batch.Fill(_train.Examples, indices, _train.FeatureCount);
-        var loss = _network.ComputeGradients(_batch, _options.TruncationSteps,
+        var loss = _network.ComputeGradients(batch, _options.TruncationSteps,
             _options.CollectAdjointNorms ? snapshot : null, _threads);
         snapshot.HasAdjointNorms = _options.CollectAdjointNorms;
-        _report.Correct = _model.CountCorrect(_network.Logits, _batch);
-        _report.Sequences = indices.Length;
+        _report.Correct = _model.CountCorrect(_network.Logits, batch);
+        _report.Sequences = batch.Size;
         _report.LearningRate = LearningRate;
         GradientClipping.Measure(_network.Parameters, _groups, snapshot, loss);
         snapshot.Clipped = false;

@@ -27,8 +27,14 @@ public class FloatFiniteDifferenceTests
     {
         var options = new SequenceClassifierOptions
         {
-            Cell = cell, Activation = activation, HiddenSize = 5, Layers = layers, Bidirectional = bidirectional,
-            GruLinearBeforeReset = linearBeforeReset, Seed = 3, Threads = 2,
+            Cell = cell,
+            Activation = activation,
+            HiddenSize = 5,
+            Layers = layers,
+            Bidirectional = bidirectional,
+            GruLinearBeforeReset = linearBeforeReset,
+            Seed = 3,
+            Threads = 2,
         };
         var data = EngineFixtures.NumericData(4, 3, [4, 2, 3, 1], HeadKind.MultiClass, 3, seed: 5);
         var network = EngineFixtures.Network(options, data);

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Text.Json;
+using Recurrent.Trainer;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Host.Cli;
+
+/// <summary>`recurrent bench`: times training steps on random data.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var cell = CliOptions.Cell();
+        var activation = CliOptions.Activation();
+        var length = new Option<int>("--length") { Description = "Steps per sequence T.", DefaultValueFactory = _ => 28 };
+        var input = new Option<int>("--input") { Description = "Features per step I.", DefaultValueFactory = _ => 28 };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden units H.", DefaultValueFactory = _ => 128 };
+        var layers = new Option<int>("--layers") { Description = "Stacked layers.", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Sequences per step B.", DefaultValueFactory = _ => 64 };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps.", DefaultValueFactory = _ => 20 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var noDiagnostics = new Option<bool>("--no-diagnostics") { Description = "Do not record per-step adjoint norms." };
+        var json = CliOptions.Json();
+        var command = new Command("bench", "Time training steps (forward, BPTT, clip, Adam) on random data.")
+        {
+            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, json,
+        };
+        command.SetAction(parse =>
+        {
+            var options = new SequenceClassifierOptions
+            {
+                Cell = parse.GetValue(cell),
+                Activation = parse.GetValue(activation),
+                HiddenSize = parse.GetValue(hidden),
+                Layers = parse.GetValue(layers),
+                Threads = parse.GetValue(threads),
+                CollectAdjointNorms = !parse.GetValue(noDiagnostics),
+            };
+            var result = TrainingBenchmark.Run(options, parse.GetValue(length), parse.GetValue(input),
+                parse.GetValue(batch), parse.GetValue(steps));
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    cell = options.Cell.ToString().ToLowerInvariant(),
+                    length = parse.GetValue(length),
+                    input = parse.GetValue(input),
+                    hidden = options.HiddenSize,
+                    batch = parse.GetValue(batch),
+                    sequences_per_second = result.SequencesPerSecond,
+                    gflops = result.GigaflopsPerSecond,
+                    ms_per_step = result.MillisecondsPerStep,
+                    peak_working_set_bytes = result.PeakWorkingSetBytes,
+                }));
+            }
+            else
+            {
+                Console.WriteLine($"{options.Cell} T={parse.GetValue(length)} I={parse.GetValue(input)} H={options.HiddenSize} " +
+                    $"B={parse.GetValue(batch)}: {result.SequencesPerSecond:F0} sequences/s, {result.GigaflopsPerSecond:F1} GFLOP/s, " +
+                    $"{result.MillisecondsPerStep:F2} ms/step");
+            }
+            return 0;
+        });
+        return command;
+    }
+}

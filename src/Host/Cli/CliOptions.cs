@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Host.Cli;
+
+/// <summary>Options shared by several commands, spelled the same everywhere.</summary>
+internal static class CliOptions
+{
+    public static Option<CellKind> Cell() => new("--cell")
+    {
+        Description = "Recurrent cell: lstm, gru or rnn.",
+        DefaultValueFactory = _ => CellKind.Lstm,
+        CustomParser = r => ParseEnum<CellKind>(r.Tokens[0].Value, "--cell", r),
+    };
+
+    public static Option<Activation> Activation() => new("--activation")
+    {
+        Description = "The rnn cell's non-linearity: tanh, relu or sigmoid.",
+        DefaultValueFactory = _ => Trainer.Training.Activation.Tanh,
+        CustomParser = r => ParseEnum<Activation>(r.Tokens[0].Value, "--activation", r),
+    };
+
+    public static Option<bool> Json() => new("--json") { Description = "Print one JSON object for scripts, no progress." };
+
+    public static T ParseEnum<T>(string text, string option, System.CommandLine.Parsing.ArgumentResult result)
+        where T : struct, Enum
+    {
+        if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value))
+            return value;
+        result.AddError($"{option}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
+        return default;
+    }
+}
