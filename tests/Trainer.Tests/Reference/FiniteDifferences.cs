@@ -16,7 +16,11 @@ internal static class FiniteDifferences
         Math.Abs(expected - actual) <= Tolerance * Math.Max(1, Math.Abs(expected));
 
     /// <summary>Every parameter element whose analytic gradient disagrees with the central difference.</summary>
-    public static List<string> Mismatches(ReferenceModel model, IReadOnlyList<ReferenceSample> batch, IReadOnlyDictionary<string, double[]> analytic)
+    public static List<string> Mismatches(ReferenceModel model, IReadOnlyList<ReferenceSample> batch, IReadOnlyDictionary<string, double[]> analytic) =>
+        Mismatches(model, () => model.Loss(batch), analytic);
+
+    /// <summary>As above for any loss of the model's parameters.</summary>
+    public static List<string> Mismatches(ReferenceModel model, Func<double> loss, IReadOnlyDictionary<string, double[]> analytic)
     {
         var mismatches = new List<string>();
         foreach (string name in model.ParameterNames)
@@ -26,9 +30,9 @@ internal static class FiniteDifferences
             {
                 double saved = values[i];
                 values[i] = saved + Step;
-                double plus = model.Loss(batch);
+                double plus = loss();
                 values[i] = saved - Step;
-                double minus = model.Loss(batch);
+                double minus = loss();
                 values[i] = saved;
                 double numeric = (plus - minus) / (2 * Step);
                 if (!Close(numeric, analytic[name][i]))

@@ -95,6 +95,25 @@ public sealed class ReferenceModel
         return sum / batch.Count;
     }
 
+    /// <summary>
+    /// The mean loss with the states entering each truncation window computed from <paramref name="detachedFrom"/>
+    /// rather than from <see cref="Parameters"/>: at equal parameters it is the same loss, and its finite
+    /// differences in <see cref="Parameters"/> give the truncated gradient.
+    /// </summary>
+    public double LossWithDetachedStates(IReadOnlyList<ReferenceSample> batch, IReadOnlyDictionary<string, double[]> detachedFrom)
+    {
+        Validate(batch);
+        var network = new ReferenceNetwork(Config, Parameters);
+        var frozen = new ReferenceNetwork(Config, detachedFrom);
+        double sum = 0;
+        foreach (ReferenceSample sample in batch)
+        {
+            sum += network.Forward(sample, null, frozen.Forward(sample, null)).Loss;
+        }
+
+        return sum / batch.Count;
+    }
+
     /// <summary>The mean loss, its gradient for every parameter (truncated when the config says so), and g_t.</summary>
     public ReferenceGradients Gradients(IReadOnlyList<ReferenceSample> batch)
     {

@@ -25,8 +25,13 @@ internal sealed class ReferenceNetwork
         };
     }
 
-    /// <summary>Runs the sample forward, optionally nudging one state of layer 0's forward direction.</summary>
-    public SampleTrace Forward(ReferenceSample sample, ReferenceStateOffset? offset)
+    /// <summary>
+    /// Runs the sample forward, optionally nudging one state of layer 0's forward direction. When
+    /// <paramref name="detached"/> is given, every state that enters a truncation window is taken from that trace
+    /// instead of being computed: its value no longer depends on this network's parameters, which is what
+    /// detaching means, so finite differences of this loss measure the truncated gradient.
+    /// </summary>
+    public SampleTrace Forward(ReferenceSample sample, ReferenceStateOffset? offset, SampleTrace? detached = null)
     {
         int length = sample.Length;
         double[][] inputs = LayerZeroInputs(sample);
@@ -36,7 +41,8 @@ internal sealed class ReferenceNetwork
             layers[layer] = new DirectionTrace[config.Directions];
             for (int direction = 0; direction < config.Directions; direction++)
             {
-                layers[layer][direction] = RunDirection(layer, direction, inputs, length, layer == 0 && direction == 0 ? offset : null);
+                layers[layer][direction] = RunDirection(
+                    layer, direction, inputs, length, layer == 0 && direction == 0 ? offset : null, detached?.Layers[layer][direction]);
             }
 
             inputs = LayerOutputs(layers[layer], length);
@@ -113,14 +119,21 @@ internal sealed class ReferenceNetwork
         return norms!;
     }
 
-    private DirectionTrace RunDirection(int layer, int direction, double[][] inputs, int length, ReferenceStateOffset? offset)
+    private DirectionTrace RunDirection(
+        int layer, int direction, double[][] inputs, int length, ReferenceStateOffset? offset, DirectionTrace? detached)
     {
+        int? cutStep = Window(direction, length).CutStep;
         DirectionWeights w = Weights(parameters, layer, direction);
         var trace = new DirectionTrace(length);
         var h = new double[hidden];
         var c = new double[hidden];
         foreach (int t in StepOrder(direction, length))
         {
+            if (detached is not null && t == cutStep)
+            {
+                (h, c) = (detached.HPrev[t], detached.CPrev[t]);
+            }
+
             trace.X[t] = inputs[t];
             trace.HPrev[t] = h;
             trace.CPrev[t] = c;
