@@ -158,8 +158,12 @@ public sealed class ReferenceModelTests
         var config = new ReferenceConfig { HiddenSize = 1, FeatureCount = 1 };
         ReferenceModel model = ReferenceModel.FromParameters(config, new Dictionary<string, double[]>
         {
-            ["layer0.W_xh"] = [1], ["layer0.W_hh"] = [0], ["layer0.b_xh"] = [0], ["layer0.b_hh"] = [0],
-            ["head.W"] = [1000], ["head.b"] = [0],
+            ["layer0.W_xh"] = [1],
+            ["layer0.W_hh"] = [0],
+            ["layer0.b_xh"] = [0],
+            ["layer0.b_hh"] = [0],
+            ["head.W"] = [1000],
+            ["head.b"] = [0],
         });
         ReferenceSample wrong = ReferenceSample.FromSteps([[5.0]], classIndex: 0);
 
