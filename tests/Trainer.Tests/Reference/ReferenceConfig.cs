@@ -1,0 +1,87 @@
+namespace Recurrent.Trainer.Tests.Reference;
+
+/// <summary>The network the reference computes; the same contract the engine implements.</summary>
+public sealed record ReferenceConfig
+{
+    public ReferenceCellKind Cell { get; init; } = ReferenceCellKind.Rnn;
+
+    /// <summary>Only read for <see cref="ReferenceCellKind.Rnn"/>.</summary>
+    public ReferenceActivation Activation { get; init; } = ReferenceActivation.Tanh;
+
+    public int HiddenSize { get; init; } = 2;
+
+    public int Layers { get; init; } = 1;
+
+    public bool Bidirectional { get; init; }
+
+    public bool UseBias { get; init; } = true;
+
+    /// <summary>Only read for <see cref="ReferenceCellKind.Gru"/>.</summary>
+    public bool LinearBeforeReset { get; init; } = true;
+
+    public ReferenceInputKind Input { get; init; } = ReferenceInputKind.Numeric;
+
+    /// <summary>E, for <see cref="ReferenceInputKind.Tokens"/>.</summary>
+    public int EmbeddingSize { get; init; }
+
+    /// <summary>V including the padding id 0, for <see cref="ReferenceInputKind.Tokens"/>.</summary>
+    public int VocabularySize { get; init; }
+
+    /// <summary>F, for <see cref="ReferenceInputKind.Numeric"/>.</summary>
+    public int FeatureCount { get; init; }
+
+    public ReferenceHeadKind Head { get; init; } = ReferenceHeadKind.Binary;
+
+    /// <summary>C, for <see cref="ReferenceHeadKind.MultiClass"/>.</summary>
+    public int ClassCount { get; init; }
+
+    /// <summary>The truncation window k2; null means full BPTT.</summary>
+    public int? Truncation { get; init; }
+
+    /// <summary>nd.</summary>
+    public int Directions => Bidirectional ? 2 : 1;
+
+    /// <summary>G: the number of H-row blocks in W_xh and W_hh.</summary>
+    public int GateCount => Cell switch
+    {
+        ReferenceCellKind.Rnn => 1,
+        ReferenceCellKind.Lstm => 4,
+        ReferenceCellKind.Gru => 3,
+        _ => throw new InvalidOperationException($"Unknown cell {Cell}."),
+    };
+
+    /// <summary>O: the head's output count.</summary>
+    public int OutputCount => Head == ReferenceHeadKind.MultiClass ? ClassCount : 1;
+
+    /// <summary>in_l: the width of layer <paramref name="layer"/>'s input.</summary>
+    public int LayerInputSize(int layer) =>
+        layer > 0 ? Directions * HiddenSize
+        : Input == ReferenceInputKind.Tokens ? EmbeddingSize : FeatureCount;
+
+    /// <summary>Throws when the configuration cannot describe a network.</summary>
+    public void Validate()
+    {
+        Require(HiddenSize >= 1, "HiddenSize must be at least 1.");
+        Require(Layers >= 1, "Layers must be at least 1.");
+        Require(Truncation is null or >= 1, "Truncation must be at least 1 when set.");
+        if (Input == ReferenceInputKind.Tokens)
+        {
+            Require(EmbeddingSize >= 1, "EmbeddingSize must be at least 1 for token input.");
+            Require(VocabularySize >= 2, "VocabularySize must include padding and one token.");
+        }
+        else
+        {
+            Require(FeatureCount >= 1, "FeatureCount must be at least 1 for numeric input.");
+        }
+
+        Require(Head != ReferenceHeadKind.MultiClass || ClassCount >= 2, "MultiClass needs at least 2 classes.");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+namespace Recurrent.Trainer.Tests.Reference;
+
+/// <summary>
+/// Forward and backward through the whole stack for one sample at a time: embedding or numeric input, L layers of
+/// one or two directions, the head and its loss. Samples are independent, so padding can never leak between them.
+/// </summary>
+internal sealed class ReferenceNetwork
+{
+    private readonly ReferenceConfig config;
+    private readonly IReadOnlyDictionary<string, double[]> parameters;
+    private readonly IReferenceCell cell;
+    private readonly int hidden;
+
+    public ReferenceNetwork(ReferenceConfig config, IReadOnlyDictionary<string, double[]> parameters)
+    {
+        this.config = config;
+        this.parameters = parameters;
+        hidden = config.HiddenSize;
+        cell = config.Cell switch
+        {
+            ReferenceCellKind.Rnn => new RnnReference(config.Activation),
+            ReferenceCellKind.Lstm => new LstmReference(),
+            ReferenceCellKind.Gru => new GruReference(config.LinearBeforeReset),
+            _ => throw new InvalidOperationException($"Unknown cell {config.Cell}."),
+        };
+    }
+
+    /// <summary>
+    /// Runs the sample forward, optionally nudging one state of layer 0's forward direction. When
+    /// <paramref name="detached"/> is given, every state that enters a truncation window is taken from that trace
+    /// instead of being computed: its value no longer depends on this network's parameters, which is what
+    /// detaching means, so finite differences of this loss measure the truncated gradient.
+    /// </summary>
+    public SampleTrace Forward(ReferenceSample sample, ReferenceStateOffset? offset, SampleTrace? detached = null)
+    {
+        int length = sample.Length;
+        double[][] inputs = LayerZeroInputs(sample);
+        var layers = new DirectionTrace[config.Layers][];
+        for (int layer = 0; layer < config.Layers; layer++)
+        {
+            layers[layer] = new DirectionTrace[config.Directions];
+            for (int direction = 0; direction < config.Directions; direction++)
+            {
+                layers[layer][direction] = RunDirection(
+                    layer, direction, inputs, length, layer == 0 && direction == 0 ? offset : null, detached?.Layers[layer][direction]);
+            }
+
+            inputs = LayerOutputs(layers[layer], length);
+        }
+
+        DirectionTrace[] last = layers[config.Layers - 1];
+        double[] headInput = last[0].H[length - 1];
+        if (config.Directions == 2)
+        {
+            headInput = ReferenceMath.Concat(headInput, last[1].H[0]);
+        }
+
+        double[] z = HeadForward(headInput);
+        (double loss, double[] dLossDz) = ReferenceLoss.Evaluate(config.Head, z, sample);
+        return new SampleTrace(layers, headInput, loss, dLossDz);
+    }
+
+    /// <summary>
+    /// Backpropagates the sample's own loss L_b. Parameter gradients are multiplied by <paramref name="scale"/>
+    /// (1/B for the batch mean) as they are added to <paramref name="gradients"/>; the adjoint norms are not.
+    /// </summary>
+    public ReferenceAdjointNorms Backward(ReferenceSample sample, SampleTrace trace, Dictionary<string, double[]> gradients, double scale)
+    {
+        int length = sample.Length;
+        var own = ReferenceModel.ZerosLike(parameters);
+
+        double[] dHeadInput = HeadBackward(trace.HeadInput, trace.DLossDz, own);
+        double[][] dOutputs = Zeros(length, config.Directions * hidden);
+        for (int k = 0; k < hidden; k++)
+        {
+            dOutputs[length - 1][k] += dHeadInput[k];
+            if (config.Directions == 2)
+            {
+                dOutputs[0][hidden + k] += dHeadInput[hidden + k];
+            }
+        }
+
+        ReferenceAdjointNorms? norms = null;
+        for (int layer = config.Layers - 1; layer >= 0; layer--)
+        {
+            double[][] dInputs = Zeros(length, config.LayerInputSize(layer));
+            for (int direction = 0; direction < config.Directions; direction++)
+            {
+                ReferenceAdjointNorms? directionNorms = BackwardDirection(
+                    layer, direction, trace.Layers[layer][direction], dOutputs, dInputs, length, own);
+                norms ??= directionNorms;
+            }
+
+            dOutputs = dInputs;
+        }
+
+        if (config.Input == ReferenceInputKind.Tokens)
+        {
+            double[] dEmbedding = own[ReferenceParameterLayout.Embedding];
+            for (int t = 0; t < length; t++)
+            {
+                int row = sample.TokenIds![t];
+                for (int j = 0; j < config.EmbeddingSize; j++)
+                {
+                    dEmbedding[row * config.EmbeddingSize + j] += dOutputs[t][j];
+                }
+            }
+        }
+
+        foreach ((string name, double[] values) in own)
+        {
+            double[] total = gradients[name];
+            for (int i = 0; i < values.Length; i++)
+            {
+                total[i] += scale * values[i];
+            }
+        }
+
+        return norms!;
+    }
+
+    private DirectionTrace RunDirection(
+        int layer, int direction, double[][] inputs, int length, ReferenceStateOffset? offset, DirectionTrace? detached)
+    {
+        int? cutStep = Window(direction, length).CutStep;
+        DirectionWeights w = Weights(parameters, layer, direction);
+        var trace = new DirectionTrace(length);
+        var h = new double[hidden];
+        var c = new double[hidden];
+        foreach (int t in StepOrder(direction, length))
+        {
+            if (detached is not null && t == cutStep)
+            {
+                (h, c) = (detached.HPrev[t], detached.CPrev[t]);
+            }
+
+            trace.X[t] = inputs[t];
+            trace.HPrev[t] = h;
+            trace.CPrev[t] = c;
+            (h, c) = cell.Forward(w, inputs[t], h, c);
+            if (offset is not null && offset.Step == t)
+            {
+                (h, c) = ((double[])h.Clone(), (double[])c.Clone());
+                if (offset.Index < hidden)
+                {
+                    h[offset.Index] += offset.Amount;
+                }
+                else
+                {
+                    c[offset.Index - hidden] += offset.Amount;
+                }
+            }
+
+            trace.H[t] = h;
+            trace.C[t] = c;
+        }
+
+        return trace;
+    }
+
+    /// <summary>
+    /// BPTT through one direction. dOutputs holds dL/d(layer output) from above; this direction's slice of it is
+    /// added to the gradient flowing back along the recurrence. Returns the adjoint norms for layer 0 forward.
+    /// </summary>
+    private ReferenceAdjointNorms? BackwardDirection(
+        int layer, int direction, DirectionTrace trace, double[][] dOutputs, double[][] dInputs, int length, Dictionary<string, double[]> own)
+    {
+        DirectionWeights w = Weights(parameters, layer, direction);
+        DirectionWeights gradient = Weights(own, layer, direction);
+        (int windowStart, int windowEnd, int? cutStep) = Window(direction, length);
+        bool reportNorms = layer == 0 && direction == 0;
+        var norms = new double[windowEnd - windowStart + 1];
+
+        var dhNext = new double[hidden];
+        var dcNext = new double[hidden];
+        foreach (int t in StepOrder(direction, length).Reverse())
+        {
+            var dh = new double[hidden];
+            for (int k = 0; k < hidden; k++)
+            {
+                dh[k] = dOutputs[t][direction * hidden + k] + dhNext[k];
+            }
+
+            // dc comes only from the next step: c_t is a state variable, h_t's own use of it is inside the cell.
+            double[] dc = dcNext;
+            if (reportNorms && t >= windowStart && t <= windowEnd)
+            {
+                norms[t - windowStart] = ReferenceMath.Norm(dh, config.Cell == ReferenceCellKind.Lstm ? dc : []);
+            }
+
+            (double[] dhPrev, double[] dcPrev) = cell.Backward(w, gradient, trace.X[t], trace.HPrev[t], trace.CPrev[t], dh, dc, dInputs[t]);
+            // Truncation: the state entering the window's first step is a constant, so nothing flows past it.
+            (dhNext, dcNext) = t == cutStep ? (new double[hidden], new double[hidden]) : (dhPrev, dcPrev);
+        }
+
+        return reportNorms ? new ReferenceAdjointNorms(windowStart, norms) : null;
+    }
+
+    /// <summary>The truncation window [start, end] of a direction and the step whose incoming state is detached.</summary>
+    private (int Start, int End, int? CutStep) Window(int direction, int length)
+    {
+        int? k2 = config.Truncation;
+        if (k2 is null || k2 >= length)
+        {
+            return (0, length - 1, null);
+        }
+
+        return direction == 0
+            ? (length - k2.Value, length - 1, length - k2.Value)
+            : (0, k2.Value - 1, k2.Value - 1);
+    }
+
+    private static IEnumerable<int> StepOrder(int direction, int length) =>
+        direction == 0 ? Enumerable.Range(0, length) : Enumerable.Range(0, length).Reverse();
+
+    private double[] HeadForward(double[] u)
+    {
+        double[] w = parameters[ReferenceParameterLayout.HeadWeight];
+        var z = new double[config.OutputCount];
+        for (int o = 0; o < z.Length; o++)
+        {
+            double sum = config.UseBias ? parameters[ReferenceParameterLayout.HeadBias][o] : 0;
+            for (int j = 0; j < u.Length; j++)
+            {
+                sum += w[o * u.Length + j] * u[j];
+            }
+
+            z[o] = sum;
+        }
+
+        return z;
+    }
+
+    private double[] HeadBackward(double[] u, double[] dz, Dictionary<string, double[]> own)
+    {
+        double[] w = parameters[ReferenceParameterLayout.HeadWeight];
+        double[] dw = own[ReferenceParameterLayout.HeadWeight];
+        var du = new double[u.Length];
+        for (int o = 0; o < dz.Length; o++)
+        {
+            if (config.UseBias)
+            {
+                own[ReferenceParameterLayout.HeadBias][o] += dz[o];
+            }
+
+            for (int j = 0; j < u.Length; j++)
+            {
+                dw[o * u.Length + j] += dz[o] * u[j];
+                du[j] += w[o * u.Length + j] * dz[o];
+            }
+        }
+
+        return du;
+    }
+
+    private double[][] LayerZeroInputs(ReferenceSample sample)
+    {
+        var inputs = new double[sample.Length][];
+        for (int t = 0; t < sample.Length; t++)
+        {
+            if (config.Input == ReferenceInputKind.Tokens)
+            {
+                int row = sample.TokenIds![t];
+                inputs[t] = parameters[ReferenceParameterLayout.Embedding]
+                    .AsSpan(row * config.EmbeddingSize, config.EmbeddingSize).ToArray();
+            }
+            else
+            {
+                inputs[t] = sample.Steps![t];
+            }
+        }
+
+        return inputs;
+    }
+
+    /// <summary>concat(forward h_t, reverse h_t), forward part first.</summary>
+    private double[][] LayerOutputs(DirectionTrace[] directions, int length)
+    {
+        var outputs = new double[length][];
+        for (int t = 0; t < length; t++)
+        {
+            outputs[t] = directions.Length == 2
+                ? ReferenceMath.Concat(directions[0].H[t], directions[1].H[t])
+                : directions[0].H[t];
+        }
+
+        return outputs;
+    }
+
+    private DirectionWeights Weights(IReadOnlyDictionary<string, double[]> source, int layer, int direction)
+    {
+        string prefix = ReferenceParameterLayout.Prefix(layer, direction);
+        return new DirectionWeights(
+            hidden,
+            config.LayerInputSize(layer),
+            source[prefix + "W_xh"],
+            source[prefix + "W_hh"],
+            config.UseBias ? source[prefix + "b_xh"] : null,
+            config.UseBias ? source[prefix + "b_hh"] : null);
+    }
+
+    private static double[][] Zeros(int rows, int columns)
+    {
+        var result = new double[rows][];
+        for (int i = 0; i < rows; i++)
+        {
+            result[i] = new double[columns];
+        }
+
+        return result;
+    }
+}
