@@ -21,7 +21,7 @@ internal static class EngineFixtures
                 steps[j] = (float)rng.NextUniform(-1, 1);
             examples[i] = head == HeadKind.Regression
                 ? SequenceExample.FromSteps(steps, features, (float)rng.NextUniform(-1, 1))
-                : SequenceExample.FromSteps(steps, features, rng.NextInt(classes));
+                : SequenceExample.FromSteps(steps, features, rng.NextInt(ClassCount(head, classes)));
         }
         return new SequenceDataset("random", InputKind.Numeric, features, null, Labels(head, classes), examples);
     }
@@ -38,10 +38,12 @@ internal static class EngineFixtures
                 ids[j] = 1 + rng.NextInt(vocabulary - 1);
             examples[i] = head == HeadKind.Regression
                 ? SequenceExample.FromTokens(ids, (float)rng.NextUniform(-1, 1))
-                : SequenceExample.FromTokens(ids, rng.NextInt(classes));
+                : SequenceExample.FromTokens(ids, rng.NextInt(ClassCount(head, classes)));
         }
         return new SequenceDataset("random-tokens", InputKind.Tokens, 0, vocab, Labels(head, classes), examples);
     }
+
+    private static int ClassCount(HeadKind head, int classes) => head == HeadKind.Binary ? 2 : classes;
 
     private static LabelSet Labels(HeadKind head, int classes) => head switch
     {
