@@ -24,11 +24,10 @@ internal static class IdxReader
     public static Images ReadImages(string path, int? limit)
     {
         using var stream = Open(path);
-        var header = ReadHeader(stream, path, 16, "images");
-        CheckMagic(header, ImagesMagic, path);
-        var count = Size(header, 4, path, "count");
-        var rows = Size(header, 8, path, "rows");
-        var columns = Size(header, 12, path, "columns");
+        var header = ReadHeader(stream, path, ImagesMagic, 3);
+        var count = Size(header, 0, path, "count");
+        var rows = Size(header, 4, path, "rows");
+        var columns = Size(header, 8, path, "columns");
         if (rows == 0 || columns == 0)
             throw new DataFormatException(path, null, "header", $"images of {rows}×{columns} pixels have no pixels");
         var wanted = Math.Min(count, limit ?? count);
@@ -51,9 +50,8 @@ internal static class IdxReader
     public static Labels ReadLabels(string path, int? limit)
     {
         using var stream = Open(path);
-        var header = ReadHeader(stream, path, 8, "labels");
-        CheckMagic(header, LabelsMagic, path);
-        var count = Size(header, 4, path, "count");
+        var header = ReadHeader(stream, path, LabelsMagic, 1);
+        var count = Size(header, 0, path, "count");
         var wanted = Math.Min(count, limit ?? count);
         var values = ReadUpTo(stream, wanted, path);
         var read = values.Length;
@@ -74,22 +72,25 @@ internal static class IdxReader
         return n == 2 && start[0] == 0x1F && start[1] == 0x8B ? new GZipStream(file, CompressionMode.Decompress) : file;
     }
 
-    private static byte[] ReadHeader(Stream stream, string path, int length, string what)
+    // Checks the magic number before the sizes, so a file of the wrong kind is named as such even when it is
+    // too short for the expected header. Returns the sizes' bytes.
+    private static byte[] ReadHeader(Stream stream, string path, int expectedMagic, int dimensions)
     {
-        var header = new byte[length];
-        var read = ReadAll(stream, header, path);
-        if (read < length)
+        var header = new byte[4 + 4 * dimensions];
+        var read = ReadAll(stream, header.AsSpan(0, 4), path);
+        if (read == 4)
+        {
+            var magic = BinaryPrimitives.ReadInt32BigEndian(header);
+            if (magic != expectedMagic)
+                throw new DataFormatException(path, null, "magic",
+                    $"wrong magic number 0x{magic:X8} ({Describe(magic)}); expected 0x{expectedMagic:X8} " +
+                    $"({Describe(expectedMagic)})");
+            read += ReadAll(stream, header.AsSpan(4), path);
+        }
+        if (read < header.Length)
             throw new DataFormatException(path, null, "header",
-                $"truncated: an IDX {what} header has {length} bytes but the file has only {read}");
-        return header;
-    }
-
-    private static void CheckMagic(byte[] header, int expected, string path)
-    {
-        var magic = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (magic != expected)
-            throw new DataFormatException(path, null, "magic",
-                $"wrong magic number 0x{magic:X8} ({Describe(magic)}); expected 0x{expected:X8} ({Describe(expected)})");
+                $"truncated: the header of {Describe(expectedMagic)} has {header.Length} bytes but the file has only {read}");
+        return header[4..];
     }
 
     private static string Describe(int magic) => magic switch
