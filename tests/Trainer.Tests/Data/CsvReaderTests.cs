@@ -50,6 +50,13 @@ public sealed class CsvReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_byte_order_mark_before_the_header_is_skipped()
+    {
+        var data = Load("\uFEFFlabel,text\npos,a\nneg,b\n");
+        Assert.Equal(2, data.Count);
+    }
+
+    [Fact]
     public void Blank_lines_between_records_are_skipped()
     {
         var data = Load("label,text\n\npos,a\n\n\nneg,b\n");

@@ -4,7 +4,9 @@ namespace Recurrent.Trainer.Data;
 /// Reads text-classification CSV files: a header row naming a <c>label</c> and a <c>text</c> column (in any
 /// order, names matched case-insensitively after trimming), then one record per sequence. Other columns are
 /// ignored, so files with ids or metadata load as they are; every record must still have as many fields as the
-/// header. The text is split into tokens by <see cref="TextTokenizer"/>; labels are trimmed.
+/// header. The text is split into tokens by <see cref="TextTokenizer"/>. Labels are trimmed; a label that reads
+/// as a number (invariant culture, such as 1, 0.5 or 1e3) counts as a number for <see cref="LabelMode"/>, so
+/// "1" and "1.0" are the same class and a column of fractional numbers is a regression target.
 /// </summary>
 internal static class CsvReader
 {

@@ -10,8 +10,6 @@ namespace Recurrent.Trainer.Data;
 /// </summary>
 internal static class JsonlReader
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 8 };
-
     /// <summary>Reads at most <paramref name="limit"/> sequences (all when null).</summary>
     public static RawFile Read(string path, int? limit = null)
     {
@@ -61,7 +59,7 @@ internal static class JsonlReader
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(text, DocumentOptions);
+            document = JsonDocument.Parse(text);
         }
         catch (JsonException e)
         {
