@@ -132,6 +132,7 @@ public sealed class IdxReaderTests : IDisposable
         _dir.WriteBytes("train-images-idx3-ubyte.gz", bytes);
         var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load("fashion-mnist-rows", options: Options));
         Assert.Equal(TrainImages, e.File);
+        Assert.Contains("the gzip data is corrupt", e.Message);
     }
 
     [Fact]
