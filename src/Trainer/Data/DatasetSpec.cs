@@ -1,0 +1,119 @@
+using System.Globalization;
+
+namespace Recurrent.Trainer.Data;
+
+/// <summary>
+/// A parsed dataset spec. The grammar:
+/// <code>
+/// spec := PATH.jsonl | PATH.csv                  (suffix matched case-insensitively)
+///       | adding:T                               (T ≥ 2)
+///       | temporal-order:T | temporal-order:T:C  (T ≥ 10, C = 4 or 8 classes, default 4)
+///       | latch:T                                (T ≥ 1)
+///       | seed-toy | fashion-mnist-rows | fashion-mnist-pixels
+/// </code>
+/// Built-in names are matched case-insensitively; T is a decimal integer.
+/// </summary>
+public sealed class DatasetSpec
+{
+    private static readonly string Grammar =
+        "expected a path ending .jsonl or .csv, or one of adding:T, temporal-order:T, temporal-order:T:8, " +
+        "latch:T, seed-toy, fashion-mnist-rows, fashion-mnist-pixels";
+
+    private DatasetSpec(string text, DatasetKind kind, string? path, int length, int classCount)
+    {
+        Text = text;
+        Kind = kind;
+        Path = path;
+        Length = length;
+        ClassCount = classCount;
+    }
+
+    /// <summary>The spec as written.</summary>
+    public string Text { get; }
+
+    /// <summary>What the spec names.</summary>
+    public DatasetKind Kind { get; }
+
+    /// <summary>The file path for file specs; null for built-ins.</summary>
+    public string? Path { get; }
+
+    /// <summary>The sequence length T of a synthetic task; 0 otherwise.</summary>
+    public int Length { get; }
+
+    /// <summary>The class count of <c>temporal-order</c> (4 or 8); 0 otherwise.</summary>
+    public int ClassCount { get; }
+
+    /// <summary>True for a file; false for a built-in dataset.</summary>
+    public bool IsFile => Kind is DatasetKind.JsonlFile or DatasetKind.CsvFile;
+
+    /// <summary>True for the generated tasks (adding, temporal order, latch) that make their own splits.</summary>
+    public bool IsSynthetic => Kind is DatasetKind.Adding or DatasetKind.TemporalOrder or DatasetKind.Latch;
+
+    /// <summary>Parses a spec; a spec naming nothing known, or with bad parameters, is a <see cref="DataFormatException"/>.</summary>
+    public static DatasetSpec Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+            return new(text, DatasetKind.JsonlFile, text, 0, 0);
+        if (text.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            return new(text, DatasetKind.CsvFile, text, 0, 0);
+        var parts = text.Split(':');
+        var name = parts[0].ToLowerInvariant();
+        switch (name)
+        {
+            case "seed-toy":
+                NoParameters(text, parts);
+                return new(text, DatasetKind.SeedToy, null, 0, 0);
+            case "fashion-mnist-rows":
+                NoParameters(text, parts);
+                return new(text, DatasetKind.FashionMnistRows, null, 0, 0);
+            case "fashion-mnist-pixels":
+                NoParameters(text, parts);
+                return new(text, DatasetKind.FashionMnistPixels, null, 0, 0);
+            case "adding":
+                Arity(text, parts, 1, 1, "adding:T");
+                return new(text, DatasetKind.Adding, null, LengthOf(text, parts[1], AddingTask.MinLength), 0);
+            case "latch":
+                Arity(text, parts, 1, 1, "latch:T");
+                return new(text, DatasetKind.Latch, null, LengthOf(text, parts[1], LatchTask.MinLength), 0);
+            case "temporal-order":
+                Arity(text, parts, 1, 2, "temporal-order:T or temporal-order:T:C");
+                var length = LengthOf(text, parts[1], TemporalOrderTask.MinLength);
+                var classes = parts.Length == 3 ? Integer(text, parts[2], "C") : 4;
+                if (classes is not (4 or 8))
+                    throw new DataFormatException(text, null, "C",
+                        $"temporal-order has 4 classes (two relevant symbols) or 8 (three), not {parts[2]}");
+                return new(text, DatasetKind.TemporalOrder, null, length, classes);
+            default:
+                throw new DataFormatException(text, null, "spec", $"unknown dataset '{text}'; {Grammar}");
+        }
+    }
+
+    /// <summary>The spec as written.</summary>
+    public override string ToString() => Text;
+
+    private static void NoParameters(string text, string[] parts)
+    {
+        if (parts.Length > 1)
+            throw new DataFormatException(text, null, "spec", $"'{parts[0]}' takes no parameters");
+    }
+
+    private static void Arity(string text, string[] parts, int min, int max, string form)
+    {
+        if (parts.Length - 1 < min || parts.Length - 1 > max)
+            throw new DataFormatException(text, null, "spec", $"expected the form {form}");
+    }
+
+    private static int LengthOf(string text, string value, int min)
+    {
+        var length = Integer(text, value, "T");
+        return length >= min
+            ? length
+            : throw new DataFormatException(text, null, "T", $"the length T must be at least {min}, not {length}");
+    }
+
+    private static int Integer(string text, string value, string field) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var result)
+            ? result
+            : throw new DataFormatException(text, null, field, $"'{value}' is not a whole number");
+}

@@ -1,0 +1,59 @@
+namespace Recurrent.Trainer.Data;
+
+/// <summary>
+/// Reads text-classification CSV files: a header row naming a <c>label</c> and a <c>text</c> column (in any
+/// order, names matched case-insensitively after trimming), then one record per sequence. Other columns are
+/// ignored, so files with ids or metadata load as they are; every record must still have as many fields as the
+/// header. The text is split into tokens by <see cref="TextTokenizer"/>. Labels are trimmed; a label that reads
+/// as a number (invariant culture, such as 1, 0.5 or 1e3) counts as a number for <see cref="LabelMode"/>, so
+/// "1" and "1.0" are the same class and a column of fractional numbers is a regression target.
+/// </summary>
+internal static class CsvReader
+{
+    /// <summary>Reads at most <paramref name="limit"/> sequences (all when null).</summary>
+    public static RawFile Read(string path, int? limit = null)
+    {
+        using var text = DataFile.OpenText(path);
+        var records = new CsvRecordReader(text, path);
+        var header = records.ReadRecord()
+            ?? throw new DataFormatException(path, 1, "header", "the file is empty; expected a header row \"label,text\"");
+        var labelColumn = FindColumn(header, "label", path, records.RecordLine);
+        var textColumn = FindColumn(header, "text", path, records.RecordLine);
+        var sequences = new List<RawSequence>();
+        while ((limit is null || sequences.Count < limit) && records.ReadRecord() is { } fields)
+        {
+            var line = records.RecordLine;
+            if (fields.Count != header.Count)
+                throw new DataFormatException(path, line, null,
+                    $"the record has {fields.Count} fields but the header has {header.Count}");
+            var label = fields[labelColumn].Trim();
+            if (label.Length == 0)
+                throw new DataFormatException(path, line, "label", "missing label (the field is empty)");
+            var tokens = TextTokenizer.Tokenize(fields[textColumn]);
+            if (tokens.Count == 0)
+                throw new DataFormatException(path, line, "text",
+                    "empty sequence: the text has no letters or digits to make tokens from");
+            sequences.Add(new RawSequence(tokens.ToArray(), null, 0, RawLabel.FromText(label), line));
+        }
+        if (sequences.Count == 0)
+            throw new DataFormatException(path, null, null, "the file has a header but no records");
+        return new RawFile(path, InputKind.Tokens, 0, sequences);
+    }
+
+    private static int FindColumn(List<string> header, string name, string path, long line)
+    {
+        var found = -1;
+        for (var i = 0; i < header.Count; i++)
+        {
+            if (!string.Equals(header[i].Trim(), name, StringComparison.OrdinalIgnoreCase))
+                continue;
+            if (found >= 0)
+                throw new DataFormatException(path, line, "header", $"the column \"{name}\" appears twice");
+            found = i;
+        }
+        return found >= 0
+            ? found
+            : throw new DataFormatException(path, line, "header",
+                $"no \"{name}\" column; the header must name a \"label\" and a \"text\" column");
+    }
+}
