@@ -1,3 +1,4 @@
+using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Training;
@@ -8,7 +9,7 @@ namespace Recurrent.Trainer.Training;
 /// </summary>
 internal static class Initializer
 {
-    public static void Initialize(SequenceNetwork network, SequenceClassifierOptions options, Rng rng)
+    public static void Initialize(SequenceNetwork network, SequenceClassifierOptions options, DeterministicRandom rng)
     {
         if (network.Embedding is { } embedding)
         {
@@ -44,7 +45,7 @@ internal static class Initializer
         network.Head.Bias?.Value.AsSpan().Clear();
     }
 
-    private static void Glorot(Span<float> weights, int fanIn, int fanOut, Rng rng)
+    private static void Glorot(Span<float> weights, int fanIn, int fanOut, DeterministicRandom rng)
     {
         var bound = Math.Sqrt(6.0 / (fanIn + fanOut));
         for (var i = 0; i < weights.Length; i++)
@@ -59,7 +60,7 @@ internal static class Initializer
     }
 
     // Modified Gram–Schmidt on the rows of a Gaussian matrix, in double: the rows come out orthonormal.
-    private static void Orthogonal(Span<float> block, int size, Rng rng)
+    private static void Orthogonal(Span<float> block, int size, DeterministicRandom rng)
     {
         var q = new double[size * size];
         for (var i = 0; i < q.Length; i++)

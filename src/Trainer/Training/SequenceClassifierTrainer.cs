@@ -24,7 +24,7 @@ public sealed class SequenceClassifierTrainer
     {
         ArgumentNullException.ThrowIfNull(train);
         var network = new SequenceNetwork(NetworkShape.For(_options, train));
-        Initializer.Initialize(network, _options, new Rng(_options.Seed));
+        Initializer.Initialize(network, _options, new DeterministicRandom((ulong)_options.Seed));
         return new SequenceClassifier(network, _options.Clone(), train.Vocabulary, train.Labels);
     }
 

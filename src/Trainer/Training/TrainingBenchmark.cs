@@ -27,7 +27,7 @@ public static class TrainingBenchmark
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
-        var rng = new Rng(options.Seed);
+        var rng = new DeterministicRandom((ulong)options.Seed);
         var examples = new SequenceExample[batchSize];
         for (var b = 0; b < batchSize; b++)
         {

@@ -22,8 +22,6 @@ internal sealed class TrainingLoop
     private readonly StepReport _report = new();
     private readonly string[] _groups;
     private readonly int _threads;
-    private Rng _shuffle;
-    private int[] _order;
     private float[][]? _bestWeights;
     private long _clipped, _nonFinite;
 
@@ -38,9 +36,6 @@ internal sealed class TrainingLoop
         _observer = observer;
         _threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _optimizer = Optimizer.Create(options, _network.Parameters);
-        // A stream of its own, so changing the initialisation never changes the batch order.
-        _shuffle = new Rng(options.Seed ^ 0x5DEECE66DL);
-        _order = Enumerable.Range(0, train.Count).ToArray();
         _groups = _network.Parameters.Select(p => p.Group).Distinct().ToArray();
         var snapshot = _report.Snapshot;
         snapshot.GroupNames = _groups;
@@ -118,15 +113,16 @@ internal sealed class TrainingLoop
 
     private (double Loss, long Correct, long Seen) RunEpoch(CancellationToken cancellationToken)
     {
-        _shuffle.Shuffle(_order.AsSpan());
+        // The order depends on the seed and the epoch alone, so a resumed run sees the same batches.
+        var order = Batching.EpochOrder(_train.Count, _options.Seed, Epoch);
         var batchSize = _options.BatchSize;
-        var batches = (_order.Length + batchSize - 1) / batchSize;
+        var batches = (order.Length + batchSize - 1) / batchSize;
         double lossSum = 0;
         long correct = 0, seen = 0;
         for (var k = 0; k < batches && !StepLimitReached; k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var indices = _order.AsSpan(k * batchSize, Math.Min(batchSize, _order.Length - k * batchSize));
+            var indices = order.AsSpan(k * batchSize, Math.Min(batchSize, order.Length - k * batchSize));
             var clock = Stopwatch.StartNew();
             TrainStep(indices);
             _report.Duration = clock.Elapsed;

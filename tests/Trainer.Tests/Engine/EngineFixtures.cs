@@ -11,7 +11,7 @@ internal static class EngineFixtures
     public static SequenceDataset NumericData(int count, int features, int[] lengths, HeadKind head, int classes,
         int seed)
     {
-        var rng = new Rng(seed);
+        var rng = new DeterministicRandom((ulong)seed);
         var examples = new SequenceExample[count];
         for (var i = 0; i < count; i++)
         {
@@ -28,7 +28,7 @@ internal static class EngineFixtures
 
     public static SequenceDataset TokenData(int count, int vocabulary, int[] lengths, HeadKind head, int classes, int seed)
     {
-        var rng = new Rng(seed);
+        var rng = new DeterministicRandom((ulong)seed);
         var vocab = new Vocabulary(Enumerable.Range(0, vocabulary - 2).Select(i => $"w{i}"));
         var examples = new SequenceExample[count];
         for (var i = 0; i < count; i++)
@@ -56,7 +56,7 @@ internal static class EngineFixtures
     public static SequenceNetwork Network(SequenceClassifierOptions options, SequenceDataset data)
     {
         var model = new SequenceClassifierTrainer(options).Initialize(data);
-        var rng = new Rng(options.Seed + 17);
+        var rng = new DeterministicRandom((ulong)options.Seed + 17);
         foreach (var p in model.Network.Parameters)
         {
             for (var i = 0; i < p.Length; i++)

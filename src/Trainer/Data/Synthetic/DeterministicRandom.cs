@@ -58,6 +58,9 @@ public sealed class DeterministicRandom
         return (int)(draw % (ulong)bound);
     }
 
+    /// <summary>A uniform double in [<paramref name="low"/>, <paramref name="high"/>).</summary>
+    public double NextUniform(double low, double high) => low + (high - low) * NextDouble();
+
     /// <summary>A uniform integer in [<paramref name="low"/>, <paramref name="high"/>).</summary>
     public int NextInt(int low, int high) => low + NextInt(high - low);
 
