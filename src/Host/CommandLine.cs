@@ -10,6 +10,9 @@ internal static class CommandLine
     {
         var root = new RootCommand("Recurrent: train, watch and export recurrent sequence classifiers.")
         {
+            TrainCommand.Create(),
+            EvaluateCommand.Create(),
+            PredictCommand.Create(),
             BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();
