@@ -1,0 +1,22 @@
+namespace Recurrent.Diagnostics;
+
+/// <summary>Settings of <see cref="TrainingMetrics"/>.</summary>
+public sealed class TrainingMetricsOptions
+{
+    /// <summary>How long a finished run's series stay exported after <see cref="TrainingMetrics.RunFinished"/>. Default 15 minutes.</summary>
+    public TimeSpan FinishedRunRetention { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>At most this many finished runs are exported (the most recently finished); active runs always are. Default 20.</summary>
+    public int MaxFinishedRuns { get; init; } = 20;
+
+    /// <summary>
+    /// Clip thresholds that must be exact boundaries of the grad-norm histogram, so that the bucket
+    /// <c>le="threshold"</c> counts exactly the steps that were not clipped. Bucket boundaries are fixed when the
+    /// instrument is created, so list every global-norm threshold the runs of this process may use.
+    /// Default: 0.25, 0.5, 1, 2, 5, 10.
+    /// </summary>
+    public IReadOnlyList<double> ClipThresholds { get; init; } = [0.25, 0.5, 1, 2, 5, 10];
+
+    /// <summary>The clock for run retention; tests pass a fake one. Default: the system clock.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,27 @@
+namespace Recurrent.Diagnostics.Tests.Analysis;
+
+/// <summary>Builds snapshots from hand-written adjoint-norm rows (oldest step first).</summary>
+internal static class Snapshots
+{
+    public static GradientSnapshot WithRows(params float[][] rows)
+    {
+        var snapshot = new GradientSnapshot { HasAdjointNorms = true };
+        int stride = rows.Max(r => r.Length);
+        snapshot.PrepareAdjointNorms(rows.Length, stride);
+        for (int b = 0; b < rows.Length; b++)
+        {
+            rows[b].CopyTo(snapshot.AdjointNormsBuffer.Slice(b * stride, rows[b].Length));
+            snapshot.WindowLengthsBuffer[b] = rows[b].Length;
+        }
+        return snapshot;
+    }
+
+    /// <summary>g_t = gLoss · rate^(T−t): each step back multiplies the gradient by <paramref name="rate"/>.</summary>
+    public static float[] Geometric(int length, double rate, double gLoss = 1.0)
+    {
+        var row = new float[length];
+        for (int i = 0; i < length; i++)
+            row[i] = (float)(gLoss * Math.Pow(rate, length - 1 - i));
+        return row;
+    }
+}
