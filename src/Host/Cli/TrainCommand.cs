@@ -32,7 +32,18 @@ internal static class TrainCommand
             Console.WriteLine($"data: {splits.Train.Count} training sequences from {splits.Train.Name}" +
                 (splits.Validation is { } v ? $", {v.Count} validation" : "") +
                 (splits.Test is { } t ? $", {t.Count} test" : ""));
-            observers.Add(new ProgressReporter(Console.Out, trainerOptions.Epochs, !Console.IsOutputRedirected));
+        }
+        var outPath = parse.GetRequiredValue(o.Out);
+        using var monitoring = CliMonitoring.Start(parse.GetValue(o.MetricsPort), trainerOptions,
+            Path.GetFileNameWithoutExtension(outPath));
+        if (monitoring is not null)
+            observers.Add(monitoring.Monitor);
+        if (!json)
+        {
+            observers.Add(new ProgressReporter(Console.Out, trainerOptions.Epochs, !Console.IsOutputRedirected)
+            {
+                Extra = monitoring is null ? null : monitoring.Monitor.Summary,
+            });
         }
         using var cancel = new ConsoleCancellation();
         var trainer = new SequenceClassifierTrainer(trainerOptions);
@@ -41,7 +52,6 @@ internal static class TrainCommand
             model = trainer.Initialize(splits.Train);
         else
             model = trainer.Fit(splits.Train, splits.Validation, new CompositeObserver(observers), cancel.Token);
-        var outPath = parse.GetRequiredValue(o.Out);
         model.Save(outPath);
         var onnx = parse.GetValue(o.Onnx);
         if (onnx is not null)
@@ -68,6 +78,7 @@ internal static class TrainCommand
         result["training_seconds"] = summary?.Duration.TotalSeconds ?? 0;
         result["sequences_per_second"] = summary?.SequencesPerSecond ?? 0;
         CliOutput.Print(result, json);
+        monitoring?.Finish(parse.GetValue(o.MetricsLinger));
         return ExitCodes.Success;
     }
 

@@ -59,6 +59,7 @@ internal sealed class TrainOptions
     public Option<string> Out { get; } = new("--out") { Description = "Where to write the model.", Required = true };
     public Option<string?> Onnx { get; } = new("--onnx") { Description = "Also export the model as ONNX to this file." };
     public Option<int?> MetricsPort { get; } = new("--metrics-port") { Description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics while training." };
+    public Option<double> MetricsLinger { get; } = new("--metrics-linger") { Description = "Keep serving /metrics this many seconds after training ends, for a last scrape." };
     public Option<bool> Json { get; } = CliOptions.Json();
 
     public void AddTo(Command command)
@@ -68,7 +69,7 @@ internal sealed class TrainOptions
             Data, Valid, Test, ValidFraction, Count, VocabularySize, MinCount, MaxLength, Truncate, Cell, Activation, Hidden,
             Layers, Bidirectional, Embedding, Epochs, Batch, Optimizer, LearningRate, LearningRateDecay, Momentum,
             WeightDecay, ClipNorm, ClipValue, Bptt, Init, ForgetBias, GruResetFirst, NonFinite, Patience, MaxSteps, Seed,
-            Threads, Out, Onnx, MetricsPort, Json,
+            Threads, Out, Onnx, MetricsPort, MetricsLinger, Json,
         })
             command.Add(option);
     }
