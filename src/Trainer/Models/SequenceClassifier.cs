@@ -50,6 +50,15 @@ public sealed class SequenceClassifier
     /// <summary>All weights by name (W_xh, W_hh, b_xh, b_hh per layer and direction; embedding; head).</summary>
     public IReadOnlyList<Parameter> Parameters => Network.Parameters;
 
+    /// <summary>A deep copy with its own weights.</summary>
+    public SequenceClassifier Copy()
+    {
+        var network = new SequenceNetwork(Network.Shape);
+        for (var i = 0; i < Parameters.Count; i++)
+            Parameters[i].Value.CopyTo(network.Parameters[i].Value, 0);
+        return new SequenceClassifier(network, Options.Clone(), Vocabulary, Labels) { TrainingSummary = TrainingSummary };
+    }
+
     /// <summary>Predicts one sequence.</summary>
     public Prediction Predict(SequenceExample sequence) => PredictBatch([sequence])[0];
 

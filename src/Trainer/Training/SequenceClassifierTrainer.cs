@@ -31,22 +31,29 @@ public sealed class SequenceClassifierTrainer
     /// <summary>
     /// Trains on <paramref name="train"/>, evaluating on <paramref name="validation"/> after every epoch, and
     /// returns the model. Throws <see cref="OperationCanceledException"/> when cancelled and
-    /// <see cref="NonFiniteGradientException"/> under <see cref="NonFinitePolicy.Stop"/>.
+    /// <see cref="NonFiniteGradientException"/> under <see cref="NonFinitePolicy.Stop"/>. With
+    /// <paramref name="checkpoints"/> it hands out checkpoints and can resume from one.
     /// </summary>
     public SequenceClassifier Fit(SequenceDataset train, SequenceDataset? validation = null,
-        ITrainingObserver? observer = null, CancellationToken cancellationToken = default)
+        ITrainingObserver? observer = null, CancellationToken cancellationToken = default,
+        CheckpointOptions? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         if (train.Count == 0)
             throw new ArgumentException($"The training data '{train.Name}' has no sequences.", nameof(train));
         if (validation is not null)
             CheckCompatible(train, validation);
-        var model = Initialize(train);
-        var loop = new TrainingLoop(model, _options, train, validation, observer);
+        var model = checkpoints?.ResumeFrom?.Model.Copy() ?? Initialize(train);
+        if (checkpoints?.ResumeFrom is not null)
+            CheckCompatible(DescribeModel(model), train);
+        var loop = new TrainingLoop(model, _options, train, validation, observer, checkpoints);
         LastSummary = loop.Run(cancellationToken);
         model.TrainingSummary = LastSummary;
         return model;
     }
+
+    private static SequenceDataset DescribeModel(SequenceClassifier model) =>
+        new("checkpoint", model.InputKind, model.FeatureCount, model.Vocabulary, model.Labels, []);
 
     internal static void CheckCompatible(SequenceDataset train, SequenceDataset other)
     {

@@ -6,8 +6,8 @@ using Recurrent.Trainer.Tensors;
 namespace Recurrent.Trainer.Training;
 
 /// <summary>
-/// The state of one training run and its loop: shuffled batches, forward, BPTT, measure, clip or skip, update,
-/// report. Everything a resumed run needs (position, generator, optimizer moments) lives in its fields.
+/// The state of one training run and its loop: batches in a seed-and-epoch order, forward, BPTT, measure, clip or
+/// skip, update, report. Everything a resumed run needs is in its fields and in <see cref="TrainingPosition"/>.
 /// </summary>
 internal sealed class TrainingLoop
 {
@@ -17,16 +17,17 @@ internal sealed class TrainingLoop
     private readonly SequenceDataset _train;
     private readonly SequenceDataset? _valid;
     private readonly ITrainingObserver? _observer;
+    private readonly CheckpointOptions? _checkpoints;
     private readonly Optimizer _optimizer;
     private readonly SequenceBatch _batch = new();
     private readonly StepReport _report = new();
     private readonly string[] _groups;
     private readonly int _threads;
     private float[][]? _bestWeights;
-    private long _clipped, _nonFinite;
+    private TrainingPosition _position;
 
     public TrainingLoop(SequenceClassifier model, SequenceClassifierOptions options, SequenceDataset train,
-        SequenceDataset? valid, ITrainingObserver? observer)
+        SequenceDataset? valid, ITrainingObserver? observer, CheckpointOptions? checkpoints = null)
     {
         _model = model;
         _network = model.Network;
@@ -34,6 +35,7 @@ internal sealed class TrainingLoop
         _train = train;
         _valid = valid;
         _observer = observer;
+        _checkpoints = checkpoints;
         _threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _optimizer = Optimizer.Create(options, _network.Parameters);
         _groups = _network.Parameters.Select(p => p.Group).Distinct().ToArray();
@@ -44,60 +46,42 @@ internal sealed class TrainingLoop
         snapshot.ClipMode = options.ClipNorm is not null ? Diagnostics.ClipMode.GlobalNorm
             : options.ClipValue is not null ? Diagnostics.ClipMode.Value : Diagnostics.ClipMode.None;
         snapshot.ClipThreshold = options.ClipNorm ?? options.ClipValue ?? double.NaN;
-        LearningRate = options.LearningRate;
+        _position = new TrainingPosition(0, false, 0, 0, options.LearningRate, 0, 0, 0, 0, 0, null, 0, 0, 0);
+        if (checkpoints?.ResumeFrom is { } resume)
+            Restore(resume);
     }
 
-    public int Epoch { get; private set; }
-
-    public long Step { get; private set; }
-
-    public float LearningRate { get; private set; }
+    public long Step => _position.Step;
 
     public TrainingSummary Run(CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
-        long sequences = 0;
-        double lastTrainLoss = double.NaN;
-        double? bestValidLoss = null;
-        var epochsWithoutImprovement = 0;
+        var sequencesBefore = _position.TotalSequences;
         var stoppedEarly = false;
-        while (Epoch < _options.Epochs && !StepLimitReached)
+        double lastTrainLoss = double.NaN;
+        while (true)
         {
-            Epoch++;
-            var epochClock = Stopwatch.StartNew();
-            var (loss, correct, seen) = RunEpoch(cancellationToken);
-            sequences += seen;
-            lastTrainLoss = loss;
-            double? validLoss = null, validAccuracy = null;
-            if (_valid is not null && _valid.Count > 0)
+            if (!_position.InEpoch)
             {
-                var evaluation = _model.Evaluate(_valid);
-                validLoss = evaluation.Loss;
-                validAccuracy = evaluation.Accuracy;
-            }
-            var seconds = epochClock.Elapsed.TotalSeconds;
-            _observer?.OnEpoch(new EpochReport(Epoch, Step, loss,
-                _train.Labels.IsRegression || seen == 0 ? null : (double)correct / seen, validLoss, validAccuracy,
-                LearningRate, _clipped, _nonFinite, epochClock.Elapsed, seconds > 0 ? seen / seconds : 0));
-            LearningRate *= _options.LearningRateDecay;
-            if (validLoss is double current && _options.EarlyStoppingPatience > 0)
-            {
-                if (bestValidLoss is null || current < bestValidLoss)
-                {
-                    bestValidLoss = current;
-                    epochsWithoutImprovement = 0;
-                    _bestWeights = _network.Parameters.Select(p => (float[])p.Value.Clone()).ToArray();
-                }
-                else if (++epochsWithoutImprovement >= _options.EarlyStoppingPatience)
-                {
-                    stoppedEarly = true;
+                if (_position.Epoch >= _options.Epochs || StepLimitReached)
                     break;
-                }
+                _position = _position with
+                {
+                    Epoch = _position.Epoch + 1,
+                    InEpoch = true,
+                    NextBatch = 0,
+                    EpochLossSum = 0,
+                    EpochCorrect = 0,
+                    EpochSeen = 0,
+                };
             }
-            else if (validLoss is double v && (bestValidLoss is null || v < bestValidLoss))
-            {
-                bestValidLoss = v;
-            }
+            var epochClock = Stopwatch.StartNew();
+            RunBatches(cancellationToken);
+            lastTrainLoss = _position.EpochSeen > 0 ? _position.EpochLossSum / _position.EpochSeen : double.NaN;
+            stoppedEarly = FinishEpoch(lastTrainLoss, epochClock.Elapsed);
+            TakeCheckpoint();
+            if (stoppedEarly)
+                break;
         }
         if (stoppedEarly && _bestWeights is not null)
         {
@@ -105,73 +89,148 @@ internal sealed class TrainingLoop
                 _bestWeights[i].CopyTo(_network.Parameters[i].Value, 0);
         }
         var total = started.Elapsed;
-        return new TrainingSummary(Epoch, Step, _clipped, _nonFinite, lastTrainLoss, bestValidLoss, stoppedEarly, total,
-            total.TotalSeconds > 0 ? sequences / total.TotalSeconds : 0);
+        var sequences = _position.TotalSequences - sequencesBefore;
+        return new TrainingSummary(_position.Epoch, _position.Step, _position.Clipped, _position.NonFinite, lastTrainLoss,
+            _position.BestValidationLoss, stoppedEarly, total, total.TotalSeconds > 0 ? sequences / total.TotalSeconds : 0);
     }
 
-    private bool StepLimitReached => _options.MaxSteps is long limit && Step >= limit;
+    private bool StepLimitReached => _options.MaxSteps is long limit && _position.Step >= limit;
 
-    private (double Loss, long Correct, long Seen) RunEpoch(CancellationToken cancellationToken)
+    private void RunBatches(CancellationToken cancellationToken)
     {
         // The order depends on the seed and the epoch alone, so a resumed run sees the same batches.
-        var order = Batching.EpochOrder(_train.Count, _options.Seed, Epoch);
+        var order = Batching.EpochOrder(_train.Count, _options.Seed, _position.Epoch);
         var batchSize = _options.BatchSize;
         var batches = (order.Length + batchSize - 1) / batchSize;
-        double lossSum = 0;
-        long correct = 0, seen = 0;
-        for (var k = 0; k < batches && !StepLimitReached; k++)
+        while (_position.NextBatch < batches && !StepLimitReached)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                TakeCheckpoint();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            var k = _position.NextBatch;
             var indices = order.AsSpan(k * batchSize, Math.Min(batchSize, order.Length - k * batchSize));
             var clock = Stopwatch.StartNew();
-            TrainStep(indices);
+            _batch.Fill(_train.Examples, indices, _train.FeatureCount);
+            TrainBatch(_batch);
             _report.Duration = clock.Elapsed;
             _report.BatchesPerEpoch = batches;
             _report.BatchInEpoch = k + 1;
-            if (double.IsFinite(_report.Loss))
-                lossSum += _report.Loss * indices.Length;
-            correct += _report.Correct;
-            seen += indices.Length;
+            _position = _position with
+            {
+                NextBatch = k + 1,
+                EpochLossSum = _position.EpochLossSum + (double.IsFinite(_report.Loss) ? _report.Loss * indices.Length : 0),
+                EpochCorrect = _position.EpochCorrect + _report.Correct,
+                EpochSeen = _position.EpochSeen + indices.Length,
+                TotalSequences = _position.TotalSequences + indices.Length,
+            };
             _observer?.OnStep(_report);
             if (_report.Snapshot.NonFinite && _options.NonFinitePolicy == NonFinitePolicy.Stop)
-                throw new NonFiniteGradientException(Step, "the loss or a gradient was NaN or infinite");
+                throw new NonFiniteGradientException(_position.Step, "the loss or a gradient was NaN or infinite");
+            if (_checkpoints is { EverySteps: > 0 } && _position.Step % _checkpoints.EverySteps == 0)
+                TakeCheckpoint();
         }
-        return (seen > 0 ? lossSum / seen : double.NaN, correct, seen);
     }
 
-    private void TrainStep(ReadOnlySpan<int> indices)
+    // Validation, the epoch report, learning-rate decay and early stopping; returns whether to stop.
+    private bool FinishEpoch(double trainLoss, TimeSpan duration)
     {
-        _batch.Fill(_train.Examples, indices, _train.FeatureCount);
-        TrainBatch(_batch);
+        double? validLoss = null, validAccuracy = null;
+        if (_valid is not null && _valid.Count > 0)
+        {
+            var evaluation = _model.Evaluate(_valid);
+            validLoss = evaluation.Loss;
+            validAccuracy = evaluation.Accuracy;
+        }
+        var seen = _position.EpochSeen;
+        var seconds = duration.TotalSeconds;
+        _observer?.OnEpoch(new EpochReport(_position.Epoch, _position.Step, trainLoss,
+            _train.Labels.IsRegression || seen == 0 ? null : (double)_position.EpochCorrect / seen, validLoss,
+            validAccuracy, _position.LearningRate, _position.Clipped, _position.NonFinite, duration,
+            seconds > 0 ? seen / seconds : 0));
+        var stop = false;
+        var best = _position.BestValidationLoss;
+        var patience = _position.EpochsWithoutImprovement;
+        if (validLoss is double current)
+        {
+            if (best is null || current < best)
+            {
+                best = current;
+                patience = 0;
+                if (_options.EarlyStoppingPatience > 0)
+                    _bestWeights = _network.Parameters.Select(p => (float[])p.Value.Clone()).ToArray();
+            }
+            else if (_options.EarlyStoppingPatience > 0 && ++patience >= _options.EarlyStoppingPatience)
+            {
+                stop = true;
+            }
+        }
+        _position = _position with
+        {
+            InEpoch = false,
+            NextBatch = 0,
+            LearningRate = _position.LearningRate * _options.LearningRateDecay,
+            BestValidationLoss = best,
+            EpochsWithoutImprovement = patience,
+        };
+        return stop;
     }
 
     /// <summary>One optimizer step on a packed batch; the result is in the step report.</summary>
     internal void TrainBatch(SequenceBatch batch)
     {
-        Step++;
+        var step = _position.Step + 1;
         var snapshot = _report.Snapshot;
-        snapshot.Step = Step;
-        snapshot.Epoch = Epoch;
+        snapshot.Step = step;
+        snapshot.Epoch = _position.Epoch;
         var loss = _network.ComputeGradients(batch, _options.TruncationSteps,
             _options.CollectAdjointNorms ? snapshot : null, _threads);
         snapshot.HasAdjointNorms = _options.CollectAdjointNorms;
         _report.Correct = _model.CountCorrect(_network.Logits, batch);
         _report.Sequences = batch.Size;
-        _report.LearningRate = LearningRate;
+        _report.LearningRate = _position.LearningRate;
         GradientClipping.Measure(_network.Parameters, _groups, snapshot, loss);
         snapshot.Clipped = false;
         if (snapshot.NonFinite)
         {
             // The weights must never see a NaN: skip the update and leave everything as it was.
-            _nonFinite++;
+            _position = _position with { Step = step, NonFinite = _position.NonFinite + 1 };
             return;
         }
         if (_options.ClipNorm is float maxNorm)
             snapshot.Clipped = GradientClipping.ClipByNorm(_network.Parameters, snapshot.PreClipNorm, maxNorm);
         else if (_options.ClipValue is float maxValue)
             snapshot.Clipped = GradientClipping.ClipByValue(_network.Parameters, maxValue);
-        if (snapshot.Clipped)
-            _clipped++;
-        _optimizer.Step(_network.Parameters, LearningRate);
+        _optimizer.Step(_network.Parameters, _position.LearningRate);
+        _position = _position with
+        {
+            Step = step,
+            Clipped = _position.Clipped + (snapshot.Clipped ? 1 : 0),
+            OptimizerUpdates = _optimizer.Updates,
+        };
+    }
+
+    private void TakeCheckpoint()
+    {
+        if (_checkpoints?.Save is not { } save)
+            return;
+        var copy = _model.Copy();
+        save(new TrainingCheckpoint(copy, _position, _optimizer.StateBuffers.Select(b => (float[])b.Clone()).ToArray(),
+            _bestWeights?.Select(w => (float[])w.Clone()).ToArray()));
+    }
+
+    private void Restore(TrainingCheckpoint checkpoint)
+    {
+        var source = checkpoint.Model.Parameters;
+        var target = _network.Parameters;
+        if (source.Count != target.Count || source.Zip(target).Any(pair => pair.First.Name != pair.Second.Name
+            || pair.First.Length != pair.Second.Length))
+            throw new ArgumentException("The checkpoint was taken from a model of a different shape.");
+        for (var i = 0; i < source.Count; i++)
+            source[i].Value.CopyTo(target[i].Value, 0);
+        _optimizer.Restore(checkpoint.Position.OptimizerUpdates, checkpoint.OptimizerState);
+        _bestWeights = checkpoint.BestWeights?.Select(w => (float[])w.Clone()).ToArray();
+        _position = checkpoint.Position;
     }
 }

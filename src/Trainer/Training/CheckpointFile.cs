@@ -1,0 +1,44 @@
+namespace Recurrent.Trainer.Training;
+
+/// <summary>The checkpoint file: a model file's header and weights, then the loop position and optimizer moments.</summary>
+internal static class CheckpointFile
+{
+    public const int FormatVersion = 1;
+    private static ReadOnlySpan<byte> Magic => "RCRNTCKP"u8;
+
+    private sealed record Header(ModelFile.Header Model, TrainingPosition Position, int[] OptimizerLengths,
+        int[]? BestWeightLengths);
+
+    public static void Save(TrainingCheckpoint checkpoint, string path)
+    {
+        var header = new Header(ModelFile.Describe(checkpoint.Model), checkpoint.Position,
+            checkpoint.OptimizerState.Select(a => a.Length).ToArray(), checkpoint.BestWeights?.Select(a => a.Length).ToArray());
+        var arrays = checkpoint.Model.Parameters.Select(p => p.Value)
+            .Concat(checkpoint.OptimizerState)
+            .Concat(checkpoint.BestWeights ?? []);
+        ChecksummedFile.Write(path, Magic, FormatVersion, header, arrays, ModelFile.Json);
+    }
+
+    public static TrainingCheckpoint Load(string path)
+    {
+        var (header, arrays) = ChecksummedFile.Read<Header>(path, Magic, FormatVersion, "checkpoint", ModelFile.Json);
+        var model = ModelFile.Rebuild(path, header.Model, arrays);
+        var optimizer = ReadArrays(arrays, header.OptimizerLengths, "optimizer state");
+        var best = header.BestWeightLengths is null ? null : ReadArrays(arrays, header.BestWeightLengths, "best weights");
+        arrays.EnsureEnd();
+        return new TrainingCheckpoint(model, header.Position, optimizer, best);
+    }
+
+    private static float[][] ReadArrays(ChecksummedFile.ArrayReader arrays, int[] lengths, string name)
+    {
+        var result = new float[lengths.Length][];
+        for (var i = 0; i < lengths.Length; i++)
+        {
+            if (lengths[i] < 0)
+                throw new InvalidDataException($"The checkpoint's {name} has a negative length.");
+            result[i] = new float[lengths[i]];
+            arrays.ReadInto(result[i], $"{name} {i}");
+        }
+        return result;
+    }
+}

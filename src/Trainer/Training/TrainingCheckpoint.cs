@@ -1,0 +1,59 @@
+namespace Recurrent.Trainer.Training;
+
+/// <summary>
+/// Everything needed to continue a run exactly where it stopped: the model (weights, vocabulary, labels, options),
+/// the optimizer's moments, and the loop's position. Batch order is a function of seed and epoch, so no generator
+/// state is needed; resuming at a checkpoint reproduces the uninterrupted run bit for bit.
+/// </summary>
+public sealed class TrainingCheckpoint
+{
+    internal TrainingCheckpoint(SequenceClassifier model, TrainingPosition position, float[][] optimizerState,
+        float[][]? bestWeights)
+    {
+        Model = model;
+        Position = position;
+        OptimizerState = optimizerState;
+        BestWeights = bestWeights;
+    }
+
+    /// <summary>The model as it was after the last completed step.</summary>
+    public SequenceClassifier Model { get; }
+
+    internal TrainingPosition Position { get; }
+
+    internal float[][] OptimizerState { get; }
+
+    internal float[][]? BestWeights { get; }
+
+    /// <summary>Completed optimizer steps.</summary>
+    public long Step => Position.Step;
+
+    /// <summary>The epoch in progress (or just finished, when <see cref="BatchInEpoch"/> is 0).</summary>
+    public int Epoch => Position.Epoch;
+
+    /// <summary>Batches of <see cref="Epoch"/> already done; 0 between epochs.</summary>
+    public int BatchInEpoch => Position.NextBatch;
+
+    /// <summary>Writes the checkpoint atomically.</summary>
+    public void Save(string path) => CheckpointFile.Save(this, path);
+
+    /// <summary>Reads a checkpoint; a damaged file raises <see cref="InvalidDataException"/>.</summary>
+    public static TrainingCheckpoint Load(string path) => CheckpointFile.Load(path);
+}
+
+/// <summary>Where the loop stands, and the running totals it reports.</summary>
+internal sealed record TrainingPosition(
+    int Epoch,
+    bool InEpoch,
+    int NextBatch,
+    long Step,
+    float LearningRate,
+    long Clipped,
+    long NonFinite,
+    double EpochLossSum,
+    long EpochCorrect,
+    long EpochSeen,
+    double? BestValidationLoss,
+    int EpochsWithoutImprovement,
+    long OptimizerUpdates,
+    long TotalSequences);
