@@ -6,23 +6,25 @@ namespace Recurrent.Host.OnnxRuntime;
 /// </summary>
 public sealed class OnnxRuntimeEnvironment : IDisposable
 {
-    // ONNX Runtime's logging levels: 0 verbose .. 2 warning, 3 error, 4 fatal.
-    private const int ErrorLoggingLevel = 3;
-
     /// <summary>Loads ONNX Runtime and creates its environment.</summary>
     /// <param name="libraryPath">
     /// The path of <c>libonnxruntime.so.1</c> (or its directory); null searches as
     /// <see cref="OnnxRuntimeLibraryLocator"/> describes.
     /// </param>
+    /// <param name="logLevel">
+    /// The least severe message ONNX Runtime prints to standard error. Default
+    /// <see cref="OnnxRuntimeLogLevel.Fatal"/>: every error already reaches the caller as an
+    /// <see cref="OnnxRuntimeException"/> with the same text, and warnings are about harmless graph details.
+    /// ONNX Runtime keeps one environment per process, so the first environment's level holds.
+    /// </param>
     /// <param name="logId">The name ONNX Runtime puts in front of its log lines.</param>
     /// <exception cref="OnnxRuntimeNotFoundException">The library was not found or is not ONNX Runtime.</exception>
     /// <exception cref="OnnxRuntimeException">ONNX Runtime refused to create the environment.</exception>
-    public OnnxRuntimeEnvironment(string? libraryPath = null, string logId = "recurrent")
+    public OnnxRuntimeEnvironment(string? libraryPath = null, OnnxRuntimeLogLevel logLevel = OnnxRuntimeLogLevel.Fatal,
+        string logId = "recurrent")
     {
         Api = OrtApi.Load(OnnxRuntimeLibraryLocator.Locate(libraryPath));
-        // ONNX Runtime logs warnings about harmless graph details to stderr; errors still reach the caller
-        // through exceptions, so only errors are logged.
-        Env = Api.CreateEnv(ErrorLoggingLevel, logId);
+        Env = Api.CreateEnv((int)logLevel, logId);
         MemoryInfo = Api.CreateCpuMemoryInfo();
     }
 
