@@ -19,7 +19,7 @@ public sealed class OnnxRuntimeTensor
         if (count != data.LongLength)
             throw new ArgumentException($"Shape [{string.Join(", ", shape)}] holds {count} elements but the data has {data.LongLength}.", nameof(shape));
         Type = type;
-        Shape = shape;
+        Shape = [.. shape];
         Data = data;
     }
 

@@ -34,7 +34,9 @@ internal sealed unsafe class OrtApi
     /// <summary>The API of the library at this path, loading it on first use (a library is never unloaded).</summary>
     public static OrtApi Load(string libraryPath)
     {
-        var lazy = Loaded.GetOrAdd(Path.GetFullPath(libraryPath), path => new Lazy<OrtApi>(() => LoadUncached(path)));
+        // Failures are not cached, so a library installed while the process runs is picked up on the next try.
+        var lazy = Loaded.GetOrAdd(Path.GetFullPath(libraryPath),
+            path => new Lazy<OrtApi>(() => LoadUncached(path), LazyThreadSafetyMode.PublicationOnly));
         return lazy.Value;
     }
 

@@ -33,11 +33,19 @@ public static class OnnxModelWriter
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var temporary = path + ".tmp";
-        using (var file = File.Create(temporary))
+        try
         {
-            Write(file, model);
+            using (var file = File.Create(temporary))
+            {
+                Write(file, model);
+            }
+            File.Move(temporary, path, overwrite: true);
         }
-        File.Move(temporary, path, overwrite: true);
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     private static void WriteModel(CodedOutputStream output, OnnxModel model)
