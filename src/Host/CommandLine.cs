@@ -13,6 +13,7 @@ internal static class CommandLine
             TrainCommand.Create(),
             EvaluateCommand.Create(),
             PredictCommand.Create(),
+            ExportCommand.Create(),
             BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();

@@ -30,6 +30,10 @@ internal static class ExitCodes
         {
             return Report(e.Message, BadInput);
         }
+        catch (Recurrent.Host.OnnxRuntime.OnnxRuntimeException e)
+        {
+            return Report($"ONNX Runtime: {e.Message}", BadInput);
+        }
         catch (NonFiniteGradientException e)
         {
             return Report(e.Message, Failure);

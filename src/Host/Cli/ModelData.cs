@@ -7,9 +7,14 @@ namespace Recurrent.Host.Cli;
 internal static class ModelData
 {
     /// <summary>A file is encoded like the model's training data; a built-in name gives its test split.</summary>
-    public static SequenceDataset Load(string spec, SequenceClassifier model, int seed, int? count)
+    public static SequenceDataset Load(string spec, SequenceClassifier model, int seed, int? count) =>
+        Load(spec, new SequenceDataset("model", model.InputKind, model.FeatureCount, model.Vocabulary, model.Labels, []),
+            seed, count);
+
+    /// <summary>The same, for a model described by an empty dataset with its inputs, vocabulary and labels.</summary>
+    public static SequenceDataset Load(string spec, SequenceDataset reference, int seed, int? count)
     {
-        var reference = new SequenceDataset("model", model.InputKind, model.FeatureCount, model.Vocabulary, model.Labels, []);
+        var model = reference;
         var parsed = DatasetSpec.Parse(spec);
         if (parsed.IsFile)
             return DatasetLoader.LoadLike(spec, reference, new DatasetOptions { Seed = seed, Count = count });

@@ -55,7 +55,7 @@ internal static class TrainCommand
         model.Save(outPath);
         var onnx = parse.GetValue(o.Onnx);
         if (onnx is not null)
-            throw new ArgumentException("--onnx: ONNX export is not available yet.");
+            model.ExportOnnx(onnx);
         var summary = trainer.LastSummary;
         var trainEval = model.Evaluate(splits.Train);
         var validEval = splits.Validation is { } valid ? model.Evaluate(valid) : null;

@@ -194,6 +194,13 @@ public sealed class SequenceClassifier
 
     private int Threads => Options.Threads == 0 ? Environment.ProcessorCount : Options.Threads;
 
+    /// <summary>
+    /// Writes the model as ONNX (opset 17, IR 8) with the standard recurrent operators; inputs <c>input</c> and
+    /// <c>sequence_lens</c>, outputs <c>logits</c> and <c>probabilities</c> (or <c>value</c> for regression), and the
+    /// labels, vocabulary and options in the metadata.
+    /// </summary>
+    public void ExportOnnx(string path) => Onnx.OnnxModelWriter.WriteFile(path, Onnx.ClassifierOnnxExport.Build(this));
+
     /// <summary>Writes the model to <paramref name="path"/> atomically (a temporary file renamed into place).</summary>
     public void Save(string path) => ModelFile.Save(this, path);
 

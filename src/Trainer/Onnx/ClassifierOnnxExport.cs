@@ -1,0 +1,161 @@
+using System.Text.Json;
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Trainer.Onnx;
+
+/// <summary>
+/// Maps a trained <see cref="SequenceClassifier"/> onto standard ONNX operators: Gather for the embedding, a
+/// Transpose to time-major, one RNN/LSTM/GRU operator per layer (both directions in one operator) reading
+/// <c>sequence_lens</c>, and a Gemm head with Softmax or Sigmoid. The engine keeps weights in ONNX's layout and gate
+/// order, so every weight is copied, never permuted.
+/// </summary>
+/// <remarks>
+/// Inputs: <c>input</c> (int64 [batch, sequence] token ids, or float [batch, sequence, features]) and
+/// <c>sequence_lens</c> (int32 [batch]). Outputs: <c>logits</c> [batch, outputs] and, for classifiers,
+/// <c>probabilities</c> [batch, classes] in label order; for regression <c>value</c> [batch, 1].
+/// </remarks>
+public static class ClassifierOnnxExport
+{
+    /// <summary>Name of the input tensor.</summary>
+    public const string Input = "input";
+    /// <summary>Name of the lengths tensor.</summary>
+    public const string Lengths = "sequence_lens";
+
+    /// <summary>The ONNX model of a trained classifier.</summary>
+    public static OnnxModel Build(SequenceClassifier model)
+    {
+        var network = model.Network;
+        var shape = network.Shape;
+        var g = new OnnxGraphBuilder("recurrent_sequence_classifier")
+        {
+            DocString = "Recurrent sequence classifier; batch-first input with per-sequence lengths.",
+        };
+        string x;
+        if (network.Embedding is { } embedding)
+        {
+            g.AddInput(Input, OnnxType.Int64, ["batch", "sequence"]);
+            g.AddInitializer("embedding", [shape.VocabularySize, shape.InputWidth], embedding.Value);
+            g.AddNode("Gather", ["embedding", Input], ["embedded"], OnnxAttribute.Int("axis", 0));
+            x = "embedded";
+        }
+        else
+        {
+            g.AddInput(Input, OnnxType.Float, ["batch", "sequence", shape.InputWidth]);
+            x = Input;
+        }
+        g.AddInput(Lengths, OnnxType.Int32, ["batch"]);
+        g.AddNode("Transpose", [x], ["layer0_input"], OnnxAttribute.Ints("perm", 1, 0, 2));
+        g.AddInitializer("concat_directions_time_major", [3], [0L, 0L, -1L]);
+        g.AddInitializer("concat_directions_batch_major", [2], [0L, -1L]);
+        var input = "layer0_input";
+        var final = "";
+        for (var l = 0; l < network.Layers.Count; l++)
+        {
+            var directions = network.Layers[l];
+            var prefix = $"layer{l}";
+            AddRecurrentOperator(g, shape, directions, prefix, input);
+            final = $"{prefix}_Y_h";
+            if (l + 1 < network.Layers.Count)
+            {
+                // Y [T, directions, B, H] → [T, B, directions·H], forward half first, as the engine concatenates.
+                g.AddNode("Transpose", [$"{prefix}_Y"], [$"{prefix}_Y_batch"], OnnxAttribute.Ints("perm", 0, 2, 1, 3));
+                g.AddNode("Reshape", [$"{prefix}_Y_batch", "concat_directions_time_major"], [$"layer{l + 1}_input"]);
+                input = $"layer{l + 1}_input";
+            }
+        }
+        // Y_h [directions, B, H] → [B, directions·H]: forward final state, then the reverse one (after t = 0).
+        g.AddNode("Transpose", [final], ["final_states"], OnnxAttribute.Ints("perm", 1, 0, 2));
+        g.AddNode("Reshape", ["final_states", "concat_directions_batch_major"], ["features"]);
+        var head = network.Head;
+        g.AddInitializer("head_W", [head.Outputs, head.InputSize], head.Weights.Value);
+        var headInputs = new List<string> { "features", "head_W" };
+        if (head.Bias is { } bias)
+            headInputs.Add(g.AddInitializer("head_b", [head.Outputs], bias.Value));
+        var logits = shape.Head == HeadKind.Regression ? "value" : "logits";
+        g.AddNode("Gemm", headInputs, [logits], OnnxAttribute.Int("transB", 1));
+        g.AddOutput(logits, OnnxType.Float, ["batch", head.Outputs]);
+        AddProbabilities(g, shape, model.Labels);
+        return new OnnxModel(g.Build())
+        {
+            ProducerVersion = typeof(ClassifierOnnxExport).Assembly.GetName().Version?.ToString(),
+            DocString = "Exported by Recurrent. metadata_props carry the labels, vocabulary and options.",
+            Metadata = Metadata(model),
+        };
+    }
+
+    private static void AddRecurrentOperator(OnnxGraphBuilder g, NetworkShape shape,
+        IReadOnlyList<RecurrentDirection> directions, string prefix, string input)
+    {
+        var first = directions[0];
+        int gates = first.Cell.GateCount, hidden = shape.Hidden, count = directions.Count;
+        var w = Stack(directions.Select(d => d.InputWeights.Value));
+        var r = Stack(directions.Select(d => d.RecurrentWeights.Value));
+        var b = Stack(directions.Select(d => Concat(
+            d.InputBias?.Value ?? new float[gates * hidden], d.RecurrentBias?.Value ?? new float[gates * hidden])));
+        g.AddInitializer($"{prefix}_W", [count, gates * hidden, first.InputSize], w);
+        g.AddInitializer($"{prefix}_R", [count, gates * hidden, hidden], r);
+        g.AddInitializer($"{prefix}_B", [count, 2 * gates * hidden], b);
+        var attributes = new List<OnnxAttribute>
+        {
+            OnnxAttribute.Int("hidden_size", hidden),
+            OnnxAttribute.String("direction", count == 2 ? "bidirectional" : "forward"),
+        };
+        var op = shape.Cell switch { CellKind.Lstm => "LSTM", CellKind.Gru => "GRU", _ => "RNN" };
+        if (shape.Cell == CellKind.Rnn)
+        {
+            var activation = shape.Activation switch { Activation.Relu => "Relu", Activation.Sigmoid => "Sigmoid", _ => "Tanh" };
+            attributes.Add(OnnxAttribute.Strings("activations", Enumerable.Repeat(activation, count)));
+        }
+        if (shape.Cell == CellKind.Gru)
+            attributes.Add(OnnxAttribute.Int("linear_before_reset", shape.GruLinearBeforeReset ? 1 : 0));
+        g.AddNode(op, [input, $"{prefix}_W", $"{prefix}_R", $"{prefix}_B", Lengths], [$"{prefix}_Y", $"{prefix}_Y_h"],
+            [.. attributes]);
+    }
+
+    private static void AddProbabilities(OnnxGraphBuilder g, NetworkShape shape, LabelSet labels)
+    {
+        switch (shape.Head)
+        {
+            case HeadKind.MultiClass:
+                g.AddNode("Softmax", ["logits"], ["probabilities"], OnnxAttribute.Int("axis", -1));
+                g.AddOutput("probabilities", OnnxType.Float, ["batch", labels.ClassCount]);
+                break;
+            case HeadKind.Binary:
+                // One logit for the second class; probabilities = [1 − σ(z), σ(z)] in label order.
+                g.AddInitializer("one", [1], [1f]);
+                g.AddNode("Sigmoid", ["logits"], ["positive"]);
+                g.AddNode("Sub", ["one", "positive"], ["negative"]);
+                g.AddNode("Concat", ["negative", "positive"], ["probabilities"], OnnxAttribute.Int("axis", 1));
+                g.AddOutput("probabilities", OnnxType.Float, ["batch", 2]);
+                break;
+        }
+    }
+
+    private static List<KeyValuePair<string, string>> Metadata(SequenceClassifier model)
+    {
+        // Metadata is read by people and other languages: keep "<pad>" readable instead of \u003C-escaped.
+        var json = new JsonSerializerOptions(ModelFile.Json) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var metadata = new List<KeyValuePair<string, string>>
+        {
+            new("recurrent.head", model.Head.ToString().ToLowerInvariant()),
+            new("recurrent.input_kind", model.InputKind.ToString().ToLowerInvariant()),
+            new("recurrent.labels", JsonSerializer.Serialize(model.Labels.ClassNames, json)),
+            new("recurrent.options", JsonSerializer.Serialize(model.Options, json)),
+            new("recurrent.inputs", "input: int64 token ids [batch, sequence] or float steps [batch, sequence, features]; sequence_lens: int32 [batch]"),
+        };
+        if (model.InputKind == InputKind.Numeric)
+            metadata.Add(new("recurrent.features", model.FeatureCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (model.Vocabulary is { } vocabulary)
+        {
+            metadata.Add(new("recurrent.vocabulary", JsonSerializer.Serialize(vocabulary.Tokens, json)));
+            metadata.Add(new("recurrent.tokenizer", "lowercase, then maximal runs of letters, digits and combining marks; id 0 = <pad>, id 1 = <unk>"));
+        }
+        return metadata;
+    }
+
+    private static float[] Stack(IEnumerable<float[]> parts) => parts.SelectMany(p => p).ToArray();
+
+    private static float[] Concat(float[] first, float[] second) => [.. first, .. second];
+}
