@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace Recurrent.Integration.Tests.Dashboards;
 
 /// <summary>
-/// A real Prometheus on a free loopback port with a generated config (1 s scrape and rule evaluation) scraping
-/// one target, with dashboards/prometheus/rules.yml loaded. Killed and its data deleted on Dispose.
+/// A real Prometheus on a free loopback port with dashboards/prometheus/rules.yml loaded, scraping one target:
+/// either with a generated config (1 s scrape and rule evaluation) or as scripts/prometheus.sh starts it.
+/// Killed and its data deleted on Dispose.
 /// </summary>
 internal sealed class PrometheusServer : IDisposable
 {
@@ -46,6 +47,25 @@ internal sealed class PrometheusServer : IDisposable
             $"--web.listen-address=127.0.0.1:{port}",
             "--log.level=warn",
         ]);
+        return WhenReady(directory, process, port);
+    }
+
+    /// <summary>Prometheus as scripts/prometheus.sh starts it, with its data in a temporary directory.</summary>
+    public static PrometheusServer StartWithScript(string target)
+    {
+        PromTool.Require(PromTool.PrometheusPath);
+        var directory = Directory.CreateTempSubdirectory("recurrent-prometheus-script-");
+        int port = ExternalProcess.FreeLoopbackPort();
+        var process = ExternalProcess.Start("bash",
+        [
+            Path.Combine(RepositoryFiles.Root, "scripts", "prometheus.sh"),
+            "--target", target, "--listen", $"127.0.0.1:{port}", "--data", directory.FullName,
+        ]);
+        return WhenReady(directory, process, port);
+    }
+
+    private static PrometheusServer WhenReady(DirectoryInfo directory, ExternalProcess process, int port)
+    {
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
         var server = new PrometheusServer(directory, process, http);
         try
