@@ -20,10 +20,11 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed training steps.", DefaultValueFactory = _ => 20 };
         var threads = new Option<int>("--threads") { Description = "Worker threads (0: one per core).", DefaultValueFactory = _ => 0 };
         var noDiagnostics = new Option<bool>("--no-diagnostics") { Description = "Do not record per-step adjoint norms." };
+        var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
         var json = CliOptions.Json();
         var command = new Command("bench", "Time training steps (forward, BPTT, clip, Adam) on random data.")
         {
-            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, json,
+            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, inference, json,
         };
         command.SetAction(parse =>
         {
@@ -36,6 +37,8 @@ internal static class BenchCommand
                 Threads = parse.GetValue(threads),
                 CollectAdjointNorms = !parse.GetValue(noDiagnostics),
             };
+            if (parse.GetValue(inference))
+                return RunInference(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(json));
             var result = TrainingBenchmark.Run(options, parse.GetValue(length), parse.GetValue(input),
                 parse.GetValue(batch), parse.GetValue(steps));
             if (parse.GetValue(json))
@@ -62,5 +65,31 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static int RunInference(SequenceClassifierOptions options, int length, int inputSize, bool json)
+    {
+        options.Threads = 1;
+        var model = TrainingBenchmark.RandomModel(options, length, inputSize);
+        var result = InferenceBenchmark.Run(model, length, inputSize, repetitions: length * options.HiddenSize > 20_000 ? 60 : 400);
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                cell = options.Cell.ToString().ToLowerInvariant(),
+                length,
+                input = inputSize,
+                hidden = options.HiddenSize,
+                managed_batch1_us = result.ManagedLatencyMicroseconds,
+                onnxruntime_batch1_us = result.OnnxLatencyMicroseconds,
+                managed_batch64_sequences_per_second = result.ManagedSequencesPerSecond,
+                onnxruntime_batch64_sequences_per_second = result.OnnxSequencesPerSecond,
+            }));
+            return 0;
+        }
+        Console.WriteLine($"{options.Cell} T={length} I={inputSize} H={options.HiddenSize}, one thread each:");
+        Console.WriteLine($"  batch 1 latency   managed {result.ManagedLatencyMicroseconds,9:F0} us   ONNX Runtime {result.OnnxLatencyMicroseconds,9:F0} us   ratio {result.ManagedLatencyMicroseconds / result.OnnxLatencyMicroseconds:F2}");
+        Console.WriteLine($"  batch 64          managed {result.ManagedSequencesPerSecond,9:F0} seq/s ONNX Runtime {result.OnnxSequencesPerSecond,9:F0} seq/s ratio {result.ManagedSequencesPerSecond / result.OnnxSequencesPerSecond:F2}");
+        return 0;
     }
 }

@@ -20,6 +20,15 @@ public sealed record BenchmarkResult(double SequencesPerSecond, double Gigaflops
 /// </summary>
 public static class TrainingBenchmark
 {
+    /// <summary>An initialised (untrained) ten-class model of the given shape, for inference benchmarks.</summary>
+    public static SequenceClassifier RandomModel(SequenceClassifierOptions options, int length, int inputSize)
+    {
+        var examples = new[] { SequenceExample.FromSteps(new float[length * inputSize], inputSize, 0) };
+        var labels = LabelSet.Classes(Enumerable.Range(0, 10).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        return new SequenceClassifierTrainer(options).Initialize(
+            new SequenceDataset("benchmark", InputKind.Numeric, inputSize, null, labels, examples));
+    }
+
     /// <summary>Runs <paramref name="steps"/> timed steps after <paramref name="warmup"/> untimed ones.</summary>
     public static BenchmarkResult Run(SequenceClassifierOptions options, int length, int inputSize, int batchSize,
         int steps, int warmup = 3)

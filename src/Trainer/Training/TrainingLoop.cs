@@ -89,6 +89,7 @@ internal sealed class TrainingLoop
         {
             for (var i = 0; i < _bestWeights.Length; i++)
                 _bestWeights[i].CopyTo(_network.Parameters[i].Value, 0);
+            _network.WeightsChanged();
         }
         var total = started.Elapsed;
         var sequences = _position.TotalSequences - sequencesBefore;
@@ -211,6 +212,7 @@ internal sealed class TrainingLoop
         else if (_options.ClipValue is float maxValue)
             snapshot.Clipped = GradientClipping.ClipByValue(_network.Parameters, maxValue);
         _optimizer.Step(_network.Parameters, _position.LearningRate);
+        _network.WeightsChanged();
         _position = _position with
         {
             Step = step,
@@ -237,6 +239,7 @@ internal sealed class TrainingLoop
             throw new ArgumentException("The checkpoint was taken from a model of a different shape.");
         for (var i = 0; i < source.Count; i++)
             source[i].Value.CopyTo(target[i].Value, 0);
+        _network.WeightsChanged();
         _optimizer.Restore(checkpoint.Position.OptimizerUpdates, checkpoint.OptimizerState);
         _bestWeights = checkpoint.BestWeights?.Select(w => (float[])w.Clone()).ToArray();
         _position = checkpoint.Position;
