@@ -116,7 +116,7 @@ internal sealed class TrainingLoop
             var indices = order.AsSpan(k * batchSize, Math.Min(batchSize, order.Length - k * batchSize));
             var clock = Stopwatch.StartNew();
             _batch.Fill(_train.Examples, indices, _train.FeatureCount);
-            TrainBatch(_batch);
+            TrainStep(_batch);
             _report.Duration = clock.Elapsed;
             _report.BatchesPerEpoch = batches;
             _report.BatchInEpoch = k + 1;
@@ -180,8 +180,20 @@ internal sealed class TrainingLoop
         return stop;
     }
 
-    /// <summary>One optimizer step on a packed batch; the result is in the step report.</summary>
+    /// <summary>
+    /// One optimizer step on a packed batch, reported to the observer (the benchmark calls this directly).
+    /// </summary>
     internal void TrainBatch(SequenceBatch batch)
+    {
+        var clock = Stopwatch.StartNew();
+        TrainStep(batch);
+        _report.Duration = clock.Elapsed;
+        _report.BatchesPerEpoch = 1;
+        _report.BatchInEpoch = 1;
+        _observer?.OnStep(_report);
+    }
+
+    private void TrainStep(SequenceBatch batch)
     {
         var step = _position.Step + 1;
         var snapshot = _report.Snapshot;
