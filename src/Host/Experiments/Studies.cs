@@ -1,0 +1,13 @@
+namespace Recurrent.Host.Experiments;
+
+/// <summary>Every study `recurrent experiment` knows, by name.</summary>
+internal static class Studies
+{
+    public static IReadOnlyList<IStudy> All { get; } =
+    [
+        new VanishingStudy(),
+    ];
+
+    public static IStudy? Find(string name) =>
+        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+}
