@@ -6,6 +6,9 @@ internal static class Studies
     public static IReadOnlyList<IStudy> All { get; } =
     [
         new VanishingStudy(),
+        new JacobianBoundStudy(),
+        new ExplodingStudy(),
+        new AgreementStudy(),
     ];
 
     public static IStudy? Find(string name) =>
