@@ -8,6 +8,8 @@ internal static class Studies
         new VanishingStudy(),
         new JacobianBoundStudy(),
         new ExplodingStudy(),
+        new RemediesStudy(),
+        new PascanuStudy(),
         new AgreementStudy(),
     ];
 
