@@ -73,7 +73,8 @@ internal sealed class ExplodingStudy : IStudy
         report.Claims.Add(new Claim("unclipped-gradient-explodes",
             "Without clipping the gradient norm grows by orders of magnitude during training (or becomes non-finite) (seeds 000, 001).",
             growth >= 2 || plainNonFinite > 0,
-            F($"largest pre-clip norm / first-step norm: median 10^{growth:F1} over {plain.Count} seeds; {plainNonFinite} non-finite steps")));
+            F($"largest finite pre-clip norm / first-step norm: median 10^{growth:F1} over {plain.Count} seeds; {plainNonFinite} non-finite steps, the first at step ") +
+                string.Join(", ", plain.Select(r => r.Steps.FirstOrDefault(s => s.NonFinite).Step.ToString(CultureInfo.InvariantCulture))) + " (0: none)"));
 
         double plainLoss = Stats.Median(plain.Select(r => Finite(r.TestLoss)));
         var clippedLosses = Variants.Skip(1).Select(v => (v.Label, Loss: Stats.Median(results.Where(r => r.Label == v.Label).Select(r => Finite(r.TestLoss))))).ToList();
@@ -145,7 +146,7 @@ internal sealed class ExplodingStudy : IStudy
 
     private static double InitialNorm(RunResult r) => r.Steps.Select(s => s.PreClipNorm).FirstOrDefault(double.IsFinite, double.NaN);
 
-    private static double MaxNorm(RunResult r) => Stats.Max(r.Steps.Select(s => s.PreClipNorm));
+    private static double MaxNorm(RunResult r) => Stats.Max(r.Steps.Select(s => s.PreClipNorm).Where(double.IsFinite));
 
     private static double FinalTrainLoss(RunResult r) =>
         Stats.Median(r.Steps.Skip(r.Steps.Count - Math.Max(1, r.Steps.Count / 10)).Select(s => Finite(s.Loss)));
