@@ -34,8 +34,14 @@ internal sealed class AgreementStudy : IStudy
                 {
                     var options = new SequenceClassifierOptions
                     {
-                        Cell = cell, HiddenSize = 32, EmbeddingSize = 16, Epochs = epochs, BatchSize = 32,
-                        LearningRate = 0.003f, ClipNorm = 5f, Seed = seed,
+                        Cell = cell,
+                        HiddenSize = 32,
+                        EmbeddingSize = 16,
+                        Epochs = epochs,
+                        BatchSize = 32,
+                        LearningRate = 0.003f,
+                        ClipNorm = 5f,
+                        Seed = seed,
                     };
                     specs.Add(new RunSpec(label, data, options, AnalyzeEvery: 4) { Tags = { ["distance"] = distance, ["seed"] = seed } });
                 }

@@ -32,9 +32,17 @@ internal sealed class ExplodingStudy : IStudy
             {
                 var options = new SequenceClassifierOptions
                 {
-                    Cell = CellKind.Rnn, Activation = Activation.Relu, RecurrentInit = RecurrentInit.Identity,
-                    HiddenSize = 32, Epochs = epochs, BatchSize = 32, Optimizer = OptimizerKind.Sgd, LearningRate = LearningRate,
-                    ClipValue = clipValue, ClipNorm = clipNorm, Seed = seed,
+                    Cell = CellKind.Rnn,
+                    Activation = Activation.Relu,
+                    RecurrentInit = RecurrentInit.Identity,
+                    HiddenSize = 32,
+                    Epochs = epochs,
+                    BatchSize = 32,
+                    Optimizer = OptimizerKind.Sgd,
+                    LearningRate = LearningRate,
+                    ClipValue = clipValue,
+                    ClipNorm = clipNorm,
+                    Seed = seed,
                 };
                 specs.Add(new RunSpec(label, data, options, AnalyzeEvery: 5) { Tags = { ["seed"] = seed } });
             }

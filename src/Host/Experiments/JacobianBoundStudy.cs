@@ -35,8 +35,14 @@ internal sealed class JacobianBoundStudy : IStudy
                 {
                     var options = new SequenceClassifierOptions
                     {
-                        Cell = CellKind.Rnn, Activation = activation, RecurrentInit = init, HiddenSize = 32,
-                        Epochs = epochs, BatchSize = 32, LearningRate = rate, Seed = settings.Seed,
+                        Cell = CellKind.Rnn,
+                        Activation = activation,
+                        RecurrentInit = init,
+                        HiddenSize = 32,
+                        Epochs = epochs,
+                        BatchSize = 32,
+                        LearningRate = rate,
+                        Seed = settings.Seed,
                     };
                     specs.Add(new RunSpec(ActivationName(activation), data, options, AnalyzeEvery: settings.Quick ? 1 : 2)
                     {

@@ -39,8 +39,16 @@ internal sealed class PascanuStudy : IStudy
                 {
                     var options = new SequenceClassifierOptions
                     {
-                        Cell = CellKind.Rnn, HiddenSize = 50, Optimizer = OptimizerKind.Sgd, LearningRate = 0.01f,
-                        BatchSize = 20, ClipNorm = clip, OmegaWeight = omega, Epochs = 1, MaxSteps = steps, Seed = seed,
+                        Cell = CellKind.Rnn,
+                        HiddenSize = 50,
+                        Optimizer = OptimizerKind.Sgd,
+                        LearningRate = 0.01f,
+                        BatchSize = 20,
+                        ClipNorm = clip,
+                        OmegaWeight = omega,
+                        Epochs = 1,
+                        MaxSteps = steps,
+                        Seed = seed,
                     };
                     specs.Add(new RunSpec(label, data, options, AnalyzeEvery: 10) { Tags = { ["length"] = length, ["seed"] = seed } });
                 }

@@ -67,8 +67,12 @@ internal sealed class RemediesStudy : IStudy
         // A reservoir needs more units than a trained recurrence to hold the same history; only the head learns.
         yield return ("echo state (128 units, ρ 0.9)", new SequenceClassifierOptions
         {
-            Cell = CellKind.Rnn, HiddenSize = 128, RecurrentInit = RecurrentInit.EchoState, SpectralRadius = 0.9f,
-            FreezeRecurrent = true, LearningRate = 0.01f,
+            Cell = CellKind.Rnn,
+            HiddenSize = 128,
+            RecurrentInit = RecurrentInit.EchoState,
+            SpectralRadius = 0.9f,
+            FreezeRecurrent = true,
+            LearningRate = 0.01f,
         });
         var omega = Rnn();
         omega.ClipNorm = 1f;

@@ -35,8 +35,13 @@ internal sealed class VanishingStudy : IStudy
                 {
                     var options = new SequenceClassifierOptions
                     {
-                        Cell = cell, HiddenSize = hidden, Epochs = epochs, BatchSize = 32, LearningRate = 0.003f,
-                        ClipNorm = 5f, Seed = settings.Seed,
+                        Cell = cell,
+                        HiddenSize = hidden,
+                        Epochs = epochs,
+                        BatchSize = 32,
+                        LearningRate = 0.003f,
+                        ClipNorm = 5f,
+                        Seed = settings.Seed,
                     };
                     specs.Add(new RunSpec(label, data, options, AnalyzeEvery: 4)
                     {
