@@ -15,6 +15,7 @@ internal static class CommandLine
             PredictCommand.Create(),
             ExportCommand.Create(),
             BenchCommand.Create(),
+            Experiments.ExperimentCommand.Create(),
         };
         var parse = root.Parse(args);
         // Usage errors are bad input like bad data: exit 2, with System.CommandLine's message.

@@ -1,0 +1,107 @@
+using Recurrent.Host.Experiments;
+using Recurrent.Integration.Tests.Support;
+
+namespace Recurrent.Integration.Tests.Experiments;
+
+/// <summary>
+/// Every study of `recurrent experiment` in its quick setting: the report and its files, and the direction of
+/// each claim that the quick setting measures robustly. Claims the quick budget cannot settle (such as which
+/// cell solves the longest task) are checked only for being reported.
+/// </summary>
+public sealed class StudyTests
+{
+    [Fact]
+    public void VanishingRnnGradientShrinksWithLength()
+    {
+        var output = RunQuick("vanishing");
+        Assert.True(output.Held("rnn-vanishes-with-length"));
+        var rnn = output.Table("runs").Where(r => r.GetProperty("cell").GetString() == "tanh RNN" && r.GetProperty("task").GetString() == "temporal-order")
+            .OrderBy(r => r.GetProperty("length").GetDouble()).ToList();
+        Assert.True(rnn[^1].GetProperty("initial_log10_ratio").GetDouble() < rnn[0].GetProperty("initial_log10_ratio").GetDouble());
+        foreach (var id in new[] { "gated-cells-keep-gradient", "gated-cells-solve-longer-temporal-order", "gated-cells-solve-longer-adding", "rnn-adding-degrades-with-length" })
+            _ = output.Held(id);
+    }
+
+    [Fact]
+    public void JacobianBoundHoldsAtEveryStep()
+    {
+        var output = RunQuick("jacobian-bound");
+        Assert.True(output.Held("decay-within-bound"));
+        Assert.True(output.Held("every-step-within-bound"));
+        Assert.True(output.Held("bound-below-one-vanishes"));
+        foreach (var run in output.Table("runs"))
+        {
+            Assert.True(run.GetProperty("min_margin_decay").GetDouble() >= -1e-4);
+            Assert.True(run.GetProperty("analysed_steps").GetDouble() > 0);
+        }
+        // Sigmoid's γ = 1/4 keeps every run's bound below 1 from the start, where tanh's need not be.
+        Assert.Contains(output.Table("runs"), r => r.GetProperty("activation").GetString()!.StartsWith("sigmoid", StringComparison.Ordinal)
+            && r.GetProperty("bound_below_1_steps").GetDouble() == r.GetProperty("analysed_steps").GetDouble());
+    }
+
+    [Fact]
+    public void ExplodingGradientIsTamedByClipping()
+    {
+        var output = RunQuick("exploding");
+        Assert.True(output.Held("unclipped-gradient-explodes"));
+        Assert.True(output.Held("clipping-stabilises"));
+        Assert.True(output.Held("clipping-fires"));
+        var runs = output.Table("runs");
+        double NonFinite(string variant) => runs.Where(r => r.GetProperty("variant").GetString() == variant).Sum(r => r.GetProperty("nonfinite_steps").GetDouble());
+        Assert.True(NonFinite("norm clip 1") <= NonFinite("no clipping"));
+    }
+
+    [Fact]
+    public void RemediesInitialisationAndGatesHelp()
+    {
+        var output = RunQuick("remedies");
+        Assert.True(output.Held("initialisation-keeps-gradient"));
+        Assert.True(output.Held("gated-cells-beat-baseline"));
+        _ = output.Held("omega-keeps-gradient");
+        Assert.Equal(10, output.Table("summary").Count);
+    }
+
+    [Fact]
+    public void PascanuOmegaKeepsMoreGradientThanClippingAlone()
+    {
+        var output = RunQuick("pascanu");
+        Assert.True(output.Held("omega-counters-vanishing"));
+        Assert.True(output.Held("plain-sgd-fails-as-length-grows"));
+        _ = output.Held("clipping-with-omega-solves");
+        Assert.All(output.Table("runs"), r => Assert.InRange(r.GetProperty("test_error").GetDouble(), 0, 1));
+    }
+
+    [Fact]
+    public void AgreementRnnLosesTheSubjectOverDistance()
+    {
+        var output = RunQuick("agreement");
+        Assert.True(output.Held("rnn-loses-subject-with-distance"));
+        _ = output.Held("lstm-keeps-subject");
+        Assert.Contains("→ **", output.Markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CommandLineWritesTheReportAndRejectsAnUnknownStudy()
+    {
+        using var directory = new TemporaryDirectory();
+        var run = RecurrentCli.Run("experiment", "jacobian-bound", "--quick", "--out", directory.Path);
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("held: decay-within-bound", run.Output, StringComparison.Ordinal);
+        new StudyOutput(directory.Path).CheckFiles();
+
+        var unknown = RecurrentCli.Run("experiment", "no-such-study");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("not a study", unknown.Error, StringComparison.Ordinal);
+    }
+
+    private static StudyOutput RunQuick(string name)
+    {
+        using var directory = new TemporaryDirectory();
+        var study = Studies.Find(name)!;
+        var report = study.Run(new StudySettings(Quick: true, Seed: 1), TextWriter.Null, CancellationToken.None);
+        report.Write(directory.Path);
+        var output = new StudyOutput(directory.Path);
+        output.CheckFiles();
+        return output;
+    }
+}
