@@ -12,7 +12,10 @@ internal static class CliOutput
     {
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            // JSON has no NaN or Infinity (a diverged run's loss): such values are written as null.
+            var finite = result.ToDictionary(pair => pair.Key,
+                pair => pair.Value is double d && !double.IsFinite(d) ? null : pair.Value);
+            Console.WriteLine(JsonSerializer.Serialize(finite, Json));
             return;
         }
         var width = result.Keys.Max(k => k.Length);

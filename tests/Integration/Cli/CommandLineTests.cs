@@ -107,4 +107,17 @@ public sealed class CommandLineTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("broken.model", result.Error);
     }
+
+    [Fact]
+    public void ADivergedRunStillPrintsValidJsonWithNullForInfiniteLosses()
+    {
+        using var directory = new TemporaryDirectory();
+        var result = RecurrentCli.Run("train", "--data", "adding:60", "--count", "64", "--cell", "rnn", "--activation", "relu",
+            "--init", "identity", "--optimizer", "sgd", "--lr", "10", "--epochs", "2", "--batch", "16", "--out",
+            directory.File("diverged.model"), "--json");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.True(result.Json.GetProperty("nonfinite_steps").GetInt64() > 0);
+        var loss = result.Json.GetProperty("test_loss");
+        Assert.True(loss.ValueKind == System.Text.Json.JsonValueKind.Null || double.IsFinite(loss.GetDouble()));
+    }
 }
