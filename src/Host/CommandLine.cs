@@ -1,21 +1,23 @@
 using System.CommandLine;
 using Recurrent.Host.Cli;
+using Recurrent.Host.Service;
 
 namespace Recurrent.Host;
 
-/// <summary>The `recurrent` command line.</summary>
+/// <summary>The `recurrent` command line; with no arguments it is `recurrent serve`.</summary>
 internal static class CommandLine
 {
     public static int Run(string[] args)
     {
         var root = new RootCommand("Recurrent: train, watch and export recurrent sequence classifiers.")
         {
+            ServeCommand.Create(),
             TrainCommand.Create(),
             EvaluateCommand.Create(),
             PredictCommand.Create(),
             ExportCommand.Create(),
             BenchCommand.Create(),
         };
-        return root.Parse(args).Invoke();
+        return root.Parse(args.Length == 0 ? ["serve"] : args).Invoke();
     }
 }
