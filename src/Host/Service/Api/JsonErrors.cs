@@ -26,7 +26,7 @@ internal static partial class JsonErrors
             var where = e.LineNumber is long line ? $" at line {line + 1}, character {(e.BytePositionInLine ?? 0) + 1}" : "";
             return new BadRequestException(path, $"Malformed JSON{where}{(path is null ? "" : $" (in '{path}')")}: {Trim(e.Message)}");
         }
-        return new BadRequestException(path, $"{path}: expected {Expected(root, path)}.");
+        return new BadRequestException(path, $"{path}: expected {Expected(root, path!)}.");
     }
 
     private static string Expected(Type root, string path)
