@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -31,10 +30,7 @@ internal static partial class JsonErrors
 
     private static string Expected(Type root, string path)
     {
-        var last = path.Split('.').Last();
-        var property = root.GetProperties().FirstOrDefault(p =>
-            ApiJson.Options.PropertyNamingPolicy!.ConvertName(p.Name) == Regex.Replace(last, @"\[\d+\]$", ""));
-        var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        var type = TypeAt(root, path);
         return type switch
         {
             null => "a value of another type",
@@ -47,8 +43,26 @@ internal static partial class JsonErrors
         };
     }
 
+    /// <summary>The declared type at a path such as <c>records[0].tokens</c>, following properties and list elements.</summary>
+    private static Type? TypeAt(Type root, string path)
+    {
+        Type? type = root;
+        foreach (var segment in path.Split('.'))
+        {
+            var name = IndexSuffix().Replace(segment, "");
+            var property = type?.GetProperties().FirstOrDefault(p => ApiJson.Options.PropertyNamingPolicy!.ConvertName(p.Name) == name);
+            type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            for (var depth = IndexSuffix().Match(segment).Value.Count(c => c == '['); depth > 0 && type is not null; depth--)
+                type = type.IsArray ? type.GetElementType() : type.GetGenericArguments().FirstOrDefault();
+        }
+        return type;
+    }
+
     // The parser's own position suffix is replaced by ours, counted from 1.
     private static string Trim(string message) => PositionSuffix().Replace(message, "").TrimEnd('.', ' ') + ".";
+
+    [GeneratedRegex(@"(\[\d+\])+$")]
+    private static partial Regex IndexSuffix();
 
     [GeneratedRegex(@"The JSON property '([^']*)' could not be mapped")]
     private static partial Regex UnknownMember();
