@@ -18,6 +18,14 @@ internal static class CommandLine
             ExportCommand.Create(),
             BenchCommand.Create(),
         };
-        return root.Parse(args.Length == 0 ? ["serve"] : args).Invoke();
+        var parse = root.Parse(args.Length == 0 ? ["serve"] : args);
+        // Usage errors are bad input like bad data: exit 2, with System.CommandLine's message.
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+                Console.Error.WriteLine($"recurrent: {error.Message}");
+            return Cli.ExitCodes.BadInput;
+        }
+        return parse.Invoke();
     }
 }

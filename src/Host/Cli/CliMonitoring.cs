@@ -34,6 +34,7 @@ internal sealed class CliMonitoring : IDisposable
         var collector = MetricsCollector.For(metrics);
         var server = MetricsServer.Start(p, collector);
         metrics.RunStarted(runId);
+        metrics.SetRunStates(new RunStateCounts(0, 1, 0, 0, 0));
         return new CliMonitoring(metrics, collector, server, new TrainingMonitor(metrics, runId));
     }
 
@@ -41,6 +42,7 @@ internal sealed class CliMonitoring : IDisposable
     public void Finish(double lingerSeconds)
     {
         _metrics.RunFinished(Monitor.RunId);
+        _metrics.SetRunStates(new RunStateCounts(0, 0, 1, 0, 0));
         if (lingerSeconds > 0)
             Thread.Sleep(TimeSpan.FromSeconds(lingerSeconds));
     }

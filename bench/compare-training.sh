@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Training throughput of `recurrent bench` against Debian's PyTorch, each configuration measured back to back in
+# the same run (absolute figures drift with machine load; the ratio is what we report).
+# Usage: bench/compare-training.sh [ROUNDS]   (needs python3-torch; installs it when missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-1}
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch >/dev/null
+fi
+dotnet build -c Release src/Host -v quiet -nologo >/dev/null
+recurrent=(dotnet src/Host/bin/Release/net10.0/recurrent.dll)
+printf '%-5s %5s %4s %5s %4s  %12s %12s %7s %8s\n' cell T I H B "ours seq/s" "torch seq/s" ratio "GFLOP/s"
+while read -r cell length inputs hidden batch steps; do
+  for ((r = 0; r < rounds; r++)); do
+    ours=$("${recurrent[@]}" bench --cell "$cell" --length "$length" --input "$inputs" --hidden "$hidden" --batch "$batch" --steps "$steps" --json)
+    torch=$(OMP_NUM_THREADS=2 /usr/bin/python3 bench/torch_train.py "$cell" "$length" "$inputs" "$hidden" "$batch" "$steps")
+    python3 - "$cell" "$length" "$inputs" "$hidden" "$batch" "$ours" "$torch" <<'PY'
+import json, sys
+cell, T, I, H, B, ours, torch = sys.argv[1:8]
+o = json.loads(ours)
+print(f"{cell:<5} {T:>5} {I:>4} {H:>5} {B:>4}  {o['sequences_per_second']:12.1f} {float(torch):12.1f} {o['sequences_per_second'] / float(torch):6.2f}x {o['gflops']:8.1f}")
+PY
+  done
+done <<'CONFIGS'
+lstm 28 28 128 64 30
+gru 28 28 128 64 30
+rnn 28 28 128 64 30
+lstm 100 64 512 64 5
+CONFIGS
