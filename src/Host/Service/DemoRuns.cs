@@ -22,7 +22,7 @@ internal static class DemoRuns
         Cell = cell,
         Activation = "tanh",
         Hidden = 32,
-        Epochs = 5,
+        Epochs = 10,
         Batch = 32,
         Lr = 0.01f,
         ClipNorm = 1,

@@ -65,7 +65,7 @@ public sealed class AuthTests
     [Fact]
     public async Task A_non_loopback_address_without_a_configured_token_is_refused()
     {
-        using var process = ServiceProcess.Start(ServiceProcess.NewDataDir(), "http://0.0.0.0:0", token: null);
+        using var process = ServiceProcess.Start(ServiceProcess.NewDataDir(), "http://0.0.0.0:0", token: null, "--no-demo");
         var stderr = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.Equal(2, process.ExitCode);

@@ -51,10 +51,11 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     public static string NewDataDir() => Directory.CreateTempSubdirectory("recurrent-service-test-").FullName;
 
     /// <summary>Starts the service and waits for /healthz; <paramref name="token"/> null leaves the token to the service.</summary>
-    public static async Task<ServiceProcess> StartAsync(string dataDir, string? token = TestToken, params string[] extraArgs)
+    public static async Task<ServiceProcess> StartAsync(string dataDir, string? token = TestToken, bool demo = false,
+        params string[] extraArgs)
     {
         var port = FreePort();
-        var process = Start(dataDir, $"http://127.0.0.1:{port}", token, extraArgs);
+        var process = Start(dataDir, $"http://127.0.0.1:{port}", token, demo ? extraArgs : ["--no-demo", .. extraArgs]);
         var service = new ServiceProcess(process, dataDir, port, token);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -62,7 +63,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         return service;
     }
 
-    /// <summary>Starts the service without waiting, for starts that are expected to fail.</summary>
+    /// <summary>Starts the service without waiting (and with the demo unless told --no-demo), for starts that are expected to fail.</summary>
     public static Process Start(string dataDir, string urls, string? token, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet")
@@ -71,7 +72,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { RecurrentDll, "serve", "--urls", urls, "--data-dir", dataDir, "--no-demo" }.Concat(extraArgs))
+        foreach (var arg in new[] { RecurrentDll, "serve", "--urls", urls, "--data-dir", dataDir }.Concat(extraArgs))
             info.ArgumentList.Add(arg);
         info.Environment.Remove("RECURRENT_TOKEN");
         if (token is not null)
