@@ -42,10 +42,10 @@ internal static partial class RunEndpoints
                 states.Publish();
                 return Results.Json(RunView.Summary(runs.Get(run.Id)!, null), ApiJson.Options, statusCode: StatusCodes.Status200OK);
             }
-            if (run.State == RunStates.Running && live.Get(run.Id) is { } training)
+            if (run.State == RunStates.Running)
             {
-                training.RequestCancel();
-                return Results.Json(RunView.Summary(run, training), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+                live.RequestCancel(run.Id);
+                return Results.Json(RunView.Summary(run, live.Get(run.Id)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
             }
             return Problems.Conflict($"Run {run.Id} is {run.State}; only queued or running runs can be cancelled.");
         });

@@ -46,7 +46,14 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
     public void RequestCancel()
     {
         CancelRequested = true;
-        _cancel.Cancel();
+        try
+        {
+            _cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run ended just before the request arrived; there is nothing left to cancel.
+        }
     }
 
     public void OnStep(StepReport step)

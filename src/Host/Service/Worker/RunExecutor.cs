@@ -27,8 +27,19 @@ internal sealed class RunExecutor(
 {
     public void Execute(RunRecord run, CancellationToken stopping)
     {
-        var request = JsonSerializer.Deserialize<RunRequest>(run.Request, ApiJson.Options)!;
-        var trainerOptions = RunRequestMapper.ToTrainerOptions(request);
+        RunRequest request;
+        SequenceClassifierOptions trainerOptions;
+        try
+        {
+            request = JsonSerializer.Deserialize<RunRequest>(run.Request, ApiJson.Options)!;
+            trainerOptions = RunRequestMapper.ToTrainerOptions(request);
+        }
+        catch (Exception e) when (e is JsonException or BadRequestException)
+        {
+            // Checked at creation, so only a store edited by hand (or a future incompatible change) gets here.
+            runs.Finish(run.Id, RunStates.Failed, run.Step, run.Epoch, $"the stored request is not valid: {e.Message}", null);
+            return;
+        }
         using var liveRun = new LiveRun(run.Id, run.Name, trainerOptions.Epochs, metrics, options.Value.GradientHistorySteps, stopping);
         live.Add(liveRun);
         var shutdown = false;
