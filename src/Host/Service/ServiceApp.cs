@@ -58,6 +58,7 @@ internal static class ServiceApp
         services.AddSingleton(MetricsCollector.For(metrics));
         services.AddSingleton<RunStore>();
         services.AddSingleton<DatasetStore>();
+        services.AddSingleton<GradientStore>();
         services.AddSingleton<RunData>();
         services.AddSingleton<LiveRuns>();
         services.AddSingleton<WorkQueue>();

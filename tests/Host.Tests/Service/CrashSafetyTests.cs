@@ -42,6 +42,11 @@ public sealed class CrashSafetyTests
         using var onnx = await second.Client.GetAsync($"/api/runs/{reference}/model.onnx");
         Assert.Equal(HttpStatusCode.OK, onnx.StatusCode);
         Assert.Equal(6, (await second.Client.GetRunAsync(interrupted))["epoch_history"]!.AsArray().Count);
+
+        // Every step's gradient figures are stored once: the steps lost with the kill were trained and stored again.
+        var expected = await GradientLossesAsync(second.Client, reference);
+        Assert.Equal(Enumerable.Range(1, 240).Select(s => (long)s), expected.Keys);
+        Assert.Equal(expected, await GradientLossesAsync(second.Client, interrupted));
     }
 
     [Fact]
@@ -89,6 +94,12 @@ public sealed class CrashSafetyTests
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         var metrics = await service.Client.GetStringAsync("/metrics");
         Assert.Contains("recurrent_runs{state=\"cancelled\"} 2", metrics);
+    }
+
+    private static async Task<Dictionary<long, double>> GradientLossesAsync(HttpClient client, long id)
+    {
+        var body = await client.GetFromJsonAsync<JsonObject>($"/api/runs/{id}/gradients?limit=1000");
+        return body!["steps"]!.AsArray().ToDictionary(s => (long)s!["step"]!, s => (double)s!["loss"]!);
     }
 
     private static string StoredState(string dataDir, long id) => (string)Scalar(dataDir, "SELECT state FROM runs WHERE id = $id", id)!;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 using Recurrent.Diagnostics;
 using Recurrent.Host.Service.Live;
 using Recurrent.Host.Service.Store;
@@ -20,12 +21,18 @@ internal static partial class RunEndpoints
             var run = Find(runs, id);
             return TypedResults.Ok(RunView.Detail(run, live.Get(run.Id), runs.Epochs(run.Id)));
         });
-        reads.MapGet("/runs/{id}/gradients", (string id, long? since, int? limit, RunStore runs, LiveRuns live) =>
+        reads.MapGet("/runs/{id}/gradients", (string id, long? since, int? limit, RunStore runs, LiveRuns live,
+            GradientStore stored, IOptions<ServiceOptions> options) =>
         {
             var run = Find(runs, id);
             if (limit is < 1)
                 throw new BadRequestException("limit", $"limit: must be at least 1, not {limit}.");
-            var points = live.Get(run.Id)?.History.Since(since ?? 0, limit ?? int.MaxValue) ?? [];
+            var count = limit ?? options.Value.GradientHistorySteps;
+            // A training run's newest steps are in memory until its next checkpoint; an ended run's are all stored,
+            // also those from before a restart.
+            var points = run.State == RunStates.Running && live.Get(run.Id) is { } training
+                ? training.History.Since(since ?? 0, count)
+                : stored.Since(run.Id, since ?? 0, count);
             return TypedResults.Ok(new Dictionary<string, object?>
             {
                 ["run_id"] = run.Id,

@@ -14,6 +14,7 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
     private readonly CancellationTokenSource _cancel;
     private readonly Lock _gate = new();
     private LiveProgress _progress;
+    private List<GradientPoint> _unsaved = [];
 
     public LiveRun(long id, string name, int epochs, TrainingMetrics metrics, int historySteps, CancellationToken stopping)
     {
@@ -61,11 +62,13 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
         _monitor.OnStep(step);
         var a = _monitor.LastAnalysis;
         var defined = a is { HasRatios: true };
-        History.Add(new GradientPoint(step.Step, step.Epoch, step.Loss, step.Snapshot.PreClipNorm, step.Snapshot.Clipped,
+        var point = new GradientPoint(step.Step, step.Epoch, step.Loss, step.Snapshot.PreClipNorm, step.Snapshot.Clipped,
             step.Snapshot.NonFinite, defined ? a!.MedianLog10VanishingRatio : null, defined ? a!.MemoryHorizonSteps : null,
-            defined ? a!.ProfileLog10.ToArray() : []));
+            defined ? a!.ProfileLog10.ToArray() : []);
+        History.Add(point);
         lock (_gate)
         {
+            _unsaved.Add(point);
             _progress = _progress with
             {
                 Step = step.Step,
@@ -80,6 +83,17 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
     }
 
     public void OnEpoch(EpochReport epoch) => _monitor.OnEpoch(epoch);
+
+    /// <summary>The points recorded since the last call, for the store.</summary>
+    public List<GradientPoint> TakeUnsaved()
+    {
+        lock (_gate)
+        {
+            var taken = _unsaved;
+            _unsaved = [];
+            return taken;
+        }
+    }
 
     public void Dispose() => _cancel.Dispose();
 }

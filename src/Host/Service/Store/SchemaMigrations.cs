@@ -58,6 +58,22 @@ internal static class SchemaMigrations
             message TEXT NOT NULL
         );
         """,
+        // 2: the gradient history, so /api/runs/{id}/gradients still answers after a restart.
+        """
+        CREATE TABLE gradient_steps (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            step INTEGER NOT NULL,
+            epoch INTEGER NOT NULL,
+            loss REAL,
+            grad_norm REAL,
+            clipped INTEGER NOT NULL,
+            non_finite INTEGER NOT NULL,
+            log10_vanishing_ratio REAL,
+            memory_horizon INTEGER,
+            profile_log10 TEXT NOT NULL,
+            PRIMARY KEY (run_id, step)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -19,6 +19,7 @@ namespace Recurrent.Host.Service.Worker;
 internal sealed class RunExecutor(
     RunStore runs,
     RunData runData,
+    GradientStore gradients,
     DataDirectory data,
     LiveRuns live,
     TrainingMetrics metrics,
@@ -65,6 +66,7 @@ internal sealed class RunExecutor(
                     {
                         checkpoint.Save(checkpointPath);
                         runs.RecordCheckpoint(run.Id, checkpoint.Step, checkpoint.Epoch);
+                        gradients.Add(run.Id, liveRun.TakeUnsaved());
                     },
                 });
             step = trainer.LastSummary?.Steps ?? 0;
@@ -98,6 +100,7 @@ internal sealed class RunExecutor(
         }
         finally
         {
+            gradients.Add(run.Id, liveRun.TakeUnsaved());
             // A run going back to the queue stays exported, so its series do not blink out across a restart.
             if (!shutdown)
                 metrics.RunFinished(run.Name);
