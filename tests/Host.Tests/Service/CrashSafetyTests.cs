@@ -96,6 +96,23 @@ public sealed class CrashSafetyTests
         Assert.Contains("recurrent_runs{state=\"cancelled\"} 2", metrics);
     }
 
+    [Fact]
+    public async Task At_most_MaxConcurrentRuns_train_at_once()
+    {
+        await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir(), extraArgs: ["--Recurrent:MaxConcurrentRuns=2"]);
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+            ids.Add((long)(await service.Client.CreateRunAsync(TrainingSpecs.Interruptible($"run{i}")))["id"]!);
+        await service.Client.WaitStateAsync(ids[1], "running");
+        var states = new List<string>();
+        foreach (var id in ids)
+            states.Add((string)(await service.Client.GetRunAsync(id))["state"]!);
+        Assert.Equal(["running", "running", "queued"], states);
+        Assert.Contains("recurrent_runs{state=\"running\"} 2", await service.Client.GetStringAsync("/metrics"));
+        foreach (var id in ids)
+            (await service.Client.PostAsync($"/api/runs/{id}/cancel", null)).Dispose();
+    }
+
     private static async Task<Dictionary<long, double>> GradientLossesAsync(HttpClient client, long id)
     {
         var body = await client.GetFromJsonAsync<JsonObject>($"/api/runs/{id}/gradients?limit=1000");

@@ -25,6 +25,7 @@ internal static class RunView
             ["data"] = request.Data,
             ["dataset_id"] = request.DatasetId,
             ["cell"] = request.Cell.ToLowerInvariant(),
+            ["clip_norm"] = request.ClipNorm,
             ["created_at"] = run.CreatedAt,
             ["started_at"] = run.StartedAt,
             ["finished_at"] = run.FinishedAt,
