@@ -38,6 +38,21 @@ public sealed class SequenceClassifierOptions
     /// <summary>How W_hh starts. Default <see cref="RecurrentInit.Xavier"/>.</summary>
     public RecurrentInit RecurrentInit { get; set; } = RecurrentInit.Xavier;
 
+    /// <summary>Spectral radius of W_hh under <see cref="RecurrentInit.EchoState"/>; below 1 the state forgets its past. Default 0.9.</summary>
+    public float SpectralRadius { get; set; } = 0.9f;
+
+    /// <summary>
+    /// Keep the recurrent layers (and embedding) as initialised and train only the head: with
+    /// <see cref="RecurrentInit.EchoState"/> this is an echo state network. Default false.
+    /// </summary>
+    public bool FreezeRecurrent { get; set; }
+
+    /// <summary>
+    /// Weight of Pascanu et al.'s regulariser Ω = Σ_k (‖a_{k+1} ∂h_{k+1}/∂h_k‖ / ‖a_{k+1}‖ − 1)², which pushes each
+    /// step's Jacobian to preserve the gradient's norm (Elman cells only; a_{k+1} and f' held constant). Default 0.
+    /// </summary>
+    public float OmegaWeight { get; set; }
+
     /// <summary>LSTM only: the initial forget-gate bias, so memory is kept at the start. Default 1.</summary>
     public float ForgetGateBias { get; set; } = 1f;
 
@@ -137,6 +152,9 @@ public sealed class SequenceClassifierOptions
         Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), "must not be negative");
         Require(Threads >= 0, nameof(Threads), "must not be negative");
         Require(float.IsFinite(ForgetGateBias), nameof(ForgetGateBias), "must be finite");
+        Require(float.IsFinite(SpectralRadius) && SpectralRadius > 0, nameof(SpectralRadius), "must be a positive number");
+        Require(float.IsFinite(OmegaWeight) && OmegaWeight >= 0, nameof(OmegaWeight), "must not be negative");
+        Require(OmegaWeight == 0 || Cell == CellKind.Rnn, nameof(OmegaWeight), "applies to the rnn cell only");
     }
 
     private static void Require(bool condition, string field, string problem)

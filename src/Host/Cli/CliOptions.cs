@@ -22,12 +22,18 @@ internal static class CliOptions
 
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object for scripts, no progress." };
 
+    /// <summary>EchoState → echo-state.</summary>
+    public static string Hyphenate(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
     public static T ParseEnum<T>(string text, string option, System.CommandLine.Parsing.ArgumentResult result)
         where T : struct, Enum
     {
-        if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value))
+        // Multi-word names are spelled with hyphens on the command line: echo-state.
+        if (Enum.TryParse<T>(text.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var value)
+            && Enum.IsDefined(value))
             return value;
-        result.AddError($"{option}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
+        result.AddError($"{option}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(Hyphenate))}.");
         return default;
     }
 }

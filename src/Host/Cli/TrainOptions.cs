@@ -40,10 +40,13 @@ internal sealed class TrainOptions
     public Option<string> Bptt { get; } = new("--bptt") { Description = "full, or K1,K2 for truncated BPTT (the gradient goes back at most K2 steps).", DefaultValueFactory = _ => "full" };
     public Option<RecurrentInit> Init { get; } = new("--init")
     {
-        Description = "W_hh initialisation: xavier, orthogonal or identity (default xavier).",
+        Description = "W_hh initialisation: xavier, orthogonal, identity or echo-state (default xavier).",
         DefaultValueFactory = _ => RecurrentInit.Xavier,
         CustomParser = r => CliOptions.ParseEnum<RecurrentInit>(r.Tokens[0].Value, "--init", r),
     };
+    public Option<float> SpectralRadius { get; } = new("--spectral-radius") { Description = "Spectral radius of W_hh for --init echo-state (default 0.9).", DefaultValueFactory = _ => 0.9f };
+    public Option<bool> FreezeRecurrent { get; } = new("--freeze-recurrent") { Description = "Train only the head (with --init echo-state: an echo state network)." };
+    public Option<float> Omega { get; } = new("--omega") { Description = "Weight of Pascanu et al.'s regulariser Omega (rnn cell; default 0)." };
     public Option<float> ForgetBias { get; } = new("--forget-bias") { Description = "LSTM initial forget-gate bias (default 1).", DefaultValueFactory = _ => 1f };
     public Option<bool> GruResetFirst { get; } = new("--gru-reset-before") { Description = "GRU: apply the reset gate before the recurrent product (ONNX linear_before_reset=0)." };
     public Option<NonFinitePolicy> NonFinite { get; } = new("--non-finite")
@@ -68,7 +71,7 @@ internal sealed class TrainOptions
         {
             Data, Valid, Test, ValidFraction, Count, VocabularySize, MinCount, MaxLength, Truncate, Cell, Activation, Hidden,
             Layers, Bidirectional, Embedding, Epochs, Batch, Optimizer, LearningRate, LearningRateDecay, Momentum,
-            WeightDecay, ClipNorm, ClipValue, Bptt, Init, ForgetBias, GruResetFirst, NonFinite, Patience, MaxSteps, Seed,
+            WeightDecay, ClipNorm, ClipValue, Bptt, Init, SpectralRadius, FreezeRecurrent, Omega, ForgetBias, GruResetFirst, NonFinite, Patience, MaxSteps, Seed,
             Threads, Out, Onnx, MetricsPort, MetricsLinger, Json,
         })
             command.Add(option);
@@ -88,6 +91,9 @@ internal sealed class TrainOptions
             GruLinearBeforeReset = !parse.GetValue(GruResetFirst),
             RecurrentInit = parse.GetValue(Init),
             ForgetGateBias = parse.GetValue(ForgetBias),
+            SpectralRadius = parse.GetValue(SpectralRadius),
+            FreezeRecurrent = parse.GetValue(FreezeRecurrent),
+            OmegaWeight = parse.GetValue(Omega),
             Epochs = parse.GetValue(Epochs),
             BatchSize = parse.GetValue(Batch),
             MaxSteps = parse.GetValue(MaxSteps),

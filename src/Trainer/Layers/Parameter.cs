@@ -30,6 +30,9 @@ public sealed class Parameter
     /// <summary>∂L/∂weights of the last backward pass.</summary>
     public float[] Gradient { get; }
 
+    /// <summary>True when training leaves this parameter as initialised (an echo state network's reservoir).</summary>
+    public bool Frozen { get; internal set; }
+
     /// <summary>Number of elements.</summary>
     public int Length => Value.Length;
 }

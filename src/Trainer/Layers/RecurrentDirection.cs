@@ -137,22 +137,67 @@ internal sealed class RecurrentDirection
     /// next layer) as [T, B, stride] with this direction's columns at <paramref name="column"/>. Writes this
     /// direction's weight gradients and, when <paramref name="inputGradient"/> is given, adds (or writes) ∂L/∂x_t.
     /// </summary>
-    public void Backward(float[] outputGradient, int stride, int column, int[] lengths, int? truncation,
-        float[]? inputGradient, bool accumulateInput, AdjointRecorder? recorder, int threads)
+    /// <remarks>
+    /// With <paramref name="omegaWeight"/> &gt; 0 (Elman cells) it also adds the gradient of Pascanu et al.'s Ω to
+    /// W_hh and returns the weighted Ω averaged over the batch; otherwise it returns 0.
+    /// </remarks>
+    public double Backward(float[] outputGradient, int stride, int column, int[] lengths, int? truncation,
+        float[]? inputGradient, bool accumulateInput, AdjointRecorder? recorder, int threads, float omegaWeight = 0)
     {
+        var omega = omegaWeight > 0 && _cell is ElmanCell;
         RunParts(_batch, (part, first, count) =>
-            BackwardRows(part, first, count, outputGradient, stride, column, lengths, truncation, recorder));
+            BackwardRows(part, first, count, outputGradient, stride, column, lengths, truncation, recorder, omega));
         AccumulateWeightGradients(threads);
         if (inputGradient is not null)
             Gemm.MultiplyParallel(_inputProjectionGradient, _gateWidth, 1, InputWeights.Value, InputSize,
                 inputGradient, InputSize, _steps * _batch, InputSize, _gateWidth, accumulateInput, threads);
+        return omega ? AddOmegaGradient(omegaWeight) : 0;
+    }
+
+    // Sums the workers' Ω terms in a fixed order (deterministic), scales by λ/B as the loss is a batch mean.
+    private double AddOmegaGradient(float weight)
+    {
+        var scale = weight / _batch;
+        var total = 0.0;
+        var gradient = RecurrentWeights.Gradient;
+        for (var p = 0; p < _parts; p++)
+        {
+            var part = _scratch[p];
+            total += part.OmegaSum;
+            for (var i = 0; i < gradient.Length; i++)
+                gradient[i] += (float)(scale * part.OmegaGradient[i]);
+        }
+        return scale * total;
+    }
+
+    // Ω_k = (‖v‖/‖a‖ − 1)² with a = ∂L/∂h_t, d = a ⊙ f'(·) and v = d W_hh, the gradient carried to h_{t-1}.
+    // Holding a and f' constant (Pascanu et al.), ∂Ω_k/∂W_hh[i, j] = 2(‖v‖/‖a‖ − 1) d_i v_j / (‖a‖ ‖v‖).
+    private static void AccumulateOmega(PartScratch scratch, ReadOnlySpan<float> a, ReadOnlySpan<float> d,
+        ReadOnlySpan<float> v, int hidden)
+    {
+        var m = Math.Sqrt(GateMath.SumOfSquares(a));
+        var n = Math.Sqrt(GateMath.SumOfSquares(v));
+        if (m < 1e-30 || n < 1e-30)
+            return;
+        var ratio = n / m - 1;
+        scratch.OmegaSum += ratio * ratio;
+        var coefficient = 2 * ratio / (m * n);
+        for (var i = 0; i < hidden; i++)
+        {
+            var di = coefficient * d[i];
+            var row = scratch.OmegaGradient.AsSpan(i * hidden, hidden);
+            for (var j = 0; j < hidden; j++)
+                row[j] += di * v[j];
+        }
     }
 
     private void BackwardRows(int part, int first, int count, float[] outputGradient, int stride, int column,
-        int[] lengths, int? truncation, AdjointRecorder? recorder)
+        int[] lengths, int? truncation, AdjointRecorder? recorder, bool omega)
     {
         int batch = _batch, hidden = Hidden, width = _gateWidth;
         var scratch = _scratch[part];
+        if (omega)
+            scratch.ResetOmega(hidden);
         var dh = scratch.StateGradient.AsSpan(0, count * hidden);
         var carry = scratch.Carry.AsSpan(0, count * hidden);
         var dc = scratch.CellGradient.AsSpan(0, count * hidden);
@@ -194,8 +239,28 @@ internal sealed class RecurrentDirection
                 RecurrentProjectionGradient = recurrentGradient.AsSpan((t * batch + first) * width, count * width),
             };
             _cell.Backward(ref step);
+            if (omega)
+                AddOmegaTerms(scratch, t, first, count, lengths, truncation, dh, step.InputProjectionGradient, carry);
             if (truncation is int window)
                 DetachBeforeWindow(t, first, count, lengths, window, carry, dc);
+        }
+    }
+
+    // One Ω term per transition h_{t∓1} → h_t inside the sequence (and inside the truncation window).
+    private void AddOmegaTerms(PartScratch scratch, int t, int first, int count, int[] lengths, int? truncation,
+        ReadOnlySpan<float> dh, ReadOnlySpan<float> d, ReadOnlySpan<float> carry)
+    {
+        var hidden = Hidden;
+        for (var r = 0; r < count; r++)
+        {
+            var length = lengths[first + r];
+            var hasPrevious = Reverse ? t + 1 < length : t >= 1;
+            if (t >= length || !hasPrevious)
+                continue;
+            if (truncation is int window && window < length && t == (Reverse ? window - 1 : length - window))
+                continue;
+            AccumulateOmega(scratch, dh.Slice(r * hidden, hidden), d.Slice(r * hidden, hidden),
+                carry.Slice(r * hidden, hidden), hidden);
         }
     }
 
@@ -303,6 +368,17 @@ internal sealed class RecurrentDirection
     private sealed class PartScratch
     {
         public float[] RecurrentProjection = [], StateGradient = [], Carry = [], CellGradient = [], Scratch = [];
+        public double[] OmegaGradient = [];
+        public double OmegaSum;
+
+        public void ResetOmega(int hidden)
+        {
+            if (OmegaGradient.Length != hidden * hidden)
+                OmegaGradient = new double[hidden * hidden];
+            else
+                Array.Clear(OmegaGradient);
+            OmegaSum = 0;
+        }
 
         public void Ensure(int rows, int hidden, int width)
         {

@@ -126,7 +126,8 @@ internal sealed class SequenceNetwork
     /// Forward, loss and BPTT: fills every parameter's gradient of the batch's mean loss, and the snapshot's adjoint
     /// norms when one is given. Returns the mean loss.
     /// </summary>
-    public double ComputeGradients(SequenceBatch batch, int? truncation, GradientSnapshot? snapshot, int threads)
+    public double ComputeGradients(SequenceBatch batch, int? truncation, GradientSnapshot? snapshot, int threads,
+        float omegaWeight = 0)
     {
         Forward(batch, threads);
         int steps = batch.Steps, size = batch.Size, hidden = Shape.Hidden, directions = Shape.Directions;
@@ -159,8 +160,8 @@ internal sealed class SequenceNetwork
             for (var d = 0; d < directions; d++)
             {
                 var recorder = l == 0 && d == 0 && snapshot is not null ? _recorder : null;
-                _layers[l][d].Backward(above, width, d * hidden, batch.Lengths, truncation, below,
-                    accumulateInput: d > 0, recorder, threads);
+                loss += _layers[l][d].Backward(above, width, d * hidden, batch.Lengths, truncation, below,
+                    accumulateInput: d > 0, recorder, threads, omegaWeight);
             }
             if (below is not null && l > 0)
                 above = below;

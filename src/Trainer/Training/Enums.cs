@@ -50,6 +50,12 @@ public enum RecurrentInit
 
     /// <summary>The identity per gate block (IRNN when paired with ReLU).</summary>
     Identity,
+
+    /// <summary>
+    /// A Gaussian matrix per gate block scaled to the spectral radius
+    /// <see cref="SequenceClassifierOptions.SpectralRadius"/>: the reservoir of an echo state network.
+    /// </summary>
+    EchoState,
 }
 
 /// <summary>What to do when the loss or a gradient is NaN or infinite.</summary>

@@ -31,6 +31,7 @@ internal static class Initializer
                     {
                         case RecurrentInit.Identity: Identity(block, hidden); break;
                         case RecurrentInit.Orthogonal: Orthogonal(block, hidden, rng); break;
+                        case RecurrentInit.EchoState: EchoState(block, hidden, options.SpectralRadius, rng); break;
                         default: Glorot(block, hidden, hidden, rng); break;
                     }
                 }
@@ -50,6 +51,45 @@ internal static class Initializer
         var bound = Math.Sqrt(6.0 / (fanIn + fanOut));
         for (var i = 0; i < weights.Length; i++)
             weights[i] = (float)rng.NextUniform(-bound, bound);
+    }
+
+    // A Gaussian reservoir rescaled to the requested spectral radius ρ, estimated by Gelfand's formula
+    // ρ = lim ‖W^k v‖^{1/k}, which, unlike plain power iteration, also settles when the dominant eigenvalues are a
+    // complex pair.
+    private static void EchoState(Span<float> block, int size, float spectralRadius, DeterministicRandom rng)
+    {
+        var w = new double[size * size];
+        for (var i = 0; i < w.Length; i++)
+            w[i] = rng.NextGaussian() / Math.Sqrt(size);
+        var v = new double[size];
+        var next = new double[size];
+        for (var i = 0; i < size; i++)
+            v[i] = rng.NextGaussian();
+        const int warmup = 50, measured = 200;
+        var logGrowth = 0.0;
+        for (var k = 0; k < warmup + measured; k++)
+        {
+            var norm = 0.0;
+            for (var i = 0; i < size; i++)
+            {
+                var sum = 0.0;
+                for (var j = 0; j < size; j++)
+                    sum += w[i * size + j] * v[j];
+                next[i] = sum;
+                norm += sum * sum;
+            }
+            norm = Math.Sqrt(norm);
+            if (norm == 0)
+                break;
+            if (k >= warmup)
+                logGrowth += Math.Log(norm);
+            for (var i = 0; i < size; i++)
+                v[i] = next[i] / norm;
+        }
+        var radius = Math.Exp(logGrowth / measured);
+        var scale = radius > 0 ? spectralRadius / radius : 0;
+        for (var i = 0; i < w.Length; i++)
+            block[i] = (float)(w[i] * scale);
     }
 
     private static void Identity(Span<float> block, int size)

@@ -26,7 +26,10 @@ internal abstract class Optimizer(float weightDecay)
     {
         Updates++;
         for (var p = 0; p < parameters.Count; p++)
-            Update(p, parameters[p].Value, parameters[p].Gradient, learningRate);
+        {
+            if (!parameters[p].Frozen)
+                Update(p, parameters[p].Value, parameters[p].Gradient, learningRate);
+        }
     }
 
     protected abstract void Update(int index, float[] weights, float[] gradient, float learningRate);

@@ -47,6 +47,8 @@ internal sealed class TrainingLoop
             : options.ClipValue is not null ? Diagnostics.ClipMode.Value : Diagnostics.ClipMode.None;
         snapshot.ClipThreshold = options.ClipNorm ?? options.ClipValue ?? double.NaN;
         _position = new TrainingPosition(0, false, 0, 0, options.LearningRate, 0, 0, 0, 0, 0, null, 0, 0, 0);
+        foreach (var p in _network.Parameters)
+            p.Frozen = options.FreezeRecurrent && p.Group != "head";
         if (checkpoints?.ResumeFrom is { } resume)
             Restore(resume);
     }
@@ -185,7 +187,13 @@ internal sealed class TrainingLoop
         snapshot.Step = step;
         snapshot.Epoch = _position.Epoch;
         var loss = _network.ComputeGradients(batch, _options.TruncationSteps,
-            _options.CollectAdjointNorms ? snapshot : null, _threads);
+            _options.CollectAdjointNorms ? snapshot : null, _threads, _options.OmegaWeight);
+        foreach (var p in _network.Parameters)
+        {
+            // A frozen reservoir's gradient is measured by nobody and must not count towards the norm or clipping.
+            if (p.Frozen)
+                Array.Clear(p.Gradient);
+        }
         snapshot.HasAdjointNorms = _options.CollectAdjointNorms;
         _report.Correct = _model.CountCorrect(_network.Logits, batch);
         _report.Sequences = batch.Size;

@@ -1,0 +1,106 @@
+using System.Numerics;
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Trainer.Tests.Engine;
+
+/// <summary>The seeds' remedies that are engine options: Pascanu et al.'s Ω and the echo state network.</summary>
+public class RemedyOptionTests
+{
+    [Fact]
+    public void OmegaWithOneHiddenUnitIsTheSeedsFactorTanhPrimeTimesWhPushedTowardsOne()
+    {
+        // With H = 1, ‖a ∂h_{k+1}/∂h_k‖/‖a‖ = |tanh'(a_{k+1}) w_h|: Ω = Σ_k (|tanh'(a_{k+1}) w_h| − 1)².
+        var data = EngineFixtures.NumericData(3, 2, [4, 2, 3], HeadKind.Binary, 2, seed: 5);
+        var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 1, UseBias = false, Seed = 2 };
+        var network = EngineFixtures.Network(options, data);
+        var batch = EngineFixtures.Batch(data);
+        var plain = network.ComputeGradients(batch, null, null, 1);
+        var plainGradient = network.Parameters.Single(p => p.Name == "layer0.W_hh").Gradient[0];
+        const float weight = 0.5f;
+        var regularised = network.ComputeGradients(batch, null, null, 1, weight);
+        var regularisedGradient = network.Parameters.Single(p => p.Name == "layer0.W_hh").Gradient[0];
+
+        double wx0 = network.Parameters.Single(p => p.Name == "layer0.W_xh").Value[0];
+        double wx1 = network.Parameters.Single(p => p.Name == "layer0.W_xh").Value[1];
+        double wh = network.Parameters.Single(p => p.Name == "layer0.W_hh").Value[0];
+        double omega = 0, omegaGradient = 0;
+        foreach (var example in data.Examples)
+        {
+            var h = 0.0;
+            for (var t = 0; t < example.Length; t++)
+            {
+                h = Math.Tanh(wx0 * example.Features![2 * t] + wx1 * example.Features[2 * t + 1] + wh * h);
+                if (t == 0)
+                    continue;
+                var derivative = 1 - h * h;
+                var factor = Math.Abs(derivative * wh) - 1;
+                omega += factor * factor;
+                omegaGradient += 2 * factor * derivative * Math.Sign(wh);
+            }
+        }
+        omega /= data.Count;
+        omegaGradient /= data.Count;
+        Assert.Equal(plain + weight * omega, regularised, 1e-5);
+        Assert.Equal(plainGradient + weight * omegaGradient, regularisedGradient, 1e-5);
+    }
+
+    [Fact]
+    public void OmegaIsRefusedForGatedCells()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            new SequenceClassifierTrainer(new SequenceClassifierOptions { Cell = CellKind.Lstm, OmegaWeight = 1 }));
+        Assert.Contains("OmegaWeight applies to the rnn cell only", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0.9f)]
+    [InlineData(0.5f)]
+    public void EchoStateReservoirHasTheRequestedSpectralRadius(float radius)
+    {
+        // A 2×2 reservoir: its eigenvalues are (tr ± √(tr² − 4 det)) / 2, so ρ is known in closed form.
+        var data = EngineFixtures.NumericData(2, 1, [3], HeadKind.Binary, 2, seed: 1);
+        var options = new SequenceClassifierOptions
+        {
+            Cell = CellKind.Rnn,
+            HiddenSize = 2,
+            RecurrentInit = RecurrentInit.EchoState,
+            SpectralRadius = radius,
+            Seed = 9,
+        };
+        var w = new SequenceClassifierTrainer(options).Initialize(data).Parameters.Single(p => p.Name == "layer0.W_hh").Value;
+        double trace = w[0] + w[3], determinant = (double)w[0] * w[3] - (double)w[1] * w[2];
+        var root = Complex.Sqrt(trace * trace - 4 * determinant);
+        var rho = Math.Max(Complex.Abs((trace + root) / 2), Complex.Abs((trace - root) / 2));
+        Assert.Equal(radius, rho, 3e-3);
+    }
+
+    [Fact]
+    public void EchoStateNetworkTrainsOnlyTheReadout()
+    {
+        var data = EngineFixtures.NumericData(32, 2, [8, 5], HeadKind.Binary, 2, seed: 3);
+        var options = new SequenceClassifierOptions
+        {
+            Cell = CellKind.Rnn,
+            HiddenSize = 16,
+            RecurrentInit = RecurrentInit.EchoState,
+            FreezeRecurrent = true,
+            Epochs = 3,
+            BatchSize = 8,
+            WeightDecay = 0.01f,
+            LearningRate = 0.05f,
+        };
+        var trainer = new SequenceClassifierTrainer(options);
+        var initial = trainer.Initialize(data).Parameters.ToDictionary(p => p.Name, p => (float[])p.Value.Clone());
+        var observer = new RecordingObserver();
+        var model = trainer.Fit(data, observer: observer);
+        foreach (var p in model.Parameters)
+        {
+            if (p.Group == "head")
+                Assert.NotEqual(initial[p.Name], p.Value);
+            else
+                Assert.Equal(initial[p.Name], p.Value);
+        }
+        Assert.All(observer.Steps, s => Assert.Equal(0.0, s.GroupNorms[Array.IndexOf(["W_xh", "W_hh", "b", "head"], "W_hh")]));
+    }
+}
