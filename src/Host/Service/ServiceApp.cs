@@ -46,7 +46,11 @@ internal static class ServiceApp
         var fresh = !File.Exists(data.Database);
         var token = ServiceToken.Resolve(options.Token, data, urls);
         var database = new Database(data.Database);
-        var metrics = new TrainingMetrics(new TrainingMetricsOptions());
+        var defaults = new TrainingMetricsOptions();
+        var metrics = new TrainingMetrics(new TrainingMetricsOptions
+        {
+            ClipThresholds = defaults.ClipThresholds.Concat(options.ClipThresholds).Distinct().Order().ToArray(),
+        });
 
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));

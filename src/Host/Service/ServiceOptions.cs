@@ -34,6 +34,12 @@ public sealed class ServiceOptions
     /// <summary>Recent steps whose gradient profile is kept per run for <c>/api/runs/{id}/gradients</c>. Default 500.</summary>
     public int GradientHistorySteps { get; set; } = 500;
 
+    /// <summary>
+    /// Clip thresholds to add to the gradient-norm histogram's boundaries (beside 0.25, 0.5, 1, 2, 5, 10), so the
+    /// share of steps above a run's <c>clip_norm</c> is exact. Fixed at start, as Prometheus needs stable buckets.
+    /// </summary>
+    public double[] ClipThresholds { get; set; } = [];
+
     /// <summary>Queue the demo runs when the data directory is new. Default true; <c>--no-demo</c> turns it off.</summary>
     public bool Demo { get; set; } = true;
 
@@ -54,6 +60,8 @@ public sealed class ServiceOptions
             throw new ArgumentException($"Recurrent:CheckpointEverySteps must be 0 or more, not {CheckpointEverySteps}.");
         if (GradientHistorySteps < 1)
             throw new ArgumentException($"Recurrent:GradientHistorySteps must be at least 1, not {GradientHistorySteps}.");
+        if (ClipThresholds.Any(t => !(double.IsFinite(t) && t > 0)))
+            throw new ArgumentException("Recurrent:ClipThresholds must be positive numbers.");
         if (Token is not null && Token.Length < 16)
             throw new ArgumentException("Recurrent:Token must be at least 16 characters.");
     }
