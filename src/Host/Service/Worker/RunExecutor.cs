@@ -64,9 +64,11 @@ internal sealed class RunExecutor(
                     ResumeFrom = resume,
                     Save = checkpoint =>
                     {
+                        // Steps are stored before the checkpoint that moves past them: a crash in between makes
+                        // the resumed run train and store them again, never skip them.
+                        gradients.Add(run.Id, liveRun.TakeUnsaved());
                         checkpoint.Save(checkpointPath);
                         runs.RecordCheckpoint(run.Id, checkpoint.Step, checkpoint.Epoch);
-                        gradients.Add(run.Id, liveRun.TakeUnsaved());
                     },
                 });
             step = trainer.LastSummary?.Steps ?? 0;
