@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Recurrent.Diagnostics;
+using Recurrent.Host.Monitoring;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Training;
 
@@ -19,11 +21,14 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { Description = "Sequences per step B.", DefaultValueFactory = _ => 64 };
         var steps = new Option<int>("--steps") { Description = "Timed training steps.", DefaultValueFactory = _ => 20 };
         var threads = new Option<int>("--threads") { Description = "Worker threads (0: one per core).", DefaultValueFactory = _ => 0 };
-        var noDiagnostics = new Option<bool>("--no-diagnostics") { Description = "Do not record per-step adjoint norms." };
+        var noDiagnostics = new Option<bool>("--no-diagnostics") { Description = "Do not record per-step adjoint norms (and do not analyse them)." };
+        var monitor = new Option<bool>("--monitor") { Description = "Analyse every step and record it as metrics, as a monitored run does." };
+        var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring, alternating." };
+        var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
         var json = CliOptions.Json();
         var command = new Command("bench", "Time training steps (forward, BPTT, clip, Adam) on random data.")
         {
-            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, json,
+            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, json,
         };
         command.SetAction(parse =>
         {
@@ -36,8 +41,22 @@ internal static class BenchCommand
                 Threads = parse.GetValue(threads),
                 CollectAdjointNorms = !parse.GetValue(noDiagnostics),
             };
+            if (parse.GetValue(inference))
+                return RunInference(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(json));
+            if (parse.GetValue(overhead))
+            {
+                using var overheadMetrics = new TrainingMetrics();
+                var (without, with) = TrainingBenchmark.Overhead(options, parse.GetValue(length), parse.GetValue(input),
+                    parse.GetValue(batch), parse.GetValue(steps), new TrainingMonitor(overheadMetrics, "bench"));
+                Console.WriteLine(parse.GetValue(json)
+                    ? JsonSerializer.Serialize(new { ms_per_step_without = without, ms_per_step_with = with, overhead_percent = (with / without - 1) * 100 })
+                    : $"median ms/step without diagnostics {without:F2}, with full monitoring {with:F2}: overhead {(with / without - 1) * 100:F2}%");
+                return 0;
+            }
+            using var metrics = parse.GetValue(monitor) ? new TrainingMetrics() : null;
+            var observer = metrics is null ? null : new TrainingMonitor(metrics, "bench");
             var result = TrainingBenchmark.Run(options, parse.GetValue(length), parse.GetValue(input),
-                parse.GetValue(batch), parse.GetValue(steps));
+                parse.GetValue(batch), parse.GetValue(steps), observer: observer);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -62,5 +81,31 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static int RunInference(SequenceClassifierOptions options, int length, int inputSize, bool json)
+    {
+        options.Threads = 1;
+        var model = TrainingBenchmark.RandomModel(options, length, inputSize);
+        var result = InferenceBenchmark.Run(model, length, inputSize, repetitions: length * options.HiddenSize > 20_000 ? 60 : 400);
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                cell = options.Cell.ToString().ToLowerInvariant(),
+                length,
+                input = inputSize,
+                hidden = options.HiddenSize,
+                managed_batch1_us = result.ManagedLatencyMicroseconds,
+                onnxruntime_batch1_us = result.OnnxLatencyMicroseconds,
+                managed_batch64_sequences_per_second = result.ManagedSequencesPerSecond,
+                onnxruntime_batch64_sequences_per_second = result.OnnxSequencesPerSecond,
+            }));
+            return 0;
+        }
+        Console.WriteLine($"{options.Cell} T={length} I={inputSize} H={options.HiddenSize}, one thread each:");
+        Console.WriteLine($"  batch 1 latency   managed {result.ManagedLatencyMicroseconds,9:F0} us   ONNX Runtime {result.OnnxLatencyMicroseconds,9:F0} us   ratio {result.ManagedLatencyMicroseconds / result.OnnxLatencyMicroseconds:F2}");
+        Console.WriteLine($"  batch 64          managed {result.ManagedSequencesPerSecond,9:F0} seq/s ONNX Runtime {result.OnnxSequencesPerSecond,9:F0} seq/s ratio {result.ManagedSequencesPerSecond / result.OnnxSequencesPerSecond:F2}");
+        return 0;
     }
 }

@@ -47,13 +47,7 @@ internal static class GateMath
             result[i] = y[i] > 0f ? gradient[i] : 0f;
     }
 
-    /// <summary>Σ x², accumulated in double so long rows do not lose the small terms.</summary>
+    /// <summary>Σ x², vectorised: per-step adjoint norms are taken for every sample at every step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double SumOfSquares(ReadOnlySpan<float> x)
-    {
-        var sum = 0.0;
-        foreach (var v in x)
-            sum += (double)v * v;
-        return sum;
-    }
+    public static double SumOfSquares(ReadOnlySpan<float> x) => System.Numerics.Tensors.TensorPrimitives.SumOfSquares(x);
 }

@@ -88,28 +88,36 @@ internal static class Gemm
         int m, int n, int kc)
     {
         const int width = 16;
+        var fullRows = m / RowBlock * RowBlock;
         var j = 0;
         for (; j + 2 * width <= n; j += 2 * width)
         {
-            var i = 0;
-            for (; i + RowBlock <= m; i += RowBlock)
+            for (var i = 0; i < fullRows; i += RowBlock)
                 Kernel512x4x2(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
                     ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
-            for (; i < m; i++)
-            {
-                Kernel512x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
-                    ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
-                Kernel512x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j + width), ldb,
-                    ref Unsafe.Add(ref c, (nint)i * ldc + j + width), kc);
-            }
         }
         for (; j + width <= n; j += width)
         {
-            for (var i = 0; i < m; i++)
+            for (var i = 0; i < fullRows; i++)
                 Kernel512x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
                     ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
         }
-        ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, m, j, n, kc);
+        ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, j, n, kc);
+        for (var i = fullRows; i < m; i++)
+            SingleRow512(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref b, ldb, ref Unsafe.Add(ref c, (nint)i * ldc), n, kc);
+    }
+
+    // A row left over after the four-row blocks (all of batch-1 inference): eight vectors of columns at a time, so
+    // eight independent FMA chains hide the instruction latency that a single chain would wait on.
+    private static void SingleRow512(ref float a, int acs, ref float b, int ldb, ref float c, int n, int kc)
+    {
+        const int width = 16;
+        var j = 0;
+        for (; j + 8 * width <= n; j += 8 * width)
+            Kernel512x1x8(ref a, acs, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), kc);
+        for (; j + width <= n; j += width)
+            Kernel512x1(ref a, acs, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), kc);
+        ScalarColumns(ref a, 0, acs, ref b, ldb, ref c, 0, 1, j, n, kc);
     }
 
     private static void MultiplyBlock256(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
@@ -171,6 +179,30 @@ internal static class Gemm
         c10.StoreUnsafe(ref c1); c11.StoreUnsafe(ref c1, 16);
         c20.StoreUnsafe(ref c2); c21.StoreUnsafe(ref c2, 16);
         c30.StoreUnsafe(ref c3); c31.StoreUnsafe(ref c3, 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel512x1x8(ref float a, int acs, ref float b, int ldb, ref float c, int kc)
+    {
+        var c0 = Vector512.LoadUnsafe(ref c); var c1 = Vector512.LoadUnsafe(ref c, 16);
+        var c2 = Vector512.LoadUnsafe(ref c, 32); var c3 = Vector512.LoadUnsafe(ref c, 48);
+        var c4 = Vector512.LoadUnsafe(ref c, 64); var c5 = Vector512.LoadUnsafe(ref c, 80);
+        var c6 = Vector512.LoadUnsafe(ref c, 96); var c7 = Vector512.LoadUnsafe(ref c, 112);
+        for (var p = 0; p < kc; p++)
+        {
+            var ap = Vector512.Create(Unsafe.Add(ref a, (nint)p * acs));
+            ref var bp = ref Unsafe.Add(ref b, (nint)p * ldb);
+            c0 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp), c0);
+            c1 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 16), c1);
+            c2 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 32), c2);
+            c3 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 48), c3);
+            c4 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 64), c4);
+            c5 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 80), c5);
+            c6 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 96), c6);
+            c7 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 112), c7);
+        }
+        c0.StoreUnsafe(ref c); c1.StoreUnsafe(ref c, 16); c2.StoreUnsafe(ref c, 32); c3.StoreUnsafe(ref c, 48);
+        c4.StoreUnsafe(ref c, 64); c5.StoreUnsafe(ref c, 80); c6.StoreUnsafe(ref c, 96); c7.StoreUnsafe(ref c, 112);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -18,6 +18,8 @@ internal sealed class RecurrentDirection
     private float[] _inputWeightsT = [], _recurrentWeightsT = [];
     private float[] _inputProjection = [], _states = [], _cells = [], _gates = [], _extra = [];
     private float[] _inputProjectionGradient = [], _recurrentProjectionGradient = [];
+    private const int NarrowInput = 32;
+    private float[] _inputWeightsGradientT = [];
     private PartScratch[] _scratch = [];
     private float[] _lastInput = [];
     private int _lastInputOffset;
@@ -76,14 +78,19 @@ internal sealed class RecurrentDirection
     /// Runs the direction over x [T, B, InputSize] starting at <paramref name="offset"/>; padded steps (t ≥ length)
     /// end with a zero state, as ONNX Runtime's Y does.
     /// </summary>
-    public void Forward(float[] x, int offset, int steps, int batch, int[] lengths, int threads)
+    public void Forward(float[] x, int offset, int steps, int batch, int[] lengths, int threads, long weightVersion)
     {
         Allocate(steps, batch, threads);
         _lastInput = x;
         _lastInputOffset = offset;
         int rows = steps * batch, width = _gateWidth, hidden = Hidden;
-        Workspace.Transpose(InputWeights.Value, width, InputSize, _inputWeightsT);
-        Workspace.Transpose(RecurrentWeights.Value, width, hidden, _recurrentWeightsT);
+        // The products want Wᵀ; it is rebuilt only when the weights have changed since the last pass.
+        if (weightVersion != _transposedVersion)
+        {
+            Workspace.Transpose(InputWeights.Value, width, InputSize, _inputWeightsT);
+            Workspace.Transpose(RecurrentWeights.Value, width, hidden, _recurrentWeightsT);
+            _transposedVersion = weightVersion;
+        }
         var projection = _inputProjection.AsSpan(0, rows * width);
         if (InputBias is null)
             projection.Clear();
@@ -288,8 +295,20 @@ internal sealed class RecurrentDirection
     {
         int rows = _steps * _batch, width = _gateWidth, hidden = Hidden;
         var recurrentGradient = _cell is GruCell ? _recurrentProjectionGradient : _inputProjectionGradient;
-        Gemm.MultiplyParallel(_inputProjectionGradient, 1, width, _lastInput, InputSize, InputWeights.Gradient,
-            InputSize, width, InputSize, rows, accumulate: false, threads, bOffset: _lastInputOffset);
+        if (InputSize < NarrowInput)
+        {
+            // Few input features make dW_xh's rows too short for the vector kernel: compute dW_xhᵀ = Σ x_tᵀ dXp_t,
+            // whose rows are G·H wide, then transpose it into place.
+            var transposed = Workspace.Ensure(ref _inputWeightsGradientT, InputSize * width);
+            Gemm.MultiplyParallel(_lastInput, 1, InputSize, _inputProjectionGradient, width, transposed, width,
+                InputSize, width, rows, accumulate: false, threads, aOffset: _lastInputOffset);
+            Workspace.Transpose(transposed.AsSpan(0, InputSize * width), InputSize, width, InputWeights.Gradient);
+        }
+        else
+        {
+            Gemm.MultiplyParallel(_inputProjectionGradient, 1, width, _lastInput, InputSize, InputWeights.Gradient,
+                InputSize, width, InputSize, rows, accumulate: false, threads, bOffset: _lastInputOffset);
+        }
         var previousStates = (Reverse ? _batch : 0) * hidden;
         if (_cell is GruCell { LinearBeforeReset: false })
         {
@@ -322,8 +341,12 @@ internal sealed class RecurrentDirection
         _steps = steps;
         _batch = batch;
         int hidden = Hidden, width = _gateWidth;
-        Workspace.Ensure(ref _inputWeightsT, width * InputSize);
-        Workspace.Ensure(ref _recurrentWeightsT, width * hidden);
+        if (_inputWeightsT.Length < width * InputSize)
+        {
+            _inputWeightsT = new float[width * InputSize];
+            _recurrentWeightsT = new float[width * hidden];
+            _transposedVersion = -1;
+        }
         Workspace.Ensure(ref _inputProjection, steps * batch * width);
         Workspace.Ensure(ref _gates, steps * batch * width);
         Workspace.Ensure(ref _extra, steps * batch * hidden);
@@ -345,6 +368,7 @@ internal sealed class RecurrentDirection
     }
 
     private int _parts = 1;
+    private long _transposedVersion = -1;
 
     // Sequences are independent in time, so each worker runs the whole time loop for its own rows: one hand-off
     // per pass instead of one per step.

@@ -17,6 +17,21 @@ internal sealed class SequenceNetwork
     private float[][] _layerOutputs, _layerGradients;
     private float[] _headInput = [], _headInputGradient = [], _logits = [], _logitGradient = [];
     private readonly AdjointRecorder _recorder = new();
+    private bool _inferenceOnly;
+
+    /// <summary>Forward for predictions: reuses cached transposed weights until <see cref="WeightsChanged"/>.</summary>
+    public void Infer(SequenceBatch batch, int threads)
+    {
+        _inferenceOnly = true;
+        try
+        {
+            Forward(batch, threads);
+        }
+        finally
+        {
+            _inferenceOnly = false;
+        }
+    }
 
     public SequenceNetwork(NetworkShape shape)
     {
@@ -54,6 +69,15 @@ internal sealed class SequenceNetwork
 
     public NetworkShape Shape { get; }
 
+    /// <summary>
+    /// Changes whenever the weights may have changed, so derived copies (transposed weights) are rebuilt. Training
+    /// always rebuilds them; inference rebuilds them only after <see cref="WeightsChanged"/>.
+    /// </summary>
+    public long WeightVersion { get; private set; }
+
+    /// <summary>Call after writing to any parameter's values outside training.</summary>
+    public void WeightsChanged() => WeightVersion++;
+
     public Parameter? Embedding { get; }
 
     public OutputHead Head { get; }
@@ -80,6 +104,9 @@ internal sealed class SequenceNetwork
     /// <summary>Runs the network; leaves the logits [B, Outputs] in <see cref="Logits"/>.</summary>
     public void Forward(SequenceBatch batch, int threads)
     {
+        // The weights can have been written since the last pass, so training never trusts a cached transpose.
+        if (!_inferenceOnly)
+            WeightVersion++;
         int steps = batch.Steps, size = batch.Size, hidden = Shape.Hidden, directions = Shape.Directions;
         float[] input;
         if (Embedding is not null)
@@ -95,7 +122,7 @@ internal sealed class SequenceNetwork
         for (var l = 0; l < _layers.Length; l++)
         {
             foreach (var direction in _layers[l])
-                direction.Forward(input, offset, steps, size, batch.Lengths, threads);
+                direction.Forward(input, offset, steps, size, batch.Lengths, threads, WeightVersion);
             if (directions == 1)
             {
                 input = _layers[l][0].Output;

@@ -47,8 +47,14 @@ public sealed class SequenceClassifier
     /// <summary>What training did, when this model came from <see cref="SequenceClassifierTrainer.Fit"/>.</summary>
     public TrainingSummary? TrainingSummary { get; internal set; }
 
-    /// <summary>All weights by name (W_xh, W_hh, b_xh, b_hh per layer and direction; embedding; head).</summary>
+    /// <summary>
+    /// All weights by name (W_xh, W_hh, b_xh, b_hh per layer and direction; embedding; head). After writing to their
+    /// values directly, call <see cref="WeightsChanged"/> before predicting.
+    /// </summary>
     public IReadOnlyList<Parameter> Parameters => Network.Parameters;
+
+    /// <summary>Tells the model its weights were written directly, so cached derived copies are rebuilt.</summary>
+    public void WeightsChanged() => Network.WeightsChanged();
 
     /// <summary>A deep copy with its own weights.</summary>
     public SequenceClassifier Copy()
@@ -79,7 +85,7 @@ public sealed class SequenceClassifier
                     indices[i] = start + i;
                 }
                 _batch.Fill(sequences, indices.AsSpan(0, count), FeatureCount);
-                Network.Forward(_batch, Threads);
+                Network.Infer(_batch, Threads);
                 for (var i = 0; i < count; i++)
                     results[start + i] = ToPrediction(Network.Logits.Slice(i * Network.Shape.Outputs, Network.Shape.Outputs));
             }
@@ -105,7 +111,7 @@ public sealed class SequenceClassifier
                 for (var i = 0; i < count; i++)
                     indices[i] = start + i;
                 _batch.Fill(data.Examples, indices.AsSpan(0, count), FeatureCount);
-                Network.Forward(_batch, Threads);
+                Network.Infer(_batch, Threads);
                 lossSum += Network.Head.Loss(Network.Logits, count, _batch.ClassIndices, _batch.Targets, default) * count;
                 if (confusion is null)
                     continue;

@@ -20,13 +20,47 @@ public sealed record BenchmarkResult(double SequencesPerSecond, double Gigaflops
 /// </summary>
 public static class TrainingBenchmark
 {
-    /// <summary>Runs <paramref name="steps"/> timed steps after <paramref name="warmup"/> untimed ones.</summary>
-    public static BenchmarkResult Run(SequenceClassifierOptions options, int length, int inputSize, int batchSize,
-        int steps, int warmup = 3)
+    /// <summary>
+    /// The cost of gradient diagnostics: two identical runs, one without adjoint norms or observer and one with
+    /// <paramref name="observer"/> (which should analyse and record every step), alternate step by step so that
+    /// machine load hits both alike. Returns the median milliseconds per step of each.
+    /// </summary>
+    public static (double Without, double With) Overhead(SequenceClassifierOptions options, int length, int inputSize,
+        int batchSize, int steps, ITrainingObserver observer)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
+        var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
+        TrainingLoop Loop(bool diagnostics, ITrainingObserver? watcher)
+        {
+            var run = options.Clone();
+            run.BatchSize = batchSize;
+            run.ClipNorm ??= 1f;
+            run.CollectAdjointNorms = diagnostics;
+            return new TrainingLoop(new SequenceClassifierTrainer(run).Initialize(data), run, data, null, watcher);
+        }
+        var plain = Loop(false, null);
+        var monitored = Loop(true, observer);
+        var without = new double[steps];
+        var with = new double[steps];
+        for (var i = -3; i < steps; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            plain.TrainBatch(batch);
+            var middle = Stopwatch.GetTimestamp();
+            monitored.TrainBatch(batch);
+            var end = Stopwatch.GetTimestamp();
+            if (i < 0)
+                continue;
+            without[i] = Stopwatch.GetElapsedTime(start, middle).TotalMilliseconds;
+            with[i] = Stopwatch.GetElapsedTime(middle, end).TotalMilliseconds;
+        }
+        Array.Sort(without);
+        Array.Sort(with);
+        return (without[steps / 2], with[steps / 2]);
+    }
+
+    private static (SequenceDataset Data, SequenceBatch Batch) RandomBatch(SequenceClassifierOptions options, int length,
+        int inputSize, int batchSize)
+    {
         var rng = new DeterministicRandom((ulong)options.Seed);
         var examples = new SequenceExample[batchSize];
         for (var b = 0; b < batchSize; b++)
@@ -38,15 +72,35 @@ public static class TrainingBenchmark
         }
         var labels = LabelSet.Classes(Enumerable.Range(0, 10).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         var data = new SequenceDataset("benchmark", InputKind.Numeric, inputSize, null, labels, examples);
+        var batch = new SequenceBatch();
+        batch.Fill(examples, Enumerable.Range(0, batchSize).ToArray(), inputSize);
+        return (data, batch);
+    }
+
+    /// <summary>An initialised (untrained) ten-class model of the given shape, for inference benchmarks.</summary>
+    public static SequenceClassifier RandomModel(SequenceClassifierOptions options, int length, int inputSize)
+    {
+        var examples = new[] { SequenceExample.FromSteps(new float[length * inputSize], inputSize, 0) };
+        var labels = LabelSet.Classes(Enumerable.Range(0, 10).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        return new SequenceClassifierTrainer(options).Initialize(
+            new SequenceDataset("benchmark", InputKind.Numeric, inputSize, null, labels, examples));
+    }
+
+    /// <summary>Runs <paramref name="steps"/> timed steps after <paramref name="warmup"/> untimed ones.</summary>
+    public static BenchmarkResult Run(SequenceClassifierOptions options, int length, int inputSize, int batchSize,
+        int steps, int warmup = 3, ITrainingObserver? observer = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
+        var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
         var run = options.Clone();
         run.BatchSize = batchSize;
         run.ClipNorm ??= 1f;
         run.Epochs = 1;
         var trainer = new SequenceClassifierTrainer(run);
         var model = trainer.Initialize(data);
-        var loop = new TrainingLoop(model, run, data, null, null);
-        var batch = new SequenceBatch();
-        batch.Fill(examples, Enumerable.Range(0, batchSize).ToArray(), inputSize);
+        var loop = new TrainingLoop(model, run, data, null, observer);
         for (var i = 0; i < warmup; i++)
             loop.TrainBatch(batch);
         var clock = Stopwatch.StartNew();

@@ -89,6 +89,7 @@ internal sealed class TrainingLoop
         {
             for (var i = 0; i < _bestWeights.Length; i++)
                 _bestWeights[i].CopyTo(_network.Parameters[i].Value, 0);
+            _network.WeightsChanged();
         }
         var total = started.Elapsed;
         var sequences = _position.TotalSequences - sequencesBefore;
@@ -115,7 +116,7 @@ internal sealed class TrainingLoop
             var indices = order.AsSpan(k * batchSize, Math.Min(batchSize, order.Length - k * batchSize));
             var clock = Stopwatch.StartNew();
             _batch.Fill(_train.Examples, indices, _train.FeatureCount);
-            TrainBatch(_batch);
+            TrainStep(_batch);
             _report.Duration = clock.Elapsed;
             _report.BatchesPerEpoch = batches;
             _report.BatchInEpoch = k + 1;
@@ -179,8 +180,20 @@ internal sealed class TrainingLoop
         return stop;
     }
 
-    /// <summary>One optimizer step on a packed batch; the result is in the step report.</summary>
+    /// <summary>
+    /// One optimizer step on a packed batch, reported to the observer (the benchmark calls this directly).
+    /// </summary>
     internal void TrainBatch(SequenceBatch batch)
+    {
+        var clock = Stopwatch.StartNew();
+        TrainStep(batch);
+        _report.Duration = clock.Elapsed;
+        _report.BatchesPerEpoch = 1;
+        _report.BatchInEpoch = 1;
+        _observer?.OnStep(_report);
+    }
+
+    private void TrainStep(SequenceBatch batch)
     {
         var step = _position.Step + 1;
         var snapshot = _report.Snapshot;
@@ -211,6 +224,7 @@ internal sealed class TrainingLoop
         else if (_options.ClipValue is float maxValue)
             snapshot.Clipped = GradientClipping.ClipByValue(_network.Parameters, maxValue);
         _optimizer.Step(_network.Parameters, _position.LearningRate);
+        _network.WeightsChanged();
         _position = _position with
         {
             Step = step,
@@ -237,6 +251,7 @@ internal sealed class TrainingLoop
             throw new ArgumentException("The checkpoint was taken from a model of a different shape.");
         for (var i = 0; i < source.Count; i++)
             source[i].Value.CopyTo(target[i].Value, 0);
+        _network.WeightsChanged();
         _optimizer.Restore(checkpoint.Position.OptimizerUpdates, checkpoint.OptimizerState);
         _bestWeights = checkpoint.BestWeights?.Select(w => (float[])w.Clone()).ToArray();
         _position = checkpoint.Position;

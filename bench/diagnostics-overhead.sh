@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# What gradient diagnostics cost at T=100, H=128, batch 64: `recurrent bench --overhead` alternates training steps of
+# two identical runs, one without diagnostics and one with full monitoring (adjoint norms inside BPTT, GradientAnalysis
+# and metric recording every step), and compares the median step times. Repeated ROUNDS times.
+# Usage: bench/diagnostics-overhead.sh [ROUNDS] [CELL]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+cell=${2:-lstm}
+dotnet build -c Release src/Host -v quiet -nologo >/dev/null
+for ((r = 0; r < rounds; r++)); do
+  dotnet src/Host/bin/Release/net10.0/recurrent.dll bench --overhead --cell "$cell" --length 100 --input 32 --hidden 128 --batch 64 --steps 40
+done

@@ -1,0 +1,78 @@
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Kernels;
+
+namespace Recurrent.Trainer.Tests.Kernels;
+
+/// <summary>The matrix product against a naive double-precision one, on odd shapes, strides and offsets.</summary>
+public class GemmTests
+{
+    private static float[] Random(int length, ulong seed)
+    {
+        var rng = new DeterministicRandom(seed);
+        return Enumerable.Range(0, length).Select(_ => (float)rng.NextUniform(-1, 1)).ToArray();
+    }
+
+    public static TheoryData<int, int, int, bool> Shapes()
+    {
+        var data = new TheoryData<int, int, int, bool>();
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (1, 7, 17), (7, 17, 33), (17, 33, 7), (33, 513, 17), (4, 32, 300),
+                     (5, 130, 513), (1, 512, 128), (3, 48, 9), (64, 28, 1792) })
+        {
+            data.Add(m, n, k, false);
+            data.Add(m, n, k, true);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatchesANaiveProductForAnyShapeAndEitherLayoutOfA(int m, int n, int k, bool transposedA)
+    {
+        // Offsets of one element make every span unaligned.
+        var a = Random(m * k + 1, 1);
+        var b = Random(k * n + 1, 2);
+        var c = Random(m * n + 1, 3);
+        var expected = new double[m * n];
+        int rowStride = transposedA ? 1 : k, colStride = transposedA ? m : 1;
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                double sum = c[1 + i * n + j];
+                for (var p = 0; p < k; p++)
+                    sum += (double)a[1 + i * rowStride + p * colStride] * b[1 + p * n + j];
+                expected[i * n + j] = sum;
+            }
+        }
+        Gemm.Multiply(a.AsSpan(1), rowStride, colStride, b.AsSpan(1), n, c.AsSpan(1), n, m, n, k, accumulate: true);
+        for (var i = 0; i < m * n; i++)
+            Assert.True(Math.Abs(expected[i] - c[1 + i]) <= 1e-5 * Math.Sqrt(k) + 1e-6, $"element {i}: {c[1 + i]} vs {expected[i]}");
+    }
+
+    [Fact]
+    public void EveryRowIsBitIdenticalWhateverBlockOrThreadComputesIt()
+    {
+        const int m = 37, n = 150, k = 300;
+        var a = Random(m * k, 4);
+        var b = Random(k * n, 5);
+        var whole = new float[m * n];
+        Gemm.Multiply(a, k, 1, b, n, whole, n, m, n, k, accumulate: false);
+        var parallel = new float[m * n];
+        Gemm.MultiplyParallel(a, k, 1, b, n, parallel, n, m, n, k, accumulate: false, threads: 2);
+        Assert.Equal(whole, parallel);
+        for (var i = 0; i < m; i++)
+        {
+            var row = new float[n];
+            Gemm.Multiply(a.AsSpan(i * k), k, 1, b, n, row, n, 1, n, k, accumulate: false);
+            Assert.Equal(whole.AsSpan(i * n, n).ToArray(), row);
+        }
+    }
+
+    [Fact]
+    public void ShortSpansAreRefusedWithTheMatrixNamed()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            Gemm.Multiply(new float[5], 3, 1, new float[9], 3, new float[9], 3, 3, 3, 3, accumulate: false));
+        Assert.Contains("Matrix a needs 9 elements but has 5", error.Message);
+    }
+}
