@@ -1,15 +1,17 @@
 using System.CommandLine;
 using Recurrent.Host.Cli;
+using Recurrent.Host.Service;
 
 namespace Recurrent.Host;
 
-/// <summary>The `recurrent` command line.</summary>
+/// <summary>The `recurrent` command line; with no arguments it is `recurrent serve`.</summary>
 internal static class CommandLine
 {
     public static int Run(string[] args)
     {
         var root = new RootCommand("Recurrent: train, watch and export recurrent sequence classifiers.")
         {
+            ServeCommand.Create(),
             TrainCommand.Create(),
             EvaluateCommand.Create(),
             PredictCommand.Create(),
@@ -17,7 +19,7 @@ internal static class CommandLine
             BenchCommand.Create(),
             Experiments.ExperimentCommand.Create(),
         };
-        var parse = root.Parse(args);
+        var parse = root.Parse(args.Length == 0 ? ["serve"] : args);
         // Usage errors are bad input like bad data: exit 2, with System.CommandLine's message.
         if (parse.Errors.Count > 0)
         {

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Recurrent.Host.Service.Security;
+
+/// <summary>
+/// The bearer token of mutating requests: from configuration or <c>RECURRENT_TOKEN</c>, else read from (or, on the
+/// first start, generated into) the data directory's token file, readable by the owner only.
+/// </summary>
+internal sealed class ServiceToken
+{
+    private readonly byte[] _expected;
+
+    private ServiceToken(string value, bool generated)
+    {
+        Value = value;
+        Generated = generated;
+        _expected = Encoding.UTF8.GetBytes(value);
+    }
+
+    public string Value { get; }
+
+    /// <summary>True when this start created the token file, so it is printed once.</summary>
+    public bool Generated { get; }
+
+    public static ServiceToken Resolve(string? configured, DataDirectory data, IEnumerable<string> urls)
+    {
+        var token = string.IsNullOrWhiteSpace(configured) ? Environment.GetEnvironmentVariable("RECURRENT_TOKEN") : configured;
+        if (!string.IsNullOrWhiteSpace(token))
+            return new ServiceToken(token.Trim(), generated: false);
+        var open = urls.FirstOrDefault(u => !IsLoopback(u));
+        if (open is not null)
+            throw new InvalidOperationException(
+                $"Refusing to listen on {open} without a configured token: set Recurrent:Token or RECURRENT_TOKEN, " +
+                "or bind to 127.0.0.1.");
+        if (File.Exists(data.TokenFile))
+            return new ServiceToken(File.ReadAllText(data.TokenFile).Trim(), generated: false);
+        var generated = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        WriteOwnerOnly(data.TokenFile, generated);
+        return new ServiceToken(generated, generated: true);
+    }
+
+    /// <summary>Compares in constant time so response timing does not leak how much of a guess was right.</summary>
+    public bool Matches(string? presented) =>
+        presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _expected);
+
+    // Created with mode 0600 from the start: chmod after writing would leave a window where others can read it.
+    private static void WriteOwnerOnly(string path, string content)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var stream = new FileStream(path, options);
+        stream.Write(Encoding.UTF8.GetBytes(content + "\n"));
+        stream.Flush(flushToDisk: true);
+    }
+
+    internal static bool IsLoopback(string url)
+    {
+        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal),
+                UriKind.Absolute, out var uri))
+            return false;
+        if (uri.IsLoopback)
+            return true;
+        return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
+    }
+}

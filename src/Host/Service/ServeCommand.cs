@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Recurrent.Host.Cli;
+
+namespace Recurrent.Host.Service;
+
+/// <summary>`recurrent serve`: the training service. Unrecognised <c>--Section:Key=value</c> arguments are configuration.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string?>("--urls") { Description = $"Where to listen, ';'-separated (default {ServiceApp.DefaultUrls}; loopback unless a token is configured)." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "The data directory: store, datasets, models, checkpoints (default ./recurrent-data)." };
+        var noDemo = new Option<bool>("--no-demo") { Description = "Do not queue the demo runs on a new data directory." };
+        var command = new Command("serve", "Run the training service: REST API under /api, /metrics, /healthz.") { urls, dataDir, noDemo };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(parse => Run(new ServiceApp.CommandLineSettings(parse.GetValue(urls), parse.GetValue(dataDir),
+            parse.GetValue(noDemo), parse.UnmatchedTokens.ToArray())));
+        return command;
+    }
+
+    private static int Run(ServiceApp.CommandLineSettings settings)
+    {
+        WebApplication app;
+        try
+        {
+            app = ServiceApp.Build(settings);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"recurrent: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        app.Run();
+        return ExitCodes.Success;
+    }
+}

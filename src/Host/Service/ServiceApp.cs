@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Exposition;
+using Recurrent.Host.Monitoring;
+using Recurrent.Host.Service.Api;
+using Recurrent.Host.Service.Live;
+using Recurrent.Host.Service.Predict;
+using Recurrent.Host.Service.Security;
+using Recurrent.Host.Service.Store;
+using Recurrent.Host.Service.Worker;
+
+namespace Recurrent.Host.Service;
+
+/// <summary>Builds the service: configuration, the store, the worker, and the HTTP endpoints.</summary>
+internal static class ServiceApp
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>What <c>recurrent serve</c> was given on its command line.</summary>
+    public sealed record CommandLineSettings(string? Urls, string? DataDir, bool NoDemo, string[] ConfigurationArgs);
+
+    public static WebApplication Build(CommandLineSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = settings.ConfigurationArgs,
+            // appsettings.json ships beside recurrent.dll, wherever the service is started from.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        var overrides = new Dictionary<string, string?>();
+        if (settings.DataDir is not null)
+            overrides[$"{ServiceOptions.Section}:{nameof(ServiceOptions.DataDir)}"] = settings.DataDir;
+        if (settings.NoDemo)
+            overrides[$"{ServiceOptions.Section}:{nameof(ServiceOptions.Demo)}"] = "false";
+        builder.Configuration.AddInMemoryCollection(overrides);
+
+        var options = builder.Configuration.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions();
+        options.Validate();
+        var urls = (settings.Urls ?? builder.Configuration["urls"] ?? DefaultUrls)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 64 * 1024);
+
+        var data = new DataDirectory(options.DataDir);
+        var fresh = !File.Exists(data.Database);
+        var token = ServiceToken.Resolve(options.Token, data, urls);
+        var database = new Database(data.Database);
+        var defaults = new TrainingMetricsOptions();
+        var metrics = new TrainingMetrics(new TrainingMetricsOptions
+        {
+            ClipThresholds = defaults.ClipThresholds.Concat(options.ClipThresholds).Distinct().Order().ToArray(),
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton(data);
+        services.AddSingleton(token);
+        services.AddSingleton(database);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(metrics);
+        services.AddSingleton(MetricsCollector.For(metrics));
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<DatasetStore>();
+        services.AddSingleton<GradientStore>();
+        services.AddSingleton<RunData>();
+        services.AddSingleton<LiveRuns>();
+        services.AddSingleton<WorkQueue>();
+        services.AddSingleton<RunStatePublisher>();
+        services.AddSingleton<RunExecutor>();
+        services.AddSingleton<PredictionEngines>();
+        services.AddHostedService<TrainingWorker>();
+        services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(60));
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(j =>
+        {
+            j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            j.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        Prepare(app, fresh, token, options);
+        MapEndpoints(app);
+        return app;
+    }
+
+    private static void Prepare(WebApplication app, bool fresh, ServiceToken token, ServiceOptions options)
+    {
+        var log = app.Logger;
+        var runs = app.Services.GetRequiredService<RunStore>();
+        if (token.Generated)
+        {
+            // Printed once, on the start that created it; later starts read it from the file.
+            Console.WriteLine($"recurrent: API token (stored in {app.Services.GetRequiredService<DataDirectory>().TokenFile}, mode 0600):");
+            Console.WriteLine(token.Value);
+        }
+        var interrupted = runs.RequeueInterrupted();
+        if (interrupted.Count > 0)
+            log.LogInformation("Resuming interrupted runs {Ids} from their checkpoints", string.Join(", ", interrupted));
+        if (fresh && options.Demo)
+        {
+            foreach (var demo in DemoRuns.Requests)
+                runs.Create(demo.Name, JsonSerializer.Serialize(demo, ApiJson.Options));
+            log.LogInformation("Queued the demo runs on temporal-order:50 (turn off with --no-demo)");
+        }
+        app.Services.GetRequiredService<RunStatePublisher>().Publish();
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        HealthEndpoint.Map(app);
+        MetricsServer.MapMetrics(app, app.Services.GetRequiredService<MetricsCollector>());
+        var api = app.MapGroup("/api").AddEndpointFilter<BadRequestFilter>();
+        var reads = api.MapGroup("");
+        var writes = api.MapGroup("").AddEndpointFilter<BearerTokenFilter>();
+        DatasetEndpoints.Map(reads, writes);
+        RunEndpoints.Map(reads, writes);
+        PredictEndpoints.Map(writes);
+    }
+}

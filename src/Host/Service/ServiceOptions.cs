@@ -1,0 +1,68 @@
+namespace Recurrent.Host.Service;
+
+/// <summary>
+/// The service's settings, bound from the configuration section <c>Recurrent</c> (appsettings.json, environment
+/// variables such as <c>Recurrent__MaxConcurrentRuns</c>, or <c>--Recurrent:MaxConcurrentRuns=2</c> on the command
+/// line). <c>RECURRENT_TOKEN</c> in the environment also sets <see cref="Token"/>.
+/// </summary>
+public sealed class ServiceOptions
+{
+    /// <summary>The configuration section these settings are read from.</summary>
+    public const string Section = "Recurrent";
+
+    /// <summary>Where the store, datasets, models and checkpoints live. Default <c>./recurrent-data</c>.</summary>
+    public string DataDir { get; set; } = "recurrent-data";
+
+    /// <summary>The bearer token mutating requests must carry; generated and stored in the data directory when unset.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Runs that train at the same time. Default 1.</summary>
+    public int MaxConcurrentRuns { get; set; } = 1;
+
+    /// <summary>Largest dataset upload in bytes. Default 16 MiB.</summary>
+    public long MaxUploadBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Longest sequence, in steps, accepted in uploads, built-in specs and predictions. Default 2000.</summary>
+    public int MaxSequenceLength { get; set; } = 2000;
+
+    /// <summary>Most records in one prediction request. Default 1000.</summary>
+    public int MaxPredictRecords { get; set; } = 1000;
+
+    /// <summary>A running run writes a checkpoint after this many steps (and at every epoch end). Default 20.</summary>
+    public int CheckpointEverySteps { get; set; } = 20;
+
+    /// <summary>Recent steps whose gradient profile is kept per run for <c>/api/runs/{id}/gradients</c>. Default 500.</summary>
+    public int GradientHistorySteps { get; set; } = 500;
+
+    /// <summary>
+    /// Clip thresholds to add to the gradient-norm histogram's boundaries (beside 0.25, 0.5, 1, 2, 5, 10), so the
+    /// share of steps above a run's <c>clip_norm</c> is exact. Fixed at start, as Prometheus needs stable buckets.
+    /// </summary>
+    public double[] ClipThresholds { get; set; } = [];
+
+    /// <summary>Queue the demo runs when the data directory is new. Default true; <c>--no-demo</c> turns it off.</summary>
+    public bool Demo { get; set; } = true;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDir))
+            throw new ArgumentException("Recurrent:DataDir must name a directory.");
+        if (MaxConcurrentRuns < 1)
+            throw new ArgumentException($"Recurrent:MaxConcurrentRuns must be at least 1, not {MaxConcurrentRuns}.");
+        if (MaxUploadBytes < 1)
+            throw new ArgumentException($"Recurrent:MaxUploadBytes must be at least 1, not {MaxUploadBytes}.");
+        if (MaxSequenceLength < 1)
+            throw new ArgumentException($"Recurrent:MaxSequenceLength must be at least 1, not {MaxSequenceLength}.");
+        if (MaxPredictRecords < 1)
+            throw new ArgumentException($"Recurrent:MaxPredictRecords must be at least 1, not {MaxPredictRecords}.");
+        if (CheckpointEverySteps < 0)
+            throw new ArgumentException($"Recurrent:CheckpointEverySteps must be 0 or more, not {CheckpointEverySteps}.");
+        if (GradientHistorySteps < 1)
+            throw new ArgumentException($"Recurrent:GradientHistorySteps must be at least 1, not {GradientHistorySteps}.");
+        if (ClipThresholds.Any(t => !(double.IsFinite(t) && t > 0)))
+            throw new ArgumentException("Recurrent:ClipThresholds must be positive numbers.");
+        if (Token is not null && Token.Length < 16)
+            throw new ArgumentException("Recurrent:Token must be at least 16 characters.");
+    }
+}

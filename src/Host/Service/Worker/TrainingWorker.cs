@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Recurrent.Host.Service.Store;
+
+namespace Recurrent.Host.Service.Worker;
+
+/// <summary>
+/// Trains queued runs, at most <see cref="ServiceOptions.MaxConcurrentRuns"/> at a time, each on a thread of its
+/// own. At shutdown it cancels them through the stopping token, which makes each write a checkpoint and go back to
+/// the queue, and waits for them before the process exits.
+/// </summary>
+internal sealed class TrainingWorker(
+    RunStore runs,
+    RunExecutor executor,
+    WorkQueue queue,
+    RunStatePublisher states,
+    IOptions<ServiceOptions> options,
+    ILogger<TrainingWorker> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var active = new List<Task>();
+        var limit = options.Value.MaxConcurrentRuns;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            active.RemoveAll(t => t.IsCompleted);
+            while (active.Count < limit && runs.ClaimNext() is { } run)
+            {
+                states.Publish();
+                log.LogInformation("Run {Id} ({Name}) starts", run.Id, run.Name);
+                active.Add(Task.Factory.StartNew(() =>
+                {
+                    try
+                    {
+                        executor.Execute(run, stoppingToken);
+                    }
+                    finally
+                    {
+                        states.Publish();
+                        queue.Wake();
+                    }
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+            }
+            try
+            {
+                await queue.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        await Task.WhenAll(active);
+    }
+}
