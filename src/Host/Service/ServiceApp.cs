@@ -103,7 +103,7 @@ internal static class ServiceApp
         {
             foreach (var demo in DemoRuns.Requests)
                 runs.Create(demo.Name, JsonSerializer.Serialize(demo, ApiJson.Options));
-            log.LogInformation("Queued the demo runs on temporal-order:50 (turn off with --no-demo)");
+            log.LogInformation("Queued the demo runs on temporal-order:100 (turn off with --no-demo)");
         }
         app.Services.GetRequiredService<RunStatePublisher>().Publish();
     }

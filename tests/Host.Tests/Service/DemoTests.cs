@@ -15,7 +15,7 @@ public sealed class DemoTests
             var names = await RunNamesAsync(first);
             Assert.Equal(["demo-lstm", "demo-rnn-tanh"], names);
             var lstm = await first.Client.WaitRunAsync(1, r => (long)r["progress"]!["step"]! > 0);
-            Assert.Equal("temporal-order:50", (string?)lstm["data"]);
+            Assert.Equal("temporal-order:100", (string?)lstm["data"]);
             Assert.Contains("recurrent_grad_norm", await first.Client.GetStringAsync("/metrics"));
         }
         await using var second = await ServiceProcess.StartAsync(dataDir, demo: true);
