@@ -24,11 +24,12 @@ internal static class BenchCommand
         var noDiagnostics = new Option<bool>("--no-diagnostics") { Description = "Do not record per-step adjoint norms (and do not analyse them)." };
         var monitor = new Option<bool>("--monitor") { Description = "Analyse every step and record it as metrics, as a monitored run does." };
         var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring, alternating." };
+        var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
         var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
         var json = CliOptions.Json();
         var command = new Command("bench", "Time training steps (forward, BPTT, clip, Adam) on random data.")
         {
-            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, json,
+            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, scaling, json,
         };
         command.SetAction(parse =>
         {
@@ -41,6 +42,11 @@ internal static class BenchCommand
                 Threads = parse.GetValue(threads),
                 CollectAdjointNorms = !parse.GetValue(noDiagnostics),
             };
+            if (parse.GetValue(scaling) is { } folder)
+            {
+                ScalingBenchmark.Run(folder, options.Threads, Console.Out);
+                return 0;
+            }
             if (parse.GetValue(inference))
                 return RunInference(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(json));
             if (parse.GetValue(overhead))

@@ -67,7 +67,8 @@ internal sealed class LineChart
             double px = ChartFrame.Left + fraction * (ChartFrame.PlotRight - ChartFrame.Left);
             double value = InverseLinear(x, px);
             double yValue = slope * value + intercept;
-            if (y.CanShow(yValue))
+            // Beyond the top of the axis the line would be clamped to its edge: stop it there instead.
+            if (y.CanShow(yValue) && y.Map(yValue) > ChartFrame.Top)
                 points.Add((px, y.Map(yValue)));
         }
         svg.Path(points, "#777", 1, "6,4");
