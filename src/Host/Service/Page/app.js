@@ -6,7 +6,9 @@ import { ServiceError, getGradients, getRun, listRuns } from './api.js';
 import { LineChart, figure, lineOptions, setEmpty } from './charts.js';
 import { HeatMap } from './heatmap.js';
 
-const POLL_MS = 1500;
+// The service keeps a training run's newest 500 steps in memory; a fast run makes a few hundred steps a second,
+// so the page polls every second. Steps it still misses show as gaps, and are filled from the store once the run ends.
+const POLL_MS = 1000;
 const KEEP_STEPS = 3000;   // steps held in the browser; older ones drop off the left of the step charts
 const FIRST_READ = 2000;   // the newest steps fetched when a run is selected
 const CLIP_WINDOW = 50;    // steps in the rolling clip rate
@@ -101,7 +103,7 @@ function select(id) {
   if (state.selected?.id === id) return;
   state.selected?.charts.forEach((chart) => chart.destroy?.());
   $('charts').replaceChildren();
-  state.selected = id === null ? null : { id, detail: null, stepsBack: [], steps: [], lastStep: 0, charts: null };
+  state.selected = id === null ? null : { id, detail: null, stepsBack: [], steps: [], lastStep: 0, gaps: false, charts: null };
   $('run-title').textContent = id === null ? 'No run selected' : `Run ${id}`;
   $('run-meta').textContent = '';
 }
@@ -140,29 +142,44 @@ function describe(detail) {
   return parts.join(' · ');
 }
 
-function rollingClipRate(steps) {
+function rollingClipRate(rows) {
   const rates = [];
+  const recent = [];
   let clipped = 0;
-  steps.forEach((s, i) => {
-    clipped += s.clipped ? 1 : 0;
-    if (i >= CLIP_WINDOW) clipped -= steps[i - CLIP_WINDOW].clipped ? 1 : 0;
-    rates.push(clipped / Math.min(i + 1, CLIP_WINDOW));
-  });
+  for (const row of rows) {
+    if (row.gap) { rates.push(null); continue; }
+    recent.push(row.clipped ? 1 : 0);
+    clipped += recent[recent.length - 1];
+    if (recent.length > CLIP_WINDOW) clipped -= recent.shift();
+    rates.push(clipped / recent.length);
+  }
   return rates;
+}
+
+/** The steps with a gap row (all values null) wherever steps are missing, so lines break instead of bridging. */
+function withGaps(steps) {
+  const rows = [];
+  steps.forEach((s, i) => {
+    if (i > 0 && s.step > steps[i - 1].step + 1) rows.push({ step: steps[i - 1].step + 1, gap: true });
+    rows.push(s);
+  });
+  return rows;
 }
 
 function draw(run) {
   const { detail, steps } = run;
-  const x = steps.map((s) => s.step);
+  const rows = withGaps(steps);
+  const x = rows.map((r) => r.step);
+  const of = (key, keep = (v) => v) => rows.map((r) => (r.gap ? null : keep(r[key] ?? null)));
   const epochs = detail.epoch_history.map((e) => e.epoch);
   const epochSeries = (key) => detail.epoch_history.map((e) => e[key] ?? null);
   const positive = (v) => (v !== null && v > 0 ? v : null);
   const waiting = detail.state === 'queued' ? 'Queued: waiting for the worker.' : 'Waiting for the first step…';
   const c = run.charts;
-  c.get('batchLoss').update([x, steps.map((s) => s.loss)], waiting);
-  c.get('gradNorm').update([x, steps.map((s) => positive(s.grad_norm)), steps.map(() => detail.clip_norm ?? null)], waiting);
-  c.get('clipRate').update([x, rollingClipRate(steps), steps.map((s) => (s.non_finite ? 1 : null))], waiting);
-  c.get('vanishing').update([x, steps.map((s) => s.log10_vanishing_ratio), steps.map((s) => s.memory_horizon)], waiting);
+  c.get('batchLoss').update([x, of('loss')], waiting);
+  c.get('gradNorm').update([x, of('grad_norm', positive), rows.map(() => detail.clip_norm ?? null)], waiting);
+  c.get('clipRate').update([x, rollingClipRate(rows), of('non_finite', (v) => (v ? 1 : null))], waiting);
+  c.get('vanishing').update([x, of('log10_vanishing_ratio'), of('memory_horizon')], waiting);
   c.get('loss').update([epochs, epochSeries('train_loss'), epochSeries('valid_loss')], 'Appears when the first epoch ends.');
   c.get('accuracy').update([epochs, epochSeries('train_accuracy'), epochSeries('valid_accuracy')],
     epochs.length > 0 ? 'No accuracy: a regression task.' : 'Appears when the first epoch ends.');
@@ -185,8 +202,14 @@ async function refreshSelected() {
   run.stepsBack = gradients.steps_back;
   const fresh = gradients.steps.filter((s) => s.step > run.lastStep);
   if (fresh.length > 0) {
+    run.gaps ||= run.lastStep > 0 && fresh[0].step > run.lastStep + 1;
     run.steps = run.steps.concat(fresh).slice(-KEEP_STEPS);
     run.lastStep = fresh[fresh.length - 1].step;
+  }
+  if (run.gaps && detail.state !== 'running' && detail.state !== 'queued') {
+    // Ended: every step is in the store now, so one read replaces the gapped history.
+    run.steps = (await getGradients(run.id, 0, KEEP_STEPS)).steps;
+    run.gaps = false;
   }
   if (run.charts === null) buildCharts(run, detail);
   $('run-title').textContent = `Run ${detail.id}: ${detail.name}`;

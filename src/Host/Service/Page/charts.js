@@ -55,7 +55,8 @@ export class LineChart {
   }
 }
 
-const line = (label, stroke, extra = {}) => ({ label, stroke, width: 1.5, spanGaps: true, points: { show: false }, ...extra });
+// No spanGaps: a null is a step the page never received (see app.js), and a line drawn across it would invent data.
+const line = (label, stroke, extra = {}) => ({ label, stroke, width: 1.5, points: { show: false }, ...extra });
 const dots = (label, stroke) => ({ label, stroke, width: 2, points: { show: true, size: 7, fill: stroke } });
 const fixed = (lo, hi) => ({ range: () => [lo, hi] });
 const stepAxis = { label: 'training step', labelSize: 18, size: 36 };

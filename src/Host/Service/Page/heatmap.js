@@ -59,14 +59,18 @@ export class HeatMap {
 
     const plotW = width - MARGIN.left - MARGIN.right;
     const plotH = height - MARGIN.top - MARGIN.bottom;
-    const cellW = plotW / n;
+    // Columns are placed by step number, so steps the page never received stay an empty band, as in the line charts.
+    const first = this.steps[0].step;
+    const span = this.steps[n - 1].step - first + 1;
+    const cellW = plotW / span;
     const cellH = plotH / rows;
     // With more steps than pixels several steps share a pixel column; the later one is drawn over the earlier,
     // which keeps the newest behaviour visible without averaging logs.
     for (let i = 0; i < n; i++) {
       const profile = this.steps[i].profile_log10 || [];
-      const x0 = Math.floor(MARGIN.left + i * cellW);
-      const x1 = Math.ceil(MARGIN.left + (i + 1) * cellW);
+      const at = this.steps[i].step - first;
+      const x0 = Math.floor(MARGIN.left + at * cellW);
+      const x1 = Math.ceil(MARGIN.left + (at + 1) * cellW);
       for (let r = 0; r < rows; r++) {
         g.fillStyle = colour(profile[r] ?? null);
         const y0 = MARGIN.top + (rows - 1 - r) * cellH;
