@@ -5,9 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-1}
-if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch >/dev/null
+if ! /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/openblas-pthread ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch python3-numpy libopenblas0-pthread >/dev/null
 fi
+# The BLAS limit in the same run (OPENBLAS_CORETYPE slows a current OpenBLAS; unset here only, as the env notes say).
+sgemm=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/numpy_sgemm.py 1024)
+echo "numpy sgemm n=1024, 2 threads: $sgemm GFLOP/s"
 dotnet build -c Release src/Host -v quiet -nologo >/dev/null
 recurrent=(dotnet src/Host/bin/Release/net10.0/recurrent.dll)
 printf '%-5s %5s %4s %5s %4s  %12s %12s %7s %8s\n' cell T I H B "ours seq/s" "torch seq/s" ratio "GFLOP/s"
@@ -21,6 +24,9 @@ cell, T, I, H, B, ours, torch = sys.argv[1:8]
 o = json.loads(ours)
 print(f"{cell:<5} {T:>5} {I:>4} {H:>5} {B:>4}  {o['sequences_per_second']:12.1f} {float(torch):12.1f} {o['sequences_per_second'] / float(torch):6.2f}x {o['gflops']:8.1f}")
 PY
+    if [ "$hidden" = 512 ]; then
+      python3 -c "import json,sys; g=json.loads(sys.argv[1])['gflops']; print(f'      LSTM H=512 at {g / float(sys.argv[2]) * 100:.0f}% of numpy sgemm')" "$ours" "$sgemm"
+    fi
   done
 done <<'CONFIGS'
 lstm 28 28 128 64 30

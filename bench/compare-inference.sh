@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Inference of the managed engine against ONNX Runtime 1.30 on the same exported model, one thread each, in one
+# process (`recurrent bench --inference`): batch-1 latency (median) and batch-64 throughput.
+# Usage: bench/compare-inference.sh   (ONNX Runtime comes from scripts/setup.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+dotnet build -c Release src/Host -v quiet -nologo >/dev/null
+for config in "28 28 128" "100 64 512"; do
+  read -r length inputs hidden <<<"$config"
+  dotnet src/Host/bin/Release/net10.0/recurrent.dll bench --inference --cell lstm --length "$length" --input "$inputs" --hidden "$hidden"
+done
