@@ -51,7 +51,7 @@ function renderRuns() {
       [String(run.id)],
       [run.name],
       [run.state, `state ${run.state}`],
-      [run.state === 'queued' ? 'queued' : `epoch ${p.epoch}/${p.epochs}`],
+      [run.state === 'queued' ? '—' : `${p.epoch}/${p.epochs}`],
       [fmt(run.latest?.loss), 'num'],
       [fmt(run.latest?.clip_rate, 2), 'num'],
       [fmt(run.latest?.log10_vanishing_ratio, 2), 'num'],
