@@ -105,9 +105,9 @@ function legend() {
     g.fillRect(x, 0, 1, 1);
   }
   const left = document.createElement('span');
-  left.textContent = `${MIN} (vanished)`;
+  left.textContent = `log₁₀ ratio ${MIN} (vanished)`;
   const right = document.createElement('span');
-  right.textContent = `+${MAX} (exploding)`;
+  right.textContent = `+${MAX} (exploding); 0, the pale band, is no change`;
   const missing = document.createElement('span');
   missing.innerHTML = `<span style="background:${MISSING};padding:0 .6rem"></span> longer than the sequence`;
   box.append(left, bar, right, missing);
