@@ -1,11 +1,14 @@
 using System.Diagnostics;
+using System.Globalization;
+using Recurrent.Diagnostics;
 using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Cli;
 
 /// <summary>
 /// The training progress line: on a terminal one line per epoch redrawn in place as batches finish; otherwise one
-/// line per finished epoch. Shows loss, accuracy, sequences/s, the last pre-clip gradient norm and the clip rate.
+/// line per finished epoch. Shows loss, accuracy, sequences/s, the last pre-clip gradient norm, the clip rate, and the
+/// vanishing ratio and memory horizon of the last step (analysed only when the line is drawn).
 /// </summary>
 internal sealed class ProgressReporter(TextWriter output, int epochs, bool interactive) : ITrainingObserver
 {
@@ -16,8 +19,8 @@ internal sealed class ProgressReporter(TextWriter output, int epochs, bool inter
     private double _lastNorm;
     private readonly Stopwatch _epochClock = Stopwatch.StartNew();
 
-    /// <summary>Called with each step's snapshot so other parts (diagnostics) can add to the line.</summary>
-    public Func<string>? Extra { get; set; }
+    private readonly GradientAnalysis _analysis = new();
+    private string _gradientHealth = "";
 
     public void OnStep(StepReport step)
     {
@@ -35,7 +38,11 @@ internal sealed class ProgressReporter(TextWriter output, int epochs, bool inter
         if (step.Snapshot.Clipped)
             _epochClipped++;
         _lastNorm = step.Snapshot.PreClipNorm;
-        if (interactive && (_redraw.ElapsedMilliseconds > 200 || step.BatchInEpoch == step.BatchesPerEpoch))
+        var lastOfEpoch = step.BatchInEpoch == step.BatchesPerEpoch;
+        var redraw = interactive && (_redraw.ElapsedMilliseconds > 200 || lastOfEpoch);
+        if (redraw || lastOfEpoch)
+            _gradientHealth = Describe(_analysis.Analyze(step.Snapshot));
+        if (redraw)
         {
             _redraw.Restart();
             var fraction = (double)step.BatchInEpoch / step.BatchesPerEpoch;
@@ -52,11 +59,16 @@ internal sealed class ProgressReporter(TextWriter output, int epochs, bool inter
         output.WriteLine($"{(interactive ? "\r" : "")}epoch {epoch.Epoch}/{epochs} {Line()}{validation}   ");
     }
 
+    private static string Describe(GradientAnalysisResult analysis) => analysis.HasRatios
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"V 10^{analysis.MedianLog10VanishingRatio:F1} horizon {analysis.MemoryHorizonSteps}")
+        : "";
+
     private string Line()
     {
         var seconds = _epochClock.Elapsed.TotalSeconds;
         var accuracy = _epochSequences > 0 && _epochCorrect > 0 ? $" acc {(double)_epochCorrect / _epochSequences:P1}" : "";
-        var extra = Extra?.Invoke() is { Length: > 0 } text ? " " + text : "";
+        var extra = _gradientHealth.Length > 0 ? " " + _gradientHealth : "";
         return $"loss {(_epochSequences > 0 ? _epochLoss / _epochSequences : double.NaN):F4}{accuracy} " +
             $"{(seconds > 0 ? _epochSequences / seconds : 0):F0} seq/s |g| {_lastNorm:G3} " +
             $"clip {(_epochSteps > 0 ? (double)_epochClipped / _epochSteps : 0):P0}{extra}";

@@ -40,10 +40,7 @@ internal static class TrainCommand
             observers.Add(monitoring.Monitor);
         if (!json)
         {
-            observers.Add(new ProgressReporter(Console.Out, trainerOptions.Epochs, !Console.IsOutputRedirected)
-            {
-                Extra = monitoring is null ? null : monitoring.Monitor.Summary,
-            });
+            observers.Add(new ProgressReporter(Console.Out, trainerOptions.Epochs, !Console.IsOutputRedirected));
         }
         using var cancel = new ConsoleCancellation();
         var trainer = new SequenceClassifierTrainer(trainerOptions);
