@@ -5,6 +5,7 @@ using Recurrent.Diagnostics.Exposition;
 using Recurrent.Host.Monitoring;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Live;
+using Recurrent.Host.Service.Page;
 using Recurrent.Host.Service.Predict;
 using Recurrent.Host.Service.Security;
 using Recurrent.Host.Service.Store;
@@ -111,6 +112,7 @@ internal static class ServiceApp
     private static void MapEndpoints(WebApplication app)
     {
         HealthEndpoint.Map(app);
+        PageEndpoints.Map(app);
         MetricsServer.MapMetrics(app, app.Services.GetRequiredService<MetricsCollector>());
         var api = app.MapGroup("/api").AddEndpointFilter<BadRequestFilter>();
         var reads = api.MapGroup("");
