@@ -92,7 +92,11 @@ internal static class Gemm
         var j = 0;
         for (; j + 2 * width <= n; j += 2 * width)
         {
-            for (var i = 0; i < fullRows; i += RowBlock)
+            var i = 0;
+            for (; i + 2 * RowBlock <= fullRows; i += 2 * RowBlock)
+                Kernel512x8x2(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
+                    ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
+            for (; i < fullRows; i += RowBlock)
                 Kernel512x4x2(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
                     ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
         }
@@ -146,6 +150,60 @@ internal static class Gemm
                     ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
         }
         ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, m, j, n, kc);
+    }
+
+    // Eight rows by two vectors of columns: sixteen accumulators, enough independent FMA chains to keep two vector
+    // FMA units busy through their latency, and two loads of B serve sixteen FMAs.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel512x8x2(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+    {
+        ref var c1 = ref Unsafe.Add(ref c, ldc);
+        ref var c2 = ref Unsafe.Add(ref c, 2 * ldc);
+        ref var c3 = ref Unsafe.Add(ref c, 3 * ldc);
+        ref var c4 = ref Unsafe.Add(ref c, 4 * ldc);
+        ref var c5 = ref Unsafe.Add(ref c, 5 * ldc);
+        ref var c6 = ref Unsafe.Add(ref c, 6 * ldc);
+        ref var c7 = ref Unsafe.Add(ref c, 7 * ldc);
+        var c00 = Vector512.LoadUnsafe(ref c); var c01 = Vector512.LoadUnsafe(ref c, 16);
+        var c10 = Vector512.LoadUnsafe(ref c1); var c11 = Vector512.LoadUnsafe(ref c1, 16);
+        var c20 = Vector512.LoadUnsafe(ref c2); var c21 = Vector512.LoadUnsafe(ref c2, 16);
+        var c30 = Vector512.LoadUnsafe(ref c3); var c31 = Vector512.LoadUnsafe(ref c3, 16);
+        var c40 = Vector512.LoadUnsafe(ref c4); var c41 = Vector512.LoadUnsafe(ref c4, 16);
+        var c50 = Vector512.LoadUnsafe(ref c5); var c51 = Vector512.LoadUnsafe(ref c5, 16);
+        var c60 = Vector512.LoadUnsafe(ref c6); var c61 = Vector512.LoadUnsafe(ref c6, 16);
+        var c70 = Vector512.LoadUnsafe(ref c7); var c71 = Vector512.LoadUnsafe(ref c7, 16);
+        nint r1 = ars, r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars, r6 = 6 * ars, r7 = 7 * ars;
+        for (var p = 0; p < kc; p++)
+        {
+            ref var bp = ref Unsafe.Add(ref b, (nint)p * ldb);
+            var b0 = Vector512.LoadUnsafe(ref bp);
+            var b1 = Vector512.LoadUnsafe(ref bp, 16);
+            ref var ap = ref Unsafe.Add(ref a, (nint)p * acs);
+            var a0 = Vector512.Create(ap);
+            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+            var a1 = Vector512.Create(Unsafe.Add(ref ap, r1));
+            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+            var a2 = Vector512.Create(Unsafe.Add(ref ap, r2));
+            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+            var a3 = Vector512.Create(Unsafe.Add(ref ap, r3));
+            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+            var a4 = Vector512.Create(Unsafe.Add(ref ap, r4));
+            c40 = Vector512.FusedMultiplyAdd(a4, b0, c40); c41 = Vector512.FusedMultiplyAdd(a4, b1, c41);
+            var a5 = Vector512.Create(Unsafe.Add(ref ap, r5));
+            c50 = Vector512.FusedMultiplyAdd(a5, b0, c50); c51 = Vector512.FusedMultiplyAdd(a5, b1, c51);
+            var a6 = Vector512.Create(Unsafe.Add(ref ap, r6));
+            c60 = Vector512.FusedMultiplyAdd(a6, b0, c60); c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
+            var a7 = Vector512.Create(Unsafe.Add(ref ap, r7));
+            c70 = Vector512.FusedMultiplyAdd(a7, b0, c70); c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
+        c10.StoreUnsafe(ref c1); c11.StoreUnsafe(ref c1, 16);
+        c20.StoreUnsafe(ref c2); c21.StoreUnsafe(ref c2, 16);
+        c30.StoreUnsafe(ref c3); c31.StoreUnsafe(ref c3, 16);
+        c40.StoreUnsafe(ref c4); c41.StoreUnsafe(ref c4, 16);
+        c50.StoreUnsafe(ref c5); c51.StoreUnsafe(ref c5, 16);
+        c60.StoreUnsafe(ref c6); c61.StoreUnsafe(ref c6, 16);
+        c70.StoreUnsafe(ref c7); c71.StoreUnsafe(ref c7, 16);
     }
 
     // Four rows by two vectors of columns: eight accumulators stay in registers for the whole depth block.
