@@ -13,6 +13,10 @@ internal static class Gemm
     private const int RowBlock = 4;
     private const int DepthBlock = 256;
 
+    /// <summary>Tests set this to run the 256-bit kernels on a machine that has 512-bit vectors.</summary>
+    [ThreadStatic]
+    internal static bool Force256;
+
     /// <summary>
     /// C[i, j] = (accumulate ? C[i, j] : 0) + Σ_k A(i, k) · B[k, j], where A(i, k) = a[i·aRowStride + k·aColStride],
     /// B[k, j] = b[k·ldb + j] and C[i, j] = c[i·ldc + j].
@@ -41,10 +45,10 @@ internal static class Gemm
             var kc = Math.Min(DepthBlock, k - k0);
             ref var aBlock = ref Unsafe.Add(ref a0, (nint)k0 * aColStride);
             ref var bBlock = ref Unsafe.Add(ref b0, (nint)k0 * ldb);
-            if (Vector512.IsHardwareAccelerated)
-                MultiplyBlock512(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc);
+            if (Vector512.IsHardwareAccelerated && !Force256)
+                MultiplyBlock<Vector512Ops, Vector512<float>>(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc);
             else
-                MultiplyBlock256(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc);
+                MultiplyBlock<Vector256Ops, Vector256<float>>(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc);
         }
     }
 
@@ -84,79 +88,60 @@ internal static class Gemm
             throw new ArgumentException($"Matrix {name} needs {last + 1} elements but has {length}.", name);
     }
 
-    private static void MultiplyBlock512(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
+    // One depth block: tiles of eight (then four) rows by two vectors of columns, single-vector columns, a scalar
+    // column tail, and the rows left over after the tiles one at a time.
+    private static void MultiplyBlock<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
         int m, int n, int kc)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
     {
-        const int width = 16;
+        var width = TOps.Count;
         var fullRows = m / RowBlock * RowBlock;
         var j = 0;
         for (; j + 2 * width <= n; j += 2 * width)
         {
             var i = 0;
             for (; i + 2 * RowBlock <= fullRows; i += 2 * RowBlock)
-                Kernel512x8x2(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
+                Tile8<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
                     ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
             for (; i < fullRows; i += RowBlock)
-                Kernel512x4x2(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
+                Tile4<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
                     ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
         }
         for (; j + width <= n; j += width)
         {
             for (var i = 0; i < fullRows; i++)
-                Kernel512x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
+                Column<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
                     ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
         }
         ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, j, n, kc);
         for (var i = fullRows; i < m; i++)
-            SingleRow512(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref b, ldb, ref Unsafe.Add(ref c, (nint)i * ldc), n, kc);
+            SingleRow<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref b, ldb, ref Unsafe.Add(ref c, (nint)i * ldc), n, kc);
     }
 
-    // A row left over after the four-row blocks (all of batch-1 inference): eight vectors of columns at a time, so
-    // eight independent FMA chains hide the instruction latency that a single chain would wait on.
-    private static void SingleRow512(ref float a, int acs, ref float b, int ldb, ref float c, int n, int kc)
+    // A row left over after the tiles (all of batch-1 inference): eight vectors of columns at a time, so eight
+    // independent FMA chains hide the latency that a single chain would wait on.
+    private static void SingleRow<TOps, TV>(ref float a, int acs, ref float b, int ldb, ref float c, int n, int kc)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
     {
-        const int width = 16;
+        var width = TOps.Count;
         var j = 0;
         for (; j + 8 * width <= n; j += 8 * width)
-            Kernel512x1x8(ref a, acs, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), kc);
+            Row8<TOps, TV>(ref a, acs, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), kc);
         for (; j + width <= n; j += width)
-            Kernel512x1(ref a, acs, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), kc);
+            Column<TOps, TV>(ref a, acs, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), kc);
         ScalarColumns(ref a, 0, acs, ref b, ldb, ref c, 0, 1, j, n, kc);
-    }
-
-    private static void MultiplyBlock256(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
-        int m, int n, int kc)
-    {
-        const int width = 8;
-        var j = 0;
-        for (; j + 2 * width <= n; j += 2 * width)
-        {
-            var i = 0;
-            for (; i + RowBlock <= m; i += RowBlock)
-                Kernel256x4x2(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
-                    ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
-            for (; i < m; i++)
-            {
-                Kernel256x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
-                    ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
-                Kernel256x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j + width), ldb,
-                    ref Unsafe.Add(ref c, (nint)i * ldc + j + width), kc);
-            }
-        }
-        for (; j + width <= n; j += width)
-        {
-            for (var i = 0; i < m; i++)
-                Kernel256x1(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
-                    ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
-        }
-        ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, m, j, n, kc);
     }
 
     // Eight rows by two vectors of columns: sixteen accumulators, enough independent FMA chains to keep two vector
     // FMA units busy through their latency, and two loads of B serve sixteen FMAs.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel512x8x2(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+    private static void Tile8<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
     {
+        nint w = TOps.Count;
         ref var c1 = ref Unsafe.Add(ref c, ldc);
         ref var c2 = ref Unsafe.Add(ref c, 2 * ldc);
         ref var c3 = ref Unsafe.Add(ref c, 3 * ldc);
@@ -164,155 +149,118 @@ internal static class Gemm
         ref var c5 = ref Unsafe.Add(ref c, 5 * ldc);
         ref var c6 = ref Unsafe.Add(ref c, 6 * ldc);
         ref var c7 = ref Unsafe.Add(ref c, 7 * ldc);
-        var c00 = Vector512.LoadUnsafe(ref c); var c01 = Vector512.LoadUnsafe(ref c, 16);
-        var c10 = Vector512.LoadUnsafe(ref c1); var c11 = Vector512.LoadUnsafe(ref c1, 16);
-        var c20 = Vector512.LoadUnsafe(ref c2); var c21 = Vector512.LoadUnsafe(ref c2, 16);
-        var c30 = Vector512.LoadUnsafe(ref c3); var c31 = Vector512.LoadUnsafe(ref c3, 16);
-        var c40 = Vector512.LoadUnsafe(ref c4); var c41 = Vector512.LoadUnsafe(ref c4, 16);
-        var c50 = Vector512.LoadUnsafe(ref c5); var c51 = Vector512.LoadUnsafe(ref c5, 16);
-        var c60 = Vector512.LoadUnsafe(ref c6); var c61 = Vector512.LoadUnsafe(ref c6, 16);
-        var c70 = Vector512.LoadUnsafe(ref c7); var c71 = Vector512.LoadUnsafe(ref c7, 16);
+        TV c00 = TOps.Load(ref c, 0), c01 = TOps.Load(ref c, w);
+        TV c10 = TOps.Load(ref c1, 0), c11 = TOps.Load(ref c1, w);
+        TV c20 = TOps.Load(ref c2, 0), c21 = TOps.Load(ref c2, w);
+        TV c30 = TOps.Load(ref c3, 0), c31 = TOps.Load(ref c3, w);
+        TV c40 = TOps.Load(ref c4, 0), c41 = TOps.Load(ref c4, w);
+        TV c50 = TOps.Load(ref c5, 0), c51 = TOps.Load(ref c5, w);
+        TV c60 = TOps.Load(ref c6, 0), c61 = TOps.Load(ref c6, w);
+        TV c70 = TOps.Load(ref c7, 0), c71 = TOps.Load(ref c7, w);
         nint r1 = ars, r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars, r6 = 6 * ars, r7 = 7 * ars;
         for (var p = 0; p < kc; p++)
         {
             ref var bp = ref Unsafe.Add(ref b, (nint)p * ldb);
-            var b0 = Vector512.LoadUnsafe(ref bp);
-            var b1 = Vector512.LoadUnsafe(ref bp, 16);
+            var b0 = TOps.Load(ref bp, 0);
+            var b1 = TOps.Load(ref bp, w);
             ref var ap = ref Unsafe.Add(ref a, (nint)p * acs);
-            var a0 = Vector512.Create(ap);
-            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-            var a1 = Vector512.Create(Unsafe.Add(ref ap, r1));
-            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-            var a2 = Vector512.Create(Unsafe.Add(ref ap, r2));
-            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-            var a3 = Vector512.Create(Unsafe.Add(ref ap, r3));
-            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-            var a4 = Vector512.Create(Unsafe.Add(ref ap, r4));
-            c40 = Vector512.FusedMultiplyAdd(a4, b0, c40); c41 = Vector512.FusedMultiplyAdd(a4, b1, c41);
-            var a5 = Vector512.Create(Unsafe.Add(ref ap, r5));
-            c50 = Vector512.FusedMultiplyAdd(a5, b0, c50); c51 = Vector512.FusedMultiplyAdd(a5, b1, c51);
-            var a6 = Vector512.Create(Unsafe.Add(ref ap, r6));
-            c60 = Vector512.FusedMultiplyAdd(a6, b0, c60); c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
-            var a7 = Vector512.Create(Unsafe.Add(ref ap, r7));
-            c70 = Vector512.FusedMultiplyAdd(a7, b0, c70); c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
+            var a0 = TOps.Broadcast(ap);
+            c00 = TOps.MultiplyAdd(a0, b0, c00); c01 = TOps.MultiplyAdd(a0, b1, c01);
+            var a1 = TOps.Broadcast(Unsafe.Add(ref ap, r1));
+            c10 = TOps.MultiplyAdd(a1, b0, c10); c11 = TOps.MultiplyAdd(a1, b1, c11);
+            var a2 = TOps.Broadcast(Unsafe.Add(ref ap, r2));
+            c20 = TOps.MultiplyAdd(a2, b0, c20); c21 = TOps.MultiplyAdd(a2, b1, c21);
+            var a3 = TOps.Broadcast(Unsafe.Add(ref ap, r3));
+            c30 = TOps.MultiplyAdd(a3, b0, c30); c31 = TOps.MultiplyAdd(a3, b1, c31);
+            var a4 = TOps.Broadcast(Unsafe.Add(ref ap, r4));
+            c40 = TOps.MultiplyAdd(a4, b0, c40); c41 = TOps.MultiplyAdd(a4, b1, c41);
+            var a5 = TOps.Broadcast(Unsafe.Add(ref ap, r5));
+            c50 = TOps.MultiplyAdd(a5, b0, c50); c51 = TOps.MultiplyAdd(a5, b1, c51);
+            var a6 = TOps.Broadcast(Unsafe.Add(ref ap, r6));
+            c60 = TOps.MultiplyAdd(a6, b0, c60); c61 = TOps.MultiplyAdd(a6, b1, c61);
+            var a7 = TOps.Broadcast(Unsafe.Add(ref ap, r7));
+            c70 = TOps.MultiplyAdd(a7, b0, c70); c71 = TOps.MultiplyAdd(a7, b1, c71);
         }
-        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
-        c10.StoreUnsafe(ref c1); c11.StoreUnsafe(ref c1, 16);
-        c20.StoreUnsafe(ref c2); c21.StoreUnsafe(ref c2, 16);
-        c30.StoreUnsafe(ref c3); c31.StoreUnsafe(ref c3, 16);
-        c40.StoreUnsafe(ref c4); c41.StoreUnsafe(ref c4, 16);
-        c50.StoreUnsafe(ref c5); c51.StoreUnsafe(ref c5, 16);
-        c60.StoreUnsafe(ref c6); c61.StoreUnsafe(ref c6, 16);
-        c70.StoreUnsafe(ref c7); c71.StoreUnsafe(ref c7, 16);
+        TOps.Store(c00, ref c, 0); TOps.Store(c01, ref c, w);
+        TOps.Store(c10, ref c1, 0); TOps.Store(c11, ref c1, w);
+        TOps.Store(c20, ref c2, 0); TOps.Store(c21, ref c2, w);
+        TOps.Store(c30, ref c3, 0); TOps.Store(c31, ref c3, w);
+        TOps.Store(c40, ref c4, 0); TOps.Store(c41, ref c4, w);
+        TOps.Store(c50, ref c5, 0); TOps.Store(c51, ref c5, w);
+        TOps.Store(c60, ref c6, 0); TOps.Store(c61, ref c6, w);
+        TOps.Store(c70, ref c7, 0); TOps.Store(c71, ref c7, w);
     }
 
-    // Four rows by two vectors of columns: eight accumulators stay in registers for the whole depth block.
+    // Four rows by two vectors of columns, for the rows an eight-row tile does not cover.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel512x4x2(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+    private static void Tile4<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
     {
+        nint w = TOps.Count;
         ref var c1 = ref Unsafe.Add(ref c, ldc);
         ref var c2 = ref Unsafe.Add(ref c, 2 * ldc);
         ref var c3 = ref Unsafe.Add(ref c, 3 * ldc);
-        var c00 = Vector512.LoadUnsafe(ref c); var c01 = Vector512.LoadUnsafe(ref c, 16);
-        var c10 = Vector512.LoadUnsafe(ref c1); var c11 = Vector512.LoadUnsafe(ref c1, 16);
-        var c20 = Vector512.LoadUnsafe(ref c2); var c21 = Vector512.LoadUnsafe(ref c2, 16);
-        var c30 = Vector512.LoadUnsafe(ref c3); var c31 = Vector512.LoadUnsafe(ref c3, 16);
-        nint aRow1 = ars, aRow2 = 2 * ars, aRow3 = 3 * ars;
+        TV c00 = TOps.Load(ref c, 0), c01 = TOps.Load(ref c, w);
+        TV c10 = TOps.Load(ref c1, 0), c11 = TOps.Load(ref c1, w);
+        TV c20 = TOps.Load(ref c2, 0), c21 = TOps.Load(ref c2, w);
+        TV c30 = TOps.Load(ref c3, 0), c31 = TOps.Load(ref c3, w);
+        nint r1 = ars, r2 = 2 * ars, r3 = 3 * ars;
         for (var p = 0; p < kc; p++)
         {
             ref var bp = ref Unsafe.Add(ref b, (nint)p * ldb);
-            var b0 = Vector512.LoadUnsafe(ref bp);
-            var b1 = Vector512.LoadUnsafe(ref bp, 16);
+            var b0 = TOps.Load(ref bp, 0);
+            var b1 = TOps.Load(ref bp, w);
             ref var ap = ref Unsafe.Add(ref a, (nint)p * acs);
-            var a0 = Vector512.Create(ap);
-            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-            var a1 = Vector512.Create(Unsafe.Add(ref ap, aRow1));
-            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-            var a2 = Vector512.Create(Unsafe.Add(ref ap, aRow2));
-            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-            var a3 = Vector512.Create(Unsafe.Add(ref ap, aRow3));
-            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+            var a0 = TOps.Broadcast(ap);
+            c00 = TOps.MultiplyAdd(a0, b0, c00); c01 = TOps.MultiplyAdd(a0, b1, c01);
+            var a1 = TOps.Broadcast(Unsafe.Add(ref ap, r1));
+            c10 = TOps.MultiplyAdd(a1, b0, c10); c11 = TOps.MultiplyAdd(a1, b1, c11);
+            var a2 = TOps.Broadcast(Unsafe.Add(ref ap, r2));
+            c20 = TOps.MultiplyAdd(a2, b0, c20); c21 = TOps.MultiplyAdd(a2, b1, c21);
+            var a3 = TOps.Broadcast(Unsafe.Add(ref ap, r3));
+            c30 = TOps.MultiplyAdd(a3, b0, c30); c31 = TOps.MultiplyAdd(a3, b1, c31);
         }
-        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
-        c10.StoreUnsafe(ref c1); c11.StoreUnsafe(ref c1, 16);
-        c20.StoreUnsafe(ref c2); c21.StoreUnsafe(ref c2, 16);
-        c30.StoreUnsafe(ref c3); c31.StoreUnsafe(ref c3, 16);
+        TOps.Store(c00, ref c, 0); TOps.Store(c01, ref c, w);
+        TOps.Store(c10, ref c1, 0); TOps.Store(c11, ref c1, w);
+        TOps.Store(c20, ref c2, 0); TOps.Store(c21, ref c2, w);
+        TOps.Store(c30, ref c3, 0); TOps.Store(c31, ref c3, w);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel512x1x8(ref float a, int acs, ref float b, int ldb, ref float c, int kc)
+    private static void Row8<TOps, TV>(ref float a, int acs, ref float b, int ldb, ref float c, int kc)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
     {
-        var c0 = Vector512.LoadUnsafe(ref c); var c1 = Vector512.LoadUnsafe(ref c, 16);
-        var c2 = Vector512.LoadUnsafe(ref c, 32); var c3 = Vector512.LoadUnsafe(ref c, 48);
-        var c4 = Vector512.LoadUnsafe(ref c, 64); var c5 = Vector512.LoadUnsafe(ref c, 80);
-        var c6 = Vector512.LoadUnsafe(ref c, 96); var c7 = Vector512.LoadUnsafe(ref c, 112);
+        nint w = TOps.Count;
+        TV c0 = TOps.Load(ref c, 0), c1 = TOps.Load(ref c, w), c2 = TOps.Load(ref c, 2 * w), c3 = TOps.Load(ref c, 3 * w);
+        TV c4 = TOps.Load(ref c, 4 * w), c5 = TOps.Load(ref c, 5 * w), c6 = TOps.Load(ref c, 6 * w), c7 = TOps.Load(ref c, 7 * w);
         for (var p = 0; p < kc; p++)
         {
-            var ap = Vector512.Create(Unsafe.Add(ref a, (nint)p * acs));
+            var ap = TOps.Broadcast(Unsafe.Add(ref a, (nint)p * acs));
             ref var bp = ref Unsafe.Add(ref b, (nint)p * ldb);
-            c0 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp), c0);
-            c1 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 16), c1);
-            c2 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 32), c2);
-            c3 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 48), c3);
-            c4 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 64), c4);
-            c5 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 80), c5);
-            c6 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 96), c6);
-            c7 = Vector512.FusedMultiplyAdd(ap, Vector512.LoadUnsafe(ref bp, 112), c7);
+            c0 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, 0), c0);
+            c1 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, w), c1);
+            c2 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, 2 * w), c2);
+            c3 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, 3 * w), c3);
+            c4 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, 4 * w), c4);
+            c5 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, 5 * w), c5);
+            c6 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, 6 * w), c6);
+            c7 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, 7 * w), c7);
         }
-        c0.StoreUnsafe(ref c); c1.StoreUnsafe(ref c, 16); c2.StoreUnsafe(ref c, 32); c3.StoreUnsafe(ref c, 48);
-        c4.StoreUnsafe(ref c, 64); c5.StoreUnsafe(ref c, 80); c6.StoreUnsafe(ref c, 96); c7.StoreUnsafe(ref c, 112);
+        TOps.Store(c0, ref c, 0); TOps.Store(c1, ref c, w); TOps.Store(c2, ref c, 2 * w); TOps.Store(c3, ref c, 3 * w);
+        TOps.Store(c4, ref c, 4 * w); TOps.Store(c5, ref c, 5 * w); TOps.Store(c6, ref c, 6 * w); TOps.Store(c7, ref c, 7 * w);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel512x1(ref float a, int acs, ref float b, int ldb, ref float c, int kc)
+    private static void Column<TOps, TV>(ref float a, int acs, ref float b, int ldb, ref float c, int kc)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
     {
-        var acc = Vector512.LoadUnsafe(ref c);
+        var acc = TOps.Load(ref c, 0);
         for (var p = 0; p < kc; p++)
-            acc = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, (nint)p * acs)),
-                Vector512.LoadUnsafe(ref Unsafe.Add(ref b, (nint)p * ldb)), acc);
-        acc.StoreUnsafe(ref c);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel256x4x2(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
-    {
-        ref var c1 = ref Unsafe.Add(ref c, ldc);
-        ref var c2 = ref Unsafe.Add(ref c, 2 * ldc);
-        ref var c3 = ref Unsafe.Add(ref c, 3 * ldc);
-        var c00 = Vector256.LoadUnsafe(ref c); var c01 = Vector256.LoadUnsafe(ref c, 8);
-        var c10 = Vector256.LoadUnsafe(ref c1); var c11 = Vector256.LoadUnsafe(ref c1, 8);
-        var c20 = Vector256.LoadUnsafe(ref c2); var c21 = Vector256.LoadUnsafe(ref c2, 8);
-        var c30 = Vector256.LoadUnsafe(ref c3); var c31 = Vector256.LoadUnsafe(ref c3, 8);
-        nint aRow1 = ars, aRow2 = 2 * ars, aRow3 = 3 * ars;
-        for (var p = 0; p < kc; p++)
-        {
-            ref var bp = ref Unsafe.Add(ref b, (nint)p * ldb);
-            var b0 = Vector256.LoadUnsafe(ref bp);
-            var b1 = Vector256.LoadUnsafe(ref bp, 8);
-            ref var ap = ref Unsafe.Add(ref a, (nint)p * acs);
-            var a0 = Vector256.Create(ap);
-            c00 = Vector256.FusedMultiplyAdd(a0, b0, c00); c01 = Vector256.FusedMultiplyAdd(a0, b1, c01);
-            var a1 = Vector256.Create(Unsafe.Add(ref ap, aRow1));
-            c10 = Vector256.FusedMultiplyAdd(a1, b0, c10); c11 = Vector256.FusedMultiplyAdd(a1, b1, c11);
-            var a2 = Vector256.Create(Unsafe.Add(ref ap, aRow2));
-            c20 = Vector256.FusedMultiplyAdd(a2, b0, c20); c21 = Vector256.FusedMultiplyAdd(a2, b1, c21);
-            var a3 = Vector256.Create(Unsafe.Add(ref ap, aRow3));
-            c30 = Vector256.FusedMultiplyAdd(a3, b0, c30); c31 = Vector256.FusedMultiplyAdd(a3, b1, c31);
-        }
-        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 8);
-        c10.StoreUnsafe(ref c1); c11.StoreUnsafe(ref c1, 8);
-        c20.StoreUnsafe(ref c2); c21.StoreUnsafe(ref c2, 8);
-        c30.StoreUnsafe(ref c3); c31.StoreUnsafe(ref c3, 8);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel256x1(ref float a, int acs, ref float b, int ldb, ref float c, int kc)
-    {
-        var acc = Vector256.LoadUnsafe(ref c);
-        for (var p = 0; p < kc; p++)
-            acc = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, (nint)p * acs)),
-                Vector256.LoadUnsafe(ref Unsafe.Add(ref b, (nint)p * ldb)), acc);
-        acc.StoreUnsafe(ref c);
+            acc = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a, (nint)p * acs)), TOps.Load(ref Unsafe.Add(ref b, (nint)p * ldb), 0), acc);
+        TOps.Store(acc, ref c, 0);
     }
 
     // Columns left over after the vector blocks: the same FMA chain per element, one element at a time.
