@@ -6,7 +6,7 @@ namespace Recurrent.Host.Service;
 /// What a new data directory starts with, so a first look at the page or Grafana shows training at once: an LSTM
 /// and a tanh RNN on temporal-order:100. The LSTM learns it within a few epochs and keeps its gradient (ratio near
 /// 1); the RNN's gradient vanishes by about seven decades over the 100 steps and it stays at chance. Each run takes
-/// a minute or two on two cores, long enough to watch.
+/// about a minute on two cores, long enough to watch.
 /// </summary>
 internal static class DemoRuns
 {
@@ -24,7 +24,7 @@ internal static class DemoRuns
         Cell = cell,
         Activation = "tanh",
         Hidden = 32,
-        Epochs = 20,
+        Epochs = 50,
         Batch = 32,
         Lr = 0.005f,
         ClipNorm = 1,

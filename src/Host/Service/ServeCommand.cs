@@ -30,7 +30,16 @@ internal static class ServeCommand
             Console.Error.WriteLine($"recurrent: {e.Message}");
             return ExitCodes.BadInput;
         }
-        app.Run();
+        try
+        {
+            app.Run();
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            // Kestrel logs the full trace already; the user needs the one line that says what to change.
+            Console.Error.WriteLine($"recurrent: {e.Message} Stop the other service or choose another address with --urls.");
+            return ExitCodes.Failure;
+        }
         return ExitCodes.Success;
     }
 }
