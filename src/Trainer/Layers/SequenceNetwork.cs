@@ -17,22 +17,6 @@ internal sealed class SequenceNetwork
     private float[][] _layerOutputs, _layerGradients;
     private float[] _headInput = [], _headInputGradient = [], _logits = [], _logitGradient = [];
     private readonly AdjointRecorder _recorder = new();
-    private bool _inferenceOnly;
-
-    /// <summary>Forward for predictions: reuses cached transposed weights until <see cref="WeightsChanged"/>.</summary>
-    public void Infer(SequenceBatch batch, int threads)
-    {
-        _inferenceOnly = true;
-        try
-        {
-            Forward(batch, threads);
-        }
-        finally
-        {
-            _inferenceOnly = false;
-        }
-    }
-
     public SequenceNetwork(NetworkShape shape)
     {
         Shape = shape;
@@ -101,12 +85,21 @@ internal sealed class SequenceNetwork
     private static double Gamma(NetworkShape shape) =>
         shape.Cell == CellKind.Rnn && shape.Activation == Activation.Sigmoid ? 0.25 : 1.0;
 
-    /// <summary>Runs the network; leaves the logits [B, Outputs] in <see cref="Logits"/>.</summary>
+    /// <summary>
+    /// Runs the network for training; leaves the logits [B, Outputs] in <see cref="Logits"/>. The weights may have
+    /// been written since the last pass, so cached transposed weights are always rebuilt.
+    /// </summary>
     public void Forward(SequenceBatch batch, int threads)
     {
-        // The weights can have been written since the last pass, so training never trusts a cached transpose.
-        if (!_inferenceOnly)
-            WeightVersion++;
+        WeightVersion++;
+        Run(batch, threads);
+    }
+
+    /// <summary>Forward for predictions: reuses cached transposed weights until <see cref="WeightsChanged"/>.</summary>
+    public void Infer(SequenceBatch batch, int threads) => Run(batch, threads);
+
+    private void Run(SequenceBatch batch, int threads)
+    {
         int steps = batch.Steps, size = batch.Size, hidden = Shape.Hidden, directions = Shape.Directions;
         float[] input;
         if (Embedding is not null)
