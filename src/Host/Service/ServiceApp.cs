@@ -64,6 +64,7 @@ internal static class ServiceApp
         services.AddSingleton<RunStore>();
         services.AddSingleton<DatasetStore>();
         services.AddSingleton<GradientStore>();
+        services.AddSingleton<EndedRunSummaries>();
         services.AddSingleton<RunData>();
         services.AddSingleton<LiveRuns>();
         services.AddSingleton<WorkQueue>();

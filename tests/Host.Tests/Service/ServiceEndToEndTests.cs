@@ -57,6 +57,14 @@ public sealed class ServiceEndToEndTests
         Assert.Equal(11, (long)steps[0]!["step"]!);
         Assert.NotNull(steps[0]!["grad_norm"]);
 
+        // The run list shows an ended run with the figures it ended with: its last stored step's.
+        var ended = (await client.GetFromJsonAsync<JsonObject>("/api/runs"))!["runs"]!.AsArray()
+            .Single(r => (long)r!["id"]! == id)!;
+        var latest = ended["latest"]!;
+        Assert.Equal((double)steps[^1]!["loss"]!, (double)latest["loss"]!, 12);
+        Assert.Equal((double?)steps[^1]!["log10_vanishing_ratio"], (double?)latest["log10_vanishing_ratio"]);
+        Assert.InRange((double)latest["clip_rate"]!, 0, 1);
+
         var onnxPath = Path.Combine(dataDir, "downloaded.onnx");
         await File.WriteAllBytesAsync(onnxPath, await client.GetByteArrayAsync($"/api/runs/{id}/model.onnx"));
 

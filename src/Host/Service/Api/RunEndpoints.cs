@@ -14,12 +14,12 @@ internal static partial class RunEndpoints
     public static void Map(RouteGroupBuilder reads, RouteGroupBuilder writes)
     {
         writes.MapPost("/runs", CreateAsync);
-        reads.MapGet("/runs", (RunStore runs, LiveRuns live) =>
-            TypedResults.Ok(new { runs = runs.List().Select(r => RunView.Summary(r, live.Get(r.Id))).ToArray() }));
-        reads.MapGet("/runs/{id}", (string id, RunStore runs, LiveRuns live) =>
+        reads.MapGet("/runs", (RunStore runs, LiveRuns live, EndedRunSummaries ended) =>
+            TypedResults.Ok(new { runs = runs.List().Select(r => RunView.Summary(r, live.Get(r.Id), ended.Get(r))).ToArray() }));
+        reads.MapGet("/runs/{id}", (string id, RunStore runs, LiveRuns live, EndedRunSummaries ended) =>
         {
             var run = Find(runs, id);
-            return TypedResults.Ok(RunView.Detail(run, live.Get(run.Id), runs.Epochs(run.Id)));
+            return TypedResults.Ok(RunView.Detail(run, live.Get(run.Id), runs.Epochs(run.Id), ended.Get(run)));
         });
         reads.MapGet("/runs/{id}/gradients", (string id, long? since, int? limit, RunStore runs, LiveRuns live,
             GradientStore stored, IOptions<ServiceOptions> options) =>

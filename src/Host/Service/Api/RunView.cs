@@ -4,10 +4,13 @@ using Recurrent.Host.Service.Store;
 
 namespace Recurrent.Host.Service.Api;
 
-/// <summary>The JSON shape of a run in responses: stored facts, plus live figures while this process trains it.</summary>
+/// <summary>
+/// The JSON shape of a run in responses: stored facts, plus live figures while this process trains it (or, once it
+/// has ended, the figures it ended with).
+/// </summary>
 internal static class RunView
 {
-    public static Dictionary<string, object?> Summary(RunRecord run, LiveRun? live)
+    public static Dictionary<string, object?> Summary(RunRecord run, LiveRun? live, StoredRunSummary? ended = null)
     {
         var request = JsonSerializer.Deserialize<RunRequest>(run.Request, ApiJson.Options)!;
         var progress = live?.Progress;
@@ -39,12 +42,19 @@ internal static class RunView
                 ["fraction"] = fraction,
                 ["checkpoint_step"] = run.CheckpointStep,
             },
-            ["latest"] = progress is null || progress.Step == 0 ? null : new Dictionary<string, object?>
-            {
-                ["loss"] = Finite(progress.Loss),
-                ["clip_rate"] = progress.ClipRate,
-                ["log10_vanishing_ratio"] = progress.Log10VanishingRatio,
-            },
+            ["latest"] = progress is { Step: > 0 }
+                ? new Dictionary<string, object?>
+                {
+                    ["loss"] = Finite(progress.Loss),
+                    ["clip_rate"] = progress.ClipRate,
+                    ["log10_vanishing_ratio"] = progress.Log10VanishingRatio,
+                }
+                : ended is null ? null : new Dictionary<string, object?>
+                {
+                    ["loss"] = Finite(ended.Loss),
+                    ["clip_rate"] = ended.ClipRate,
+                    ["log10_vanishing_ratio"] = ended.Log10VanishingRatio,
+                },
             ["error"] = run.Error,
             ["links"] = new Dictionary<string, string>
             {
@@ -57,9 +67,10 @@ internal static class RunView
         };
     }
 
-    public static Dictionary<string, object?> Detail(RunRecord run, LiveRun? live, IReadOnlyList<EpochRecord> epochs)
+    public static Dictionary<string, object?> Detail(RunRecord run, LiveRun? live, IReadOnlyList<EpochRecord> epochs,
+        StoredRunSummary? ended)
     {
-        var view = Summary(run, live);
+        var view = Summary(run, live, ended);
         view["request"] = JsonSerializer.Deserialize<JsonElement>(run.Request);
         view["result"] = run.Result is null ? null : JsonSerializer.Deserialize<JsonElement>(run.Result);
         view["epoch_history"] = epochs;

@@ -38,6 +38,24 @@ internal sealed class GradientStore(Database database)
         transaction.Commit();
     }
 
+    /// <summary>
+    /// The figures a run ended with: its last stored step's loss and vanishing ratio, and the share of its stored steps
+    /// that were clipped; null when it stored no step.
+    /// </summary>
+    public StoredRunSummary? Summary(long runId)
+    {
+        using var connection = database.Open();
+        using var command = Database.Command(connection,
+            """
+            SELECT loss, log10_vanishing_ratio, (SELECT AVG(clipped) FROM gradient_steps WHERE run_id = $run)
+            FROM gradient_steps WHERE run_id = $run ORDER BY step DESC LIMIT 1;
+            """, ("$run", runId));
+        using var r = command.ExecuteReader();
+        return r.Read()
+            ? new StoredRunSummary(Sql.DoubleOrNull(r, 0) ?? double.NaN, Sql.DoubleOrNull(r, 1), Sql.DoubleOrNull(r, 2) ?? 0)
+            : null;
+    }
+
     /// <summary>The newest <paramref name="limit"/> points after <paramref name="afterStep"/>, oldest first.</summary>
     public IReadOnlyList<GradientPoint> Since(long runId, long afterStep, int limit)
     {
