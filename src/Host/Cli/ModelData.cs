@@ -7,17 +7,23 @@ namespace Recurrent.Host.Cli;
 internal static class ModelData
 {
     /// <summary>A file is encoded like the model's training data; a built-in name gives its test split.</summary>
-    public static SequenceDataset Load(string spec, SequenceClassifier model, int seed, int? count) =>
+    public static SequenceDataset Load(string spec, SequenceClassifier model, int seed, int? count,
+        bool labelsOptional = false) =>
         Load(spec, new SequenceDataset("model", model.InputKind, model.FeatureCount, model.Vocabulary, model.Labels, []),
-            seed, count);
+            seed, count, labelsOptional);
 
-    /// <summary>The same, for a model described by an empty dataset with its inputs, vocabulary and labels.</summary>
-    public static SequenceDataset Load(string spec, SequenceDataset reference, int seed, int? count)
+    /// <summary>
+    /// The same, for a model described by an empty dataset with its inputs, vocabulary and labels. With
+    /// <paramref name="labelsOptional"/> (predictions) file records may leave out their labels.
+    /// </summary>
+    public static SequenceDataset Load(string spec, SequenceDataset reference, int seed, int? count,
+        bool labelsOptional = false)
     {
         var model = reference;
         var parsed = DatasetSpec.Parse(spec);
         if (parsed.IsFile)
-            return DatasetLoader.LoadLike(spec, reference, new DatasetOptions { Seed = seed, Count = count });
+            return DatasetLoader.LoadLike(spec, reference,
+                new DatasetOptions { Seed = seed, EvaluationCount = count, LabelsOptional = labelsOptional });
         var splits = DatasetLoader.Load(spec, options: new DatasetOptions { Seed = seed, EvaluationCount = count });
         var data = splits.Test ?? splits.Train;
         if (data.InputKind != model.InputKind || data.FeatureCount != model.FeatureCount

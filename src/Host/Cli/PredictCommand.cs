@@ -30,7 +30,8 @@ internal static class PredictCommand
                 using var predictor = OnnxPredictor.Open(environment, path);
                 var reference = new SequenceDataset(path, predictor.InputKind, predictor.FeatureCount, predictor.Vocabulary,
                     predictor.Labels, []);
-                var dataset = ModelData.Load(parse.GetRequiredValue(data), reference, parse.GetValue(seed), parse.GetValue(count));
+                var dataset = ModelData.Load(parse.GetRequiredValue(data), reference, parse.GetValue(seed), parse.GetValue(count),
+                    labelsOptional: true);
                 predictions = predictor.PredictBatch(dataset.Examples);
                 labels = predictor.Labels;
                 engine = "onnxruntime";
@@ -38,7 +39,8 @@ internal static class PredictCommand
             else
             {
                 var classifier = SequenceClassifier.Load(path);
-                var dataset = ModelData.Load(parse.GetRequiredValue(data), classifier, parse.GetValue(seed), parse.GetValue(count));
+                var dataset = ModelData.Load(parse.GetRequiredValue(data), classifier, parse.GetValue(seed), parse.GetValue(count),
+                    labelsOptional: true);
                 predictions = classifier.PredictBatch(dataset.Examples);
                 labels = classifier.Labels;
                 engine = "managed";

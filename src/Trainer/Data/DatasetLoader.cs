@@ -63,7 +63,7 @@ public static class DatasetLoader
         if (!parsed.IsFile)
             throw new DataFormatException(spec, null, "spec",
                 "validation and test data must be a .jsonl or .csv file; built-in datasets bring their own splits");
-        return RawDatasetBuilder.EncodeLike(ReadFile(parsed, options.EvaluationCount), training, options);
+        return RawDatasetBuilder.EncodeLike(ReadFile(parsed, options.EvaluationCount, options.LabelsOptional), training, options);
     }
 
     private static (SequenceDataset Train, SequenceDataset? Test) LoadTrain(DatasetSpec spec, DatasetOptions options)
@@ -87,8 +87,10 @@ public static class DatasetLoader
         }
     }
 
-    private static RawFile ReadFile(DatasetSpec spec, int? limit) =>
-        spec.Kind == DatasetKind.JsonlFile ? JsonlReader.Read(spec.Path!, limit) : CsvReader.Read(spec.Path!, limit);
+    private static RawFile ReadFile(DatasetSpec spec, int? limit, bool labelsOptional = false) =>
+        spec.Kind == DatasetKind.JsonlFile
+            ? JsonlReader.Read(spec.Path!, limit, labelsOptional)
+            : CsvReader.Read(spec.Path!, limit, labelsOptional);
 
     private static DatasetSplits GenerateSynthetic(DatasetSpec spec, DatasetOptions options)
     {

@@ -13,6 +13,12 @@ public sealed class DatasetOptions
     public int Seed { get; set; } = 1;
 
     /// <summary>
+    /// <see cref="DatasetLoader.LoadLike"/> only: records may leave out their label (data to predict); such records get
+    /// a placeholder label. Training and evaluation data always need labels. Default false.
+    /// </summary>
+    public bool LabelsOptional { get; set; }
+
+    /// <summary>
     /// Training sequences. Synthetic tasks generate exactly this many (null: 1000); files and Fashion-MNIST read
     /// at most this many from the start of the training file (null: all). Not allowed for <c>seed-toy</c>.
     /// Default null.

@@ -120,4 +120,33 @@ public sealed class CommandLineTests
         var loss = result.Json.GetProperty("test_loss");
         Assert.True(loss.ValueKind == System.Text.Json.JsonValueKind.Null || double.IsFinite(loss.GetDouble()));
     }
+
+    [Fact]
+    public void PredictReadsRecordsWithoutLabelsWhileEvaluateStillNeedsThem()
+    {
+        using var directory = new TemporaryDirectory();
+        var model = directory.File("reviews.model");
+        var examples = Path.Combine(RepositoryPaths.Root, "examples", "reviews.csv");
+        Assert.Equal(0, RecurrentCli.Run("train", "--data", examples, "--cell", "gru", "--hidden", "8", "--epochs", "3",
+            "--out", model, "--json").ExitCode);
+        var unlabelledCsv = directory.File("new.csv");
+        File.WriteAllText(unlabelledCsv, "text\nwhat a wonderful film\n\"dull, slow and boring\"\n");
+        var unlabelledJsonl = directory.File("new.jsonl");
+        File.WriteAllText(unlabelledJsonl, "{\"tokens\": [\"great\", \"fun\"]}\n{\"tokens\": [\"boring\"]}\n{\"tokens\": [\"slow\"]}\n");
+
+        foreach (var (file, count) in new[] { (unlabelledCsv, 2), (unlabelledJsonl, 3) })
+        {
+            var predict = RecurrentCli.Run("predict", "--model", model, "--data", file, "--json");
+            Assert.True(predict.ExitCode == 0, predict.Error);
+            var labels = predict.Json.GetProperty("predictions").EnumerateArray().Select(p => p.GetProperty("label").GetString()).ToArray();
+            Assert.Equal(count, labels.Length);
+            Assert.All(labels, label => Assert.Contains(label, new[] { "neg", "pos" }));
+        }
+        var limited = RecurrentCli.Run("predict", "--model", model, "--data", unlabelledJsonl, "--count", "1", "--json");
+        Assert.Single(limited.Json.GetProperty("predictions").EnumerateArray());
+
+        var evaluate = RecurrentCli.Run("evaluate", "--model", model, "--data", unlabelledJsonl);
+        Assert.Equal(2, evaluate.ExitCode);
+        Assert.Contains("line 1, field 'label': missing label", evaluate.Error);
+    }
 }

@@ -11,13 +11,18 @@ namespace Recurrent.Trainer.Data;
 internal static class CsvReader
 {
     /// <summary>Reads at most <paramref name="limit"/> sequences (all when null).</summary>
-    public static RawFile Read(string path, int? limit = null)
+    /// <remarks>
+    /// With <paramref name="labelsOptional"/> the label column may be absent or a label empty (data to predict).
+    /// </remarks>
+    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false)
     {
         using var text = DataFile.OpenText(path);
         var records = new CsvRecordReader(text, path);
         var header = records.ReadRecord()
             ?? throw new DataFormatException(path, 1, "header", "the file is empty; expected a header row \"label,text\"");
-        var labelColumn = FindColumn(header, "label", path, records.RecordLine);
+        var labelColumn = labelsOptional && !header.Any(h => string.Equals(h.Trim(), "label", StringComparison.OrdinalIgnoreCase))
+            ? -1
+            : FindColumn(header, "label", path, records.RecordLine);
         var textColumn = FindColumn(header, "text", path, records.RecordLine);
         var sequences = new List<RawSequence>();
         while ((limit is null || sequences.Count < limit) && records.ReadRecord() is { } fields)
@@ -26,14 +31,14 @@ internal static class CsvReader
             if (fields.Count != header.Count)
                 throw new DataFormatException(path, line, null,
                     $"the record has {fields.Count} fields but the header has {header.Count}");
-            var label = fields[labelColumn].Trim();
-            if (label.Length == 0)
+            var label = labelColumn < 0 ? "" : fields[labelColumn].Trim();
+            if (label.Length == 0 && !labelsOptional)
                 throw new DataFormatException(path, line, "label", "missing label (the field is empty)");
             var tokens = TextTokenizer.Tokenize(fields[textColumn]);
             if (tokens.Count == 0)
                 throw new DataFormatException(path, line, "text",
                     "empty sequence: the text has no letters or digits to make tokens from");
-            sequences.Add(new RawSequence(tokens.ToArray(), null, 0, RawLabel.FromText(label), line));
+            sequences.Add(new RawSequence(tokens.ToArray(), null, 0, label.Length == 0 ? RawLabel.Missing : RawLabel.FromText(label), line));
         }
         if (sequences.Count == 0)
             throw new DataFormatException(path, null, null, "the file has a header but no records");

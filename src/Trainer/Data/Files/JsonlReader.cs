@@ -11,7 +11,8 @@ namespace Recurrent.Trainer.Data;
 internal static class JsonlReader
 {
     /// <summary>Reads at most <paramref name="limit"/> sequences (all when null).</summary>
-    public static RawFile Read(string path, int? limit = null)
+    /// <remarks>With <paramref name="labelsOptional"/> a line may leave out its label (data to predict).</remarks>
+    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false)
     {
         var sequences = new List<RawSequence>();
         var kind = (InputKind?)null;
@@ -24,7 +25,7 @@ internal static class JsonlReader
             line++;
             if (string.IsNullOrWhiteSpace(text))
                 continue;
-            var sequence = ParseLine(path, line, text);
+            var sequence = ParseLine(path, line, text, labelsOptional);
             var sequenceKind = sequence.Tokens is null ? InputKind.Numeric : InputKind.Tokens;
             var sequenceWidth = sequence.Width;
             if (kind is null)
@@ -54,7 +55,7 @@ internal static class JsonlReader
 
     private static string Describe(InputKind kind) => kind == InputKind.Tokens ? "\"tokens\"" : "numeric \"steps\"";
 
-    private static RawSequence ParseLine(string path, long line, string text)
+    private static RawSequence ParseLine(string path, long line, string text, bool labelsOptional)
     {
         JsonDocument document;
         try
@@ -88,7 +89,7 @@ internal static class JsonlReader
                         break;
                 }
             }
-            var rawLabel = ReadLabel(label, path, line);
+            var rawLabel = labelsOptional && label is null ? RawLabel.Missing : ReadLabel(label, path, line);
             if (tokens is not null && steps is not null)
                 throw new DataFormatException(path, line, "steps",
                     "a line has either \"tokens\" or \"steps\", not both");

@@ -74,7 +74,18 @@ internal static class RawDatasetBuilder
         for (var i = 0; i < examples.Length; i++)
         {
             var sequence = sequences[i];
-            if (labels.IsRegression)
+            if (sequence.Label.IsMissing)
+            {
+                // Unlabelled data to predict: a placeholder label that nothing reads.
+                examples[i] = labels.IsRegression
+                    ? kind == InputKind.Tokens
+                        ? SequenceExample.FromTokens(EncodeTokens(vocabulary!, sequence.Tokens!), 0f)
+                        : SequenceExample.FromSteps(sequence.Steps!, width, 0f)
+                    : kind == InputKind.Tokens
+                        ? SequenceExample.FromTokens(EncodeTokens(vocabulary!, sequence.Tokens!), 0)
+                        : SequenceExample.FromSteps(sequence.Steps!, width, 0);
+            }
+            else if (labels.IsRegression)
             {
                 var target = Target(path, sequence);
                 examples[i] = kind == InputKind.Tokens

@@ -10,6 +10,12 @@ namespace Recurrent.Trainer.Data;
 /// <param name="Number">The numeric value when the label is a number (possibly not finite); null for names.</param>
 internal readonly record struct RawLabel(string Text, double? Number)
 {
+    /// <summary>No label: allowed only in data that is to be predicted, never in training or evaluation data.</summary>
+    public static RawLabel Missing { get; } = new("", null);
+
+    /// <summary>True for <see cref="Missing"/>.</summary>
+    public bool IsMissing => Text.Length == 0 && Number is null;
+
     /// <summary>A label given as a name; it is never a regression target.</summary>
     public static RawLabel FromName(string name) => new(name, null);
 
