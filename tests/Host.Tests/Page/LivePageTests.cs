@@ -44,13 +44,15 @@ public sealed class LivePageTests(ITestOutputHelper output)
     public async Task Page_draws_a_training_run_and_keeps_up_with_it()
     {
         await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir());
-        var id = (long)(await service.Client.CreateRunAsync(Watched("watched", count: 8000, epochs: 12)))["id"]!;
+        var id = (long)(await service.Client.CreateRunAsync(Watched("watched", count: 8000, epochs: 40)))["id"]!;
         await using var browser = await HeadlessChromium.StartAsync(1400, 1700);
         await browser.NavigateAsync($"http://127.0.0.1:{service.Port}/");
 
         await browser.WaitForAsync($"document.querySelector('[data-testid=run-row][data-run-id=\"{id}\"][data-state=running]') !== null",
             TimeSpan.FromSeconds(20), "document.querySelector('[data-testid=run-list]').innerText");
-        Assert.Contains("watched", (string?)await browser.EvaluateAsync("document.querySelector('[data-testid=run-title]').textContent"));
+        // The title is filled in by the run's detail request, which can land after the list shows the row.
+        await browser.WaitForAsync("document.querySelector('[data-testid=run-title]').textContent.includes('watched')",
+            TimeSpan.FromSeconds(10), "document.querySelector('[data-testid=run-title]').textContent");
 
         // Every chart gets data: the step charts at the first poll, the epoch charts when the first epoch ends.
         var everyChart = string.Join(" && ", StepCharts.Concat(EpochCharts)

@@ -32,7 +32,7 @@ public sealed class CrashSafetyTests
 
         await using var second = await ServiceProcess.StartAsync(dataDir, extraArgs: CheckpointOften);
         var resumed = await second.Client.WaitStateAsync(interrupted, "succeeded");
-        Assert.Equal(240, (long)resumed["progress"]!["step"]!);
+        Assert.Equal(TrainingSpecs.InterruptibleSteps, (long)resumed["progress"]!["step"]!);
         Weights.AssertIdentical(Weights.Of(dataDir, reference), Weights.Of(dataDir, interrupted));
         Assert.Contains("resumed from the checkpoint at step", Events(dataDir, interrupted));
 
@@ -41,11 +41,11 @@ public sealed class CrashSafetyTests
         Assert.Equal("succeeded", (string?)before["state"]);
         using var onnx = await second.Client.GetAsync($"/api/runs/{reference}/model.onnx");
         Assert.Equal(HttpStatusCode.OK, onnx.StatusCode);
-        Assert.Equal(6, (await second.Client.GetRunAsync(interrupted))["epoch_history"]!.AsArray().Count);
+        Assert.Equal(TrainingSpecs.InterruptibleEpochs, (await second.Client.GetRunAsync(interrupted))["epoch_history"]!.AsArray().Count);
 
         // Every step's gradient figures are stored once: the steps lost with the kill were trained and stored again.
         var expected = await GradientLossesAsync(second.Client, reference);
-        Assert.Equal(Enumerable.Range(1, 240).Select(s => (long)s), expected.Keys);
+        Assert.Equal(Enumerable.Range(1, (int)TrainingSpecs.InterruptibleSteps).Select(s => (long)s), expected.Keys);
         Assert.Equal(expected, await GradientLossesAsync(second.Client, interrupted));
     }
 

@@ -3,7 +3,16 @@ namespace Recurrent.Host.Tests.Service;
 /// <summary>Small runs that take a few seconds on two shared cores.</summary>
 internal static class TrainingSpecs
 {
-    /// <summary>About 240 steps of a small tanh RNN on temporal order; long enough to be interrupted mid-run.</summary>
+    /// <summary>
+    /// About 800 steps of a small tanh RNN on temporal order: long enough to be interrupted mid-run even now that a
+    /// step takes well under a millisecond (six epochs, 240 steps, left too little margin).
+    /// </summary>
+    /// <summary>Epochs of an <see cref="Interruptible"/> run.</summary>
+    public const int InterruptibleEpochs = 20;
+
+    /// <summary>Optimizer steps of an <see cref="Interruptible"/> run: 640 sequences in batches of 16.</summary>
+    public const long InterruptibleSteps = 640 / 16 * InterruptibleEpochs;
+
     public static Dictionary<string, object?> Interruptible(string name) => new()
     {
         ["name"] = name,
@@ -11,7 +20,7 @@ internal static class TrainingSpecs
         ["count"] = 640,
         ["cell"] = "rnn",
         ["hidden"] = 16,
-        ["epochs"] = 6,
+        ["epochs"] = InterruptibleEpochs,
         ["batch"] = 16,
         ["lr"] = 0.01,
         ["clip_norm"] = 1.0,
