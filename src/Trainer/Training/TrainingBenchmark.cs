@@ -31,9 +31,7 @@ public static class TrainingBenchmark
         var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
         TrainingLoop Loop(bool diagnostics, ITrainingObserver? watcher)
         {
-            var run = options.Clone();
-            run.BatchSize = batchSize;
-            run.ClipNorm ??= 1f;
+            var run = RunOptions(options, batchSize);
             run.CollectAdjointNorms = diagnostics;
             return new TrainingLoop(new SequenceClassifierTrainer(run).Initialize(data), run, data, null, watcher);
         }
@@ -78,12 +76,16 @@ public static class TrainingBenchmark
     }
 
     /// <summary>An initialised (untrained) ten-class model of the given shape, for inference benchmarks.</summary>
-    public static SequenceClassifier RandomModel(SequenceClassifierOptions options, int length, int inputSize)
+    public static SequenceClassifier RandomModel(SequenceClassifierOptions options, int length, int inputSize) =>
+        new SequenceClassifierTrainer(options).Initialize(RandomBatch(options, length, inputSize, 1).Data);
+
+    // What every benchmark step does besides the options under test: full batches and clipping at norm 1.
+    private static SequenceClassifierOptions RunOptions(SequenceClassifierOptions options, int batchSize)
     {
-        var examples = new[] { SequenceExample.FromSteps(new float[length * inputSize], inputSize, 0) };
-        var labels = LabelSet.Classes(Enumerable.Range(0, 10).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
-        return new SequenceClassifierTrainer(options).Initialize(
-            new SequenceDataset("benchmark", InputKind.Numeric, inputSize, null, labels, examples));
+        var run = options.Clone();
+        run.BatchSize = batchSize;
+        run.ClipNorm ??= 1f;
+        return run;
     }
 
     /// <summary>Runs <paramref name="steps"/> timed steps after <paramref name="warmup"/> untimed ones.</summary>
@@ -94,12 +96,8 @@ public static class TrainingBenchmark
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
         var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
-        var run = options.Clone();
-        run.BatchSize = batchSize;
-        run.ClipNorm ??= 1f;
-        run.Epochs = 1;
-        var trainer = new SequenceClassifierTrainer(run);
-        var model = trainer.Initialize(data);
+        var run = RunOptions(options, batchSize);
+        var model = new SequenceClassifierTrainer(run).Initialize(data);
         var loop = new TrainingLoop(model, run, data, null, observer);
         for (var i = 0; i < warmup; i++)
             loop.TrainBatch(batch);
@@ -108,7 +106,7 @@ public static class TrainingBenchmark
             loop.TrainBatch(batch);
         var seconds = clock.Elapsed.TotalSeconds;
         var shape = model.Network.Shape;
-        var gates = shape.Cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+        var gates = model.Network.Layers[0][0].Cell.GateCount;
         var flopsPerStep = 3.0 * 2 * length * batchSize * (inputSize + shape.Hidden) * gates * shape.Hidden
             * shape.Directions * shape.Layers;
         using var process = Process.GetCurrentProcess();
