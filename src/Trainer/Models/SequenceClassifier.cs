@@ -72,24 +72,14 @@ public sealed class SequenceClassifier
     public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences)
     {
         ArgumentNullException.ThrowIfNull(sequences);
+        for (var i = 0; i < sequences.Count; i++)
+            CheckInput(sequences[i], i);
         var results = new Prediction[sequences.Count];
-        var indices = new int[Math.Min(EvaluationBatch, sequences.Count)];
-        lock (_inferenceLock)
+        InferInBatches(sequences, (start, count) =>
         {
-            for (var start = 0; start < sequences.Count; start += EvaluationBatch)
-            {
-                var count = Math.Min(EvaluationBatch, sequences.Count - start);
-                for (var i = 0; i < count; i++)
-                {
-                    CheckInput(sequences[start + i], start + i);
-                    indices[i] = start + i;
-                }
-                _batch.Fill(sequences, indices.AsSpan(0, count), FeatureCount);
-                Network.Infer(_batch, Threads);
-                for (var i = 0; i < count; i++)
-                    results[start + i] = ToPrediction(Network.Logits.Slice(i * Network.Shape.Outputs, Network.Shape.Outputs));
-            }
-        }
+            for (var i = 0; i < count; i++)
+                results[start + i] = ToPrediction(LogitsOf(i));
+        });
         return results;
     }
 
@@ -102,34 +92,47 @@ public sealed class SequenceClassifier
         var confusion = Labels.IsRegression ? null : new int[classes, classes];
         double lossSum = 0;
         long correct = 0;
-        var indices = new int[Math.Min(EvaluationBatch, data.Count)];
-        lock (_inferenceLock)
+        InferInBatches(data.Examples, (_, count) =>
         {
-            for (var start = 0; start < data.Count; start += EvaluationBatch)
+            lossSum += Network.Head.Loss(Network.Logits, count, _batch.ClassIndices, _batch.Targets, default) * count;
+            if (confusion is null)
+                return;
+            for (var i = 0; i < count; i++)
             {
-                var count = Math.Min(EvaluationBatch, data.Count - start);
-                for (var i = 0; i < count; i++)
-                    indices[i] = start + i;
-                _batch.Fill(data.Examples, indices.AsSpan(0, count), FeatureCount);
-                Network.Infer(_batch, Threads);
-                lossSum += Network.Head.Loss(Network.Logits, count, _batch.ClassIndices, _batch.Targets, default) * count;
-                if (confusion is null)
-                    continue;
-                for (var i = 0; i < count; i++)
-                {
-                    var predicted = ArgMax(Network.Logits.Slice(i * Network.Shape.Outputs, Network.Shape.Outputs));
-                    confusion[_batch.ClassIndices[i], predicted]++;
-                    if (predicted == _batch.ClassIndices[i])
-                        correct++;
-                }
+                var predicted = ArgMax(LogitsOf(i));
+                confusion[_batch.ClassIndices[i], predicted]++;
+                if (predicted == _batch.ClassIndices[i])
+                    correct++;
             }
-        }
+        });
         var n = data.Count;
         var loss = n > 0 ? lossSum / n : double.NaN;
         return Labels.IsRegression
             ? new Evaluation(n, loss, null, null, loss)
             : new Evaluation(n, loss, n > 0 ? (double)correct / n : null, confusion, null);
     }
+
+    // Runs the network over the sequences a batch at a time; after each batch the consumer reads the logits and the
+    // packed batch (its first index and its size). One network serves all callers, hence the lock.
+    private void InferInBatches(IReadOnlyList<SequenceExample> sequences, Action<int, int> consume)
+    {
+        var indices = new int[Math.Min(EvaluationBatch, sequences.Count)];
+        lock (_inferenceLock)
+        {
+            for (var start = 0; start < sequences.Count; start += EvaluationBatch)
+            {
+                var count = Math.Min(EvaluationBatch, sequences.Count - start);
+                for (var i = 0; i < count; i++)
+                    indices[i] = start + i;
+                _batch.Fill(sequences, indices.AsSpan(0, count), FeatureCount);
+                Network.Infer(_batch, Threads);
+                consume(start, count);
+            }
+        }
+    }
+
+    private ReadOnlySpan<float> LogitsOf(int row) =>
+        Network.Logits.Slice(row * Network.Shape.Outputs, Network.Shape.Outputs);
 
     // Evaluation data must match the model, whose own description stands in for its training set.
     private SequenceDataset DescribeSelf(SequenceDataset data) =>
