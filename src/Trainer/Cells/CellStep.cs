@@ -1,3 +1,5 @@
+using Recurrent.Trainer.Kernels;
+
 namespace Recurrent.Trainer.Cells;
 
 /// <summary>
@@ -39,8 +41,11 @@ internal ref struct CellStep
     /// <summary>W_hh [GH, H].</summary>
     public ReadOnlySpan<float> RecurrentWeights;
 
-    /// <summary>W_hhᵀ [H, GH], refreshed after every update.</summary>
-    public ReadOnlySpan<float> RecurrentWeightsTransposed;
+    /// <summary>W_hhᵀ [H, GH] packed in gate blocks, refreshed after every update.</summary>
+    public PackedMatrix RecurrentWeightsTransposed;
+
+    /// <summary>Walk W_hhᵀ backwards this step (alternated per step so a batch-1 product starts on cached panels).</summary>
+    public bool Descending;
 
     /// <summary>b_hh [GH], or empty without biases.</summary>
     public ReadOnlySpan<float> RecurrentBias;

@@ -16,8 +16,8 @@ internal sealed class ElmanCell(Activation activation) : IRecurrentCell
     public void Forward(ref CellStep s)
     {
         var width = s.Hidden;
-        RecurrentProduct.Forward(s.PreviousState, s.Rows, s.Hidden, s.RecurrentWeightsTransposed, width,
-            s.RecurrentBias, s.RecurrentProjection, 0, width);
+        RecurrentProduct.Forward(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias,
+            s.RecurrentProjection, 0, width, s.Descending);
         var a = s.InputProjection[..(s.Rows * width)];
         TensorPrimitives.Add(a, s.RecurrentProjection[..a.Length], a);
         var h = s.State[..a.Length];

@@ -20,8 +20,8 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
         int hidden = s.Hidden, width = 3 * hidden, n = s.Rows * width;
         var hp = s.RecurrentProjection;
         var firstBlocks = LinearBeforeReset ? width : 2 * hidden;
-        RecurrentProduct.Forward(s.PreviousState, s.Rows, hidden, s.RecurrentWeightsTransposed, width,
-            s.RecurrentBias, hp, 0, firstBlocks);
+        RecurrentProduct.Forward(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias, hp, 0,
+            firstBlocks, s.Descending);
         var gates = s.Gates[..n];
         for (var r = 0; r < s.Rows; r++)
         {
@@ -34,8 +34,8 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
             for (var r = 0; r < s.Rows; r++)
                 TensorPrimitives.Multiply(gates.Slice(r * width + hidden, hidden),
                     s.PreviousState.Slice(r * hidden, hidden), s.Extra.Slice(r * hidden, hidden));
-            RecurrentProduct.Forward(s.Extra, s.Rows, hidden, s.RecurrentWeightsTransposed, width,
-                s.RecurrentBias, hp, 2 * hidden, hidden);
+            RecurrentProduct.Forward(s.Extra, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias, hp,
+                2 * hidden, hidden, s.Descending);
         }
         for (var r = 0; r < s.Rows; r++)
         {

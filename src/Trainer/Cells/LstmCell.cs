@@ -1,5 +1,8 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Trainer.Cells;
 
@@ -14,26 +17,75 @@ internal sealed class LstmCell : IRecurrentCell
     public void Forward(ref CellStep s)
     {
         int hidden = s.Hidden, width = 4 * hidden;
-        RecurrentProduct.Forward(s.PreviousState, s.Rows, hidden, s.RecurrentWeightsTransposed, width,
-            s.RecurrentBias, s.RecurrentProjection, 0, width);
-        var z = s.Gates[..(s.Rows * width)];
-        TensorPrimitives.Add(s.InputProjection[..z.Length], s.RecurrentProjection[..z.Length], z);
+        RecurrentProduct.Forward(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias,
+            s.RecurrentProjection, 0, width, s.Descending);
+        Activate(ref s);
+    }
+
+    /// <summary>The step after the product: gates, c_t, tanh c_t and h_t from both projections.</summary>
+    internal static void Activate(ref CellStep s)
+    {
+        int hidden = s.Hidden, width = 4 * hidden;
         for (var r = 0; r < s.Rows; r++)
         {
-            var gates = z.Slice(r * width, width);
-            TensorPrimitives.Sigmoid(gates[..(3 * hidden)], gates[..(3 * hidden)]);
-            TensorPrimitives.Tanh(gates[(3 * hidden)..], gates[(3 * hidden)..]);
-            var i = gates[..hidden];
-            var o = gates.Slice(hidden, hidden);
-            var f = gates.Slice(2 * hidden, hidden);
-            var g = gates.Slice(3 * hidden, hidden);
-            var c = s.Cell.Slice(r * hidden, hidden);
-            var tanhC = s.Extra.Slice(r * hidden, hidden);
-            TensorPrimitives.Multiply(i, g, c);
-            TensorPrimitives.FusedMultiplyAdd(f, s.PreviousCell.Slice(r * hidden, hidden), c, c);
-            TensorPrimitives.Tanh(c, tanhC);
-            TensorPrimitives.Multiply(o, tanhC, s.State.Slice(r * hidden, hidden));
+            var row = new ForwardRow(s.InputProjection.Slice(r * width, width),
+                s.RecurrentProjection.Slice(r * width, width), s.Gates.Slice(r * width, width),
+                s.PreviousCell.Slice(r * hidden, hidden), s.Cell.Slice(r * hidden, hidden),
+                s.Extra.Slice(r * hidden, hidden), s.State.Slice(r * hidden, hidden));
+            var j = VectorWidth.Use512 ? row.Columns<Vector512Ops, Vector512<float>>(0, hidden) : 0;
+            j = row.Columns<Vector256Ops, Vector256<float>>(j, hidden);
+            row.Columns<ScalarOps, float>(j, hidden);
         }
+    }
+
+    // One sequence's step, fused so the gate pre-activations are summed, squashed and combined in registers instead
+    // of one sweep over the row per operation. Two passes, because the chain z → σ/tanh → c → tanh c → h is too
+    // long for the processor to overlap many columns: the first holds four independent exponentials per column,
+    // the second one.
+    private readonly ref struct ForwardRow(ReadOnlySpan<float> input, ReadOnlySpan<float> recurrent,
+        Span<float> gates, ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> tanhCell, Span<float> h)
+    {
+        private readonly ref float _input = ref MemoryMarshal.GetReference(input);
+        private readonly ref float _recurrent = ref MemoryMarshal.GetReference(recurrent);
+        private readonly ref float _gates = ref MemoryMarshal.GetReference(gates);
+        private readonly ref float _previousCell = ref MemoryMarshal.GetReference(previousCell);
+        private readonly ref float _cell = ref MemoryMarshal.GetReference(cell);
+        private readonly ref float _tanhCell = ref MemoryMarshal.GetReference(tanhCell);
+        private readonly ref float _h = ref MemoryMarshal.GetReference(h);
+
+        /// <summary>Columns from <paramref name="j"/> while a whole TV fits; returns where it stopped.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Columns<TOps, TV>(int j, int hidden)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
+        {
+            var first = j;
+            for (; j + TOps.Count <= hidden; j += TOps.Count)
+            {
+                var i = Activations.Sigmoid<TOps, TV>(PreActivation<TOps, TV>(j));
+                var o = Activations.Sigmoid<TOps, TV>(PreActivation<TOps, TV>(j + hidden));
+                var f = Activations.Sigmoid<TOps, TV>(PreActivation<TOps, TV>(j + 2 * hidden));
+                var g = Activations.Tanh<TOps, TV>(PreActivation<TOps, TV>(j + 3 * hidden));
+                TOps.Store(i, ref _gates, j);
+                TOps.Store(o, ref _gates, j + hidden);
+                TOps.Store(f, ref _gates, j + 2 * hidden);
+                TOps.Store(g, ref _gates, j + 3 * hidden);
+                TOps.Store(TOps.MultiplyAdd(f, TOps.Load(ref _previousCell, j), TOps.Multiply(i, g)), ref _cell, j);
+            }
+            for (var k = first; k < j; k += TOps.Count)
+            {
+                var tanhC = Activations.Tanh<TOps, TV>(TOps.Load(ref _cell, k));
+                TOps.Store(tanhC, ref _tanhCell, k);
+                TOps.Store(TOps.Multiply(TOps.Load(ref _gates, k + hidden), tanhC), ref _h, k);
+            }
+            return j;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private TV PreActivation<TOps, TV>(int column)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct =>
+            TOps.Add(TOps.Load(ref _input, column), TOps.Load(ref _recurrent, column));
     }
 
     public void Backward(ref CellStep s)

@@ -7,11 +7,12 @@ internal static class RecurrentProduct
 {
     /// <summary>
     /// output[:, first..first+count) = bias[first..] + input · W_hhᵀ[:, first..first+count), the gate blocks
-    /// <paramref name="first"/>/H onwards, for <paramref name="rows"/> rows of width <paramref name="gateWidth"/>.
+    /// <paramref name="first"/>/H onwards, for <paramref name="rows"/> rows as wide as all the gates.
     /// </summary>
-    public static void Forward(ReadOnlySpan<float> input, int rows, int hidden, ReadOnlySpan<float> weightsTransposed,
-        int gateWidth, ReadOnlySpan<float> bias, Span<float> output, int first, int count)
+    public static void Forward(ReadOnlySpan<float> input, int rows, PackedMatrix weightsTransposed,
+        ReadOnlySpan<float> bias, Span<float> output, int first, int count, bool descending)
     {
+        var gateWidth = weightsTransposed.Columns;
         for (var r = 0; r < rows; r++)
         {
             var row = output.Slice(r * gateWidth + first, count);
@@ -20,8 +21,8 @@ internal static class RecurrentProduct
             else
                 bias.Slice(first, count).CopyTo(row);
         }
-        Gemm.Multiply(input, hidden, 1, weightsTransposed[first..], gateWidth, output[first..], gateWidth,
-            rows, count, hidden, accumulate: true);
+        Gemm.Multiply(input, weightsTransposed.Rows, 1, weightsTransposed, first, count, output, gateWidth, rows,
+            accumulate: true, descending);
     }
 
     /// <summary>

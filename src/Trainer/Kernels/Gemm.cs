@@ -8,14 +8,10 @@ namespace Recurrent.Trainer.Kernels;
 /// a column stride, so Aᵀ costs nothing. Every element of C is one FMA chain over k in ascending order, whatever
 /// the blocking or the thread split, which keeps results bit-identical across thread counts.
 /// </summary>
-internal static class Gemm
+internal static partial class Gemm
 {
     private const int RowBlock = 4;
     private const int DepthBlock = 256;
-
-    /// <summary>Tests set this to run the 256-bit kernels on a machine that has 512-bit vectors.</summary>
-    [ThreadStatic]
-    internal static bool Force256;
 
     /// <summary>
     /// C[i, j] = (accumulate ? C[i, j] : 0) + Σ_k A(i, k) · B[k, j], where A(i, k) = a[i·aRowStride + k·aColStride],
@@ -45,7 +41,7 @@ internal static class Gemm
             var kc = Math.Min(DepthBlock, k - k0);
             ref var aBlock = ref Unsafe.Add(ref a0, (nint)k0 * aColStride);
             ref var bBlock = ref Unsafe.Add(ref b0, (nint)k0 * ldb);
-            if (Vector512.IsHardwareAccelerated && !Force256)
+            if (VectorWidth.Use512)
                 MultiplyBlock<Vector512Ops, Vector512<float>>(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc);
             else
                 MultiplyBlock<Vector256Ops, Vector256<float>>(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc);
@@ -58,14 +54,25 @@ internal static class Gemm
     /// </summary>
     public static void MultiplyParallel(float[] a, int aRowStride, int aColStride, float[] b, int ldb,
         float[] c, int ldc, int m, int n, int k, bool accumulate, int threads, int aOffset = 0, int bOffset = 0,
-        int cOffset = 0)
+        int cOffset = 0) =>
+        SplitRows(m, (long)m * n * k, threads, (first, rows) =>
+            Multiply(a.AsSpan(aOffset + first * aRowStride), aRowStride, aColStride, b.AsSpan(bOffset), ldb,
+                c.AsSpan(cOffset + first * ldc), ldc, rows, n, k, accumulate));
+
+    /// <summary>The packed product over all of B's columns, rows split as in the unpacked one.</summary>
+    public static void MultiplyParallel(float[] a, int aRowStride, int aColStride, PackedMatrix b, float[] c, int ldc,
+        int m, bool accumulate, int threads, int aOffset = 0) =>
+        SplitRows(m, (long)m * b.Columns * b.Rows, threads, (first, rows) =>
+            Multiply(a.AsSpan(aOffset + first * aRowStride), aRowStride, aColStride, b, 0, b.Columns,
+                c.AsSpan(first * ldc), ldc, rows, accumulate));
+
+    // Runs body(first, rows) over the m rows, split into tile-aligned parts when the work pays for the hand-off.
+    private static void SplitRows(int m, long work, int threads, Action<int, int> body)
     {
-        var work = (long)m * n * k;
         var parts = Math.Min(threads, Math.Max(1, m / 16));
         if (parts <= 1 || work < 1 << 18)
         {
-            Multiply(a.AsSpan(aOffset), aRowStride, aColStride, b.AsSpan(bOffset), ldb, c.AsSpan(cOffset), ldc,
-                m, n, k, accumulate);
+            body(0, m);
             return;
         }
         var rowsPerPart = (m + parts - 1) / parts;
@@ -74,10 +81,8 @@ internal static class Gemm
         {
             var first = part * rowsPerPart;
             var rows = Math.Min(rowsPerPart, m - first);
-            if (rows <= 0)
-                return;
-            Multiply(a.AsSpan(aOffset + first * aRowStride), aRowStride, aColStride, b.AsSpan(bOffset), ldb,
-                c.AsSpan(cOffset + first * ldc), ldc, rows, n, k, accumulate);
+            if (rows > 0)
+                body(first, rows);
         });
     }
 
@@ -135,35 +140,32 @@ internal static class Gemm
     }
 
     // Eight rows by two vectors of columns: sixteen accumulators, enough independent FMA chains to keep two vector
-    // FMA units busy through their latency, and two loads of B serve sixteen FMAs.
+    // FMA units busy through their latency, and two loads of B serve sixteen FMAs. The loop only advances references
+    // (no index arithmetic) and the rows are addressed from two bases with three strides, so every pointer stays in
+    // a register.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tile8<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
-        nint w = TOps.Count;
-        ref var c1 = ref Unsafe.Add(ref c, ldc);
-        ref var c2 = ref Unsafe.Add(ref c, 2 * ldc);
-        ref var c3 = ref Unsafe.Add(ref c, 3 * ldc);
-        ref var c4 = ref Unsafe.Add(ref c, 4 * ldc);
-        ref var c5 = ref Unsafe.Add(ref c, 5 * ldc);
-        ref var c6 = ref Unsafe.Add(ref c, 6 * ldc);
-        ref var c7 = ref Unsafe.Add(ref c, 7 * ldc);
+        nint w = TOps.Count, l1 = ldc, l2 = 2 * (nint)ldc, l3 = 3 * (nint)ldc;
+        ref var cUpper = ref Unsafe.Add(ref c, 4 * l1);
         TV c00 = TOps.Load(ref c, 0), c01 = TOps.Load(ref c, w);
-        TV c10 = TOps.Load(ref c1, 0), c11 = TOps.Load(ref c1, w);
-        TV c20 = TOps.Load(ref c2, 0), c21 = TOps.Load(ref c2, w);
-        TV c30 = TOps.Load(ref c3, 0), c31 = TOps.Load(ref c3, w);
-        TV c40 = TOps.Load(ref c4, 0), c41 = TOps.Load(ref c4, w);
-        TV c50 = TOps.Load(ref c5, 0), c51 = TOps.Load(ref c5, w);
-        TV c60 = TOps.Load(ref c6, 0), c61 = TOps.Load(ref c6, w);
-        TV c70 = TOps.Load(ref c7, 0), c71 = TOps.Load(ref c7, w);
-        nint r1 = ars, r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars, r6 = 6 * ars, r7 = 7 * ars;
+        TV c10 = TOps.Load(ref c, l1), c11 = TOps.Load(ref c, l1 + w);
+        TV c20 = TOps.Load(ref c, l2), c21 = TOps.Load(ref c, l2 + w);
+        TV c30 = TOps.Load(ref c, l3), c31 = TOps.Load(ref c, l3 + w);
+        TV c40 = TOps.Load(ref cUpper, 0), c41 = TOps.Load(ref cUpper, w);
+        TV c50 = TOps.Load(ref cUpper, l1), c51 = TOps.Load(ref cUpper, l1 + w);
+        TV c60 = TOps.Load(ref cUpper, l2), c61 = TOps.Load(ref cUpper, l2 + w);
+        TV c70 = TOps.Load(ref cUpper, l3), c71 = TOps.Load(ref cUpper, l3 + w);
+        nint r1 = ars, r2 = 2 * (nint)ars, r3 = 3 * (nint)ars;
+        ref var ap = ref a;
+        ref var aUpper = ref Unsafe.Add(ref a, 4 * r1);
+        ref var bp = ref b;
         for (var p = 0; p < kc; p++)
         {
-            ref var bp = ref Unsafe.Add(ref b, (nint)p * ldb);
             var b0 = TOps.Load(ref bp, 0);
             var b1 = TOps.Load(ref bp, w);
-            ref var ap = ref Unsafe.Add(ref a, (nint)p * acs);
             var a0 = TOps.Broadcast(ap);
             c00 = TOps.MultiplyAdd(a0, b0, c00); c01 = TOps.MultiplyAdd(a0, b1, c01);
             var a1 = TOps.Broadcast(Unsafe.Add(ref ap, r1));
@@ -172,23 +174,26 @@ internal static class Gemm
             c20 = TOps.MultiplyAdd(a2, b0, c20); c21 = TOps.MultiplyAdd(a2, b1, c21);
             var a3 = TOps.Broadcast(Unsafe.Add(ref ap, r3));
             c30 = TOps.MultiplyAdd(a3, b0, c30); c31 = TOps.MultiplyAdd(a3, b1, c31);
-            var a4 = TOps.Broadcast(Unsafe.Add(ref ap, r4));
+            var a4 = TOps.Broadcast(aUpper);
             c40 = TOps.MultiplyAdd(a4, b0, c40); c41 = TOps.MultiplyAdd(a4, b1, c41);
-            var a5 = TOps.Broadcast(Unsafe.Add(ref ap, r5));
+            var a5 = TOps.Broadcast(Unsafe.Add(ref aUpper, r1));
             c50 = TOps.MultiplyAdd(a5, b0, c50); c51 = TOps.MultiplyAdd(a5, b1, c51);
-            var a6 = TOps.Broadcast(Unsafe.Add(ref ap, r6));
+            var a6 = TOps.Broadcast(Unsafe.Add(ref aUpper, r2));
             c60 = TOps.MultiplyAdd(a6, b0, c60); c61 = TOps.MultiplyAdd(a6, b1, c61);
-            var a7 = TOps.Broadcast(Unsafe.Add(ref ap, r7));
+            var a7 = TOps.Broadcast(Unsafe.Add(ref aUpper, r3));
             c70 = TOps.MultiplyAdd(a7, b0, c70); c71 = TOps.MultiplyAdd(a7, b1, c71);
+            bp = ref Unsafe.Add(ref bp, ldb);
+            ap = ref Unsafe.Add(ref ap, acs);
+            aUpper = ref Unsafe.Add(ref aUpper, acs);
         }
         TOps.Store(c00, ref c, 0); TOps.Store(c01, ref c, w);
-        TOps.Store(c10, ref c1, 0); TOps.Store(c11, ref c1, w);
-        TOps.Store(c20, ref c2, 0); TOps.Store(c21, ref c2, w);
-        TOps.Store(c30, ref c3, 0); TOps.Store(c31, ref c3, w);
-        TOps.Store(c40, ref c4, 0); TOps.Store(c41, ref c4, w);
-        TOps.Store(c50, ref c5, 0); TOps.Store(c51, ref c5, w);
-        TOps.Store(c60, ref c6, 0); TOps.Store(c61, ref c6, w);
-        TOps.Store(c70, ref c7, 0); TOps.Store(c71, ref c7, w);
+        TOps.Store(c10, ref c, l1); TOps.Store(c11, ref c, l1 + w);
+        TOps.Store(c20, ref c, l2); TOps.Store(c21, ref c, l2 + w);
+        TOps.Store(c30, ref c, l3); TOps.Store(c31, ref c, l3 + w);
+        TOps.Store(c40, ref cUpper, 0); TOps.Store(c41, ref cUpper, w);
+        TOps.Store(c50, ref cUpper, l1); TOps.Store(c51, ref cUpper, l1 + w);
+        TOps.Store(c60, ref cUpper, l2); TOps.Store(c61, ref cUpper, l2 + w);
+        TOps.Store(c70, ref cUpper, l3); TOps.Store(c71, ref cUpper, l3 + w);
     }
 
     // Four rows by two vectors of columns, for the rows an eight-row tile does not cover.
@@ -197,21 +202,18 @@ internal static class Gemm
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
-        nint w = TOps.Count;
-        ref var c1 = ref Unsafe.Add(ref c, ldc);
-        ref var c2 = ref Unsafe.Add(ref c, 2 * ldc);
-        ref var c3 = ref Unsafe.Add(ref c, 3 * ldc);
+        nint w = TOps.Count, l1 = ldc, l2 = 2 * (nint)ldc, l3 = 3 * (nint)ldc;
         TV c00 = TOps.Load(ref c, 0), c01 = TOps.Load(ref c, w);
-        TV c10 = TOps.Load(ref c1, 0), c11 = TOps.Load(ref c1, w);
-        TV c20 = TOps.Load(ref c2, 0), c21 = TOps.Load(ref c2, w);
-        TV c30 = TOps.Load(ref c3, 0), c31 = TOps.Load(ref c3, w);
-        nint r1 = ars, r2 = 2 * ars, r3 = 3 * ars;
+        TV c10 = TOps.Load(ref c, l1), c11 = TOps.Load(ref c, l1 + w);
+        TV c20 = TOps.Load(ref c, l2), c21 = TOps.Load(ref c, l2 + w);
+        TV c30 = TOps.Load(ref c, l3), c31 = TOps.Load(ref c, l3 + w);
+        nint r1 = ars, r2 = 2 * (nint)ars, r3 = 3 * (nint)ars;
+        ref var ap = ref a;
+        ref var bp = ref b;
         for (var p = 0; p < kc; p++)
         {
-            ref var bp = ref Unsafe.Add(ref b, (nint)p * ldb);
             var b0 = TOps.Load(ref bp, 0);
             var b1 = TOps.Load(ref bp, w);
-            ref var ap = ref Unsafe.Add(ref a, (nint)p * acs);
             var a0 = TOps.Broadcast(ap);
             c00 = TOps.MultiplyAdd(a0, b0, c00); c01 = TOps.MultiplyAdd(a0, b1, c01);
             var a1 = TOps.Broadcast(Unsafe.Add(ref ap, r1));
@@ -220,11 +222,13 @@ internal static class Gemm
             c20 = TOps.MultiplyAdd(a2, b0, c20); c21 = TOps.MultiplyAdd(a2, b1, c21);
             var a3 = TOps.Broadcast(Unsafe.Add(ref ap, r3));
             c30 = TOps.MultiplyAdd(a3, b0, c30); c31 = TOps.MultiplyAdd(a3, b1, c31);
+            bp = ref Unsafe.Add(ref bp, ldb);
+            ap = ref Unsafe.Add(ref ap, acs);
         }
         TOps.Store(c00, ref c, 0); TOps.Store(c01, ref c, w);
-        TOps.Store(c10, ref c1, 0); TOps.Store(c11, ref c1, w);
-        TOps.Store(c20, ref c2, 0); TOps.Store(c21, ref c2, w);
-        TOps.Store(c30, ref c3, 0); TOps.Store(c31, ref c3, w);
+        TOps.Store(c10, ref c, l1); TOps.Store(c11, ref c, l1 + w);
+        TOps.Store(c20, ref c, l2); TOps.Store(c21, ref c, l2 + w);
+        TOps.Store(c30, ref c, l3); TOps.Store(c31, ref c, l3 + w);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -15,7 +15,7 @@ internal sealed class RecurrentDirection
 {
     private readonly IRecurrentCell _cell;
     private readonly int _gateWidth;
-    private float[] _inputWeightsT = [], _recurrentWeightsT = [];
+    private readonly PackedMatrix _inputWeightsT, _recurrentWeightsT;
     private float[] _inputProjection = [], _states = [], _cells = [], _gates = [], _extra = [];
     private float[] _inputProjectionGradient = [], _recurrentProjectionGradient = [];
     private const int NarrowInput = 32;
@@ -34,6 +34,8 @@ internal sealed class RecurrentDirection
         _gateWidth = cell.GateCount * hidden;
         InputWeights = new Parameter(prefix + "W_xh", "W_xh", _gateWidth, inputSize);
         RecurrentWeights = new Parameter(prefix + "W_hh", "W_hh", _gateWidth, hidden);
+        _inputWeightsT = new PackedMatrix(inputSize, _gateWidth, hidden);
+        _recurrentWeightsT = new PackedMatrix(hidden, _gateWidth, hidden);
         if (useBias)
         {
             InputBias = new Parameter(prefix + "b_xh", "b", _gateWidth);
@@ -84,11 +86,11 @@ internal sealed class RecurrentDirection
         _lastInput = x;
         _lastInputOffset = offset;
         int rows = steps * batch, width = _gateWidth, hidden = Hidden;
-        // The products want Wᵀ; it is rebuilt only when the weights have changed since the last pass.
+        // The products want Wᵀ, packed; it is rebuilt only when the weights have changed since the last pass.
         if (weightVersion != _transposedVersion)
         {
-            Workspace.Transpose(InputWeights.Value, width, InputSize, _inputWeightsT);
-            Workspace.Transpose(RecurrentWeights.Value, width, hidden, _recurrentWeightsT);
+            _inputWeightsT.PackTransposeOf(InputWeights.Value);
+            _recurrentWeightsT.PackTransposeOf(RecurrentWeights.Value);
             _transposedVersion = weightVersion;
         }
         var projection = _inputProjection.AsSpan(0, rows * width);
@@ -97,8 +99,8 @@ internal sealed class RecurrentDirection
         else
             for (var r = 0; r < rows; r++)
                 InputBias.Value.CopyTo(projection.Slice(r * width, width));
-        Gemm.MultiplyParallel(x, InputSize, 1, _inputWeightsT, width, _inputProjection, width, rows, width,
-            InputSize, accumulate: true, threads, aOffset: offset);
+        Gemm.MultiplyParallel(x, InputSize, 1, _inputWeightsT, _inputProjection, width, rows, accumulate: true,
+            threads, aOffset: offset);
         _states.AsSpan(Slot(Reverse ? steps : -1) * batch * hidden, batch * hidden).Clear();
         _cells.AsSpan(Slot(Reverse ? steps : -1) * batch * hidden, batch * hidden).Clear();
 
@@ -125,6 +127,7 @@ internal sealed class RecurrentDirection
                 Gates = _gates.AsSpan((t * batch + first) * width, count * width),
                 Extra = _extra.AsSpan((t * batch + first) * hidden, count * hidden),
                 RecurrentWeightsTransposed = _recurrentWeightsT,
+                Descending = i % 2 == 1,
                 RecurrentBias = RecurrentBias is null ? default : RecurrentBias.Value,
             };
             _cell.Forward(ref step);
@@ -341,12 +344,6 @@ internal sealed class RecurrentDirection
         _steps = steps;
         _batch = batch;
         int hidden = Hidden, width = _gateWidth;
-        if (_inputWeightsT.Length < width * InputSize)
-        {
-            _inputWeightsT = new float[width * InputSize];
-            _recurrentWeightsT = new float[width * hidden];
-            _transposedVersion = -1;
-        }
         Workspace.Ensure(ref _inputProjection, steps * batch * width);
         Workspace.Ensure(ref _gates, steps * batch * width);
         Workspace.Ensure(ref _extra, steps * batch * hidden);

@@ -32,14 +32,14 @@ public class GemmTests
     [MemberData(nameof(Shapes))]
     public void MatchesANaiveProductForAnyShapeAndEitherLayoutOfA(int m, int n, int k, bool transposedA, bool narrow)
     {
-        Gemm.Force256 = narrow;
+        VectorWidth.Force256 = narrow;
         try
         {
             CheckAgainstNaive(m, n, k, transposedA);
         }
         finally
         {
-            Gemm.Force256 = false;
+            VectorWidth.Force256 = false;
         }
     }
 

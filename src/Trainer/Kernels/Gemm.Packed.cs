@@ -1,0 +1,106 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Recurrent.Trainer.Kernels;
+
+internal static partial class Gemm
+{
+    /// <summary>
+    /// C[:, first..first+count) (+)= op(A) · B[:, first..first+count) for a packed B, where first and count are whole
+    /// blocks of <see cref="PackedMatrix.BlockWidth"/> columns. The same FMA chains as the unpacked product, so the
+    /// results are bit-identical to it. With fewer rows than a tile, the panels are walked from the last to the first
+    /// when <paramref name="descending"/> is set: a caller that runs one product per time step and alternates it finds
+    /// the panels it touched last (still in cache) at the start of the next step.
+    /// </summary>
+    public static void Multiply(ReadOnlySpan<float> a, int aRowStride, int aColStride, PackedMatrix b, int first,
+        int count, Span<float> c, int ldc, int m, bool accumulate, bool descending = false)
+    {
+        if (first % b.BlockWidth != 0 || count % b.BlockWidth != 0 || first + count > b.Columns)
+            throw new ArgumentException($"Columns {first}..{first + count} are not whole blocks of {b.BlockWidth}.");
+        if (m == 0 || count == 0 || b.Rows == 0)
+            return;
+        CheckBounds(a.Length, aRowStride, aColStride, m, b.Rows, nameof(a));
+        CheckBounds(c.Length, ldc, 1, m, first + count, nameof(c));
+        if (m >= RowBlock)
+        {
+            for (var j = first; j < first + count; j += b.PanelWidthAt(j))
+            {
+                var width = b.PanelWidthAt(j);
+                Multiply(a, aRowStride, aColStride, b.Data.AsSpan(b.PanelOffset(j), width * b.Rows), width,
+                    c[j..], ldc, m, width, b.Rows, accumulate);
+            }
+            return;
+        }
+        var blocks = count / b.BlockWidth;
+        for (var i = 0; i < m; i++)
+        {
+            var row = a[(i * aRowStride)..];
+            var output = c[(i * ldc)..];
+            for (var q = 0; q < blocks; q++)
+            {
+                var block = first + (descending ? blocks - 1 - q : q) * b.BlockWidth;
+                if (VectorWidth.Use512)
+                    PackedRowBlock<Vector512Ops, Vector512<float>>(row, aColStride, b, block, output, accumulate, descending);
+                else
+                    PackedRowBlock<Vector256Ops, Vector256<float>>(row, aColStride, b, block, output, accumulate, descending);
+            }
+        }
+    }
+
+    // One row of A against one block of packed columns: groups of panels eight vectors wide (eight independent FMA
+    // chains, one stream per panel), then the panels left over one at a time.
+    private static void PackedRowBlock<TOps, TV>(ReadOnlySpan<float> a, int acs, PackedMatrix b, int block,
+        Span<float> c, bool accumulate, bool descending)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
+    {
+        int k = b.Rows, groupWidth = 8 * TOps.Count;
+        var fullPanels = b.BlockWidth / PackedMatrix.PanelWidth * PackedMatrix.PanelWidth;
+        var groups = fullPanels / groupWidth;
+        if (!accumulate)
+            c.Slice(block, b.BlockWidth).Clear();
+        ref var a0 = ref Unsafe.AsRef(in a[0]);
+        for (var q = 0; q < groups; q++)
+        {
+            var j = block + (descending ? groups - 1 - q : q) * groupWidth;
+            PackedRow8<TOps, TV>(ref a0, acs, ref b.Data[b.PanelOffset(j)], PackedMatrix.PanelWidth * k,
+                ref c[j], k);
+        }
+        for (var j = block + groups * groupWidth; j < block + b.BlockWidth; j += b.PanelWidthAt(j))
+        {
+            var width = b.PanelWidthAt(j);
+            Multiply(a, 0, acs, b.Data.AsSpan(b.PanelOffset(j), width * k), width, c[j..], 0, 1, width, k,
+                accumulate: true);
+        }
+    }
+
+    // Eight vectors of columns spread over consecutive full panels: vector v reads panel v·w/32 at column v·w mod 32.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackedRow8<TOps, TV>(ref float a, int acs, ref float b, int panelStride, ref float c, int k)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
+    {
+        nint w = TOps.Count;
+        const int pw = PackedMatrix.PanelWidth;
+        nint Offset(nint v) => v * w / pw * panelStride + v * w % pw;
+        nint o0 = Offset(0), o1 = Offset(1), o2 = Offset(2), o3 = Offset(3);
+        nint o4 = Offset(4), o5 = Offset(5), o6 = Offset(6), o7 = Offset(7);
+        TV c0 = TOps.Load(ref c, 0), c1 = TOps.Load(ref c, w), c2 = TOps.Load(ref c, 2 * w), c3 = TOps.Load(ref c, 3 * w);
+        TV c4 = TOps.Load(ref c, 4 * w), c5 = TOps.Load(ref c, 5 * w), c6 = TOps.Load(ref c, 6 * w), c7 = TOps.Load(ref c, 7 * w);
+        for (var p = 0; p < k; p++)
+        {
+            var ap = TOps.Broadcast(Unsafe.Add(ref a, (nint)p * acs));
+            ref var bp = ref Unsafe.Add(ref b, (nint)p * pw);
+            c0 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, o0), c0);
+            c1 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, o1), c1);
+            c2 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, o2), c2);
+            c3 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, o3), c3);
+            c4 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, o4), c4);
+            c5 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, o5), c5);
+            c6 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, o6), c6);
+            c7 = TOps.MultiplyAdd(ap, TOps.Load(ref bp, o7), c7);
+        }
+        TOps.Store(c0, ref c, 0); TOps.Store(c1, ref c, w); TOps.Store(c2, ref c, 2 * w); TOps.Store(c3, ref c, 3 * w);
+        TOps.Store(c4, ref c, 4 * w); TOps.Store(c5, ref c, 5 * w); TOps.Store(c6, ref c, 6 * w); TOps.Store(c7, ref c, 7 * w);
+    }
+}

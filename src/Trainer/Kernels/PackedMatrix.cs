@@ -1,0 +1,60 @@
+namespace Recurrent.Trainer.Kernels;
+
+/// <summary>
+/// The right-hand matrix B [K, N] of a product, stored as column panels: each panel of up to
+/// <see cref="PanelWidth"/> columns holds its K rows back to back, so a kernel walking down k reads one contiguous
+/// stream instead of rows a whole matrix width apart (which, for widths of a few kilobytes, land in the same cache
+/// sets and evict each other). Columns come in blocks of <see cref="BlockWidth"/> (one gate's H columns) and no panel
+/// straddles two blocks, so any run of whole gate blocks is a run of whole panels.
+/// </summary>
+internal sealed class PackedMatrix
+{
+    /// <summary>Two 512-bit vectors (four 256-bit ones) of columns: the width of the product kernels' tiles.</summary>
+    public const int PanelWidth = 32;
+
+    public PackedMatrix(int rows, int columns, int blockWidth)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockWidth);
+        if (columns % blockWidth != 0)
+            throw new ArgumentException($"{columns} columns are not whole blocks of {blockWidth}.", nameof(columns));
+        Rows = rows;
+        Columns = columns;
+        BlockWidth = blockWidth;
+        Data = new float[rows * columns];
+    }
+
+    /// <summary>K, the depth of the product.</summary>
+    public int Rows { get; }
+
+    /// <summary>N, the columns of the product.</summary>
+    public int Columns { get; }
+
+    public int BlockWidth { get; }
+
+    public float[] Data { get; }
+
+    /// <summary>The width of the panel that starts at <paramref name="column"/>.</summary>
+    public int PanelWidthAt(int column) => Math.Min(PanelWidth, BlockWidth - column % BlockWidth);
+
+    /// <summary>Where the panel starting at <paramref name="column"/> begins: every panel before it is full or ends a
+    /// block, so the columns before it fill exactly column · K elements.</summary>
+    public int PanelOffset(int column) => column * Rows;
+
+    /// <summary>Packs Wᵀ, where W [N, K] is row-major: a layer's weights in the ONNX layout.</summary>
+    public void PackTransposeOf(ReadOnlySpan<float> w)
+    {
+        if (w.Length < Rows * Columns)
+            throw new ArgumentException($"W needs {Rows * Columns} elements but has {w.Length}.", nameof(w));
+        for (var j0 = 0; j0 < Columns; j0 += PanelWidthAt(j0))
+        {
+            var width = PanelWidthAt(j0);
+            var panel = Data.AsSpan(PanelOffset(j0), width * Rows);
+            for (var j = 0; j < width; j++)
+            {
+                var source = w.Slice((j0 + j) * Rows, Rows);
+                for (var k = 0; k < Rows; k++)
+                    panel[k * width + j] = source[k];
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Kernels;
+
+namespace Recurrent.Trainer.Tests.Kernels;
+
+/// <summary>
+/// The product with a packed Wᵀ: every element must be bit-identical to the unpacked product (the same FMA chain),
+/// whatever the block width, panel tails, row count, gate range, walking order or vector width.
+/// </summary>
+public class PackedGemmTests
+{
+    private static float[] Random(int length, ulong seed)
+    {
+        var rng = new DeterministicRandom(seed);
+        return Enumerable.Range(0, length).Select(_ => (float)rng.NextUniform(-1, 1)).ToArray();
+    }
+
+    public static TheoryData<int, int, int, bool> Shapes()
+    {
+        var data = new TheoryData<int, int, int, bool>();
+        // rows m, block width (hidden), depth k: tails of every size, a block narrower than a panel, 4H = 2048.
+        foreach (var (m, blockWidth, k) in new[] { (1, 1, 1), (1, 7, 17), (2, 17, 33), (3, 33, 7), (4, 100, 28),
+                     (7, 128, 64), (9, 48, 513), (64, 512, 64), (1, 512, 128), (17, 130, 3) })
+        {
+            foreach (var narrow in new[] { false, true })
+                data.Add(m, blockWidth, k, narrow);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatchesTheUnpackedProductBitForBitOverEveryGateRangeAndOrder(int m, int blockWidth, int k, bool narrow)
+    {
+        const int blocks = 4;
+        var n = blocks * blockWidth;
+        var w = Random(n * k, 1);
+        var a = Random(m * k, 2);
+        var initial = Random(m * n, 3);
+        var transposed = new float[k * n];
+        for (var j = 0; j < n; j++)
+        {
+            for (var p = 0; p < k; p++)
+                transposed[p * n + j] = w[j * k + p];
+        }
+        var packed = new PackedMatrix(k, n, blockWidth);
+        packed.PackTransposeOf(w);
+        VectorWidth.Force256 = narrow;
+        try
+        {
+            foreach (var (first, count) in new[] { (0, n), (blockWidth, 2 * blockWidth), (3 * blockWidth, blockWidth) })
+            {
+                var expected = (float[])initial.Clone();
+                Gemm.Multiply(a, k, 1, transposed.AsSpan(first), n, expected.AsSpan(first), n, m, count, k,
+                    accumulate: true);
+                foreach (var descending in new[] { false, true })
+                {
+                    var actual = (float[])initial.Clone();
+                    Gemm.Multiply(a, k, 1, packed, first, count, actual, n, m, accumulate: true, descending);
+                    Assert.Equal(expected, actual);
+                }
+            }
+        }
+        finally
+        {
+            VectorWidth.Force256 = false;
+        }
+    }
+
+    [Fact]
+    public void WithoutAccumulateTheRangeIsOverwrittenAndTheRestLeftAlone()
+    {
+        const int k = 5, blockWidth = 40, n = 3 * blockWidth;
+        var packed = new PackedMatrix(k, n, blockWidth);
+        packed.PackTransposeOf(Random(n * k, 4));
+        var a = Random(2 * k, 5);
+        var c = Enumerable.Repeat(7f, 2 * n).ToArray();
+        Gemm.Multiply(a, k, 1, packed, blockWidth, blockWidth, c, n, 2, accumulate: false);
+        var fresh = new float[2 * n];
+        Gemm.Multiply(a, k, 1, packed, blockWidth, blockWidth, fresh, n, 2, accumulate: true);
+        for (var i = 0; i < 2; i++)
+        {
+            for (var j = 0; j < n; j++)
+                Assert.Equal(j >= blockWidth && j < 2 * blockWidth ? fresh[i * n + j] : 7f, c[i * n + j]);
+        }
+    }
+
+    [Fact]
+    public void ARangeThatSplitsABlockIsRefused()
+    {
+        var packed = new PackedMatrix(3, 20, 10);
+        var error = Assert.Throws<ArgumentException>(() =>
+            Gemm.Multiply(new float[3], 3, 1, packed, 5, 10, new float[20], 20, 1, accumulate: false));
+        Assert.Contains("Columns 5..15 are not whole blocks of 10", error.Message);
+        Assert.Throws<ArgumentException>(() => new PackedMatrix(3, 25, 10));
+    }
+}
