@@ -28,11 +28,10 @@ internal static class InferenceBenchmark
             model.ExportOnnx(path);
             using var environment = new OnnxRuntimeEnvironment();
             using var onnx = OnnxPredictor.Open(environment, path, new OnnxSessionOptions { IntraOpThreads = 1 });
-            var managedLatency = MedianMicroseconds(() => model.PredictBatch(single), repetitions);
-            var onnxLatency = MedianMicroseconds(() => onnx.PredictBatch(single), repetitions);
-            var batchRepetitions = Math.Max(3, repetitions / 20);
-            var managedBatch = MedianMicroseconds(() => model.PredictBatch(batch), batchRepetitions);
-            var onnxBatch = MedianMicroseconds(() => onnx.PredictBatch(batch), batchRepetitions);
+            var (managedLatency, onnxLatency) = InterleavedMedians(() => model.PredictBatch(single),
+                () => onnx.PredictBatch(single), repetitions);
+            var (managedBatch, onnxBatch) = InterleavedMedians(() => model.PredictBatch(batch),
+                () => onnx.PredictBatch(batch), Math.Max(10, repetitions / 10));
             return new Result(managedLatency, onnxLatency, 64e6 / managedBatch, 64e6 / onnxBatch);
         }
         finally
@@ -41,19 +40,39 @@ internal static class InferenceBenchmark
         }
     }
 
-    // The median of many timed calls after a warm-up, so one descheduling does not move the figure.
-    private static double MedianMicroseconds(Action action, int repetitions)
+    // Medians of many timed calls of each, after a warm-up, taken in alternating rounds: this machine's speed drifts
+    // by tens of percent from one second to the next, and alternating puts both sides through the same drift.
+    private static (double First, double Second) InterleavedMedians(Action first, Action second, int repetitions)
     {
-        for (var i = 0; i < Math.Max(5, repetitions / 10); i++)
-            action();
-        var times = new double[repetitions];
-        for (var i = 0; i < repetitions; i++)
+        const int rounds = 10;
+        var perRound = Math.Max(1, repetitions / rounds);
+        for (var i = 0; i < Math.Max(3, perRound); i++)
+        {
+            first();
+            second();
+        }
+        var (a, b) = (new List<double>(), new List<double>());
+        for (var round = 0; round < rounds; round++)
+        {
+            Time(first, perRound, a);
+            Time(second, perRound, b);
+        }
+        return (Median(a), Median(b));
+    }
+
+    private static void Time(Action action, int count, List<double> times)
+    {
+        for (var i = 0; i < count; i++)
         {
             var start = Stopwatch.GetTimestamp();
             action();
-            times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
         }
-        Array.Sort(times);
-        return times[repetitions / 2];
+    }
+
+    private static double Median(List<double> times)
+    {
+        times.Sort();
+        return times[times.Count / 2];
     }
 }

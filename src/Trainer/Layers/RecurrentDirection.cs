@@ -78,14 +78,16 @@ internal sealed class RecurrentDirection
 
     /// <summary>
     /// Runs the direction over x [T, B, InputSize] starting at <paramref name="offset"/>; padded steps (t ≥ length)
-    /// end with a zero state, as ONNX Runtime's Y does.
+    /// end with a zero state, as ONNX Runtime's Y does. With <paramref name="training"/> it keeps every step's gates
+    /// and cells for <see cref="Backward"/>; without, only the states h_t (<see cref="Output"/>) outlive their step.
     /// </summary>
-    public void Forward(float[] x, int offset, int steps, int batch, int[] lengths, int threads, long weightVersion)
+    public void Forward(float[] x, int offset, int steps, int batch, int[] lengths, int threads, long weightVersion,
+        bool training = true)
     {
-        Allocate(steps, batch, threads);
+        Allocate(steps, batch, threads, training);
         _lastInput = x;
         _lastInputOffset = offset;
-        int rows = steps * batch, width = _gateWidth, hidden = Hidden;
+        int rows = steps * batch, hidden = Hidden;
         // The products want Wᵀ, packed; it is rebuilt only when the weights have changed since the last pass.
         if (weightVersion != _transposedVersion)
         {
@@ -93,43 +95,79 @@ internal sealed class RecurrentDirection
             _recurrentWeightsT.PackTransposeOf(RecurrentWeights.Value);
             _transposedVersion = weightVersion;
         }
-        var projection = _inputProjection.AsSpan(0, rows * width);
+        if (!_projectPerStep)
+        {
+            FillInputBias(_inputProjection, rows);
+            Gemm.MultiplyParallel(x, InputSize, 1, _inputWeightsT, _inputProjection, _gateWidth, rows,
+                accumulate: true, threads, aOffset: offset);
+        }
+        _states.AsSpan(Slot(Reverse ? steps : -1) * batch * hidden, batch * hidden).Clear();
+        if (training)
+            _cells.AsSpan(Slot(Reverse ? steps : -1) * batch * hidden, batch * hidden).Clear();
+
+        RunParts(batch, (part, first, count) => ForwardRows(part, first, count, lengths, training));
+    }
+
+    // Inference with a few rows per worker or more projects x_t one step at a time into a buffer that stays in
+    // cache; a projection of all T steps at once would stream T·B·4H floats through memory twice.
+    private bool _projectPerStep;
+    private const int PerStepProjectionRows = 4;
+
+    private void FillInputBias(Span<float> projection, int rows)
+    {
+        var width = _gateWidth;
         if (InputBias is null)
-            projection.Clear();
+            projection[..(rows * width)].Clear();
         else
             for (var r = 0; r < rows; r++)
                 InputBias.Value.CopyTo(projection.Slice(r * width, width));
-        Gemm.MultiplyParallel(x, InputSize, 1, _inputWeightsT, _inputProjection, width, rows, accumulate: true,
-            threads, aOffset: offset);
-        _states.AsSpan(Slot(Reverse ? steps : -1) * batch * hidden, batch * hidden).Clear();
-        _cells.AsSpan(Slot(Reverse ? steps : -1) * batch * hidden, batch * hidden).Clear();
-
-        RunParts(batch, (part, first, count) => ForwardRows(part, first, count, lengths));
     }
 
-    private void ForwardRows(int part, int first, int count, int[] lengths)
+    private void ForwardRows(int part, int first, int count, int[] lengths, bool training)
     {
         int batch = _batch, hidden = Hidden, width = _gateWidth;
         var scratch = _scratch[part];
+        if (!training)
+            scratch.Cells.AsSpan(0, count * hidden).Clear();
         for (var i = 0; i < _steps; i++)
         {
             var t = Reverse ? _steps - 1 - i : i;
+            var projection = _projectPerStep
+                ? scratch.InputProjection.AsSpan(0, count * width)
+                : _inputProjection.AsSpan((t * batch + first) * width, count * width);
+            if (_projectPerStep)
+            {
+                FillInputBias(projection, count);
+                Gemm.Multiply(_lastInput.AsSpan(_lastInputOffset + (t * batch + first) * InputSize), InputSize, 1,
+                    _inputWeightsT, 0, width, projection, width, count, accumulate: true);
+            }
             var step = new CellStep
             {
                 Rows = count,
                 Hidden = hidden,
-                InputProjection = _inputProjection.AsSpan((t * batch + first) * width, count * width),
+                InputProjection = projection,
                 RecurrentProjection = scratch.RecurrentProjection,
                 PreviousState = _states.AsSpan((PreviousSlot(t) * batch + first) * hidden, count * hidden),
-                PreviousCell = _cells.AsSpan((PreviousSlot(t) * batch + first) * hidden, count * hidden),
                 State = _states.AsSpan((Slot(t) * batch + first) * hidden, count * hidden),
-                Cell = _cells.AsSpan((Slot(t) * batch + first) * hidden, count * hidden),
-                Gates = _gates.AsSpan((t * batch + first) * width, count * width),
-                Extra = _extra.AsSpan((t * batch + first) * hidden, count * hidden),
                 RecurrentWeightsTransposed = _recurrentWeightsT,
                 Descending = i % 2 == 1,
                 RecurrentBias = RecurrentBias is null ? default : RecurrentBias.Value,
             };
+            if (training)
+            {
+                step.PreviousCell = _cells.AsSpan((PreviousSlot(t) * batch + first) * hidden, count * hidden);
+                step.Cell = _cells.AsSpan((Slot(t) * batch + first) * hidden, count * hidden);
+                step.Gates = _gates.AsSpan((t * batch + first) * width, count * width);
+                step.Extra = _extra.AsSpan((t * batch + first) * hidden, count * hidden);
+            }
+            else
+            {
+                // Nothing looks back past one step: the cells alternate between two halves of one buffer.
+                step.PreviousCell = scratch.Cells.AsSpan(i % 2 * count * hidden, count * hidden);
+                step.Cell = scratch.Cells.AsSpan((i + 1) % 2 * count * hidden, count * hidden);
+                step.Gates = scratch.Gates.AsSpan(0, count * width);
+                step.Extra = scratch.Extra.AsSpan(0, count * hidden);
+            }
             _cell.Forward(ref step);
             for (var r = 0; r < count; r++)
             {
@@ -339,27 +377,32 @@ internal sealed class RecurrentDirection
             TensorPrimitives.Add(result, matrix.AsSpan(r * width, width), result);
     }
 
-    private void Allocate(int steps, int batch, int threads)
+    private void Allocate(int steps, int batch, int threads, bool training)
     {
         _steps = steps;
         _batch = batch;
         int hidden = Hidden, width = _gateWidth;
-        Workspace.Ensure(ref _inputProjection, steps * batch * width);
-        Workspace.Ensure(ref _gates, steps * batch * width);
-        Workspace.Ensure(ref _extra, steps * batch * hidden);
-        Workspace.Ensure(ref _states, (steps + 1) * batch * hidden);
-        Workspace.Ensure(ref _cells, (steps + 1) * batch * hidden);
-        Workspace.Ensure(ref _inputProjectionGradient, steps * batch * width);
-        if (_cell is GruCell)
-            Workspace.Ensure(ref _recurrentProjectionGradient, steps * batch * width);
         var parts = Math.Clamp(threads, 1, batch);
+        _projectPerStep = !training && batch / parts >= PerStepProjectionRows;
+        if (!_projectPerStep)
+            Workspace.Ensure(ref _inputProjection, steps * batch * width);
+        Workspace.Ensure(ref _states, (steps + 1) * batch * hidden);
+        if (training)
+        {
+            Workspace.Ensure(ref _gates, steps * batch * width);
+            Workspace.Ensure(ref _extra, steps * batch * hidden);
+            Workspace.Ensure(ref _cells, (steps + 1) * batch * hidden);
+            Workspace.Ensure(ref _inputProjectionGradient, steps * batch * width);
+            if (_cell is GruCell)
+                Workspace.Ensure(ref _recurrentProjectionGradient, steps * batch * width);
+        }
         if (_scratch.Length < parts)
             Array.Resize(ref _scratch, parts);
         var rowsPerPart = (batch + parts - 1) / parts;
         for (var p = 0; p < parts; p++)
         {
             _scratch[p] ??= new PartScratch();
-            _scratch[p].Ensure(rowsPerPart, hidden, width);
+            _scratch[p].Ensure(rowsPerPart, hidden, width, training);
         }
         _parts = parts;
     }
@@ -389,6 +432,9 @@ internal sealed class RecurrentDirection
     private sealed class PartScratch
     {
         public float[] RecurrentProjection = [], StateGradient = [], Carry = [], CellGradient = [], Scratch = [];
+
+        /// <summary>One step's buffers for inference, which keeps no history but h_t.</summary>
+        public float[] InputProjection = [], Gates = [], Extra = [], Cells = [];
         public double[] OmegaGradient = [];
         public double OmegaSum;
 
@@ -401,9 +447,17 @@ internal sealed class RecurrentDirection
             OmegaSum = 0;
         }
 
-        public void Ensure(int rows, int hidden, int width)
+        public void Ensure(int rows, int hidden, int width, bool training)
         {
             Workspace.Ensure(ref RecurrentProjection, rows * width);
+            if (!training)
+            {
+                Workspace.Ensure(ref InputProjection, rows * width);
+                Workspace.Ensure(ref Gates, rows * width);
+                Workspace.Ensure(ref Extra, rows * hidden);
+                Workspace.Ensure(ref Cells, 2 * rows * hidden);
+                return;
+            }
             Workspace.Ensure(ref StateGradient, rows * hidden);
             Workspace.Ensure(ref Carry, rows * hidden);
             Workspace.Ensure(ref CellGradient, rows * hidden);

@@ -92,13 +92,13 @@ internal sealed class SequenceNetwork
     public void Forward(SequenceBatch batch, int threads)
     {
         WeightVersion++;
-        Run(batch, threads);
+        Run(batch, threads, training: true);
     }
 
     /// <summary>Forward for predictions: reuses cached transposed weights until <see cref="WeightsChanged"/>.</summary>
-    public void Infer(SequenceBatch batch, int threads) => Run(batch, threads);
+    public void Infer(SequenceBatch batch, int threads) => Run(batch, threads, training: false);
 
-    private void Run(SequenceBatch batch, int threads)
+    private void Run(SequenceBatch batch, int threads, bool training)
     {
         int steps = batch.Steps, size = batch.Size, hidden = Shape.Hidden, directions = Shape.Directions;
         float[] input;
@@ -115,7 +115,7 @@ internal sealed class SequenceNetwork
         for (var l = 0; l < _layers.Length; l++)
         {
             foreach (var direction in _layers[l])
-                direction.Forward(input, offset, steps, size, batch.Lengths, threads, WeightVersion);
+                direction.Forward(input, offset, steps, size, batch.Lengths, threads, WeightVersion, training);
             if (directions == 1)
             {
                 input = _layers[l][0].Output;

@@ -1,0 +1,47 @@
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Trainer.Tests.Engine;
+
+/// <summary>
+/// Inference keeps no per-step history and projects x_t step by step when a worker has a few rows; its logits must
+/// still be exactly those of the training forward pass, for every cell, depth, direction and padding.
+/// </summary>
+public class InferenceTests
+{
+    [Theory]
+    [InlineData(CellKind.Rnn, 1, false, 9, 1)]
+    [InlineData(CellKind.Lstm, 1, false, 9, 2)]
+    [InlineData(CellKind.Lstm, 2, true, 11, 2)]
+    [InlineData(CellKind.Lstm, 1, false, 2, 1)]
+    [InlineData(CellKind.Gru, 2, false, 8, 1)]
+    [InlineData(CellKind.Gru, 1, true, 3, 2)]
+    public void InferenceGivesTheTrainingForwardLogitsBitForBit(CellKind cell, int layers, bool bidirectional,
+        int batch, int threads)
+    {
+        var options = new SequenceClassifierOptions
+        {
+            Cell = cell,
+            HiddenSize = 37,
+            Layers = layers,
+            Bidirectional = bidirectional,
+            Seed = 5,
+            Threads = threads,
+        };
+        var data = EngineFixtures.NumericData(batch, 6, [9, 3, 7, 1, 9, 5], HeadKind.MultiClass, 4, seed: 8);
+        var network = EngineFixtures.Network(options, data);
+        var sequences = EngineFixtures.Batch(data);
+
+        network.Forward(sequences, threads);
+        var training = network.Logits.ToArray();
+        network.Infer(sequences, threads);
+        var inference = network.Logits.ToArray();
+        Assert.Equal(training, inference);
+
+        // And again after the training buffers have been used, in the other order.
+        network.Infer(sequences, threads);
+        network.Forward(sequences, threads);
+        Assert.Equal(training, network.Logits.ToArray());
+        network.Infer(sequences, threads);
+        Assert.Equal(inference, network.Logits.ToArray());
+    }
+}
