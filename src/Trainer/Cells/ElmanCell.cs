@@ -1,4 +1,7 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Cells;
@@ -18,15 +21,34 @@ internal sealed class ElmanCell(Activation activation) : IRecurrentCell
         var width = s.Hidden;
         RecurrentProduct.Forward(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias,
             s.RecurrentProjection, 0, width, s.Descending);
-        var a = s.InputProjection[..(s.Rows * width)];
-        TensorPrimitives.Add(a, s.RecurrentProjection[..a.Length], a);
-        var h = s.State[..a.Length];
-        switch (Activation)
+        var n = s.Rows * width;
+        ref var x = ref MemoryMarshal.GetReference(s.InputProjection[..n]);
+        ref var recurrent = ref MemoryMarshal.GetReference(s.RecurrentProjection[..n]);
+        ref var h = ref MemoryMarshal.GetReference(s.State[..n]);
+        var j = VectorWidth.Use512 ? Activate<Vector512Ops, Vector512<float>>(ref x, ref recurrent, ref h, 0, n) : 0;
+        j = Activate<Vector256Ops, Vector256<float>>(ref x, ref recurrent, ref h, j, n);
+        Activate<ScalarOps, float>(ref x, ref recurrent, ref h, j, n);
+    }
+
+    // h = f(x-projection + recurrent projection) in one pass over all rows (they are contiguous for this cell).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Activate<TOps, TV>(ref float x, ref float recurrent, ref float h, int j, int n)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
+    {
+        var zero = TOps.Broadcast(0f);
+        for (; j + TOps.Count <= n; j += TOps.Count)
         {
-            case Activation.Tanh: TensorPrimitives.Tanh(a, h); break;
-            case Activation.Sigmoid: TensorPrimitives.Sigmoid(a, h); break;
-            default: TensorPrimitives.Max(a, 0f, h); break;
+            var a = TOps.Add(TOps.Load(ref x, j), TOps.Load(ref recurrent, j));
+            var y = Activation switch
+            {
+                Activation.Tanh => Activations.Tanh<TOps, TV>(a),
+                Activation.Sigmoid => Activations.Sigmoid<TOps, TV>(a),
+                _ => TOps.SelectLess(a, zero, zero, a),
+            };
+            TOps.Store(y, ref h, j);
         }
+        return j;
     }
 
     // f'(a) is recovered from h = f(a): 1 − h² for tanh, h(1 − h) for the sigmoid, [h > 0] for ReLU.

@@ -1,5 +1,9 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Trainer.Cells;
 
@@ -17,48 +21,102 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
     // reset) or r ⊙ h_{t-1} (reset before the product), whichever backward needs.
     public void Forward(ref CellStep s)
     {
-        int hidden = s.Hidden, width = 3 * hidden, n = s.Rows * width;
-        var hp = s.RecurrentProjection;
+        int hidden = s.Hidden, width = 3 * hidden;
         var firstBlocks = LinearBeforeReset ? width : 2 * hidden;
-        RecurrentProduct.Forward(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias, hp, 0,
-            firstBlocks, s.Descending);
-        var gates = s.Gates[..n];
+        RecurrentProduct.Forward(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias,
+            s.RecurrentProjection, 0, firstBlocks, s.Descending);
         for (var r = 0; r < s.Rows; r++)
         {
-            var zr = gates.Slice(r * width, 2 * hidden);
-            TensorPrimitives.Add(s.InputProjection.Slice(r * width, 2 * hidden), hp.Slice(r * width, 2 * hidden), zr);
-            TensorPrimitives.Sigmoid(zr, zr);
+            var row = Row(ref s, r);
+            var j = VectorWidth.Use512 ? row.Gates<Vector512Ops, Vector512<float>>(0, hidden) : 0;
+            j = row.Gates<Vector256Ops, Vector256<float>>(j, hidden);
+            row.Gates<ScalarOps, float>(j, hidden);
         }
         if (!LinearBeforeReset)
         {
-            for (var r = 0; r < s.Rows; r++)
-                TensorPrimitives.Multiply(gates.Slice(r * width + hidden, hidden),
-                    s.PreviousState.Slice(r * hidden, hidden), s.Extra.Slice(r * hidden, hidden));
-            RecurrentProduct.Forward(s.Extra, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias, hp,
-                2 * hidden, hidden, s.Descending);
+            RecurrentProduct.Forward(s.Extra, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias,
+                s.RecurrentProjection, 2 * hidden, hidden, s.Descending);
         }
         for (var r = 0; r < s.Rows; r++)
         {
-            var row = gates.Slice(r * width, width);
-            var z = row[..hidden];
-            var reset = row.Slice(hidden, hidden);
-            var candidate = row.Slice(2 * hidden, hidden);
-            var hh = hp.Slice(r * width + 2 * hidden, hidden);
-            if (LinearBeforeReset)
-            {
-                hh.CopyTo(s.Extra.Slice(r * hidden, hidden));
-                TensorPrimitives.FusedMultiplyAdd(reset, hh, s.InputProjection.Slice(r * width + 2 * hidden, hidden), candidate);
-            }
-            else
-            {
-                TensorPrimitives.Add(s.InputProjection.Slice(r * width + 2 * hidden, hidden), hh, candidate);
-            }
-            TensorPrimitives.Tanh(candidate, candidate);
-            // h = n + z ⊙ (h_{t-1} − n)
-            var h = s.State.Slice(r * hidden, hidden);
-            TensorPrimitives.Subtract(s.PreviousState.Slice(r * hidden, hidden), candidate, h);
-            TensorPrimitives.FusedMultiplyAdd(z, h, candidate, h);
+            var row = Row(ref s, r);
+            var j = VectorWidth.Use512 ? row.Output<Vector512Ops, Vector512<float>>(0, hidden) : 0;
+            j = row.Output<Vector256Ops, Vector256<float>>(j, hidden);
+            row.Output<ScalarOps, float>(j, hidden);
         }
+    }
+
+    private ForwardRow Row(ref CellStep s, int r)
+    {
+        int hidden = s.Hidden, width = 3 * hidden;
+        return new ForwardRow(LinearBeforeReset, s.InputProjection.Slice(r * width, width),
+            s.RecurrentProjection.Slice(r * width, width), s.PreviousState.Slice(r * hidden, hidden),
+            s.Gates.Slice(r * width, width), s.Extra.Slice(r * hidden, hidden), s.State.Slice(r * hidden, hidden));
+    }
+
+    // One sequence's step in two fused passes, split where reset-before-product needs W_hh,h (r ⊙ h_{t-1}).
+    private readonly ref struct ForwardRow(bool linearBeforeReset, ReadOnlySpan<float> input,
+        ReadOnlySpan<float> recurrent, ReadOnlySpan<float> previousState, Span<float> gates, Span<float> extra,
+        Span<float> h)
+    {
+        private readonly bool _linearBeforeReset = linearBeforeReset;
+        private readonly ref float _input = ref MemoryMarshal.GetReference(input);
+        private readonly ref float _recurrent = ref MemoryMarshal.GetReference(recurrent);
+        private readonly ref float _previousState = ref MemoryMarshal.GetReference(previousState);
+        private readonly ref float _gates = ref MemoryMarshal.GetReference(gates);
+        private readonly ref float _extra = ref MemoryMarshal.GetReference(extra);
+        private readonly ref float _h = ref MemoryMarshal.GetReference(h);
+
+        /// <summary>z and r = σ(x-projection + recurrent projection), and r ⊙ h_{t-1} when the reset comes first.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Gates<TOps, TV>(int j, int hidden)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
+        {
+            for (; j + TOps.Count <= hidden; j += TOps.Count)
+            {
+                var z = Activations.Sigmoid<TOps, TV>(Sum<TOps, TV>(j));
+                var r = Activations.Sigmoid<TOps, TV>(Sum<TOps, TV>(j + hidden));
+                TOps.Store(z, ref _gates, j);
+                TOps.Store(r, ref _gates, j + hidden);
+                if (!_linearBeforeReset)
+                    TOps.Store(TOps.Multiply(r, TOps.Load(ref _previousState, j)), ref _extra, j);
+            }
+            return j;
+        }
+
+        /// <summary>n = tanh(x_n + r ⊙ hh) or tanh(x_n + hh), then h = n + z ⊙ (h_{t-1} − n).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Output<TOps, TV>(int j, int hidden)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
+        {
+            for (; j + TOps.Count <= hidden; j += TOps.Count)
+            {
+                var hh = TOps.Load(ref _recurrent, j + 2 * hidden);
+                var x = TOps.Load(ref _input, j + 2 * hidden);
+                TV n;
+                if (_linearBeforeReset)
+                {
+                    TOps.Store(hh, ref _extra, j);
+                    n = Activations.Tanh<TOps, TV>(TOps.MultiplyAdd(TOps.Load(ref _gates, j + hidden), hh, x));
+                }
+                else
+                {
+                    n = Activations.Tanh<TOps, TV>(TOps.Add(x, hh));
+                }
+                TOps.Store(n, ref _gates, j + 2 * hidden);
+                var z = TOps.Load(ref _gates, j);
+                TOps.Store(TOps.MultiplyAdd(z, TOps.Subtract(TOps.Load(ref _previousState, j), n), n), ref _h, j);
+            }
+            return j;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private TV Sum<TOps, TV>(int column)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct =>
+            TOps.Add(TOps.Load(ref _input, column), TOps.Load(ref _recurrent, column));
     }
 
     public void Backward(ref CellStep s)

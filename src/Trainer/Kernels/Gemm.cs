@@ -102,15 +102,25 @@ internal static partial class Gemm
     {
         var width = TOps.Count;
         var fullRows = m / RowBlock * RowBlock;
+        var pack = fullRows >= PackedPanelRows && ldb != 2 * width;
+        var panel = pack ? PanelBuffer : [];
         var j = 0;
         for (; j + 2 * width <= n; j += 2 * width)
         {
+            ref var bj = ref Unsafe.Add(ref b, j);
+            var stride = ldb;
+            if (pack)
+            {
+                PackPanel<TOps, TV>(ref bj, ldb, panel, kc);
+                bj = ref panel[0];
+                stride = 2 * width;
+            }
             var i = 0;
             for (; i + 2 * RowBlock <= fullRows; i += 2 * RowBlock)
-                Tile8<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
+                Tile8<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref bj, stride,
                     ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
             for (; i < fullRows; i += RowBlock)
-                Tile4<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
+                Tile4<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref bj, stride,
                     ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
         }
         for (; j + width <= n; j += width)
@@ -122,6 +132,31 @@ internal static partial class Gemm
         ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, j, n, kc);
         for (var i = fullRows; i < m; i++)
             SingleRow<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref b, ldb, ref Unsafe.Add(ref c, (nint)i * ldc), n, kc);
+    }
+
+    // With this many rows a tile column reuses its strip of B often enough to pay for copying it first.
+    private const int PackedPanelRows = 16;
+
+    [ThreadStatic]
+    private static float[]? _panelBuffer;
+
+    private static float[] PanelBuffer => _panelBuffer ??= new float[DepthBlock * 2 * Vector512<float>.Count];
+
+    // Copies B's strip of two vectors of columns, kc rows, into a contiguous buffer: rows of B a matrix width apart
+    // fall into a few cache sets and evict each other while the tiles walk down k, the copy's rows do not.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackPanel<TOps, TV>(ref float b, int ldb, float[] panel, int kc)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
+    {
+        nint w = TOps.Count;
+        ref var destination = ref panel[0];
+        for (var p = 0; p < kc; p++)
+        {
+            ref var row = ref Unsafe.Add(ref b, (nint)p * ldb);
+            TOps.Store(TOps.Load(ref row, 0), ref destination, 2 * w * p);
+            TOps.Store(TOps.Load(ref row, w), ref destination, 2 * w * p + w);
+        }
     }
 
     // A row left over after the tiles (all of batch-1 inference): eight vectors of columns at a time, so eight
