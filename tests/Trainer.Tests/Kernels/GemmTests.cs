@@ -16,7 +16,7 @@ public class GemmTests
     {
         var data = new TheoryData<int, int, int, bool, bool>();
         foreach (var (m, n, k) in new[] { (1, 1, 1), (1, 7, 17), (7, 17, 33), (17, 33, 7), (33, 513, 17), (4, 32, 300),
-                     (5, 130, 513), (1, 512, 128), (3, 48, 9), (64, 28, 1792), (12, 64, 40), (9, 300, 2) })
+                     (5, 130, 513), (1, 512, 128), (3, 48, 9), (64, 28, 1792), (12, 64, 40), (9, 300, 2), (20, 70, 300) })
         {
             foreach (var transposedA in new[] { false, true })
             {
