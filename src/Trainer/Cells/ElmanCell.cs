@@ -14,32 +14,32 @@ internal sealed class ElmanCell(Activation activation) : IRecurrentCell
 {
     public int GateCount => 1;
 
+    public bool AddsToInputProjection => true;
+
     public Activation Activation { get; } = activation;
 
     public void Forward(ref CellStep s)
     {
-        var width = s.Hidden;
-        RecurrentProduct.Forward(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias,
-            s.RecurrentProjection, 0, width, s.Descending);
-        var n = s.Rows * width;
-        ref var x = ref MemoryMarshal.GetReference(s.InputProjection[..n]);
-        ref var recurrent = ref MemoryMarshal.GetReference(s.RecurrentProjection[..n]);
+        RecurrentProduct.AddTo(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.InputProjection,
+            s.Descending);
+        var n = s.Rows * s.Hidden;
+        ref var a = ref MemoryMarshal.GetReference(s.InputProjection[..n]);
         ref var h = ref MemoryMarshal.GetReference(s.State[..n]);
-        var j = VectorWidth.Use512 ? Activate<Vector512Ops, Vector512<float>>(ref x, ref recurrent, ref h, 0, n) : 0;
-        j = Activate<Vector256Ops, Vector256<float>>(ref x, ref recurrent, ref h, j, n);
-        Activate<ScalarOps, float>(ref x, ref recurrent, ref h, j, n);
+        var j = VectorWidth.Use512 ? Activate<Vector512Ops, Vector512<float>>(ref a, ref h, 0, n) : 0;
+        j = Activate<Vector256Ops, Vector256<float>>(ref a, ref h, j, n);
+        Activate<ScalarOps, float>(ref a, ref h, j, n);
     }
 
-    // h = f(x-projection + recurrent projection) in one pass over all rows (they are contiguous for this cell).
+    // h = f(a) in one pass over all rows (they are contiguous for this cell).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Activate<TOps, TV>(ref float x, ref float recurrent, ref float h, int j, int n)
+    private int Activate<TOps, TV>(ref float preActivation, ref float h, int j, int n)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
         var zero = TOps.Broadcast(0f);
         for (; j + TOps.Count <= n; j += TOps.Count)
         {
-            var a = TOps.Add(TOps.Load(ref x, j), TOps.Load(ref recurrent, j));
+            var a = TOps.Load(ref preActivation, j);
             var y = Activation switch
             {
                 Activation.Tanh => Activations.Tanh<TOps, TV>(a),

@@ -15,6 +15,8 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
 {
     public int GateCount => 3;
 
+    public bool AddsToInputProjection => false;
+
     public bool LinearBeforeReset { get; } = linearBeforeReset;
 
     // Gates keeps [z, r, n] after their non-linearities; Extra keeps W_hh,h h_{t-1} + b_hh,h (linear before

@@ -14,22 +14,22 @@ internal sealed class LstmCell : IRecurrentCell
 {
     public int GateCount => 4;
 
+    public bool AddsToInputProjection => true;
+
     public void Forward(ref CellStep s)
     {
-        int hidden = s.Hidden, width = 4 * hidden;
-        RecurrentProduct.Forward(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias,
-            s.RecurrentProjection, 0, width, s.Descending);
+        RecurrentProduct.AddTo(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.InputProjection,
+            s.Descending);
         Activate(ref s);
     }
 
-    /// <summary>The step after the product: gates, c_t, tanh c_t and h_t from both projections.</summary>
+    /// <summary>The step after the product: gates, c_t, tanh c_t and h_t from the pre-activations z.</summary>
     internal static void Activate(ref CellStep s)
     {
         int hidden = s.Hidden, width = 4 * hidden;
         for (var r = 0; r < s.Rows; r++)
         {
-            var row = new ForwardRow(s.InputProjection.Slice(r * width, width),
-                s.RecurrentProjection.Slice(r * width, width), s.Gates.Slice(r * width, width),
+            var row = new ForwardRow(s.InputProjection.Slice(r * width, width), s.Gates.Slice(r * width, width),
                 s.PreviousCell.Slice(r * hidden, hidden), s.Cell.Slice(r * hidden, hidden),
                 s.Extra.Slice(r * hidden, hidden), s.State.Slice(r * hidden, hidden));
             var j = VectorWidth.Use512 ? row.Columns<Vector512Ops, Vector512<float>>(0, hidden) : 0;
@@ -38,15 +38,14 @@ internal sealed class LstmCell : IRecurrentCell
         }
     }
 
-    // One sequence's step, fused so the gate pre-activations are summed, squashed and combined in registers instead
+    // One sequence's step, fused so the gate pre-activations are squashed and combined in registers instead
     // of one sweep over the row per operation. Two passes, because the chain z → σ/tanh → c → tanh c → h is too
     // long for the processor to overlap many columns: the first holds four independent exponentials per column,
     // the second one.
-    private readonly ref struct ForwardRow(ReadOnlySpan<float> input, ReadOnlySpan<float> recurrent,
-        Span<float> gates, ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> tanhCell, Span<float> h)
+    private readonly ref struct ForwardRow(ReadOnlySpan<float> preActivations, Span<float> gates,
+        ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> tanhCell, Span<float> h)
     {
-        private readonly ref float _input = ref MemoryMarshal.GetReference(input);
-        private readonly ref float _recurrent = ref MemoryMarshal.GetReference(recurrent);
+        private readonly ref float _z = ref MemoryMarshal.GetReference(preActivations);
         private readonly ref float _gates = ref MemoryMarshal.GetReference(gates);
         private readonly ref float _previousCell = ref MemoryMarshal.GetReference(previousCell);
         private readonly ref float _cell = ref MemoryMarshal.GetReference(cell);
@@ -62,10 +61,10 @@ internal sealed class LstmCell : IRecurrentCell
             var first = j;
             for (; j + TOps.Count <= hidden; j += TOps.Count)
             {
-                var i = Activations.Sigmoid<TOps, TV>(PreActivation<TOps, TV>(j));
-                var o = Activations.Sigmoid<TOps, TV>(PreActivation<TOps, TV>(j + hidden));
-                var f = Activations.Sigmoid<TOps, TV>(PreActivation<TOps, TV>(j + 2 * hidden));
-                var g = Activations.Tanh<TOps, TV>(PreActivation<TOps, TV>(j + 3 * hidden));
+                var i = Activations.Sigmoid<TOps, TV>(TOps.Load(ref _z, j));
+                var o = Activations.Sigmoid<TOps, TV>(TOps.Load(ref _z, j + hidden));
+                var f = Activations.Sigmoid<TOps, TV>(TOps.Load(ref _z, j + 2 * hidden));
+                var g = Activations.Tanh<TOps, TV>(TOps.Load(ref _z, j + 3 * hidden));
                 TOps.Store(i, ref _gates, j);
                 TOps.Store(o, ref _gates, j + hidden);
                 TOps.Store(f, ref _gates, j + 2 * hidden);
@@ -80,12 +79,6 @@ internal sealed class LstmCell : IRecurrentCell
             }
             return j;
         }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private TV PreActivation<TOps, TV>(int column)
-            where TOps : struct, IVectorOps<TV>
-            where TV : struct =>
-            TOps.Add(TOps.Load(ref _input, column), TOps.Load(ref _recurrent, column));
     }
 
     public void Backward(ref CellStep s)

@@ -25,6 +25,12 @@ internal static class RecurrentProduct
             accumulate: true, descending);
     }
 
+    /// <summary>projection += input · W_hhᵀ over all gate blocks, for rows already holding x_t W_xhᵀ + b_xh + b_hh.</summary>
+    public static void AddTo(ReadOnlySpan<float> input, int rows, PackedMatrix weightsTransposed,
+        Span<float> projection, bool descending) =>
+        Gemm.Multiply(input, weightsTransposed.Rows, 1, weightsTransposed, 0, weightsTransposed.Columns, projection,
+            weightsTransposed.Columns, rows, accumulate: true, descending);
+
     /// <summary>
     /// output (+)= gradient[:, first..first+count) · W_hh[first..first+count, :], the recurrent part of ∂L/∂h_{t-1}.
     /// </summary>

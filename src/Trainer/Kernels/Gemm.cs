@@ -129,7 +129,8 @@ internal static partial class Gemm
                 Column<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
                     ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
         }
-        ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, j, n, kc);
+        if (j < n)
+            ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, j, n, kc);
         for (var i = fullRows; i < m; i++)
             SingleRow<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref b, ldb, ref Unsafe.Add(ref c, (nint)i * ldc), n, kc);
     }

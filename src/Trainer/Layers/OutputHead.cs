@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Training;
 
@@ -39,12 +40,8 @@ internal sealed class OutputHead
             var row = logits.Slice(b * Outputs, Outputs);
             for (var o = 0; o < Outputs; o++)
             {
-                var sum = Bias?.Value[o] ?? 0f;
                 var w = Weights.Value.AsSpan(o * InputSize, InputSize);
-                var u = input.Slice(b * InputSize, InputSize);
-                for (var i = 0; i < InputSize; i++)
-                    sum = MathF.FusedMultiplyAdd(w[i], u[i], sum);
-                row[o] = sum;
+                row[o] = (Bias?.Value[o] ?? 0f) + TensorPrimitives.Dot(w, input.Slice(b * InputSize, InputSize));
             }
         }
     }

@@ -36,6 +36,7 @@ internal sealed class RecurrentDirection
         RecurrentWeights = new Parameter(prefix + "W_hh", "W_hh", _gateWidth, hidden);
         _inputWeightsT = new PackedMatrix(inputSize, _gateWidth, hidden);
         _recurrentWeightsT = new PackedMatrix(hidden, _gateWidth, hidden);
+        _projectionBias = new float[_gateWidth];
         if (useBias)
         {
             InputBias = new Parameter(prefix + "b_xh", "b", _gateWidth);
@@ -93,6 +94,13 @@ internal sealed class RecurrentDirection
         {
             _inputWeightsT.PackTransposeOf(InputWeights.Value);
             _recurrentWeightsT.PackTransposeOf(RecurrentWeights.Value);
+            if (InputBias is not null && RecurrentBias is not null)
+            {
+                if (_cell.AddsToInputProjection)
+                    TensorPrimitives.Add(InputBias.Value, RecurrentBias.Value, _projectionBias);
+                else
+                    InputBias.Value.CopyTo(_projectionBias, 0);
+            }
             _transposedVersion = weightVersion;
         }
         if (!_projectPerStep)
@@ -113,6 +121,9 @@ internal sealed class RecurrentDirection
     private bool _projectPerStep;
     private const int PerStepProjectionRows = 4;
 
+    // b_xh, or b_xh + b_hh for cells that add the recurrent product onto the projection; rebuilt with the packing.
+    private readonly float[] _projectionBias;
+
     private void FillInputBias(Span<float> projection, int rows)
     {
         var width = _gateWidth;
@@ -120,7 +131,7 @@ internal sealed class RecurrentDirection
             projection[..(rows * width)].Clear();
         else
             for (var r = 0; r < rows; r++)
-                InputBias.Value.CopyTo(projection.Slice(r * width, width));
+                _projectionBias.CopyTo(projection.Slice(r * width, width));
     }
 
     private void ForwardRows(int part, int first, int count, int[] lengths, bool training)

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Every performance target of the project against its anchor, in one run: training against Debian's PyTorch and
+# numpy's sgemm, inference against ONNX Runtime 1.30, peak memory. Prints each ratio with its verdict and a
+# Markdown table for the README.
+# Usage: bench/targets.sh [ROUNDS]   (default 3; peers installed here when missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/openblas-pthread ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch python3-numpy libopenblas0-pthread >/dev/null
+fi
+scripts/setup.sh
+dotnet build -c Release src/Host -v quiet -nologo >/dev/null
+exec /usr/bin/python3 bench/targets.py "${1:-3}"
