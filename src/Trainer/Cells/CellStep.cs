@@ -38,8 +38,8 @@ internal ref struct CellStep
     /// <summary>One more [Rows, H] kept for backward: tanh(c_t) (LSTM), W_hh h + b for the candidate or r ⊙ h_{t-1} (GRU).</summary>
     public Span<float> Extra;
 
-    /// <summary>W_hh [GH, H].</summary>
-    public ReadOnlySpan<float> RecurrentWeights;
+    /// <summary>W_hh [GH, H], packed as the B of ∂L/∂z · W_hh.</summary>
+    public PackedMatrix RecurrentWeights;
 
     /// <summary>W_hhᵀ [H, GH] packed in gate blocks, refreshed after every update.</summary>
     public PackedMatrix RecurrentWeightsTransposed;

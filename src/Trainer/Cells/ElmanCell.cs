@@ -64,7 +64,7 @@ internal sealed class ElmanCell(Activation activation) : IRecurrentCell
             case Activation.Sigmoid: GateMath.TimesSigmoidDerivative(dh, h, da); break;
             default: GateMath.TimesReluDerivative(dh, h, da); break;
         }
-        RecurrentProduct.Backward(da, s.Rows, s.Hidden, s.Hidden, s.RecurrentWeights, s.PreviousStateGradient,
-            0, s.Hidden, accumulate: false);
+        RecurrentProduct.Backward(da, s.Rows, s.RecurrentWeights, s.PreviousStateGradient, 0, s.Hidden,
+            accumulate: false);
     }
 }

@@ -134,15 +134,15 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
         var dh = s.StateGradient[..(s.Rows * hidden)];
         if (LinearBeforeReset)
         {
-            RecurrentProduct.Backward(s.RecurrentProjectionGradient, s.Rows, hidden, width, s.RecurrentWeights,
+            RecurrentProduct.Backward(s.RecurrentProjectionGradient, s.Rows, s.RecurrentWeights,
                 s.PreviousStateGradient, 0, width, accumulate: false);
         }
         else
         {
             // ∂L/∂(r ⊙ h_{t-1}) = dn_pre · W_hh,h, which feeds both the reset gate and h_{t-1}.
             var dRh = s.Scratch[..dh.Length];
-            RecurrentProduct.Backward(s.RecurrentProjectionGradient, s.Rows, hidden, width, s.RecurrentWeights,
-                dRh, 2 * hidden, hidden, accumulate: false);
+            RecurrentProduct.Backward(s.RecurrentProjectionGradient, s.Rows, s.RecurrentWeights, dRh, 2 * hidden,
+                hidden, accumulate: false);
             for (var r = 0; r < s.Rows; r++)
             {
                 var row = s.Gates.Slice(r * width, width);
@@ -154,7 +154,7 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
                 GateMath.TimesSigmoidDerivative(drPre, reset, drPre);
                 drPre.CopyTo(s.RecurrentProjectionGradient.Slice(r * width + hidden, hidden));
             }
-            RecurrentProduct.Backward(s.RecurrentProjectionGradient, s.Rows, hidden, width, s.RecurrentWeights,
+            RecurrentProduct.Backward(s.RecurrentProjectionGradient, s.Rows, s.RecurrentWeights,
                 s.PreviousStateGradient, 0, 2 * hidden, accumulate: false);
             for (var r = 0; r < s.Rows; r++)
                 TensorPrimitives.FusedMultiplyAdd(dRh.Slice(r * hidden, hidden),

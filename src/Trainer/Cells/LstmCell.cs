@@ -91,8 +91,8 @@ internal sealed class LstmCell : IRecurrentCell
             BackwardRow(gates, s.Extra.Slice(r * hidden, hidden), s.PreviousCell.Slice(r * hidden, hidden),
                 s.StateGradient.Slice(r * hidden, hidden), s.CellGradient.Slice(r * hidden, hidden), dz, hidden);
         }
-        RecurrentProduct.Backward(s.InputProjectionGradient, s.Rows, hidden, width, s.RecurrentWeights,
-            s.PreviousStateGradient, 0, width, accumulate: false);
+        RecurrentProduct.Backward(s.InputProjectionGradient, s.Rows, s.RecurrentWeights, s.PreviousStateGradient,
+            0, width, accumulate: false);
     }
 
     // One fused pass per row: dc = dc_next + dh ⊙ o ⊙ (1 − tanh²c); the four gate pre-activation gradients;

@@ -32,10 +32,11 @@ internal static class RecurrentProduct
             weightsTransposed.Columns, rows, accumulate: true, descending);
 
     /// <summary>
-    /// output (+)= gradient[:, first..first+count) · W_hh[first..first+count, :], the recurrent part of ∂L/∂h_{t-1}.
+    /// output (+)= gradient[:, first..first+count) · W_hh[first..first+count, :], the recurrent part of ∂L/∂h_{t-1},
+    /// with W_hh [GH, H] packed as the product's B.
     /// </summary>
-    public static void Backward(ReadOnlySpan<float> gradient, int rows, int hidden, int gateWidth,
-        ReadOnlySpan<float> weights, Span<float> output, int first, int count, bool accumulate) =>
-        Gemm.Multiply(gradient[first..], gateWidth, 1, weights[(first * hidden)..], hidden, output, hidden,
-            rows, hidden, count, accumulate);
+    public static void Backward(ReadOnlySpan<float> gradient, int rows, PackedMatrix weights, Span<float> output,
+        int first, int count, bool accumulate) =>
+        Gemm.Multiply(gradient[first..], weights.Rows, 1, weights, 0, weights.Columns, output, weights.Columns, rows,
+            accumulate, depthFirst: first, depth: count);
 }

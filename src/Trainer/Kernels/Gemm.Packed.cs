@@ -10,24 +10,38 @@ internal static partial class Gemm
     /// blocks of <see cref="PackedMatrix.BlockWidth"/> columns. The same FMA chains as the unpacked product, so the
     /// results are bit-identical to it. With fewer rows than a tile, the panels are walked from the last to the first
     /// when <paramref name="descending"/> is set: a caller that runs one product per time step and alternates it finds
-    /// the panels it touched last (still in cache) at the start of the next step.
+    /// the panels it touched last (still in cache) at the start of the next step. A product over some of B's rows
+    /// only (<paramref name="depthFirst"/> onwards, <paramref name="depth"/> of them, all by default) reads A's
+    /// columns 0..depth.
     /// </summary>
     public static void Multiply(ReadOnlySpan<float> a, int aRowStride, int aColStride, PackedMatrix b, int first,
-        int count, Span<float> c, int ldc, int m, bool accumulate, bool descending = false)
+        int count, Span<float> c, int ldc, int m, bool accumulate, bool descending = false, int depthFirst = 0,
+        int depth = -1)
     {
         if (first % b.BlockWidth != 0 || count % b.BlockWidth != 0 || first + count > b.Columns)
             throw new ArgumentException($"Columns {first}..{first + count} are not whole blocks of {b.BlockWidth}.");
-        if (m == 0 || count == 0 || b.Rows == 0)
+        if (depth < 0)
+            depth = b.Rows - depthFirst;
+        if (depthFirst < 0 || depthFirst + depth > b.Rows)
+            throw new ArgumentException($"Rows {depthFirst}..{depthFirst + depth} are outside B's {b.Rows}.");
+        if (m == 0 || count == 0)
             return;
-        CheckBounds(a.Length, aRowStride, aColStride, m, b.Rows, nameof(a));
+        if (depth == 0)
+        {
+            if (!accumulate)
+                for (var i = 0; i < m; i++)
+                    c.Slice(i * ldc + first, count).Clear();
+            return;
+        }
+        CheckBounds(a.Length, aRowStride, aColStride, m, depth, nameof(a));
         CheckBounds(c.Length, ldc, 1, m, first + count, nameof(c));
         if (m >= RowBlock)
         {
             for (var j = first; j < first + count; j += b.PanelWidthAt(j))
             {
                 var width = b.PanelWidthAt(j);
-                Multiply(a, aRowStride, aColStride, b.Data.AsSpan(b.PanelOffset(j), width * b.Rows), width,
-                    c[j..], ldc, m, width, b.Rows, accumulate);
+                Multiply(a, aRowStride, aColStride, b.Data.AsSpan(b.PanelOffset(j) + depthFirst * width, width * depth),
+                    width, c[j..], ldc, m, width, depth, accumulate);
             }
             return;
         }
@@ -40,9 +54,11 @@ internal static partial class Gemm
             {
                 var block = first + (descending ? blocks - 1 - q : q) * b.BlockWidth;
                 if (VectorWidth.Use512)
-                    PackedRowBlock<Vector512Ops, Vector512<float>>(row, aColStride, b, block, output, accumulate, descending);
+                    PackedRowBlock<Vector512Ops, Vector512<float>>(row, aColStride, b, block, output, accumulate,
+                        descending, depthFirst, depth);
                 else
-                    PackedRowBlock<Vector256Ops, Vector256<float>>(row, aColStride, b, block, output, accumulate, descending);
+                    PackedRowBlock<Vector256Ops, Vector256<float>>(row, aColStride, b, block, output, accumulate,
+                        descending, depthFirst, depth);
             }
         }
     }
@@ -50,11 +66,11 @@ internal static partial class Gemm
     // One row of A against one block of packed columns: groups of panels eight vectors wide (eight independent FMA
     // chains, one stream per panel), then the panels left over one at a time.
     private static void PackedRowBlock<TOps, TV>(ReadOnlySpan<float> a, int acs, PackedMatrix b, int block,
-        Span<float> c, bool accumulate, bool descending)
+        Span<float> c, bool accumulate, bool descending, int depthFirst, int k)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
-        int k = b.Rows, groupWidth = 8 * TOps.Count;
+        var groupWidth = 8 * TOps.Count;
         var fullPanels = b.BlockWidth / PackedMatrix.PanelWidth * PackedMatrix.PanelWidth;
         var groups = fullPanels / groupWidth;
         if (!accumulate)
@@ -63,14 +79,14 @@ internal static partial class Gemm
         for (var q = 0; q < groups; q++)
         {
             var j = block + (descending ? groups - 1 - q : q) * groupWidth;
-            PackedRow8<TOps, TV>(ref a0, acs, ref b.Data[b.PanelOffset(j)], PackedMatrix.PanelWidth * k,
-                ref c[j], k);
+            PackedRow8<TOps, TV>(ref a0, acs, ref b.Data[b.PanelOffset(j) + depthFirst * PackedMatrix.PanelWidth],
+                PackedMatrix.PanelWidth * b.Rows, ref c[j], k);
         }
         for (var j = block + groups * groupWidth; j < block + b.BlockWidth; j += b.PanelWidthAt(j))
         {
             var width = b.PanelWidthAt(j);
-            Multiply(a, 0, acs, b.Data.AsSpan(b.PanelOffset(j), width * k), width, c[j..], 0, 1, width, k,
-                accumulate: true);
+            Multiply(a, 0, acs, b.Data.AsSpan(b.PanelOffset(j) + depthFirst * width, width * k), width, c[j..], 0, 1,
+                width, k, accumulate: true);
         }
     }
 

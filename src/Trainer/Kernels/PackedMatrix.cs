@@ -40,6 +40,20 @@ internal sealed class PackedMatrix
     /// block, so the columns before it fill exactly column · K elements.</summary>
     public int PanelOffset(int column) => column * Rows;
 
+    /// <summary>Packs B itself from its row-major [K, N] layout.</summary>
+    public void Pack(ReadOnlySpan<float> b)
+    {
+        if (b.Length < Rows * Columns)
+            throw new ArgumentException($"B needs {Rows * Columns} elements but has {b.Length}.", nameof(b));
+        for (var j0 = 0; j0 < Columns; j0 += PanelWidthAt(j0))
+        {
+            var width = PanelWidthAt(j0);
+            var panel = Data.AsSpan(PanelOffset(j0), width * Rows);
+            for (var k = 0; k < Rows; k++)
+                b.Slice(k * Columns + j0, width).CopyTo(panel.Slice(k * width, width));
+        }
+    }
+
     /// <summary>Packs Wᵀ, where W [N, K] is row-major: a layer's weights in the ONNX layout.</summary>
     public void PackTransposeOf(ReadOnlySpan<float> w)
     {

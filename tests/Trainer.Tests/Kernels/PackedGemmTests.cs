@@ -67,6 +67,56 @@ public class PackedGemmTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 37, false)]
+    [InlineData(2, 37, true)]
+    [InlineData(5, 64, false)]
+    [InlineData(17, 100, true)]
+    public void ARangeOfBsRowsMatchesTheUnpackedProductOverThoseRows(int m, int hidden, bool narrow)
+    {
+        // ∂L/∂z [m, 3H] · W_hh[rows first..first+count, :] as the GRU's backward takes it, W_hh packed row-major.
+        var k = 3 * hidden;
+        var w = Random(k * hidden, 6);
+        var gradient = Random(m * k, 7);
+        var packed = new PackedMatrix(k, hidden, hidden);
+        packed.Pack(w);
+        VectorWidth.Force256 = narrow;
+        try
+        {
+            foreach (var (first, count) in new[] { (0, k), (2 * hidden, hidden), (0, 2 * hidden), (5, 3) })
+            {
+                var expected = new float[m * hidden];
+                Gemm.Multiply(gradient.AsSpan(first), k, 1, w.AsSpan(first * hidden), hidden, expected, hidden, m,
+                    hidden, count, accumulate: false);
+                var actual = Random(m * hidden, 8);
+                Gemm.Multiply(gradient.AsSpan(first), k, 1, packed, 0, hidden, actual, hidden, m, accumulate: false,
+                    depthFirst: first, depth: count);
+                Assert.Equal(expected, actual);
+            }
+        }
+        finally
+        {
+            VectorWidth.Force256 = false;
+        }
+    }
+
+    [Fact]
+    public void PackingBEqualsPackingTheTransposeOfItsTranspose()
+    {
+        const int k = 19, n = 70;
+        var b = Random(k * n, 9);
+        var transposed = new float[n * k];
+        for (var p = 0; p < k; p++)
+        {
+            for (var j = 0; j < n; j++)
+                transposed[j * k + p] = b[p * n + j];
+        }
+        var (direct, viaTranspose) = (new PackedMatrix(k, n, 35), new PackedMatrix(k, n, 35));
+        direct.Pack(b);
+        viaTranspose.PackTransposeOf(transposed);
+        Assert.Equal(viaTranspose.Data, direct.Data);
+    }
+
     [Fact]
     public void WithoutAccumulateTheRangeIsOverwrittenAndTheRestLeftAlone()
     {
@@ -93,5 +143,9 @@ public class PackedGemmTests
             Gemm.Multiply(new float[3], 3, 1, packed, 5, 10, new float[20], 20, 1, accumulate: false));
         Assert.Contains("Columns 5..15 are not whole blocks of 10", error.Message);
         Assert.Throws<ArgumentException>(() => new PackedMatrix(3, 25, 10));
+        var rows = Assert.Throws<ArgumentException>(() =>
+            Gemm.Multiply(new float[3], 3, 1, packed, 0, 10, new float[20], 20, 1, accumulate: false, depthFirst: 2,
+                depth: 2));
+        Assert.Contains("Rows 2..4 are outside B's 3", rows.Message);
     }
 }
