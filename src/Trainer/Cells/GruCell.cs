@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -126,10 +125,13 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
         int hidden = s.Hidden, width = 3 * hidden;
         for (var r = 0; r < s.Rows; r++)
         {
-            BackwardRow(s.Gates.Slice(r * width, width), s.Extra.Slice(r * hidden, hidden),
-                s.PreviousState.Slice(r * hidden, hidden), s.StateGradient.Slice(r * hidden, hidden),
-                s.InputProjectionGradient.Slice(r * width, width), s.RecurrentProjectionGradient.Slice(r * width, width),
-                hidden);
+            var row = new BackwardRow(LinearBeforeReset, s.Gates.Slice(r * width, width),
+                s.Extra.Slice(r * hidden, hidden), s.PreviousState.Slice(r * hidden, hidden),
+                s.StateGradient.Slice(r * hidden, hidden), s.InputProjectionGradient.Slice(r * width, width),
+                s.RecurrentProjectionGradient.Slice(r * width, width));
+            var j = VectorWidth.Use512 ? row.Columns<Vector512Ops, Vector512<float>>(0, hidden) : 0;
+            j = row.Columns<Vector256Ops, Vector256<float>>(j, hidden);
+            row.Columns<ScalarOps, float>(j, hidden);
         }
         var dh = s.StateGradient[..(s.Rows * hidden)];
         if (LinearBeforeReset)
@@ -169,55 +171,53 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
 
     // Per row: dn = dh ⊙ (1 − z), dz = dh ⊙ (h_{t-1} − n), dn_pre = dn ⊙ (1 − n²). With linear before reset also
     // dr = dn_pre ⊙ hh and the recurrent candidate gradient dn_pre ⊙ r; otherwise the reset gate waits for
-    // ∂L/∂(r ⊙ h_{t-1}), which needs the product with W_hh,h.
-    private void BackwardRow(ReadOnlySpan<float> gates, ReadOnlySpan<float> extra, ReadOnlySpan<float> hPrev,
-        ReadOnlySpan<float> dh, Span<float> dInput, Span<float> dRecurrent, int hidden)
+    // ∂L/∂(r ⊙ h_{t-1}), which needs the product with W_hh,h. The z (and r) gradients go to both projections.
+    private readonly ref struct BackwardRow(bool linearBeforeReset, ReadOnlySpan<float> gates,
+        ReadOnlySpan<float> extra, ReadOnlySpan<float> previousState, ReadOnlySpan<float> dh, Span<float> dInput,
+        Span<float> dRecurrent)
     {
-        var z = gates[..hidden];
-        var reset = gates.Slice(hidden, hidden);
-        var candidate = gates.Slice(2 * hidden, hidden);
-        var dzPre = dInput[..hidden];
-        var drPre = dInput.Slice(hidden, hidden);
-        var dnPre = dInput.Slice(2 * hidden, hidden);
-        var dhRecurrent = dRecurrent.Slice(2 * hidden, hidden);
-        var one = Vector<float>.One;
-        var j = 0;
-        for (; j + Vector<float>.Count <= hidden; j += Vector<float>.Count)
+        private readonly bool _linearBeforeReset = linearBeforeReset;
+        private readonly ref float _gates = ref MemoryMarshal.GetReference(gates);
+        private readonly ref float _extra = ref MemoryMarshal.GetReference(extra);
+        private readonly ref float _previousState = ref MemoryMarshal.GetReference(previousState);
+        private readonly ref float _dh = ref MemoryMarshal.GetReference(dh);
+        private readonly ref float _dInput = ref MemoryMarshal.GetReference(dInput);
+        private readonly ref float _dRecurrent = ref MemoryMarshal.GetReference(dRecurrent);
+
+        /// <summary>Columns from <paramref name="j"/> while a whole TV fits; returns where it stopped.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Columns<TOps, TV>(int j, int hidden)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
         {
-            var vz = new Vector<float>(z[j..]);
-            var vr = new Vector<float>(reset[j..]);
-            var vn = new Vector<float>(candidate[j..]);
-            var vdh = new Vector<float>(dh[j..]);
-            var dn = vdh * (one - vz) * (one - vn * vn);
-            dn.CopyTo(dnPre[j..]);
-            (vdh * (new Vector<float>(hPrev[j..]) - vn) * vz * (one - vz)).CopyTo(dzPre[j..]);
-            if (LinearBeforeReset)
+            var one = TOps.Broadcast(1f);
+            for (; j + TOps.Count <= hidden; j += TOps.Count)
             {
-                (dn * new Vector<float>(extra[j..]) * vr * (one - vr)).CopyTo(drPre[j..]);
-                (dn * vr).CopyTo(dhRecurrent[j..]);
+                var z = TOps.Load(ref _gates, j);
+                var r = TOps.Load(ref _gates, j + hidden);
+                var n = TOps.Load(ref _gates, j + 2 * hidden);
+                var dh = TOps.Load(ref _dh, j);
+                var dn = TOps.Multiply(TOps.Multiply(dh, TOps.Subtract(one, z)),
+                    TOps.Subtract(one, TOps.Multiply(n, n)));
+                TOps.Store(dn, ref _dInput, j + 2 * hidden);
+                var fromPrevious = TOps.Multiply(dh, TOps.Subtract(TOps.Load(ref _previousState, j), n));
+                var dz = TOps.Multiply(TOps.Multiply(fromPrevious, z), TOps.Subtract(one, z));
+                TOps.Store(dz, ref _dInput, j);
+                TOps.Store(dz, ref _dRecurrent, j);
+                if (_linearBeforeReset)
+                {
+                    var dr = TOps.Multiply(TOps.Multiply(TOps.Multiply(dn, TOps.Load(ref _extra, j)), r),
+                        TOps.Subtract(one, r));
+                    TOps.Store(dr, ref _dInput, j + hidden);
+                    TOps.Store(dr, ref _dRecurrent, j + hidden);
+                    TOps.Store(TOps.Multiply(dn, r), ref _dRecurrent, j + 2 * hidden);
+                }
+                else
+                {
+                    TOps.Store(dn, ref _dRecurrent, j + 2 * hidden);
+                }
             }
-            else
-            {
-                dn.CopyTo(dhRecurrent[j..]);
-            }
+            return j;
         }
-        for (; j < hidden; j++)
-        {
-            var dn = dh[j] * (1f - z[j]) * (1f - candidate[j] * candidate[j]);
-            dnPre[j] = dn;
-            dzPre[j] = dh[j] * (hPrev[j] - candidate[j]) * z[j] * (1f - z[j]);
-            if (LinearBeforeReset)
-            {
-                drPre[j] = dn * extra[j] * reset[j] * (1f - reset[j]);
-                dhRecurrent[j] = dn * reset[j];
-            }
-            else
-            {
-                dhRecurrent[j] = dn;
-            }
-        }
-        dzPre.CopyTo(dRecurrent[..hidden]);
-        if (LinearBeforeReset)
-            drPre.CopyTo(dRecurrent.Slice(hidden, hidden));
     }
 }

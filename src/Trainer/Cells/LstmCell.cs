@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -86,10 +85,12 @@ internal sealed class LstmCell : IRecurrentCell
         int hidden = s.Hidden, width = 4 * hidden;
         for (var r = 0; r < s.Rows; r++)
         {
-            var gates = s.Gates.Slice(r * width, width);
-            var dz = s.InputProjectionGradient.Slice(r * width, width);
-            BackwardRow(gates, s.Extra.Slice(r * hidden, hidden), s.PreviousCell.Slice(r * hidden, hidden),
-                s.StateGradient.Slice(r * hidden, hidden), s.CellGradient.Slice(r * hidden, hidden), dz, hidden);
+            var row = new BackwardRow(s.Gates.Slice(r * width, width), s.Extra.Slice(r * hidden, hidden),
+                s.PreviousCell.Slice(r * hidden, hidden), s.StateGradient.Slice(r * hidden, hidden),
+                s.CellGradient.Slice(r * hidden, hidden), s.InputProjectionGradient.Slice(r * width, width));
+            var j = VectorWidth.Use512 ? row.Columns<Vector512Ops, Vector512<float>>(0, hidden) : 0;
+            j = row.Columns<Vector256Ops, Vector256<float>>(j, hidden);
+            row.Columns<ScalarOps, float>(j, hidden);
         }
         RecurrentProduct.Backward(s.InputProjectionGradient, s.Rows, s.RecurrentWeights, s.PreviousStateGradient,
             0, width, accumulate: false);
@@ -97,42 +98,43 @@ internal sealed class LstmCell : IRecurrentCell
 
     // One fused pass per row: dc = dc_next + dh ⊙ o ⊙ (1 − tanh²c); the four gate pre-activation gradients;
     // and dc_{t-1} = dc ⊙ f written back over the incoming cell gradient.
-    private static void BackwardRow(ReadOnlySpan<float> gates, ReadOnlySpan<float> tanhC, ReadOnlySpan<float> cPrev,
-        ReadOnlySpan<float> dh, Span<float> dcCarry, Span<float> dz, int hidden)
+    private readonly ref struct BackwardRow(ReadOnlySpan<float> gates, ReadOnlySpan<float> tanhCell,
+        ReadOnlySpan<float> previousCell, ReadOnlySpan<float> dh, Span<float> dcCarry, Span<float> dz)
     {
-        var i = gates[..hidden];
-        var o = gates.Slice(hidden, hidden);
-        var f = gates.Slice(2 * hidden, hidden);
-        var g = gates.Slice(3 * hidden, hidden);
-        var dzi = dz[..hidden];
-        var dzo = dz.Slice(hidden, hidden);
-        var dzf = dz.Slice(2 * hidden, hidden);
-        var dzc = dz.Slice(3 * hidden, hidden);
-        var j = 0;
-        var one = Vector<float>.One;
-        for (; j + Vector<float>.Count <= hidden; j += Vector<float>.Count)
+        private readonly ref float _gates = ref MemoryMarshal.GetReference(gates);
+        private readonly ref float _tanhCell = ref MemoryMarshal.GetReference(tanhCell);
+        private readonly ref float _previousCell = ref MemoryMarshal.GetReference(previousCell);
+        private readonly ref float _dh = ref MemoryMarshal.GetReference(dh);
+        private readonly ref float _dcCarry = ref MemoryMarshal.GetReference(dcCarry);
+        private readonly ref float _dz = ref MemoryMarshal.GetReference(dz);
+
+        /// <summary>Columns from <paramref name="j"/> while a whole TV fits; returns where it stopped.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Columns<TOps, TV>(int j, int hidden)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
         {
-            var vi = new Vector<float>(i[j..]);
-            var vo = new Vector<float>(o[j..]);
-            var vf = new Vector<float>(f[j..]);
-            var vg = new Vector<float>(g[j..]);
-            var tc = new Vector<float>(tanhC[j..]);
-            var vdh = new Vector<float>(dh[j..]);
-            var dc = new Vector<float>(dcCarry[j..]) + vdh * vo * (one - tc * tc);
-            (vdh * tc * vo * (one - vo)).CopyTo(dzo[j..]);
-            (dc * vg * vi * (one - vi)).CopyTo(dzi[j..]);
-            (dc * new Vector<float>(cPrev[j..]) * vf * (one - vf)).CopyTo(dzf[j..]);
-            (dc * vi * (one - vg * vg)).CopyTo(dzc[j..]);
-            (dc * vf).CopyTo(dcCarry[j..]);
-        }
-        for (; j < hidden; j++)
-        {
-            var dc = dcCarry[j] + dh[j] * o[j] * (1f - tanhC[j] * tanhC[j]);
-            dzo[j] = dh[j] * tanhC[j] * o[j] * (1f - o[j]);
-            dzi[j] = dc * g[j] * i[j] * (1f - i[j]);
-            dzf[j] = dc * cPrev[j] * f[j] * (1f - f[j]);
-            dzc[j] = dc * i[j] * (1f - g[j] * g[j]);
-            dcCarry[j] = dc * f[j];
+            var one = TOps.Broadcast(1f);
+            for (; j + TOps.Count <= hidden; j += TOps.Count)
+            {
+                var i = TOps.Load(ref _gates, j);
+                var o = TOps.Load(ref _gates, j + hidden);
+                var f = TOps.Load(ref _gates, j + 2 * hidden);
+                var g = TOps.Load(ref _gates, j + 3 * hidden);
+                var tanhC = TOps.Load(ref _tanhCell, j);
+                var dh = TOps.Load(ref _dh, j);
+                var dc = TOps.Add(TOps.Load(ref _dcCarry, j),
+                    TOps.Multiply(TOps.Multiply(dh, o), TOps.Subtract(one, TOps.Multiply(tanhC, tanhC))));
+                TOps.Store(TOps.Multiply(TOps.Multiply(TOps.Multiply(dc, g), i), TOps.Subtract(one, i)), ref _dz, j);
+                TOps.Store(TOps.Multiply(TOps.Multiply(TOps.Multiply(dh, tanhC), o), TOps.Subtract(one, o)), ref _dz,
+                    j + hidden);
+                TOps.Store(TOps.Multiply(TOps.Multiply(TOps.Multiply(dc, TOps.Load(ref _previousCell, j)), f),
+                    TOps.Subtract(one, f)), ref _dz, j + 2 * hidden);
+                TOps.Store(TOps.Multiply(TOps.Multiply(dc, i), TOps.Subtract(one, TOps.Multiply(g, g))), ref _dz,
+                    j + 3 * hidden);
+                TOps.Store(TOps.Multiply(dc, f), ref _dcCarry, j);
+            }
+            return j;
         }
     }
 }
