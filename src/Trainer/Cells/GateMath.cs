@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Recurrent.Trainer.Cells;
 
@@ -47,7 +47,24 @@ internal static class GateMath
             result[i] = y[i] > 0f ? gradient[i] : 0f;
     }
 
-    /// <summary>Σ x², vectorised: per-step adjoint norms are taken for every sample at every step.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double SumOfSquares(ReadOnlySpan<float> x) => System.Numerics.Tensors.TensorPrimitives.SumOfSquares(x);
+    /// <summary>
+    /// Σ x², vectorised (per-step adjoint norms are taken for every sample at every step) and accumulated in double:
+    /// a vanishing adjoint of 1e-23 per element squares to below float's smallest denormal, and a float sum would
+    /// report such norms as zero or as multiples of √(1.4e-45), measuring the arithmetic instead of the gradient.
+    /// </summary>
+    public static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        var sum = Vector256<double>.Zero;
+        var i = 0;
+        for (; i + Vector256<float>.Count <= x.Length; i += Vector256<float>.Count)
+        {
+            var (lower, upper) = Vector256.Widen(Vector256.Create(x.Slice(i, Vector256<float>.Count)));
+            sum = Vector256.FusedMultiplyAdd(lower, lower, sum);
+            sum = Vector256.FusedMultiplyAdd(upper, upper, sum);
+        }
+        var total = Vector256.Sum(sum);
+        for (; i < x.Length; i++)
+            total += (double)x[i] * x[i];
+        return total;
+    }
 }

@@ -25,6 +25,7 @@ internal sealed class TrainingLoop
     private readonly int _threads;
     private float[][]? _bestWeights;
     private TrainingPosition _position;
+    private readonly float[][]? _forwardRecurrentWeights;
 
     public TrainingLoop(SequenceClassifier model, SequenceClassifierOptions options, SequenceDataset train,
         SequenceDataset? valid, ITrainingObserver? observer, CheckpointOptions? checkpoints = null)
@@ -42,7 +43,18 @@ internal sealed class TrainingLoop
         var snapshot = _report.Snapshot;
         snapshot.GroupNames = _groups;
         snapshot.GroupNorms = new double[_groups.Length];
-        snapshot.RecurrentWeights = _network.RecurrentWeights;
+        if (observer is null)
+        {
+            snapshot.RecurrentWeights = _network.RecurrentWeights;
+        }
+        else
+        {
+            // Observers see a step after its update; the Jacobian bound belongs to the W_hh the forward pass used.
+            var live = _network.RecurrentWeights;
+            _forwardRecurrentWeights = live.Select(w => new float[w.Rows * w.Columns]).ToArray();
+            snapshot.RecurrentWeights = live.Select((w, i) => new Diagnostics.RecurrentWeights(w.Layer,
+                _forwardRecurrentWeights[i], w.Rows, w.Columns, w.Gamma)).ToArray();
+        }
         snapshot.ClipMode = options.ClipNorm is not null ? Diagnostics.ClipMode.GlobalNorm
             : options.ClipValue is not null ? Diagnostics.ClipMode.Value : Diagnostics.ClipMode.None;
         snapshot.ClipThreshold = options.ClipNorm ?? options.ClipValue ?? double.NaN;
@@ -198,6 +210,11 @@ internal sealed class TrainingLoop
         var step = _position.Step + 1;
         var snapshot = _report.Snapshot;
         snapshot.Step = step;
+        if (_forwardRecurrentWeights is not null)
+        {
+            for (var i = 0; i < _forwardRecurrentWeights.Length; i++)
+                _network.RecurrentWeights[i].Weights.Span.CopyTo(_forwardRecurrentWeights[i]);
+        }
         snapshot.Epoch = _position.Epoch;
         var loss = _network.ComputeGradients(batch, _options.TruncationSteps,
             _options.CollectAdjointNorms ? snapshot : null, _threads, _options.OmegaWeight);

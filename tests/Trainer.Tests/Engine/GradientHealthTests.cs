@@ -81,6 +81,86 @@ public class GradientHealthTests
         Assert.True(median > -2, $"median log10 g_1/g_T once trained = {median:F2}, expected above -2");
     }
 
+    // Records, at every step, the largest factor one step back multiplied any sample's adjoint by, and γ·σ_max of
+    // the W_hh the snapshot carries, σ_max converged by power iteration.
+    private sealed class JacobianBoundObserver : ITrainingObserver
+    {
+        private readonly SpectralNormEstimator _spectralNorm = new(60);
+
+        public List<double> Margins { get; } = [];
+
+        public void OnStep(StepReport step)
+        {
+            var snapshot = step.Snapshot;
+            var largest = double.NegativeInfinity;
+            for (var b = 0; b < snapshot.BatchSize; b++)
+            {
+                var norms = snapshot.AdjointNormsOf(b);
+                for (var t = 0; t + 1 < norms.Length; t++)
+                {
+                    if (norms[t + 1] > 1e-30f)
+                        largest = Math.Max(largest, Math.Log10(norms[t] / (double)norms[t + 1]));
+                }
+            }
+            Margins.Add(Math.Log10(_spectralNorm.EstimateBound(snapshot.RecurrentWeights[0])) - largest);
+        }
+
+        public void OnEpoch(EpochReport epoch)
+        {
+        }
+    }
+
+    [Theory]
+    [InlineData(Activation.Sigmoid)]
+    [InlineData(Activation.Tanh)]
+    public void NoStepMultipliesTheAdjointByMoreThanTheBoundOfTheWeightsItRanWith(Activation activation)
+    {
+        // Adam at 0.03 moves every weight by about 0.03 per step, enough to change σ_max(W_hh) by a factor of two:
+        // the bound only holds for the W_hh of the forward pass, not for the updated one observers see afterwards.
+        var data = Data("temporal-order:50", 2000);
+        var observer = new JacobianBoundObserver();
+        new SequenceClassifierTrainer(new SequenceClassifierOptions
+        {
+            Cell = CellKind.Rnn,
+            Activation = activation,
+            HiddenSize = 32,
+            Epochs = 8,
+            BatchSize = 32,
+            LearningRate = 0.03f,
+        }).Fit(data.Train, observer: observer);
+        Assert.Equal(8 * 63, observer.Margins.Count);
+        Assert.True(observer.Margins.Min() > -1e-4, $"smallest margin {observer.Margins.Min():F4} decades");
+    }
+
+    [Fact]
+    public void ObserversGetTheRecurrentWeightsTheForwardPassUsedNotTheUpdatedOnes()
+    {
+        var data = Data("temporal-order:50", 96);
+        var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 8, Epochs = 1, BatchSize = 32 };
+        var model = new SequenceClassifierTrainer(options).Initialize(data.Train);
+        var live = model.Parameters.Single(p => p.Name == "layer0.W_hh").Value;
+        var beforeStep = (float[])live.Clone();
+        var steps = 0;
+        var observer = new DelegateObserver(report =>
+        {
+            Assert.Equal(beforeStep, report.Snapshot.RecurrentWeights[0].Weights.ToArray());
+            Assert.NotEqual(beforeStep, live);
+            beforeStep = (float[])live.Clone();
+            steps++;
+        });
+        new TrainingLoop(model, options, data.Train, null, observer).Run(CancellationToken.None);
+        Assert.Equal(3, steps);
+    }
+
+    private sealed class DelegateObserver(Action<StepReport> onStep) : ITrainingObserver
+    {
+        public void OnStep(StepReport step) => onStep(step);
+
+        public void OnEpoch(EpochReport epoch)
+        {
+        }
+    }
+
     [Fact]
     public void IrnnWithALargeLearningRateExplodesAndNormClippingTamesIt()
     {
