@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Training;
 
@@ -23,32 +22,37 @@ internal sealed class ElmanCell(Activation activation) : IRecurrentCell
         RecurrentProduct.AddTo(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.InputProjection,
             s.Descending);
         var n = s.Rows * s.Hidden;
-        ref var a = ref MemoryMarshal.GetReference(s.InputProjection[..n]);
-        ref var h = ref MemoryMarshal.GetReference(s.State[..n]);
-        var j = VectorWidth.Use512 ? Activate<Vector512Ops, Vector512<float>>(ref a, ref h, 0, n) : 0;
-        j = Activate<Vector256Ops, Vector256<float>>(ref a, ref h, j, n);
-        Activate<ScalarOps, float>(ref a, ref h, j, n);
+        var rows = new Activate(Activation, s.InputProjection[..n], s.State[..n]);
+        ColumnKernel.Run(ref rows, n);
     }
 
     // h = f(a) in one pass over all rows (they are contiguous for this cell).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Activate<TOps, TV>(ref float preActivation, ref float h, int j, int n)
-        where TOps : struct, IVectorOps<TV>
-        where TV : struct
+    private readonly ref struct Activate(Activation activation, ReadOnlySpan<float> preActivations, Span<float> h)
+        : IColumnKernel
     {
-        var zero = TOps.Broadcast(0f);
-        for (; j + TOps.Count <= n; j += TOps.Count)
+        private readonly Activation _activation = activation;
+        private readonly ref float _a = ref MemoryMarshal.GetReference(preActivations);
+        private readonly ref float _h = ref MemoryMarshal.GetReference(h);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Columns<TOps, TV>(int j, int count)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
         {
-            var a = TOps.Load(ref preActivation, j);
-            var y = Activation switch
+            var zero = TOps.Broadcast(0f);
+            for (; j + TOps.Count <= count; j += TOps.Count)
             {
-                Activation.Tanh => Activations.Tanh<TOps, TV>(a),
-                Activation.Sigmoid => Activations.Sigmoid<TOps, TV>(a),
-                _ => TOps.SelectLess(a, zero, zero, a),
-            };
-            TOps.Store(y, ref h, j);
+                var a = TOps.Load(ref _a, j);
+                var y = _activation switch
+                {
+                    Activation.Tanh => Activations.Tanh<TOps, TV>(a),
+                    Activation.Sigmoid => Activations.Sigmoid<TOps, TV>(a),
+                    _ => TOps.SelectLess(a, zero, zero, a),
+                };
+                TOps.Store(y, ref _h, j);
+            }
+            return j;
         }
-        return j;
     }
 
     // f'(a) is recovered from h = f(a): 1 − h² for tanh, h(1 − h) for the sigmoid, [h > 0] for ReLU.

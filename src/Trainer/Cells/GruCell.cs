@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Trainer.Cells;
@@ -28,10 +27,8 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
             s.RecurrentProjection, 0, firstBlocks, s.Descending);
         for (var r = 0; r < s.Rows; r++)
         {
-            var row = Row(ref s, r);
-            var j = VectorWidth.Use512 ? row.Gates<Vector512Ops, Vector512<float>>(0, hidden) : 0;
-            j = row.Gates<Vector256Ops, Vector256<float>>(j, hidden);
-            row.Gates<ScalarOps, float>(j, hidden);
+            var row = Row(ref s, r, ForwardPass.Gates);
+            ColumnKernel.Run(ref row, hidden);
         }
         if (!LinearBeforeReset)
         {
@@ -40,26 +37,31 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
         }
         for (var r = 0; r < s.Rows; r++)
         {
-            var row = Row(ref s, r);
-            var j = VectorWidth.Use512 ? row.Output<Vector512Ops, Vector512<float>>(0, hidden) : 0;
-            j = row.Output<Vector256Ops, Vector256<float>>(j, hidden);
-            row.Output<ScalarOps, float>(j, hidden);
+            var row = Row(ref s, r, ForwardPass.Output);
+            ColumnKernel.Run(ref row, hidden);
         }
     }
 
-    private ForwardRow Row(ref CellStep s, int r)
+    private enum ForwardPass
+    {
+        Gates,
+        Output,
+    }
+
+    private ForwardRow Row(ref CellStep s, int r, ForwardPass pass)
     {
         int hidden = s.Hidden, width = 3 * hidden;
-        return new ForwardRow(LinearBeforeReset, s.InputProjection.Slice(r * width, width),
+        return new ForwardRow(pass, LinearBeforeReset, s.InputProjection.Slice(r * width, width),
             s.RecurrentProjection.Slice(r * width, width), s.PreviousState.Slice(r * hidden, hidden),
             s.Gates.Slice(r * width, width), s.Extra.Slice(r * hidden, hidden), s.State.Slice(r * hidden, hidden));
     }
 
     // One sequence's step in two fused passes, split where reset-before-product needs W_hh,h (r ⊙ h_{t-1}).
-    private readonly ref struct ForwardRow(bool linearBeforeReset, ReadOnlySpan<float> input,
+    private readonly ref struct ForwardRow(ForwardPass pass, bool linearBeforeReset, ReadOnlySpan<float> input,
         ReadOnlySpan<float> recurrent, ReadOnlySpan<float> previousState, Span<float> gates, Span<float> extra,
-        Span<float> h)
+        Span<float> h) : IColumnKernel
     {
+        private readonly ForwardPass _pass = pass;
         private readonly bool _linearBeforeReset = linearBeforeReset;
         private readonly ref float _input = ref MemoryMarshal.GetReference(input);
         private readonly ref float _recurrent = ref MemoryMarshal.GetReference(recurrent);
@@ -68,9 +70,15 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
         private readonly ref float _extra = ref MemoryMarshal.GetReference(extra);
         private readonly ref float _h = ref MemoryMarshal.GetReference(h);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Columns<TOps, TV>(int j, int hidden)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct =>
+            _pass == ForwardPass.Gates ? Gates<TOps, TV>(j, hidden) : Output<TOps, TV>(j, hidden);
+
         /// <summary>z and r = σ(x-projection + recurrent projection), and r ⊙ h_{t-1} when the reset comes first.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int Gates<TOps, TV>(int j, int hidden)
+        private int Gates<TOps, TV>(int j, int hidden)
             where TOps : struct, IVectorOps<TV>
             where TV : struct
         {
@@ -88,7 +96,7 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
 
         /// <summary>n = tanh(x_n + r ⊙ hh) or tanh(x_n + hh), then h = n + z ⊙ (h_{t-1} − n).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int Output<TOps, TV>(int j, int hidden)
+        private int Output<TOps, TV>(int j, int hidden)
             where TOps : struct, IVectorOps<TV>
             where TV : struct
         {
@@ -129,9 +137,7 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
                 s.Extra.Slice(r * hidden, hidden), s.PreviousState.Slice(r * hidden, hidden),
                 s.StateGradient.Slice(r * hidden, hidden), s.InputProjectionGradient.Slice(r * width, width),
                 s.RecurrentProjectionGradient.Slice(r * width, width));
-            var j = VectorWidth.Use512 ? row.Columns<Vector512Ops, Vector512<float>>(0, hidden) : 0;
-            j = row.Columns<Vector256Ops, Vector256<float>>(j, hidden);
-            row.Columns<ScalarOps, float>(j, hidden);
+            ColumnKernel.Run(ref row, hidden);
         }
         var dh = s.StateGradient[..(s.Rows * hidden)];
         if (LinearBeforeReset)
@@ -174,7 +180,7 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
     // ∂L/∂(r ⊙ h_{t-1}), which needs the product with W_hh,h. The z (and r) gradients go to both projections.
     private readonly ref struct BackwardRow(bool linearBeforeReset, ReadOnlySpan<float> gates,
         ReadOnlySpan<float> extra, ReadOnlySpan<float> previousState, ReadOnlySpan<float> dh, Span<float> dInput,
-        Span<float> dRecurrent)
+        Span<float> dRecurrent) : IColumnKernel
     {
         private readonly bool _linearBeforeReset = linearBeforeReset;
         private readonly ref float _gates = ref MemoryMarshal.GetReference(gates);
@@ -184,7 +190,6 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
         private readonly ref float _dInput = ref MemoryMarshal.GetReference(dInput);
         private readonly ref float _dRecurrent = ref MemoryMarshal.GetReference(dRecurrent);
 
-        /// <summary>Columns from <paramref name="j"/> while a whole TV fits; returns where it stopped.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Columns<TOps, TV>(int j, int hidden)
             where TOps : struct, IVectorOps<TV>

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Trainer.Cells;
@@ -31,9 +30,7 @@ internal sealed class LstmCell : IRecurrentCell
             var row = new ForwardRow(s.InputProjection.Slice(r * width, width), s.Gates.Slice(r * width, width),
                 s.PreviousCell.Slice(r * hidden, hidden), s.Cell.Slice(r * hidden, hidden),
                 s.Extra.Slice(r * hidden, hidden), s.State.Slice(r * hidden, hidden));
-            var j = VectorWidth.Use512 ? row.Columns<Vector512Ops, Vector512<float>>(0, hidden) : 0;
-            j = row.Columns<Vector256Ops, Vector256<float>>(j, hidden);
-            row.Columns<ScalarOps, float>(j, hidden);
+            ColumnKernel.Run(ref row, hidden);
         }
     }
 
@@ -42,7 +39,7 @@ internal sealed class LstmCell : IRecurrentCell
     // long for the processor to overlap many columns: the first holds four independent exponentials per column,
     // the second one.
     private readonly ref struct ForwardRow(ReadOnlySpan<float> preActivations, Span<float> gates,
-        ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> tanhCell, Span<float> h)
+        ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> tanhCell, Span<float> h) : IColumnKernel
     {
         private readonly ref float _z = ref MemoryMarshal.GetReference(preActivations);
         private readonly ref float _gates = ref MemoryMarshal.GetReference(gates);
@@ -51,7 +48,6 @@ internal sealed class LstmCell : IRecurrentCell
         private readonly ref float _tanhCell = ref MemoryMarshal.GetReference(tanhCell);
         private readonly ref float _h = ref MemoryMarshal.GetReference(h);
 
-        /// <summary>Columns from <paramref name="j"/> while a whole TV fits; returns where it stopped.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Columns<TOps, TV>(int j, int hidden)
             where TOps : struct, IVectorOps<TV>
@@ -88,9 +84,7 @@ internal sealed class LstmCell : IRecurrentCell
             var row = new BackwardRow(s.Gates.Slice(r * width, width), s.Extra.Slice(r * hidden, hidden),
                 s.PreviousCell.Slice(r * hidden, hidden), s.StateGradient.Slice(r * hidden, hidden),
                 s.CellGradient.Slice(r * hidden, hidden), s.InputProjectionGradient.Slice(r * width, width));
-            var j = VectorWidth.Use512 ? row.Columns<Vector512Ops, Vector512<float>>(0, hidden) : 0;
-            j = row.Columns<Vector256Ops, Vector256<float>>(j, hidden);
-            row.Columns<ScalarOps, float>(j, hidden);
+            ColumnKernel.Run(ref row, hidden);
         }
         RecurrentProduct.Backward(s.InputProjectionGradient, s.Rows, s.RecurrentWeights, s.PreviousStateGradient,
             0, width, accumulate: false);
@@ -99,7 +93,7 @@ internal sealed class LstmCell : IRecurrentCell
     // One fused pass per row: dc = dc_next + dh ⊙ o ⊙ (1 − tanh²c); the four gate pre-activation gradients;
     // and dc_{t-1} = dc ⊙ f written back over the incoming cell gradient.
     private readonly ref struct BackwardRow(ReadOnlySpan<float> gates, ReadOnlySpan<float> tanhCell,
-        ReadOnlySpan<float> previousCell, ReadOnlySpan<float> dh, Span<float> dcCarry, Span<float> dz)
+        ReadOnlySpan<float> previousCell, ReadOnlySpan<float> dh, Span<float> dcCarry, Span<float> dz) : IColumnKernel
     {
         private readonly ref float _gates = ref MemoryMarshal.GetReference(gates);
         private readonly ref float _tanhCell = ref MemoryMarshal.GetReference(tanhCell);
@@ -108,7 +102,6 @@ internal sealed class LstmCell : IRecurrentCell
         private readonly ref float _dcCarry = ref MemoryMarshal.GetReference(dcCarry);
         private readonly ref float _dz = ref MemoryMarshal.GetReference(dz);
 
-        /// <summary>Columns from <paramref name="j"/> while a whole TV fits; returns where it stopped.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Columns<TOps, TV>(int j, int hidden)
             where TOps : struct, IVectorOps<TV>
