@@ -1,4 +1,3 @@
-using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Trainer.Tests.Kernels;
@@ -6,12 +5,6 @@ namespace Recurrent.Trainer.Tests.Kernels;
 /// <summary>The matrix product against a naive double-precision one, on odd shapes, strides and offsets.</summary>
 public class GemmTests
 {
-    private static float[] Random(int length, ulong seed)
-    {
-        var rng = new DeterministicRandom(seed);
-        return Enumerable.Range(0, length).Select(_ => (float)rng.NextUniform(-1, 1)).ToArray();
-    }
-
     public static TheoryData<int, int, int, bool, bool> Shapes()
     {
         var data = new TheoryData<int, int, int, bool, bool>();
@@ -46,9 +39,9 @@ public class GemmTests
     private static void CheckAgainstNaive(int m, int n, int k, bool transposedA)
     {
         // Offsets of one element make every span unaligned.
-        var a = Random(m * k + 1, 1);
-        var b = Random(k * n + 1, 2);
-        var c = Random(m * n + 1, 3);
+        var a = KernelData.Random(m * k + 1, 1);
+        var b = KernelData.Random(k * n + 1, 2);
+        var c = KernelData.Random(m * n + 1, 3);
         var expected = new double[m * n];
         int rowStride = transposedA ? 1 : k, colStride = transposedA ? m : 1;
         for (var i = 0; i < m; i++)
@@ -70,8 +63,8 @@ public class GemmTests
     public void EveryRowIsBitIdenticalWhateverBlockOrThreadComputesIt()
     {
         const int m = 37, n = 150, k = 300;
-        var a = Random(m * k, 4);
-        var b = Random(k * n, 5);
+        var a = KernelData.Random(m * k, 4);
+        var b = KernelData.Random(k * n, 5);
         var whole = new float[m * n];
         Gemm.Multiply(a, k, 1, b, n, whole, n, m, n, k, accumulate: false);
         var parallel = new float[m * n];

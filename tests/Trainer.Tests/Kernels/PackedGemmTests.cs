@@ -1,4 +1,3 @@
-using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Trainer.Tests.Kernels;
@@ -9,12 +8,6 @@ namespace Recurrent.Trainer.Tests.Kernels;
 /// </summary>
 public class PackedGemmTests
 {
-    private static float[] Random(int length, ulong seed)
-    {
-        var rng = new DeterministicRandom(seed);
-        return Enumerable.Range(0, length).Select(_ => (float)rng.NextUniform(-1, 1)).ToArray();
-    }
-
     public static TheoryData<int, int, int, bool> Shapes()
     {
         var data = new TheoryData<int, int, int, bool>();
@@ -34,9 +27,9 @@ public class PackedGemmTests
     {
         const int blocks = 4;
         var n = blocks * blockWidth;
-        var w = Random(n * k, 1);
-        var a = Random(m * k, 2);
-        var initial = Random(m * n, 3);
+        var w = KernelData.Random(n * k, 1);
+        var a = KernelData.Random(m * k, 2);
+        var initial = KernelData.Random(m * n, 3);
         var transposed = new float[k * n];
         for (var j = 0; j < n; j++)
         {
@@ -76,8 +69,8 @@ public class PackedGemmTests
     {
         // ∂L/∂z [m, 3H] · W_hh[rows first..first+count, :] as the GRU's backward takes it, W_hh packed row-major.
         var k = 3 * hidden;
-        var w = Random(k * hidden, 6);
-        var gradient = Random(m * k, 7);
+        var w = KernelData.Random(k * hidden, 6);
+        var gradient = KernelData.Random(m * k, 7);
         var packed = new PackedMatrix(k, hidden, hidden);
         packed.Pack(w);
         VectorWidth.Force256 = narrow;
@@ -88,7 +81,7 @@ public class PackedGemmTests
                 var expected = new float[m * hidden];
                 Gemm.Multiply(gradient.AsSpan(first), k, 1, w.AsSpan(first * hidden), hidden, expected, hidden, m,
                     hidden, count, accumulate: false);
-                var actual = Random(m * hidden, 8);
+                var actual = KernelData.Random(m * hidden, 8);
                 Gemm.Multiply(gradient.AsSpan(first), k, 1, packed, 0, hidden, actual, hidden, m, accumulate: false,
                     depthFirst: first, depth: count);
                 Assert.Equal(expected, actual);
@@ -104,7 +97,7 @@ public class PackedGemmTests
     public void PackingBEqualsPackingTheTransposeOfItsTranspose()
     {
         const int k = 19, n = 70;
-        var b = Random(k * n, 9);
+        var b = KernelData.Random(k * n, 9);
         var transposed = new float[n * k];
         for (var p = 0; p < k; p++)
         {
@@ -122,8 +115,8 @@ public class PackedGemmTests
     {
         const int k = 5, blockWidth = 40, n = 3 * blockWidth;
         var packed = new PackedMatrix(k, n, blockWidth);
-        packed.PackTransposeOf(Random(n * k, 4));
-        var a = Random(2 * k, 5);
+        packed.PackTransposeOf(KernelData.Random(n * k, 4));
+        var a = KernelData.Random(2 * k, 5);
         var c = Enumerable.Repeat(7f, 2 * n).ToArray();
         Gemm.Multiply(a, k, 1, packed, blockWidth, blockWidth, c, n, 2, accumulate: false);
         var fresh = new float[2 * n];

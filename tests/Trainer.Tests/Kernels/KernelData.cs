@@ -1,0 +1,13 @@
+using Recurrent.Trainer.Data;
+
+namespace Recurrent.Trainer.Tests.Kernels;
+
+internal static class KernelData
+{
+    /// <summary>Uniform values in [−1, 1) from a fixed seed.</summary>
+    public static float[] Random(int length, ulong seed)
+    {
+        var rng = new DeterministicRandom(seed);
+        return Enumerable.Range(0, length).Select(_ => (float)rng.NextUniform(-1, 1)).ToArray();
+    }
+}
