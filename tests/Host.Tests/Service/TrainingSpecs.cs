@@ -4,10 +4,10 @@ namespace Recurrent.Host.Tests.Service;
 internal static class TrainingSpecs
 {
     /// <summary>
-    /// About 800 steps of a small tanh RNN on temporal order: long enough to be interrupted mid-run even now that a
-    /// step takes well under a millisecond (six epochs, 240 steps, left too little margin).
+    /// Epochs of an <see cref="Interruptible"/> run: 800 steps of a small tanh RNN on temporal order, long enough to
+    /// be interrupted mid-run even now that a step takes well under a millisecond (six epochs, 240 steps, left too
+    /// little margin).
     /// </summary>
-    /// <summary>Epochs of an <see cref="Interruptible"/> run.</summary>
     public const int InterruptibleEpochs = 20;
 
     /// <summary>Optimizer steps of an <see cref="Interruptible"/> run: 640 sequences in batches of 16.</summary>
