@@ -52,6 +52,13 @@ public class PackedGemmTests
                     Gemm.Multiply(a, k, 1, packed, first, count, actual, n, m, accumulate: true, descending);
                     Assert.Equal(expected, actual);
                 }
+                // A and C one element off their arrays' starts: unaligned spans give the same bits.
+                var shiftedA = new float[a.Length + 1];
+                a.CopyTo(shiftedA, 1);
+                var shiftedC = new float[initial.Length + 1];
+                initial.CopyTo(shiftedC, 1);
+                Gemm.Multiply(shiftedA.AsSpan(1), k, 1, packed, first, count, shiftedC.AsSpan(1), n, m, accumulate: true);
+                Assert.Equal(expected, shiftedC[1..]);
             }
         }
         finally
