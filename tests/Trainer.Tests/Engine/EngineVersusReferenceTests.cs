@@ -12,7 +12,8 @@ namespace Recurrent.Trainer.Tests.Engine;
 public class EngineVersusReferenceTests
 {
     public sealed record Case(string Name, CellKind Cell, Activation Activation, int Layers, bool Bidirectional,
-        bool Tokens, HeadKind Head, bool UseBias = true, bool LinearBeforeReset = true, int? Truncation = null)
+        bool Tokens, HeadKind Head, bool UseBias = true, bool LinearBeforeReset = true, int? Truncation = null,
+        int Hidden = 5)
     {
         public override string ToString() => Name;
     }
@@ -33,6 +34,8 @@ public class EngineVersusReferenceTests
             data.Add(new Case($"{cellName} bidirectional 2 layers tokens", cell, activation, 2, true, true, HeadKind.Binary, LinearBeforeReset: lbr));
             data.Add(new Case($"{cellName} no bias", cell, activation, 1, false, false, HeadKind.MultiClass, UseBias: false, LinearBeforeReset: lbr));
             data.Add(new Case($"{cellName} truncated k2=2", cell, activation, 2, true, false, HeadKind.Binary, LinearBeforeReset: lbr, Truncation: 2));
+            // 45 = 32 + 8 + 5 columns: the fused kernels' 512-bit, 256-bit and scalar paths all run.
+            data.Add(new Case($"{cellName} hidden 45 bidirectional 2 layers", cell, activation, 2, true, false, HeadKind.MultiClass, LinearBeforeReset: lbr, Hidden: 45));
         }
         return data;
     }
@@ -45,7 +48,7 @@ public class EngineVersusReferenceTests
         {
             Cell = c.Cell,
             Activation = c.Activation,
-            HiddenSize = 5,
+            HiddenSize = c.Hidden,
             Layers = c.Layers,
             Bidirectional = c.Bidirectional,
             UseBias = c.UseBias,
@@ -72,7 +75,7 @@ public class EngineVersusReferenceTests
                 Activation.Sigmoid => ReferenceActivation.Sigmoid,
                 _ => ReferenceActivation.Tanh,
             },
-            HiddenSize = 5,
+            HiddenSize = c.Hidden,
             Layers = c.Layers,
             Bidirectional = c.Bidirectional,
             UseBias = c.UseBias,
