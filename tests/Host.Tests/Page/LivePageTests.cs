@@ -69,6 +69,10 @@ public sealed class LivePageTests(ITestOutputHelper output)
         Assert.True((bool)(await browser.EvaluateAsync("window.notReloaded === true"))!);
         var later = (await browser.EvaluateAsync(ChartsProbe))!;
         output.WriteLine($"later view: {later.ToJsonString()}");
+        // Taken before the checks, so a failing run leaves the picture of what it judged.
+        var screenshot = Artifact("live-page.png");
+        await browser.ScreenshotAsync(screenshot);
+        output.WriteLine($"screenshot: {screenshot}");
 
         Assert.Null(later["banner"]);
         foreach (var chart in StepCharts.Concat(EpochCharts))
@@ -79,10 +83,6 @@ public sealed class LivePageTests(ITestOutputHelper output)
         }
         var run = await service.Client.GetRunAsync(id);
         Assert.Equal("running", (string?)run["state"]);
-
-        var screenshot = Artifact("live-page.png");
-        await browser.ScreenshotAsync(screenshot);
-        output.WriteLine($"screenshot: {screenshot}");
     }
 
     [Fact]

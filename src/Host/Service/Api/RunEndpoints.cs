@@ -28,10 +28,8 @@ internal static partial class RunEndpoints
             if (limit is < 1)
                 throw new BadRequestException("limit", $"limit: must be at least 1, not {limit}.");
             var count = limit ?? options.Value.GradientHistorySteps;
-            // A training run's newest steps are in memory until its next checkpoint; an ended run's are all stored,
-            // also those from before a restart.
             var points = run.State == RunStates.Running && live.Get(run.Id) is { } training
-                ? training.History.Since(since ?? 0, count)
+                ? RunningSince(run.Id, training, stored, since ?? 0, count)
                 : stored.Since(run.Id, since ?? 0, count);
             return TypedResults.Ok(new Dictionary<string, object?>
             {
@@ -64,6 +62,19 @@ internal static partial class RunEndpoints
                 return (IResult)Problems.Conflict($"Run {run.Id} is {run.State}; its ONNX model exists once it has succeeded.");
             return TypedResults.PhysicalFile(path, "application/octet-stream", $"{run.Name}.onnx");
         });
+    }
+
+    // A training run's newest steps are in memory until its next checkpoint stores them, and memory keeps only the
+    // last GradientHistorySteps: a reader that fell further behind (a run training faster than it polls) gets the
+    // older steps from the store, so the steps it receives have no holes.
+    private static IReadOnlyList<GradientPoint> RunningSince(long runId, LiveRun training, GradientStore stored,
+        long since, int count)
+    {
+        var recent = training.History.Since(since, count);
+        if (recent.Count == count || (recent.Count > 0 && recent[0].Step == since + 1))
+            return recent;
+        var before = recent.Count > 0 ? recent[0].Step : long.MaxValue;
+        return [.. stored.Since(runId, since, count - recent.Count, before), .. recent];
     }
 
     public static RunRecord Find(RunStore runs, string id) =>

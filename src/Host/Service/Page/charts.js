@@ -58,7 +58,9 @@ export class LineChart {
 // No spanGaps: a null is a step the page never received (see app.js), and a line drawn across it would invent data.
 const line = (label, stroke, extra = {}) => ({ label, stroke, width: 1.5, points: { show: false }, ...extra });
 const dots = (label, stroke) => ({ label, stroke, width: 2, points: { show: true, size: 7, fill: stroke } });
-const fixed = (lo, hi) => ({ range: () => [lo, hi] });
+// A share in [0, 1], with a little room at both ends: a line at exactly 0 or 1 (no step clipped, every step
+// clipped, perfect accuracy) would otherwise run along the frame and lose half its stroke to the clip.
+const share = { range: () => [-0.03, 1.03] };
 const stepAxis = { label: 'training step', labelSize: 18, size: 36 };
 const epochAxis = { label: 'epoch', labelSize: 18, size: 36, incrs: [1, 2, 5, 10, 20, 50] };
 
@@ -79,7 +81,7 @@ export function lineOptions(epochs) {
       axes: [epochAxis, {}],
     },
     accuracy: {
-      scales: { x: epochScale, y: fixed(0, 1) },
+      scales: { x: epochScale, y: share },
       series: [{ label: 'epoch' }, dots('train accuracy', colours.train), dots('validation accuracy', colours.valid)],
       axes: [epochAxis, {}],
     },
@@ -91,7 +93,7 @@ export function lineOptions(epochs) {
       axes: [stepAxis, {}],
     },
     clipRate: {
-      scales: { x: { time: false }, y: fixed(0, 1) },
+      scales: { x: { time: false }, y: share },
       series: [{ label: 'step' }, line('clip rate (last 50 steps)', colours.threshold),
         { label: 'non-finite step', stroke: colours.bad, width: 0, points: { show: true, size: 6, fill: colours.bad } }],
       axes: [stepAxis, {}],

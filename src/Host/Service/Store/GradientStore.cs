@@ -56,16 +56,20 @@ internal sealed class GradientStore(Database database)
             : null;
     }
 
-    /// <summary>The newest <paramref name="limit"/> points after <paramref name="afterStep"/>, oldest first.</summary>
-    public IReadOnlyList<GradientPoint> Since(long runId, long afterStep, int limit)
+    /// <summary>
+    /// The newest <paramref name="limit"/> points after <paramref name="afterStep"/> (and before
+    /// <paramref name="beforeStep"/>), oldest first.
+    /// </summary>
+    public IReadOnlyList<GradientPoint> Since(long runId, long afterStep, int limit, long beforeStep = long.MaxValue)
     {
         using var connection = database.Open();
         using var command = Database.Command(connection,
             """
             SELECT step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10
-            FROM (SELECT * FROM gradient_steps WHERE run_id = $run AND step > $after ORDER BY step DESC LIMIT $limit)
+            FROM (SELECT * FROM gradient_steps WHERE run_id = $run AND step > $after AND step < $before
+                  ORDER BY step DESC LIMIT $limit)
             ORDER BY step;
-            """, ("$run", runId), ("$after", afterStep), ("$limit", limit));
+            """, ("$run", runId), ("$after", afterStep), ("$before", beforeStep), ("$limit", limit));
         using var r = command.ExecuteReader();
         var points = new List<GradientPoint>();
         while (r.Read())
