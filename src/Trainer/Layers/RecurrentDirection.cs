@@ -15,7 +15,10 @@ internal sealed class RecurrentDirection
 {
     private readonly IRecurrentCell _cell;
     private readonly int _gateWidth;
-    private readonly PackedMatrix _inputWeightsT, _recurrentWeightsT, _recurrentWeights;
+    private readonly PackedMatrix _inputWeightsT, _recurrentWeightsT;
+
+    // W_hh packed for BPTT, made on the first backward pass: a model that only predicts never needs it.
+    private PackedMatrix? _recurrentWeights;
     private float[] _inputProjection = [], _states = [], _cells = [], _gates = [], _extra = [];
     private float[] _inputProjectionGradient = [], _recurrentProjectionGradient = [];
     private const int NarrowInput = 32;
@@ -36,7 +39,6 @@ internal sealed class RecurrentDirection
         RecurrentWeights = new Parameter(prefix + "W_hh", "W_hh", _gateWidth, hidden);
         _inputWeightsT = new PackedMatrix(inputSize, _gateWidth, hidden);
         _recurrentWeightsT = new PackedMatrix(hidden, _gateWidth, hidden);
-        _recurrentWeights = new PackedMatrix(_gateWidth, hidden, hidden);
         _projectionBias = new float[_gateWidth];
         if (useBias)
         {
@@ -205,6 +207,7 @@ internal sealed class RecurrentDirection
         float[]? inputGradient, bool accumulateInput, AdjointRecorder? recorder, int threads, float omegaWeight = 0)
     {
         var omega = omegaWeight > 0 && _cell is ElmanCell;
+        _recurrentWeights ??= new PackedMatrix(_gateWidth, Hidden, Hidden);
         _recurrentWeights.Pack(RecurrentWeights.Value);
         RunParts(_batch, (part, first, count) =>
             BackwardRows(part, first, count, outputGradient, stride, column, lengths, truncation, recorder, omega));
@@ -291,7 +294,7 @@ internal sealed class RecurrentDirection
                 Cell = _cells.AsSpan((Slot(t) * batch + first) * hidden, count * hidden),
                 Gates = _gates.AsSpan((t * batch + first) * width, count * width),
                 Extra = _extra.AsSpan((t * batch + first) * hidden, count * hidden),
-                RecurrentWeights = _recurrentWeights,
+                RecurrentWeights = _recurrentWeights!,
                 StateGradient = dh,
                 CellGradient = dc,
                 Scratch = scratch.Scratch.AsSpan(0, count * hidden),
