@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Recurrent.Trainer.Tensors;
 
 namespace Recurrent.Trainer.Kernels;
 
@@ -45,6 +46,11 @@ internal static partial class Gemm
             }
             return;
         }
+        if (m > 1)
+        {
+            MultiplyPaddedToTile(a, aRowStride, aColStride, b, first, count, c, ldc, m, accumulate, depthFirst, depth);
+            return;
+        }
         var blocks = count / b.BlockWidth;
         for (var i = 0; i < m; i++)
         {
@@ -61,6 +67,32 @@ internal static partial class Gemm
                         descending, depthFirst, depth);
             }
         }
+    }
+
+    [ThreadStatic]
+    private static float[]? _paddedA, _paddedC;
+
+    // Two or three rows through the one-row kernel would each stream all of B; padded with zero rows to a four-row
+    // tile they share one pass. The padding's products are thrown away and the kept rows' FMA chains are the same.
+    private static void MultiplyPaddedToTile(ReadOnlySpan<float> a, int ars, int acs, PackedMatrix b, int first,
+        int count, Span<float> c, int ldc, int m, bool accumulate, int depthFirst, int depth)
+    {
+        // Thread-static fields start null on every thread but the first.
+        _paddedA ??= [];
+        _paddedC ??= [];
+        var paddedA = Workspace.Ensure(ref _paddedA!, RowBlock * depth).AsSpan(0, RowBlock * depth);
+        var paddedC = Workspace.Ensure(ref _paddedC!, RowBlock * b.Columns);
+        paddedA.Clear();
+        for (var i = 0; i < m; i++)
+        {
+            for (var p = 0; p < depth; p++)
+                paddedA[i * depth + p] = a[i * ars + p * acs];
+            c.Slice(i * ldc + first, count).CopyTo(paddedC.AsSpan(i * b.Columns + first, count));
+        }
+        Multiply(paddedA, depth, 1, b, first, count, paddedC, b.Columns, RowBlock, accumulate, depthFirst: depthFirst,
+            depth: depth);
+        for (var i = 0; i < m; i++)
+            paddedC.AsSpan(i * b.Columns + first, count).CopyTo(c.Slice(i * ldc + first, count));
     }
 
     // One row of A against one block of packed columns: groups of panels eight vectors wide (eight independent FMA
