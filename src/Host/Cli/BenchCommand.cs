@@ -26,10 +26,11 @@ internal static class BenchCommand
         var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring, alternating." };
         var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
         var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
+        var kernels = new Option<bool>("--kernels") { Description = "Time the matrix products of an LSTM with H = 512 on one thread, with B strided and packed." };
         var json = CliOptions.Json();
         var command = new Command("bench", "Time training steps (forward, BPTT, clip, Adam) on random data.")
         {
-            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, scaling, json,
+            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, kernels, scaling, json,
         };
         command.SetAction(parse =>
         {
@@ -47,6 +48,8 @@ internal static class BenchCommand
                 ScalingBenchmark.Run(folder, options.Threads, Console.Out);
                 return 0;
             }
+            if (parse.GetValue(kernels))
+                return RunKernels(parse.GetValue(json));
             if (parse.GetValue(inference))
                 return RunInference(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(json));
             if (parse.GetValue(overhead))
@@ -87,6 +90,19 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static int RunKernels(bool json)
+    {
+        var timings = KernelBenchmark.Run();
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(timings.Select(t => new { name = t.Name, microseconds = t.Microseconds, gflops = t.GigaflopsPerSecond })));
+            return 0;
+        }
+        foreach (var t in timings)
+            Console.WriteLine($"{t.Name,-72} {t.Microseconds,9:F1} us {t.GigaflopsPerSecond,7:F1} GFLOP/s");
+        return 0;
     }
 
     private static int RunInference(SequenceClassifierOptions options, int length, int inputSize, bool json)

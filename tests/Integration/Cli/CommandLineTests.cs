@@ -57,6 +57,24 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void BenchTimesTrainingStepsAndTheKernelsAndReportsThemAsJson()
+    {
+        var training = RecurrentCli.Run("bench", "--cell", "gru", "--length", "5", "--input", "3", "--hidden", "8",
+            "--batch", "4", "--steps", "2", "--json");
+        Assert.True(training.ExitCode == 0, training.Error);
+        Assert.Equal("gru", training.Json.GetProperty("cell").GetString());
+        Assert.True(training.Json.GetProperty("sequences_per_second").GetDouble() > 0);
+        Assert.True(training.Json.GetProperty("peak_working_set_bytes").GetInt64() > 0);
+
+        var kernels = RecurrentCli.Run("bench", "--kernels", "--json");
+        Assert.True(kernels.ExitCode == 0, kernels.Error);
+        var timings = kernels.Json.EnumerateArray().ToArray();
+        Assert.Equal(7, timings.Length);
+        Assert.Contains(timings, t => t.GetProperty("name").GetString()!.Contains("alternating ways"));
+        Assert.All(timings, t => Assert.True(t.GetProperty("gflops").GetDouble() > 0));
+    }
+
+    [Fact]
     public void MaxStepsZeroWritesTheInitialisedModelUntrained()
     {
         using var directory = new TemporaryDirectory();
