@@ -28,6 +28,9 @@ internal interface IVectorOps<TV>
 
     static abstract TV Divide(TV a, TV b);
 
+    /// <summary>The correctly rounded square root, as every width computes it.</summary>
+    static abstract TV Sqrt(TV x);
+
     /// <summary>Rounds to the nearest integer, ties to even.</summary>
     static abstract TV Round(TV x);
 
@@ -79,6 +82,8 @@ internal readonly struct Vector512Ops : IVectorOps<Vector512<float>>
 
     public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
 
+    public static Vector512<float> Sqrt(Vector512<float> x) => Vector512.Sqrt(x);
+
     public static Vector512<float> Round(Vector512<float> x) => Vector512.Round(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -121,6 +126,8 @@ internal readonly struct Vector256Ops : IVectorOps<Vector256<float>>
 
     public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
 
+    public static Vector256<float> Sqrt(Vector256<float> x) => Vector256.Sqrt(x);
+
     public static Vector256<float> Round(Vector256<float> x) => Vector256.Round(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -159,6 +166,8 @@ internal readonly struct ScalarOps : IVectorOps<float>
     public static float Multiply(float a, float b) => a * b;
 
     public static float Divide(float a, float b) => a / b;
+
+    public static float Sqrt(float x) => MathF.Sqrt(x);
 
     public static float Round(float x) => MathF.Round(x);
 

@@ -1,4 +1,5 @@
 using Recurrent.Diagnostics;
+using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Training;
@@ -22,9 +23,7 @@ internal static class GradientClipping
         var total = 0.0;
         foreach (var p in parameters)
         {
-            var sum = 0.0;
-            foreach (var g in p.Gradient)
-                sum += (double)g * g;
+            var sum = GateMath.SumOfSquares(p.Gradient);
             norms[IndexOf(groups, p.Group)] += sum;
             total += sum;
         }

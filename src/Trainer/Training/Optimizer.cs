@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Training;
@@ -108,18 +111,47 @@ internal sealed class AdamOptimizer : Optimizer
 
     protected override void Update(int index, float[] weights, float[] gradient, float learningRate)
     {
-        var m = _moments[2 * index];
-        var v = _moments[2 * index + 1];
         var correction1 = 1 - Math.Pow(_beta1, Updates);
         var correction2 = 1 - Math.Pow(_beta2, Updates);
-        var stepSize = (float)(learningRate * Math.Sqrt(correction2) / correction1);
-        var epsilon = (float)(_epsilon * Math.Sqrt(correction2));
-        for (var i = 0; i < weights.Length; i++)
+        var step = new AdamStep(weights, gradient, _moments[2 * index], _moments[2 * index + 1], WeightDecay, _beta1,
+            _beta2, (float)(learningRate * Math.Sqrt(correction2) / correction1), (float)(_epsilon * Math.Sqrt(correction2)));
+        ColumnKernel.Run(ref step, weights.Length);
+    }
+
+    // g = ∇ + λw; m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²; w ← w − α m / (√v + ε̂), vectorised with the
+    // operations in the order the scalar rule writes them, so every width gives the same bits.
+    private readonly ref struct AdamStep(Span<float> weights, ReadOnlySpan<float> gradient, Span<float> m,
+        Span<float> v, float weightDecay, float beta1, float beta2, float stepSize, float epsilon) : IColumnKernel
+    {
+        private readonly ref float _w = ref MemoryMarshal.GetReference(weights);
+        private readonly ref float _g = ref MemoryMarshal.GetReference(gradient);
+        private readonly ref float _m = ref MemoryMarshal.GetReference(m);
+        private readonly ref float _v = ref MemoryMarshal.GetReference(v);
+        private readonly float _weightDecay = weightDecay, _beta1 = beta1, _beta2 = beta2;
+        private readonly float _stepSize = stepSize, _epsilon = epsilon;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Columns<TOps, TV>(int j, int count)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
         {
-            var g = gradient[i] + WeightDecay * weights[i];
-            m[i] = _beta1 * m[i] + (1 - _beta1) * g;
-            v[i] = _beta2 * v[i] + (1 - _beta2) * g * g;
-            weights[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) + epsilon);
+            var weightDecay = TOps.Broadcast(_weightDecay);
+            var (beta1, oneMinusBeta1) = (TOps.Broadcast(_beta1), TOps.Broadcast(1 - _beta1));
+            var (beta2, oneMinusBeta2) = (TOps.Broadcast(_beta2), TOps.Broadcast(1 - _beta2));
+            var (stepSize, epsilon) = (TOps.Broadcast(_stepSize), TOps.Broadcast(_epsilon));
+            for (; j + TOps.Count <= count; j += TOps.Count)
+            {
+                var w = TOps.Load(ref _w, j);
+                var g = TOps.Add(TOps.Load(ref _g, j), TOps.Multiply(weightDecay, w));
+                var m = TOps.Add(TOps.Multiply(beta1, TOps.Load(ref _m, j)), TOps.Multiply(oneMinusBeta1, g));
+                var v = TOps.Add(TOps.Multiply(beta2, TOps.Load(ref _v, j)),
+                    TOps.Multiply(TOps.Multiply(oneMinusBeta2, g), g));
+                TOps.Store(m, ref _m, j);
+                TOps.Store(v, ref _v, j);
+                var update = TOps.Divide(TOps.Multiply(stepSize, m), TOps.Add(TOps.Sqrt(v), epsilon));
+                TOps.Store(TOps.Subtract(w, update), ref _w, j);
+            }
+            return j;
         }
     }
 }

@@ -52,6 +52,39 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void AdamGivesEveryWeightTheSameBitsWhateverVectorLaneOrTailUpdatesIt()
+    {
+        // 53 = 3 × 16 + 5: three 512-bit vectors and a scalar tail; each weight is also updated alone (length 1,
+        // scalar only) and must come out identical, and close to the rule evaluated in double.
+        const int n = 53;
+        var options = new SequenceClassifierOptions { Optimizer = OptimizerKind.Adam, WeightDecay = 0.01f };
+        var rng = new Trainer.Data.DeterministicRandom(9);
+        var together = new Parameter("w", "W_hh", n);
+        var alone = Enumerable.Range(0, n).Select(_ => new Parameter("w", "W_hh", 1)).ToArray();
+        for (var i = 0; i < n; i++)
+            together.Value[i] = alone[i].Value[0] = (float)rng.NextUniform(-1, 1);
+        var adam = Optimizer.Create(options, [together]);
+        var adams = alone.Select(p => Optimizer.Create(options, [p])).ToArray();
+        var (w, m, v) = (together.Value.Select(x => (double)x).ToArray(), new double[n], new double[n]);
+        for (var t = 1; t <= 4; t++)
+        {
+            for (var i = 0; i < n; i++)
+                together.Gradient[i] = alone[i].Gradient[0] = (float)rng.NextUniform(-2, 2);
+            adam.Step([together], 0.003f);
+            for (var i = 0; i < n; i++)
+            {
+                adams[i].Step([alone[i]], 0.003f);
+                Assert.Equal(alone[i].Value[0], together.Value[i]);
+                var g = together.Gradient[i] + 0.01 * w[i];
+                m[i] = 0.9 * m[i] + 0.1 * g;
+                v[i] = 0.999 * v[i] + 0.001 * g * g;
+                w[i] -= 0.003 * (m[i] / (1 - Math.Pow(0.9, t))) / (Math.Sqrt(v[i] / (1 - Math.Pow(0.999, t))) + 1e-8);
+                Assert.True(Math.Abs(w[i] - together.Value[i]) <= 1e-6, $"weight {i} at step {t}: {together.Value[i]} vs {w[i]}");
+            }
+        }
+    }
+
+    [Fact]
     public void LearningRateDecaysEveryEpoch()
     {
         var data = EngineFixtures.NumericData(8, 2, [3], HeadKind.Binary, 2, seed: 1);
