@@ -14,10 +14,13 @@ internal ref struct CellStep
     /// <summary>Hidden size H.</summary>
     public int Hidden;
 
-    /// <summary>x_t W_xhᵀ + b_xh, [Rows, GH]; the forward step may overwrite it with gate pre-activations.</summary>
+    /// <summary>
+    /// x_t W_xhᵀ + b_xh (+ b_hh for cells that add the recurrent product onto it), [Rows, GH]; the forward step may
+    /// overwrite it with gate pre-activations.
+    /// </summary>
     public Span<float> InputProjection;
 
-    /// <summary>Scratch for h_{t-1} W_hhᵀ + b_hh, [Rows, GH].</summary>
+    /// <summary>Scratch for h_{t-1} W_hhᵀ + b_hh, [Rows, GH], for cells that keep it apart (the GRU); empty otherwise.</summary>
     public Span<float> RecurrentProjection;
 
     /// <summary>h_{t-1}, [Rows, H].</summary>

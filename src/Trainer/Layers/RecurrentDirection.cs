@@ -418,7 +418,7 @@ internal sealed class RecurrentDirection
         for (var p = 0; p < parts; p++)
         {
             _scratch[p] ??= new PartScratch();
-            _scratch[p].Ensure(rowsPerPart, hidden, width, training);
+            _scratch[p].Ensure(rowsPerPart, hidden, width, training, !_cell.AddsToInputProjection);
         }
         _parts = parts;
     }
@@ -463,9 +463,10 @@ internal sealed class RecurrentDirection
             OmegaSum = 0;
         }
 
-        public void Ensure(int rows, int hidden, int width, bool training)
+        public void Ensure(int rows, int hidden, int width, bool training, bool separateRecurrentProjection)
         {
-            Workspace.Ensure(ref RecurrentProjection, rows * width);
+            if (separateRecurrentProjection)
+                Workspace.Ensure(ref RecurrentProjection, rows * width);
             if (!training)
             {
                 Workspace.Ensure(ref InputProjection, rows * width);
