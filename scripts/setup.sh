@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the peers the tests and the service use, only when missing: Debian packages through apt-get (chromium
-# drives the live page's browser tests) and ONNX Runtime from npm into tools/ (ignored by git). The page's charting
-# library, uPlot, is installed from npm by the build of src/Host itself (src/Host/Service/Page/ChartingLibrary.targets).
+# Installs the peers the tests use, only when missing: Debian packages through apt-get (chromium drives the live
+# page's browser tests) and onnxruntime-node from npm into tools/ (ignored by git). The C# code needs none of this:
+# ONNX Runtime comes with the Microsoft.ML.OnnxRuntime package, and the page's charting library, uPlot, is installed
+# from npm by the build of src/Host itself (src/Host/Service/Page/ChartingLibrary.targets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# onnxruntime-node is the tests' second, independent ONNX Runtime (another build and binding, tests/Integration/
+# Support/PeerRun.cs): every hand-built graph must give the same outputs through it and through the C# package.
 ort=tools/onnxruntime/node_modules/onnxruntime-node
 if [ ! -f "$ort/bin/napi-v6/linux/x64/libonnxruntime.so.1" ]; then
   echo "setup: installing onnxruntime-node 1.30.0 from npm into tools/onnxruntime" >&2

@@ -1,4 +1,3 @@
-using Recurrent.Host.OnnxRuntime;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer.Onnx;
 using Xunit.Abstractions;
@@ -10,8 +9,7 @@ namespace Recurrent.Integration.Tests;
 /// Transpose from batch-first, one recurrent op with sequence_lens, a Gemm head with Softmax or Sigmoid), held
 /// to the same three peers and to a double-precision evaluation.
 /// </summary>
-[Collection(OnnxRuntimeCollection.Name)]
-public sealed class ClassifierGraphTests(OnnxRuntimeFixture fixture, ITestOutputHelper log)
+public sealed class ClassifierGraphTests(ITestOutputHelper log)
 {
     private const double EquationTolerance = 1e-5;
 
@@ -51,10 +49,10 @@ public sealed class ClassifierGraphTests(OnnxRuntimeFixture fixture, ITestOutput
         g.AddOutput("probabilities", OnnxType.Float, ["batch", classes]);
         var model = new OnnxModel(g.Build());
 
-        var outputs = PeerRun.CheckAndRun(fixture.Environment, model, new Dictionary<string, OnnxRuntimeTensor>
+        var outputs = PeerRun.CheckAndRun(model, new Dictionary<string, TensorData>
         {
-            ["tokens"] = OnnxRuntimeTensor.FromInt64s([batch, sequence], tokens),
-            ["lengths"] = OnnxRuntimeTensor.FromInt32s([batch], lengths),
+            ["tokens"] = TensorData.FromInt64s([batch, sequence], tokens),
+            ["lengths"] = TensorData.FromInt32s([batch], lengths),
         }, log);
 
         // Reference: look up embeddings time-major, run the LSTM equations, concatenate both final states.
@@ -78,7 +76,7 @@ public sealed class ClassifierGraphTests(OnnxRuntimeFixture fixture, ITestOutput
         }
         Assert.Equal([batch, classes], outputs["probabilities"].Shape);
         var difference = Tolerance.AssertClose(expected, outputs["probabilities"].AsFloats(), EquationTolerance, "token classifier probabilities");
-        log.WriteLine($"token classifier: max |binding − equations| = {difference:E2}");
+        log.WriteLine($"token classifier: max |ONNX Runtime − equations| = {difference:E2}");
     }
 
     [Fact]
@@ -112,10 +110,10 @@ public sealed class ClassifierGraphTests(OnnxRuntimeFixture fixture, ITestOutput
         g.AddOutput("probability", OnnxType.Float, ["batch", 1]);
         var model = new OnnxModel(g.Build());
 
-        var outputs = PeerRun.CheckAndRun(fixture.Environment, model, new Dictionary<string, OnnxRuntimeTensor>
+        var outputs = PeerRun.CheckAndRun(model, new Dictionary<string, TensorData>
         {
-            ["series"] = OnnxRuntimeTensor.FromFloats([batch, sequence, features], series),
-            ["lengths"] = OnnxRuntimeTensor.FromInt32s([batch], lengths),
+            ["series"] = TensorData.FromFloats([batch, sequence, features], series),
+            ["lengths"] = TensorData.FromInt32s([batch], lengths),
         }, log);
 
         var x = new float[sequence * batch * features];
@@ -130,6 +128,6 @@ public sealed class ClassifierGraphTests(OnnxRuntimeFixture fixture, ITestOutput
             .ToArray();
         Assert.Equal([batch, 1], outputs["probability"].Shape);
         var difference = Tolerance.AssertClose(expected, outputs["probability"].AsFloats(), EquationTolerance, "series classifier probability");
-        log.WriteLine($"series classifier: max |binding − equations| = {difference:E2}");
+        log.WriteLine($"series classifier: max |ONNX Runtime − equations| = {difference:E2}");
     }
 }

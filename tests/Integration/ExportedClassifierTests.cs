@@ -1,4 +1,3 @@
-using Recurrent.Host.OnnxRuntime;
 using Recurrent.Host.Serving;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer;
@@ -11,11 +10,10 @@ namespace Recurrent.Integration.Tests;
 
 /// <summary>
 /// Trained-model exports against the managed engine: for every cell, depth, direction, input kind and head, ONNX
-/// Runtime (our binding and onnxruntime-node) gives the engine's predictions within 1e-5 on batches of mixed
+/// Runtime (Microsoft.ML.OnnxRuntime and onnxruntime-node) gives the engine's predictions within 1e-5 on batches of mixed
 /// lengths, and the onnx checker accepts the file.
 /// </summary>
-[Collection(OnnxRuntimeCollection.Name)]
-public sealed class ExportedClassifierTests(OnnxRuntimeFixture fixture, ITestOutputHelper log)
+public sealed class ExportedClassifierTests(ITestOutputHelper log)
 {
     private const double Agreement = 1e-5;
 
@@ -62,7 +60,7 @@ public sealed class ExportedClassifierTests(OnnxRuntimeFixture fixture, ITestOut
         using var directory = new TemporaryDirectory();
         var path = directory.File("model.onnx");
         model.ExportOnnx(path);
-        using var predictor = OnnxPredictor.Open(fixture.Environment, path);
+        using var predictor = OnnxPredictor.Open(path);
         var onnx = predictor.PredictBatch(data.Examples);
         var largest = 0.0;
         for (var i = 0; i < managed.Length; i++)
@@ -79,8 +77,8 @@ public sealed class ExportedClassifierTests(OnnxRuntimeFixture fixture, ITestOut
         log.WriteLine($"{c.Name}: max |managed − ONNX Runtime| = {largest:E2}");
         Assert.True(largest <= Agreement, $"managed and ONNX Runtime differ by {largest:E2}");
 
-        // The same file through the onnx checker and onnxruntime-node must agree with our binding.
-        var outputs = PeerRun.CheckAndRun(fixture.Environment, ClassifierOnnxExport.Build(model), Inputs(data), log);
+        // The same file through the onnx checker and onnxruntime-node must agree with Microsoft.ML.OnnxRuntime.
+        var outputs = PeerRun.CheckAndRun(ClassifierOnnxExport.Build(model), Inputs(data), log);
         Assert.Contains(c.Head == "regression" ? "value" : "probabilities", outputs.Keys);
     }
 
@@ -122,12 +120,12 @@ public sealed class ExportedClassifierTests(OnnxRuntimeFixture fixture, ITestOut
             c.Tokens ? vocabulary : null, labels, examples);
     }
 
-    private static Dictionary<string, OnnxRuntimeTensor> Inputs(SequenceDataset data)
+    private static Dictionary<string, TensorData> Inputs(SequenceDataset data)
     {
         var batch = data.Count;
         var steps = data.Examples.Max(e => e.Length);
         var lengths = data.Examples.Select(e => e.Length).ToArray();
-        OnnxRuntimeTensor input;
+        TensorData input;
         if (data.InputKind == InputKind.Tokens)
         {
             var ids = new long[batch * steps];
@@ -136,15 +134,15 @@ public sealed class ExportedClassifierTests(OnnxRuntimeFixture fixture, ITestOut
                 for (var t = 0; t < lengths[b]; t++)
                     ids[b * steps + t] = data.Examples[b].TokenIds![t];
             }
-            input = OnnxRuntimeTensor.FromInt64s([batch, steps], ids);
+            input = TensorData.FromInt64s([batch, steps], ids);
         }
         else
         {
             var values = new float[batch * steps * 3];
             for (var b = 0; b < batch; b++)
                 data.Examples[b].Features!.CopyTo(values, b * steps * 3);
-            input = OnnxRuntimeTensor.FromFloats([batch, steps, 3], values);
+            input = TensorData.FromFloats([batch, steps, 3], values);
         }
-        return new() { ["input"] = input, ["sequence_lens"] = OnnxRuntimeTensor.FromInt32s([batch], lengths) };
+        return new() { ["input"] = input, ["sequence_lens"] = TensorData.FromInt32s([batch], lengths) };
     }
 }

@@ -1,18 +1,29 @@
-using Recurrent.Host.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime;
+using Recurrent.Host.Serving;
 using Recurrent.Integration.Tests.Support;
+using Recurrent.Trainer;
+using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Onnx;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Integration.Tests;
 
-/// <summary>Session behaviour beyond single runs: names, lifetime, concurrency, options.</summary>
-[Collection(OnnxRuntimeCollection.Name)]
-public sealed class OnnxRuntimeSessionTests(OnnxRuntimeFixture fixture)
+/// <summary>The package as the host uses it: found with no set-up, sessions and concurrent predictions.</summary>
+public sealed class OnnxRuntimeSessionTests
 {
+    [Fact]
+    public void The_native_library_comes_with_the_package_and_is_version_1_31_1()
+    {
+        // Loaded from the build output (runtimes/linux-x64/native via deps.json): no setup script, no variable.
+        Assert.Equal("1.31.1", OrtEnv.Instance().GetVersionString());
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libonnxruntime.so")));
+    }
+
     [Fact]
     public void A_session_lists_its_input_and_output_names_in_graph_order()
     {
         var op = new SingleRecurrentOperator("LSTM", "forward", seed: 21);
-        using var session = fixture.Environment.OpenSession(OnnxModelWriter.ToBytes(op.Model));
+        using var session = OrtSessions.Open(OnnxModelWriter.ToBytes(op.Model));
 
         Assert.Equal(["X", "sequence_lens"], session.InputNames);
         Assert.Equal(["Y", "Y_h", "Y_c"], session.OutputNames);
@@ -22,7 +33,7 @@ public sealed class OnnxRuntimeSessionTests(OnnxRuntimeFixture fixture)
     public void Only_the_requested_outputs_are_returned_with_their_shapes()
     {
         var op = new SingleRecurrentOperator("GRU", "bidirectional", seed: 22);
-        using var session = fixture.Environment.OpenSession(OnnxModelWriter.ToBytes(op.Model));
+        using var session = OrtSessions.Open(OnnxModelWriter.ToBytes(op.Model));
 
         var outputs = session.Run(op.Inputs, ["Y_h"]);
 
@@ -31,31 +42,22 @@ public sealed class OnnxRuntimeSessionTests(OnnxRuntimeFixture fixture)
     }
 
     [Fact]
-    public void A_session_outlives_its_disposed_environment_and_cannot_run_after_its_own_disposal()
+    public void Concurrent_predictions_of_one_predictor_equal_one_prediction()
     {
-        var op = new SingleRecurrentOperator("RNN", "forward", seed: 23);
-        var environment = new OnnxRuntimeEnvironment();
-        var session = environment.OpenSession(OnnxModelWriter.ToBytes(op.Model));
-        var before = session.Run(op.Inputs)["Y"].AsFloats();
-
-        environment.Dispose();
-        Assert.Equal(before, session.Run(op.Inputs)["Y"].AsFloats());
-
-        session.Dispose();
-        session.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => session.Run(op.Inputs));
-    }
-
-    [Fact]
-    public void Concurrent_runs_of_one_session_give_the_same_results_as_one_run()
-    {
-        var op = new SingleRecurrentOperator("LSTM", "bidirectional", seed: 24);
-        using var session = fixture.Environment.OpenSession(OnnxModelWriter.ToBytes(op.Model),
-            new OnnxSessionOptions { IntraOpThreads = 2, GraphOptimization = OnnxGraphOptimization.Basic });
-        var expected = session.Run(op.Inputs)["Y"].AsFloats();
+        var random = new DeterministicRandom(3);
+        var examples = Enumerable.Range(0, 6).Select(i => SequenceExample.FromSteps(
+            [.. Enumerable.Range(0, (i + 1) * 2).Select(_ => (float)random.NextUniform(-1, 1))], 2, i % 2)).ToArray();
+        var data = new SequenceDataset("concurrent", InputKind.Numeric, 2, null, LabelSet.Classes(["a", "b"]), examples);
+        var model = new SequenceClassifierTrainer(new SequenceClassifierOptions { Cell = CellKind.Lstm, HiddenSize = 5, Bidirectional = true, MaxSteps = 0 })
+            .Initialize(data);
+        using var directory = new TemporaryDirectory();
+        var path = directory.File("model.onnx");
+        model.ExportOnnx(path);
+        using var predictor = OnnxPredictor.Open(path, intraOpThreads: 2);
+        var expected = predictor.PredictBatch(examples).SelectMany(p => p.Probabilities).ToArray();
 
         var results = new float[16][];
-        Parallel.For(0, results.Length, i => results[i] = session.Run(op.Inputs)["Y"].AsFloats());
+        Parallel.For(0, results.Length, i => results[i] = [.. predictor.PredictBatch(examples).SelectMany(p => p.Probabilities)]);
 
         Assert.All(results, result => Assert.Equal(expected, result));
     }
@@ -67,9 +69,9 @@ public sealed class OnnxRuntimeSessionTests(OnnxRuntimeFixture fixture)
         g.AddInput("x", OnnxType.Float, ["batch", 3]);
         g.AddNode("Shape", ["x"], ["shape"]);
         g.AddOutput("shape", OnnxType.Int64, [2]);
-        using var session = fixture.Environment.OpenSession(OnnxModelWriter.ToBytes(new OnnxModel(g.Build())));
+        using var session = OrtSessions.Open(OnnxModelWriter.ToBytes(new OnnxModel(g.Build())));
 
-        var shape = session.Run(new Dictionary<string, OnnxRuntimeTensor> { ["x"] = OnnxRuntimeTensor.FromFloats([4, 3], new float[12]) })["shape"];
+        var shape = session.Run(new Dictionary<string, TensorData> { ["x"] = TensorData.FromFloats([4, 3], new float[12]) })["shape"];
 
         Assert.Equal(OnnxType.Int64, shape.Type);
         Assert.Equal([4L, 3L], shape.AsInt64s());

@@ -7,11 +7,10 @@ namespace Recurrent.Integration.Tests;
 
 /// <summary>
 /// Single RNN, LSTM and GRU nodes written by our builder: accepted by the onnx checker, run by ONNX Runtime
-/// through our binding and through onnxruntime-node (agreeing within 1e-6), and equal within 1e-5 to the
+/// through Microsoft.ML.OnnxRuntime and through onnxruntime-node (agreeing within 1e-6), and equal within 1e-5 to the
 /// operators' equations evaluated in double precision.
 /// </summary>
-[Collection(OnnxRuntimeCollection.Name)]
-public sealed class RecurrentOperatorTests(OnnxRuntimeFixture fixture, ITestOutputHelper log)
+public sealed class RecurrentOperatorTests(ITestOutputHelper log)
 {
     private const double EquationTolerance = 1e-5;
 
@@ -22,7 +21,7 @@ public sealed class RecurrentOperatorTests(OnnxRuntimeFixture fixture, ITestOutp
     public void Lstm_matches_its_equations(string direction)
     {
         var op = new SingleRecurrentOperator("LSTM", direction, seed: 1);
-        var outputs = PeerRun.CheckAndRun(fixture.Environment, op.Model, op.Inputs, log);
+        var outputs = PeerRun.CheckAndRun(op.Model, op.Inputs, log);
 
         var expected = op.Reference.Lstm(op.X, Sequence, Batch, Lengths, direction);
         AssertMatches(expected.Y, outputs["Y"].AsFloats(), $"LSTM {direction} Y");
@@ -37,7 +36,7 @@ public sealed class RecurrentOperatorTests(OnnxRuntimeFixture fixture, ITestOutp
     public void Gru_matches_its_equations(string direction, int linearBeforeReset)
     {
         var op = new SingleRecurrentOperator("GRU", direction, seed: 2, OnnxAttribute.Int("linear_before_reset", linearBeforeReset));
-        var outputs = PeerRun.CheckAndRun(fixture.Environment, op.Model, op.Inputs, log);
+        var outputs = PeerRun.CheckAndRun(op.Model, op.Inputs, log);
 
         var expected = op.Reference.Gru(op.X, Sequence, Batch, Lengths, direction, linearBeforeReset == 1);
         AssertMatches(expected.Y, outputs["Y"].AsFloats(), $"GRU {direction} lbr={linearBeforeReset} Y");
@@ -48,7 +47,7 @@ public sealed class RecurrentOperatorTests(OnnxRuntimeFixture fixture, ITestOutp
     public void Rnn_with_relu_matches_its_equations()
     {
         var op = new SingleRecurrentOperator("RNN", "forward", seed: 3, OnnxAttribute.Strings("activations", "Relu"));
-        var outputs = PeerRun.CheckAndRun(fixture.Environment, op.Model, op.Inputs, log);
+        var outputs = PeerRun.CheckAndRun(op.Model, op.Inputs, log);
 
         var expected = op.Reference.Rnn(op.X, Sequence, Batch, Lengths, "forward", [v => Math.Max(0, v)]);
         AssertMatches(expected.Y, outputs["Y"].AsFloats(), "RNN Relu Y");
@@ -60,7 +59,7 @@ public sealed class RecurrentOperatorTests(OnnxRuntimeFixture fixture, ITestOutp
     {
         var op = new SingleRecurrentOperator("RNN", "reverse", seed: 4,
             OnnxAttribute.Strings("activations", "LeakyRelu"), OnnxAttribute.Floats("activation_alpha", 0.1f));
-        var outputs = PeerRun.CheckAndRun(fixture.Environment, op.Model, op.Inputs, log);
+        var outputs = PeerRun.CheckAndRun(op.Model, op.Inputs, log);
 
         var expected = op.Reference.Rnn(op.X, Sequence, Batch, Lengths, "reverse", [v => v >= 0 ? v : 0.1f * v]);
         AssertMatches(expected.Y, outputs["Y"].AsFloats(), "RNN LeakyRelu Y");
@@ -70,6 +69,6 @@ public sealed class RecurrentOperatorTests(OnnxRuntimeFixture fixture, ITestOutp
     private void AssertMatches(double[] expected, float[] actual, string what)
     {
         var difference = Tolerance.AssertClose(expected, actual, EquationTolerance, what);
-        log.WriteLine($"{what}: max |binding − equations| = {difference:E2}");
+        log.WriteLine($"{what}: max |ONNX Runtime − equations| = {difference:E2}");
     }
 }

@@ -1,4 +1,3 @@
-using Recurrent.Host.OnnxRuntime;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer.Onnx;
 using Xunit.Abstractions;
@@ -10,8 +9,7 @@ namespace Recurrent.Integration.Tests;
 /// [sequence, 2, batch, hidden] becomes the next layer's X [sequence, batch, 2·hidden] by Transpose (0, 2, 1, 3)
 /// and Reshape (0, 0, −1), the forward half first.
 /// </summary>
-[Collection(OnnxRuntimeCollection.Name)]
-public sealed class StackedLayerTests(OnnxRuntimeFixture fixture, ITestOutputHelper log)
+public sealed class StackedLayerTests(ITestOutputHelper log)
 {
     [Fact]
     public void Two_bidirectional_gru_layers_match_the_equations_applied_layer_by_layer()
@@ -44,10 +42,10 @@ public sealed class StackedLayerTests(OnnxRuntimeFixture fixture, ITestOutputHel
         g.AddOutput("H1", OnnxType.Float, ["sequence", "batch", 2 * hidden]);
         g.AddOutput("Y_h1", OnnxType.Float, [2, "batch", hidden]);
 
-        var outputs = PeerRun.CheckAndRun(fixture.Environment, new OnnxModel(g.Build()), new Dictionary<string, OnnxRuntimeTensor>
+        var outputs = PeerRun.CheckAndRun(new OnnxModel(g.Build()), new Dictionary<string, TensorData>
         {
-            ["X"] = OnnxRuntimeTensor.FromFloats([sequence, batch, features], x),
-            ["lengths"] = OnnxRuntimeTensor.FromInt32s([batch], lengths),
+            ["X"] = TensorData.FromFloats([sequence, batch, features], x),
+            ["lengths"] = TensorData.FromInt32s([batch], lengths),
         }, log);
 
         var first = new RecurrentReference(features, hidden, W1, R1, B1).Gru(x, sequence, batch, lengths, "bidirectional", true);
@@ -57,7 +55,7 @@ public sealed class StackedLayerTests(OnnxRuntimeFixture fixture, ITestOutputHel
         var hiddenDifference = Tolerance.AssertClose(ConcatenateDirections(second.Y, sequence, batch, hidden),
             outputs["H1"].AsFloats(), 1e-5, "stacked H1");
         var stateDifference = Tolerance.AssertClose(second.Y_h, outputs["Y_h1"].AsFloats(), 1e-5, "stacked Y_h1");
-        log.WriteLine($"stacked GRU: max |binding − equations| = {Math.Max(hiddenDifference, stateDifference):E2}");
+        log.WriteLine($"stacked GRU: max |ONNX Runtime − equations| = {Math.Max(hiddenDifference, stateDifference):E2}");
     }
 
     // [sequence, 2, batch, hidden] → [sequence, batch, 2·hidden], forward direction first.

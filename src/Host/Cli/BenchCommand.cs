@@ -118,6 +118,7 @@ internal static class BenchCommand
                 length,
                 input = inputSize,
                 hidden = options.HiddenSize,
+                onnxruntime_version = result.OnnxRuntimeVersion,
                 managed_batch1_us = result.ManagedLatencyMicroseconds,
                 onnxruntime_batch1_us = result.OnnxLatencyMicroseconds,
                 managed_batch64_sequences_per_second = result.ManagedSequencesPerSecond,
@@ -125,7 +126,7 @@ internal static class BenchCommand
             }));
             return 0;
         }
-        Console.WriteLine($"{options.Cell} T={length} I={inputSize} H={options.HiddenSize}, one thread each:");
+        Console.WriteLine($"{options.Cell} T={length} I={inputSize} H={options.HiddenSize}, one thread each (ONNX Runtime {result.OnnxRuntimeVersion}):");
         Console.WriteLine($"  batch 1 latency   managed {result.ManagedLatencyMicroseconds,9:F0} us   ONNX Runtime {result.OnnxLatencyMicroseconds,9:F0} us   ratio {result.ManagedLatencyMicroseconds / result.OnnxLatencyMicroseconds:F2}");
         Console.WriteLine($"  batch 64          managed {result.ManagedSequencesPerSecond,9:F0} seq/s ONNX Runtime {result.OnnxSequencesPerSecond,9:F0} seq/s ratio {result.ManagedSequencesPerSecond / result.OnnxSequencesPerSecond:F2}");
         return 0;

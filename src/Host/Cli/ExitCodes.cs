@@ -30,8 +30,9 @@ internal static class ExitCodes
         {
             return Report(e.Message, BadInput);
         }
-        catch (Recurrent.Host.OnnxRuntime.OnnxRuntimeException e)
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
         {
+            // A model that loaded but rejects its inputs; load failures arrive as InvalidDataException with the file.
             return Report($"ONNX Runtime: {e.Message}", BadInput);
         }
         catch (NonFiniteGradientException e)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Recurrent.Host.OnnxRuntime;
 using Recurrent.Host.Serving;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
@@ -7,13 +6,13 @@ using Recurrent.Trainer.Data;
 namespace Recurrent.Host.Cli;
 
 /// <summary>
-/// Inference of one model by the managed engine and by ONNX Runtime (through our binding, on the model's ONNX
+/// Inference of one model by the managed engine and by ONNX Runtime (Microsoft.ML.OnnxRuntime, on the model's ONNX
 /// export), one thread each, in the same process: batch-1 latency and batch-64 throughput.
 /// </summary>
 internal static class InferenceBenchmark
 {
     public sealed record Result(double ManagedLatencyMicroseconds, double OnnxLatencyMicroseconds,
-        double ManagedSequencesPerSecond, double OnnxSequencesPerSecond);
+        double ManagedSequencesPerSecond, double OnnxSequencesPerSecond, string OnnxRuntimeVersion);
 
     public static Result Run(SequenceClassifier model, int length, int inputSize, int repetitions)
     {
@@ -26,13 +25,13 @@ internal static class InferenceBenchmark
         try
         {
             model.ExportOnnx(path);
-            using var environment = new OnnxRuntimeEnvironment();
-            using var onnx = OnnxPredictor.Open(environment, path, new OnnxSessionOptions { IntraOpThreads = 1 });
+            using var onnx = OnnxPredictor.Open(path, intraOpThreads: 1);
             var (managedLatency, onnxLatency) = InterleavedMedians(() => model.PredictBatch(single),
                 () => onnx.PredictBatch(single), repetitions);
             var (managedBatch, onnxBatch) = InterleavedMedians(() => model.PredictBatch(batch),
                 () => onnx.PredictBatch(batch), Math.Max(10, repetitions / 10));
-            return new Result(managedLatency, onnxLatency, 64e6 / managedBatch, 64e6 / onnxBatch);
+            return new Result(managedLatency, onnxLatency, 64e6 / managedBatch, 64e6 / onnxBatch,
+                Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString());
         }
         finally
         {

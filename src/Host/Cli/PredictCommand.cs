@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Recurrent.Host.OnnxRuntime;
 using Recurrent.Host.Serving;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
@@ -26,8 +25,7 @@ internal static class PredictCommand
             string engine;
             if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
             {
-                using var environment = new OnnxRuntimeEnvironment();
-                using var predictor = OnnxPredictor.Open(environment, path);
+                using var predictor = OnnxPredictor.Open(path);
                 var reference = new SequenceDataset(path, predictor.InputKind, predictor.FeatureCount, predictor.Vocabulary,
                     predictor.Labels, []);
                 var dataset = ModelData.Load(parse.GetRequiredValue(data), reference, parse.GetValue(seed), parse.GetValue(count),

@@ -127,6 +127,17 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void ACorruptOnnxFileExitsWithCodeTwoNamingTheFileAndOnnxRuntimesReason()
+    {
+        using var directory = new TemporaryDirectory();
+        var path = directory.File("broken.onnx");
+        File.WriteAllBytes(path, [0x08, 0x08, 0x12, 0xFF, 0xFF]);
+        var result = RecurrentCli.Run("predict", "--model", path, "--data", "seed-toy");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"{path}: ONNX Runtime cannot load this model: [ErrorCode:InvalidProtobuf]", result.Error);
+    }
+
+    [Fact]
     public void ADivergedRunStillPrintsValidJsonWithNullForInfiniteLosses()
     {
         using var directory = new TemporaryDirectory();

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Recurrent.Host.OnnxRuntime;
 using Recurrent.Trainer.Onnx;
 
 namespace Recurrent.Integration.Tests.Support;
@@ -8,7 +7,7 @@ namespace Recurrent.Integration.Tests.Support;
 /// <summary>Runs a model through onnxruntime-node, the independent path into ONNX Runtime.</summary>
 internal static class NodeOnnxRuntime
 {
-    public static IReadOnlyDictionary<string, OnnxRuntimeTensor> Run(string modelPath, IReadOnlyDictionary<string, OnnxRuntimeTensor> inputs)
+    public static IReadOnlyDictionary<string, TensorData> Run(string modelPath, IReadOnlyDictionary<string, TensorData> inputs)
     {
         Assert.True(Directory.Exists(Path.Combine(RepositoryPaths.NodeModules, "onnxruntime-node")),
             $"onnxruntime-node is not installed under {RepositoryPaths.NodeModules}; run scripts/setup.sh.");
@@ -32,7 +31,7 @@ internal static class NodeOnnxRuntime
         }
     }
 
-    private static JsonObject ToJson(OnnxRuntimeTensor tensor) => new()
+    private static JsonObject ToJson(TensorData tensor) => new()
     {
         ["type"] = tensor.Type switch
         {
@@ -45,16 +44,16 @@ internal static class NodeOnnxRuntime
         ["data"] = JsonSerializer.SerializeToNode(tensor.Data, tensor.Data.GetType()),
     };
 
-    private static OnnxRuntimeTensor FromJson(JsonNode node)
+    private static TensorData FromJson(JsonNode node)
     {
         var shape = node["dims"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
         var data = node["data"]!.AsArray();
         return node["type"]!.GetValue<string>() switch
         {
             // JSON carries the float's exact value as a double; narrowing it back is exact.
-            "float32" => OnnxRuntimeTensor.FromFloats(shape, [.. data.Select(v => (float)v!.GetValue<double>())]),
-            "int32" => OnnxRuntimeTensor.FromInt32s(shape, [.. data.Select(v => v!.GetValue<int>())]),
-            "int64" => OnnxRuntimeTensor.FromInt64s(shape, [.. data.Select(v => v!.GetValue<long>())]),
+            "float32" => TensorData.FromFloats(shape, [.. data.Select(v => (float)v!.GetValue<double>())]),
+            "int32" => TensorData.FromInt32s(shape, [.. data.Select(v => v!.GetValue<int>())]),
+            "int64" => TensorData.FromInt64s(shape, [.. data.Select(v => v!.GetValue<long>())]),
             var other => throw new NotSupportedException(other),
         };
     }

@@ -1,20 +1,20 @@
-using Recurrent.Host.OnnxRuntime;
 using Recurrent.Trainer.Onnx;
 using Xunit.Abstractions;
 
 namespace Recurrent.Integration.Tests.Support;
 
 /// <summary>
-/// Writes a model to a file and puts it through all three peers: the onnx checker, ONNX Runtime through our
-/// binding and ONNX Runtime through onnxruntime-node. The two runtimes must agree within 1e-6 on every
-/// output; the binding's outputs are returned for comparison with the reference equations.
+/// Writes a model to a file and puts it through all three peers: the onnx checker, ONNX Runtime 1.31.1 through
+/// Microsoft.ML.OnnxRuntime, and ONNX Runtime 1.30 through onnxruntime-node (a separate build and binding). The two
+/// runtimes must agree within 1e-6 on every output; Microsoft.ML.OnnxRuntime's outputs are returned for comparison
+/// with the reference equations.
 /// </summary>
 internal static class PeerRun
 {
     public const double RuntimeAgreement = 1e-6;
 
-    public static IReadOnlyDictionary<string, OnnxRuntimeTensor> CheckAndRun(OnnxRuntimeEnvironment environment, OnnxModel model,
-        IReadOnlyDictionary<string, OnnxRuntimeTensor> inputs, ITestOutputHelper? log = null)
+    public static IReadOnlyDictionary<string, TensorData> CheckAndRun(OnnxModel model,
+        IReadOnlyDictionary<string, TensorData> inputs, ITestOutputHelper? log = null)
     {
         using var directory = new TemporaryDirectory();
         var path = directory.File($"{model.Graph.Name}.onnx");
@@ -22,8 +22,8 @@ internal static class PeerRun
 
         OnnxChecker.CheckAndDescribe(path);
 
-        IReadOnlyDictionary<string, OnnxRuntimeTensor> ours;
-        using (var session = environment.OpenSession(path))
+        IReadOnlyDictionary<string, TensorData> ours;
+        using (var session = OrtSessions.Open(path))
             ours = session.Run(inputs);
         var theirs = NodeOnnxRuntime.Run(path, inputs);
 
@@ -34,8 +34,8 @@ internal static class PeerRun
             Assert.Equal(theirs[name].Type, tensor.Type);
             if (tensor.Type == OnnxType.Float)
             {
-                var difference = Tolerance.AssertClose(theirs[name].AsFloats(), tensor.AsFloats(), RuntimeAgreement, $"{model.Graph.Name} {name}: binding vs node");
-                log?.WriteLine($"{model.Graph.Name} {name}: max |binding − node| = {difference:E2}");
+                var difference = Tolerance.AssertClose(theirs[name].AsFloats(), tensor.AsFloats(), RuntimeAgreement, $"{model.Graph.Name} {name}: package vs node");
+                log?.WriteLine($"{model.Graph.Name} {name}: max |package − node| = {difference:E2}");
             }
             else
             {

@@ -1,4 +1,3 @@
-using Recurrent.Host.OnnxRuntime;
 using Recurrent.Trainer.Onnx;
 
 namespace Recurrent.Integration.Tests.Support;
@@ -52,9 +51,9 @@ internal sealed class SingleRecurrentOperator
 
     public OnnxModel Model { get; }
 
-    public Dictionary<string, OnnxRuntimeTensor> Inputs => new()
+    public Dictionary<string, TensorData> Inputs => new()
     {
-        ["X"] = OnnxRuntimeTensor.FromFloats([Sequence, Batch, InputSize], X),
-        ["sequence_lens"] = OnnxRuntimeTensor.FromInt32s([Batch], Lengths),
+        ["X"] = TensorData.FromFloats([Sequence, Batch, InputSize], X),
+        ["sequence_lens"] = TensorData.FromInt32s([Batch], Lengths),
     };
 }
