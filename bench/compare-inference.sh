@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Inference of the managed engine against ONNX Runtime 1.30 on the same exported model, one thread each, in one
-# process (`recurrent bench --inference`): batch-1 latency (median) and batch-64 throughput.
-# Usage: bench/compare-inference.sh   (ONNX Runtime comes from scripts/setup.sh)
+# Inference of the managed engine against ONNX Runtime 1.31.1 (the Microsoft.ML.OnnxRuntime package) on the same
+# exported model, one thread each, in one process (`recurrent bench --inference`): batch-1 latency (median) and
+# batch-64 throughput, both sides timed in alternating rounds.
+# Usage: bench/compare-inference.sh   (ONNX Runtime comes with the build: nothing to install)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
 dotnet build -c Release src/Host -v quiet -nologo >/dev/null
 for config in "28 28 128" "100 64 512"; do
   read -r length inputs hidden <<<"$config"

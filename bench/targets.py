@@ -71,7 +71,7 @@ for cell, length, inputs, hidden, steps, required in [("lstm", 28, 28, 128, 40, 
         target(f"{label} vs numpy sgemm", f"{ratio * 100:.0f}% ({statistics.median(gflops):.0f} vs {peer:.0f} "
                f"GFLOP/s; {mine:,.0f} seq/s)", ">= 60%", ratio >= 0.6)
 
-# Inference against ONNX Runtime (both in one process, alternating; see `recurrent bench --inference`).
+# Inference against ONNX Runtime 1.31.1 (both in one process, alternating; see `recurrent bench --inference`).
 for length, inputs, hidden in [(28, 28, 128), (100, 64, 512)]:
     results = [inference(length, inputs, hidden) for _ in range(ROUNDS)]
 

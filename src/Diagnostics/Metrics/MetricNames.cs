@@ -2,7 +2,7 @@ namespace Recurrent.Diagnostics;
 
 /// <summary>
 /// Instrument names of the metric contract. Each renders unchanged as the Prometheus family name, except that
-/// counters are named without "_total" (the OpenTelemetry convention) and the exposition adds it.
+/// counters are named without "_total" (the OpenTelemetry convention) and the Prometheus exporter adds it.
 /// </summary>
 public static class MetricNames
 {
@@ -33,5 +33,6 @@ public static class MetricNames
     public const string LearningRate = "recurrent_learning_rate";
     public const string TrainStepDuration = "recurrent_train_step_duration_seconds";
     public const string Runs = "recurrent_runs";
+    public const string RunInfo = "recurrent_run_info";
 #pragma warning restore CS1591
 }

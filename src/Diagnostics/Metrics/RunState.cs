@@ -20,6 +20,9 @@ internal sealed class RunState(string runId)
         set => Volatile.Write(ref _finishedAtUtcTicks, value?.UtcTicks ?? 0);
     }
 
+    /// <summary>"running" while active, then the state the run finished in; exported by <c>recurrent_run_info</c>.</summary>
+    public string Outcome = RunOutcomes.Running;
+
     public long Steps;
     public long Sequences;
     public long ClippedSteps;

@@ -10,10 +10,9 @@ public sealed class TrainingMetricsOptions
     public int MaxFinishedRuns { get; init; } = 20;
 
     /// <summary>
-    /// Clip thresholds that must be exact boundaries of the grad-norm histogram, so that the bucket
-    /// <c>le="threshold"</c> counts exactly the steps that were not clipped. Bucket boundaries are fixed when the
-    /// instrument is created, so list every global-norm threshold the runs of this process may use.
-    /// Default: 0.25, 0.5, 1, 2, 5, 10.
+    /// Clip thresholds that are boundaries of every run's grad-norm histogram, besides the 1e-6…1e4 grid and the
+    /// run's own global-norm threshold (always a boundary of its histogram), so that runs with different thresholds
+    /// still share these buckets when aggregated. Default: 0.25, 0.5, 1, 2, 5, 10.
     /// </summary>
     public IReadOnlyList<double> ClipThresholds { get; init; } = [0.25, 0.5, 1, 2, 5, 10];
 

@@ -1,7 +1,5 @@
 using Recurrent.Diagnostics;
-using Recurrent.Diagnostics.Exposition;
 using Recurrent.Host.Monitoring;
-using Recurrent.Trainer;
 
 namespace Recurrent.Host.Cli;
 
@@ -9,33 +7,27 @@ namespace Recurrent.Host.Cli;
 internal sealed class CliMonitoring : IDisposable
 {
     private readonly TrainingMetrics _metrics;
-    private readonly MetricsCollector _collector;
     private readonly MetricsServer _server;
 
-    private CliMonitoring(TrainingMetrics metrics, MetricsCollector collector, MetricsServer server, TrainingMonitor monitor)
+    private CliMonitoring(TrainingMetrics metrics, MetricsServer server, TrainingMonitor monitor)
     {
         _metrics = metrics;
-        _collector = collector;
         _server = server;
         Monitor = monitor;
     }
 
     public TrainingMonitor Monitor { get; }
 
-    /// <summary>Starts the endpoint when a port was asked for; the run's clip threshold becomes an exact bucket boundary.</summary>
-    public static CliMonitoring? Start(int? port, SequenceClassifierOptions options, string runId)
+    /// <summary>Starts the endpoint when a port was asked for; the run's clip threshold is a bucket boundary of its histogram.</summary>
+    public static CliMonitoring? Start(int? port, string runId)
     {
         if (port is not int p)
             return null;
-        var thresholds = new TrainingMetricsOptions().ClipThresholds.ToList();
-        if (options.ClipNorm is float clip)
-            thresholds.Add(clip);
-        var metrics = new TrainingMetrics(new TrainingMetricsOptions { ClipThresholds = thresholds.Distinct().Order().ToArray() });
-        var collector = MetricsCollector.For(metrics);
-        var server = MetricsServer.Start(p, collector);
+        var metrics = new TrainingMetrics();
+        var server = MetricsServer.Start(p, metrics);
         metrics.RunStarted(runId);
         metrics.SetRunStates(new RunStateCounts(0, 1, 0, 0, 0));
-        return new CliMonitoring(metrics, collector, server, new TrainingMonitor(metrics, runId));
+        return new CliMonitoring(metrics, server, new TrainingMonitor(metrics, runId));
     }
 
     /// <summary>Marks the run finished and keeps serving for <paramref name="lingerSeconds"/> so a scraper sees the end.</summary>
@@ -50,7 +42,6 @@ internal sealed class CliMonitoring : IDisposable
     public void Dispose()
     {
         _server.Dispose();
-        _collector.Dispose();
         _metrics.Dispose();
     }
 }

@@ -34,8 +34,7 @@ internal static class TrainCommand
                 (splits.Test is { } t ? $", {t.Count} test" : ""));
         }
         var outPath = parse.GetRequiredValue(o.Out);
-        using var monitoring = CliMonitoring.Start(parse.GetValue(o.MetricsPort), trainerOptions,
-            Path.GetFileNameWithoutExtension(outPath));
+        using var monitoring = CliMonitoring.Start(parse.GetValue(o.MetricsPort), Path.GetFileNameWithoutExtension(outPath));
         if (monitoring is not null)
             observers.Add(monitoring.Monitor);
         if (!json)

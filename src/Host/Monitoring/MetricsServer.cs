@@ -1,15 +1,13 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
-using Recurrent.Diagnostics.Exposition;
+using Recurrent.Diagnostics;
 
 namespace Recurrent.Host.Monitoring;
 
 /// <summary>
 /// A loopback HTTP server with only /metrics, for `recurrent train --metrics-port`, so a CLI training run can be
-/// scraped by Prometheus. The service maps the same endpoint into its own application.
+/// scraped by Prometheus. It is a minimal ASP.NET Core host with the same exporter middleware as the service.
 /// </summary>
 internal sealed class MetricsServer : IDisposable
 {
@@ -17,23 +15,20 @@ internal sealed class MetricsServer : IDisposable
 
     private MetricsServer(WebApplication app) => _app = app;
 
-    public static MetricsServer Start(int port, MetricsCollector collector)
+    /// <summary>The address the server listens on (useful with port 0).</summary>
+    public Uri Address { get; private init; } = null!;
+
+    public static MetricsServer Start(int port, TrainingMetrics metrics)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Services.AddTrainingMetrics(metrics);
         var app = builder.Build();
-        MapMetrics(app, collector);
+        app.MapTrainingMetrics(metrics);
         app.StartAsync().GetAwaiter().GetResult();
-        return new MetricsServer(app);
+        return new MetricsServer(app) { Address = new Uri(app.Urls.First()) };
     }
-
-    /// <summary>GET /metrics in the format the Accept header asks for (Prometheus text 0.0.4 or OpenMetrics 1.0).</summary>
-    public static void MapMetrics(IEndpointRouteBuilder app, MetricsCollector collector) => app.MapGet("/metrics", (HttpContext context) =>
-    {
-        var negotiated = ContentNegotiation.Negotiate(context.Request.Headers.Accept.ToString());
-        return Results.Bytes(collector.Collect(negotiated.Format), negotiated.ContentType);
-    });
 
     public void Dispose()
     {

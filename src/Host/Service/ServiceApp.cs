@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Recurrent.Diagnostics;
-using Recurrent.Diagnostics.Exposition;
 using Recurrent.Host.Monitoring;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Live;
@@ -52,6 +51,9 @@ internal static class ServiceApp
         {
             ClipThresholds = defaults.ClipThresholds.Concat(options.ClipThresholds).Distinct().Order().ToArray(),
         });
+        builder.Services.AddTrainingMetrics(metrics,
+            scopeInfo: builder.Configuration.GetValue<bool>("Recurrent:Metrics:ScopeInfo"),
+            targetInfo: builder.Configuration.GetValue<bool>("Recurrent:Metrics:TargetInfo"));
 
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
@@ -60,7 +62,6 @@ internal static class ServiceApp
         services.AddSingleton(database);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(metrics);
-        services.AddSingleton(MetricsCollector.For(metrics));
         services.AddSingleton<RunStore>();
         services.AddSingleton<DatasetStore>();
         services.AddSingleton<GradientStore>();
@@ -114,7 +115,7 @@ internal static class ServiceApp
     {
         HealthEndpoint.Map(app);
         PageEndpoints.Map(app);
-        MetricsServer.MapMetrics(app, app.Services.GetRequiredService<MetricsCollector>());
+        app.MapTrainingMetrics(app.Services.GetRequiredService<TrainingMetrics>());
         var api = app.MapGroup("/api").AddEndpointFilter<BadRequestFilter>();
         var reads = api.MapGroup("");
         var writes = api.MapGroup("").AddEndpointFilter<BearerTokenFilter>();

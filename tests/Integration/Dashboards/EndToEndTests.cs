@@ -25,8 +25,11 @@ public sealed class EndToEndTests
     /// </summary>
     private static readonly string[] ServiceOnlyPanels = ["Runs by state"];
 
-    /// <summary>The rules using recurrent_runs{state}, for the same reason; alerts are only required to evaluate.</summary>
-    private static readonly string[] ServiceOnlyRules = ["RecurrentRunStalled"];
+    /// <summary>
+    /// The rules using recurrent_runs{state}, for the same reason: none since the stall alert reads
+    /// recurrent_run_info{run,state}, which a CLI run exports too. Alerts are only required to evaluate.
+    /// </summary>
+    private static readonly string[] ServiceOnlyRules = [];
 
     private static readonly TimeSpan DataDeadline = TimeSpan.FromSeconds(40);
 
@@ -66,6 +69,16 @@ public sealed class EndToEndTests
 
             var runs = prometheus.Get($"/api/v1/label/run/values?match[]=recurrent_train_steps_total");
             Assert.Contains(RunId, runs.EnumerateArray().Select(v => v.GetString()));
+
+            // The run is named as running by recurrent_run_info, scraped as OpenMetrics (Prometheus asks for it
+            // first), whose _created samples prometheus.yml's metric_relabel_configs drop.
+            var info = PrometheusServer.Samples(prometheus.Query($"recurrent_run_info{{run=\"{RunId}\",state=\"running\"}}", now));
+            Assert.Equal(1, Assert.Single(info).Value);
+            var names = prometheus.Get("/api/v1/label/__name__/values").EnumerateArray().Select(v => v.GetString()!).ToList();
+            Assert.Contains("recurrent_train_steps_total", names);
+            Assert.DoesNotContain(names, n => n.EndsWith("_created", StringComparison.Ordinal));
+            var target = Assert.Single(prometheus.Get("/api/v1/targets").GetProperty("activeTargets").EnumerateArray());
+            Assert.Equal("up", target.GetProperty("health").GetString());
 
             foreach (var rule in LoadedRules(prometheus))
             {

@@ -37,6 +37,7 @@ internal static class MetricContract
         "recurrent_train_epoch",
         "recurrent_learning_rate",
         "recurrent_runs",
+        "recurrent_run_info",
     ];
 
     /// <summary>Recording rules of dashboards/prometheus/rules.yml.</summary>

@@ -38,6 +38,7 @@ internal sealed class PrometheusServer : IDisposable
               - job_name: recurrent
                 static_configs:
                   - targets: ['{target}']
+            {RelabelConfigs()}
             """);
         int port = ExternalProcess.FreeLoopbackPort();
         var process = ExternalProcess.Start(prometheus,
@@ -48,6 +49,18 @@ internal sealed class PrometheusServer : IDisposable
             "--log.level=warn",
         ]);
         return WhenReady(directory, process, port);
+    }
+
+    /// <summary>
+    /// The metric_relabel_configs block that ends dashboards/prometheus/prometheus.yml (its scrape job is indented
+    /// as the generated one), so the generated config drops what the shipped one drops.
+    /// </summary>
+    private static string RelabelConfigs()
+    {
+        var lines = File.ReadAllLines(RepositoryFiles.PrometheusConfig);
+        var start = Array.FindIndex(lines, l => l == "    metric_relabel_configs:");
+        Assert.True(start > 0, "dashboards/prometheus/prometheus.yml must end with its scrape job's metric_relabel_configs");
+        return string.Join("\n", lines[start..]);
     }
 
     /// <summary>Prometheus as scripts/prometheus.sh starts it, with its data in a temporary directory.</summary>

@@ -44,6 +44,7 @@ internal sealed class RunExecutor(
         using var liveRun = new LiveRun(run.Id, run.Name, trainerOptions.Epochs, metrics, options.Value.GradientHistorySteps, stopping);
         live.Add(liveRun);
         var shutdown = false;
+        var outcome = RunStates.Failed; // what recurrent_run_info reports once the run ends
         long step = run.Step;
         var epoch = run.Epoch;
         metrics.RunStarted(run.Name);
@@ -77,12 +78,14 @@ internal sealed class RunExecutor(
             model.ExportOnnx(data.Onnx(run.Id));
             var result = RunResult.Describe(model, splits, trainer.LastSummary, clock.Elapsed);
             runs.Finish(run.Id, RunStates.Succeeded, step, epoch, null, JsonSerializer.Serialize(result, ApiJson.Options));
+            outcome = RunStates.Succeeded;
             File.Delete(checkpointPath);
             log.LogInformation("Run {Id} ({Name}) succeeded after {Steps} steps", run.Id, run.Name, step);
         }
         catch (OperationCanceledException) when (liveRun.CancelRequested)
         {
             runs.Finish(run.Id, RunStates.Cancelled, liveRun.Progress.Step, liveRun.Progress.Epoch, "cancelled by request", null);
+            outcome = RunStates.Cancelled;
             File.Delete(data.Checkpoint(run.Id));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -105,7 +108,7 @@ internal sealed class RunExecutor(
             gradients.Add(run.Id, liveRun.TakeUnsaved());
             // A run going back to the queue stays exported, so its series do not blink out across a restart.
             if (!shutdown)
-                metrics.RunFinished(run.Name);
+                metrics.RunFinished(run.Name, outcome);
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Recurrent.Diagnostics.Tests.Exposition;
+namespace Recurrent.Host.Tests.Metrics;
 
 /// <summary>Runs the real <c>promtool check metrics</c>; a missing promtool fails the test rather than skipping it.</summary>
 internal static class PromTool

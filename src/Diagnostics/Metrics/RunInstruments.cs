@@ -1,0 +1,169 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+
+namespace Recurrent.Diagnostics;
+
+/// <summary>
+/// The per-run instruments of the metric contract on a meter of their own (named "Recurrent.Training", tagged with
+/// the run). A meter per run is what lets a finished run's series go, histograms included (disposing the meter
+/// removes its streams from any exporter), and lets the run's clip threshold be a bucket boundary of its own
+/// gradient-norm histogram (boundaries are fixed when an instrument is created).
+/// </summary>
+internal sealed class RunInstruments : IDisposable
+{
+    private static readonly string[] StepsBackLabels =
+        [.. GradientAnalysisResult.ProfileStepsBack.ToArray().Select(k => k.ToString(CultureInfo.InvariantCulture))];
+
+    private readonly IReadOnlyList<double> _sharedThresholds;
+    private readonly Func<RunState, bool> _isExported;
+    private readonly Histogram<double> _stepDuration;
+    private Histogram<double>? _gradNorm;
+
+    /// <param name="state">The run's latest values.</param>
+    /// <param name="sharedThresholds">Clip thresholds every run's histogram has as boundaries.</param>
+    /// <param name="isExported">Whether the run is inside its retention window now (read by every callback).</param>
+    /// <param name="register">Told of the meter before any instrument exists, so exporters can select it.</param>
+    public RunInstruments(RunState state, IReadOnlyList<double> sharedThresholds, Func<RunState, bool> isExported,
+        Action<Meter> register)
+    {
+        State = state;
+        _sharedThresholds = sharedThresholds;
+        _isExported = isExported;
+        Meter = new Meter(new MeterOptions(MetricNames.MeterName) { Tags = [state.RunTag] });
+        register(Meter);
+
+        Counter(MetricNames.TrainSteps, "{step}", "Optimizer steps attempted.", r => r.Steps);
+        Counter(MetricNames.TrainSequences, "{sequence}", "Sequences processed.", r => r.Sequences);
+        Counter(MetricNames.GradClippedSteps, "{step}",
+            "Steps whose pre-clip gradient exceeded the clip threshold (any element, for value clipping).", r => r.ClippedSteps);
+        Counter(MetricNames.GradNonFiniteSteps, "{step}", "Steps whose loss or gradients held NaN or Inf; their update was skipped.",
+            r => r.NonFiniteSteps);
+        _stepDuration = Meter.CreateHistogram(MetricNames.TrainStepDuration, unit: "s",
+            description: "Wall time of one optimizer step.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.StepDurationSeconds() });
+
+        Gauge(MetricNames.GradClipThreshold, null, "Configured global-norm clip threshold (absent when not clipping by norm).",
+            r => r.ClipThreshold);
+        Meter.CreateObservableGauge(MetricNames.GradParamNorm, ObserveParamNorms, unit: null,
+            description: "Last pre-clip L2 gradient norm per parameter group.");
+        Gauge(MetricNames.GradVanishingLog10Ratio, null,
+            "Median over the last measured batch of log10 g_1/g_T (adjoint norm at the oldest step over the loss step).",
+            r => r.VanishingLog10Ratio);
+        Gauge(MetricNames.GradDecayLog10PerStep, null,
+            "Median over the last measured batch of log10(g_1/g_T)/(T-1): decades of gradient lost per step back.",
+            r => r.DecayLog10PerStep);
+        Gauge(MetricNames.GradMemoryHorizonSteps, "{step}",
+            "Largest k whose batch-median g_(T-k)/g_T is at least 1e-3: steps back the gradient still carries.",
+            r => r.MemoryHorizonSteps < 0 ? double.NaN : r.MemoryHorizonSteps);
+        Meter.CreateObservableGauge(MetricNames.GradProfileLog10, ObserveProfile, unit: null,
+            description: "Batch-median log10 g_(T-k)/g_T for k = steps_back (k < T only). With truncated BPTT it covers the truncation window only.");
+        Meter.CreateObservableGauge(MetricNames.JacobianBound, ObserveJacobianBounds, unit: null,
+            description: "gamma * sigma_max(W_hh) per layer: below 1 guarantees vanishing gradients (an exact bound for Elman cells only).");
+        Gauge(MetricNames.TrainLoss, null, "Training loss of the last epoch.", r => r.TrainLoss);
+        Gauge(MetricNames.ValidationLoss, null, "Validation loss of the last evaluation.", r => r.ValidationLoss);
+        Gauge(MetricNames.TrainAccuracy, "1", "Training accuracy of the last epoch, 0 to 1.", r => r.TrainAccuracy);
+        Gauge(MetricNames.ValidationAccuracy, "1", "Validation accuracy of the last evaluation, 0 to 1.", r => r.ValidationAccuracy);
+        Gauge(MetricNames.TrainEpoch, "{epoch}", "Last completed epoch, counting from 1.", r => r.Epoch == 0 ? double.NaN : r.Epoch);
+        Gauge(MetricNames.LearningRate, null, "Learning rate in effect at the end of the last epoch.", r => r.LearningRate);
+    }
+
+    public RunState State { get; }
+
+    public Meter Meter { get; }
+
+    /// <summary>The grad-norm histogram's boundaries (without +Inf); empty until the run's first step.</summary>
+    public IReadOnlyList<double> GradNormBoundaries { get; private set; } = [];
+
+    /// <summary>Records a step's norm and duration; the first step fixes the histogram's boundaries.</summary>
+    public void RecordStep(GradientSnapshot snapshot, double stepSeconds)
+    {
+        _gradNorm ??= CreateGradNorm(snapshot.ClipMode == ClipMode.GlobalNorm ? snapshot.ClipThreshold : double.NaN);
+        if (double.IsFinite(snapshot.PreClipNorm))
+            _gradNorm.Record(snapshot.PreClipNorm, State.RunTag);
+        if (double.IsFinite(stepSeconds) && stepSeconds >= 0)
+            _stepDuration.Record(stepSeconds, State.RunTag);
+    }
+
+    /// <summary>Disposes the meter: every exporter drops the run's streams.</summary>
+    public void Dispose() => Meter.Dispose();
+
+    private Histogram<double> CreateGradNorm(double clipThreshold)
+    {
+        lock (State.Gate)
+        {
+            if (_gradNorm is not null)
+                return _gradNorm;
+            var boundaries = HistogramBuckets.GradientNorm([.. _sharedThresholds, clipThreshold]);
+            GradNormBoundaries = boundaries;
+            return Meter.CreateHistogram(MetricNames.GradNorm, unit: null,
+                description: "Pre-clip global L2 norm of the gradient per step; the clip threshold is a bucket boundary.",
+                tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = boundaries });
+        }
+    }
+
+    private void Counter(string name, string unit, string description, Func<RunState, long> read) =>
+        Meter.CreateObservableCounter(name, () => Observe(read), unit, description);
+
+    private void Gauge(string name, string? unit, string description, Func<RunState, double> read) =>
+        Meter.CreateObservableGauge(name, () => Observe(read), unit, description);
+
+    private List<Measurement<T>> Observe<T>(Func<RunState, T> read)
+        where T : struct
+    {
+        var measurements = new List<Measurement<T>>(1);
+        if (!_isExported(State))
+            return measurements;
+        T value;
+        lock (State.Gate)
+            value = read(State);
+        // NaN marks "never measured" (or not applicable): such series are absent, never NaN.
+        if (value is not double d || double.IsFinite(d))
+            measurements.Add(new Measurement<T>(value, State.RunTag));
+        return measurements;
+    }
+
+    private List<Measurement<double>> ObserveParamNorms()
+    {
+        var measurements = new List<Measurement<double>>();
+        if (!_isExported(State))
+            return measurements;
+        lock (State.Gate)
+        {
+            for (int i = 0; i < State.ParamNames.Length; i++)
+            {
+                if (double.IsFinite(State.ParamNorms[i]))
+                    measurements.Add(new(State.ParamNorms[i], State.RunTag, new("param", State.ParamNames[i])));
+            }
+        }
+        return measurements;
+    }
+
+    private List<Measurement<double>> ObserveProfile()
+    {
+        var measurements = new List<Measurement<double>>();
+        if (!_isExported(State))
+            return measurements;
+        lock (State.Gate)
+        {
+            for (int i = 0; i < State.ProfileLength; i++)
+                measurements.Add(new(State.ProfileLog10[i], State.RunTag, new("steps_back", StepsBackLabels[i])));
+        }
+        return measurements;
+    }
+
+    private List<Measurement<double>> ObserveJacobianBounds()
+    {
+        var measurements = new List<Measurement<double>>();
+        if (!_isExported(State))
+            return measurements;
+        lock (State.Gate)
+        {
+            for (int i = 0; i < State.JacobianLayers.Length; i++)
+            {
+                if (double.IsFinite(State.JacobianBounds[i]))
+                    measurements.Add(new(State.JacobianBounds[i], State.RunTag, new("layer", State.JacobianLayers[i])));
+            }
+        }
+        return measurements;
+    }
+}
