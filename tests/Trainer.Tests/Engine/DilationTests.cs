@@ -102,9 +102,9 @@ public class DilationTests
 
     [Theory]
     [InlineData(new[] { 1 }, 2, "one entry per layer: 1 given for 2 layer(s)")]
-    [InlineData(new[] { 1, 0 }, 2, "Dilations[1] is 0; it must be between 1 and 100000")]
-    [InlineData(new[] { -2 }, 1, "Dilations[0] is -2")]
-    [InlineData(new[] { 200_000 }, 1, "Dilations[0] is 200000")]
+    [InlineData(new[] { 1, 0 }, 2, "must hold whole numbers between 1 and 100000; layer 1 has 0")]
+    [InlineData(new[] { -2 }, 1, "layer 0 has -2")]
+    [InlineData(new[] { 200_000 }, 1, "layer 0 has 200000")]
     public void Bad_dilations_are_refused_with_the_field_named(int[] dilations, int layers, string message)
     {
         var options = new SequenceClassifierOptions { Layers = layers, Dilations = dilations };
