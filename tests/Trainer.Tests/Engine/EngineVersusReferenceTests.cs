@@ -40,6 +40,7 @@ public class EngineVersusReferenceTests
             data.Add(new Case($"{cellName} dilations 1,3 bidirectional tokens", cell, activation, 2, true, true, HeadKind.MultiClass, LinearBeforeReset: lbr, Dilations: [1, 3]));
             data.Add(new Case($"{cellName} dilations 2,5 truncated k2=3", cell, activation, 2, true, false, HeadKind.Binary, LinearBeforeReset: lbr, Truncation: 3, Dilations: [2, 5]));
             data.Add(new Case($"{cellName} dilation 3 hidden 45 regression", cell, activation, 1, false, false, HeadKind.Regression, LinearBeforeReset: lbr, Hidden: 45, Dilations: [3]));
+            data.Add(new Case($"{cellName} dilations 2,3 hidden 45 bidirectional", cell, activation, 2, true, false, HeadKind.MultiClass, LinearBeforeReset: lbr, Hidden: 45, Dilations: [2, 3]));
         }
         return data;
     }
