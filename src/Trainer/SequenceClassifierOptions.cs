@@ -20,6 +20,13 @@ public sealed class SequenceClassifierOptions
     /// <summary>Stacked recurrent layers. Default 1.</summary>
     public int Layers { get; set; } = 1;
 
+    /// <summary>
+    /// Skip connections through time (a dilated RNN): layer ℓ computes s_t = cell(x_t, s_{t−d}) with d = Dilations[ℓ]
+    /// and the initial state for t &lt; d; one positive integer per layer. Default null: 1 for every layer.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? Dilations { get; set; }
+
     /// <summary>Run every layer forward and backward in time and concatenate. Default false.</summary>
     public bool Bidirectional { get; set; }
 
@@ -155,6 +162,7 @@ public sealed class SequenceClassifierOptions
         Require(float.IsFinite(SpectralRadius) && SpectralRadius > 0, nameof(SpectralRadius), "must be a positive number");
         Require(float.IsFinite(OmegaWeight) && OmegaWeight >= 0, nameof(OmegaWeight), "must not be negative");
         Require(OmegaWeight == 0 || Cell == CellKind.Rnn, nameof(OmegaWeight), "applies to the rnn cell only");
+        DilationRules.Validate(this);
     }
 
     private static void Require(bool condition, string field, string problem)

@@ -27,10 +27,11 @@ internal static class BenchCommand
         var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
         var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
         var kernels = new Option<bool>("--kernels") { Description = "Time the matrix products of an LSTM with H = 512 on one thread, with B strided and packed." };
+        var dilations = new Option<string?>("--dilations") { Description = "Compare the same network without and with these dilations (one per layer, e.g. 1,2,4,8; sets --layers), alternating step by step." };
         var json = CliOptions.Json();
         var command = new Command("bench", "Time training steps (forward, BPTT, clip, Adam) on random data.")
         {
-            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, kernels, scaling, json,
+            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, kernels, scaling, dilations, json,
         };
         command.SetAction(parse =>
         {
@@ -52,6 +53,9 @@ internal static class BenchCommand
                 return RunKernels(parse.GetValue(json));
             if (parse.GetValue(inference))
                 return RunInference(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(json));
+            if (parse.GetValue(dilations) is { } dilationText)
+                return RunDilations(options, DilationRules.Parse(dilationText), parse.GetValue(length), parse.GetValue(input),
+                    parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(json));
             if (parse.GetValue(overhead))
             {
                 using var overheadMetrics = new TrainingMetrics();
@@ -90,6 +94,32 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static int RunDilations(SequenceClassifierOptions options, int[] dilations, int length, int input,
+        int batch, int steps, bool json)
+    {
+        options.Layers = dilations.Length;
+        var dilated = options.Clone();
+        dilated.Dilations = dilations;
+        var (plainMs, dilatedMs) = TrainingBenchmark.Alternate(options, dilated, length, input, batch, steps);
+        double plainRate = batch * 1000 / plainMs, dilatedRate = batch * 1000 / dilatedMs;
+        Console.WriteLine(json
+            ? JsonSerializer.Serialize(new
+            {
+                cell = options.Cell.ToString().ToLowerInvariant(),
+                length,
+                input,
+                hidden = options.HiddenSize,
+                batch,
+                dilations,
+                undilated_sequences_per_second = plainRate,
+                dilated_sequences_per_second = dilatedRate,
+                ratio = dilatedRate / plainRate,
+            })
+            : $"{options.Cell} T={length} I={input} H={options.HiddenSize} B={batch}, {dilations.Length} layers, median of {steps} alternating steps: " +
+              $"undilated {plainRate:F0} sequences/s, dilations {string.Join(',', dilations)} {dilatedRate:F0} sequences/s, ratio {dilatedRate / plainRate:F2}");
+        return 0;
     }
 
     private static int RunKernels(bool json)

@@ -21,6 +21,7 @@ internal sealed class TrainOptions
     public Option<Activation> Activation { get; } = CliOptions.Activation();
     public Option<int> Hidden { get; } = new("--hidden") { Description = "Hidden units per layer and direction (default 64).", DefaultValueFactory = _ => 64 };
     public Option<int> Layers { get; } = new("--layers") { Description = "Stacked layers (default 1).", DefaultValueFactory = _ => 1 };
+    public Option<string?> Dilations { get; } = new("--dilations") { Description = "One dilation per layer, such as 1,2,4,8: layer l's state comes from step t - d_l (skip connections through time); the count sets the layers (default 1 per layer)." };
     public Option<bool> Bidirectional { get; } = new("--bidirectional") { Description = "Run each layer forward and backward in time." };
     public Option<int> Embedding { get; } = new("--embedding") { Description = "Embedding width for token data (default 32).", DefaultValueFactory = _ => 32 };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Passes over the training data (default 10).", DefaultValueFactory = _ => 10 };
@@ -70,7 +71,7 @@ internal sealed class TrainOptions
         foreach (var option in new Option[]
         {
             Data, Valid, Test, ValidFraction, Count, VocabularySize, MinCount, MaxLength, Truncate, Cell, Activation, Hidden,
-            Layers, Bidirectional, Embedding, Epochs, Batch, Optimizer, LearningRate, LearningRateDecay, Momentum,
+            Layers, Dilations, Bidirectional, Embedding, Epochs, Batch, Optimizer, LearningRate, LearningRateDecay, Momentum,
             WeightDecay, ClipNorm, ClipValue, Bptt, Init, SpectralRadius, FreezeRecurrent, Omega, ForgetBias, GruResetFirst, NonFinite, Patience, MaxSteps, Seed,
             Threads, Out, Onnx, MetricsPort, MetricsLinger, Json,
         })
@@ -80,12 +81,14 @@ internal sealed class TrainOptions
     public SequenceClassifierOptions ToTrainerOptions(ParseResult parse)
     {
         var (stride, window) = ParseBptt(parse.GetValue(Bptt)!);
+        var (layers, dilations) = ParseDilations(parse);
         var options = new SequenceClassifierOptions
         {
             Cell = parse.GetValue(Cell),
             Activation = parse.GetValue(Activation),
             HiddenSize = parse.GetValue(Hidden),
-            Layers = parse.GetValue(Layers),
+            Layers = layers,
+            Dilations = dilations,
             Bidirectional = parse.GetValue(Bidirectional),
             EmbeddingSize = parse.GetValue(Embedding),
             GruLinearBeforeReset = !parse.GetValue(GruResetFirst),
@@ -130,6 +133,21 @@ internal sealed class TrainOptions
             var other => throw new ArgumentException($"--truncate: '{other}' is not first or last."),
         },
     };
+
+    private (int Layers, int[]? Dilations) ParseDilations(ParseResult parse)
+    {
+        var text = parse.GetValue(Dilations);
+        try
+        {
+            var dilations = text is null ? null : DilationRules.Parse(text);
+            var layersGiven = parse.GetResult(Layers) is { Implicit: false };
+            return (DilationRules.Layers(parse.GetValue(Layers), layersGiven, dilations), dilations);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--dilations: {e.Message}");
+        }
+    }
 
     /// <summary>"full" or "K1,K2".</summary>
     public static (int? Stride, int? Window) ParseBptt(string text)

@@ -11,6 +11,7 @@ internal static class Studies
         new RemediesStudy(),
         new PascanuStudy(),
         new AgreementStudy(),
+        new SkipStudy(),
     ];
 
     public static IStudy? Find(string name) =>

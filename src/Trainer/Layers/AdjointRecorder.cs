@@ -11,7 +11,7 @@ internal sealed class AdjointRecorder
 {
     private GradientSnapshot _snapshot = new();
     private int[] _lengths = [];
-    private int _stride;
+    private int _stride, _batch;
     private int? _window;
     private float _scale;
 
@@ -22,6 +22,7 @@ internal sealed class AdjointRecorder
         _lengths = lengths;
         _window = window;
         _scale = batch;
+        _batch = batch;
         _stride = 0;
         for (var b = 0; b < batch; b++)
             _stride = Math.Max(_stride, WindowOf(lengths[b]));
@@ -33,13 +34,20 @@ internal sealed class AdjointRecorder
 
     private int WindowOf(int length) => Math.Min(length, _window ?? length);
 
-    /// <summary>Records step t for rows first..first+count; called from the worker that owns those rows.</summary>
-    public void Record(int t, int first, int count, ReadOnlySpan<float> dh, ReadOnlySpan<float> dc, int hidden)
+    /// <summary>
+    /// Records sub-step <paramref name="step"/> of a direction with dilation d for its rows first..first+count
+    /// (row k·B + b is step step·d + k of sequence b; with d = 1 rows are sequences); called from the worker that
+    /// owns those rows.
+    /// </summary>
+    public void Record(int step, int dilation, int first, int count, ReadOnlySpan<float> dh, ReadOnlySpan<float> dc,
+        int hidden)
     {
         var norms = _snapshot.AdjointNormsBuffer;
         for (var r = 0; r < count; r++)
         {
-            var b = first + r;
+            var row = first + r;
+            var b = row % _batch;
+            var t = step * dilation + row / _batch;
             var length = _lengths[b];
             var start = length - WindowOf(length);
             if (t < start || t >= length)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
 
@@ -20,6 +21,16 @@ internal sealed record NetworkShape(
 {
     public int Directions => Bidirectional ? 2 : 1;
 
+    /// <summary>
+    /// Layer ℓ's state comes from step t − Dilations[ℓ] (null: every layer 1, the plain recurrence). Left out of the
+    /// model file when null, so files of undilated models are written exactly as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int[]? Dilations { get; init; }
+
+    /// <summary>The dilation of layer <paramref name="layer"/> (1 when none was set).</summary>
+    public int DilationOf(int layer) => Dilations is { } d ? d[layer] : 1;
+
     /// <summary>The shape a dataset and options call for.</summary>
     public static NetworkShape For(SequenceClassifierOptions options, SequenceDataset data)
     {
@@ -29,6 +40,9 @@ internal sealed record NetworkShape(
         return new NetworkShape(options.Cell, options.Activation, options.HiddenSize, options.Layers,
             options.Bidirectional, options.UseBias, options.GruLinearBeforeReset, data.InputKind,
             tokens ? options.EmbeddingSize : data.FeatureCount, tokens ? data.Vocabulary!.Count : 0, head,
-            head == HeadKind.MultiClass ? data.Labels.ClassCount : 1);
+            head == HeadKind.MultiClass ? data.Labels.ClassCount : 1)
+        {
+            Dilations = options.Dilations?.ToArray(),
+        };
     }
 }

@@ -11,6 +11,13 @@ namespace Recurrent.Trainer.Layers;
 /// block. The input projection is one matrix product over all T·B rows; only W_hh is applied per step; weight
 /// gradients are again one product over all stacked steps.
 /// </summary>
+/// <remarks>
+/// With dilation d the state comes from step t − d (t + d in reverse): the layer is d interleaved recurrences, one
+/// per residue k = t mod d, each of ⌈T/d⌉ sub-steps. The time-major [T, B, ·] layout already is
+/// [⌈T/d⌉, d·B, ·] with row k·B + b holding step τ·d + k of sequence b, so the direction runs as a batch d times
+/// larger over d times fewer steps with the same kernels and no copy; <see cref="DilatedLayout"/> keeps the
+/// sub-sequences' lengths and truncation cuts. With d = 1 it is the plain recurrence, operation for operation.
+/// </remarks>
 internal sealed class RecurrentDirection
 {
     private readonly IRecurrentCell _cell;
@@ -26,11 +33,15 @@ internal sealed class RecurrentDirection
     private PartScratch[] _scratch = [];
     private float[] _lastInput = [];
     private int _lastInputOffset;
-    private int _steps, _batch;
+    // _steps sub-steps of _batch = d·B rows; _timeRows = T·B, the rows that hold real inputs and outputs.
+    private int _steps, _batch, _timeRows;
+    private readonly DilatedLayout _layout;
 
-    public RecurrentDirection(string prefix, IRecurrentCell cell, int inputSize, int hidden, bool reverse, bool useBias)
+    public RecurrentDirection(string prefix, IRecurrentCell cell, int inputSize, int hidden, bool reverse, bool useBias,
+        int dilation = 1)
     {
         _cell = cell;
+        _layout = new DilatedLayout(dilation, reverse);
         InputSize = inputSize;
         Hidden = hidden;
         Reverse = reverse;
@@ -55,6 +66,9 @@ internal sealed class RecurrentDirection
 
     public IRecurrentCell Cell => _cell;
 
+    /// <summary>d: the state of step t comes from step t − d (forward) or t + d (reverse).</summary>
+    public int Dilation => _layout.Dilation;
+
     public Parameter InputWeights { get; }
 
     public Parameter RecurrentWeights { get; }
@@ -77,8 +91,11 @@ internal sealed class RecurrentDirection
     private int PreviousSlot(int t) => Reverse ? t + 1 : t;
 
     /// <summary>The state a sequence ends in: h at its last valid step (forward) or at step 0 (reverse).</summary>
-    public ReadOnlySpan<float> FinalState(int b, int length) =>
-        _states.AsSpan((Slot(Reverse ? 0 : length - 1) * _batch + b) * Hidden, Hidden);
+    public ReadOnlySpan<float> FinalState(int b, int length)
+    {
+        var (step, row) = _layout.Locate(Reverse ? 0 : length - 1, b);
+        return _states.AsSpan((Slot(step) * _batch + row) * Hidden, Hidden);
+    }
 
     /// <summary>
     /// Runs the direction over x [T, B, InputSize] starting at <paramref name="offset"/>; padded steps (t ≥ length)
@@ -88,7 +105,12 @@ internal sealed class RecurrentDirection
     public void Forward(float[] x, int offset, int steps, int batch, int[] lengths, int threads, long weightVersion,
         bool training = true)
     {
-        Allocate(steps, batch, threads, training);
+        _layout.Arrange(steps, batch, lengths);
+        lengths = _layout.Lengths;
+        _timeRows = steps * batch;
+        Allocate(_layout.Steps, _layout.Rows, threads, training);
+        steps = _steps;
+        batch = _batch;
         _lastInput = x;
         _lastInputOffset = offset;
         int rows = steps * batch, hidden = Hidden;
@@ -108,8 +130,9 @@ internal sealed class RecurrentDirection
         }
         if (!_projectPerStep)
         {
+            // Rows past T·B (the last sub-step's padding when d does not divide T) keep the bias alone.
             FillInputBias(_inputProjection, rows);
-            Gemm.MultiplyParallel(x, InputSize, 1, _inputWeightsT, _inputProjection, _gateWidth, rows,
+            Gemm.MultiplyParallel(x, InputSize, 1, _inputWeightsT, _inputProjection, _gateWidth, _timeRows,
                 accumulate: true, threads, aOffset: offset);
         }
         _states.AsSpan(Slot(Reverse ? steps : -1) * batch * hidden, batch * hidden).Clear();
@@ -152,8 +175,10 @@ internal sealed class RecurrentDirection
             if (_projectPerStep)
             {
                 FillInputBias(projection, count);
-                Gemm.Multiply(_lastInput.AsSpan(_lastInputOffset + (t * batch + first) * InputSize), InputSize, 1,
-                    _inputWeightsT, 0, width, projection, width, count, accumulate: true);
+                var inputRows = Math.Min(count, _timeRows - (t * batch + first));
+                if (inputRows > 0)
+                    Gemm.Multiply(_lastInput.AsSpan(_lastInputOffset + (t * batch + first) * InputSize), InputSize, 1,
+                        _inputWeightsT, 0, width, projection, width, inputRows, accumulate: true);
             }
             var step = new CellStep
             {
@@ -207,14 +232,16 @@ internal sealed class RecurrentDirection
         float[]? inputGradient, bool accumulateInput, AdjointRecorder? recorder, int threads, float omegaWeight = 0)
     {
         var omega = omegaWeight > 0 && _cell is ElmanCell;
+        _layout.SetTruncation(truncation);
+        lengths = _layout.Lengths;
         _recurrentWeights ??= new PackedMatrix(_gateWidth, Hidden, Hidden);
         _recurrentWeights.Pack(RecurrentWeights.Value);
         RunParts(_batch, (part, first, count) =>
-            BackwardRows(part, first, count, outputGradient, stride, column, lengths, truncation, recorder, omega));
+            BackwardRows(part, first, count, outputGradient, stride, column, lengths, recorder, omega));
         AccumulateWeightGradients(threads);
         if (inputGradient is not null)
             Gemm.MultiplyParallel(_inputProjectionGradient, _gateWidth, 1, InputWeights.Value, InputSize,
-                inputGradient, InputSize, _steps * _batch, InputSize, _gateWidth, accumulateInput, threads);
+                inputGradient, InputSize, _timeRows, InputSize, _gateWidth, accumulateInput, threads);
         return omega ? AddOmegaGradient(omegaWeight) : 0;
     }
 
@@ -256,7 +283,7 @@ internal sealed class RecurrentDirection
     }
 
     private void BackwardRows(int part, int first, int count, float[] outputGradient, int stride, int column,
-        int[] lengths, int? truncation, AdjointRecorder? recorder, bool omega)
+        int[] lengths, AdjointRecorder? recorder, bool omega)
     {
         int batch = _batch, hidden = Hidden, width = _gateWidth;
         var scratch = _scratch[part];
@@ -283,7 +310,7 @@ internal sealed class RecurrentDirection
                 TensorPrimitives.Add(outputGradient.AsSpan((t * batch + first + r) * stride + column, hidden),
                     carry.Slice(r * hidden, hidden), row);
             }
-            recorder?.Record(t, first, count, dh, dc, hidden);
+            recorder?.Record(t, _layout.Dilation, first, count, dh, dc, hidden);
             var step = new CellStep
             {
                 Rows = count,
@@ -304,14 +331,14 @@ internal sealed class RecurrentDirection
             };
             _cell.Backward(ref step);
             if (omega)
-                AddOmegaTerms(scratch, t, first, count, lengths, truncation, dh, step.InputProjectionGradient, carry);
-            if (truncation is int window)
-                DetachBeforeWindow(t, first, count, lengths, window, carry, dc);
+                AddOmegaTerms(scratch, t, first, count, lengths, dh, step.InputProjectionGradient, carry);
+            if (_layout.Truncated)
+                DetachBeforeWindow(t, first, count, carry, dc);
         }
     }
 
     // One Ω term per transition h_{t∓1} → h_t inside the sequence (and inside the truncation window).
-    private void AddOmegaTerms(PartScratch scratch, int t, int first, int count, int[] lengths, int? truncation,
+    private void AddOmegaTerms(PartScratch scratch, int t, int first, int count, int[] lengths,
         ReadOnlySpan<float> dh, ReadOnlySpan<float> d, ReadOnlySpan<float> carry)
     {
         var hidden = Hidden;
@@ -321,7 +348,7 @@ internal sealed class RecurrentDirection
             var hasPrevious = Reverse ? t + 1 < length : t >= 1;
             if (t >= length || !hasPrevious)
                 continue;
-            if (truncation is int window && window < length && t == (Reverse ? window - 1 : length - window))
+            if (t == _layout.Cuts[first + r])
                 continue;
             AccumulateOmega(scratch, dh.Slice(r * hidden, hidden), d.Slice(r * hidden, hidden),
                 carry.Slice(r * hidden, hidden), hidden);
@@ -329,17 +356,14 @@ internal sealed class RecurrentDirection
     }
 
     // Truncated BPTT treats the state entering the window as a constant: the forward direction's window is the
-    // last k2 valid steps, the reverse direction's the first k2, so the carry leaving the window's oldest step stops.
-    private void DetachBeforeWindow(int t, int first, int count, int[] lengths, int window, Span<float> carry,
-        Span<float> dc)
+    // last k2 valid steps, the reverse direction's the first k2, so the carry leaving the window's oldest step
+    // (of each sub-sequence, when dilated) stops.
+    private void DetachBeforeWindow(int t, int first, int count, Span<float> carry, Span<float> dc)
     {
+        var cuts = _layout.Cuts;
         for (var r = 0; r < count; r++)
         {
-            var length = lengths[first + r];
-            if (window >= length)
-                continue;
-            var oldestInWindow = Reverse ? window - 1 : length - window;
-            if (t == oldestInWindow)
+            if (t == cuts[first + r])
             {
                 carry.Slice(r * Hidden, Hidden).Clear();
                 dc.Slice(r * Hidden, Hidden).Clear();
@@ -348,9 +372,10 @@ internal sealed class RecurrentDirection
     }
 
     // dW_xh = Σ_t dXp_tᵀ x_t and dW_hh = Σ_t dHp_tᵀ h_{t-1}, each as one product over all T·B stacked rows.
+    // Only the first T·B rows can hold a gradient; the padding of a dilated layer's last sub-step holds zeros.
     private void AccumulateWeightGradients(int threads)
     {
-        int rows = _steps * _batch, width = _gateWidth, hidden = Hidden;
+        int rows = _timeRows, width = _gateWidth, hidden = Hidden;
         var recurrentGradient = _cell is GruCell ? _recurrentProjectionGradient : _inputProjectionGradient;
         if (InputSize < NarrowInput)
         {

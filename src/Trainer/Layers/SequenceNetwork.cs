@@ -31,7 +31,7 @@ internal sealed class SequenceNetwork
             {
                 var prefix = d == 0 ? $"layer{l}." : $"layer{l}_reverse.";
                 _layers[l][d] = new RecurrentDirection(prefix, CreateCell(shape), inputSize, shape.Hidden,
-                    reverse: d == 1, shape.UseBias);
+                    reverse: d == 1, shape.UseBias, shape.DilationOf(l));
             }
         }
         Head = new OutputHead(shape.Head, shape.Directions * shape.Hidden, shape.Outputs, shape.UseBias);

@@ -55,6 +55,16 @@ public static class ClassifierOnnxExport
         {
             var directions = network.Layers[l];
             var prefix = $"layer{l}";
+            if (directions[0].Dilation > 1)
+            {
+                // Dilated layers run the same operator over interleaved sub-sequences; see DilatedRecurrentStage.
+                var last = l + 1 == network.Layers.Count;
+                DilatedRecurrentStage.Add(g, shape, directions, prefix, input, last ? null : $"layer{l + 1}_input",
+                    last ? "features" : null);
+                input = $"layer{l + 1}_input";
+                final = "";
+                continue;
+            }
             AddRecurrentOperator(g, shape, directions, prefix, input);
             final = $"{prefix}_Y_h";
             if (l + 1 < network.Layers.Count)
@@ -66,8 +76,11 @@ public static class ClassifierOnnxExport
             }
         }
         // Y_h [directions, B, H] → [B, directions·H]: forward final state, then the reverse one (after t = 0).
-        g.AddNode("Transpose", [final], ["final_states"], OnnxAttribute.Ints("perm", 1, 0, 2));
-        g.AddNode("Reshape", ["final_states", "concat_directions_batch_major"], ["features"]);
+        if (final.Length > 0)
+        {
+            g.AddNode("Transpose", [final], ["final_states"], OnnxAttribute.Ints("perm", 1, 0, 2));
+            g.AddNode("Reshape", ["final_states", "concat_directions_batch_major"], ["features"]);
+        }
         var head = network.Head;
         g.AddInitializer("head_W", [head.Outputs, head.InputSize], head.Weights.Value);
         var headInputs = new List<string> { "features", "head_W" };
@@ -85,8 +98,8 @@ public static class ClassifierOnnxExport
         };
     }
 
-    private static void AddRecurrentOperator(OnnxGraphBuilder g, NetworkShape shape,
-        IReadOnlyList<RecurrentDirection> directions, string prefix, string input)
+    internal static void AddRecurrentOperator(OnnxGraphBuilder g, NetworkShape shape,
+        IReadOnlyList<RecurrentDirection> directions, string prefix, string input, string lengths = Lengths)
     {
         var first = directions[0];
         int gates = first.Cell.GateCount, hidden = shape.Hidden, count = directions.Count;
@@ -110,7 +123,7 @@ public static class ClassifierOnnxExport
         }
         if (shape.Cell == CellKind.Gru)
             attributes.Add(OnnxAttribute.Int("linear_before_reset", shape.GruLinearBeforeReset ? 1 : 0));
-        g.AddNode(op, [input, $"{prefix}_W", $"{prefix}_R", $"{prefix}_B", Lengths], [$"{prefix}_Y", $"{prefix}_Y_h"],
+        g.AddNode(op, [input, $"{prefix}_W", $"{prefix}_R", $"{prefix}_B", lengths], [$"{prefix}_Y", $"{prefix}_Y_h"],
             [.. attributes]);
     }
 

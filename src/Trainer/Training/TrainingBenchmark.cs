@@ -56,6 +56,42 @@ public static class TrainingBenchmark
         return (without[steps / 2], with[steps / 2]);
     }
 
+    /// <summary>
+    /// Two configurations of the same data and batch, <paramref name="first"/> and <paramref name="second"/> (such
+    /// as a network without and with dilations), trained step by step in alternation so that machine load hits
+    /// both alike. Returns the median milliseconds per step of each.
+    /// </summary>
+    public static (double First, double Second) Alternate(SequenceClassifierOptions first,
+        SequenceClassifierOptions second, int length, int inputSize, int batchSize, int steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
+        var (data, batch) = RandomBatch(first, length, inputSize, batchSize);
+        TrainingLoop Loop(SequenceClassifierOptions options)
+        {
+            var run = RunOptions(options, batchSize);
+            return new TrainingLoop(new SequenceClassifierTrainer(run).Initialize(data), run, data, null, null);
+        }
+        var a = Loop(first);
+        var b = Loop(second);
+        var timesA = new double[steps];
+        var timesB = new double[steps];
+        for (var i = -3; i < steps; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            a.TrainBatch(batch);
+            var middle = Stopwatch.GetTimestamp();
+            b.TrainBatch(batch);
+            var end = Stopwatch.GetTimestamp();
+            if (i < 0)
+                continue;
+            timesA[i] = Stopwatch.GetElapsedTime(start, middle).TotalMilliseconds;
+            timesB[i] = Stopwatch.GetElapsedTime(middle, end).TotalMilliseconds;
+        }
+        Array.Sort(timesA);
+        Array.Sort(timesB);
+        return (timesA[steps / 2], timesB[steps / 2]);
+    }
+
     private static (SequenceDataset Data, SequenceBatch Batch) RandomBatch(SequenceClassifierOptions options, int length,
         int inputSize, int batchSize)
     {

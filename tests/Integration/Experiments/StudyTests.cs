@@ -81,6 +81,26 @@ public sealed class StudyTests
     }
 
     [Fact]
+    public void SkipDilatedRnnKeepsMoreGradientThanTheTanhRnn()
+    {
+        var output = RunQuick("skip");
+        foreach (var id in new[] { "dilated-keeps-gradient", "dilated-solves-longer", "pixels-irnn-and-dilated-beat-tanh" })
+            _ = output.Held(id);
+        var summary = output.Table("summary");
+        Assert.Equal(12, summary.Count);
+        double Untrained(string task, string variant) => summary.Single(r => r.GetProperty("task").GetString() == task
+            && r.GetProperty("variant").GetString() == variant).GetProperty("untrained_log10_ratio").GetDouble();
+        // Even one untrained batch shows the shorter product: more gradient reaches step 1 through the skips.
+        foreach (var task in new[] { "temporal-order:100", "temporal-order:200", "fashion-mnist-pixels" })
+            Assert.True(Untrained(task, "dilated tanh RNN") > Untrained(task, "tanh RNN") + 1, task);
+        var layers = output.Table("layers").Where(r => r.GetProperty("task").GetString() == "temporal-order:100").ToList();
+        Assert.Equal([1, 2, 4, 8, 16, 32], layers.Select(r => (int)r.GetProperty("dilation").GetDouble()));
+        Assert.All(layers, r => Assert.True(double.IsFinite(r.GetProperty("untrained_log10_bound").GetDouble())));
+        Assert.All(layers, r => Assert.Equal(r.GetProperty("untrained_log10_bound").GetDouble() / r.GetProperty("dilation").GetDouble(),
+            r.GetProperty("untrained_per_step").GetDouble(), 9));
+    }
+
+    [Fact]
     public void CommandLineWritesTheReportAndRejectsAnUnknownStudy()
     {
         using var directory = new TemporaryDirectory();

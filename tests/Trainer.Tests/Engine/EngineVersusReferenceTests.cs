@@ -13,7 +13,7 @@ public class EngineVersusReferenceTests
 {
     public sealed record Case(string Name, CellKind Cell, Activation Activation, int Layers, bool Bidirectional,
         bool Tokens, HeadKind Head, bool UseBias = true, bool LinearBeforeReset = true, int? Truncation = null,
-        int Hidden = 5)
+        int Hidden = 5, int[]? Dilations = null)
     {
         public override string ToString() => Name;
     }
@@ -36,6 +36,11 @@ public class EngineVersusReferenceTests
             data.Add(new Case($"{cellName} truncated k2=2", cell, activation, 2, true, false, HeadKind.Binary, LinearBeforeReset: lbr, Truncation: 2));
             // 45 = 32 + 8 + 5 columns: the fused kernels' 512-bit, 256-bit and scalar paths all run.
             data.Add(new Case($"{cellName} hidden 45 bidirectional 2 layers", cell, activation, 2, true, false, HeadKind.MultiClass, LinearBeforeReset: lbr, Hidden: 45));
+            // Skip connections through time: sub-sequences of unequal length (odd lengths), stacked, both directions.
+            data.Add(new Case($"{cellName} dilations 1,3 bidirectional tokens", cell, activation, 2, true, true, HeadKind.MultiClass, LinearBeforeReset: lbr, Dilations: [1, 3]));
+            data.Add(new Case($"{cellName} dilations 2,5 truncated k2=3", cell, activation, 2, true, false, HeadKind.Binary, LinearBeforeReset: lbr, Truncation: 3, Dilations: [2, 5]));
+            data.Add(new Case($"{cellName} dilation 3 hidden 45 regression", cell, activation, 1, false, false, HeadKind.Regression, LinearBeforeReset: lbr, Hidden: 45, Dilations: [3]));
+            data.Add(new Case($"{cellName} dilations 2,3 hidden 45 bidirectional", cell, activation, 2, true, false, HeadKind.MultiClass, LinearBeforeReset: lbr, Hidden: 45, Dilations: [2, 3]));
         }
         return data;
     }
@@ -54,10 +59,11 @@ public class EngineVersusReferenceTests
             UseBias = c.UseBias,
             GruLinearBeforeReset = c.LinearBeforeReset,
             EmbeddingSize = 4,
+            Dilations = c.Dilations,
             Seed = 13,
             Threads = 2,
         };
-        int[] lengths = [5, 2, 4, 1, 3];
+        int[] lengths = c.Dilations is null ? [5, 2, 4, 1, 3] : [7, 2, 5, 1, 3];
         const int classes = 3, features = 3, vocabulary = 10;
         var data = c.Tokens
             ? EngineFixtures.TokenData(5, vocabulary, lengths, c.Head, classes, seed: 21)
@@ -92,6 +98,7 @@ public class EngineVersusReferenceTests
             },
             ClassCount = c.Head == HeadKind.MultiClass ? classes : 0,
             Truncation = c.Truncation,
+            Dilations = c.Dilations,
         };
         var reference = ReferenceModel.FromParameters(config, network.Parameters.ToDictionary(p => p.Name, p => p.Value));
         var expected = reference.Gradients(data.Examples.Select(ToReference).ToArray());

@@ -35,6 +35,15 @@ public sealed record ReferenceConfig
     /// <summary>C, for <see cref="ReferenceHeadKind.MultiClass"/>.</summary>
     public int ClassCount { get; init; }
 
+    /// <summary>
+    /// d_l per layer: layer l's state at step t is computed from its state at t − d_l (forward) or t + d_l
+    /// (reverse), the initial state where that step lies outside the sequence. Null means 1 for every layer.
+    /// </summary>
+    public int[]? Dilations { get; init; }
+
+    /// <summary>d_l of layer <paramref name="layer"/>.</summary>
+    public int Dilation(int layer) => Dilations is null ? 1 : Dilations[layer];
+
     /// <summary>The truncation window k2; null means full BPTT.</summary>
     public int? Truncation { get; init; }
 
@@ -64,6 +73,8 @@ public sealed record ReferenceConfig
         Require(HiddenSize >= 1, "HiddenSize must be at least 1.");
         Require(Layers >= 1, "Layers must be at least 1.");
         Require(Truncation is null or >= 1, "Truncation must be at least 1 when set.");
+        Require(Dilations is null || (Dilations.Length == Layers && Dilations.All(d => d >= 1)),
+            "Dilations must hold one positive integer per layer.");
         if (Input == ReferenceInputKind.Tokens)
         {
             Require(EmbeddingSize >= 1, "EmbeddingSize must be at least 1 for token input.");

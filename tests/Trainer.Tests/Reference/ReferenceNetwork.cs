@@ -122,14 +122,16 @@ internal sealed class ReferenceNetwork
     private DirectionTrace RunDirection(
         int layer, int direction, double[][] inputs, int length, ReferenceStateOffset? offset, DirectionTrace? detached)
     {
-        int? cutStep = Window(direction, length).CutStep;
+        int d = config.Dilation(layer);
         DirectionWeights w = Weights(parameters, layer, direction);
         var trace = new DirectionTrace(length);
-        var h = new double[hidden];
-        var c = new double[hidden];
         foreach (int t in StepOrder(direction, length))
         {
-            if (detached is not null && t == cutStep)
+            // s_t = cell(x_t, s_{t−d}) forward, cell(x_t, s_{t+d}) in reverse; zeros where that step does not exist.
+            int from = Source(direction, t, d);
+            double[] h = from >= 0 && from < length ? trace.H[from] : new double[hidden];
+            double[] c = from >= 0 && from < length ? trace.C[from] : new double[hidden];
+            if (detached is not null && IsCut(direction, t, d, length))
             {
                 (h, c) = (detached.HPrev[t], detached.CPrev[t]);
             }
@@ -167,47 +169,68 @@ internal sealed class ReferenceNetwork
     {
         DirectionWeights w = Weights(parameters, layer, direction);
         DirectionWeights gradient = Weights(own, layer, direction);
-        (int windowStart, int windowEnd, int? cutStep) = Window(direction, length);
+        (int windowStart, int windowEnd) = Window(direction, length);
+        int d = config.Dilation(layer);
         bool reportNorms = layer == 0 && direction == 0;
         var norms = new double[windowEnd - windowStart + 1];
 
-        var dhNext = new double[hidden];
-        var dcNext = new double[hidden];
+        // carryH[t], carryC[t]: what the steps that read s_t as their previous state send back to it.
+        double[][] carryH = Zeros(length, hidden);
+        double[][] carryC = Zeros(length, hidden);
         foreach (int t in StepOrder(direction, length).Reverse())
         {
             var dh = new double[hidden];
             for (int k = 0; k < hidden; k++)
             {
-                dh[k] = dOutputs[t][direction * hidden + k] + dhNext[k];
+                dh[k] = dOutputs[t][direction * hidden + k] + carryH[t][k];
             }
 
             // dc comes only from the next step: c_t is a state variable, h_t's own use of it is inside the cell.
-            double[] dc = dcNext;
+            double[] dc = carryC[t];
             if (reportNorms && t >= windowStart && t <= windowEnd)
             {
                 norms[t - windowStart] = ReferenceMath.Norm(dh, config.Cell == ReferenceCellKind.Lstm ? dc : []);
             }
 
             (double[] dhPrev, double[] dcPrev) = cell.Backward(w, gradient, trace.X[t], trace.HPrev[t], trace.CPrev[t], dh, dc, dInputs[t]);
-            // Truncation: the state entering the window's first step is a constant, so nothing flows past it.
-            (dhNext, dcNext) = t == cutStep ? (new double[hidden], new double[hidden]) : (dhPrev, dcPrev);
+            // Truncation: the state entering the window from outside is a constant, so nothing flows past it.
+            int from = Source(direction, t, d);
+            if (from >= 0 && from < length && !IsCut(direction, t, d, length))
+            {
+                for (int k = 0; k < hidden; k++)
+                {
+                    carryH[from][k] += dhPrev[k];
+                    carryC[from][k] += dcPrev[k];
+                }
+            }
         }
 
         return reportNorms ? new ReferenceAdjointNorms(windowStart, norms) : null;
     }
 
-    /// <summary>The truncation window [start, end] of a direction and the step whose incoming state is detached.</summary>
-    private (int Start, int End, int? CutStep) Window(int direction, int length)
+    /// <summary>The truncation window [start, end] of a direction: the k2 steps nearest where the loss enters.</summary>
+    private (int Start, int End) Window(int direction, int length)
     {
         int? k2 = config.Truncation;
         if (k2 is null || k2 >= length)
         {
-            return (0, length - 1, null);
+            return (0, length - 1);
         }
 
-        return direction == 0
-            ? (length - k2.Value, length - 1, length - k2.Value)
-            : (0, k2.Value - 1, k2.Value - 1);
+        return direction == 0 ? (length - k2.Value, length - 1) : (0, k2.Value - 1);
+    }
+
+    /// <summary>The step whose state step t reads: t − d forward, t + d in reverse.</summary>
+    private static int Source(int direction, int t, int d) => direction == 0 ? t - d : t + d;
+
+    /// <summary>Whether step t is inside the window and reads a state from a step outside it: that edge is cut.</summary>
+    private bool IsCut(int direction, int t, int d, int length)
+    {
+        (int start, int end) = Window(direction, length);
+        int from = Source(direction, t, d);
+        bool inside = t >= start && t <= end;
+        bool fromExists = from >= 0 && from < length;
+        return inside && fromExists && (from < start || from > end);
     }
 
     private static IEnumerable<int> StepOrder(int direction, int length) =>

@@ -27,6 +27,9 @@ internal static class ExperimentRunner
             Seconds = seconds,
             Steps = recorder.Steps,
             Analyses = recorder.Analyses,
+            InitialLayerBounds = recorder.InitialLayerBounds,
+            FinalLayerBounds = recorder.FinalLayerBounds,
+            ParameterCount = model.Parameters.Sum(p => (long)p.Length),
         };
     }
 

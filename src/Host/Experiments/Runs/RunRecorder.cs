@@ -16,9 +16,18 @@ internal sealed class RunRecorder(int analyzeEvery) : ITrainingObserver
     private readonly GradientAnalysis _analysis = new();
     private readonly SpectralNormEstimator _spectralNorm = new(PowerIterations);
 
+    // Its own warm starts, so recording every layer leaves the first layer's series above exactly as it was.
+    private readonly SpectralNormEstimator _layerNorms = new(PowerIterations);
+
     public List<StepRecord> Steps { get; } = [];
 
     public List<AnalysisRecord> Analyses { get; } = [];
+
+    /// <summary>log10 γ·σ_max(W_hh) of every layer and direction at the first analysed step (the untrained weights).</summary>
+    public List<LayerBound> InitialLayerBounds { get; } = [];
+
+    /// <summary>The same at the last analysed step.</summary>
+    public List<LayerBound> FinalLayerBounds { get; } = [];
 
     public void OnStep(StepReport step)
     {
@@ -30,10 +39,21 @@ internal sealed class RunRecorder(int analyzeEvery) : ITrainingObserver
         double bound = snapshot.RecurrentWeights.Count > 0
             ? Math.Log10(_spectralNorm.EstimateBound(snapshot.RecurrentWeights[0]))
             : double.NaN;
+        RecordLayerBounds(snapshot);
         Analyses.Add(new AnalysisRecord(step.Step,
             result.HasRatios ? result.MedianLog10VanishingRatio : double.NaN,
             result.HasRatios ? result.MedianDecayLog10PerStep : double.NaN,
             result.MemoryHorizonSteps, bound, MaxStepFactor(snapshot)));
+    }
+
+    // Every layer's bound, not just the first: a dilated layer's bound covers d time steps per factor.
+    private void RecordLayerBounds(GradientSnapshot snapshot)
+    {
+        FinalLayerBounds.Clear();
+        foreach (var weights in snapshot.RecurrentWeights)
+            FinalLayerBounds.Add(new LayerBound(weights.Layer, Math.Log10(_layerNorms.EstimateBound(weights))));
+        if (InitialLayerBounds.Count == 0)
+            InitialLayerBounds.AddRange(FinalLayerBounds);
     }
 
     public void OnEpoch(EpochReport epoch)

@@ -17,6 +17,15 @@ internal sealed class RunResult
 
     public required IReadOnlyList<AnalysisRecord> Analyses { get; init; }
 
+    /// <summary>Every layer's Jacobian bound at the first analysed step.</summary>
+    public IReadOnlyList<LayerBound> InitialLayerBounds { get; init; } = [];
+
+    /// <summary>Every layer's Jacobian bound at the last analysed step.</summary>
+    public IReadOnlyList<LayerBound> FinalLayerBounds { get; init; } = [];
+
+    /// <summary>Trainable parameters of the model (embedding, recurrent layers and head).</summary>
+    public long ParameterCount { get; init; }
+
     public string Label => Spec.Label;
 
     public int ClippedSteps => Steps.Count(s => s.Clipped);

@@ -14,3 +14,6 @@ internal readonly record struct StepRecord(long Step, double Loss, double PreCli
 /// <param name="MaxLog10StepFactor">The largest single-step growth log10 g_t/g_{t+1} over the batch and the window.</param>
 internal readonly record struct AnalysisRecord(long Step, double Log10VanishingRatio, double DecayPerStep,
     int MemoryHorizon, double Log10JacobianBound, double MaxLog10StepFactor);
+
+/// <summary>log10 γ·σ_max(W_hh) of one layer and direction, labelled as the metrics label it ("0", "1_reverse").</summary>
+internal readonly record struct LayerBound(string Layer, double Log10Bound);

@@ -47,6 +47,9 @@ public sealed class RunRequest
     /// <summary>Stacked layers.</summary>
     public int Layers { get; set; } = 1;
 
+    /// <summary>One dilation per layer (skip connections through time); their count sets the layers. Null: 1 per layer.</summary>
+    public int[]? Dilations { get; set; }
+
     /// <summary>Run each layer forward and backward in time.</summary>
     public bool Bidirectional { get; set; }
 

@@ -13,6 +13,7 @@ internal static class RunRequestMapper
     {
         [nameof(SequenceClassifierOptions.HiddenSize)] = "hidden",
         [nameof(SequenceClassifierOptions.Layers)] = "layers",
+        [nameof(SequenceClassifierOptions.Dilations)] = "dilations",
         [nameof(SequenceClassifierOptions.EmbeddingSize)] = "embedding",
         [nameof(SequenceClassifierOptions.Epochs)] = "epochs",
         [nameof(SequenceClassifierOptions.BatchSize)] = "batch",
@@ -50,12 +51,23 @@ internal static class RunRequestMapper
         {
             throw new BadRequestException("bptt", $"bptt: '{r.Bptt}' is not \"full\" or two positive whole numbers \"K1,K2\".");
         }
+        int layers;
+        try
+        {
+            // Layers keeps its default 1 unless the request sets it; the count of dilations sets it otherwise.
+            layers = DilationRules.Layers(r.Layers, r.Layers != 1, r.Dilations);
+        }
+        catch (ArgumentException e)
+        {
+            throw new BadRequestException("dilations", $"dilations: {e.Message}");
+        }
         var options = new SequenceClassifierOptions
         {
             Cell = Parse<CellKind>(r.Cell, "cell"),
             Activation = Parse<Activation>(r.Activation, "activation"),
             HiddenSize = r.Hidden,
-            Layers = r.Layers,
+            Layers = layers,
+            Dilations = r.Dilations,
             Bidirectional = r.Bidirectional,
             EmbeddingSize = r.Embedding,
             GruLinearBeforeReset = !r.GruResetBefore,

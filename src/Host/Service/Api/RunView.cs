@@ -28,6 +28,7 @@ internal static class RunView
             ["data"] = request.Data,
             ["dataset_id"] = request.DatasetId,
             ["cell"] = request.Cell.ToLowerInvariant(),
+            ["dilations"] = request.Dilations,
             ["clip_norm"] = request.ClipNorm,
             ["created_at"] = run.CreatedAt,
             ["started_at"] = run.StartedAt,
