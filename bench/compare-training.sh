@@ -8,8 +8,10 @@ rounds=${1:-1}
 if ! /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/openblas-pthread ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch python3-numpy libopenblas0-pthread >/dev/null
 fi
-# The BLAS limit in the same run (OPENBLAS_CORETYPE slows a current OpenBLAS; unset here only, as the env notes say).
-sgemm=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/numpy_sgemm.py 1024)
+# The peers at their best: OpenBLAS's fastest correct kernel on this CPU, measured (for the peers' commands only).
+read -r -a peer_blas <<<"$(/usr/bin/python3 bench/peer_blas.py --env-args)"
+# The BLAS limit in the same run.
+sgemm=$(env "${peer_blas[@]}" OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/numpy_sgemm.py 1024)
 echo "numpy sgemm n=1024, 2 threads: $sgemm GFLOP/s"
 dotnet build -c Release src/Host -v quiet -nologo >/dev/null
 recurrent=(dotnet src/Host/bin/Release/net10.0/recurrent.dll)
@@ -17,7 +19,7 @@ printf '%-5s %5s %4s %5s %4s  %12s %12s %7s %8s\n' cell T I H B "ours seq/s" "to
 while read -r cell length inputs hidden batch steps; do
   for ((r = 0; r < rounds; r++)); do
     ours=$("${recurrent[@]}" bench --cell "$cell" --length "$length" --input "$inputs" --hidden "$hidden" --batch "$batch" --steps "$steps" --json)
-    torch=$(OMP_NUM_THREADS=2 /usr/bin/python3 bench/torch_train.py "$cell" "$length" "$inputs" "$hidden" "$batch" "$steps")
+    torch=$(env "${peer_blas[@]}" OMP_NUM_THREADS=2 /usr/bin/python3 bench/torch_train.py "$cell" "$length" "$inputs" "$hidden" "$batch" "$steps")
     python3 - "$cell" "$length" "$inputs" "$hidden" "$batch" "$ours" "$torch" <<'PY'
 import json, sys
 cell, T, I, H, B, ours, torch = sys.argv[1:8]
