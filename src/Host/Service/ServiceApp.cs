@@ -64,6 +64,7 @@ internal static class ServiceApp
         services.AddSingleton<RunStore>();
         services.AddSingleton<DatasetStore>();
         services.AddSingleton<GradientStore>();
+        services.AddSingleton<EventStore>();
         services.AddSingleton<EndedRunSummaries>();
         services.AddSingleton<RunData>();
         services.AddSingleton<LiveRuns>();
@@ -74,6 +75,7 @@ internal static class ServiceApp
         services.AddHostedService<TrainingWorker>();
         services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.AddProblemDetails();
+        services.AddApiDocumentation();
         services.ConfigureHttpJsonOptions(j =>
         {
             j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -112,6 +114,7 @@ internal static class ServiceApp
 
     private static void MapEndpoints(WebApplication app)
     {
+        app.MapOpenApi();
         HealthEndpoint.Map(app);
         PageEndpoints.Map(app);
         MetricsServer.MapMetrics(app, app.Services.GetRequiredService<MetricsCollector>());
