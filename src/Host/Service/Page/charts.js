@@ -78,13 +78,13 @@ export const colours = { train: '#2563eb', valid: '#ea580c', threshold: '#dc2626
 export const runColours = ['#2563eb', '#dc2626', '#059669', '#7c3aed', '#d97706', '#0891b2', '#db2777', '#4b5563'];
 
 const AXIS_TITLES = {
-  gradNorm: '‖g‖ before clipping (L2 norm, log)',
-  clipRate: 'clipped share of steps (0–1)',
+  gradNorm: '‖g‖ pre-clip (L2, log)',
+  clipRate: 'clipped share (0–1)',
   vanishing: 'log₁₀ g₁/g_T (decades)',
-  horizon: 'memory horizon (steps back)',
-  batchLoss: 'batch loss (mean per sequence)',
-  loss: 'loss (mean per sequence)',
-  accuracy: 'accuracy (share, 0–1)',
+  horizon: 'horizon (steps back)',
+  batchLoss: 'loss (per sequence)',
+  loss: 'loss (per sequence)',
+  accuracy: 'accuracy (0–1)',
 };
 
 /** The uPlot options of each line chart; `epochs` fixes the epoch axis so points fill in as epochs end. */
