@@ -68,6 +68,12 @@ public sealed class CompareViewTests(ITestOutputHelper output)
 
     private static Dictionary<string, object?> Small(string name) => new()
     {
-        ["name"] = name, ["data"] = "temporal-order:20", ["count"] = 320, ["cell"] = "gru", ["hidden"] = 8, ["epochs"] = 2, ["batch"] = 16,
+        ["name"] = name,
+        ["data"] = "temporal-order:20",
+        ["count"] = 320,
+        ["cell"] = "gru",
+        ["hidden"] = 8,
+        ["epochs"] = 2,
+        ["batch"] = 16,
     };
 }

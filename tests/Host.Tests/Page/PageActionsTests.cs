@@ -50,7 +50,12 @@ public sealed class PageActionsTests(ITestOutputHelper output)
         // Start a short run on the uploaded dataset; the page opens it and shows it to the end.
         await FillAsync(browser, new()
         {
-            ["name"] = "page-short", ["cell"] = "gru", ["hidden"] = "6", ["epochs"] = "3", ["lr"] = "0.01", ["count"] = "",
+            ["name"] = "page-short",
+            ["cell"] = "gru",
+            ["hidden"] = "6",
+            ["epochs"] = "3",
+            ["lr"] = "0.01",
+            ["count"] = "",
         });
         await browser.EvaluateAsync("document.getElementById('source-dataset').checked = true");
         await browser.EvaluateAsync("document.querySelector('[data-testid=start-run]').click()");
@@ -79,8 +84,13 @@ public sealed class PageActionsTests(ITestOutputHelper output)
         // Start a long run on a built-in task (the token is kept: no dialog), watch it train, cancel it.
         await FillAsync(browser, new()
         {
-            ["name"] = "page-long", ["data"] = "temporal-order:30", ["count"] = "4000", ["cell"] = "rnn", ["hidden"] = "16",
-            ["epochs"] = "500", ["clip_norm"] = "1",
+            ["name"] = "page-long",
+            ["data"] = "temporal-order:30",
+            ["count"] = "4000",
+            ["cell"] = "rnn",
+            ["hidden"] = "16",
+            ["epochs"] = "500",
+            ["clip_norm"] = "1",
         });
         await browser.EvaluateAsync("document.querySelector('input[name=source][value=builtin]').checked = true");
         await browser.EvaluateAsync("document.querySelector('[data-testid=start-run]').click()");

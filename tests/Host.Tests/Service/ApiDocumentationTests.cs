@@ -59,6 +59,9 @@ public sealed class ApiDocumentationTests
                 }
             }
         }
+        var paging = document["paths"]!["/api/runs/{id}/gradients"]!["get"]!["parameters"]!.AsArray()
+            .Where(p => (string?)p!["in"] == "query").Select(p => (string)p!["name"]!).ToArray();
+        Assert.Equal(["since", "until", "order", "limit", "every"], paging);
         Assert.NotNull(document["paths"]!["/api/runs"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!["clip_norm"]);
 
         // A real run, so every view has data, then each response's fields against its schema.

@@ -72,9 +72,19 @@ public sealed class HistoryApiTests
         // non_finite=stop the first non-finite step ends the run as failed.
         var id = (long)(await client.CreateRunAsync(new Dictionary<string, object?>
         {
-            ["name"] = "explodes", ["data"] = "adding:50", ["count"] = 256, ["cell"] = "rnn", ["activation"] = "relu",
-            ["init"] = "identity", ["hidden"] = 16, ["epochs"] = 5, ["batch"] = 16, ["optimizer"] = "sgd", ["lr"] = 1e6,
-            ["non_finite"] = "stop", ["seed"] = 3,
+            ["name"] = "explodes",
+            ["data"] = "adding:50",
+            ["count"] = 256,
+            ["cell"] = "rnn",
+            ["activation"] = "relu",
+            ["init"] = "identity",
+            ["hidden"] = 16,
+            ["epochs"] = 5,
+            ["batch"] = 16,
+            ["optimizer"] = "sgd",
+            ["lr"] = 1e6,
+            ["non_finite"] = "stop",
+            ["seed"] = 3,
         }))["id"]!;
         var run = await WaitEndedAsync(client, id);
         Assert.Equal("failed", (string?)run["state"]);

@@ -12,7 +12,24 @@ namespace Recurrent.Host.Service.Api;
 /// </summary>
 internal static class ApiDocumentation
 {
-    private sealed record Shape(Type? Body, int Status, Type? Response, string ContentType = "application/json", string? Summary = null);
+    private sealed record Shape(Type? Body, int Status, Type? Response, string ContentType = "application/json", string? Summary = null,
+        (string Name, JsonSchemaType Type, string Description)[]? Query = null);
+
+    /// <summary>The query of the two paged routes, which their handlers parse themselves (for errors naming the field).</summary>
+    private static readonly (string, JsonSchemaType, string)[] GradientQuery =
+    [
+        ("since", JsonSchemaType.Integer, "Only steps after this one (exclusive); default 0."),
+        ("until", JsonSchemaType.Integer, "Only steps before this one (exclusive); default none."),
+        ("order", JsonSchemaType.String, "asc: the oldest steps of the window first; desc: the newest first; absent: the newest `limit`, oldest first."),
+        ("limit", JsonSchemaType.Integer, $"Steps in the page, 1 to {Api.GradientQuery.MaxLimit}; default GradientHistorySteps (500)."),
+        ("every", JsonSchemaType.Integer, "Only steps that are multiples of this (1 to 1000000); default 1."),
+    ];
+
+    private static readonly (string, JsonSchemaType, string)[] EventQuery =
+    [
+        ("since", JsonSchemaType.Integer, "Training events after this step; lifecycle events come only with since=0 (the default)."),
+        ("limit", JsonSchemaType.Integer, $"Events of each group in the page, 1 to {RunEventLog.MaxLimit}; default {RunEventLog.MaxLimit}."),
+    ];
 
     private static readonly Dictionary<string, Shape> Shapes = new(StringComparer.Ordinal)
     {
@@ -23,8 +40,8 @@ internal static class ApiDocumentation
         ["GET api/runs"] = new(null, 200, typeof(RunList), Summary: "Every run"),
         ["POST api/runs"] = new(typeof(RunRequest), 201, typeof(RunSummaryView), Summary: "Queue a run"),
         ["GET api/runs/{id}"] = new(null, 200, typeof(RunDetailView), Summary: "A run with its request, result, epochs and latest gradient"),
-        ["GET api/runs/{id}/gradients"] = new(null, 200, typeof(GradientPage), Summary: "A page of the per-step gradient history (cursor: since/until, order, limit ≤ 5000, every)"),
-        ["GET api/runs/{id}/events"] = new(null, 200, typeof(RunEventLog), Summary: "Lifecycle events by time, then training events by step"),
+        ["GET api/runs/{id}/gradients"] = new(null, 200, typeof(GradientPage), Summary: "A page of the per-step gradient history (cursor: since/until, order, limit ≤ 5000, every)", Query: GradientQuery),
+        ["GET api/runs/{id}/events"] = new(null, 200, typeof(RunEventLog), Summary: "Lifecycle events by time, then training events by step", Query: EventQuery),
         ["POST api/runs/{id}/cancel"] = new(null, 200, typeof(RunSummaryView), Summary: "Cancel a queued run (200) or a running one (202)"),
         ["GET api/runs/{id}/model.onnx"] = new(null, 200, typeof(byte[]), "application/octet-stream", "The exported ONNX model of a succeeded run"),
         ["GET api/runs/{id}/model.zip"] = new(null, 200, typeof(byte[]), "application/zip", "The ML.NET model of a succeeded run"),
@@ -75,6 +92,12 @@ internal static class ApiDocumentation
                 [shape.ContentType] = new() { Schema = shape.Response is null ? new OpenApiSchema { Type = JsonSchemaType.String } : await context.GetOrCreateSchemaAsync(shape.Response, null, cancel) },
             },
         };
+        if (shape.Query is { } query)
+        {
+            operation.Parameters ??= [];
+            foreach (var (name, type, description) in query)
+                operation.Parameters.Add(new OpenApiParameter { Name = name, In = ParameterLocation.Query, Description = description, Schema = new OpenApiSchema { Type = type } });
+        }
         if (shape.Body is { } body)
         {
             var raw = body == typeof(byte[]);

@@ -1,6 +1,8 @@
-// The live page: polls the service's read API, lists the runs, and draws the selected run's training curves and
-// gradient health. Each poll asks only for the gradient steps after the last one seen, so an update is small and
-// the charts are fed, never rebuilt. When the service stops answering the last data stays on screen, marked stale.
+// The live page: polls the service's read API, lists the runs, and draws the selected run's training curves,
+// gradient health and events, or, with two or more runs ticked, their comparison (compare.js). The URL's hash holds
+// the view (#run=3, #compare=1,2) so it can be shared. Each poll asks only for the gradient steps after the last
+// one seen, so an update is small and the charts are fed, never rebuilt. When the service stops answering the last
+// data stays on screen, marked stale. Starting, cancelling and uploading are in actions.js.
 
 import { ServiceError, getEvents, getGradients, getRun, listRuns } from './api.js';
 import { refreshDatasets, renderRunActions, setUpActions } from './actions.js';
@@ -14,6 +16,7 @@ const POLL_MS = 1000;
 const KEEP_STEPS = 3000;   // steps held in the browser; older ones drop off the left of the step charts
 const FIRST_READ = 2000;   // the newest steps fetched when a run is selected
 const CLIP_WINDOW = 50;    // steps in the rolling clip rate
+const EVENTS_MS = 5000;    // how often the selected run's event log is read again
 
 const $ = (id) => document.getElementById(id);
 
@@ -283,7 +286,12 @@ async function refreshSelected() {
   $('run-meta').textContent = describe(detail);
   renderRunActions(detail);
   draw(run);
-  renderEvents(await getEvents(run.id));
+  // The event log changes rarely: read it every few polls, and at once when the run's state changes.
+  if (run.eventsState !== detail.state || Date.now() - (run.eventsAt ?? 0) > EVENTS_MS) {
+    run.eventsState = detail.state;
+    run.eventsAt = Date.now();
+    renderEvents(await getEvents(run.id));
+  }
 }
 
 function renderEvents(log) {
