@@ -7,8 +7,9 @@ namespace Recurrent.Host.Tests.Page;
 
 /// <summary>
 /// The tick labels the page's charts draw, read from the DOM mirror the charts keep (data-ticks), for values that
-/// uPlot's default formatter rounded to "0": gradient norms over eight decades and a loss between 0.001 and 0.01.
-/// The charts are the page's own (its chart options and uPlot), fed in the page with those values.
+/// uPlot's default formatter rounded to "0": gradient norms over eight decades (and over two, where 3× ticks fit
+/// between the powers) and a loss between 0.001 and 0.01. The charts are the page's own (its chart options and
+/// uPlot), fed in the page with those values.
 /// </summary>
 public sealed class AxisLabelTests(ITestOutputHelper output)
 {
@@ -27,9 +28,11 @@ public sealed class AxisLabelTests(ITestOutputHelper output)
           new LineChart(normFig, options.gradNorm).update([steps, norms, steps.map(() => 1)]);
           const lossFig = figure(host, 'test-loss', 'loss', '');
           new LineChart(lossFig, options.batchLoss).update([steps, losses]);
+          const narrowFig = figure(host, 'test-narrow', 'narrow', '');                // 0.3 .. 30: two decades
+          new LineChart(narrowFig, options.gradNorm).update([steps, steps.map((s, i) => 0.3 * 100 ** (i / (n - 1))), steps.map(() => 1)]);
           await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
           const read = (fig) => ({ ticks: JSON.parse(fig.dataset.ticks ?? '[]'), titles: JSON.parse(fig.dataset.axisTitles ?? '[]') });
-          return { norm: read(normFig), loss: read(lossFig) };
+          return { norm: read(normFig), loss: read(lossFig), narrow: read(narrowFig) };
         })()
         """;
 
@@ -50,6 +53,15 @@ public sealed class AxisLabelTests(ITestOutputHelper output)
         Assert.True(exponents.Min() <= -5 && exponents.Max() >= 1, $"labels do not span the data: {string.Join(", ", normLabels)}");
         var gaps = exponents.Order().Zip(exponents.Order().Skip(1), (a, b) => b - a).Distinct().ToArray();
         Assert.Single(gaps);
+
+        // Two decades leave room between the powers: 2× and 5× (or 3×) ticks, each label the value it stands at.
+        var narrowLabels = Labels(drawn["narrow"]!, axis: 1);
+        var narrowValues = narrowLabels.Select(LogValue).ToArray();
+        Assert.True(narrowValues.Length > 3, $"too few labels: {string.Join(", ", narrowLabels)}");
+        Assert.Equal(narrowValues.Order(), narrowValues);
+        Assert.Equal(narrowValues.Length, narrowValues.Distinct().Count());
+        Assert.Contains(narrowLabels, l => l.Contains('×', StringComparison.Ordinal));
+        Assert.True(narrowValues.Min() <= 0.3 * 1.001 && narrowValues.Max() >= 30 / 1.001, $"labels do not span the data: {string.Join(", ", narrowLabels)}");
 
         // Loss between 0.001 and 0.01: decimal labels, distinct, equally spaced, inside the data's range.
         var lossLabels = Labels(drawn["loss"]!, axis: 1);
@@ -75,6 +87,15 @@ public sealed class AxisLabelTests(ITestOutputHelper output)
 
     private static string[] Labels(JsonNode chart, int axis) =>
         chart["ticks"]![axis]!.AsArray().Select(t => (string)t!).ToArray();
+
+    /// <summary>"10⁻⁴" → 1e-4, "2×10⁻¹" → 0.2; fails on anything else.</summary>
+    private static double LogValue(string label)
+    {
+        var parts = label.Split('×');
+        var mantissa = parts.Length == 2 ? int.Parse(parts[0], CultureInfo.InvariantCulture) : 1;
+        Assert.Contains(mantissa, new[] { 1, 2, 3, 5 });
+        return mantissa * Math.Pow(10, PowerOfTen(parts[^1]));
+    }
 
     /// <summary>"10⁻⁴" → −4; fails on anything else.</summary>
     private static int PowerOfTen(string label)

@@ -302,8 +302,8 @@ function renderEvents(log) {
     const kind = document.createElement('span');
     kind.className = 'kind';
     kind.textContent = e.kind;
-    const when = e.at ? new Date(e.at).toLocaleTimeString() : e.last_step ? `steps ${e.step}–${e.last_step}` : `step ${e.step}`;
-    item.append(kind, ` · ${when} · ${e.message}`);
+    // A training event's message names its steps already; a lifecycle event gets its time.
+    item.append(kind, e.at ? ` · ${new Date(e.at).toLocaleTimeString()} · ${e.message}` : ` · ${e.message}`);
     return item;
   }));
 }

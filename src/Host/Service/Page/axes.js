@@ -43,6 +43,33 @@ export function linearLabels(values, increment) {
   });
 }
 
+const MIN_LABEL_GAP = 18; // CSS pixels between two log-axis labels, enough for 11 px text
+
+/**
+ * uPlot `splits` for a log axis: the decades, every k-th one when they would crowd (eight decades in a 150-pixel
+ * plot get every second one), and 2× and 5× (or 3×) between them when a decade is tall enough for three (two)
+ * labels. So labels never overlap and the grid stays a grid instead of a grey band of minor lines.
+ */
+export function logSplits(u, axisIdx, min, max) {
+  const low = Math.floor(Math.log10(min) + 1e-9);
+  const high = Math.ceil(Math.log10(max) - 1e-9);
+  const decades = Math.max(1, high - low);
+  const height = (u.bbox?.height ?? 0) / (window.devicePixelRatio || 1) || 150;
+  const perDecade = height / decades;
+  const mantissas = perDecade >= 3 * MIN_LABEL_GAP ? [1, 2, 5] : perDecade >= 2 * MIN_LABEL_GAP ? [1, 3] : [1];
+  const every = [1, 2, 3, 4, 5, 6, 10, 20].find((k) => perDecade * k >= MIN_LABEL_GAP) ?? 50;
+  const within = (v) => v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9);
+  const splits = [];
+  for (let e = low; e <= high; e++) {
+    if (e % every !== 0) continue;
+    for (const m of mantissas) {
+      const v = Number((m * 10 ** e).toPrecision(1));
+      if (within(v)) splits.push(v);
+    }
+  }
+  return splits;
+}
+
 /** uPlot `values` for a log axis; minor ticks uPlot filtered out (null) stay unlabelled. */
 export const logValues = (u, splits) => splits.map((v) => (v === null ? '' : logLabel(v)));
 
@@ -67,3 +94,20 @@ export function mirrorTicks(fig) {
     fig.dataset.axisTitles = JSON.stringify(u.axes.map((axis) => axis.label ?? ''));
   };
 }
+
+let measure = null;
+
+/**
+ * uPlot `size` for a y axis: as wide as its widest label (2.5×10⁻¹¹ needs more room than 0.5), so labels never
+ * run into the axis title. uPlot calls it again when the labels change and re-lays the chart out.
+ */
+export function axisSize(font) {
+  return (u, values) => {
+    if (!values) return 48;
+    measure ??= document.createElement('canvas').getContext('2d');
+    measure.font = font;
+    const widest = Math.max(0, ...values.map((v) => measure.measureText(String(v ?? '')).width));
+    return Math.max(40, Math.ceil(widest) + 20); // the tick (10 px), uPlot's gap (5 px) and a margin
+  };
+}
+

@@ -3,7 +3,7 @@
 
 /* global uPlot */
 
-import { linearValues, logValues, mirrorTicks, readout } from './axes.js';
+import { axisSize, linearValues, logSplits, logValues, mirrorTicks, readout } from './axes.js';
 
 const HEIGHT = 200;
 
@@ -66,12 +66,14 @@ const dots = (label, stroke, extra = {}) => ({ label, stroke, width: 2, points: 
 // A share in [0, 1], with a little room at both ends: a line at exactly 0 or 1 (no step clipped, every step
 // clipped, perfect accuracy) would otherwise run along the frame and lose half its stroke to the clip.
 const share = { range: () => [-0.03, 1.03] };
-const LABEL = { labelSize: 18, labelFont: '600 11px system-ui, sans-serif', font: '11px system-ui, sans-serif' };
+const FONT = '11px system-ui, sans-serif';
+const LABEL = { labelSize: 18, labelFont: `600 ${FONT}`, font: FONT };
 const stepAxis = { ...LABEL, label: 'training step (optimizer updates)', size: 36, values: linearValues };
 const epochAxis = { ...LABEL, label: 'epoch (passes over the training set)', size: 36, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] };
-/** A y axis with its title (unit in brackets); labels wide enough for 2.5×10⁻⁶. */
-const yAxis = (label, extra = {}) => ({ ...LABEL, label, size: 64, space: 24, values: linearValues, ...extra });
-const logAxis = (label, extra = {}) => yAxis(label, { values: logValues, ...extra });
+/** A y axis with its title (unit in brackets), as wide as its labels. */
+const yAxis = (label, extra = {}) => ({ ...LABEL, label, size: axisSize(FONT), space: 24, values: linearValues, ...extra });
+// The filter keeps every split: logSplits already chose the ones worth a label (uPlot's own filter would drop 2 and 5).
+const logAxis = (label, extra = {}) => yAxis(label, { splits: logSplits, values: logValues, filter: (u, splits) => splits, ...extra });
 
 export const colours = { train: '#2563eb', valid: '#ea580c', threshold: '#dc2626', horizon: '#059669', bad: '#111827' };
 /** One colour per compared run, in selection order; distinct for colour-blind readers in the first four. */
