@@ -40,7 +40,13 @@ async function withToken(write) {
     token.clear();
     if (!(await askToken(`The service refused the token (401: ${e.message}). Enter the token from DATA_DIR/token.`)))
       throw new RefusedError(401, `The service refused the token (401): ${e.message}`);
-    return write();
+    try {
+      return await write();
+    } catch (again) {
+      // Refused twice: keep nothing, so the next write asks afresh.
+      if (again instanceof RefusedError && again.status === 401) { token.clear(); showTokenState(); }
+      throw again;
+    }
   }
 }
 
