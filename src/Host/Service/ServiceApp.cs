@@ -65,6 +65,7 @@ internal static class ServiceApp
         services.AddSingleton<RunStore>();
         services.AddSingleton<DatasetStore>();
         services.AddSingleton<GradientStore>();
+        services.AddSingleton<EventStore>();
         services.AddSingleton<EndedRunSummaries>();
         services.AddSingleton<RunData>();
         services.AddSingleton<LiveRuns>();
@@ -75,6 +76,7 @@ internal static class ServiceApp
         services.AddHostedService<TrainingWorker>();
         services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.AddProblemDetails();
+        services.AddApiDocumentation();
         services.ConfigureHttpJsonOptions(j =>
         {
             j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -113,6 +115,7 @@ internal static class ServiceApp
 
     private static void MapEndpoints(WebApplication app)
     {
+        app.MapOpenApi();
         HealthEndpoint.Map(app);
         PageEndpoints.Map(app);
         app.MapTrainingMetrics(app.Services.GetRequiredService<TrainingMetrics>());

@@ -33,6 +33,7 @@ public sealed class LivePageTests(ITestOutputHelper output)
               points: Number(fig.dataset.pointCount),
               stale: fig.dataset.stale === 'true',
               ink: ink(fig.querySelector('.plot canvas'), id === 'heat'),
+              ticks: JSON.parse(fig.dataset.ticks ?? '[]'),
             };
           }
           const banner = document.querySelector('[data-testid=error-banner]');
@@ -80,6 +81,15 @@ public sealed class LivePageTests(ITestOutputHelper output)
             var view = later["charts"]![chart]!;
             Assert.False((bool)view["stale"]!, chart);
             Assert.True((int)view["ink"]! > LeastInk(chart), $"{chart} looks blank: {view.ToJsonString()}");
+            // No axis repeats a label (the old formatter drew "0, 0, 0" for small values).
+            if (chart != "heat")
+            {
+                foreach (var axis in view["ticks"]!.AsArray())
+                {
+                    var labels = axis!.AsArray().Select(l => (string)l!).ToArray();
+                    Assert.True(labels.Length == labels.Distinct().Count(), $"{chart} repeats a tick label: {string.Join(", ", labels)}");
+                }
+            }
         }
         var run = await service.Client.GetRunAsync(id);
         Assert.Equal("running", (string?)run["state"]);

@@ -18,7 +18,7 @@ public sealed class GradientHistoryTests
         var id = (long)(await client.CreateRunAsync(TrainingSpecs.Interruptible("fast")))["id"]!;
         await client.WaitRunAsync(id, r => (long)r["progress"]!["step"]! >= 200);
 
-        var all = await StepsAsync(client, id, since: 0, limit: 100_000);
+        var all = await StepsAsync(client, id, since: 0, limit: 5000);
         Assert.True(all.Count >= 200, $"{all.Count} steps");
         Assert.Equal(Enumerable.Range(1, all.Count).Select(s => (long)s), all);
 

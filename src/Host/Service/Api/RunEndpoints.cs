@@ -8,7 +8,7 @@ using Recurrent.Host.Service.Worker;
 
 namespace Recurrent.Host.Service.Api;
 
-/// <summary>/api/runs: create, list, inspect, cancel, and the gradient history.</summary>
+/// <summary>/api/runs: create, list, inspect, cancel, the gradient history and the event log.</summary>
 internal static partial class RunEndpoints
 {
     public static void Map(RouteGroupBuilder reads, RouteGroupBuilder writes)
@@ -21,24 +21,15 @@ internal static partial class RunEndpoints
             var run = Find(runs, id);
             return TypedResults.Ok(RunView.Detail(run, live.Get(run.Id), runs.Epochs(run.Id), ended.Get(run)));
         });
-        reads.MapGet("/runs/{id}/gradients", (string id, long? since, int? limit, RunStore runs, LiveRuns live,
+        reads.MapGet("/runs/{id}/gradients", (string id, HttpRequest http, RunStore runs, LiveRuns live,
             GradientStore stored, IOptions<ServiceOptions> options) =>
         {
             var run = Find(runs, id);
-            if (limit is < 1)
-                throw new BadRequestException("limit", $"limit: must be at least 1, not {limit}.");
-            var count = limit ?? options.Value.GradientHistorySteps;
-            var points = run.State == RunStates.Running && live.Get(run.Id) is { } training
-                ? RunningSince(run.Id, training, stored, since ?? 0, count)
-                : stored.Since(run.Id, since ?? 0, count);
-            return TypedResults.Ok(new Dictionary<string, object?>
-            {
-                ["run_id"] = run.Id,
-                ["state"] = run.State,
-                ["steps_back"] = GradientAnalysisResult.ProfileStepsBack.ToArray(),
-                ["steps"] = points.Select(ToJson).ToArray(),
-            });
+            var query = GradientQuery.Parse(http.Query, options.Value.GradientHistorySteps);
+            return TypedResults.Ok(GradientPages.Read(run, live.Get(run.Id), stored, query));
         });
+        reads.MapGet("/runs/{id}/events", (string id, HttpRequest http, RunStore runs, EventStore events) =>
+            TypedResults.Ok(RunEventLog.Read(Find(runs, id), events, http.Query)));
         writes.MapPost("/runs/{id}/cancel", (string id, RunStore runs, LiveRuns live, RunStatePublisher states) =>
         {
             var run = Find(runs, id);
@@ -64,19 +55,6 @@ internal static partial class RunEndpoints
         });
     }
 
-    // A training run's newest steps are in memory until its next checkpoint stores them, and memory keeps only the
-    // last GradientHistorySteps: a reader that fell further behind (a run training faster than it polls) gets the
-    // older steps from the store, so the steps it receives have no holes.
-    private static IReadOnlyList<GradientPoint> RunningSince(long runId, LiveRun training, GradientStore stored,
-        long since, int count)
-    {
-        var recent = training.History.Since(since, count);
-        if (recent.Count == count || (recent.Count > 0 && recent[0].Step == since + 1))
-            return recent;
-        var before = recent.Count > 0 ? recent[0].Step : long.MaxValue;
-        return [.. stored.Since(runId, since, count - recent.Count, before), .. recent];
-    }
-
     public static RunRecord Find(RunStore runs, string id) =>
         runs.Get(RunIds.Parse(id)) ?? throw new BadRequestException("id", $"No run has id {id}.", StatusCodes.Status404NotFound);
 
@@ -96,19 +74,6 @@ internal static partial class RunEndpoints
         queue.Wake();
         return Results.Json(RunView.Summary(run, live.Get(run.Id)), ApiJson.Options, statusCode: StatusCodes.Status201Created);
     }
-
-    private static Dictionary<string, object?> ToJson(GradientPoint p) => new()
-    {
-        ["step"] = p.Step,
-        ["epoch"] = p.Epoch,
-        ["loss"] = RunView.Finite(p.Loss),
-        ["grad_norm"] = RunView.Finite(p.GradNorm),
-        ["clipped"] = p.Clipped,
-        ["non_finite"] = p.NonFinite,
-        ["log10_vanishing_ratio"] = p.Log10VanishingRatio,
-        ["memory_horizon"] = p.MemoryHorizon,
-        ["profile_log10"] = p.ProfileLog10.Select(v => RunView.Finite(v)).ToArray(),
-    };
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex ValidName();

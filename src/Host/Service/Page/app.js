@@ -1,9 +1,13 @@
-// The live page: polls the service's read API, lists the runs, and draws the selected run's training curves and
-// gradient health. Each poll asks only for the gradient steps after the last one seen, so an update is small and
-// the charts are fed, never rebuilt. When the service stops answering the last data stays on screen, marked stale.
+// The live page: polls the service's read API, lists the runs, and draws the selected run's training curves,
+// gradient health and events, or, with two or more runs ticked, their comparison (compare.js). The URL's hash holds
+// the view (#run=3, #compare=1,2) so it can be shared. Each poll asks only for the gradient steps after the last
+// one seen, so an update is small and the charts are fed, never rebuilt. When the service stops answering the last
+// data stays on screen, marked stale. Starting, cancelling and uploading are in actions.js.
 
-import { ServiceError, getGradients, getRun, listRuns } from './api.js';
+import { ServiceError, getEvents, getGradients, getRun, listRuns } from './api.js';
+import { refreshDatasets, renderRunActions, setUpActions } from './actions.js';
 import { LineChart, figure, lineOptions, setEmpty } from './charts.js';
+import { CompareView } from './compare.js';
 import { HeatMap } from './heatmap.js';
 
 // The service keeps a training run's newest 500 steps in memory; a fast run makes a few hundred steps a second,
@@ -12,15 +16,20 @@ const POLL_MS = 1000;
 const KEEP_STEPS = 3000;   // steps held in the browser; older ones drop off the left of the step charts
 const FIRST_READ = 2000;   // the newest steps fetched when a run is selected
 const CLIP_WINDOW = 50;    // steps in the rolling clip rate
+const EVENTS_MS = 5000;    // how often the selected run's event log is read again
 
 const $ = (id) => document.getElementById(id);
 
 const state = {
   runs: [],
   selected: null,   // { id, detail, stepsBack, steps, lastStep, charts }
+  compare: null,    // a CompareView while two or more runs are ticked
   lastOk: null,
   failing: false,
 };
+
+// The demo's two runs: a fresh service opens with them compared, the LSTM keeping its gradient beside the RNN's vanishing.
+const DEMO_RUNS = ['demo-lstm', 'demo-rnn-tanh'];
 
 const HOW = {
   batchLoss: 'Mean loss of each mini-batch. It should trend down; a sudden jump or a gap (a non-finite step) is an explosion.',
@@ -45,7 +54,19 @@ function renderRuns() {
     row.dataset.testid = 'run-row';
     row.dataset.runId = run.id;
     row.dataset.state = run.state;
-    if (state.selected?.id === run.id) row.className = 'selected';
+    const compared = state.compare?.ids.includes(run.id) ?? false;
+    if (state.selected?.id === run.id || compared) row.className = 'selected';
+    const pick = document.createElement('td');
+    pick.className = 'pick';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.dataset.testid = 'compare-pick';
+    box.dataset.runId = String(run.id);
+    // The run shown alone is ticked too, so ticking a second one compares the two.
+    box.checked = compared || (state.compare === null && state.selected?.id === run.id);
+    box.title = 'compare';
+    pick.append(box);
+    row.append(pick);
     const p = run.progress;
     const cells = [
       [String(run.id)],
@@ -81,10 +102,57 @@ function renderRuns() {
 }
 
 $('runs').addEventListener('click', (event) => {
+  const box = event.target.closest('input[data-testid=compare-pick]');
+  if (box) {
+    // The URL holds the selection, so a comparison can be shared as a link.
+    // Unticking the last run shows it alone (an empty hash would bring back the demo's comparison).
+    const ticked = [...document.querySelectorAll('input[data-testid=compare-pick]:checked')].map((b) => Number(b.dataset.runId));
+    location.hash = ticked.length >= 2 ? `compare=${ticked.join(',')}` : `run=${ticked[0] ?? box.dataset.runId}`;
+    return;
+  }
   const row = event.target.closest('tr[data-run-id]');
   if (row) location.hash = `run=${row.dataset.runId}`;
 });
-window.addEventListener('hashchange', () => { select(wantedRun()); poll(); });
+window.addEventListener('hashchange', () => {
+  try {
+    choose();
+  } catch (error) {
+    console.error(error);
+    showBanner(`The page failed: ${error}`);
+  }
+  poll();
+});
+
+/** The runs to compare: from the URL, else the demo's pair when both exist and nothing else is asked for. */
+function wantedComparison() {
+  const fromHash = /compare=([\d,]+)/.exec(location.hash);
+  if (fromHash) {
+    const ids = fromHash[1].split(',').map(Number).filter((id) => state.runs.some((r) => r.id === id));
+    return ids.length >= 2 ? ids : null;
+  }
+  if (location.hash) return null;
+  const demo = DEMO_RUNS.map((name) => state.runs.find((r) => r.name === name));
+  return demo.every(Boolean) ? demo.map((r) => r.id) : null;
+}
+
+function choose() {
+  const ids = wantedComparison();
+  if (ids) {
+    if (state.compare?.ids.join() === ids.join()) return;
+    select(null);
+    state.compare?.destroy();
+    state.compare = new CompareView(ids, $('charts'), $('legend'));
+    $('run-title').textContent = state.compare.title;
+    $('run-meta').textContent = 'Each run in its own colour; the x axis is the training step of each run.';
+    return;
+  }
+  if (state.compare) {
+    state.compare.destroy();
+    state.compare = null;
+    state.selected = null;
+  }
+  if (state.selected === null || location.hash) select(wantedRun());
+}
 
 function wantedRun() {
   const fromHash = /run=(\d+)/.exec(location.hash);
@@ -101,11 +169,13 @@ function wantedRun() {
 
 function select(id) {
   if (state.selected?.id === id) return;
-  state.selected?.charts.forEach((chart) => chart.destroy?.());
+  state.selected?.charts?.forEach((chart) => chart.destroy?.()); // null until its first data arrived
   $('charts').replaceChildren();
   state.selected = id === null ? null : { id, detail: null, stepsBack: [], steps: [], lastStep: 0, gaps: false, charts: null };
   $('run-title').textContent = id === null ? 'No run selected' : `Run ${id}`;
   $('run-meta').textContent = '';
+  $('events-box').hidden = true;
+  renderRunActions(null);
 }
 
 function buildCharts(run, detail) {
@@ -214,7 +284,28 @@ async function refreshSelected() {
   if (run.charts === null) buildCharts(run, detail);
   $('run-title').textContent = `Run ${detail.id}: ${detail.name}`;
   $('run-meta').textContent = describe(detail);
+  renderRunActions(detail);
   draw(run);
+  // The event log changes rarely: read it every few polls, and at once when the run's state changes.
+  if (run.eventsState !== detail.state || Date.now() - (run.eventsAt ?? 0) > EVENTS_MS) {
+    run.eventsState = detail.state;
+    run.eventsAt = Date.now();
+    renderEvents(await getEvents(run.id));
+  }
+}
+
+function renderEvents(log) {
+  $('events-box').hidden = false;
+  $('events').replaceChildren(...log.events.map((e) => {
+    const item = document.createElement('li');
+    item.dataset.kind = e.kind;
+    const kind = document.createElement('span');
+    kind.className = 'kind';
+    kind.textContent = e.kind;
+    // A training event's message names its steps already; a lifecycle event gets its time.
+    item.append(kind, e.at ? ` · ${new Date(e.at).toLocaleTimeString()} · ${e.message}` : ` · ${e.message}`);
+    return item;
+  }));
 }
 
 // ---- polling and the unreachable state ----
@@ -258,9 +349,11 @@ async function poll() {
     const { runs } = await listRuns();
     state.runs = runs;
     // Keep the run on screen while it goes from running to succeeded; choose again only when none is shown.
-    if (state.selected === null || location.hash) select(wantedRun());
+    choose();
     renderRuns();
-    await refreshSelected();
+    if (state.compare) await state.compare.refresh();
+    else await refreshSelected();
+    await refreshDatasets();
     showHealthy();
   } catch (error) {
     // A bug of the page's own is reported as such, not disguised as an outage.
@@ -270,6 +363,11 @@ async function poll() {
     polling = false;
   }
 }
+
+setUpActions({
+  onStarted: (run) => { location.hash = `run=${run.id}`; },
+  onChanged: () => poll(),
+});
 
 async function loop() {
   await poll();

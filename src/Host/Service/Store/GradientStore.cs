@@ -62,14 +62,25 @@ internal sealed class GradientStore(Database database)
     /// </summary>
     public IReadOnlyList<GradientPoint> Since(long runId, long afterStep, int limit, long beforeStep = long.MaxValue)
     {
+        var newestFirst = Range(runId, afterStep, beforeStep, ascending: false, limit, every: 1);
+        return [.. newestFirst.Reverse()];
+    }
+
+    /// <summary>
+    /// At most <paramref name="limit"/> points with <paramref name="afterStep"/> &lt; step &lt;
+    /// <paramref name="beforeStep"/> and step a multiple of <paramref name="every"/>: the oldest of them, oldest
+    /// first, when <paramref name="ascending"/>; else the newest, newest first. The primary key (run_id, step)
+    /// makes either end a range scan, so a page costs its own size whatever the history's length.
+    /// </summary>
+    public IReadOnlyList<GradientPoint> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every)
+    {
         using var connection = database.Open();
         using var command = Database.Command(connection,
-            """
+            $"""
             SELECT step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10
-            FROM (SELECT * FROM gradient_steps WHERE run_id = $run AND step > $after AND step < $before
-                  ORDER BY step DESC LIMIT $limit)
-            ORDER BY step;
-            """, ("$run", runId), ("$after", afterStep), ("$before", beforeStep), ("$limit", limit));
+            FROM gradient_steps WHERE run_id = $run AND step > $after AND step < $before AND step % $every = 0
+            ORDER BY step {(ascending ? "ASC" : "DESC")} LIMIT $limit;
+            """, ("$run", runId), ("$after", afterStep), ("$before", beforeStep), ("$every", every), ("$limit", limit));
         using var r = command.ExecuteReader();
         var points = new List<GradientPoint>();
         while (r.Read())

@@ -1,0 +1,37 @@
+using Recurrent.Host.Service.Store;
+using Recurrent.Host.Service.Worker;
+
+namespace Recurrent.Host.Service.Api;
+
+// The shapes of the responses whose handlers build JSON as dictionaries (RunView, the health check, predictions),
+// written out as types so the OpenAPI document can describe them. ApiDocumentationTests compares each with a live
+// response, so a field added to a view and not here fails a test.
+
+internal sealed record HealthView(string Status, int SchemaVersion, Dictionary<string, int> Runs);
+
+internal sealed record DatasetList(DatasetRecord[] Datasets);
+
+internal sealed record RunProgressView(long Step, int Epoch, int Epochs, int? BatchInEpoch, int? BatchesPerEpoch,
+    double? Fraction, long? CheckpointStep);
+
+internal sealed record RunLatestView(double? Loss, double? ClipRate, double? Log10VanishingRatio);
+
+internal sealed record RunSummaryView(long Id, string Name, string State, string? Data, long? DatasetId, string Cell,
+    float? ClipNorm, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    RunProgressView Progress, RunLatestView? Latest, string? Error, Dictionary<string, string> Links);
+
+internal sealed record RunList(RunSummaryView[] Runs);
+
+internal sealed record LatestGradientView(long Step, double? GradNorm, bool Clipped, double? Log10VanishingRatio, int? MemoryHorizon);
+
+internal sealed record RunDetailView(long Id, string Name, string State, string? Data, long? DatasetId, string Cell,
+    float? ClipNorm, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    RunProgressView Progress, RunLatestView? Latest, string? Error, Dictionary<string, string> Links,
+    RunRequest Request, RunResult? Result, EpochRecord[] EpochHistory, LatestGradientView? Gradient);
+
+internal sealed record PredictionView(int Record, string? Label, Dictionary<string, float>? Probabilities, double? Value);
+
+internal sealed record PredictResponse(long RunId, string Engine, PredictionView[] Predictions);
+
+/// <summary>The problem+json body of every error (RFC 9457), with the request field at fault.</summary>
+internal sealed record ProblemView(string Type, string Title, int Status, string Detail, string? Field);
