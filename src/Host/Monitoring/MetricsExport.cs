@@ -42,5 +42,7 @@ internal static class MetricsExport
         {
             metrics.RemoveExpiredRuns();
             return next(context);
-        }), optionsName: null);
+        }), optionsName: null)
+        // The exporter maps every method; declaring GET makes other methods a 405 and lets the API description see it.
+        .WithMetadata(new HttpMethodMetadata(["GET"]));
 }

@@ -56,13 +56,17 @@ public sealed class PageActionsTests(ITestOutputHelper output)
             ["epochs"] = "3",
             ["lr"] = "0.01",
             ["count"] = "",
+            ["dilations"] = "1, 2",
         });
         await browser.EvaluateAsync("document.getElementById('source-dataset').checked = true");
         await browser.EvaluateAsync("document.querySelector('[data-testid=start-run]').click()");
         await browser.WaitForAsync("document.querySelector('[data-testid=start-result]').textContent.includes('queued')", TimeSpan.FromSeconds(10), Describe);
         var shortId = await RunIdAsync(service, "page-short");
-        Assert.Equal(1L, (long?)(await service.Client.GetRunAsync(shortId))["request"]!["dataset_id"]);
+        var shortRequest = (await service.Client.GetRunAsync(shortId))["request"]!;
+        Assert.Equal(1L, (long?)shortRequest["dataset_id"]);
+        Assert.Equal([1, 2], shortRequest["dilations"]!.AsArray().Select(d => (int)d!));
         await browser.WaitForAsync("document.querySelector('[data-testid=run-title]').textContent.includes('page-short')", TimeSpan.FromSeconds(10), Describe);
+        await browser.WaitForAsync("document.getElementById('run-meta').textContent.includes('dilations 1, 2')", TimeSpan.FromSeconds(10), Describe);
         await browser.WaitForAsync("document.querySelector('[data-testid=download-onnx]') !== null", TimeSpan.FromSeconds(60), Describe);
 
         // Download: the link's bytes are the service's model.onnx; the ML.NET zip is linked beside it.
@@ -91,6 +95,7 @@ public sealed class PageActionsTests(ITestOutputHelper output)
             ["hidden"] = "16",
             ["epochs"] = "500",
             ["clip_norm"] = "1",
+            ["dilations"] = "",
         });
         await browser.EvaluateAsync("document.querySelector('input[name=source][value=builtin]').checked = true");
         await browser.EvaluateAsync("document.querySelector('[data-testid=start-run]').click()");

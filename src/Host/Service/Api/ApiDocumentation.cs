@@ -34,7 +34,6 @@ internal static class ApiDocumentation
     private static readonly Dictionary<string, Shape> Shapes = new(StringComparer.Ordinal)
     {
         ["GET healthz"] = new(null, 200, typeof(HealthView), Summary: "Health and run counts by state"),
-        ["GET metrics"] = new(null, 200, null, "text/plain", "Prometheus text 0.0.4 or OpenMetrics, by Accept"),
         ["GET api/datasets"] = new(null, 200, typeof(DatasetList), Summary: "Uploaded datasets"),
         ["POST api/datasets"] = new(typeof(byte[]), 201, typeof(Store.DatasetRecord), Summary: "Upload a JSONL or CSV dataset (?name=F.jsonl); the body is the raw file"),
         ["GET api/runs"] = new(null, 200, typeof(RunList), Summary: "Every run"),
@@ -69,9 +68,32 @@ internal static class ApiDocumentation
                 Scheme = "bearer",
                 Description = "The service token (Recurrent:Token, RECURRENT_TOKEN or DATA_DIR/token); needed by every POST.",
             };
+            DescribeMetrics(document);
             return Task.CompletedTask;
         });
         options.AddOperationTransformer(DescribeAsync);
+    }
+
+    /// <summary>
+    /// /metrics is OpenTelemetry's exporter middleware, not a route handler, so the generator cannot see it.
+    /// </summary>
+    private static void DescribeMetrics(OpenApiDocument document)
+    {
+        var text = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+        var operation = new OpenApiOperation
+        {
+            Summary = "Prometheus text 0.0.4, or OpenMetrics 1.0 when Accept asks for application/openmetrics-text",
+            Responses = new OpenApiResponses
+            {
+                ["200"] = new OpenApiResponse
+                {
+                    Description = "The metrics of every run the service trains or trained within the retention window",
+                    Content = new Dictionary<string, OpenApiMediaType> { ["text/plain"] = text },
+                },
+            },
+        };
+        document.Paths ??= new OpenApiPaths();
+        document.Paths["/metrics"] = new OpenApiPathItem { Operations = new() { [HttpMethod.Get] = operation } };
     }
 
     private static async Task DescribeAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancel)

@@ -16,7 +16,7 @@ internal sealed record RunProgressView(long Step, int Epoch, int Epochs, int? Ba
 
 internal sealed record RunLatestView(double? Loss, double? ClipRate, double? Log10VanishingRatio);
 
-internal sealed record RunSummaryView(long Id, string Name, string State, string? Data, long? DatasetId, string Cell,
+internal sealed record RunSummaryView(long Id, string Name, string State, string? Data, long? DatasetId, string Cell, int[]? Dilations,
     float? ClipNorm, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     RunProgressView Progress, RunLatestView? Latest, string? Error, Dictionary<string, string> Links);
 
@@ -24,7 +24,7 @@ internal sealed record RunList(RunSummaryView[] Runs);
 
 internal sealed record LatestGradientView(long Step, double? GradNorm, bool Clipped, double? Log10VanishingRatio, int? MemoryHorizon);
 
-internal sealed record RunDetailView(long Id, string Name, string State, string? Data, long? DatasetId, string Cell,
+internal sealed record RunDetailView(long Id, string Name, string State, string? Data, long? DatasetId, string Cell, int[]? Dilations,
     float? ClipNorm, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     RunProgressView Progress, RunLatestView? Latest, string? Error, Dictionary<string, string> Links,
     RunRequest Request, RunResult? Result, EpochRecord[] EpochHistory, LatestGradientView? Gradient);

@@ -202,6 +202,7 @@ function describe(detail) {
   const r = detail.request || {};
   const parts = [
     `${detail.cell.toUpperCase()}${r.hidden ? ` ${r.hidden} hidden` : ''}`,
+    ...(detail.dilations ? [`dilations ${detail.dilations.join(', ')}`] : []),
     `data ${detail.data ?? `dataset ${detail.dataset_id}`}`,
     detail.clip_norm ? `clip norm ${detail.clip_norm}` : r.clip_value ? `clip value ${r.clip_value}` : 'no clipping',
     `step ${detail.progress.step}`,
