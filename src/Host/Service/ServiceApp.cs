@@ -71,6 +71,7 @@ internal static class ServiceApp
         services.AddSingleton<RunStatePublisher>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<PredictionEngines>();
+        services.AddSingleton<PredictionLimiter>();
         services.AddHostedService<TrainingWorker>();
         services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.AddProblemDetails();
@@ -98,9 +99,16 @@ internal static class ServiceApp
             Console.WriteLine($"recurrent: API token (stored in {app.Services.GetRequiredService<DataDirectory>().TokenFile}, mode 0600):");
             Console.WriteLine(token.Value);
         }
-        var interrupted = runs.RequeueInterrupted();
+        var (interrupted, crashLooping) = runs.RequeueInterrupted(options.MaxRunInterruptions);
         if (interrupted.Count > 0)
             log.LogInformation("Resuming interrupted runs {Ids} from their checkpoints", string.Join(", ", interrupted));
+        var data = app.Services.GetRequiredService<DataDirectory>();
+        foreach (var id in crashLooping)
+        {
+            log.LogWarning("Run {Id} was interrupted {Times} times and is failed", id, options.MaxRunInterruptions);
+            File.Delete(data.Checkpoint(id));
+        }
+        data.RemoveTemporaryFiles(runs.List().Where(r => RunStates.IsFinal(r.State)).Select(r => r.Id));
         if (fresh && options.Demo)
         {
             foreach (var demo in DemoRuns.Requests)

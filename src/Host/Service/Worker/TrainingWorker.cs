@@ -35,6 +35,20 @@ internal sealed class TrainingWorker(
                     {
                         executor.Execute(run, stoppingToken);
                     }
+                    catch (Exception e)
+                    {
+                        // The executor records every failure itself; this is for one it could not record (the
+                        // store refusing the write), so the run does not stay "running" in this process.
+                        log.LogError(e, "Run {Id} ({Name}) ended with an unrecorded fault", run.Id, run.Name);
+                        try
+                        {
+                            runs.Finish(run.Id, RunStates.Failed, run.Step, run.Epoch, $"{e.GetType().Name}: {e.Message}", null);
+                        }
+                        catch (Exception again)
+                        {
+                            log.LogError(again, "Run {Id}: could not record the failure", run.Id);
+                        }
+                    }
                     finally
                     {
                         states.Publish();
