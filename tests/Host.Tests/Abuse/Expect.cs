@@ -10,7 +10,7 @@ internal static class Expect
     {
         using var response = await call;
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {body}");
+        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {body[..Math.Min(body.Length, 600)]}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonNode.Parse(body)!.AsObject();
         Assert.Contains(text, (string?)problem["detail"], StringComparison.Ordinal);
