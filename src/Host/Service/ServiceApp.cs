@@ -57,6 +57,7 @@ internal static class ServiceApp
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(data);
         services.AddSingleton(token);
+        services.AddSingleton<BindingGuard>();
         services.AddSingleton(database);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(metrics);
@@ -82,6 +83,17 @@ internal static class ServiceApp
         });
 
         var app = builder.Build();
+        var guard = app.Services.GetRequiredService<BindingGuard>();
+        app.Use(async (context, next) =>
+        {
+            // Nothing is served before the bound addresses passed the token rule (ServeCommand opens the guard).
+            if (!guard.IsOpen)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+            await next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         Prepare(app, fresh, token, options);

@@ -15,11 +15,21 @@ internal sealed class TrainingWorker(
     RunExecutor executor,
     WorkQueue queue,
     RunStatePublisher states,
+    Security.BindingGuard guard,
     IOptions<ServiceOptions> options,
     ILogger<TrainingWorker> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            // Nothing trains in a process that is about to refuse its addresses.
+            await guard.Opened.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         var active = new List<Task>();
         var limit = options.Value.MaxConcurrentRuns;
         while (!stoppingToken.IsCancellationRequested)
