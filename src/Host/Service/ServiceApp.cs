@@ -64,6 +64,7 @@ internal static class ServiceApp
         services.AddSingleton(MetricsCollector.For(metrics));
         services.AddSingleton<RunStore>();
         services.AddSingleton<DatasetStore>();
+        services.AddSingleton<StorageHealth>();
         services.AddSingleton<GradientStore>();
         services.AddSingleton<EndedRunSummaries>();
         services.AddSingleton<RunData>();

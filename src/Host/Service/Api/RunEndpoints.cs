@@ -81,8 +81,10 @@ internal static partial class RunEndpoints
         runs.Get(RunIds.Parse(id)) ?? throw new BadRequestException("id", $"No run has id {id}.", StatusCodes.Status404NotFound);
 
     private static async Task<IResult> CreateAsync(HttpRequest http, RunStore runs, RunData data, WorkQueue queue,
-        RunStatePublisher states, LiveRuns live, IOptions<ServiceOptions> options, CancellationToken cancellationToken)
+        RunStatePublisher states, LiveRuns live, IOptions<ServiceOptions> options, StorageHealth storage,
+        CancellationToken cancellationToken)
     {
+        storage.EnsureWritable();
         var request = await ApiJson.ReadAsync<RunRequest>(http, cancellationToken);
         if (request.Name is not null && !ValidName().IsMatch(request.Name))
             throw new BadRequestException("name", "name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.");

@@ -99,10 +99,12 @@ internal sealed class RunExecutor(
             // Any exception, OutOfMemoryException included (an allocation too large for the machine leaves the
             // process able to go on): a run left "running" by a fault would wedge its slot and come back after
             // every restart.
-            var message = e is BadRequestException or ArgumentException or InvalidDataException or NonFiniteGradientException
-                or Trainer.Data.DataFormatException
-                ? e.Message
-                : $"{e.GetType().Name}: {e.Message}";
+            var message = StorageHealth.IsDiskFull(e)
+                ? $"the data directory's disk filled up while the run trained ({e.Message})"
+                : e is BadRequestException or ArgumentException or InvalidDataException or NonFiniteGradientException
+                    or Trainer.Data.DataFormatException
+                    ? e.Message
+                    : $"{e.GetType().Name}: {e.Message}";
             runs.Finish(run.Id, RunStates.Failed, liveRun.Progress.Step, liveRun.Progress.Epoch, data.Relative(message), null);
             DeleteCheckpoint(run.Id);
             log.LogError(e, "Run {Id} ({Name}) failed", run.Id, run.Name);
