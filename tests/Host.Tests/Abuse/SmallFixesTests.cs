@@ -19,9 +19,9 @@ public sealed class SmallFixesTests
         await Expect.ProblemAsync(client.PostAsync($"/api/runs/{id}/predict", ApiClient.Json("{\"records\": [{\"tokens\": [\"w1\", null]}]}")),
             400, "records[0].tokens[1]", "expected a string, not null");
         await Expect.ProblemAsync(client.PostAsync("/api/runs", ApiClient.Json("{\"data\": \"adding:10\", \"hidden\": 4, \"hidden\": 4000}")),
-            400, "hidden", "hidden");
+            400, "hidden", "hidden: given more than once");
         await Expect.ProblemAsync(client.PostAsync($"/api/runs/{id}/predict",
-            ApiClient.Json("{\"records\": [{\"tokens\": [\"w1\"]}], \"records\": [{\"tokens\": [\"w2\"]}]}")), 400, "records", "records");
+            ApiClient.Json("{\"records\": [{\"tokens\": [\"w1\"]}], \"records\": [{\"tokens\": [\"w2\"]}]}")), 400, "records", "records: given more than once");
         var problem = await Expect.ProblemAsync(client.PostAsync("/api/runs", ApiClient.Json("{\"data\": \"adding:10\", \"init\": \"echo\"}")),
             400, "init", "echo-state");
         Assert.Contains("xavier", (string?)problem["detail"], StringComparison.Ordinal);
@@ -49,7 +49,8 @@ public sealed class SmallFixesTests
         using (var cancel = await client.PostAsync($"/api/runs/{lstm}/cancel", null))
             Assert.Equal(System.Net.HttpStatusCode.Accepted, cancel.StatusCode);
 
-        var done = await client.WaitStateAsync(gru, "succeeded");
+        var done = await client.WaitRunAsync(gru, r => (string?)r["state"] is "succeeded" or "failed" or "cancelled");
+        Assert.True((string?)done["state"] == "succeeded", done.ToJsonString());
         Assert.Equal(80, (long)done["progress"]!["step"]!);
         Assert.Contains("checkpoint-mismatch", Events(dataDir, gru));
         Assert.DoesNotContain("resumed", Events(dataDir, gru));
@@ -71,8 +72,19 @@ public sealed class SmallFixesTests
                 Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(dataDir, file)));
 
             // A run that fails after checkpoints were taken: a learning rate that overflows, with non_finite stop.
-            failed = (long)(await first.Client.CreateRunAsync(new { data = "adding:10", count = 64, cell = "rnn", activation = "relu",
-                hidden = 8, epochs = 50, batch = 8, lr = 1e30, optimizer = "sgd", non_finite = "stop" }))["id"]!;
+            failed = (long)(await first.Client.CreateRunAsync(new
+            {
+                data = "adding:10",
+                count = 64,
+                cell = "rnn",
+                activation = "relu",
+                hidden = 8,
+                epochs = 50,
+                batch = 8,
+                lr = 1e30,
+                optimizer = "sgd",
+                non_finite = "stop"
+            }))["id"]!;
             var run = await first.Client.WaitRunAsync(failed, r => (string?)r["state"] is "failed" or "succeeded");
             Assert.Equal("failed", (string?)run["state"]);
             Assert.False(File.Exists(Path.Combine(dataDir, "runs", $"{failed}", "checkpoint.bin")));
