@@ -9,17 +9,19 @@ public sealed class RunFailureTests
     [Fact]
     public async Task A_run_too_large_for_the_machine_fails_and_frees_its_slot()
     {
-        // Limits lifted so the request gets to the worker: W_hh alone would be 4·10⁶ × 10⁶ floats.
-        await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir(), extraArgs:
+        // Limits lifted so the request gets to the worker, and a 1 GiB heap so its allocation fails at once with
+        // OutOfMemoryException (W_hh alone is 4·12000 × 12000 floats, 2.3 GB) without touching the machine's memory.
+        var heapLimit = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x40000000" };
+        await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir(), heapLimit, extraArgs:
         [
             "--Recurrent:Runs:MaxHidden=1000000", "--Recurrent:Runs:MaxParameters=100000000000000",
             "--Recurrent:Runs:MaxActivationBytes=100000000000000",
         ]);
         var client = service.Client;
-        var huge = (long)(await client.CreateRunAsync(new { data = "adding:10", count = 8, hidden = 1000000, epochs = 1 }))["id"]!;
+        var huge = (long)(await client.CreateRunAsync(new { data = "adding:10", count = 8, hidden = 12000, epochs = 1 }))["id"]!;
         var failed = await client.WaitRunAsync(huge, r => (string?)r["state"] is "failed" or "succeeded", 60);
         Assert.Equal("failed", (string?)failed["state"]);
-        Assert.False(string.IsNullOrEmpty((string?)failed["error"]));
+        Assert.Contains("OutOfMemoryException", (string?)failed["error"], StringComparison.Ordinal);
         // The slot is free again: the next run trains.
         var next = (long)(await client.CreateRunAsync(new { data = "adding:10", count = 8, hidden = 4, epochs = 1 }))["id"]!;
         await client.WaitStateAsync(next, "succeeded", 60);

@@ -28,7 +28,14 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Append(e.Data);
     }
 
-    public static string RecurrentDll => Path.Combine(AppContext.BaseDirectory, "recurrent.dll");
+    /// <summary>
+    /// The service under test: the build beside the tests, or <c>RECURRENT_TEST_DLL</c> (another build's
+    /// recurrent.dll, to show that a test fails on the code before a fix).
+    /// </summary>
+    public static string RecurrentDll =>
+        Environment.GetEnvironmentVariable("RECURRENT_TEST_DLL") is { Length: > 0 } other
+            ? other
+            : Path.Combine(AppContext.BaseDirectory, "recurrent.dll");
 
     public const string TestToken = "test-token-0123456789abcdef";
 

@@ -148,12 +148,17 @@ internal sealed class RunExecutor(
         }
     }
 
-    // A failed or cancelled run never resumes, so its checkpoint is only disk used.
+    // A failed or cancelled run never resumes, so its checkpoint (and any half-written file) is only disk used.
     private void DeleteCheckpoint(long runId)
     {
         try
         {
             File.Delete(data.Checkpoint(runId));
+            if (Directory.Exists(data.RunDir(runId)))
+            {
+                foreach (var temporary in Directory.EnumerateFiles(data.RunDir(runId), ".*.tmp"))
+                    File.Delete(temporary);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
