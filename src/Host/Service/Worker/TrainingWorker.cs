@@ -39,7 +39,7 @@ internal sealed class TrainingWorker(
             {
                 states.Publish();
                 log.LogInformation("Run {Id} ({Name}) starts", run.Id, run.Name);
-                active.Add(Task.Factory.StartNew(() =>
+                var training = Task.Factory.StartNew(() =>
                 {
                     try
                     {
@@ -62,9 +62,12 @@ internal sealed class TrainingWorker(
                     finally
                     {
                         states.Publish();
-                        queue.Wake();
                     }
-                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                active.Add(training);
+                // The wake comes after the task has completed: woken from inside it, the loop could still see
+                // the slot taken, go back to waiting, and leave the next queued run waiting for another wake.
+                _ = training.ContinueWith(_ => queue.Wake(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
             try
             {
