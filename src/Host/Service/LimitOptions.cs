@@ -70,6 +70,12 @@ public sealed class PredictLimitOptions
     /// </summary>
     public long ChunkBytes { get; set; } = 32L << 20;
 
+    /// <summary>
+    /// Most bytes of activations for one record (its steps × the model's hidden state): a chunk holds one record at
+    /// least, so this bounds a chunk of a large model. Default 256 MiB.
+    /// </summary>
+    public long MaxRecordBytes { get; set; } = 256L << 20;
+
     /// <summary>Predictions computed at the same time; further requests wait. Default 2.</summary>
     public int MaxConcurrent { get; set; } = 2;
 
@@ -80,6 +86,7 @@ public sealed class PredictLimitOptions
     {
         RunLimitOptions.Positive(MaxSteps, $"Predict:{nameof(MaxSteps)}");
         RunLimitOptions.Positive(ChunkBytes, $"Predict:{nameof(ChunkBytes)}");
+        RunLimitOptions.Positive(MaxRecordBytes, $"Predict:{nameof(MaxRecordBytes)}");
         RunLimitOptions.Positive(MaxConcurrent, $"Predict:{nameof(MaxConcurrent)}");
         if (!(QueueTimeoutSeconds >= 0 && double.IsFinite(QueueTimeoutSeconds)))
             throw new ArgumentException($"Recurrent:Predict:QueueTimeoutSeconds must be 0 or more, not {QueueTimeoutSeconds}.");

@@ -50,6 +50,19 @@ public sealed class PredictMemoryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_record_too_large_for_the_model_is_refused_before_it_is_computed()
+    {
+        // 1 MiB per record: the default LSTM (64 units, embedding 32) keeps (6·64 + 32)·4 = 1664 bytes a step.
+        await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir(),
+            extraArgs: ["--Recurrent:Predict:MaxRecordBytes=1048576"]);
+        var client = service.Client;
+        var id = await TrainTokenModelAsync(client);
+        await PredictAsync(client, id, TokenRecords(records: 2, steps: 630), 2);
+        await Expect.ProblemAsync(client.PostAsync($"/api/runs/{id}/predict", ApiClient.Json(TokenRecords(records: 2, steps: 631))),
+            400, "records[0]", "Recurrent:Predict:MaxRecordBytes");
+    }
+
+    [Fact]
     public async Task Predictions_beyond_the_concurrency_limit_wait_and_then_get_429()
     {
         await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir(),

@@ -30,6 +30,7 @@ internal static class PredictEndpoints
             limiter.CheckSteps);
         request = null;
         var bytesPerRowStep = BytesPerRowStep(JsonSerializer.Deserialize<RunRequest>(run.Request, ApiJson.Options)!, engine);
+        limiter.CheckRecords(examples, bytesPerRowStep);
         var predictions = new List<Prediction>(examples.Length);
         foreach (var chunk in limiter.Chunks(examples, bytesPerRowStep))
             predictions.AddRange(engine.PredictBatch(chunk));

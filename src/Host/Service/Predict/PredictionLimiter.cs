@@ -35,6 +35,19 @@ internal sealed class PredictionLimiter(IOptions<ServiceOptions> options) : IDis
                 $"records: {steps} steps in all are more than the limit of {Limits.MaxSteps} per request (Recurrent:Predict:MaxSteps); split the request.");
     }
 
+    /// <summary>Refuses a record whose activations alone exceed <see cref="PredictLimitOptions.MaxRecordBytes"/>.</summary>
+    public void CheckRecords(SequenceExample[] examples, long bytesPerRowStep)
+    {
+        for (var i = 0; i < examples.Length; i++)
+        {
+            var bytes = examples[i].Length * bytesPerRowStep;
+            if (bytes > Limits.MaxRecordBytes)
+                throw new BadRequestException($"records[{i}]",
+                    $"records[{i}]: {examples[i].Length} steps need {bytes >> 20} MiB of this model's activations, more than the limit of " +
+                    $"{Limits.MaxRecordBytes >> 20} MiB per record (Recurrent:Predict:MaxRecordBytes); shorten the record.");
+        }
+    }
+
     /// <summary>
     /// Cuts <paramref name="examples"/> into consecutive chunks whose activations (every layer and direction's
     /// gates and states at every step, and the inputs, in float32) fit the chunk budget; one record at least.
