@@ -38,7 +38,8 @@ state() { curl -fsS "$base/api/runs/$1" | python3 -c 'import json,sys; print(jso
 # A small model to predict with, then a longer run that trains through the whole measurement.
 post /api/runs '{"name":"served","data":"temporal-order:30","count":256,"cell":"lstm","hidden":16,"epochs":2,"batch":32}' >/dev/null
 until [ "$(state 1)" = succeeded ]; do sleep 0.2; done
-post /api/runs '{"name":"training","data":"temporal-order:50","count":4000,"cell":"lstm","hidden":32,"epochs":50,"batch":32,"clip_norm":1}' >/dev/null
+# 1000 epochs: far more than the measurements last, so it trains throughout them (it is checked at the end).
+post /api/runs '{"name":"training","data":"temporal-order:50","count":4000,"cell":"lstm","hidden":32,"epochs":1000,"batch":32,"clip_norm":1}' >/dev/null
 until [ "$(state 2)" = running ]; do sleep 0.2; done
 
 # Eight sequences of 30 one-hot steps over six symbols.
@@ -75,8 +76,16 @@ report() {
   printf '%-36s %10s req/s   p99 %s\n' "$name" "$rps" "$p99"
 }
 
+step() { curl -fsS "$base/api/runs/2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["progress"]["step"])'; }
+
+# The service's default limits are in force: predictions beyond Recurrent:Predict:MaxConcurrent (2) wait for a
+# slot, so the 8 connections queue rather than fail.
 echo "recurrent serve load test: wrk, 1 thread, $connections connections, $duration each, while run 2 trains"
+before=$(step)
 report "GET /metrics" "$(wrk -t1 -c"$connections" -d"$duration" --latency "$base/metrics")"
+middle=$(step)
 report "POST predict (8 seqs, $engine)" "$(wrk -t1 -c"$connections" -d"$duration" --latency -s "$lua" "$base/api/runs/1/predict")"
-steps=$(curl -fsS "$base/api/runs/2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["progress"]["step"])')
-echo "run 2 trained to step $steps meanwhile and is $(state 2)"
+after=$(step)
+echo "run 2 trained $((middle - before)) steps during /metrics and $((after - middle)) during predict, and is $(state 2)"
+[ "$(state 2)" = running ] || { echo "service-load: run 2 stopped training before the end" >&2; exit 1; }
+echo "server peak RSS $(awk '/VmHWM/ {printf "%d MiB", $2 / 1024}' "/proc/$server/status")"

@@ -30,4 +30,22 @@ internal sealed class DataDirectory
     public string Model(long runId) => Path.Combine(RunDir(runId), "model.bin");
 
     public string Onnx(long runId) => Path.Combine(RunDir(runId), "model.onnx");
+
+    /// <summary>A message with this directory's absolute paths said relative to it, for users who need not know where it is.</summary>
+    public string Relative(string message) =>
+        message.Replace(Root + Path.DirectorySeparatorChar, "", StringComparison.Ordinal).Replace(Root, ".", StringComparison.Ordinal);
+
+    /// <summary>
+    /// At start, before anything trains: removes what a killed process left half-written (atomic writes' temporary
+    /// files, unfinished uploads) and the checkpoints of runs that ended, which never resume.
+    /// </summary>
+    public void RemoveTemporaryFiles(IEnumerable<long> endedRuns)
+    {
+        foreach (var file in Directory.EnumerateFiles(RunsDir, ".*.tmp", SearchOption.AllDirectories))
+            File.Delete(file);
+        foreach (var file in Directory.EnumerateFiles(DatasetsDir, ".upload-*"))
+            File.Delete(file);
+        foreach (var id in endedRuns)
+            File.Delete(Checkpoint(id));
+    }
 }

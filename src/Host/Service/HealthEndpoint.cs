@@ -2,15 +2,20 @@ using Recurrent.Host.Service.Store;
 
 namespace Recurrent.Host.Service;
 
-/// <summary>GET /healthz: 200 while the store answers, with the run counts by state.</summary>
+/// <summary>
+/// GET /healthz: 200 "ok" while the store answers and the data directory takes writes; 503 "degraded" with the
+/// reason while it does not (a full disk), with the run counts by state either way.
+/// </summary>
 internal static class HealthEndpoint
 {
-    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/healthz", (RunStore runs) =>
+    public static void Map(IEndpointRouteBuilder app) => app.MapGet("/healthz", (RunStore runs, StorageHealth storage) =>
     {
         var counts = runs.CountStates();
-        return TypedResults.Ok(new Dictionary<string, object?>
+        var problem = storage.Problem();
+        return Results.Json(new Dictionary<string, object?>
         {
-            ["status"] = "ok",
+            ["status"] = problem is null ? "ok" : "degraded",
+            ["store"] = problem is null ? "ok" : problem,
             ["schema_version"] = SchemaMigrations.Latest,
             ["runs"] = new Dictionary<string, int>
             {
@@ -20,6 +25,6 @@ internal static class HealthEndpoint
                 ["failed"] = counts.Failed,
                 ["cancelled"] = counts.Cancelled,
             },
-        });
+        }, statusCode: problem is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     });
 }

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Recurrent.Host.Cli;
+using Recurrent.Host.Service.Security;
 
 namespace Recurrent.Host.Service;
 
@@ -30,15 +33,28 @@ internal static class ServeCommand
             Console.Error.WriteLine($"recurrent: {e.Message}");
             return ExitCodes.BadInput;
         }
-        try
+        using (app)
         {
-            app.Run();
-        }
-        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
-        {
-            // Kestrel logs the full trace already; the user needs the one line that says what to change.
-            Console.Error.WriteLine($"recurrent: {e.Message} Stop the other service or choose another address with --urls.");
-            return ExitCodes.Failure;
+            try
+            {
+                app.StartAsync().GetAwaiter().GetResult();
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                // Kestrel logs the full trace already; the user needs the one line that says what to change.
+                Console.Error.WriteLine($"recurrent: {e.Message} Stop the other service or choose another address with --urls.");
+                return ExitCodes.Failure;
+            }
+            // The addresses Kestrel bound, however they were configured: the token rule holds for all of them.
+            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            if (BindingGuard.Refusal(bound, app.Services.GetRequiredService<ServiceToken>()) is { } refusal)
+            {
+                Console.Error.WriteLine($"recurrent: {refusal}");
+                app.StopAsync().GetAwaiter().GetResult();
+                return ExitCodes.BadInput;
+            }
+            app.Services.GetRequiredService<BindingGuard>().Open();
+            app.WaitForShutdownAsync().GetAwaiter().GetResult();
         }
         return ExitCodes.Success;
     }

@@ -59,11 +59,13 @@ internal static class ServiceApp
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(data);
         services.AddSingleton(token);
+        services.AddSingleton<BindingGuard>();
         services.AddSingleton(database);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(metrics);
         services.AddSingleton<RunStore>();
         services.AddSingleton<DatasetStore>();
+        services.AddSingleton<StorageHealth>();
         services.AddSingleton<GradientStore>();
         services.AddSingleton<EventStore>();
         services.AddSingleton<EndedRunSummaries>();
@@ -73,6 +75,7 @@ internal static class ServiceApp
         services.AddSingleton<RunStatePublisher>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<PredictionEngines>();
+        services.AddSingleton<PredictionLimiter>();
         services.AddHostedService<TrainingWorker>();
         services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.AddProblemDetails();
@@ -84,6 +87,17 @@ internal static class ServiceApp
         });
 
         var app = builder.Build();
+        var guard = app.Services.GetRequiredService<BindingGuard>();
+        app.Use(async (context, next) =>
+        {
+            // Nothing is served before the bound addresses passed the token rule (ServeCommand opens the guard).
+            if (!guard.IsOpen)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+            await next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         Prepare(app, fresh, token, options);
@@ -101,9 +115,16 @@ internal static class ServiceApp
             Console.WriteLine($"recurrent: API token (stored in {app.Services.GetRequiredService<DataDirectory>().TokenFile}, mode 0600):");
             Console.WriteLine(token.Value);
         }
-        var interrupted = runs.RequeueInterrupted();
+        var (interrupted, crashLooping) = runs.RequeueInterrupted(options.MaxRunInterruptions);
         if (interrupted.Count > 0)
             log.LogInformation("Resuming interrupted runs {Ids} from their checkpoints", string.Join(", ", interrupted));
+        var data = app.Services.GetRequiredService<DataDirectory>();
+        foreach (var id in crashLooping)
+        {
+            log.LogWarning("Run {Id} was interrupted {Times} times and is failed", id, options.MaxRunInterruptions);
+            File.Delete(data.Checkpoint(id));
+        }
+        data.RemoveTemporaryFiles(runs.List().Where(r => RunStates.IsFinal(r.State)).Select(r => r.Id));
         if (fresh && options.Demo)
         {
             foreach (var demo in DemoRuns.Requests)

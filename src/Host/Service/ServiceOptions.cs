@@ -43,6 +43,24 @@ public sealed class ServiceOptions
     /// <summary>Queue the demo runs when the data directory is new. Default true; <c>--no-demo</c> turns it off.</summary>
     public bool Demo { get; set; } = true;
 
+    /// <summary>
+    /// Free space the data directory's disk must keep: below it, uploads and new runs are refused with 507 and
+    /// /healthz says "degraded". Default 16 MiB.
+    /// </summary>
+    public long MinFreeDiskBytes { get; set; } = 16L << 20;
+
+    /// <summary>Upper bounds on what one run may ask for; checked when the run is created (400 naming the field).</summary>
+    public RunLimitOptions Runs { get; set; } = new();
+
+    /// <summary>Upper bounds on prediction requests.</summary>
+    public PredictLimitOptions Predict { get; set; } = new();
+
+    /// <summary>
+    /// A run that was still training when the process died this many times is failed instead of queued again,
+    /// so a run that kills the process cannot crash-loop the service. Default 3.
+    /// </summary>
+    public int MaxRunInterruptions { get; set; } = 3;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -62,6 +80,12 @@ public sealed class ServiceOptions
             throw new ArgumentException($"Recurrent:GradientHistorySteps must be at least 1, not {GradientHistorySteps}.");
         if (ClipThresholds.Any(t => !(double.IsFinite(t) && t > 0)))
             throw new ArgumentException("Recurrent:ClipThresholds must be positive numbers.");
+        if (MinFreeDiskBytes < 0)
+            throw new ArgumentException($"Recurrent:MinFreeDiskBytes must be 0 or more, not {MinFreeDiskBytes}.");
+        if (MaxRunInterruptions < 1)
+            throw new ArgumentException($"Recurrent:MaxRunInterruptions must be at least 1, not {MaxRunInterruptions}.");
+        Runs.Validate();
+        Predict.Validate();
         if (Token is not null && Token.Length < 16)
             throw new ArgumentException("Recurrent:Token must be at least 16 characters.");
     }

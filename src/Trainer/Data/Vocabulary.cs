@@ -39,14 +39,23 @@ public sealed class Vocabulary
     public int Count => Tokens.Count;
 
     /// <summary>The id of a token, <see cref="UnknownId"/> when it is not in the vocabulary.</summary>
-    public int IdOf(string token) => _ids.GetValueOrDefault(token, UnknownId);
+    public int IdOf(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return _ids.GetValueOrDefault(token, UnknownId);
+    }
 
-    /// <summary>The ids of a token sequence.</summary>
+    /// <summary>The ids of a token sequence; a null token is an <see cref="ArgumentException"/> naming its position.</summary>
     public int[] Encode(IReadOnlyList<string> tokens)
     {
+        ArgumentNullException.ThrowIfNull(tokens);
         var ids = new int[tokens.Count];
         for (var i = 0; i < ids.Length; i++)
-            ids[i] = IdOf(tokens[i]);
+        {
+            // Untyped callers (JSON with "tokens": [null]) can hand in nulls despite the annotation.
+            var token = tokens[i] ?? throw new ArgumentException($"token {i} is null; tokens are strings.", nameof(tokens));
+            ids[i] = _ids.GetValueOrDefault(token, UnknownId);
+        }
         return ids;
     }
 

@@ -6,13 +6,15 @@ internal static class CheckpointFile
     public const int FormatVersion = 1;
     private static ReadOnlySpan<byte> Magic => "RCRNTCKP"u8;
 
+    // OptionsHash was added within format 1: files without it are tied to the options their model header records.
     private sealed record Header(ModelFile.Header Model, TrainingPosition Position, int[] OptimizerLengths,
-        int[]? BestWeightLengths);
+        int[]? BestWeightLengths, string? OptionsHash = null);
 
     public static void Save(TrainingCheckpoint checkpoint, string path)
     {
         var header = new Header(ModelFile.Describe(checkpoint.Model), checkpoint.Position,
-            checkpoint.OptimizerState.Select(a => a.Length).ToArray(), checkpoint.BestWeights?.Select(a => a.Length).ToArray());
+            checkpoint.OptimizerState.Select(a => a.Length).ToArray(), checkpoint.BestWeights?.Select(a => a.Length).ToArray(),
+            checkpoint.OptionsHash);
         var arrays = checkpoint.Model.Parameters.Select(p => p.Value)
             .Concat(checkpoint.OptimizerState)
             .Concat(checkpoint.BestWeights ?? []);
@@ -26,7 +28,7 @@ internal static class CheckpointFile
         var optimizer = ReadArrays(arrays, header.OptimizerLengths, "optimizer state");
         var best = header.BestWeightLengths is null ? null : ReadArrays(arrays, header.BestWeightLengths, "best weights");
         arrays.EnsureEnd();
-        return new TrainingCheckpoint(model, header.Position, optimizer, best);
+        return new TrainingCheckpoint(model, header.Position, optimizer, best, header.OptionsHash);
     }
 
     private static float[][] ReadArrays(ChecksummedFile.ArrayReader arrays, int[] lengths, string name)

@@ -28,7 +28,14 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Append(e.Data);
     }
 
-    public static string RecurrentDll => Path.Combine(AppContext.BaseDirectory, "recurrent.dll");
+    /// <summary>
+    /// The service under test: the build beside the tests, or <c>RECURRENT_TEST_DLL</c> (another build's
+    /// recurrent.dll, to show that a test fails on the code before a fix).
+    /// </summary>
+    public static string RecurrentDll =>
+        Environment.GetEnvironmentVariable("RECURRENT_TEST_DLL") is { Length: > 0 } other
+            ? other
+            : Path.Combine(AppContext.BaseDirectory, "recurrent.dll");
 
     public const string TestToken = "test-token-0123456789abcdef";
 
@@ -52,10 +59,14 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     /// <summary>Starts the service and waits for /healthz; <paramref name="token"/> null leaves the token to the service.</summary>
     public static async Task<ServiceProcess> StartAsync(string dataDir, string? token = TestToken, bool demo = false,
-        params string[] extraArgs)
+        params string[] extraArgs) => await StartAsync(dataDir, new Dictionary<string, string>(), token, demo, extraArgs);
+
+    /// <summary>Starts the service with extra environment variables and waits for /healthz.</summary>
+    public static async Task<ServiceProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string> environment,
+        string? token = TestToken, bool demo = false, params string[] extraArgs)
     {
         var port = FreePort();
-        var process = Start(dataDir, $"http://127.0.0.1:{port}", token, demo ? extraArgs : ["--no-demo", .. extraArgs]);
+        var process = Start(dataDir, $"http://127.0.0.1:{port}", token, environment, demo ? extraArgs : ["--no-demo", .. extraArgs]);
         var service = new ServiceProcess(process, dataDir, port, token);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -64,7 +75,12 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the service without waiting (and with the demo unless told --no-demo), for starts that are expected to fail.</summary>
-    public static Process Start(string dataDir, string urls, string? token, params string[] extraArgs)
+    public static Process Start(string dataDir, string urls, string? token, params string[] extraArgs) =>
+        Start(dataDir, urls, token, new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>Like <see cref="Start(string, string, string?, string[])"/>, with extra environment variables.</summary>
+    public static Process Start(string dataDir, string urls, string? token, IReadOnlyDictionary<string, string> environment,
+        params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -78,6 +94,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         if (token is not null)
             info.Environment["RECURRENT_TOKEN"] = token;
         info.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
         return Process.Start(info)!;
     }
 
@@ -99,6 +117,9 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The process's id, for reading /proc/ID.</summary>
+    public int ProcessId => _process.Id;
 
     public async ValueTask DisposeAsync()
     {

@@ -33,7 +33,7 @@ internal static class ApiDocumentation
 
     private static readonly Dictionary<string, Shape> Shapes = new(StringComparer.Ordinal)
     {
-        ["GET healthz"] = new(null, 200, typeof(HealthView), Summary: "Health and run counts by state"),
+        ["GET healthz"] = new(null, 200, typeof(HealthView), Summary: "Health (503 \"degraded\" with the reason while the data directory takes no writes) and run counts by state"),
         ["GET api/datasets"] = new(null, 200, typeof(DatasetList), Summary: "Uploaded datasets"),
         ["POST api/datasets"] = new(typeof(byte[]), 201, typeof(Store.DatasetRecord), Summary: "Upload a JSONL or CSV dataset (?name=F.jsonl); the body is the raw file"),
         ["GET api/runs"] = new(null, 200, typeof(RunList), Summary: "Every run"),

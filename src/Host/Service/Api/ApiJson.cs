@@ -14,6 +14,8 @@ internal static class ApiJson
         NumberHandling = JsonNumberHandling.Strict,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         MaxDepth = 16,
+        // {"hidden": 4, "hidden": 4000} must not mean whichever the parser kept.
+        AllowDuplicateProperties = false,
     };
 
     /// <summary>Reads a whole request body as <typeparamref name="T"/>; every fault becomes a <see cref="BadRequestException"/> naming the field.</summary>

@@ -7,7 +7,7 @@ namespace Recurrent.Host.Service.Api;
 // written out as types so the OpenAPI document can describe them. ApiDocumentationTests compares each with a live
 // response, so a field added to a view and not here fails a test.
 
-internal sealed record HealthView(string Status, int SchemaVersion, Dictionary<string, int> Runs);
+internal sealed record HealthView(string Status, string Store, int SchemaVersion, Dictionary<string, int> Runs);
 
 internal sealed record DatasetList(DatasetRecord[] Datasets);
 

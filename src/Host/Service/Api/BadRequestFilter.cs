@@ -1,6 +1,6 @@
 namespace Recurrent.Host.Service.Api;
 
-/// <summary>Turns a <see cref="BadRequestException"/> thrown by any endpoint of a group into its problem response.</summary>
+/// <summary>Turns a <see cref="BadRequestException"/> (or a full disk) thrown by any endpoint of a group into its problem response.</summary>
 internal sealed class BadRequestFilter : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -17,6 +17,13 @@ internal sealed class BadRequestFilter : IEndpointFilter
         {
             // Kestrel's own limits (body size, a client that stops sending) surface here while the body is read.
             return Problems.Make(e.StatusCode, $"body: {e.Message}", "body");
+        }
+        catch (Exception e) when (Store.StorageHealth.IsDiskFull(e))
+        {
+            // The store or a file write ran out of space: nothing was committed (writes are transactions or atomic
+            // renames), so the client may retry once space is back.
+            return Problems.Make(StatusCodes.Status507InsufficientStorage,
+                "The data directory's disk is full; nothing was stored. Free space and retry.", null);
         }
     }
 }

@@ -18,8 +18,9 @@ internal static class DatasetEndpoints
     }
 
     private static async Task<IResult> UploadAsync(HttpRequest http, string? name, DatasetStore datasets, DataDirectory data,
-        IOptions<ServiceOptions> options, CancellationToken cancellationToken)
+        IOptions<ServiceOptions> options, StorageHealth storage, CancellationToken cancellationToken)
     {
+        storage.EnsureWritable();
         var limit = options.Value.MaxUploadBytes;
         var format = FormatOf(name);
         if (http.ContentLength > limit)

@@ -16,6 +16,8 @@ internal static partial class JsonErrors
             return new BadRequestException(name, $"{name}: unknown field; the known fields are {known}.");
         }
         var path = e.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : null;
+        if (path is not null && DuplicateMember().IsMatch(e.Message))
+            return new BadRequestException(path, $"{path}: given more than once; give each field once.");
         // A well-formed value of the wrong type: the serializer says "could not be converted", or the reader refused
         // to read a token as the property's type.
         var wrongType = path is not null
@@ -63,6 +65,9 @@ internal static partial class JsonErrors
 
     [GeneratedRegex(@"(\[\d+\])+$")]
     private static partial Regex IndexSuffix();
+
+    [GeneratedRegex(@"^Duplicate property '[^']*' encountered")]
+    private static partial Regex DuplicateMember();
 
     [GeneratedRegex(@"The JSON property '([^']*)' could not be mapped")]
     private static partial Regex UnknownMember();

@@ -27,6 +27,9 @@ internal static class Problems
         409 => "Conflict",
         413 => "Payload too large",
         415 => "Unsupported media type",
+        429 => "Too many requests",
+        503 => "Service unavailable",
+        507 => "Insufficient storage",
         _ => "Error",
     };
 }

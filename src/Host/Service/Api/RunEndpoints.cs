@@ -59,14 +59,19 @@ internal static partial class RunEndpoints
         runs.Get(RunIds.Parse(id)) ?? throw new BadRequestException("id", $"No run has id {id}.", StatusCodes.Status404NotFound);
 
     private static async Task<IResult> CreateAsync(HttpRequest http, RunStore runs, RunData data, WorkQueue queue,
-        RunStatePublisher states, LiveRuns live, CancellationToken cancellationToken)
+        RunStatePublisher states, LiveRuns live, IOptions<ServiceOptions> options, StorageHealth storage,
+        CancellationToken cancellationToken)
     {
+        storage.EnsureWritable();
         var request = await ApiJson.ReadAsync<RunRequest>(http, cancellationToken);
         if (request.Name is not null && !ValidName().IsMatch(request.Name))
             throw new BadRequestException("name", "name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
-        RunRequestMapper.ToTrainerOptions(request);
-        // Loading checks the spec, the uploaded file and the data options now, not minutes later in the worker.
-        data.Load(request);
+        var trainerOptions = RunRequestMapper.ToTrainerOptions(request);
+        var limits = options.Value.Runs;
+        RunLimits.CheckOptions(request, limits, options.Value.MaxSequenceLength);
+        // The spec, the uploaded file and the data options are checked now, not minutes later in the worker; the
+        // data itself is built there.
+        RunLimits.CheckSize(request, trainerOptions, data.Describe(request), limits);
         var run = runs.Create(request.Name, JsonSerializer.Serialize(request, ApiJson.Options));
         if (run is null)
             return Problems.Make(StatusCodes.Status409Conflict, $"name: a run named '{request.Name}' exists already.", "name");

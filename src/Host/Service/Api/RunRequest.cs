@@ -86,7 +86,7 @@ public sealed class RunRequest
     /// <summary>full, or K1,K2 for truncated BPTT.</summary>
     public string Bptt { get; set; } = "full";
 
-    /// <summary>xavier, orthogonal or identity.</summary>
+    /// <summary>xavier, orthogonal, identity or echo-state (the CLI's spellings).</summary>
     public string Init { get; set; } = "xavier";
 
     /// <summary>LSTM initial forget-gate bias.</summary>

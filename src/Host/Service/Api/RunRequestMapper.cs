@@ -126,10 +126,12 @@ internal static class RunRequestMapper
     private static T Parse<T>(string? text, string field)
         where T : struct, Enum
     {
-        if (text is not null && !int.TryParse(text, out _) && Enum.TryParse<T>(text, ignoreCase: true, out var value)
+        // The CLI's spellings: multi-word names take hyphens (echo-state); the run-together form is accepted too.
+        if (text is not null && !int.TryParse(text, out _)
+            && Enum.TryParse<T>(text.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var value)
             && Enum.IsDefined(value))
             return value;
         throw new BadRequestException(field,
-            $"{field}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
+            $"{field}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(CliOptions.Hyphenate))}.");
     }
 }

@@ -7,7 +7,12 @@ namespace Recurrent.Host.Service.Predict;
 /// <summary>Turns request records into sequences for one engine; every refusal names the record and field.</summary>
 internal static class RecordEncoder
 {
-    public static SequenceExample[] Encode(PredictRequest request, IPredictionEngine engine, int maxRecords, int maxLength)
+    /// <summary>
+    /// Encodes every record; <paramref name="checkSteps"/> sees the running total of steps after each record (each
+    /// at most <paramref name="maxLength"/>), so an oversized request is refused before much of it is copied.
+    /// </summary>
+    public static SequenceExample[] Encode(PredictRequest request, IPredictionEngine engine, int maxRecords, int maxLength,
+        Action<long> checkSteps)
     {
         var records = request.Records ?? throw new BadRequestException("records", "records: required, an array of {\"tokens\": [...]}, {\"text\": \"...\"} or {\"steps\": [[...], ...]}.");
         if (records.Count == 0)
@@ -15,12 +20,15 @@ internal static class RecordEncoder
         if (records.Count > maxRecords)
             throw new BadRequestException("records", $"records: {records.Count} records are more than the limit of {maxRecords} per request (Recurrent:MaxPredictRecords).");
         var examples = new SequenceExample[records.Count];
+        long total = 0;
         for (var i = 0; i < records.Count; i++)
         {
             var record = records[i] ?? throw new BadRequestException($"records[{i}]", $"records[{i}]: must be an object, not null.");
             examples[i] = engine.InputKind == InputKind.Tokens
                 ? Tokens(record, i, engine.Vocabulary!, maxLength)
                 : Steps(record, i, engine.FeatureCount, maxLength);
+            total += examples[i].Length;
+            checkSteps(total);
         }
         return examples;
     }
@@ -34,6 +42,11 @@ internal static class RecordEncoder
         var tokens = record.Tokens ?? TextTokenizer.Tokenize(record.Text!);
         var field = record.Tokens is null ? "text" : "tokens";
         CheckLength(tokens.Count, $"records[{i}].{field}", maxLength);
+        for (var t = 0; t < tokens.Count; t++)
+        {
+            if (tokens[t] is null)
+                throw new BadRequestException($"records[{i}].tokens[{t}]", $"records[{i}].tokens[{t}]: expected a string, not null.");
+        }
         return SequenceExample.FromTokens(vocabulary.Encode(tokens), 0);
     }
 

@@ -12,10 +12,11 @@ internal sealed class ServiceToken
 {
     private readonly byte[] _expected;
 
-    private ServiceToken(string value, bool generated)
+    private ServiceToken(string value, bool generated, bool configured)
     {
         Value = value;
         Generated = generated;
+        Configured = configured;
         _expected = Encoding.UTF8.GetBytes(value);
     }
 
@@ -24,21 +25,24 @@ internal sealed class ServiceToken
     /// <summary>True when this start created the token file, so it is printed once.</summary>
     public bool Generated { get; }
 
+    /// <summary>True when the token came from configuration or the environment, which permits non-loopback addresses.</summary>
+    public bool Configured { get; }
+
     public static ServiceToken Resolve(string? configured, DataDirectory data, IEnumerable<string> urls)
     {
         var token = string.IsNullOrWhiteSpace(configured) ? Environment.GetEnvironmentVariable("RECURRENT_TOKEN") : configured;
         if (!string.IsNullOrWhiteSpace(token))
-            return new ServiceToken(token.Trim(), generated: false);
+            return new ServiceToken(token.Trim(), generated: false, configured: true);
         var open = urls.FirstOrDefault(u => !IsLoopback(u));
         if (open is not null)
             throw new InvalidOperationException(
                 $"Refusing to listen on {open} without a configured token: set Recurrent:Token or RECURRENT_TOKEN, " +
                 "or bind to 127.0.0.1.");
         if (File.Exists(data.TokenFile))
-            return new ServiceToken(File.ReadAllText(data.TokenFile).Trim(), generated: false);
+            return new ServiceToken(File.ReadAllText(data.TokenFile).Trim(), generated: false, configured: false);
         var generated = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         WriteOwnerOnly(data.TokenFile, generated);
-        return new ServiceToken(generated, generated: true);
+        return new ServiceToken(generated, generated: true, configured: false);
     }
 
     /// <summary>Compares in constant time so response timing does not leak how much of a guess was right.</summary>

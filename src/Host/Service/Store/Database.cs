@@ -12,6 +12,7 @@ internal sealed class Database
 
     public Database(string path)
     {
+        OwnerOnly(path);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -23,6 +24,19 @@ internal sealed class Database
         using var connection = Open();
         Execute(connection, "PRAGMA journal_mode=WAL;");
         SchemaMigrations.Apply(connection);
+    }
+
+    // Runs, requests and errors are the owner's business, like the token: the file is created 0600 (SQLite gives
+    // its -wal and -shm files the database file's mode), and an older store's files are narrowed to it.
+    private static void OwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (!File.Exists(path))
+            new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }).Dispose();
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" }.Where(File.Exists))
+            File.SetUnixFileMode(file, mode);
     }
 
     public SqliteConnection Open()

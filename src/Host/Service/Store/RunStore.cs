@@ -67,22 +67,46 @@ internal sealed class RunStore(Database database, TimeProvider clock)
         return id is null ? null : Get((long)id);
     }
 
-    /// <summary>Runs left "running" by a process that died are queued again, to resume from their checkpoints.</summary>
-    public IReadOnlyList<long> RequeueInterrupted()
+    /// <summary>
+    /// Runs left "running" by a process that died are queued again, to resume from their checkpoints; a run that
+    /// was already interrupted <paramref name="maxInterruptions"/> times is failed instead, since it is likely what
+    /// killed the process. Returns the ids of both kinds.
+    /// </summary>
+    public (IReadOnlyList<long> Requeued, IReadOnlyList<long> Failed) RequeueInterrupted(int maxInterruptions)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
-        var ids = new List<long>();
-        using (var command = Database.Command(connection, "UPDATE runs SET state = 'queued' WHERE state = 'running' RETURNING id;"))
+        var interrupted = new List<(long Id, long Step, long Times)>();
+        using (var command = Database.Command(connection,
+                   """
+                   SELECT id, step, (SELECT COUNT(*) FROM events e WHERE e.run_id = runs.id AND e.kind = 'interrupted')
+                   FROM runs WHERE state = 'running';
+                   """))
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
-                ids.Add(reader.GetInt64(0));
+                interrupted.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2) + 1));
         }
-        foreach (var id in ids)
+        var requeued = new List<long>();
+        var failed = new List<long>();
+        foreach (var (id, step, times) in interrupted)
+        {
             AddEvent(connection, id, "interrupted", "the service stopped while the run trained; queued to resume from its last checkpoint");
+            if (times < maxInterruptions)
+            {
+                Database.Execute(connection, "UPDATE runs SET state = 'queued' WHERE id = $id;", ("$id", id));
+                requeued.Add(id);
+                continue;
+            }
+            var error = $"the service died {times} times while this run trained (the last time after step {step}); " +
+                "it is failed rather than resumed again (Recurrent:MaxRunInterruptions)";
+            Database.Execute(connection, "UPDATE runs SET state = 'failed', finished_at = $now, error = $error WHERE id = $id;",
+                ("$id", id), ("$now", Sql.Time(clock.GetUtcNow())), ("$error", error));
+            AddEvent(connection, id, RunStates.Failed, error);
+            failed.Add(id);
+        }
         transaction.Commit();
-        return ids;
+        return (requeued, failed);
     }
 
     /// <summary>Back to the queue at a graceful shutdown, to resume from the checkpoint just written.</summary>
@@ -97,6 +121,17 @@ internal sealed class RunStore(Database database, TimeProvider clock)
         Database.Execute(connection,
             "UPDATE runs SET checkpoint_step = $step, step = MAX(step, $step), epoch = MAX(epoch, $epoch) WHERE id = $id;",
             ("$id", id), ("$step", step), ("$epoch", epoch));
+    }
+
+    /// <summary>A run that starts over from step 0 forgets the position and epochs of the attempt it lost.</summary>
+    public void ResetProgress(long id)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        Database.Execute(connection, "UPDATE runs SET step = 0, epoch = 0, checkpoint_step = NULL WHERE id = $id;", ("$id", id));
+        Database.Execute(connection, "DELETE FROM epochs WHERE run_id = $id;", ("$id", id));
+        AddEvent(connection, id, "restarted", "no usable checkpoint; training starts over from step 0");
+        transaction.Commit();
     }
 
     public void RecordEpoch(long id, EpochRecord epoch)

@@ -39,6 +39,7 @@ internal sealed class RunExecutor(
         {
             // Checked at creation, so only a store edited by hand (or a future incompatible change) gets here.
             runs.Finish(run.Id, RunStates.Failed, run.Step, run.Epoch, $"the stored request is not valid: {e.Message}", null);
+            DeleteCheckpoint(run.Id);
             return;
         }
         using var liveRun = new LiveRun(run.Id, run.Name, trainerOptions.Epochs, metrics, options.Value.GradientHistorySteps, stopping);
@@ -53,7 +54,9 @@ internal sealed class RunExecutor(
             var clock = Stopwatch.StartNew();
             var splits = runData.Load(request);
             Directory.CreateDirectory(data.RunDir(run.Id));
-            var resume = LoadCheckpoint(run);
+            var resume = LoadCheckpoint(run, trainerOptions);
+            if (resume is null && (run.Step > 0 || run.CheckpointStep is not null))
+                runs.ResetProgress(run.Id); // starting over: the stored step and epochs belong to the lost attempt
             var observer = new StoreObserver(runs, run.Id, liveRun);
             var trainer = new SequenceClassifierTrainer(trainerOptions);
             var checkpointPath = data.Checkpoint(run.Id);
@@ -86,7 +89,7 @@ internal sealed class RunExecutor(
         {
             runs.Finish(run.Id, RunStates.Cancelled, liveRun.Progress.Step, liveRun.Progress.Epoch, "cancelled by request", null);
             outcome = RunStates.Cancelled;
-            File.Delete(data.Checkpoint(run.Id));
+            DeleteCheckpoint(run.Id);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -94,13 +97,19 @@ internal sealed class RunExecutor(
             runs.Requeue(run.Id, "the service shut down; the run resumes from its last checkpoint at the next start");
             log.LogInformation("Run {Id} ({Name}) checkpointed at step {Step} for shutdown", run.Id, run.Name, liveRun.Progress.Step);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e)
         {
-            var message = e is BadRequestException or ArgumentException or InvalidDataException or NonFiniteGradientException
-                or Trainer.Data.DataFormatException
-                ? e.Message
-                : $"{e.GetType().Name}: {e.Message}";
-            runs.Finish(run.Id, RunStates.Failed, liveRun.Progress.Step, liveRun.Progress.Epoch, message, null);
+            // Any exception, OutOfMemoryException included (an allocation too large for the machine leaves the
+            // process able to go on): a run left "running" by a fault would wedge its slot and come back after
+            // every restart.
+            var message = StorageHealth.IsDiskFull(e)
+                ? $"the data directory's disk filled up while the run trained ({e.Message})"
+                : e is BadRequestException or ArgumentException or InvalidDataException or NonFiniteGradientException
+                    or Trainer.Data.DataFormatException
+                    ? e.Message
+                    : $"{e.GetType().Name}: {e.Message}";
+            runs.Finish(run.Id, RunStates.Failed, liveRun.Progress.Step, liveRun.Progress.Epoch, data.Relative(message), null);
+            DeleteCheckpoint(run.Id);
             log.LogError(e, "Run {Id} ({Name}) failed", run.Id, run.Name);
         }
         finally
@@ -112,7 +121,7 @@ internal sealed class RunExecutor(
         }
     }
 
-    private TrainingCheckpoint? LoadCheckpoint(RunRecord run)
+    private TrainingCheckpoint? LoadCheckpoint(RunRecord run, SequenceClassifierOptions trainerOptions)
     {
         var path = data.Checkpoint(run.Id);
         if (!File.Exists(path))
@@ -120,15 +129,43 @@ internal sealed class RunExecutor(
         try
         {
             var checkpoint = TrainingCheckpoint.Load(path);
+            if (!checkpoint.WasTakenWith(trainerOptions))
+            {
+                // Not this run's checkpoint (copied in, or left by another build of the request): resuming it
+                // would finish someone else's model under this run's name.
+                runs.AddEvent(run.Id, "checkpoint-mismatch",
+                    $"{data.Relative(path)} was taken with other training options; training starts over");
+                log.LogWarning("Run {Id}: the checkpoint was taken with other options; starting over", run.Id);
+                File.Delete(path);
+                return null;
+            }
             runs.AddEvent(run.Id, "resumed", $"resumed from the checkpoint at step {checkpoint.Step}");
             return checkpoint;
         }
         catch (InvalidDataException e)
         {
             // Written atomically, so this is damage from outside; starting over is the only honest choice.
-            runs.AddEvent(run.Id, "checkpoint-unreadable", $"{e.Message}; training starts over");
+            runs.AddEvent(run.Id, "checkpoint-unreadable", $"{data.Relative(e.Message)}; training starts over");
             log.LogWarning("Run {Id}: checkpoint unreadable ({Message}); starting over", run.Id, e.Message);
             return null;
+        }
+    }
+
+    // A failed or cancelled run never resumes, so its checkpoint (and any half-written file) is only disk used.
+    private void DeleteCheckpoint(long runId)
+    {
+        try
+        {
+            File.Delete(data.Checkpoint(runId));
+            if (Directory.Exists(data.RunDir(runId)))
+            {
+                foreach (var temporary in Directory.EnumerateFiles(data.RunDir(runId), ".*.tmp"))
+                    File.Delete(temporary);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning("Run {Id}: could not delete its checkpoint ({Message})", runId, e.Message);
         }
     }
 

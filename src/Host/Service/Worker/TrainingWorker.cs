@@ -15,11 +15,21 @@ internal sealed class TrainingWorker(
     RunExecutor executor,
     WorkQueue queue,
     RunStatePublisher states,
+    Security.BindingGuard guard,
     IOptions<ServiceOptions> options,
     ILogger<TrainingWorker> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            // Nothing trains in a process that is about to refuse its addresses.
+            await guard.Opened.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         var active = new List<Task>();
         var limit = options.Value.MaxConcurrentRuns;
         while (!stoppingToken.IsCancellationRequested)
@@ -29,18 +39,35 @@ internal sealed class TrainingWorker(
             {
                 states.Publish();
                 log.LogInformation("Run {Id} ({Name}) starts", run.Id, run.Name);
-                active.Add(Task.Factory.StartNew(() =>
+                var training = Task.Factory.StartNew(() =>
                 {
                     try
                     {
                         executor.Execute(run, stoppingToken);
                     }
+                    catch (Exception e)
+                    {
+                        // The executor records every failure itself; this is for one it could not record (the
+                        // store refusing the write), so the run does not stay "running" in this process.
+                        log.LogError(e, "Run {Id} ({Name}) ended with an unrecorded fault", run.Id, run.Name);
+                        try
+                        {
+                            runs.Finish(run.Id, RunStates.Failed, run.Step, run.Epoch, $"{e.GetType().Name}: {e.Message}", null);
+                        }
+                        catch (Exception again)
+                        {
+                            log.LogError(again, "Run {Id}: could not record the failure", run.Id);
+                        }
+                    }
                     finally
                     {
                         states.Publish();
-                        queue.Wake();
                     }
-                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                active.Add(training);
+                // The wake comes after the task has completed: woken from inside it, the loop could still see
+                // the slot taken, go back to waiting, and leave the next queued run waiting for another wake.
+                _ = training.ContinueWith(_ => queue.Wake(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
             try
             {
