@@ -80,39 +80,39 @@ internal static class DataViewSequences
         switch (columns.Label.Type)
         {
             case KeyDataViewType:
-            {
-                var getter = cursor.GetGetter<uint>(columns.Label);
-                uint key = 0;
-                return (row, ids, features) =>
                 {
-                    getter(ref key);
-                    if (key == 0)
-                        throw new ArgumentException($"Row {row} of the data has a missing label in column '{name}' (a value the key does not know).");
-                    return Classified(ids, features, (int)key - 1);
-                };
-            }
+                    var getter = cursor.GetGetter<uint>(columns.Label);
+                    uint key = 0;
+                    return (row, ids, features) =>
+                    {
+                        getter(ref key);
+                        if (key == 0)
+                            throw new ArgumentException($"Row {row} of the data has a missing label in column '{name}' (a value the key does not know).");
+                        return Classified(ids, features, (int)key - 1);
+                    };
+                }
             case BooleanDataViewType:
-            {
-                var getter = cursor.GetGetter<bool>(columns.Label);
-                var value = false;
-                return (row, ids, features) =>
                 {
-                    getter(ref value);
-                    return Classified(ids, features, value ? 1 : 0);
-                };
-            }
+                    var getter = cursor.GetGetter<bool>(columns.Label);
+                    var value = false;
+                    return (row, ids, features) =>
+                    {
+                        getter(ref value);
+                        return Classified(ids, features, value ? 1 : 0);
+                    };
+                }
             default:
-            {
-                var getter = cursor.GetGetter<float>(columns.Label);
-                var value = 0f;
-                return (row, ids, features) =>
                 {
-                    getter(ref value);
-                    if (!float.IsFinite(value))
-                        throw new ArgumentException($"Row {row} of the data has label {value} in column '{name}'; regression needs a finite number.");
-                    return Valued(ids, features, value);
-                };
-            }
+                    var getter = cursor.GetGetter<float>(columns.Label);
+                    var value = 0f;
+                    return (row, ids, features) =>
+                    {
+                        getter(ref value);
+                        if (!float.IsFinite(value))
+                            throw new ArgumentException($"Row {row} of the data has label {value} in column '{name}'; regression needs a finite number.");
+                        return Valued(ids, features, value);
+                    };
+                }
         }
     }
 }

@@ -39,14 +39,14 @@ internal sealed class EpochLogObserver(IChannel channel, RecurrentTrainerOptions
         var line = string.Create(CultureInfo.InvariantCulture,
             $"Recurrent epoch {epoch.Epoch}/{options.Epochs}: loss {epoch.TrainLoss:G5}");
         if (epoch.TrainAccuracy is double accuracy)
-            line += string.Create(CultureInfo.InvariantCulture, $", accuracy {accuracy:P1}");
+            line += string.Create(CultureInfo.InvariantCulture, $", accuracy {accuracy * 100:F1}%");
         if (epoch.ValidationLoss is double validationLoss)
             line += string.Create(CultureInfo.InvariantCulture, $", validation loss {validationLoss:G5}");
         if (epoch.ValidationAccuracy is double validationAccuracy)
-            line += string.Create(CultureInfo.InvariantCulture, $", validation accuracy {validationAccuracy:P1}");
+            line += string.Create(CultureInfo.InvariantCulture, $", validation accuracy {validationAccuracy * 100:F1}%");
         var steps = Math.Max(_steps, 1);
         line += string.Create(CultureInfo.InvariantCulture,
-            $", |g| {_normSum / steps:G4}, clip rate {(double)_clipped / steps:P1}, vanishing log10 g1/gT {(_vanishingLog10 is double v ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a")}, {epoch.SequencesPerSecond:F0} sequences/s");
+            $", |g| {_normSum / steps:G4}, clip rate {100.0 * _clipped / steps:F1}%, vanishing log10 g1/gT {(_vanishingLog10 is double v ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a")}, {epoch.SequencesPerSecond:F0} sequences/s");
         channel.Info(MessageSensitivity.None, line);
         _normSum = 0;
         _steps = _clipped = 0;

@@ -60,34 +60,34 @@ public static class MLNetModelBuilder
         switch (task)
         {
             case RecurrentTask.MulticlassClassification:
-            {
-                Add(ml.Transforms.ApplyOnnxModel([MLNetOnnxBoundary.Probabilities, MLNetOnnxBoundary.PredictedKey],
-                    [featureColumnName], new MemoryStream(onnx)).Fit(Shaped()));
-                Add(IdentityScore(ml, MLNetOnnxBoundary.PredictedKey));
-                // The key (a whole number as Single) maps to the class name as a key over the names in class order:
-                // the label's key type, with its values.
-                var names = model.Labels.ClassNames.Select((name, i) => new KeyValuePair<float, string>(i + 1, name));
-                Add(ml.Transforms.Conversion.MapValue("PredictedLabel", names, "Score", treatValuesAsKeyType: true).Fit(Shaped()));
-                Add(ml.Transforms.CopyColumns("Score", MLNetOnnxBoundary.Probabilities).Fit(Shaped()));
-                Add(ml.Transforms.DropColumns(MLNetOnnxBoundary.Probabilities, MLNetOnnxBoundary.PredictedKey).Fit(Shaped()));
-                break;
-            }
+                {
+                    Add(ml.Transforms.ApplyOnnxModel([MLNetOnnxBoundary.Probabilities, MLNetOnnxBoundary.PredictedKey],
+                        [featureColumnName], new MemoryStream(onnx)).Fit(Shaped()));
+                    Add(IdentityScore(ml, MLNetOnnxBoundary.PredictedKey));
+                    // The key (a whole number as Single) maps to the class name as a key over the names in class order:
+                    // the label's key type, with its values.
+                    var names = model.Labels.ClassNames.Select((name, i) => new KeyValuePair<float, string>(i + 1, name));
+                    Add(ml.Transforms.Conversion.MapValue("PredictedLabel", names, "Score", treatValuesAsKeyType: true).Fit(Shaped()));
+                    Add(ml.Transforms.CopyColumns("Score", MLNetOnnxBoundary.Probabilities).Fit(Shaped()));
+                    Add(ml.Transforms.DropColumns(MLNetOnnxBoundary.Probabilities, MLNetOnnxBoundary.PredictedKey).Fit(Shaped()));
+                    break;
+                }
             case RecurrentTask.BinaryClassification:
-            {
-                Add(ml.Transforms.ApplyOnnxModel([MLNetOnnxBoundary.Logit], [featureColumnName], new MemoryStream(onnx)).Fit(Shaped()));
-                Add(IdentityBinary(ml, MLNetOnnxBoundary.Logit));
-                // Platt's form 1 / (1 + exp(slope·s + offset)) with slope −1 and offset 0 is σ(s).
-                Add(ml.BinaryClassification.Calibrators.Platt(slope: -1, offset: 0).Fit(Shaped()));
-                Add(ml.Transforms.DropColumns(MLNetOnnxBoundary.Logit).Fit(Shaped()));
-                break;
-            }
+                {
+                    Add(ml.Transforms.ApplyOnnxModel([MLNetOnnxBoundary.Logit], [featureColumnName], new MemoryStream(onnx)).Fit(Shaped()));
+                    Add(IdentityBinary(ml, MLNetOnnxBoundary.Logit));
+                    // Platt's form 1 / (1 + exp(slope·s + offset)) with slope −1 and offset 0 is σ(s).
+                    Add(ml.BinaryClassification.Calibrators.Platt(slope: -1, offset: 0).Fit(Shaped()));
+                    Add(ml.Transforms.DropColumns(MLNetOnnxBoundary.Logit).Fit(Shaped()));
+                    break;
+                }
             default:
-            {
-                Add(ml.Transforms.ApplyOnnxModel([MLNetOnnxBoundary.Value], [featureColumnName], new MemoryStream(onnx)).Fit(Shaped()));
-                Add(IdentityScore(ml, MLNetOnnxBoundary.Value));
-                Add(ml.Transforms.DropColumns(MLNetOnnxBoundary.Value).Fit(Shaped()));
-                break;
-            }
+                {
+                    Add(ml.Transforms.ApplyOnnxModel([MLNetOnnxBoundary.Value], [featureColumnName], new MemoryStream(onnx)).Fit(Shaped()));
+                    Add(IdentityScore(ml, MLNetOnnxBoundary.Value));
+                    Add(ml.Transforms.DropColumns(MLNetOnnxBoundary.Value).Fit(Shaped()));
+                    break;
+                }
         }
         return new TransformerChain<ITransformer>([.. transformers]);
     }
@@ -98,8 +98,14 @@ public static class MLNetModelBuilder
     {
         var trainer = ml.Regression.Trainers.OnlineGradientDescent(new OnlineGradientDescentTrainer.Options
         {
-            LabelColumnName = "Label", FeatureColumnName = column, NumberOfIterations = 1, Shuffle = false,
-            Averaged = false, DecreaseLearningRate = false, LearningRate = 0.25f, L2Regularization = 0,
+            LabelColumnName = "Label",
+            FeatureColumnName = column,
+            NumberOfIterations = 1,
+            Shuffle = false,
+            Averaged = false,
+            DecreaseLearningRate = false,
+            LearningRate = 0.25f,
+            L2Regularization = 0,
         });
         var fitted = trainer.Fit(IdentityRows(ml, column));
         CheckIdentity(fitted.Model.Weights, fitted.Model.Bias);
@@ -111,8 +117,14 @@ public static class MLNetModelBuilder
     {
         var trainer = ml.BinaryClassification.Trainers.AveragedPerceptron(new AveragedPerceptronTrainer.Options
         {
-            LabelColumnName = "Positive", FeatureColumnName = column, NumberOfIterations = 1, Shuffle = false,
-            Averaged = false, DecreaseLearningRate = false, LearningRate = 0.5f, L2Regularization = 0,
+            LabelColumnName = "Positive",
+            FeatureColumnName = column,
+            NumberOfIterations = 1,
+            Shuffle = false,
+            Averaged = false,
+            DecreaseLearningRate = false,
+            LearningRate = 0.5f,
+            L2Regularization = 0,
         });
         var fitted = trainer.Fit(IdentityRows(ml, column));
         CheckIdentity(fitted.Model.Weights, fitted.Model.Bias);

@@ -10,8 +10,15 @@ public sealed class MulticlassPipelineTests
 {
     private static RecurrentTrainerOptions Options(int epochs = 8) => new()
     {
-        LabelColumnName = "Label", FeatureColumnName = "Tokens", Cell = CellKind.Gru, HiddenSize = 16,
-        EmbeddingSize = 8, Epochs = epochs, BatchSize = 8, LearningRate = 0.01f, Seed = 3,
+        LabelColumnName = "Label",
+        FeatureColumnName = "Tokens",
+        Cell = CellKind.Gru,
+        HiddenSize = 16,
+        EmbeddingSize = 8,
+        Epochs = epochs,
+        BatchSize = 8,
+        LearningRate = 0.01f,
+        Seed = 3,
     };
 
     private static (IEstimator<ITransformer> Pipeline, RecurrentEstimator Trainer) Pipeline(MLContext ml, RecurrentTrainerOptions options)
