@@ -46,7 +46,12 @@ public static class MLNetModelBuilder
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
-        var onnx = OnnxModelWriter.ToBytes(ClassifierOnnxExport.Build(model, new MLNetOnnxBoundary(featureColumnName, task)));
+        var size = input.Schema[featureColumnName].Type is VectorDataViewType { Size: > 0 } vector ? vector.Size : (int?)null;
+        var width = model.InputKind == Data.InputKind.Numeric ? model.FeatureCount : 1;
+        if (size is int known && known % width != 0)
+            throw new ArgumentOutOfRangeException(featureColumnName, $"Column '{featureColumnName}' has {size} values, which do not divide into steps of {width}.");
+        var boundary = new MLNetOnnxBoundary(featureColumnName, task, size / width);
+        var onnx = OnnxModelWriter.ToBytes(ClassifierOnnxExport.Build(model, boundary));
         var transformers = new List<ITransformer>();
         var schema = input.Schema;
         ITransformer Add(ITransformer transformer)

@@ -9,9 +9,10 @@ namespace Recurrent.Trainer.Onnx;
 /// the input's shape). Token input is the ML.NET key column itself (uint32 [1, sequence], key 0 = missing): the
 /// graph adds 1 to make it an id, because the vocabulary is the key's values after <c>&lt;pad&gt;</c> and
 /// <c>&lt;unk&gt;</c> (id = key + 1, so a missing key becomes <c>&lt;unk&gt;</c>). Outputs are flat vectors,
-/// since OnnxTransformer 5 reads only tensors with a shape.
+/// since OnnxTransformer 5 reads only tensors with a shape. A column of fixed length needs that length in the
+/// input's shape (OnnxTransformer sizes the tensor from the declared shape), a variable one a symbolic dimension.
 /// </summary>
-internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task) : IOnnxModelBoundary
+internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, int? fixedLength = null) : IOnnxModelBoundary
 {
     /// <summary>Multi-class: the class probabilities, float [classes].</summary>
     public const string Probabilities = "Recurrent.Probabilities";
@@ -30,10 +31,11 @@ internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task) : 
     public string AddInputs(OnnxGraphBuilder g, SequenceClassifier model)
     {
         var shape = model.Network.Shape;
+        OnnxDimension sequence = fixedLength is int length ? length : "sequence";
         string x;
         if (model.Network.Embedding is { } embedding)
         {
-            g.AddInput(inputName, OnnxType.UInt32, [1, "sequence"]);
+            g.AddInput(inputName, OnnxType.UInt32, [1, sequence]);
             g.AddNode("Cast", [inputName], ["keys"], OnnxAttribute.Int("to", (long)OnnxType.Int64));
             g.AddInitializer("key_to_id", [], [1L]);
             g.AddNode("Add", ["keys", "key_to_id"], ["ids"]);
@@ -43,7 +45,7 @@ internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task) : 
         }
         else
         {
-            g.AddInput(inputName, OnnxType.Float, [1, "sequence", shape.InputWidth]);
+            g.AddInput(inputName, OnnxType.Float, [1, sequence, shape.InputWidth]);
             x = inputName;
         }
         // One unpadded sequence: its length is the input's second dimension.
