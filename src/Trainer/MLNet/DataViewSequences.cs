@@ -15,6 +15,25 @@ internal static class DataViewSequences
 
     public static SequenceDataset Read(IDataView data, SequenceColumns columns, string name = "IDataView")
     {
+        var noCollections = BulkAllocation.Begin(EstimatedBytes(data, columns));
+        try
+        {
+            return ReadRows(data, columns, name);
+        }
+        finally
+        {
+            BulkAllocation.End(noCollections);
+        }
+    }
+
+    // What the sequences will take when the row count and vector size are known up front (else 0).
+    private static long EstimatedBytes(IDataView data, SequenceColumns columns) =>
+        data.GetRowCount() is long rows && columns.Features.Type is VectorDataViewType { Size: > 0 } vector
+            ? rows * (vector.Size * sizeof(float) + 128L)
+            : 0;
+
+    private static SequenceDataset ReadRows(IDataView data, SequenceColumns columns, string name)
+    {
         var examples = new List<SequenceExample>();
         using var cursor = data.GetRowCursor([columns.Label, columns.Features]);
         var label = LabelReader(cursor, columns);

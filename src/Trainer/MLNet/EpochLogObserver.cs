@@ -12,6 +12,8 @@ namespace Recurrent.Trainer.MLNet;
 /// </summary>
 internal sealed class EpochLogObserver(IChannel channel, RecurrentTrainerOptions options) : ITrainingObserver
 {
+    private const int AnalysisStride = 16;
+
     private readonly GradientAnalysis _analysis = new();
     private double _normSum;
     private long _steps, _clipped;
@@ -25,11 +27,26 @@ internal sealed class EpochLogObserver(IChannel channel, RecurrentTrainerOptions
             _clipped++;
         if (double.IsFinite(snapshot.PreClipNorm))
             _normSum += snapshot.PreClipNorm;
+        // With metrics attached every step is analysed (they are live); for the epoch line alone every
+        // AnalysisStride-th step is enough, and keeps the diagnostics' cost out of Fit.
+        if (options.Metrics is { } metrics)
+        {
+            var analysis = Analyze(snapshot);
+            metrics.RecordStep(options.RunId, snapshot, analysis, step.Duration.TotalSeconds);
+        }
+        else if (_steps % AnalysisStride == 1 || step.BatchInEpoch == step.BatchesPerEpoch)
+        {
+            Analyze(snapshot);
+        }
+        options.Observer?.OnStep(step);
+    }
+
+    private GradientAnalysisResult Analyze(GradientSnapshot snapshot)
+    {
         var analysis = _analysis.Analyze(snapshot);
         if (analysis.HasRatios)
             _vanishingLog10 = analysis.MedianLog10VanishingRatio;
-        options.Metrics?.RecordStep(options.RunId, snapshot, analysis, step.Duration.TotalSeconds);
-        options.Observer?.OnStep(step);
+        return analysis;
     }
 
     public void OnEpoch(EpochReport epoch)

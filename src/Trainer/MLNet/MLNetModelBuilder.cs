@@ -50,7 +50,8 @@ public static class MLNetModelBuilder
         var width = model.InputKind == Data.InputKind.Numeric ? model.FeatureCount : 1;
         if (size is int known && known % width != 0)
             throw new ArgumentOutOfRangeException(featureColumnName, $"Column '{featureColumnName}' has {size} values, which do not divide into steps of {width}.");
-        var boundary = new MLNetOnnxBoundary(featureColumnName, task, size / width);
+        var slotNames = task == RecurrentTask.MulticlassClassification && ClassNamesCanBeColumns(model.Labels.ClassNames, input.Schema);
+        var boundary = new MLNetOnnxBoundary(featureColumnName, task, size / width, perClassOutputs: slotNames);
         var onnx = OnnxModelWriter.ToBytes(ClassifierOnnxExport.Build(model, boundary));
         var transformers = new List<ITransformer>();
         var schema = input.Schema;
@@ -66,15 +67,32 @@ public static class MLNetModelBuilder
         {
             case RecurrentTask.MulticlassClassification:
                 {
-                    Add(ml.Transforms.ApplyOnnxModel([MLNetOnnxBoundary.Probabilities, MLNetOnnxBoundary.PredictedKey],
+                    var classes = model.Labels.ClassNames;
+                    var perClass = slotNames ? Enumerable.Range(0, classes.Count).Select(MLNetOnnxBoundary.ClassProbability).ToArray() : [];
+                    Add(ml.Transforms.ApplyOnnxModel([MLNetOnnxBoundary.Probabilities, MLNetOnnxBoundary.PredictedKey, .. perClass],
                         [featureColumnName], new MemoryStream(onnx)).Fit(Shaped()));
                     Add(IdentityScore(ml, MLNetOnnxBoundary.PredictedKey));
                     // The key (a whole number as Single) maps to the class name as a key over the names in class order:
                     // the label's key type, with its values.
-                    var names = model.Labels.ClassNames.Select((name, i) => new KeyValuePair<float, string>(i + 1, name));
+                    var names = classes.Select((name, i) => new KeyValuePair<float, string>(i + 1, name));
                     Add(ml.Transforms.Conversion.MapValue("PredictedLabel", names, "Score", treatValuesAsKeyType: true).Fit(Shaped()));
-                    Add(ml.Transforms.CopyColumns("Score", MLNetOnnxBoundary.Probabilities).Fit(Shaped()));
-                    Add(ml.Transforms.DropColumns(MLNetOnnxBoundary.Probabilities, MLNetOnnxBoundary.PredictedKey).Fit(Shaped()));
+                    if (slotNames)
+                    {
+                        // Concatenating scalar columns names each slot after its column: one scalar per class, named
+                        // after the class, gives Score the class names as slot names.
+                        for (var k = 0; k < classes.Count; k++)
+                        {
+                            Add(IdentityScore(ml, perClass[k]));
+                            Add(ml.Transforms.CopyColumns(classes[k], "Score").Fit(Shaped()));
+                        }
+                        Add(ml.Transforms.Concatenate("Score", [.. classes]).Fit(Shaped()));
+                    }
+                    else
+                    {
+                        Add(ml.Transforms.CopyColumns("Score", MLNetOnnxBoundary.Probabilities).Fit(Shaped()));
+                    }
+                    Add(ml.Transforms.DropColumns([MLNetOnnxBoundary.Probabilities, MLNetOnnxBoundary.PredictedKey, .. perClass,
+                        .. slotNames ? classes : []]).Fit(Shaped()));
                     break;
                 }
             case RecurrentTask.BinaryClassification:
@@ -95,6 +113,19 @@ public static class MLNetModelBuilder
                 }
         }
         return new TransformerChain<ITransformer>([.. transformers]);
+    }
+
+    /// <summary>Most classes for which Score gets slot names (each class costs two small transforms per row).</summary>
+    public const int MaxClassesWithSlotNames = 64;
+
+    // Slot names need a temporary column per class named after it: only when no class name is already a column (it
+    // would be hidden, then dropped) or one of the output names.
+    private static bool ClassNamesCanBeColumns(IReadOnlyList<string> classes, DataViewSchema input)
+    {
+        if (classes.Count > MaxClassesWithSlotNames)
+            return false;
+        var taken = new HashSet<string>(input.Select(c => c.Name), StringComparer.Ordinal) { "Score", "PredictedLabel" };
+        return classes.All(name => !string.IsNullOrWhiteSpace(name) && !name.StartsWith("Recurrent.", StringComparison.Ordinal) && !taken.Contains(name));
     }
 
     // Online gradient descent on (x = 1, y = 1) then (x = −1, y = −1) from zero, with rate 1/4 and squared loss

@@ -12,13 +12,17 @@ namespace Recurrent.Trainer.Onnx;
 /// since OnnxTransformer 5 reads only tensors with a shape. A column of fixed length needs that length in the
 /// input's shape (OnnxTransformer sizes the tensor from the declared shape), a variable one a symbolic dimension.
 /// </summary>
-internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, int? fixedLength = null) : IOnnxModelBoundary
+internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, int? fixedLength = null, bool perClassOutputs = false)
+    : IOnnxModelBoundary
 {
     /// <summary>Multi-class: the class probabilities, float [classes].</summary>
     public const string Probabilities = "Recurrent.Probabilities";
 
     /// <summary>Multi-class: the predicted class as an ML.NET key (index + 1), float [1].</summary>
     public const string PredictedKey = "Recurrent.PredictedKey";
+
+    /// <summary>Multi-class, with per-class outputs: the probability of class <paramref name="k"/>, float [1].</summary>
+    public static string ClassProbability(int k) => $"Recurrent.Class{k}";
 
     /// <summary>Binary: the logit of the second class (ML.NET's raw Score), float [1].</summary>
     public const string Logit = "Recurrent.Logit";
@@ -80,6 +84,12 @@ internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, in
                 g.AddNode("Add", ["class_index", "index_to_key"], ["class_key"]);
                 g.AddNode("Cast", ["class_key"], [PredictedKey], OnnxAttribute.Int("to", (long)OnnxType.Float));
                 g.AddOutput(PredictedKey, OnnxType.Float, [1]);
+                for (var k = 0; perClassOutputs && k < model.Labels.ClassCount; k++)
+                {
+                    g.AddInitializer($"class{k}_index", [1], [(long)k]);
+                    g.AddNode("Gather", [Probabilities, $"class{k}_index"], [ClassProbability(k)], OnnxAttribute.Int("axis", 0));
+                    g.AddOutput(ClassProbability(k), OnnxType.Float, [1]);
+                }
                 break;
             case RecurrentTask.BinaryClassification:
                 g.AddNode("Reshape", [head, "flat"], [Logit]);

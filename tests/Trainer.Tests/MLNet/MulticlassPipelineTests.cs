@@ -43,6 +43,20 @@ public sealed class MulticlassPipelineTests
         var model = pipeline.Fit(split.TrainSet);
         var scored = model.Transform(split.TestSet);
 
+        // Score's slots are named after the label's key values, and PredictedLabel has the label's key type.
+        var keyed = split.TestSet;
+        foreach (var transformer in ((IEnumerable<ITransformer>)model).Take(5)) // before MapKeyToValue
+            keyed = transformer.Transform(keyed);
+        Assert.Equal(keyed.Schema["Label"].Type, keyed.Schema["PredictedLabel"].Type);
+        VBuffer<ReadOnlyMemory<char>> labelValues = default, predictedValues = default, slots = default;
+        keyed.Schema["Label"].GetKeyValues(ref labelValues);
+        keyed.Schema["PredictedLabel"].GetKeyValues(ref predictedValues);
+        scored.Schema["Score"].GetSlotNames(ref slots);
+        string[] classes = [.. labelValues.DenseValues().Select(v => v.ToString())];
+        Assert.Equal(["neg", "pos"], classes.Order());
+        Assert.Equal(classes, predictedValues.DenseValues().Select(v => v.ToString()));
+        Assert.Equal(classes, slots.DenseValues().Select(v => v.ToString()));
+
         // ML.NET's evaluator on the outputs equals the engine's own evaluation of the same rows.
         var metrics = ml.MulticlassClassification.Evaluate(scored);
         var engine = trainer.LastModel!.Evaluate(
