@@ -16,7 +16,9 @@ namespace Recurrent.Trainer.MLNet;
 /// OnnxTransformer 5 returns every output as a vector (its getter for shapeless outputs fails), while the
 /// evaluators need scalar Score, Probability and PredictedLabel. ML.NET's own way from a one-element vector to a
 /// scalar Score is a linear predictor, so each scalar comes from an identity linear model (weight 1, bias 0: Score
-/// = x exactly), trained here on two rows with plain updates that land exactly on 1 and 0, and checked.
+/// = x exactly), trained here on two rows with plain updates that land exactly on 1 and 0, and checked. The
+/// multi-class Score gets the class names as slot names by concatenating one such scalar per class, each in a
+/// column named after its class (skipped when a class name is already a column's).
 /// </remarks>
 public static class MLNetModelBuilder
 {
@@ -46,6 +48,10 @@ public static class MLNetModelBuilder
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
+        if (task != RecurrentTask.MulticlassClassification && task != TaskOf(model))
+            throw new ArgumentException($"A model with a {model.Head} head cannot give {task} outputs.", nameof(task));
+        if (task == RecurrentTask.MulticlassClassification && model.Head == HeadKind.Regression)
+            throw new ArgumentException("A regression model cannot give multi-class outputs.", nameof(task));
         var size = input.Schema[featureColumnName].Type is VectorDataViewType { Size: > 0 } vector ? vector.Size : (int?)null;
         var width = model.InputKind == Data.InputKind.Numeric ? model.FeatureCount : 1;
         if (size is int known && known % width != 0)
