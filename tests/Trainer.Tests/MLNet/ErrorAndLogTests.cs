@@ -95,6 +95,16 @@ public sealed class ErrorAndLogTests
         var observer = new CountingObserver();
         using var metrics = new TrainingMetrics();
         metrics.RunStarted("ml");
+        // What an OpenTelemetry pipeline would see: the gradient-norm histogram on the meter, one value per step.
+        var norms = new List<double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name == MetricNames.GradNorm)
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) => norms.Add(value));
+        listener.Start();
         var options = new RecurrentTrainerOptions
         {
             LabelColumnName = "Number",
@@ -117,6 +127,8 @@ public sealed class ErrorAndLogTests
         Assert.Contains("clip rate 100.0%", lines[2]); // a threshold of 0.01 clips every step
         Assert.Contains("vanishing log10 g1/gT ", lines[2]);
         Assert.True(metrics.IsRunExported("ml"));
+        Assert.Equal(6, norms.Count);
+        Assert.All(norms, norm => Assert.True(norm > 0.01, $"pre-clip norm {norm}"));
     }
 
     [Fact]
