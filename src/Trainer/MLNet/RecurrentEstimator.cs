@@ -46,9 +46,9 @@ public sealed class RecurrentEstimator : IEstimator<ITransformer>
         var all = DataViewSequences.Read(input, columns);
         if (all.Count == 0)
             throw new ArgumentException("The training data has no rows.", nameof(input));
-        SequenceDataset train = all, validation = null!;
-        if (_options.ValidationFraction > 0)
-            (train, validation) = ValidationHoldOut.Split(all, _options.ValidationFraction, _options.Seed);
+        var (train, validation) = _options.ValidationFraction > 0
+            ? ValidationHoldOut.Split(all, _options.ValidationFraction, _options.Seed)
+            : (all, (SequenceDataset?)null);
         using (var channel = _host.Start("Training"))
         {
             channel.Info(MessageSensitivity.None, $"Recurrent: {_options.Cell} with {_options.HiddenSize} hidden units, {train.Count} training sequences"
