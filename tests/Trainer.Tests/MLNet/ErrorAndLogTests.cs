@@ -132,6 +132,29 @@ public sealed class ErrorAndLogTests
     }
 
     [Fact]
+    public void A_validation_fraction_holds_out_rows_that_each_epoch_line_reports()
+    {
+        var ml = new MLContext(1);
+        var lines = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.RawMessage.StartsWith("Recurrent", StringComparison.Ordinal))
+                lock (lines) lines.Add(e.RawMessage);
+        };
+        var options = new RecurrentTrainerOptions
+        {
+            LabelColumnName = "Number",
+            FeatureColumnName = "Tokens",
+            HiddenSize = 4,
+            Epochs = 2,
+            ValidationFraction = 0.25,
+        };
+        Tokens(ml).Append(ml.Regression.Trainers.Recurrent(options)).Fit(Rows(ml, "x y z", "y z", "z x y w", "w"));
+        Assert.Contains(lines, line => line.Contains("3 training sequences, 1 held out", StringComparison.Ordinal));
+        Assert.Equal(2, lines.Count(line => line.StartsWith("Recurrent epoch", StringComparison.Ordinal) && line.Contains("validation loss", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Cancellation_through_the_options_stops_fit()
     {
         var ml = new MLContext(1);
