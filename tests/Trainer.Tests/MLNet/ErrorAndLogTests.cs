@@ -100,7 +100,7 @@ public sealed class ErrorAndLogTests
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name == MetricNames.GradNorm)
+            if (metrics.Owns(instrument.Meter) && instrument.Name == MetricNames.GradNorm)
                 l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<double>((_, value, _, _) => norms.Add(value));

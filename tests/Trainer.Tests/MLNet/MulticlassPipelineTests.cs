@@ -94,6 +94,41 @@ public sealed class MulticlassPipelineTests
         }
     }
 
+    /// <summary>Skip connections through time go through ML.NET too: the exported graph's Pad/Reshape stage runs
+    /// inside OnnxTransformer at batch 1 and agrees with the engine.</summary>
+    [Fact]
+    public void A_dilated_network_evaluates_as_the_engine_and_scores_the_same_after_loading()
+    {
+        var ml = new MLContext(seed: 1);
+        var split = ml.Data.TrainTestSplit(MLNetTestData.LoadReviews(ml), testFraction: 0.25, seed: 1);
+        var options = Options(epochs: 3);
+        options.Cell = CellKind.Lstm;
+        options.Layers = 2;
+        options.Dilations = [1, 3];
+        var (pipeline, trainer) = Pipeline(ml, options);
+        var model = pipeline.Fit(split.TrainSet);
+        var scored = model.Transform(split.TestSet);
+
+        Assert.Equal([1, 3], trainer.LastModel!.Options.Dilations!);
+        var engine = trainer.LastModel.Evaluate(
+            MLNetTestData.EngineView(model, 4, split.TestSet, RecurrentTask.MulticlassClassification, options));
+        var metrics = ml.MulticlassClassification.Evaluate(scored);
+        Assert.Equal(engine.Accuracy!.Value, metrics.MicroAccuracy, 12);
+        Assert.Equal(engine.Loss, metrics.LogLoss, 5);
+
+        var path = Path.Combine(Path.GetTempPath(), $"recurrent-mlnet-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, split.TrainSet.Schema, path);
+            var reloaded = new MLContext(seed: 5).Model.Load(path, out _).Transform(split.TestSet);
+            Assert.True(MLNetTestData.MaxDifference(MLNetTestData.Scores(scored), MLNetTestData.Scores(reloaded)) <= 1e-6);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void The_same_seed_gives_the_same_weights_as_the_engine_trainer()
     {
