@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Recurrent.Trainer.Kernels;
+
+/// <summary>
+/// The one kernel choice that cache sizes do not settle: from which k-stride on copying a transposed A into row tiles
+/// pays for the copy (it reads A with the same strides the tiles would, so it depends on how the CPU's caches and
+/// prefetchers take them). Both ways are timed once per machine on first use, alternating, at the strides of H = 512
+/// and H = 128, and the verdict kept in
+/// <see cref="CacheFile"/> under a key naming the CPU, its caches and the vector width, so a different machine (or
+/// a copied home directory) measures again. RECURRENT_KERNEL_CALIBRATION=off skips it (A is then read in place).
+/// </summary>
+internal static class KernelCalibration
+{
+    private const string FormatVersion = "2";
+
+    /// <summary>Packing must be this much faster (median of the alternating rounds) to be chosen.</summary>
+    private const double RequiredGain = 1.05;
+
+    public static string CacheFile { get; } = Path.Combine(
+        Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
+        "recurrent", "kernel-calibration.txt");
+
+    /// <summary>The plan with the calibrated choice, and a sentence saying where it came from.</summary>
+    public static (KernelPlan Plan, string Origin) Apply(KernelPlan plan) =>
+        string.Equals(Environment.GetEnvironmentVariable("RECURRENT_KERNEL_CALIBRATION"), "off", StringComparison.OrdinalIgnoreCase)
+            ? (plan, "not calibrated (RECURRENT_KERNEL_CALIBRATION=off)")
+            : Apply(plan, CacheFile);
+
+    /// <summary>The same with the verdict kept in <paramref name="file"/> (tests).</summary>
+    internal static (KernelPlan Plan, string Origin) Apply(KernelPlan plan, string file)
+    {
+        var key = MachineKey(plan);
+        if (TryRead(file, key) is { } stored)
+            return (plan with { PackTransposedAFromStrideBytes = stored.FromStride }, $"calibrated earlier ({stored.Note}; {file})");
+        var notes = new List<string>();
+        var fromStride = long.MaxValue;
+        // From the widest stride down: packing is chosen from the narrowest stride at which it still wins.
+        foreach (var gates in new[] { 2048, 512 })
+        {
+            var (packed, inPlace) = Measure(plan, gates);
+            notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"k-stride {gates * sizeof(float) >> 10} KiB: packed {packed:F0} us, in place {inPlace:F0} us"));
+            if (inPlace / packed < RequiredGain)
+                break;
+            fromStride = (long)gates * sizeof(float);
+        }
+        var note = string.Join(", ", notes) + " (medians of alternating rounds)";
+        TryWrite(file, key, fromStride, note);
+        return (plan with { PackTransposedAFromStrideBytes = fromStride }, $"calibrated now ({note})");
+    }
+
+    // dW_hh's shape for one thread: 512 rows of ∂L/∂zᵀ whose elements of one k are `gates` floats apart (4H at
+    // H = 512 and 128), against 512 stacked steps of h, 128 wide. 67 MFLOP; all rounds take a few milliseconds.
+    private static (double Packed, double InPlace) Measure(KernelPlan plan, int gates)
+    {
+        const int m = 512, n = 128, k = 512, rounds = 5;
+        var a = new float[k * gates];
+        var b = new float[k * n];
+        var c = new float[m * n];
+        for (var i = 0; i < a.Length; i++)
+            a[i] = (i % 7 - 3) * 0.25f;
+        for (var i = 0; i < b.Length; i++)
+            b[i] = (i % 5 - 2) * 0.5f;
+        double Time(KernelPlan candidate)
+        {
+            using var scope = KernelPlan.Use(candidate);
+            var start = Stopwatch.GetTimestamp();
+            Gemm.Multiply(a, 1, gates, b, n, c, n, m, n, k, accumulate: false);
+            return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+        KernelPlan packedPlan = plan with { PackTransposedAFromStrideBytes = 0 },
+            inPlacePlan = plan with { PackTransposedAFromStrideBytes = long.MaxValue };
+        Time(packedPlan);
+        Time(inPlacePlan);
+        var packed = new double[rounds];
+        var inPlace = new double[rounds];
+        for (var r = 0; r < rounds; r++)
+        {
+            packed[r] = Time(packedPlan);
+            inPlace[r] = Time(inPlacePlan);
+        }
+        Array.Sort(packed);
+        Array.Sort(inPlace);
+        return (packed[rounds / 2], inPlace[rounds / 2]);
+    }
+
+    private static string MachineKey(KernelPlan plan) => string.Join(';',
+        $"format={FormatVersion}", $"cpu={CpuModel()}", $"l1d={plan.Caches.L1DataBytes}", $"l2={plan.Caches.L2Bytes}",
+        $"vector={(VectorWidth.Use512 ? 512 : 256)}", $"runtime={Environment.Version}");
+
+    private static string CpuModel()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("model name", StringComparison.Ordinal))
+                    return line[(line.IndexOf(':') + 1)..].Trim().Replace(';', ',');
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return $"{Environment.ProcessorCount} CPUs";
+    }
+
+    // The file: the key on the first line, then pack_from_stride_bytes=N (or never) and a note of the timings.
+    private static (long FromStride, string Note)? TryRead(string file, string key)
+    {
+        try
+        {
+            if (!File.Exists(file))
+                return null;
+            var lines = File.ReadAllLines(file);
+            const string prefix = "pack_from_stride_bytes=";
+            if (lines.Length < 3 || lines[0] != key || !lines[1].StartsWith(prefix, StringComparison.Ordinal))
+                return null;
+            var value = lines[1][prefix.Length..];
+            if (value == "never")
+                return (long.MaxValue, lines[2]);
+            return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? (bytes, lines[2]) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void TryWrite(string file, string key, long fromStride, string note)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            var temporary = file + "." + Environment.ProcessId + ".tmp";
+            File.WriteAllLines(temporary, [key, "pack_from_stride_bytes=" + (fromStride == long.MaxValue ? "never" : fromStride.ToString(CultureInfo.InvariantCulture)), note]);
+            File.Move(temporary, file, overwrite: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

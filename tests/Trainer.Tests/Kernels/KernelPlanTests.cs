@@ -1,0 +1,194 @@
+using Recurrent.Trainer.Kernels;
+using Recurrent.Trainer.Tests.Engine;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Trainer.Tests.Kernels;
+
+/// <summary>
+/// The kernel plan follows from the machine's caches, and every plan, with either vector width, gives the same bits:
+/// products on odd shapes (transposed A, hidden sizes off the tile width), batch-1 walks, and whole training runs.
+/// </summary>
+public class KernelPlanTests
+{
+    private static readonly CpuCaches Small = new(32 << 10, 256 << 10, 8 << 20, "test");
+
+    // The extremes every choice can take, besides the plan detected on this machine.
+    private static IEnumerable<KernelPlan> Plans() =>
+    [
+        KernelPlan.Detected,
+        KernelPlan.For(Small) with { DepthBlock = 64, PackedARows = 64, PackTransposedAFromStrideBytes = 0, AlternateWalkAboveBytes = 0 },
+        KernelPlan.For(Small) with { DepthBlock = 512, PackedARows = 4096, AlternateWalkAboveBytes = long.MaxValue },
+        KernelPlan.For(Small) with { DepthBlock = 128, PackedARows = 72, PackTransposedAFromStrideBytes = 256 },
+    ];
+
+    [Fact]
+    public void ThePlanFollowsTheCachesThatSysfsDescribes()
+    {
+        using var directory = new TempCacheDirectory();
+        directory.Add(0, 1, "Data", "48K", "0");
+        directory.Add(1, 1, "Instruction", "32K", "0");
+        directory.Add(2, 2, "Unified", "2048K", "0");
+        directory.Add(3, 3, "Unified", "105M", "0-1");
+        var caches = CpuCaches.Detect(directory.Path);
+        Assert.Equal((48 << 10, 2 << 20, 105 << 19), (caches.L1DataBytes, caches.L2Bytes, caches.L3Bytes));
+        var plan = KernelPlan.For(caches);
+        // A 32-column strip of 256 rows is 32 KiB, two thirds of 48 KiB; 1024 rows of it are 1 MiB, half of L2.
+        Assert.Equal((256, 1024, 1L << 20), (plan.DepthBlock, plan.PackedARows, plan.AlternateWalkAboveBytes));
+
+        // Two hardware threads sharing one core's 32 KiB L1d and 512 KiB L2 get half of each.
+        using var shared = new TempCacheDirectory();
+        shared.Add(0, 1, "Data", "32K", "0,1");
+        shared.Add(1, 2, "Unified", "512K", "0-1");
+        var smaller = KernelPlan.For(CpuCaches.Detect(shared.Path));
+        Assert.Equal((64, 512, 128L << 10), (smaller.DepthBlock, smaller.PackedARows, smaller.AlternateWalkAboveBytes));
+    }
+
+    [Fact]
+    public void WithoutACacheDescriptionTheTunedSizesStandIn()
+    {
+        Assert.Same(CpuCaches.Assumed, CpuCaches.Detect("/nonexistent/cache"));
+        Assert.Equal(256, KernelPlan.For(CpuCaches.Assumed).DepthBlock);
+        Assert.Equal((48L << 10, 2L << 20, 0L), (CpuCaches.ParseSize("48K"), CpuCaches.ParseSize("2M"), CpuCaches.ParseSize("x")));
+        Assert.Equal((1, 2, 6), (CpuCaches.CountCpus("3"), CpuCaches.CountCpus("0-1"), CpuCaches.CountCpus("0,2,4-7")));
+    }
+
+    [Fact]
+    public void TheCalibrationIsMeasuredOncePerMachineAndKeptUnderItsKey()
+    {
+        using var directory = new TempCacheDirectory();
+        var file = Path.Combine(directory.Path, "calibration.txt");
+        var plan = KernelPlan.For(CpuCaches.Assumed);
+        var (first, origin) = KernelCalibration.Apply(plan, file);
+        Assert.StartsWith("calibrated now (k-stride 8 KiB: packed ", origin);
+        var lines = File.ReadAllLines(file);
+        Assert.StartsWith("format=2;cpu=", lines[0]);
+        Assert.Contains(";l2=1048576;", lines[0]);
+        Assert.StartsWith("pack_from_stride_bytes=", lines[1]);
+
+        var (again, originAgain) = KernelCalibration.Apply(plan, file);
+        Assert.StartsWith("calibrated earlier (k-stride 8 KiB", originAgain);
+        Assert.Equal(first.PackTransposedAFromStrideBytes, again.PackTransposedAFromStrideBytes);
+
+        // A verdict stored for other caches (another machine) is measured again, and a stored verdict is obeyed.
+        File.WriteAllLines(file, [lines[0], "pack_from_stride_bytes=2048", "note"]);
+        Assert.Equal(2048, KernelCalibration.Apply(plan, file).Plan.PackTransposedAFromStrideBytes);
+        File.WriteAllLines(file, [lines[0].Replace(";l2=1048576;", ";l2=2097152;"), "pack_from_stride_bytes=2048", "note"]);
+        Assert.StartsWith("calibrated now", KernelCalibration.Apply(plan, file).Origin);
+    }
+
+    public static TheoryData<int, int, int, bool> Shapes()
+    {
+        var data = new TheoryData<int, int, int, bool>();
+        // m, n, k, A transposed: the weight-gradient shape (Aᵀ, many rows, several panels), hidden sizes 24, 20 and
+        // 40 off the tile width, row tails of 1–7, depths across several blocks.
+        foreach (var (m, n, k) in new[] { (96, 128, 600), (77, 96, 300), (40, 24, 130), (13, 20, 70), (8, 40, 1030),
+                     (4, 64, 65), (150, 72, 257) })
+        {
+            data.Add(m, n, k, true);
+            data.Add(m, n, k, false);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void EveryPlanAndWidthGivesTheSameBits(int m, int n, int k, bool transposedA)
+    {
+        var a = KernelData.Random(m * k, 11);
+        var b = KernelData.Random(k * n, 12);
+        var initial = KernelData.Random(m * n, 13);
+        int rowStride = transposedA ? 1 : k, colStride = transposedA ? m : 1;
+        float[]? expected = null;
+        foreach (var narrow in new[] { false, true })
+        {
+            foreach (var plan in Plans())
+            {
+                var c = (float[])initial.Clone();
+                VectorWidth.Force256 = narrow;
+                try
+                {
+                    using (KernelPlan.Use(plan))
+                        Gemm.Multiply(a, rowStride, colStride, b, n, c, n, m, n, k, accumulate: true);
+                }
+                finally
+                {
+                    VectorWidth.Force256 = false;
+                }
+                expected ??= c;
+                Assert.Equal(expected, c);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(24)]
+    [InlineData(512)]
+    public void BatchOneWalksGiveTheSameBitsWhicheverWayThePlanChooses(int hidden)
+    {
+        var w = KernelData.Random(4 * hidden * hidden, 14);
+        var packed = new PackedMatrix(hidden, 4 * hidden, hidden);
+        packed.PackTransposeOf(w);
+        var h = KernelData.Random(hidden, 15);
+        float[]? expected = null;
+        foreach (var plan in Plans())
+        {
+            foreach (var descending in new[] { false, true })
+            {
+                var c = new float[4 * hidden];
+                using (KernelPlan.Use(plan))
+                    Gemm.Multiply(h, hidden, 1, packed, 0, 4 * hidden, c, 4 * hidden, 1, accumulate: false, descending);
+                expected ??= c;
+                Assert.Equal(expected, c);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void TrainingAndPredictionGiveTheSameBitsUnderEveryPlan(CellKind cell)
+    {
+        // One thread, so every product runs on this thread under the forced plan. H = 24 and 72 inputs reach the
+        // narrow column tiles and the packed transposed A of dW_xh and dW_hh.
+        var data = EngineFixtures.NumericData(48, 72, [9, 5, 12], HeadKind.MultiClass, 3, seed: 4);
+        SequenceClassifier? first = null;
+        foreach (var plan in Plans())
+        {
+            using var scope = KernelPlan.Use(plan);
+            var model = new SequenceClassifierTrainer(new SequenceClassifierOptions
+            {
+                Cell = cell,
+                HiddenSize = 24,
+                Epochs = 2,
+                BatchSize = 24,
+                Seed = 3,
+                Threads = 1,
+            }).Fit(data);
+            var prediction = model.Predict(data.Examples[0]);
+            if (first is null)
+            {
+                first = model;
+                continue;
+            }
+            for (var i = 0; i < model.Parameters.Count; i++)
+                Assert.Equal(first.Parameters[i].Value, model.Parameters[i].Value);
+            Assert.Equal(first.Predict(data.Examples[0]).Probabilities, prediction.Probabilities);
+        }
+    }
+
+    private sealed class TempCacheDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("cache-").FullName;
+
+        public void Add(int index, int level, string type, string size, string shared)
+        {
+            var directory = Directory.CreateDirectory(System.IO.Path.Combine(Path, $"index{index}")).FullName;
+            File.WriteAllText(System.IO.Path.Combine(directory, "level"), $"{level}\n");
+            File.WriteAllText(System.IO.Path.Combine(directory, "type"), $"{type}\n");
+            File.WriteAllText(System.IO.Path.Combine(directory, "size"), $"{size}\n");
+            File.WriteAllText(System.IO.Path.Combine(directory, "shared_cpu_list"), $"{shared}\n");
+        }
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}
