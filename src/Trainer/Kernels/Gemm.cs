@@ -114,12 +114,12 @@ internal static partial class Gemm
                     var rows = Math.Min(plan.PackedARows, fullRows - i0);
                     var packedA = PackRowTiles(ref Unsafe.Add(ref a, (nint)i0 * ars), ars, acs, rows, kc, plan);
                     WideColumns<TOps, TV>(ref packedA[0], 0, 0, ref b, ldb, ref Unsafe.Add(ref c, (nint)i0 * ldc), ldc,
-                        rows, wide, kc);
+                        rows, wide, kc, plan);
                 }
             }
             else
             {
-                WideColumns<TOps, TV>(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, wide, kc);
+                WideColumns<TOps, TV>(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, wide, kc, plan);
             }
         }
         var j = NarrowColumns<TOps, TV>(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, wide, n, kc);
@@ -134,12 +134,13 @@ internal static partial class Gemm
     // The first `wide` columns (whole pairs of vectors) of `rows` rows, a whole number of four-row tiles. With
     // ars = 0 A is a packed copy from PackRowTiles: the tile at row i starts at i·kc and holds its rows side by side.
     private static void WideColumns<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
-        int rows, int wide, int kc)
+        int rows, int wide, int kc, KernelPlan plan)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
         var width = TOps.Count;
         var packedA = ars == 0;
+        var eightRows = plan.TileRows == 2 * RowBlock;
         var pack = rows >= PackedPanelRows && ldb != 2 * width;
         var panel = pack ? PanelBuffer(kc * 2 * width) : [];
         for (var j = 0; j < wide; j += 2 * width)
@@ -153,7 +154,7 @@ internal static partial class Gemm
                 stride = 2 * width;
             }
             var i = 0;
-            for (; i + 2 * RowBlock <= rows; i += 2 * RowBlock)
+            for (; eightRows && i + 2 * RowBlock <= rows; i += 2 * RowBlock)
             {
                 if (packedA)
                     Tile8<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * kc), 1, 2 * RowBlock, ref bj, stride,
@@ -208,8 +209,8 @@ internal static partial class Gemm
         return _panelBuffer;
     }
 
-    // Copies `rows` rows of A (a whole number of four-row tiles), kc deep, as eight-row tiles (a last four-row one)
-    // back to back, each holding its rows' elements of one k side by side: the tiles then read A as one stream.
+    // Copies `rows` rows of A (a whole number of four-row tiles), kc deep, as the plan's tiles (eight rows and a last
+    // four-row one, or four-row ones) back to back, each holding its rows' elements of one k side by side: the tiles then read A as one stream.
     private static float[] PackRowTiles(ref float a, int ars, int acs, int rows, int kc, KernelPlan plan)
     {
         var length = plan.PackedARows * kc;
@@ -218,7 +219,7 @@ internal static partial class Gemm
         ref var destination = ref _packedA[0];
         for (var i = 0; i < rows;)
         {
-            var height = i + 2 * RowBlock <= rows ? 2 * RowBlock : RowBlock;
+            var height = plan.TileRows == 2 * RowBlock && i + 2 * RowBlock <= rows ? 2 * RowBlock : RowBlock;
             ref var tile = ref Unsafe.Add(ref destination, (nint)i * kc);
             ref var source = ref Unsafe.Add(ref a, (nint)i * ars);
             if (ars == 1 && height == 2 * RowBlock)

@@ -13,6 +13,10 @@ internal sealed record KernelPlan
     /// <summary>The columns a register tile spans and a packed panel holds: two 512-bit vectors of floats.</summary>
     private const int TileColumns = 32;
 
+    /// <summary>Rows of the two-vector register tiles: 8 (sixteen accumulators) where the JIT has 32 vector registers
+    /// (AVX-512), 4 where it has 16 (AVX2), since eight rows there would need 19 registers and spill.</summary>
+    public required int TileRows { get; init; }
+
     /// <summary>K, in rows of B, that one pass of the tiles covers: a packed strip of B, DepthBlock × 32 floats, takes
     /// about two thirds of L1d and stays there while every row tile walks down it.</summary>
     public required int DepthBlock { get; init; }
@@ -76,6 +80,7 @@ internal sealed record KernelPlan
         var rows = RoundDown(caches.L2Bytes / 2 / (depth * sizeof(float)), 8);
         return new KernelPlan
         {
+            TileRows = Avx512F.IsSupported ? 8 : 4,
             DepthBlock = depth,
             PackedARows = Math.Clamp(rows, 64, 4096),
             PackTransposedAFromStrideBytes = long.MaxValue,
@@ -99,7 +104,10 @@ internal sealed record KernelPlan
         yield return $"vector width: {VectorDescription}";
         yield return $"caches per core: L1d {Caches.L1DataBytes >> 10} KiB, L2 {Caches.L2Bytes >> 10} KiB, " +
                      $"L3 share {Caches.L3Bytes >> 10} KiB (from {Caches.Source})";
-        yield return $"register tiles: 8×32 and 4×32 (8×16 and 4×16 for a last single vector of columns, then 256-bit, then scalar)";
+        var columns = 2 * (VectorWidth.Use512 ? 16 : 8);
+        yield return $"register tiles: {(TileRows == 8 ? $"8×{columns} and 4×{columns}" : $"4×{columns}")} " +
+                     $"({(Avx512F.IsSupported ? "32 vector registers" : "16 vector registers")}); 8×{columns / 2} and 4×{columns / 2} " +
+                     $"for a last single vector of columns, {(VectorWidth.Use512 ? "then 8-column ones, " : "")}then scalar";
         yield return $"depth block: {DepthBlock} rows of B (a packed 32-column strip of {DepthBlock * TileColumns * sizeof(float) >> 10} KiB in L1d)";
         var packing = PackTransposedAFromStrideBytes == long.MaxValue ? "read in place"
             : $"packed in blocks of {PackedARows} rows ({PackedARows * DepthBlock * sizeof(float) >> 10} KiB in L2) when its " +

@@ -77,6 +77,17 @@ public static class KernelBenchmark
             ($"Σ ∂L/∂zᵀ·h for dW_hh ({Gates / 2}×{Hidden}×{WeightGradientSteps * Batch}), A read in place",
                 () => WeightGradient(inPlace)),
             ("Σ ∂L/∂zᵀ·h for dW_hh, A packed in row tiles", () => WeightGradient(packedA))));
+        // The batch-64 product with eight-row tiles and with four-row ones (what a machine with 16 vector registers
+        // runs; DOTNET_EnableAVX512F=0 shows this machine as one).
+        void RecurrentProduct(KernelPlan plan)
+        {
+            using (KernelPlan.Use(plan))
+                Gemm.Multiply(h, Hidden, 1, packedTransposed, 0, Gates, c, Gates, Batch, accumulate: false);
+        }
+        KernelPlan eight = KernelPlan.Active with { TileRows = 8 }, four = KernelPlan.Active with { TileRows = 4 };
+        timings.AddRange(TimeAlternating(Batch, Gates, Hidden,
+            ($"h·W_hhᵀ, batch {Batch}, B packed, 8-row tiles", () => RecurrentProduct(eight)),
+            ($"h·W_hhᵀ, batch {Batch}, B packed, 4-row tiles", () => RecurrentProduct(four))));
         // A hidden size that is not a multiple of the tile width: the recurrent product of one thread's rows at
         // H = 24 (16 + 8 columns per gate block) against H = 32 (one tile pair per block).
         foreach (var hidden in new[] { 24, 32 })

@@ -18,7 +18,8 @@ public class KernelPlanTests
         KernelPlan.Detected,
         KernelPlan.For(Small) with { DepthBlock = 64, PackedARows = 64, PackTransposedAFromStrideBytes = 0, AlternateWalkAboveBytes = 0 },
         KernelPlan.For(Small) with { DepthBlock = 512, PackedARows = 4096, AlternateWalkAboveBytes = long.MaxValue },
-        KernelPlan.For(Small) with { DepthBlock = 128, PackedARows = 72, PackTransposedAFromStrideBytes = 256 },
+        KernelPlan.For(Small) with { DepthBlock = 128, PackedARows = 72, PackTransposedAFromStrideBytes = 256, TileRows = 4 },
+        KernelPlan.For(Small) with { PackTransposedAFromStrideBytes = 0, TileRows = 8 },
     ];
 
     [Fact]
@@ -34,6 +35,8 @@ public class KernelPlanTests
         var plan = KernelPlan.For(caches);
         // A 32-column strip of 256 rows is 32 KiB, two thirds of 48 KiB; 1024 rows of it are 1 MiB, half of L2.
         Assert.Equal((256, 1024, 1L << 20), (plan.DepthBlock, plan.PackedARows, plan.AlternateWalkAboveBytes));
+        // Eight-row tiles need 19 vector registers: only where the JIT has 32 (AVX-512).
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 8 : 4, plan.TileRows);
 
         // Two hardware threads sharing one core's 32 KiB L1d and 512 KiB L2 get half of each.
         using var shared = new TempCacheDirectory();
