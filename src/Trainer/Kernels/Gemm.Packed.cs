@@ -51,7 +51,7 @@ internal static partial class Gemm
             MultiplyPaddedToTile(a, aRowStride, aColStride, b, first, count, c, ldc, m, accumulate, depthFirst, depth);
             return;
         }
-        // Alternating the walk only pays when B cannot stay in L2 anyway (see KernelPlan.AlternateWalkAboveBytes).
+        // Alternating the walk only pays when B cannot stay in L1 anyway (see KernelPlan.AlternateWalkAboveBytes).
         descending &= (long)b.Data.Length * sizeof(float) > KernelPlan.Active.AlternateWalkAboveBytes;
         var blocks = count / b.BlockWidth;
         for (var i = 0; i < m; i++)

@@ -33,8 +33,9 @@ public class KernelPlanTests
         var caches = CpuCaches.Detect(directory.Path);
         Assert.Equal((48 << 10, 2 << 20, 105 << 19), (caches.L1DataBytes, caches.L2Bytes, caches.L3Bytes));
         var plan = KernelPlan.For(caches);
-        // A 32-column strip of 256 rows is 32 KiB, two thirds of 48 KiB; 1024 rows of it are 1 MiB, half of L2.
-        Assert.Equal((256, 1024, 1L << 20), (plan.DepthBlock, plan.PackedARows, plan.AlternateWalkAboveBytes));
+        // A 32-column strip of 256 rows is 32 KiB, two thirds of 48 KiB; 1024 rows of it are 1 MiB, half of L2; a W
+        // beyond half of L1d is walked alternately.
+        Assert.Equal((256, 1024, 24L << 10), (plan.DepthBlock, plan.PackedARows, plan.AlternateWalkAboveBytes));
         // Eight-row tiles need 19 vector registers: only where the JIT has 32 (AVX-512).
         Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 8 : 4, plan.TileRows);
 
@@ -43,7 +44,7 @@ public class KernelPlanTests
         shared.Add(0, 1, "Data", "32K", "0,1");
         shared.Add(1, 2, "Unified", "512K", "0-1");
         var smaller = KernelPlan.For(CpuCaches.Detect(shared.Path));
-        Assert.Equal((64, 512, 128L << 10), (smaller.DepthBlock, smaller.PackedARows, smaller.AlternateWalkAboveBytes));
+        Assert.Equal((64, 512, 8L << 10), (smaller.DepthBlock, smaller.PackedARows, smaller.AlternateWalkAboveBytes));
     }
 
     [Fact]
