@@ -6,14 +6,14 @@ namespace Recurrent.Trainer.Kernels;
 /// <summary>
 /// The one kernel choice that cache sizes do not settle: from which k-stride on copying a transposed A into row tiles
 /// pays for the copy (it reads A with the same strides the tiles would, so it depends on how the CPU's caches and
-/// prefetchers take them). Both ways are timed once per machine on first use, alternating, at the strides of H = 512
-/// and H = 128, and the verdict kept in
+/// prefetchers take them, and on how many column panels share the copy). Both ways are timed once per machine on
+/// first use, alternating, at the weight-gradient shapes of H = 512 and H = 256, and the verdict kept in
 /// <see cref="CacheFile"/> under a key naming the CPU, its caches and the vector width, so a different machine (or
 /// a copied home directory) measures again. RECURRENT_KERNEL_CALIBRATION=off skips it (A is then read in place).
 /// </summary>
 internal static class KernelCalibration
 {
-    private const string FormatVersion = "2";
+    private const string FormatVersion = "3";
 
     /// <summary>Packing must be this much faster (median of the alternating rounds) to be chosen.</summary>
     private const double RequiredGain = 1.05;
@@ -36,12 +36,14 @@ internal static class KernelCalibration
             return (plan with { PackTransposedAFromStrideBytes = stored.FromStride }, $"calibrated earlier ({stored.Note}; {file})");
         var notes = new List<string>();
         var fromStride = long.MaxValue;
-        // From the widest stride down: packing is chosen from the narrowest stride at which it still wins.
-        foreach (var gates in new[] { 2048, 512 })
+        // From the widest stride down: packing is chosen from the narrowest stride at which it still wins. Each
+        // stride is timed at the shape of one thread's half of dW_hh at that H: 2H rows of ∂L/∂zᵀ, H columns.
+        foreach (var hidden in new[] { 512, 256 })
         {
-            var (packed, inPlace) = Measure(plan, gates);
+            var gates = 4 * hidden;
+            var (packed, inPlace) = Measure(plan, rows: gates / 2, columns: hidden, stride: gates);
             notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"k-stride {gates * sizeof(float) >> 10} KiB: packed {packed:F0} us, in place {inPlace:F0} us"));
+                $"H = {hidden} (k-stride {gates * sizeof(float) >> 10} KiB): packed {packed:F0} us, in place {inPlace:F0} us"));
             if (inPlace / packed < RequiredGain)
                 break;
             fromStride = (long)gates * sizeof(float);
@@ -51,14 +53,14 @@ internal static class KernelCalibration
         return (plan with { PackTransposedAFromStrideBytes = fromStride }, $"calibrated now ({note})");
     }
 
-    // dW_hh's shape for one thread: 512 rows of ∂L/∂zᵀ whose elements of one k are `gates` floats apart (4H at
-    // H = 512 and 128), against 512 stacked steps of h, 128 wide. 67 MFLOP; all rounds take a few milliseconds.
-    private static (double Packed, double InPlace) Measure(KernelPlan plan, int gates)
+    // Σ ∂L/∂zᵀ·h over 512 stacked steps: `rows` rows of A whose elements of one k are `stride` floats apart. At most
+    // 0.5 GFLOP a product; all rounds take some tens of milliseconds, once per machine.
+    private static (double Packed, double InPlace) Measure(KernelPlan plan, int rows, int columns, int stride)
     {
-        const int m = 512, n = 128, k = 512, rounds = 5;
-        var a = new float[k * gates];
-        var b = new float[k * n];
-        var c = new float[m * n];
+        const int k = 512, rounds = 7;
+        var a = new float[k * stride];
+        var b = new float[k * columns];
+        var c = new float[rows * columns];
         for (var i = 0; i < a.Length; i++)
             a[i] = (i % 7 - 3) * 0.25f;
         for (var i = 0; i < b.Length; i++)
@@ -67,7 +69,7 @@ internal static class KernelCalibration
         {
             using var scope = KernelPlan.Use(candidate);
             var start = Stopwatch.GetTimestamp();
-            Gemm.Multiply(a, 1, gates, b, n, c, n, m, n, k, accumulate: false);
+            Gemm.Multiply(a, 1, stride, b, columns, c, columns, rows, columns, k, accumulate: false);
             return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
         KernelPlan packedPlan = plan with { PackTransposedAFromStrideBytes = 0 },

@@ -63,14 +63,14 @@ public class KernelPlanTests
         var file = Path.Combine(directory.Path, "calibration.txt");
         var plan = KernelPlan.For(CpuCaches.Assumed);
         var (first, origin) = KernelCalibration.Apply(plan, file);
-        Assert.StartsWith("calibrated now (k-stride 8 KiB: packed ", origin);
+        Assert.StartsWith("calibrated now (H = 512 (k-stride 8 KiB): packed ", origin);
         var lines = File.ReadAllLines(file);
-        Assert.StartsWith("format=2;cpu=", lines[0]);
+        Assert.StartsWith("format=3;cpu=", lines[0]);
         Assert.Contains(";l2=1048576;", lines[0]);
         Assert.StartsWith("pack_from_stride_bytes=", lines[1]);
 
         var (again, originAgain) = KernelCalibration.Apply(plan, file);
-        Assert.StartsWith("calibrated earlier (k-stride 8 KiB", originAgain);
+        Assert.StartsWith("calibrated earlier (H = 512", originAgain);
         Assert.Equal(first.PackTransposedAFromStrideBytes, again.PackTransposedAFromStrideBytes);
 
         // A verdict stored for other caches (another machine) is measured again, and a stored verdict is obeyed.
@@ -83,10 +83,10 @@ public class KernelPlanTests
     public static TheoryData<int, int, int, bool> Shapes()
     {
         var data = new TheoryData<int, int, int, bool>();
-        // m, n, k, A transposed: the weight-gradient shape (Aᵀ, many rows, several panels), hidden sizes 24, 20 and
-        // 40 off the tile width, row tails of 1–7, depths across several blocks.
-        foreach (var (m, n, k) in new[] { (96, 128, 600), (77, 96, 300), (40, 24, 130), (13, 20, 70), (8, 40, 1030),
-                     (4, 64, 65), (150, 72, 257) })
+        // m, n, k, A transposed: weight-gradient shapes (Aᵀ, many rows, eight panels or more, with column tails),
+        // hidden sizes 24, 20 and 40 off the tile width, row tails of 1–7, depths across several blocks.
+        foreach (var (m, n, k) in new[] { (96, 512, 300), (77, 296, 300), (40, 24, 130), (13, 20, 70), (8, 40, 1030),
+                     (4, 64, 65), (150, 264, 257), (24, 128, 40) })
         {
             data.Add(m, n, k, true);
             data.Add(m, n, k, false);
@@ -152,9 +152,9 @@ public class KernelPlanTests
     [InlineData(CellKind.Gru)]
     public void TrainingAndPredictionGiveTheSameBitsUnderEveryPlan(CellKind cell)
     {
-        // One thread, so every product runs on this thread under the forced plan. H = 24 and 72 inputs reach the
-        // narrow column tiles and the packed transposed A of dW_xh and dW_hh.
-        var data = EngineFixtures.NumericData(48, 72, [9, 5, 12], HeadKind.MultiClass, 3, seed: 4);
+        // One thread, so every product runs on this thread under the forced plan. H = 24 and 264 inputs reach the
+        // narrow column tiles (dW_hh, the steps) and the packed transposed A (dW_xh).
+        var data = EngineFixtures.NumericData(48, 264, [9, 5, 12], HeadKind.MultiClass, 3, seed: 4);
         SequenceClassifier? first = null;
         foreach (var plan in Plans())
         {
