@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.Intrinsics;
 
 namespace Recurrent.Trainer.Kernels;
 
@@ -67,10 +68,20 @@ internal static class KernelCalibration
             b[i] = (i % 5 - 2) * 0.5f;
         double Time(KernelPlan candidate)
         {
-            using var scope = KernelPlan.Use(candidate);
-            var start = Stopwatch.GetTimestamp();
-            Gemm.Multiply(a, 1, stride, b, columns, c, columns, rows, columns, k, accumulate: false);
-            return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            // The machine's own width, even when the first use comes from a test that forces the 256-bit kernels.
+            var forced = VectorWidth.Force256;
+            VectorWidth.Force256 = false;
+            try
+            {
+                using var scope = KernelPlan.Use(candidate);
+                var start = Stopwatch.GetTimestamp();
+                Gemm.Multiply(a, 1, stride, b, columns, c, columns, rows, columns, k, accumulate: false);
+                return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            }
+            finally
+            {
+                VectorWidth.Force256 = forced;
+            }
         }
         KernelPlan packedPlan = plan with { PackTransposedAFromStrideBytes = 0 },
             inPlacePlan = plan with { PackTransposedAFromStrideBytes = long.MaxValue };
@@ -90,7 +101,7 @@ internal static class KernelCalibration
 
     private static string MachineKey(KernelPlan plan) => string.Join(';',
         $"format={FormatVersion}", $"cpu={CpuModel()}", $"l1d={plan.Caches.L1DataBytes}", $"l2={plan.Caches.L2Bytes}",
-        $"vector={(VectorWidth.Use512 ? 512 : 256)}", $"runtime={Environment.Version}");
+        $"vector={(Vector512.IsHardwareAccelerated ? 512 : 256)}", $"runtime={Environment.Version}");
 
     private static string CpuModel()
     {

@@ -114,7 +114,7 @@ internal sealed record KernelPlan
         yield return $"depth block: {DepthBlock} rows of B (a packed 32-column strip of {DepthBlock * TileColumns * sizeof(float) >> 10} KiB in L1d)";
         var packing = PackTransposedAFromStrideBytes == long.MaxValue ? "read in place"
             : $"packed in blocks of {PackedARows} rows ({PackedARows * DepthBlock * sizeof(float) >> 10} KiB in L2) when its " +
-              $"k-stride is at least {PackTransposedAFromStrideBytes >> 10} KiB, else read in place";
+              $"k-stride is at least {PackTransposedAFromStrideBytes >> 10} KiB and eight panels of B or more share the copy, else read in place";
         yield return $"transposed A: {packing}; {PackingOrigin}";
         yield return $"batch-1 walk over packed W: alternating direction each step when W exceeds {AlternateWalkAboveBytes >> 10} KiB " +
                      $"(half of L1d), else one way; the panels last read are still in L1/L2 ({Caches.L2Bytes >> 10} KiB) when the next step starts";
