@@ -105,7 +105,7 @@ internal static partial class Gemm
         where TV : struct
     {
         var groupWidth = 8 * TOps.Count;
-        var fullPanels = b.BlockWidth / PackedMatrix.PanelWidth * PackedMatrix.PanelWidth;
+        var fullPanels = b.BlockWidth / b.PanelWidth * b.PanelWidth;
         var groups = fullPanels / groupWidth;
         if (!accumulate)
             c.Slice(block, b.BlockWidth).Clear();
@@ -113,8 +113,8 @@ internal static partial class Gemm
         for (var q = 0; q < groups; q++)
         {
             var j = block + (descending ? groups - 1 - q : q) * groupWidth;
-            PackedRow8<TOps, TV>(ref a0, acs, ref b.Data[b.PanelOffset(j) + depthFirst * PackedMatrix.PanelWidth],
-                PackedMatrix.PanelWidth * b.Rows, ref c[j], k);
+            PackedRow8<TOps, TV>(ref a0, acs, ref b.Data[b.PanelOffset(j) + depthFirst * b.PanelWidth], b.PanelWidth,
+                b.PanelWidth * b.Rows, ref c[j], k);
         }
         for (var j = block + groups * groupWidth; j < block + b.BlockWidth; j += b.PanelWidthAt(j))
         {
@@ -126,12 +126,12 @@ internal static partial class Gemm
 
     // Eight vectors of columns spread over consecutive full panels: vector v reads panel v·w/32 at column v·w mod 32.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PackedRow8<TOps, TV>(ref float a, int acs, ref float b, int panelStride, ref float c, int k)
+    private static void PackedRow8<TOps, TV>(ref float a, int acs, ref float b, int panelWidth, int panelStride,
+        ref float c, int k)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
-        nint w = TOps.Count;
-        const int pw = PackedMatrix.PanelWidth;
+        nint w = TOps.Count, pw = panelWidth;
         nint Offset(nint v) => v * w / pw * panelStride + v * w % pw;
         nint o0 = Offset(0), o1 = Offset(1), o2 = Offset(2), o3 = Offset(3);
         nint o4 = Offset(4), o5 = Offset(5), o6 = Offset(6), o7 = Offset(7);

@@ -10,15 +10,16 @@ namespace Recurrent.Trainer.Kernels;
 /// </summary>
 internal sealed record KernelPlan
 {
-    /// <summary>The columns a register tile spans and a packed panel holds: two 512-bit vectors of floats.</summary>
-    private const int TileColumns = 32;
-
     /// <summary>Rows of the two-vector register tiles: 8 (sixteen accumulators) where the JIT has 32 vector registers
     /// (AVX-512), 4 where it has 16 (AVX2), since eight rows there would need 19 registers and spill.</summary>
     public required int TileRows { get; init; }
 
-    /// <summary>K, in rows of B, that one pass of the tiles covers: a packed strip of B, DepthBlock × 32 floats, takes
-    /// about two thirds of L1d and stays there while every row tile walks down it.</summary>
+    /// <summary>Columns of a packed weight panel: two vectors of the machine's width (32 with AVX-512, 16 with AVX2),
+    /// so a tile pair reads a panel's rows back to back without copying them again.</summary>
+    public required int PanelWidth { get; init; }
+
+    /// <summary>K, in rows of B, that one pass of the tiles covers: a packed strip of B, DepthBlock × PanelWidth
+    /// floats, takes about two thirds of L1d and stays there while every row tile walks down it.</summary>
     public required int DepthBlock { get; init; }
 
     /// <summary>Rows of A copied into one contiguous block (row tile after row tile, each walking down k) when A is
@@ -78,12 +79,14 @@ internal sealed record KernelPlan
     /// <summary>The plan that follows from <paramref name="caches"/>.</summary>
     public static KernelPlan For(CpuCaches caches)
     {
-        var depth = RoundDown(caches.L1DataBytes * 2 / 3 / (TileColumns * sizeof(float)), 64);
+        var panelWidth = Vector512.IsHardwareAccelerated ? 32 : 16;
+        var depth = RoundDown(caches.L1DataBytes * 2 / 3 / (panelWidth * sizeof(float)), 64);
         depth = Math.Clamp(depth, 64, 512);
         var rows = RoundDown(caches.L2Bytes / 2 / (depth * sizeof(float)), 8);
         return new KernelPlan
         {
             TileRows = Avx512F.IsSupported ? 8 : 4,
+            PanelWidth = panelWidth,
             DepthBlock = depth,
             PackedARows = Math.Clamp(rows, 64, 4096),
             PackTransposedAFromStrideBytes = long.MaxValue,
@@ -111,7 +114,8 @@ internal sealed record KernelPlan
         yield return $"register tiles: {(TileRows == 8 ? $"8×{columns} and 4×{columns}" : $"4×{columns}")} " +
                      $"({(Avx512F.IsSupported ? "32 vector registers" : "16 vector registers")}); 8×{columns / 2} and 4×{columns / 2} " +
                      $"for a last single vector of columns, {(VectorWidth.Use512 ? "then 8-column ones, " : "")}then scalar";
-        yield return $"depth block: {DepthBlock} rows of B (a packed 32-column strip of {DepthBlock * TileColumns * sizeof(float) >> 10} KiB in L1d)";
+        yield return $"packed weight panels: {PanelWidth} columns";
+        yield return $"depth block: {DepthBlock} rows of B (a packed {PanelWidth}-column strip of {DepthBlock * PanelWidth * sizeof(float) >> 10} KiB in L1d)";
         var packing = PackTransposedAFromStrideBytes == long.MaxValue ? "read in place"
             : $"packed in blocks of {PackedARows} rows ({PackedARows * DepthBlock * sizeof(float) >> 10} KiB in L2) when its " +
               $"k-stride is at least {PackTransposedAFromStrideBytes >> 10} KiB and eight panels of B or more share the copy, else read in place";

@@ -88,6 +88,17 @@ public static class KernelBenchmark
         timings.AddRange(TimeAlternating(Batch, Gates, Hidden,
             ($"h·W_hhᵀ, batch {Batch}, B packed, 8-row tiles", () => RecurrentProduct(eight)),
             ($"h·W_hhᵀ, batch {Batch}, B packed, 4-row tiles", () => RecurrentProduct(four))));
+        // The same product with 16- and 32-column panels: a panel as wide as the tile pair, or twice as wide (on a
+        // 256-bit machine, where the tiles then copy each strip again).
+        var panels16 = new PackedMatrix(Hidden, Gates, Hidden, panelWidth: 16);
+        var panels32 = new PackedMatrix(Hidden, Gates, Hidden, panelWidth: 32);
+        panels16.PackTransposeOf(w);
+        panels32.PackTransposeOf(w);
+        timings.AddRange(TimeAlternating(Batch, Gates, Hidden,
+            ($"h·W_hhᵀ, batch {Batch}, 16-column panels", () =>
+                Gemm.Multiply(h, Hidden, 1, panels16, 0, Gates, c, Gates, Batch, accumulate: false)),
+            ($"h·W_hhᵀ, batch {Batch}, 32-column panels", () =>
+                Gemm.Multiply(h, Hidden, 1, panels32, 0, Gates, c, Gates, Batch, accumulate: false))));
         // A hidden size that is not a multiple of the tile width: the recurrent product of one thread's rows at
         // H = 24 (16 + 8 columns per gate block) against H = 32 (one tile pair per block).
         foreach (var hidden in new[] { 24, 32 })

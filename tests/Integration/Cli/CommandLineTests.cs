@@ -72,7 +72,7 @@ public sealed class CommandLineTests
         Assert.Contains(plan, line => line.StartsWith("depth block: ", StringComparison.Ordinal));
         Assert.Contains(plan, line => line.StartsWith("batch-1 walk", StringComparison.Ordinal));
         var timings = kernels.Json.GetProperty("products").EnumerateArray().ToArray();
-        Assert.Equal(13, timings.Length);
+        Assert.Equal(15, timings.Length);
         Assert.Contains(timings, t => t.GetProperty("name").GetString()!.Contains("alternating ways"));
         Assert.Contains(timings, t => t.GetProperty("name").GetString()!.Contains("A packed in row tiles"));
         Assert.All(timings, t => Assert.True(t.GetProperty("gflops").GetDouble() > 0));

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Tests.Engine;
 using Recurrent.Trainer.Training;
@@ -19,7 +20,7 @@ public class KernelPlanTests
         KernelPlan.For(Small) with { DepthBlock = 64, PackedARows = 64, PackTransposedAFromStrideBytes = 0, AlternateWalkAboveBytes = 0 },
         KernelPlan.For(Small) with { DepthBlock = 512, PackedARows = 4096, AlternateWalkAboveBytes = long.MaxValue },
         KernelPlan.For(Small) with { DepthBlock = 128, PackedARows = 72, PackTransposedAFromStrideBytes = 256, TileRows = 4 },
-        KernelPlan.For(Small) with { PackTransposedAFromStrideBytes = 0, TileRows = 8 },
+        KernelPlan.For(Small) with { PackTransposedAFromStrideBytes = 0, TileRows = 8, PanelWidth = 16 },
     ];
 
     [Fact]
@@ -33,9 +34,12 @@ public class KernelPlanTests
         var caches = CpuCaches.Detect(directory.Path);
         Assert.Equal((48 << 10, 2 << 20, 105 << 19), (caches.L1DataBytes, caches.L2Bytes, caches.L3Bytes));
         var plan = KernelPlan.For(caches);
-        // A 32-column strip of 256 rows is 32 KiB, two thirds of 48 KiB; 1024 rows of it are 1 MiB, half of L2; a W
-        // beyond half of L1d is walked alternately.
-        Assert.Equal((256, 1024, 24L << 10), (plan.DepthBlock, plan.PackedARows, plan.AlternateWalkAboveBytes));
+        // A 32-column strip of 256 rows (a 16-column one of 512 rows, on a 256-bit machine) is 32 KiB, two thirds of
+        // 48 KiB; 1024 (512) rows of A that deep are 1 MiB, half of L2; a W beyond half of L1d is walked alternately.
+        var wide = Vector512.IsHardwareAccelerated;
+        Assert.Equal(wide ? 32 : 16, plan.PanelWidth);
+        Assert.Equal((wide ? 256 : 512, wide ? 1024 : 512, 24L << 10),
+            (plan.DepthBlock, plan.PackedARows, plan.AlternateWalkAboveBytes));
         // Eight-row tiles need 19 vector registers: only where the JIT has 32 (AVX-512).
         Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 8 : 4, plan.TileRows);
 
@@ -44,14 +48,14 @@ public class KernelPlanTests
         shared.Add(0, 1, "Data", "32K", "0,1");
         shared.Add(1, 2, "Unified", "512K", "0-1");
         var smaller = KernelPlan.For(CpuCaches.Detect(shared.Path));
-        Assert.Equal((64, 512, 8L << 10), (smaller.DepthBlock, smaller.PackedARows, smaller.AlternateWalkAboveBytes));
+        Assert.Equal((wide ? 64 : 128, wide ? 512 : 256, 8L << 10), (smaller.DepthBlock, smaller.PackedARows, smaller.AlternateWalkAboveBytes));
     }
 
     [Fact]
     public void WithoutACacheDescriptionTheTunedSizesStandIn()
     {
         Assert.Same(CpuCaches.Assumed, CpuCaches.Detect("/nonexistent/cache"));
-        Assert.Equal(256, KernelPlan.For(CpuCaches.Assumed).DepthBlock);
+        Assert.Equal(Vector512.IsHardwareAccelerated ? 256 : 512, KernelPlan.For(CpuCaches.Assumed).DepthBlock);
         Assert.Equal((48L << 10, 2L << 20, 0L), (CpuCaches.ParseSize("48K"), CpuCaches.ParseSize("2M"), CpuCaches.ParseSize("x")));
         Assert.Equal((1, 2, 6), (CpuCaches.CountCpus("3"), CpuCaches.CountCpus("0-1"), CpuCaches.CountCpus("0,2,4-7")));
     }
@@ -122,6 +126,46 @@ public class KernelPlanTests
                 Assert.Equal(expected, c);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(1, 24, 40)]
+    [InlineData(3, 40, 17)]
+    [InlineData(64, 128, 300)]
+    [InlineData(9, 100, 513)]
+    public void EveryPanelWidthGivesTheSameBitsWithEitherVectorWidth(int m, int hidden, int k)
+    {
+        var n = 4 * hidden;
+        var w = KernelData.Random(n * k, 16);
+        var h = KernelData.Random(m * k, 17);
+        var transposed = new float[k * n];
+        for (var j = 0; j < n; j++)
+        {
+            for (var p = 0; p < k; p++)
+                transposed[p * n + j] = w[j * k + p];
+        }
+        var expected = new float[m * n];
+        Gemm.Multiply(h, k, 1, transposed, n, expected, n, m, n, k, accumulate: false);
+        foreach (var panelWidth in new[] { 16, 32 })
+        {
+            var packed = new PackedMatrix(k, n, hidden, panelWidth);
+            packed.PackTransposeOf(w);
+            foreach (var narrow in new[] { false, true })
+            {
+                var c = new float[m * n];
+                VectorWidth.Force256 = narrow;
+                try
+                {
+                    Gemm.Multiply(h, k, 1, packed, 0, n, c, n, m, accumulate: false, descending: true);
+                }
+                finally
+                {
+                    VectorWidth.Force256 = false;
+                }
+                Assert.Equal(expected, c);
+            }
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PackedMatrix(k, n, hidden, panelWidth: 8));
     }
 
     [Theory]
