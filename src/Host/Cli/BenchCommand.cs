@@ -127,9 +127,17 @@ internal static class BenchCommand
         var timings = KernelBenchmark.Run();
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(timings.Select(t => new { name = t.Name, microseconds = t.Microseconds, gflops = t.GigaflopsPerSecond })));
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                plan = KernelBenchmark.Plan(),
+                products = timings.Select(t => new { name = t.Name, microseconds = t.Microseconds, gflops = t.GigaflopsPerSecond }),
+            }));
             return 0;
         }
+        Console.WriteLine("Kernel choices for this machine:");
+        foreach (var line in KernelBenchmark.Plan())
+            Console.WriteLine($"  {line}");
+        Console.WriteLine("Products on one thread (fastest of seven rounds):");
         foreach (var t in timings)
             Console.WriteLine($"{t.Name,-72} {t.Microseconds,9:F1} us {t.GigaflopsPerSecond,7:F1} GFLOP/s");
         return 0;

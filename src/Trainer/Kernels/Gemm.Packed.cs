@@ -51,6 +51,8 @@ internal static partial class Gemm
             MultiplyPaddedToTile(a, aRowStride, aColStride, b, first, count, c, ldc, m, accumulate, depthFirst, depth);
             return;
         }
+        // Alternating the walk only pays when B cannot stay in L1 anyway (see KernelPlan.AlternateWalkAboveBytes).
+        descending &= (long)b.Data.Length * sizeof(float) > KernelPlan.Active.AlternateWalkAboveBytes;
         var blocks = count / b.BlockWidth;
         for (var i = 0; i < m; i++)
         {
@@ -103,7 +105,7 @@ internal static partial class Gemm
         where TV : struct
     {
         var groupWidth = 8 * TOps.Count;
-        var fullPanels = b.BlockWidth / PackedMatrix.PanelWidth * PackedMatrix.PanelWidth;
+        var fullPanels = b.BlockWidth & -b.PanelWidth; // whole panels; the width is a power of two (no division per call)
         var groups = fullPanels / groupWidth;
         if (!accumulate)
             c.Slice(block, b.BlockWidth).Clear();
@@ -111,8 +113,11 @@ internal static partial class Gemm
         for (var q = 0; q < groups; q++)
         {
             var j = block + (descending ? groups - 1 - q : q) * groupWidth;
-            PackedRow8<TOps, TV>(ref a0, acs, ref b.Data[b.PanelOffset(j) + depthFirst * PackedMatrix.PanelWidth],
-                PackedMatrix.PanelWidth * b.Rows, ref c[j], k);
+            ref var panel = ref b.Data[b.PanelOffset(j) + depthFirst * b.PanelWidth];
+            if (b.PanelWidth == 32)
+                PackedRow8<TOps, TV, Panels32>(ref a0, acs, ref panel, b.PanelWidth * b.Rows, ref c[j], k);
+            else
+                PackedRow8Narrow<TOps, TV>(ref a0, acs, ref panel, b.PanelWidth * b.Rows, ref c[j], k);
         }
         for (var j = block + groups * groupWidth; j < block + b.BlockWidth; j += b.PanelWidthAt(j))
         {
@@ -122,14 +127,40 @@ internal static partial class Gemm
         }
     }
 
-    // Eight vectors of columns spread over consecutive full panels: vector v reads panel v·w/32 at column v·w mod 32.
+    // The panel width as a type argument, so the row kernel's offsets and strides are constants in its compiled copy
+    // (a run-time width cost batch-1 inference about 8% at H = 128).
+    private interface IPanelWidth
+    {
+        static abstract int Value { get; }
+    }
+
+    private readonly struct Panels32 : IPanelWidth
+    {
+        public static int Value => 32;
+    }
+
+    private readonly struct Panels16 : IPanelWidth
+    {
+        public static int Value => 16;
+    }
+
+    // 16-column panels (a 256-bit machine's) through a call of their own, so the 32-column copy inlined above keeps
+    // the register allocation it has alone.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void PackedRow8Narrow<TOps, TV>(ref float a, int acs, ref float b, int panelStride, ref float c, int k)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct =>
+        PackedRow8<TOps, TV, Panels16>(ref a, acs, ref b, panelStride, ref c, k);
+
+    // Eight vectors of columns spread over consecutive full panels: vector v reads panel v·w/pw at column v·w mod pw.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PackedRow8<TOps, TV>(ref float a, int acs, ref float b, int panelStride, ref float c, int k)
+    private static void PackedRow8<TOps, TV, TPanel>(ref float a, int acs, ref float b, int panelStride, ref float c,
+        int k)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
+        where TPanel : struct, IPanelWidth
     {
-        nint w = TOps.Count;
-        const int pw = PackedMatrix.PanelWidth;
+        nint w = TOps.Count, pw = TPanel.Value;
         nint Offset(nint v) => v * w / pw * panelStride + v * w % pw;
         nint o0 = Offset(0), o1 = Offset(1), o2 = Offset(2), o3 = Offset(3);
         nint o4 = Offset(4), o5 = Offset(5), o6 = Offset(6), o7 = Offset(7);

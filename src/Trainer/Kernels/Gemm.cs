@@ -11,7 +11,6 @@ namespace Recurrent.Trainer.Kernels;
 internal static partial class Gemm
 {
     private const int RowBlock = 4;
-    private const int DepthBlock = 256;
 
     /// <summary>
     /// C[i, j] = (accumulate ? C[i, j] : 0) + Σ_k A(i, k) · B[k, j], where A(i, k) = a[i·aRowStride + k·aColStride],
@@ -36,15 +35,17 @@ internal static partial class Gemm
         ref var a0 = ref Unsafe.AsRef(in a[0]);
         ref var b0 = ref Unsafe.AsRef(in b[0]);
         ref var c0 = ref c[0];
-        for (var k0 = 0; k0 < k; k0 += DepthBlock)
+        var plan = KernelPlan.Active;
+        var depthBlock = plan.DepthBlock;
+        for (var k0 = 0; k0 < k; k0 += depthBlock)
         {
-            var kc = Math.Min(DepthBlock, k - k0);
+            var kc = Math.Min(depthBlock, k - k0);
             ref var aBlock = ref Unsafe.Add(ref a0, (nint)k0 * aColStride);
             ref var bBlock = ref Unsafe.Add(ref b0, (nint)k0 * ldb);
             if (VectorWidth.Use512)
-                MultiplyBlock<Vector512Ops, Vector512<float>>(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc);
+                MultiplyBlock<Vector512Ops, Vector512<float>>(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc, plan);
             else
-                MultiplyBlock<Vector256Ops, Vector256<float>>(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc);
+                MultiplyBlock<Vector256Ops, Vector256<float>>(ref aBlock, aRowStride, aColStride, ref bBlock, ldb, ref c0, ldc, m, n, kc, plan);
         }
     }
 
@@ -93,19 +94,56 @@ internal static partial class Gemm
             throw new ArgumentException($"Matrix {name} needs {last + 1} elements but has {length}.", name);
     }
 
-    // One depth block: tiles of eight (then four) rows by two vectors of columns, single-vector columns, a scalar
+    // One depth block: tiles of eight (then four) rows by two vectors of columns (over row blocks of a packed copy
+    // of A when A is read transposed), tiles of one vector of columns, 256-bit ones after 512-bit ones, a scalar
     // column tail, and the rows left over after the tiles one at a time.
     private static void MultiplyBlock<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
-        int m, int n, int kc)
+        int m, int n, int kc, KernelPlan plan)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
         var width = TOps.Count;
         var fullRows = m / RowBlock * RowBlock;
-        var pack = fullRows >= PackedPanelRows && ldb != 2 * width;
-        var panel = pack ? PanelBuffer : [];
-        var j = 0;
-        for (; j + 2 * width <= n; j += 2 * width)
+        var wide = n / (2 * width) * (2 * width);
+        if (wide > 0 && fullRows > 0)
+        {
+            if (acs != 1 && plan.PacksTransposedA(acs) && fullRows >= 2 * RowBlock && wide >= PackedAPanels * 2 * width)
+            {
+                for (var i0 = 0; i0 < fullRows; i0 += plan.PackedARows)
+                {
+                    var rows = Math.Min(plan.PackedARows, fullRows - i0);
+                    var packedA = PackRowTiles(ref Unsafe.Add(ref a, (nint)i0 * ars), ars, acs, rows, kc, plan);
+                    WideColumns<TOps, TV>(ref packedA[0], 0, 0, ref b, ldb, ref Unsafe.Add(ref c, (nint)i0 * ldc), ldc,
+                        rows, wide, kc, plan);
+                }
+            }
+            else
+            {
+                WideColumns<TOps, TV>(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, wide, kc, plan);
+            }
+        }
+        var j = NarrowColumns<TOps, TV>(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, wide, n, kc);
+        if (width > Vector256<float>.Count)
+            j = NarrowColumns<Vector256Ops, Vector256<float>>(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, j, n, kc);
+        if (j < n)
+            ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, j, n, kc);
+        for (var i = fullRows; i < m; i++)
+            SingleRow<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref b, ldb, ref Unsafe.Add(ref c, (nint)i * ldc), n, kc);
+    }
+
+    // The first `wide` columns (whole pairs of vectors) of `rows` rows, a whole number of four-row tiles. With
+    // ars = 0 A is a packed copy from PackRowTiles: the tile at row i starts at i·kc and holds its rows side by side.
+    private static void WideColumns<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
+        int rows, int wide, int kc, KernelPlan plan)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
+    {
+        var width = TOps.Count;
+        var packedA = ars == 0;
+        var eightRows = plan.TileRows == 2 * RowBlock;
+        var pack = rows >= PackedPanelRows && ldb != 2 * width;
+        var panel = pack ? PanelBuffer(kc * 2 * width) : [];
+        for (var j = 0; j < wide; j += 2 * width)
         {
             ref var bj = ref Unsafe.Add(ref b, j);
             var stride = ldb;
@@ -116,32 +154,102 @@ internal static partial class Gemm
                 stride = 2 * width;
             }
             var i = 0;
-            for (; i + 2 * RowBlock <= fullRows; i += 2 * RowBlock)
-                Tile8<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref bj, stride,
-                    ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
-            for (; i < fullRows; i += RowBlock)
-                Tile4<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref bj, stride,
-                    ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
+            for (; eightRows && i + 2 * RowBlock <= rows; i += 2 * RowBlock)
+            {
+                if (packedA)
+                    Tile8<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * kc), 1, 2 * RowBlock, ref bj, stride,
+                        ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
+                else
+                    Tile8<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref bj, stride,
+                        ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
+            }
+            for (; i < rows; i += RowBlock)
+            {
+                if (packedA)
+                    Tile4<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * kc), 1, RowBlock, ref bj, stride,
+                        ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
+                else
+                    Tile4<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref bj, stride,
+                        ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
+            }
         }
+    }
+
+    // Columns from j on, one vector at a time, for the first `rows` rows (whole four-row tiles): eight (four) rows
+    // per pass, so eight independent FMA chains instead of one. Returns where it stopped.
+    private static int NarrowColumns<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
+        int rows, int j, int n, int kc)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
+    {
+        var width = TOps.Count;
         for (; j + width <= n; j += width)
         {
-            for (var i = 0; i < fullRows; i++)
-                Column<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref Unsafe.Add(ref b, j), ldb,
-                    ref Unsafe.Add(ref c, (nint)i * ldc + j), kc);
+            var i = 0;
+            for (; i + 2 * RowBlock <= rows; i += 2 * RowBlock)
+                Tile8x1<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
+                    ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
+            for (; i < rows; i += RowBlock)
+                Tile4x1<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref Unsafe.Add(ref b, j), ldb,
+                    ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
         }
-        if (j < n)
-            ScalarColumns(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, j, n, kc);
-        for (var i = fullRows; i < m; i++)
-            SingleRow<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref b, ldb, ref Unsafe.Add(ref c, (nint)i * ldc), n, kc);
+        return j;
     }
 
     // With this many rows a tile column reuses its strip of B often enough to pay for copying it first.
     private const int PackedPanelRows = 16;
 
-    [ThreadStatic]
-    private static float[]? _panelBuffer;
+    // A packed copy of A is shared by this many column panels at least (H = 256's dW_hh; at H = 128, four panels,
+    // the copy lost by 12-25% on the AMD EPYC).
+    private const int PackedAPanels = 8;
 
-    private static float[] PanelBuffer => _panelBuffer ??= new float[DepthBlock * 2 * Vector512<float>.Count];
+    [ThreadStatic]
+    private static float[]? _panelBuffer, _packedA;
+
+    private static float[] PanelBuffer(int length)
+    {
+        if (_panelBuffer is null || _panelBuffer.Length < length)
+            _panelBuffer = new float[length];
+        return _panelBuffer;
+    }
+
+    // Copies `rows` rows of A (a whole number of four-row tiles), kc deep, as the plan's tiles (eight rows and a last
+    // four-row one, or four-row ones) back to back, each holding its rows' elements of one k side by side: the tiles then read A as one stream.
+    private static float[] PackRowTiles(ref float a, int ars, int acs, int rows, int kc, KernelPlan plan)
+    {
+        var length = plan.PackedARows * kc;
+        if (_packedA is null || _packedA.Length < length)
+            _packedA = new float[length];
+        ref var destination = ref _packedA[0];
+        for (var i = 0; i < rows;)
+        {
+            var height = plan.TileRows == 2 * RowBlock && i + 2 * RowBlock <= rows ? 2 * RowBlock : RowBlock;
+            ref var tile = ref Unsafe.Add(ref destination, (nint)i * kc);
+            ref var source = ref Unsafe.Add(ref a, (nint)i * ars);
+            if (ars == 1 && height == 2 * RowBlock)
+            {
+                for (var p = 0; p < kc; p++)
+                    Vector256.LoadUnsafe(ref Unsafe.Add(ref source, (nint)p * acs))
+                        .StoreUnsafe(ref Unsafe.Add(ref tile, (nint)p * height));
+            }
+            else if (ars == 1)
+            {
+                for (var p = 0; p < kc; p++)
+                    Vector128.LoadUnsafe(ref Unsafe.Add(ref source, (nint)p * acs))
+                        .StoreUnsafe(ref Unsafe.Add(ref tile, (nint)p * height));
+            }
+            else
+            {
+                for (var p = 0; p < kc; p++)
+                {
+                    for (var r = 0; r < height; r++)
+                        Unsafe.Add(ref tile, (nint)p * height + r) = Unsafe.Add(ref source, (nint)r * ars + (nint)p * acs);
+                }
+            }
+            i += height;
+        }
+        return _packedA;
+    }
 
     // Copies B's strip of two vectors of columns, kc rows, into a contiguous buffer: rows of B a matrix width apart
     // fall into a few cache sets and evict each other while the tiles walk down k, the copy's rows do not.
@@ -172,6 +280,11 @@ internal static partial class Gemm
             Row8<TOps, TV>(ref a, acs, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), kc);
         for (; j + width <= n; j += width)
             Column<TOps, TV>(ref a, acs, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), kc);
+        if (width > Vector256<float>.Count && j + Vector256<float>.Count <= n)
+        {
+            Column<Vector256Ops, Vector256<float>>(ref a, acs, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), kc);
+            j += Vector256<float>.Count;
+        }
         ScalarColumns(ref a, 0, acs, ref b, ldb, ref c, 0, 1, j, n, kc);
     }
 
@@ -265,6 +378,63 @@ internal static partial class Gemm
         TOps.Store(c10, ref c, l1); TOps.Store(c11, ref c, l1 + w);
         TOps.Store(c20, ref c, l2); TOps.Store(c21, ref c, l2 + w);
         TOps.Store(c30, ref c, l3); TOps.Store(c31, ref c, l3 + w);
+    }
+
+    // Eight rows by one vector of columns: a gate block narrower than a pair of vectors (H = 24: 16 + 8 columns)
+    // still runs eight independent chains.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile8x1<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
+    {
+        nint l1 = ldc, l2 = 2 * (nint)ldc, l3 = 3 * (nint)ldc;
+        ref var cUpper = ref Unsafe.Add(ref c, 4 * l1);
+        TV c0 = TOps.Load(ref c, 0), c1 = TOps.Load(ref c, l1), c2 = TOps.Load(ref c, l2), c3 = TOps.Load(ref c, l3);
+        TV c4 = TOps.Load(ref cUpper, 0), c5 = TOps.Load(ref cUpper, l1), c6 = TOps.Load(ref cUpper, l2), c7 = TOps.Load(ref cUpper, l3);
+        nint r1 = ars, r2 = 2 * (nint)ars, r3 = 3 * (nint)ars;
+        ref var ap = ref a;
+        ref var aUpper = ref Unsafe.Add(ref a, 4 * r1);
+        ref var bp = ref b;
+        for (var p = 0; p < kc; p++)
+        {
+            var b0 = TOps.Load(ref bp, 0);
+            c0 = TOps.MultiplyAdd(TOps.Broadcast(ap), b0, c0);
+            c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref ap, r1)), b0, c1);
+            c2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref ap, r2)), b0, c2);
+            c3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref ap, r3)), b0, c3);
+            c4 = TOps.MultiplyAdd(TOps.Broadcast(aUpper), b0, c4);
+            c5 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref aUpper, r1)), b0, c5);
+            c6 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref aUpper, r2)), b0, c6);
+            c7 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref aUpper, r3)), b0, c7);
+            bp = ref Unsafe.Add(ref bp, ldb);
+            ap = ref Unsafe.Add(ref ap, acs);
+            aUpper = ref Unsafe.Add(ref aUpper, acs);
+        }
+        TOps.Store(c0, ref c, 0); TOps.Store(c1, ref c, l1); TOps.Store(c2, ref c, l2); TOps.Store(c3, ref c, l3);
+        TOps.Store(c4, ref cUpper, 0); TOps.Store(c5, ref cUpper, l1); TOps.Store(c6, ref cUpper, l2); TOps.Store(c7, ref cUpper, l3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile4x1<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
+    {
+        nint l1 = ldc, l2 = 2 * (nint)ldc, l3 = 3 * (nint)ldc;
+        TV c0 = TOps.Load(ref c, 0), c1 = TOps.Load(ref c, l1), c2 = TOps.Load(ref c, l2), c3 = TOps.Load(ref c, l3);
+        nint r1 = ars, r2 = 2 * (nint)ars, r3 = 3 * (nint)ars;
+        ref var ap = ref a;
+        ref var bp = ref b;
+        for (var p = 0; p < kc; p++)
+        {
+            var b0 = TOps.Load(ref bp, 0);
+            c0 = TOps.MultiplyAdd(TOps.Broadcast(ap), b0, c0);
+            c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref ap, r1)), b0, c1);
+            c2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref ap, r2)), b0, c2);
+            c3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref ap, r3)), b0, c3);
+            bp = ref Unsafe.Add(ref bp, ldb);
+            ap = ref Unsafe.Add(ref ap, acs);
+        }
+        TOps.Store(c0, ref c, 0); TOps.Store(c1, ref c, l1); TOps.Store(c2, ref c, l2); TOps.Store(c3, ref c, l3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

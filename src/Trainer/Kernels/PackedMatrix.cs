@@ -9,12 +9,17 @@ namespace Recurrent.Trainer.Kernels;
 /// </summary>
 internal sealed class PackedMatrix
 {
-    /// <summary>Two 512-bit vectors (four 256-bit ones) of columns: the width of the product kernels' tiles.</summary>
-    public const int PanelWidth = 32;
-
-    public PackedMatrix(int rows, int columns, int blockWidth)
+    /// <param name="rows">K.</param>
+    /// <param name="columns">N, whole blocks.</param>
+    /// <param name="blockWidth">Columns per block (one gate's H).</param>
+    /// <param name="panelWidth">Columns per panel, 16 or 32: the kernel plan's (two vectors of the machine's width,
+    /// the width of its register tiles) unless given. Any panel width gives the same bits with either vector width.</param>
+    public PackedMatrix(int rows, int columns, int blockWidth, int panelWidth = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockWidth);
+        PanelWidth = panelWidth == 0 ? KernelPlan.Active.PanelWidth : panelWidth;
+        if (PanelWidth is not (16 or 32))
+            throw new ArgumentOutOfRangeException(nameof(panelWidth), panelWidth, "A panel is 16 or 32 columns wide.");
         if (columns % blockWidth != 0)
             throw new ArgumentException($"{columns} columns are not whole blocks of {blockWidth}.", nameof(columns));
         Rows = rows;
@@ -22,6 +27,9 @@ internal sealed class PackedMatrix
         BlockWidth = blockWidth;
         Data = new float[rows * columns];
     }
+
+    /// <summary>Columns per panel (the last panel of a block may be narrower).</summary>
+    public int PanelWidth { get; }
 
     /// <summary>K, the depth of the product.</summary>
     public int Rows { get; }

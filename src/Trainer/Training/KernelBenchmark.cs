@@ -60,7 +60,86 @@ public static class KernelBenchmark
             Time($"∂L/∂z·W_hh in BPTT, W_hh packed", Batch / 2, Hidden, Gates, () =>
                 Gemm.Multiply(z, Gates, 1, packed, 0, Hidden, c, Hidden, Batch / 2, accumulate: false)),
         };
+        // dW_hh = Σ_t ∂L/∂z_tᵀ·h_{t-1} over 10 steps of the batch, one thread's half of the 4H rows: A is read
+        // transposed, its elements of one k a gate width apart. Both ways alternate round by round.
+        var stacked = Random(WeightGradientSteps * Batch * Gates);
+        var states = Random(WeightGradientSteps * Batch * Hidden);
+        var gradient = new float[Gates * Hidden];
+        void WeightGradient(KernelPlan plan)
+        {
+            using (KernelPlan.Use(plan))
+                Gemm.Multiply(stacked, 1, Gates, states, Hidden, gradient, Hidden, Gates / 2, Hidden,
+                    WeightGradientSteps * Batch, accumulate: false);
+        }
+        var inPlace = KernelPlan.Active with { PackTransposedAFromStrideBytes = long.MaxValue };
+        var packedA = KernelPlan.Active with { PackTransposedAFromStrideBytes = 0 };
+        timings.AddRange(TimeAlternating(Gates / 2, Hidden, WeightGradientSteps * Batch,
+            ($"Σ ∂L/∂zᵀ·h for dW_hh ({Gates / 2}×{Hidden}×{WeightGradientSteps * Batch}), A read in place",
+                () => WeightGradient(inPlace)),
+            ("Σ ∂L/∂zᵀ·h for dW_hh, A packed in row tiles", () => WeightGradient(packedA))));
+        // The batch-64 product with eight-row tiles and with four-row ones (what a machine with 16 vector registers
+        // runs; DOTNET_EnableAVX512F=0 shows this machine as one).
+        void RecurrentProduct(KernelPlan plan)
+        {
+            using (KernelPlan.Use(plan))
+                Gemm.Multiply(h, Hidden, 1, packedTransposed, 0, Gates, c, Gates, Batch, accumulate: false);
+        }
+        KernelPlan eight = KernelPlan.Active with { TileRows = 8 }, four = KernelPlan.Active with { TileRows = 4 };
+        timings.AddRange(TimeAlternating(Batch, Gates, Hidden,
+            ($"h·W_hhᵀ, batch {Batch}, B packed, 8-row tiles", () => RecurrentProduct(eight)),
+            ($"h·W_hhᵀ, batch {Batch}, B packed, 4-row tiles", () => RecurrentProduct(four))));
+        // The same product with 16- and 32-column panels: a panel as wide as the tile pair, or twice as wide (on a
+        // 256-bit machine, where the tiles then copy each strip again).
+        var panels16 = new PackedMatrix(Hidden, Gates, Hidden, panelWidth: 16);
+        var panels32 = new PackedMatrix(Hidden, Gates, Hidden, panelWidth: 32);
+        panels16.PackTransposeOf(w);
+        panels32.PackTransposeOf(w);
+        timings.AddRange(TimeAlternating(Batch, Gates, Hidden,
+            ($"h·W_hhᵀ, batch {Batch}, 16-column panels", () =>
+                Gemm.Multiply(h, Hidden, 1, panels16, 0, Gates, c, Gates, Batch, accumulate: false)),
+            ($"h·W_hhᵀ, batch {Batch}, 32-column panels", () =>
+                Gemm.Multiply(h, Hidden, 1, panels32, 0, Gates, c, Gates, Batch, accumulate: false))));
+        // A hidden size that is not a multiple of the tile width: the recurrent product of one thread's rows at
+        // H = 24 (16 + 8 columns per gate block) against H = 32 (one tile pair per block).
+        foreach (var hidden in new[] { 24, 32 })
+        {
+            var small = new PackedMatrix(hidden, 4 * hidden, hidden);
+            small.PackTransposeOf(Random(4 * hidden * hidden));
+            var input = Random(Batch / 2 * hidden);
+            var output = new float[Batch / 2 * 4 * hidden];
+            timings.Add(Time($"h·W_hhᵀ at H = {hidden}, batch {Batch / 2} ({Batch / 2}×{4 * hidden}×{hidden}), packed",
+                Batch / 2, 4 * hidden, hidden, () =>
+                    Gemm.Multiply(input, hidden, 1, small, 0, 4 * hidden, output, 4 * hidden, Batch / 2, accumulate: false)));
+        }
         return timings;
+    }
+
+    private const int WeightGradientSteps = 10;
+
+    /// <summary>The choices the kernels made for this machine (`recurrent bench --kernels` prints them first).</summary>
+    public static IEnumerable<string> Plan() => KernelPlan.Detected.Describe();
+
+    // Several ways of one product, timed round by round in turn (best of seven rounds each), so the machine's drift
+    // touches them alike.
+    private static IEnumerable<KernelTiming> TimeAlternating(int m, int n, int k, params (string Name, Action Product)[] ways)
+    {
+        var flops = 2.0 * m * n * k;
+        var repetitions = Math.Max(5, (int)(2e9 / flops));
+        var best = new double[ways.Length];
+        Array.Fill(best, double.MaxValue);
+        foreach (var way in ways)
+            way.Product();
+        for (var round = 0; round < 7; round++)
+        {
+            for (var w = 0; w < ways.Length; w++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                for (var i = 0; i < repetitions; i++)
+                    ways[w].Product();
+                best[w] = Math.Min(best[w], Stopwatch.GetElapsedTime(start).TotalMicroseconds / repetitions);
+            }
+        }
+        return ways.Select((way, w) => new KernelTiming(way.Name, best[w], flops / best[w] / 1e3)).ToArray();
     }
 
     // The fastest of seven rounds of repetitions worth about 20 ms each: the least disturbed by the machine's drift.

@@ -68,9 +68,13 @@ public sealed class CommandLineTests
 
         var kernels = RecurrentCli.Run("bench", "--kernels", "--json");
         Assert.True(kernels.ExitCode == 0, kernels.Error);
-        var timings = kernels.Json.EnumerateArray().ToArray();
-        Assert.Equal(7, timings.Length);
+        var plan = kernels.Json.GetProperty("plan").EnumerateArray().Select(l => l.GetString()!).ToArray();
+        Assert.Contains(plan, line => line.StartsWith("depth block: ", StringComparison.Ordinal));
+        Assert.Contains(plan, line => line.StartsWith("batch-1 walk", StringComparison.Ordinal));
+        var timings = kernels.Json.GetProperty("products").EnumerateArray().ToArray();
+        Assert.Equal(15, timings.Length);
         Assert.Contains(timings, t => t.GetProperty("name").GetString()!.Contains("alternating ways"));
+        Assert.Contains(timings, t => t.GetProperty("name").GetString()!.Contains("A packed in row tiles"));
         Assert.All(timings, t => Assert.True(t.GetProperty("gflops").GetDouble() > 0));
     }
 

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.Intrinsics;
+
+namespace Recurrent.Trainer.Kernels;
+
+/// <summary>
+/// The one kernel choice that cache sizes do not settle: from which k-stride on copying a transposed A into row tiles
+/// pays for the copy (it reads A with the same strides the tiles would, so it depends on how the CPU's caches and
+/// prefetchers take them, and on how many column panels share the copy). Both ways are timed once per machine on
+/// first use, alternating, at the weight-gradient shapes of H = 512 and H = 256, and the verdict kept in
+/// <see cref="CacheFile"/> under a key naming the CPU, its caches and the vector width, so a different machine (or
+/// a copied home directory) measures again. RECURRENT_KERNEL_CALIBRATION=off skips it (A is then read in place).
+/// </summary>
+internal static class KernelCalibration
+{
+    private const string FormatVersion = "3";
+
+    /// <summary>Packing must be this much faster (median of the alternating rounds) to be chosen.</summary>
+    private const double RequiredGain = 1.05;
+
+    public static string CacheFile { get; } = Path.Combine(
+        Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
+        "recurrent", "kernel-calibration.txt");
+
+    /// <summary>The plan with the calibrated choice, and a sentence saying where it came from.</summary>
+    public static (KernelPlan Plan, string Origin) Apply(KernelPlan plan) =>
+        string.Equals(Environment.GetEnvironmentVariable("RECURRENT_KERNEL_CALIBRATION"), "off", StringComparison.OrdinalIgnoreCase)
+            ? (plan, "not calibrated (RECURRENT_KERNEL_CALIBRATION=off)")
+            : Apply(plan, CacheFile);
+
+    /// <summary>The same with the verdict kept in <paramref name="file"/> (tests).</summary>
+    internal static (KernelPlan Plan, string Origin) Apply(KernelPlan plan, string file)
+    {
+        var key = MachineKey(plan);
+        if (TryRead(file, key) is { } stored)
+            return (plan with { PackTransposedAFromStrideBytes = stored.FromStride }, $"calibrated earlier ({stored.Note}; {file})");
+        var notes = new List<string>();
+        var fromStride = long.MaxValue;
+        // From the widest stride down: packing is chosen from the narrowest stride at which it still wins. Each
+        // stride is timed at the shape of one thread's half of dW_hh at that H: 2H rows of ∂L/∂zᵀ, H columns.
+        foreach (var hidden in new[] { 512, 256 })
+        {
+            var gates = 4 * hidden;
+            var (packed, inPlace) = Measure(plan, rows: gates / 2, columns: hidden, stride: gates);
+            notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"H = {hidden} (k-stride {gates * sizeof(float) >> 10} KiB): packed {packed:F0} us, in place {inPlace:F0} us"));
+            if (inPlace / packed < RequiredGain)
+                break;
+            fromStride = (long)gates * sizeof(float);
+        }
+        var note = string.Join(", ", notes) + " (medians of alternating rounds)";
+        TryWrite(file, key, fromStride, note);
+        return (plan with { PackTransposedAFromStrideBytes = fromStride }, $"calibrated now ({note})");
+    }
+
+    // Σ ∂L/∂zᵀ·h over 512 stacked steps: `rows` rows of A whose elements of one k are `stride` floats apart. At most
+    // 0.5 GFLOP a product; all rounds take some tens of milliseconds, once per machine.
+    private static (double Packed, double InPlace) Measure(KernelPlan plan, int rows, int columns, int stride)
+    {
+        const int k = 512, rounds = 7;
+        var a = new float[k * stride];
+        var b = new float[k * columns];
+        var c = new float[rows * columns];
+        for (var i = 0; i < a.Length; i++)
+            a[i] = (i % 7 - 3) * 0.25f;
+        for (var i = 0; i < b.Length; i++)
+            b[i] = (i % 5 - 2) * 0.5f;
+        double Time(KernelPlan candidate)
+        {
+            // The machine's own width, even when the first use comes from a test that forces the 256-bit kernels.
+            var forced = VectorWidth.Force256;
+            VectorWidth.Force256 = false;
+            try
+            {
+                using var scope = KernelPlan.Use(candidate);
+                var start = Stopwatch.GetTimestamp();
+                Gemm.Multiply(a, 1, stride, b, columns, c, columns, rows, columns, k, accumulate: false);
+                return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            }
+            finally
+            {
+                VectorWidth.Force256 = forced;
+            }
+        }
+        KernelPlan packedPlan = plan with { PackTransposedAFromStrideBytes = 0 },
+            inPlacePlan = plan with { PackTransposedAFromStrideBytes = long.MaxValue };
+        Time(packedPlan);
+        Time(inPlacePlan);
+        var packed = new double[rounds];
+        var inPlace = new double[rounds];
+        for (var r = 0; r < rounds; r++)
+        {
+            packed[r] = Time(packedPlan);
+            inPlace[r] = Time(inPlacePlan);
+        }
+        Array.Sort(packed);
+        Array.Sort(inPlace);
+        return (packed[rounds / 2], inPlace[rounds / 2]);
+    }
+
+    private static string MachineKey(KernelPlan plan) => string.Join(';',
+        $"format={FormatVersion}", $"cpu={CpuModel()}", $"l1d={plan.Caches.L1DataBytes}", $"l2={plan.Caches.L2Bytes}",
+        $"vector={(Vector512.IsHardwareAccelerated ? 512 : 256)}", $"runtime={Environment.Version}");
+
+    private static string CpuModel()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("model name", StringComparison.Ordinal))
+                    return line[(line.IndexOf(':') + 1)..].Trim().Replace(';', ',');
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return $"{Environment.ProcessorCount} CPUs";
+    }
+
+    // The file: the key on the first line, then pack_from_stride_bytes=N (or never) and a note of the timings.
+    private static (long FromStride, string Note)? TryRead(string file, string key)
+    {
+        try
+        {
+            if (!File.Exists(file))
+                return null;
+            var lines = File.ReadAllLines(file);
+            const string prefix = "pack_from_stride_bytes=";
+            if (lines.Length < 3 || lines[0] != key || !lines[1].StartsWith(prefix, StringComparison.Ordinal))
+                return null;
+            var value = lines[1][prefix.Length..];
+            if (value == "never")
+                return (long.MaxValue, lines[2]);
+            return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? (bytes, lines[2]) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void TryWrite(string file, string key, long fromStride, string note)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            var temporary = file + "." + Environment.ProcessId + ".tmp";
+            File.WriteAllLines(temporary, [key, "pack_from_stride_bytes=" + (fromStride == long.MaxValue ? "never" : fromStride.ToString(CultureInfo.InvariantCulture)), note]);
+            File.Move(temporary, file, overwrite: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Recurrent.Trainer.Kernels;
+
+/// <summary>
+/// The blocking choices of the matrix kernels, made once per process from the CPU it runs on: its vector width and
+/// its cache sizes (<see cref="CpuCaches"/>). Every choice only reorders whole FMA chains or copies operands, never
+/// the order of the terms inside an element's chain, so every plan gives the same bits (the kernel tests run each).
+/// </summary>
+internal sealed record KernelPlan
+{
+    /// <summary>Rows of the two-vector register tiles: 8 (sixteen accumulators) where the JIT has 32 vector registers
+    /// (AVX-512), 4 where it has 16 (AVX2), since eight rows there would need 19 registers and spill.</summary>
+    public required int TileRows { get; init; }
+
+    /// <summary>Columns of a packed weight panel: two vectors of the machine's width (32 with AVX-512, 16 with AVX2),
+    /// so a tile pair reads a panel's rows back to back without copying them again.</summary>
+    public required int PanelWidth { get; init; }
+
+    /// <summary>K, in rows of B, that one pass of the tiles covers: a packed strip of B, DepthBlock × PanelWidth
+    /// floats, takes about two thirds of L1d and stays there while every row tile walks down it.</summary>
+    public required int DepthBlock { get; init; }
+
+    /// <summary>Rows of A copied into one contiguous block (row tile after row tile, each walking down k) when A is
+    /// read transposed; the block, PackedARows × DepthBlock floats, takes about half of L2.</summary>
+    public required int PackedARows { get; init; }
+
+    /// <summary>A transposed A (the weight-gradient products, Σ_t ∂L/∂zᵀ·h) is copied into row tiles first when
+    /// its elements of one k lie at least this many bytes apart (a gate width: 2 KiB at H = 128, 8 KiB at H = 512);
+    /// <see cref="long.MaxValue"/>: never. Whether the copy pays depends on how the caches and prefetchers take the
+    /// strides, so <see cref="KernelCalibration"/> measures it.</summary>
+    public required long PackTransposedAFromStrideBytes { get; init; }
+
+    /// <summary>Whether a transposed A with this k-stride (in floats) is packed.</summary>
+    public bool PacksTransposedA(int columnStride) => (long)columnStride * sizeof(float) >= PackTransposedAFromStrideBytes;
+
+    /// <summary>A batch-1 product alternates its walk over B's panels (so the panels read last, still in the nearest
+    /// cache, come first) when B is larger than this: half of L1d, beyond which B cannot stay in L1 whichever way it is
+    /// walked. Measured: W_hh of 256 KiB at H = 128 fits L2, yet walking it one way made batch-1 inference 0.72–0.76
+    /// of ONNX Runtime's latency against 0.67–0.69 alternating; at H = 512 (4 MiB) the walk saves L2 a third of W's
+    /// reads from L3 (more where L2 is larger).</summary>
+    public required long AlternateWalkAboveBytes { get; init; }
+
+    /// <summary>What the plan was made from, for `recurrent bench --kernels`.</summary>
+    public required CpuCaches Caches { get; init; }
+
+    /// <summary>The plan for this machine, detected on first use.</summary>
+    public static KernelPlan Detected => LazyDetected.Value;
+
+    private static readonly Lazy<KernelPlan> LazyDetected = new(() =>
+    {
+        var (plan, origin) = KernelCalibration.Apply(For(CpuCaches.Detect()));
+        return plan with { PackingOrigin = origin };
+    });
+
+    /// <summary>How <see cref="PackTransposedAFromStrideBytes"/> was decided.</summary>
+    public string PackingOrigin { get; init; } = "not calibrated";
+
+    [ThreadStatic]
+    private static KernelPlan? _override;
+
+    /// <summary>The plan the kernels on this thread follow: the detected one unless a test forced another.</summary>
+    public static KernelPlan Active => _override ?? Detected;
+
+    /// <summary>Runs the kernels of the calling thread with <paramref name="plan"/> until disposed (tests).</summary>
+    internal static IDisposable Use(KernelPlan plan)
+    {
+        var previous = _override;
+        _override = plan;
+        return new Restore(previous);
+    }
+
+    private sealed class Restore(KernelPlan? previous) : IDisposable
+    {
+        public void Dispose() => _override = previous;
+    }
+
+    /// <summary>The plan that follows from <paramref name="caches"/>.</summary>
+    public static KernelPlan For(CpuCaches caches)
+    {
+        var panelWidth = Vector512.IsHardwareAccelerated ? 32 : 16;
+        var depth = RoundDown(caches.L1DataBytes * 2 / 3 / (panelWidth * sizeof(float)), 64);
+        depth = Math.Clamp(depth, 64, 512);
+        var rows = RoundDown(caches.L2Bytes / 2 / (depth * sizeof(float)), 8);
+        return new KernelPlan
+        {
+            TileRows = Avx512F.IsSupported ? 8 : 4,
+            PanelWidth = panelWidth,
+            DepthBlock = depth,
+            PackedARows = Math.Clamp(rows, 64, 4096),
+            PackTransposedAFromStrideBytes = long.MaxValue,
+            AlternateWalkAboveBytes = caches.L1DataBytes / 2,
+            Caches = caches,
+        };
+    }
+
+    private static int RoundDown(int value, int multiple) => value / multiple * multiple;
+
+    /// <summary>The vector width the kernels run, with what decided it.</summary>
+    public static string VectorDescription =>
+        VectorWidth.Use512 ? "512-bit (Vector512 hardware-accelerated: AVX-512)"
+        : Avx2.IsSupported && Fma.IsSupported ? "256-bit (AVX2 + FMA)"
+        : Vector256.IsHardwareAccelerated ? "256-bit (hardware-accelerated, no FMA instruction: FMA emulated)"
+        : "256-bit in software (no AVX2: slow)";
+
+    /// <summary>One line per choice and the facts it follows from.</summary>
+    public IEnumerable<string> Describe()
+    {
+        yield return $"vector width: {VectorDescription}";
+        yield return $"caches per core: L1d {Caches.L1DataBytes >> 10} KiB, L2 {Caches.L2Bytes >> 10} KiB, " +
+                     $"L3 share {Caches.L3Bytes >> 10} KiB (from {Caches.Source})";
+        var columns = 2 * (VectorWidth.Use512 ? 16 : 8);
+        yield return $"register tiles: {(TileRows == 8 ? $"8×{columns} and 4×{columns}" : $"4×{columns}")} " +
+                     $"({(Avx512F.IsSupported ? "32 vector registers" : "16 vector registers")}); 8×{columns / 2} and 4×{columns / 2} " +
+                     $"for a last single vector of columns, {(VectorWidth.Use512 ? "then 8-column ones, " : "")}then scalar";
+        yield return $"packed weight panels: {PanelWidth} columns";
+        yield return $"depth block: {DepthBlock} rows of B (a packed {PanelWidth}-column strip of {DepthBlock * PanelWidth * sizeof(float) >> 10} KiB in L1d)";
+        var packing = PackTransposedAFromStrideBytes == long.MaxValue ? "read in place"
+            : $"packed in blocks of {PackedARows} rows ({PackedARows * DepthBlock * sizeof(float) >> 10} KiB in L2) when its " +
+              $"k-stride is at least {PackTransposedAFromStrideBytes >> 10} KiB and eight panels of B or more share the copy, else read in place";
+        yield return $"transposed A: {packing}; {PackingOrigin}";
+        yield return $"batch-1 walk over packed W: alternating direction each step when W exceeds {AlternateWalkAboveBytes >> 10} KiB " +
+                     $"(half of L1d), else one way; the panels last read are still in L1/L2 ({Caches.L2Bytes >> 10} KiB) when the next step starts";
+        yield return $"thread split: rows of C in parts of at least 16 rows, when a product has at least 2^18 multiply-adds; " +
+                     $"recurrent steps split by sequences, one part per thread";
+    }
+}

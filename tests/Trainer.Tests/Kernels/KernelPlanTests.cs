@@ -1,0 +1,242 @@
+using System.Runtime.Intrinsics;
+using Recurrent.Trainer.Kernels;
+using Recurrent.Trainer.Tests.Engine;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Trainer.Tests.Kernels;
+
+/// <summary>
+/// The kernel plan follows from the machine's caches, and every plan, with either vector width, gives the same bits:
+/// products on odd shapes (transposed A, hidden sizes off the tile width), batch-1 walks, and whole training runs.
+/// </summary>
+public class KernelPlanTests
+{
+    private static readonly CpuCaches Small = new(32 << 10, 256 << 10, 8 << 20, "test");
+
+    // The extremes every choice can take, besides the plan detected on this machine.
+    private static IEnumerable<KernelPlan> Plans() =>
+    [
+        KernelPlan.Detected,
+        KernelPlan.For(Small) with { DepthBlock = 64, PackedARows = 64, PackTransposedAFromStrideBytes = 0, AlternateWalkAboveBytes = 0 },
+        KernelPlan.For(Small) with { DepthBlock = 512, PackedARows = 4096, AlternateWalkAboveBytes = long.MaxValue },
+        KernelPlan.For(Small) with { DepthBlock = 128, PackedARows = 72, PackTransposedAFromStrideBytes = 256, TileRows = 4 },
+        KernelPlan.For(Small) with { PackTransposedAFromStrideBytes = 0, TileRows = 8, PanelWidth = 16 },
+    ];
+
+    [Fact]
+    public void ThePlanFollowsTheCachesThatSysfsDescribes()
+    {
+        using var directory = new TempCacheDirectory();
+        directory.Add(0, 1, "Data", "48K", "0");
+        directory.Add(1, 1, "Instruction", "32K", "0");
+        directory.Add(2, 2, "Unified", "2048K", "0");
+        directory.Add(3, 3, "Unified", "105M", "0-1");
+        var caches = CpuCaches.Detect(directory.Path);
+        Assert.Equal((48 << 10, 2 << 20, 105 << 19), (caches.L1DataBytes, caches.L2Bytes, caches.L3Bytes));
+        var plan = KernelPlan.For(caches);
+        // A 32-column strip of 256 rows (a 16-column one of 512 rows, on a 256-bit machine) is 32 KiB, two thirds of
+        // 48 KiB; 1024 (512) rows of A that deep are 1 MiB, half of L2; a W beyond half of L1d is walked alternately.
+        var wide = Vector512.IsHardwareAccelerated;
+        Assert.Equal(wide ? 32 : 16, plan.PanelWidth);
+        Assert.Equal((wide ? 256 : 512, wide ? 1024 : 512, 24L << 10),
+            (plan.DepthBlock, plan.PackedARows, plan.AlternateWalkAboveBytes));
+        // Eight-row tiles need 19 vector registers: only where the JIT has 32 (AVX-512).
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 8 : 4, plan.TileRows);
+
+        // Two hardware threads sharing one core's 32 KiB L1d and 512 KiB L2 get half of each.
+        using var shared = new TempCacheDirectory();
+        shared.Add(0, 1, "Data", "32K", "0,1");
+        shared.Add(1, 2, "Unified", "512K", "0-1");
+        var smaller = KernelPlan.For(CpuCaches.Detect(shared.Path));
+        Assert.Equal((wide ? 64 : 128, wide ? 512 : 256, 8L << 10), (smaller.DepthBlock, smaller.PackedARows, smaller.AlternateWalkAboveBytes));
+    }
+
+    [Fact]
+    public void WithoutACacheDescriptionTheTunedSizesStandIn()
+    {
+        Assert.Same(CpuCaches.Assumed, CpuCaches.Detect("/nonexistent/cache"));
+        Assert.Equal(Vector512.IsHardwareAccelerated ? 256 : 512, KernelPlan.For(CpuCaches.Assumed).DepthBlock);
+        Assert.Equal((48L << 10, 2L << 20, 0L), (CpuCaches.ParseSize("48K"), CpuCaches.ParseSize("2M"), CpuCaches.ParseSize("x")));
+        Assert.Equal((1, 2, 6), (CpuCaches.CountCpus("3"), CpuCaches.CountCpus("0-1"), CpuCaches.CountCpus("0,2,4-7")));
+    }
+
+    [Fact]
+    public void TheCalibrationIsMeasuredOncePerMachineAndKeptUnderItsKey()
+    {
+        using var directory = new TempCacheDirectory();
+        var file = Path.Combine(directory.Path, "calibration.txt");
+        var plan = KernelPlan.For(CpuCaches.Assumed);
+        var (first, origin) = KernelCalibration.Apply(plan, file);
+        Assert.StartsWith("calibrated now (H = 512 (k-stride 8 KiB): packed ", origin);
+        var lines = File.ReadAllLines(file);
+        Assert.StartsWith("format=3;cpu=", lines[0]);
+        Assert.Contains(";l2=1048576;", lines[0]);
+        Assert.StartsWith("pack_from_stride_bytes=", lines[1]);
+
+        var (again, originAgain) = KernelCalibration.Apply(plan, file);
+        Assert.StartsWith("calibrated earlier (H = 512", originAgain);
+        Assert.Equal(first.PackTransposedAFromStrideBytes, again.PackTransposedAFromStrideBytes);
+
+        // A verdict stored for other caches (another machine) is measured again, and a stored verdict is obeyed.
+        File.WriteAllLines(file, [lines[0], "pack_from_stride_bytes=2048", "note"]);
+        Assert.Equal(2048, KernelCalibration.Apply(plan, file).Plan.PackTransposedAFromStrideBytes);
+        File.WriteAllLines(file, [lines[0].Replace(";l2=1048576;", ";l2=2097152;"), "pack_from_stride_bytes=2048", "note"]);
+        Assert.StartsWith("calibrated now", KernelCalibration.Apply(plan, file).Origin);
+    }
+
+    public static TheoryData<int, int, int, bool> Shapes()
+    {
+        var data = new TheoryData<int, int, int, bool>();
+        // m, n, k, A transposed: weight-gradient shapes (Aᵀ, many rows, eight panels or more, with column tails),
+        // hidden sizes 24, 20 and 40 off the tile width, row tails of 1–7, depths across several blocks.
+        foreach (var (m, n, k) in new[] { (96, 512, 300), (77, 296, 300), (40, 24, 130), (13, 20, 70), (8, 40, 1030),
+                     (4, 64, 65), (150, 264, 257), (24, 128, 40) })
+        {
+            data.Add(m, n, k, true);
+            data.Add(m, n, k, false);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void EveryPlanAndWidthGivesTheSameBits(int m, int n, int k, bool transposedA)
+    {
+        var a = KernelData.Random(m * k, 11);
+        var b = KernelData.Random(k * n, 12);
+        var initial = KernelData.Random(m * n, 13);
+        int rowStride = transposedA ? 1 : k, colStride = transposedA ? m : 1;
+        float[]? expected = null;
+        foreach (var narrow in new[] { false, true })
+        {
+            foreach (var plan in Plans())
+            {
+                var c = (float[])initial.Clone();
+                VectorWidth.Force256 = narrow;
+                try
+                {
+                    using (KernelPlan.Use(plan))
+                        Gemm.Multiply(a, rowStride, colStride, b, n, c, n, m, n, k, accumulate: true);
+                }
+                finally
+                {
+                    VectorWidth.Force256 = false;
+                }
+                expected ??= c;
+                Assert.Equal(expected, c);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 24, 40)]
+    [InlineData(3, 40, 17)]
+    [InlineData(64, 128, 300)]
+    [InlineData(9, 100, 513)]
+    public void EveryPanelWidthGivesTheSameBitsWithEitherVectorWidth(int m, int hidden, int k)
+    {
+        var n = 4 * hidden;
+        var w = KernelData.Random(n * k, 16);
+        var h = KernelData.Random(m * k, 17);
+        var transposed = new float[k * n];
+        for (var j = 0; j < n; j++)
+        {
+            for (var p = 0; p < k; p++)
+                transposed[p * n + j] = w[j * k + p];
+        }
+        var expected = new float[m * n];
+        Gemm.Multiply(h, k, 1, transposed, n, expected, n, m, n, k, accumulate: false);
+        foreach (var panelWidth in new[] { 16, 32 })
+        {
+            var packed = new PackedMatrix(k, n, hidden, panelWidth);
+            packed.PackTransposeOf(w);
+            foreach (var narrow in new[] { false, true })
+            {
+                var c = new float[m * n];
+                VectorWidth.Force256 = narrow;
+                try
+                {
+                    Gemm.Multiply(h, k, 1, packed, 0, n, c, n, m, accumulate: false, descending: true);
+                }
+                finally
+                {
+                    VectorWidth.Force256 = false;
+                }
+                Assert.Equal(expected, c);
+            }
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PackedMatrix(k, n, hidden, panelWidth: 8));
+    }
+
+    [Theory]
+    [InlineData(24)]
+    [InlineData(512)]
+    public void BatchOneWalksGiveTheSameBitsWhicheverWayThePlanChooses(int hidden)
+    {
+        var w = KernelData.Random(4 * hidden * hidden, 14);
+        var packed = new PackedMatrix(hidden, 4 * hidden, hidden);
+        packed.PackTransposeOf(w);
+        var h = KernelData.Random(hidden, 15);
+        float[]? expected = null;
+        foreach (var plan in Plans())
+        {
+            foreach (var descending in new[] { false, true })
+            {
+                var c = new float[4 * hidden];
+                using (KernelPlan.Use(plan))
+                    Gemm.Multiply(h, hidden, 1, packed, 0, 4 * hidden, c, 4 * hidden, 1, accumulate: false, descending);
+                expected ??= c;
+                Assert.Equal(expected, c);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void TrainingAndPredictionGiveTheSameBitsUnderEveryPlan(CellKind cell)
+    {
+        // One thread, so every product runs on this thread under the forced plan. H = 24 and 264 inputs reach the
+        // narrow column tiles (dW_hh, the steps) and the packed transposed A (dW_xh).
+        var data = EngineFixtures.NumericData(48, 264, [9, 5, 12], HeadKind.MultiClass, 3, seed: 4);
+        SequenceClassifier? first = null;
+        foreach (var plan in Plans())
+        {
+            using var scope = KernelPlan.Use(plan);
+            var model = new SequenceClassifierTrainer(new SequenceClassifierOptions
+            {
+                Cell = cell,
+                HiddenSize = 24,
+                Epochs = 2,
+                BatchSize = 24,
+                Seed = 3,
+                Threads = 1,
+            }).Fit(data);
+            var prediction = model.Predict(data.Examples[0]);
+            if (first is null)
+            {
+                first = model;
+                continue;
+            }
+            for (var i = 0; i < model.Parameters.Count; i++)
+                Assert.Equal(first.Parameters[i].Value, model.Parameters[i].Value);
+            Assert.Equal(first.Predict(data.Examples[0]).Probabilities, prediction.Probabilities);
+        }
+    }
+
+    private sealed class TempCacheDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("cache-").FullName;
+
+        public void Add(int index, int level, string type, string size, string shared)
+        {
+            var directory = Directory.CreateDirectory(System.IO.Path.Combine(Path, $"index{index}")).FullName;
+            File.WriteAllText(System.IO.Path.Combine(directory, "level"), $"{level}\n");
+            File.WriteAllText(System.IO.Path.Combine(directory, "type"), $"{type}\n");
+            File.WriteAllText(System.IO.Path.Combine(directory, "size"), $"{size}\n");
+            File.WriteAllText(System.IO.Path.Combine(directory, "shared_cpu_list"), $"{shared}\n");
+        }
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}
