@@ -45,11 +45,11 @@ internal static partial class RunEndpoints
             }
             return Problems.Conflict($"Run {run.Id} is {run.State}; only queued or running runs can be cancelled.");
         });
-        reads.MapGet("/runs/{id}/model.onnx", (string id, RunStore runs, DataDirectory data) =>
+        reads.MapGet("/runs/{id}/model.onnx", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
         {
             var run = Find(runs, id);
             var path = data.Onnx(run.Id);
-            if (run.State != RunStates.Succeeded || !File.Exists(path))
+            if (run.State != RunStates.Succeeded || !(File.Exists(path) || artifacts.Fetch(path)))
                 return (IResult)Problems.Conflict($"Run {run.Id} is {run.State}; its ONNX model exists once it has succeeded.");
             return TypedResults.PhysicalFile(path, "application/octet-stream", $"{run.Name}.onnx");
         });

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Recurrent.Host.Tests.Service;
+
+namespace Recurrent.Host.Tests.Fleet;
+
+/// <summary>
+/// Several `recurrent serve` processes on one PostgreSQL: they share one queue (each run is trained once), any of
+/// them serves every run and model, and a killed worker's run finishes elsewhere from its last checkpoint with the
+/// weights of an uninterrupted run. Every wait is bounded.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class FleetTests(PostgresCluster cluster)
+{
+    [Fact]
+    public async Task Three_workers_drain_a_queue_of_six_runs_each_trained_exactly_once()
+    {
+        var database = cluster.NewDatabase();
+        await using var a = await FleetProcess.StartWorkerAsync(database, "worker-a");
+        await using var b = await FleetProcess.StartWorkerAsync(database, "worker-b");
+        await using var c = await FleetProcess.StartWorkerAsync(database, "worker-c");
+        var workers = (await b.Client.GetFromJsonAsync<JsonObject>("/api/workers"))!["workers"]!.AsArray();
+        Assert.Equal(["worker-a", "worker-b", "worker-c"], workers.Select(w => (string?)w!["id"]));
+
+        for (var i = 0; i < 6; i++)
+            await (i % 2 == 0 ? a : c).Client.CreateRunAsync(FleetProcess.Quick($"drain-{i}"));
+        // Any worker sees every run, whichever worker queued or trained it.
+        var runs = await FleetProcess.WaitAllEndedAsync(b.Client, 6, 180);
+        Assert.All(runs, r => Assert.Equal("succeeded", (string?)r["state"]));
+        Assert.All(runs, r => Assert.Equal(1, (int)r["attempts"]!));
+        Assert.All(runs, r => Assert.StartsWith("worker-", (string?)r["worker"]));
+        var succeeded = FleetProcess.EventCounts(database, "succeeded");
+        Assert.Equal(runs.Select(r => (long)r["id"]!).Order(), succeeded.Keys.Order());
+        Assert.All(succeeded.Values, n => Assert.Equal(1, n));
+
+        // Every model is served by every worker: the ones trained elsewhere come from the store.
+        foreach (var run in runs)
+        {
+            using var onnx = await b.Client.GetAsync($"/api/runs/{run["id"]}/model.onnx");
+            Assert.Equal(HttpStatusCode.OK, onnx.StatusCode);
+            Assert.True((await onnx.Content.ReadAsByteArrayAsync()).Length > 100);
+        }
+    }
+
+    [Fact]
+    public async Task A_run_whose_worker_is_killed_finishes_on_another_with_the_uninterrupted_weights()
+    {
+        var database = cluster.NewDatabase();
+        var first = await FleetProcess.StartWorkerAsync(database, "first");
+        await using var second = await FleetProcess.StartWorkerAsync(database, "second");
+        try
+        {
+            var reference = (long)(await first.Client.CreateRunAsync(TrainingSpecs.Interruptible("reference")))["id"]!;
+            await first.Client.WaitStateAsync(reference, "succeeded", 180);
+
+            var moved = (long)(await first.Client.CreateRunAsync(TrainingSpecs.Interruptible("moved")))["id"]!;
+            var midRun = await first.Client.WaitRunAsync(moved, r => r.CheckpointStep() >= 30 && r["worker"] is not null, 180);
+            var victim = (string)midRun["worker"]!;
+            var survivor = victim == "first" ? second : first;
+            (victim == "first" ? first : second).Kill();
+
+            var finished = await survivor.Client.WaitStateAsync(moved, "succeeded", 180);
+            Assert.Equal(victim == "first" ? "second" : "first", (string?)finished["worker"]);
+            Assert.Equal(2, (int)finished["attempts"]!);
+            Assert.Equal(TrainingSpecs.InterruptibleSteps, (long)finished["progress"]!["step"]!);
+            var events = (await survivor.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{moved}/events"))!["events"]!.AsArray()
+                .Select(e => (string)e!["kind"]! + ": " + (string?)e["message"]).ToArray();
+            Assert.Contains(events, e => e.StartsWith($"interrupted: worker {victim} stopped renewing its lease", StringComparison.Ordinal));
+            Assert.Contains(events, e => e.StartsWith("resumed: resumed from the checkpoint at step", StringComparison.Ordinal));
+            Weights.AssertIdentical(FleetProcess.StoredWeights(database, reference), FleetProcess.StoredWeights(database, moved));
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Fifty_runs_submitted_at_once_to_two_workers_are_each_claimed_once()
+    {
+        var database = cluster.NewDatabase();
+        await using var a = await FleetProcess.StartWorkerAsync(database, "left", "--Recurrent:MaxConcurrentRuns=2");
+        await using var b = await FleetProcess.StartWorkerAsync(database, "right", "--Recurrent:MaxConcurrentRuns=2");
+        var quick = (string name) => new Dictionary<string, object?>(FleetProcess.Quick(name)) { ["epochs"] = 1, ["count"] = 32 };
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => (i % 2 == 0 ? a : b).Client.CreateRunAsync(quick($"burst-{i}"))));
+        var runs = await FleetProcess.WaitAllEndedAsync(a.Client, 50, 300);
+        Assert.All(runs, r => Assert.Equal("succeeded", (string?)r["state"]));
+        Assert.All(runs, r => Assert.Equal(1, (int)r["attempts"]!));
+        Assert.Equal(50, FleetProcess.EventCounts(database, "succeeded").Values.Count(n => n == 1));
+        Assert.Contains(runs, r => (string?)r["worker"] == "left");
+        Assert.Contains(runs, r => (string?)r["worker"] == "right");
+    }
+}
