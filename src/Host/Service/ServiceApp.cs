@@ -68,9 +68,13 @@ internal static class ServiceApp
         {
             ClipThresholds = defaults.ClipThresholds.Concat(options.ClipThresholds).Distinct().Order().ToArray(),
         });
+        var load = new WorkerLoad();
+        var fleetHealth = new FleetHealth();
+        var workerMetrics = options.Postgres is null ? null : new WorkerMetrics(worker, load, fleetHealth);
         builder.Services.AddTrainingMetrics(metrics,
             scopeInfo: builder.Configuration.GetValue<bool>("Recurrent:Metrics:ScopeInfo"),
-            targetInfo: builder.Configuration.GetValue<bool>("Recurrent:Metrics:TargetInfo"));
+            targetInfo: builder.Configuration.GetValue<bool>("Recurrent:Metrics:TargetInfo"),
+            extra: workerMetrics?.Meter);
 
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
@@ -80,8 +84,10 @@ internal static class ServiceApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(metrics);
         services.AddSingleton(worker);
-        services.AddSingleton<WorkerLoad>();
-        services.AddSingleton<FleetHealth>();
+        services.AddSingleton(load);
+        services.AddSingleton(fleetHealth);
+        if (workerMetrics is not null)
+            services.AddSingleton(workerMetrics);
         services.AddSingleton<StorageHealth>();
         services.AddSingleton<EndedRunSummaries>();
         services.AddSingleton<RunData>();
@@ -171,7 +177,8 @@ internal static class ServiceApp
         foreach (var id in crashLooping)
         {
             log.LogWarning("Run {Id} was interrupted {Times} times and is failed", id, options.MaxRunInterruptions);
-            File.Delete(data.Checkpoint(id));
+            if (Directory.Exists(data.RunDir(id)))
+                File.Delete(data.Checkpoint(id));
         }
         data.RemoveTemporaryFiles(runs.List().Where(r => RunStates.IsFinal(r.State)).Select(r => r.Id));
         if (fresh && options.Demo)

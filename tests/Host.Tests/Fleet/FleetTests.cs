@@ -77,6 +77,33 @@ public sealed class FleetTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task A_worker_stopped_gracefully_hands_its_run_over_at_once_and_leaves_the_worker_list()
+    {
+        var database = cluster.NewDatabase();
+        var leaving = await FleetProcess.StartWorkerAsync(database, "leaving", "--Recurrent:LeaseSeconds=600");
+        try
+        {
+            var reference = (long)(await leaving.Client.CreateRunAsync(TrainingSpecs.Interruptible("reference")))["id"]!;
+            await leaving.Client.WaitStateAsync(reference, "succeeded", 180);
+            var handed = (long)(await leaving.Client.CreateRunAsync(TrainingSpecs.Interruptible("handed")))["id"]!;
+            await leaving.Client.WaitRunAsync(handed, r => (long)r["progress"]!["step"]! >= 25, 180);
+            Assert.Equal(0, await leaving.TerminateAsync(TimeSpan.FromSeconds(60)));
+
+            // A lease of ten minutes: only the release at shutdown lets the next worker take the run within the test.
+            await using var staying = await FleetProcess.StartWorkerAsync(database, "staying", "--Recurrent:LeaseSeconds=600");
+            var workers = (await staying.Client.GetFromJsonAsync<JsonObject>("/api/workers"))!["workers"]!.AsArray();
+            Assert.Equal(["staying"], workers.Select(w => (string?)w!["id"]));
+            var finished = await staying.Client.WaitStateAsync(handed, "succeeded", 120);
+            Assert.Equal(("staying", 2), ((string?)finished["worker"], (int)finished["attempts"]!));
+            Weights.AssertIdentical(FleetProcess.StoredWeights(database, reference), FleetProcess.StoredWeights(database, handed));
+        }
+        finally
+        {
+            await leaving.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Fifty_runs_submitted_at_once_to_two_workers_are_each_claimed_once()
     {
         var database = cluster.NewDatabase();

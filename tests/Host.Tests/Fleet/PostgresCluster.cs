@@ -29,7 +29,8 @@ public sealed partial class PostgresCluster : IDisposable
     public string NewDatabase()
     {
         var name = $"t{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}";
-        using (var connection = new NpgsqlConnection(ConnectionString))
+        // Unpooled: a pooled connection would be a dead one after a test restarted the server.
+        using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString))
         {
             connection.Open();
             using var command = new NpgsqlCommand($"CREATE DATABASE {name};", connection);
@@ -38,19 +39,17 @@ public sealed partial class PostgresCluster : IDisposable
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
     }
 
-    /// <summary>Stops the server (fast: open connections are cut) and starts it again on the same port and data.</summary>
-    public void Restart(TimeSpan down)
-    {
-        PgCtl("-m fast -w stop");
-        Thread.Sleep(down);
-        PgCtl("-w -t 30 start");
-    }
-
+    /// <summary>Stops the server (fast: open connections are cut); <see cref="Start"/> brings it back.</summary>
     public void Stop() => PgCtl("-m fast -w stop");
 
-    public void Start() => PgCtl("-w -t 30 start");
+    /// <summary>Starts the stopped server again with the options scripts/postgres.sh gave it (same port and socket folder).</summary>
+    public void Start()
+    {
+        var port = new NpgsqlConnectionStringBuilder(ConnectionString).Port;
+        PgCtl("-w -t 30 start", $"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={_dir} -c fsync=off");
+    }
 
-    private void PgCtl(string arguments)
+    private void PgCtl(string arguments, string? serverOptions = null)
     {
         var bin = Directory.GetDirectories("/usr/lib/postgresql").Order().Last() + "/bin/pg_ctl";
         var root = Environment.UserName == "root";
@@ -62,6 +61,11 @@ public sealed partial class PostgresCluster : IDisposable
         }
         foreach (var a in $"-D {_dir}/data -l {_dir}/server.log {arguments}".Split(' '))
             info.ArgumentList.Add(a);
+        if (serverOptions is not null)
+        {
+            info.ArgumentList.Add("-o");
+            info.ArgumentList.Add(serverOptions);
+        }
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         using var process = Process.Start(info)!;
