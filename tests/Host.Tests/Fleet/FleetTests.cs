@@ -104,6 +104,24 @@ public sealed class FleetTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task A_cancel_sent_to_any_worker_stops_the_run_where_it_trains()
+    {
+        var database = cluster.NewDatabase();
+        await using var a = await FleetProcess.StartWorkerAsync(database, "one");
+        await using var b = await FleetProcess.StartWorkerAsync(database, "two");
+        // Long enough that only the cancel ends it within the test, however fast the machine.
+        var doomed = new Dictionary<string, object?>(TrainingSpecs.Interruptible("doomed")) { ["epochs"] = 5000 };
+        var id = (long)(await a.Client.CreateRunAsync(doomed))["id"]!;
+        var running = await a.Client.WaitRunAsync(id, r => (string?)r["state"] == "running" && r["worker"] is not null, 120);
+        var elsewhere = (string)running["worker"]! == "one" ? b : a;
+        using var response = await elsewhere.Client.PostAsync($"/api/runs/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var ended = await a.Client.WaitStateAsync(id, "cancelled", 60);
+        Assert.Equal("cancelled by request", (string?)ended["error"]);
+        Assert.True((long)ended["progress"]!["step"]! < 5000 * 40);
+    }
+
+    [Fact]
     public async Task Fifty_runs_submitted_at_once_to_two_workers_are_each_claimed_once()
     {
         var database = cluster.NewDatabase();

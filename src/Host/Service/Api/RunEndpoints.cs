@@ -41,6 +41,7 @@ internal static partial class RunEndpoints
             if (run.State == RunStates.Running)
             {
                 live.RequestCancel(run.Id);
+                runs.RequestCancel(run.Id); // in a fleet another worker may be training it
                 return Results.Json(RunView.Summary(run, live.Get(run.Id)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
             }
             return Problems.Conflict($"Run {run.Id} is {run.State}; only queued or running runs can be cancelled.");

@@ -34,6 +34,14 @@ internal abstract class RunStore
     /// <summary>Cancels a queued run at once; false when it is not queued.</summary>
     public abstract bool CancelQueued(long id);
 
+    /// <summary>
+    /// Records a user's cancel of a running run for whichever worker trains it; the embedded store's single
+    /// process cancels its live run directly, so there it records nothing.
+    /// </summary>
+    public virtual void RequestCancel(long id)
+    {
+    }
+
     public abstract void RecordCheckpoint(long id, long step, int epoch);
 
     /// <summary>A run that starts over from step 0 forgets the position and epochs of the attempt it lost.</summary>

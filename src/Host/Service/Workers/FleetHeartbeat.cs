@@ -64,12 +64,15 @@ internal sealed class FleetHeartbeat(
         try
         {
             var training = live.Training();
-            var held = runs.RenewLeases([.. training.Select(r => r.Id)]);
+            var (held, cancelRequested) = runs.RenewLeases([.. training.Select(r => r.Id)]);
             foreach (var run in training.Where(r => !held.Contains(r.Id)))
             {
                 log.LogWarning("Run {Id}: the lease is no longer this worker's; stopping it here", run.Id);
                 run.Abandon();
             }
+            // A cancel sent to another worker's API reaches the run's worker here.
+            foreach (var run in training.Where(r => cancelRequested.Contains(r.Id)))
+                run.RequestCancel();
             var urls = string.Join(";", server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
             registry.Beat(load.Active, urls);
             var (requeued, failed) = runs.RequeueInterrupted(options.Value.MaxRunInterruptions);

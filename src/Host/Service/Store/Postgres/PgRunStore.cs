@@ -123,22 +123,37 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
         return (requeued, failed);
     }
 
+    public override void RequestCancel(long id)
+    {
+        using var connection = database.Open();
+        PgDatabase.Execute(connection, "UPDATE runs SET cancel_requested = true WHERE id = @id AND state = 'running';", ("id", id));
+    }
+
     /// <summary>
     /// Extends the leases of the runs this worker is training (<paramref name="training"/>); returns those it still
-    /// holds, so the caller can stop training any that was taken from it. A run this worker holds but no longer
-    /// trains (its training died with the database connection) is not renewed: it expires and is queued again.
+    /// holds, so the caller can stop training any that was taken from it, and those a user asked to cancel through
+    /// any worker's API. A run this worker holds but no longer trains (its training died with the database
+    /// connection) is not renewed: it expires and is queued again.
     /// </summary>
-    public IReadOnlySet<long> RenewLeases(IReadOnlyCollection<long> training)
+    public (IReadOnlySet<long> Held, IReadOnlySet<long> CancelRequested) RenewLeases(IReadOnlyCollection<long> training)
     {
         using var connection = database.Open();
         using var command = PgDatabase.Command(connection,
-            "UPDATE runs SET lease_until = now() + @lease WHERE state = 'running' AND worker = @worker AND id = ANY(@ids) RETURNING id;",
+            """
+            UPDATE runs SET lease_until = now() + @lease WHERE state = 'running' AND worker = @worker AND id = ANY(@ids)
+            RETURNING id, cancel_requested;
+            """,
             ("worker", worker.Id), ("lease", worker.Lease), ("ids", training.ToArray()));
         using var reader = command.ExecuteReader();
         var held = new HashSet<long>();
+        var cancel = new HashSet<long>();
         while (reader.Read())
+        {
             held.Add(reader.GetInt64(0));
-        return held;
+            if (reader.GetBoolean(1))
+                cancel.Add(reader.GetInt64(0));
+        }
+        return (held, cancel);
     }
 
     public override void Requeue(long id, string why)

@@ -39,6 +39,7 @@ internal static class PgSchemaMigrations
             worker text,
             lease_until timestamptz,
             attempts integer NOT NULL DEFAULT 0,
+            cancel_requested boolean NOT NULL DEFAULT false,
             sweep_id bigint
         );
         CREATE INDEX runs_state ON runs (state, id);
