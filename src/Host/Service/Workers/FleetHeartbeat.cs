@@ -13,7 +13,7 @@ namespace Recurrent.Host.Service.Workers;
 /// <summary>
 /// A fleet worker's pulse, every third of a lease: renews the leases of the runs it trains (and stops training any
 /// it no longer holds), renews its row in the workers table, and queues again the runs of workers whose leases ran
-/// out, waking the training worker to claim them. A heartbeat that cannot reach the database marks the worker
+/// out, waking the training worker to claim them, and refreshes <c>recurrent_runs{state}</c>, which other workers change. A heartbeat that cannot reach the database marks the worker
 /// unhealthy; the next one that can makes it healthy again.
 /// </summary>
 internal sealed class FleetHeartbeat(
@@ -79,9 +79,10 @@ internal sealed class FleetHeartbeat(
             if (requeued.Count + failed.Count > 0)
             {
                 log.LogInformation("Runs {Ids} lost their worker; queued again", string.Join(", ", requeued.Concat(failed)));
-                states.Publish();
                 queue.Wake();
             }
+            // Other workers change the counts too: recurrent_runs{state} is refreshed with every beat.
+            states.Publish();
             if (health.Problem is not null)
             {
                 log.LogInformation("The PostgreSQL store is reachable again");
