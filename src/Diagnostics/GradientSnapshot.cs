@@ -112,9 +112,10 @@ public enum ClipMode
 
 /// <summary>
 /// A read-only view of one recurrent weight matrix W_hh [Rows, Columns] (row-major, rows = gates × hidden),
-/// with the activation's derivative bound gamma (1 for tanh and ReLU, 1/4 for sigmoid).
+/// with the activation's derivative bound gamma (1 for tanh and ReLU, 1/4 for sigmoid), and the layer's dilation d:
+/// the state at t depends on the state at t − d, so the bound holds for every d time steps.
 /// </summary>
-public sealed class RecurrentWeights(string layer, float[] weights, int rows, int columns, double gamma)
+public sealed class RecurrentWeights(string layer, float[] weights, int rows, int columns, double gamma, int dilation = 1)
 {
     /// <summary>Bounded label such as "0", "0_reverse", "1".</summary>
     public string Layer { get; } = layer;
@@ -130,4 +131,7 @@ public sealed class RecurrentWeights(string layer, float[] weights, int rows, in
 
     /// <summary>Upper bound of the activation's derivative.</summary>
     public double Gamma { get; } = gamma;
+
+    /// <summary>How many time steps back the recurrent connection reaches (1: the plain recurrence).</summary>
+    public int Dilation { get; } = dilation;
 }

@@ -5,8 +5,9 @@ namespace Recurrent.Trainer;
 /// <summary>
 /// Everything that decides a model's shape and how it trains. Every field has a documented default; the
 /// defaults train a one-layer LSTM with Adam (learning rate 0.001), no clipping and no weight decay.
+/// <see cref="RecurrentTrainerOptions"/> (the ML.NET trainer's options) adds the ML.NET columns to these knobs.
 /// </summary>
-public sealed class SequenceClassifierOptions
+public class SequenceClassifierOptions
 {
     /// <summary>The recurrent cell. Default <see cref="CellKind.Lstm"/>.</summary>
     public CellKind Cell { get; set; } = CellKind.Lstm;
@@ -132,8 +133,23 @@ public sealed class SequenceClassifierOptions
     /// <summary>Worker threads for the matrix products (0: one per core). Default 0.</summary>
     public int Threads { get; set; }
 
-    /// <summary>A copy of these options.</summary>
+    /// <summary>A copy of these options (of the same type).</summary>
     public SequenceClassifierOptions Clone() => (SequenceClassifierOptions)MemberwiseClone();
+
+    /// <summary>
+    /// A plain <see cref="SequenceClassifierOptions"/> with the same knobs, without what a derived type adds: what
+    /// a model keeps and saves.
+    /// </summary>
+    public SequenceClassifierOptions ToEngineOptions()
+    {
+        var plain = new SequenceClassifierOptions();
+        foreach (var property in typeof(SequenceClassifierOptions).GetProperties())
+        {
+            if (property.CanRead && property.CanWrite)
+                property.SetValue(plain, property.GetValue(this));
+        }
+        return plain;
+    }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field whose value cannot work.</summary>
     public void Validate()

@@ -97,6 +97,21 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
         Assert.Contains("\"Cell\":\"Lstm\"", metadata["recurrent.options"]);
     }
 
+    [Fact]
+    public void ExportingTheSameModelTwiceWritesTheSameBytes()
+    {
+        var data = Data(new Case("same", CellKind.Gru, Activation.Tanh, 2, true, true, "multiclass"));
+        var model = new SequenceClassifierTrainer(new SequenceClassifierOptions { HiddenSize = 4, Layers = 2, Bidirectional = true, MaxSteps = 0 })
+            .Initialize(data);
+        using var directory = new TemporaryDirectory();
+        model.ExportOnnx(directory.File("first.onnx"));
+        model.ExportOnnx(directory.File("second.onnx"));
+
+        var first = File.ReadAllBytes(directory.File("first.onnx"));
+        Assert.Equal(first, File.ReadAllBytes(directory.File("second.onnx")));
+        Assert.Equal(first, OnnxModelWriter.ToBytes(ClassifierOnnxExport.Build(model)));
+    }
+
     private static SequenceDataset Data(Case c)
     {
         var random = new DeterministicRandom(7);

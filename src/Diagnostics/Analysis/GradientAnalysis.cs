@@ -50,7 +50,7 @@ public sealed class GradientAnalysis
         var weights = snapshot.RecurrentWeights;
         result.ResetJacobianBounds(weights.Count);
         for (int i = 0; i < weights.Count; i++)
-            result.SetJacobianBound(i, weights[i].Layer, _spectralNorm.EstimateBound(weights[i]));
+            result.SetJacobianBound(i, weights[i].Layer, weights[i].Dilation, _spectralNorm.EstimateBound(weights[i]));
         return result;
     }
 

@@ -14,6 +14,7 @@ public sealed class GradientAnalysisResult
 
     private readonly double[] _profileLog10 = new double[StepsBack.Length];
     private string[] _jacobianLayers = [];
+    private int[] _jacobianDilations = [];
     private double[] _jacobianBounds = [];
 
     /// <summary>True when the snapshot carried adjoint norms; otherwise only the Jacobian bounds are set.</summary>
@@ -67,6 +68,9 @@ public sealed class GradientAnalysisResult
     /// <summary>Layer labels of the Jacobian bounds.</summary>
     public ReadOnlySpan<string> JacobianLayers => _jacobianLayers.AsSpan(0, JacobianBoundCount);
 
+    /// <summary>Each bound's layer dilation d: the bound holds for the Jacobian ∂s_t/∂s_{t−d}.</summary>
+    public ReadOnlySpan<int> JacobianDilations => _jacobianDilations.AsSpan(0, JacobianBoundCount);
+
     /// <summary>γ·σ_max(W_hh) per layer; see <see cref="SpectralNormEstimator"/> for when it is a true bound.</summary>
     public ReadOnlySpan<double> JacobianBounds => _jacobianBounds.AsSpan(0, JacobianBoundCount);
 
@@ -78,13 +82,15 @@ public sealed class GradientAnalysisResult
         {
             _jacobianBounds = new double[count];
             _jacobianLayers = new string[count];
+            _jacobianDilations = new int[count];
         }
         JacobianBoundCount = count;
     }
 
-    internal void SetJacobianBound(int index, string layer, double bound)
+    internal void SetJacobianBound(int index, string layer, int dilation, double bound)
     {
         _jacobianLayers[index] = layer;
+        _jacobianDilations[index] = dilation;
         _jacobianBounds[index] = bound;
     }
 }

@@ -58,7 +58,7 @@ internal sealed class RunInstruments : IDisposable
         Meter.CreateObservableGauge(MetricNames.GradProfileLog10, ObserveProfile, unit: null,
             description: "Batch-median log10 g_(T-k)/g_T for k = steps_back (k < T only). With truncated BPTT it covers the truncation window only.");
         Meter.CreateObservableGauge(MetricNames.JacobianBound, ObserveJacobianBounds, unit: null,
-            description: "gamma * sigma_max(W_hh) per layer: below 1 guarantees vanishing gradients (an exact bound for Elman cells only).");
+            description: "gamma * sigma_max(W_hh) per layer, bounding the Jacobian over the layer's dilation in steps: below 1 guarantees vanishing gradients (an exact bound for Elman cells only).");
         Gauge(MetricNames.TrainLoss, null, "Training loss of the last epoch.", r => r.TrainLoss);
         Gauge(MetricNames.ValidationLoss, null, "Validation loss of the last evaluation.", r => r.ValidationLoss);
         Gauge(MetricNames.TrainAccuracy, "1", "Training accuracy of the last epoch, 0 to 1.", r => r.TrainAccuracy);
@@ -161,7 +161,8 @@ internal sealed class RunInstruments : IDisposable
             for (int i = 0; i < State.JacobianLayers.Length; i++)
             {
                 if (double.IsFinite(State.JacobianBounds[i]))
-                    measurements.Add(new(State.JacobianBounds[i], State.RunTag, new("layer", State.JacobianLayers[i])));
+                    measurements.Add(new(State.JacobianBounds[i], State.RunTag, new("layer", State.JacobianLayers[i]),
+                        new("dilation", State.JacobianDilations[i])));
             }
         }
         return measurements;

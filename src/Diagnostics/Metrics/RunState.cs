@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Recurrent.Diagnostics;
 
 /// <summary>The latest values of one run, written by its trainer and read by scrapes under <see cref="Gate"/>.</summary>
@@ -38,6 +40,7 @@ internal sealed class RunState(string runId)
     public readonly double[] ProfileLog10 = new double[GradientAnalysisResult.ProfileStepsBack.Length];
     public int ProfileLength;
     public string[] JacobianLayers = [];
+    public string[] JacobianDilations = [];
     public double[] JacobianBounds = [];
 
     public int Epoch;
@@ -87,6 +90,7 @@ internal sealed class RunState(string runId)
         if (!layers.SequenceEqual(JacobianLayers))
         {
             JacobianLayers = layers.ToArray();
+            JacobianDilations = analysis.JacobianDilations.ToArray().Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray();
             JacobianBounds = new double[layers.Length];
             Array.Fill(JacobianBounds, double.NaN);
         }

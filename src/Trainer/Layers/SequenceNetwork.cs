@@ -48,7 +48,7 @@ internal sealed class SequenceNetwork
                 .Concat(Head.Parameters));
         RecurrentWeights = _layers.SelectMany((layer, l) => layer.Select(direction => new RecurrentWeights(
             direction.Reverse ? $"{l}_reverse" : $"{l}", direction.RecurrentWeights.Value,
-            direction.RecurrentWeights.Shape[0], direction.RecurrentWeights.Shape[1], Gamma(shape)))).ToArray();
+            direction.RecurrentWeights.Shape[0], direction.RecurrentWeights.Shape[1], Gamma(shape), direction.Dilation))).ToArray();
     }
 
     public NetworkShape Shape { get; }

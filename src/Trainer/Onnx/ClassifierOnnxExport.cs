@@ -24,30 +24,19 @@ public static class ClassifierOnnxExport
     public const string Lengths = "sequence_lens";
 
     /// <summary>The ONNX model of a trained classifier.</summary>
-    public static OnnxModel Build(SequenceClassifier model)
+    public static OnnxModel Build(SequenceClassifier model) => Build(model, StandardOnnxBoundary.Instance);
+
+    /// <summary>The ONNX model of a trained classifier with the given inputs and outputs.</summary>
+    internal static OnnxModel Build(SequenceClassifier model, IOnnxModelBoundary boundary)
     {
         var network = model.Network;
         var shape = network.Shape;
-        var g = new OnnxGraphBuilder("recurrent_sequence_classifier")
-        {
-            DocString = "Recurrent sequence classifier; batch-first input with per-sequence lengths.",
-        };
-        string x;
-        if (network.Embedding is { } embedding)
-        {
-            g.AddInput(Input, OnnxType.Int64, ["batch", "sequence"]);
-            g.AddInitializer("embedding", [shape.VocabularySize, shape.InputWidth], embedding.Value);
-            g.AddNode("Gather", ["embedding", Input], ["embedded"], OnnxAttribute.Int("axis", 0));
-            x = "embedded";
-        }
-        else
-        {
-            g.AddInput(Input, OnnxType.Float, ["batch", "sequence", shape.InputWidth]);
-            x = Input;
-        }
-        g.AddInput(Lengths, OnnxType.Int32, ["batch"]);
+        var g = new OnnxGraphBuilder("recurrent_sequence_classifier") { DocString = boundary.DocString };
+        // The boundary adds the inputs, the embedding and sequence_lens, and returns the batch-major steps.
+        var x = boundary.AddInputs(g, model);
         g.AddNode("Transpose", [x], ["layer0_input"], OnnxAttribute.Ints("perm", 1, 0, 2));
-        g.AddInitializer("concat_directions_time_major", [3], [0L, 0L, -1L]);
+        if (network.Layers.Count > 1) // only stacked layers reshape time-major outputs (an unused initializer warns)
+            g.AddInitializer("concat_directions_time_major", [3], [0L, 0L, -1L]);
         g.AddInitializer("concat_directions_batch_major", [2], [0L, -1L]);
         var input = "layer0_input";
         var final = "";
@@ -88,8 +77,7 @@ public static class ClassifierOnnxExport
             headInputs.Add(g.AddInitializer("head_b", [head.Outputs], bias.Value));
         var logits = shape.Head == HeadKind.Regression ? "value" : "logits";
         g.AddNode("Gemm", headInputs, [logits], OnnxAttribute.Int("transB", 1));
-        g.AddOutput(logits, OnnxType.Float, ["batch", head.Outputs]);
-        AddProbabilities(g, shape, model.Labels);
+        boundary.AddOutputs(g, model, logits);
         return new OnnxModel(g.Build())
         {
             ProducerVersion = typeof(ClassifierOnnxExport).Assembly.GetName().Version?.ToString(),
@@ -125,25 +113,6 @@ public static class ClassifierOnnxExport
             attributes.Add(OnnxAttribute.Int("linear_before_reset", shape.GruLinearBeforeReset ? 1 : 0));
         g.AddNode(op, [input, $"{prefix}_W", $"{prefix}_R", $"{prefix}_B", lengths], [$"{prefix}_Y", $"{prefix}_Y_h"],
             [.. attributes]);
-    }
-
-    private static void AddProbabilities(OnnxGraphBuilder g, NetworkShape shape, LabelSet labels)
-    {
-        switch (shape.Head)
-        {
-            case HeadKind.MultiClass:
-                g.AddNode("Softmax", ["logits"], ["probabilities"], OnnxAttribute.Int("axis", -1));
-                g.AddOutput("probabilities", OnnxType.Float, ["batch", labels.ClassCount]);
-                break;
-            case HeadKind.Binary:
-                // One logit for the second class; probabilities = [1 − σ(z), σ(z)] in label order.
-                g.AddInitializer("one", [1], [1f]);
-                g.AddNode("Sigmoid", ["logits"], ["positive"]);
-                g.AddNode("Sub", ["one", "positive"], ["negative"]);
-                g.AddNode("Concat", ["negative", "positive"], ["probabilities"], OnnxAttribute.Int("axis", 1));
-                g.AddOutput("probabilities", OnnxType.Float, ["batch", 2]);
-                break;
-        }
     }
 
     private static List<KeyValuePair<string, string>> Metadata(SequenceClassifier model)

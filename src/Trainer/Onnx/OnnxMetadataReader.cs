@@ -1,36 +1,26 @@
 using Google.Protobuf;
+using Onnx;
 
 namespace Recurrent.Trainer.Onnx;
 
-/// <summary>Reads the metadata_props of an ONNX file, skipping the graph, so a consumer can label predictions.</summary>
+/// <summary>
+/// Reads the metadata_props of an ONNX file through OnnxSharp's <c>ModelProto</c> parser, so a consumer can
+/// label predictions. The whole model is parsed; our models are small enough that skipping the graph would
+/// save nothing worth its own wire-format code.
+/// </summary>
 public static class OnnxMetadataReader
 {
-    private const int MetadataProps = 14;
-    private const int Key = 1;
-    private const int Value = 2;
-
-    /// <summary>The key/value metadata of the model at <paramref name="path"/>.</summary>
+    /// <summary>The key/value metadata of the model at <paramref name="path"/>; a repeated key keeps its last value.</summary>
     public static IReadOnlyDictionary<string, string> Read(string path)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         try
         {
             using var stream = File.OpenRead(path);
-            var input = new CodedInputStream(stream);
+            var model = ModelProto.Parser.ParseFrom(stream);
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            uint tag;
-            while ((tag = input.ReadTag()) != 0)
-            {
-                if (WireFormat.GetTagFieldNumber(tag) == MetadataProps
-                    && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
-                {
-                    var (key, value) = ReadEntry(input.ReadBytes());
-                    metadata[key] = value;
-                }
-                else
-                {
-                    input.SkipLastField();
-                }
-            }
+            foreach (var entry in model.MetadataProps)
+                metadata[entry.Key] = entry.Value;
             return metadata;
         }
         catch (InvalidProtocolBufferException e)
@@ -41,22 +31,5 @@ public static class OnnxMetadataReader
         {
             throw new InvalidDataException($"{path}: cannot read the ONNX model ({e.Message}).", e);
         }
-    }
-
-    private static (string Key, string Value) ReadEntry(ByteString bytes)
-    {
-        var input = bytes.CreateCodedInput();
-        string key = "", value = "";
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
-        {
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case Key: key = input.ReadString(); break;
-                case Value: value = input.ReadString(); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-        return (key, value);
     }
 }

@@ -1,11 +1,12 @@
 using Google.Protobuf;
-using Fields = Recurrent.Trainer.Onnx.OnnxFieldNumbers;
 
 namespace Recurrent.Trainer.Onnx;
 
 /// <summary>
-/// Writes an <see cref="OnnxModel"/> as an ONNX file (a binary <c>ModelProto</c>) that ONNX Runtime and
-/// the onnx checker load. The encoding is done field by field, without generated protobuf code.
+/// Writes an <see cref="OnnxModel"/> as an ONNX file (a binary <c>ModelProto</c>) that ONNX Runtime and the onnx
+/// checker load. The encoding is OnnxSharp's generated protobuf code; <see cref="OnnxProtoMapping"/> maps our
+/// graph model to it. The same model always gives the same bytes: every field is repeated or scalar (no
+/// protobuf maps, whose order is unspecified) and is written in our order.
 /// </summary>
 public static class OnnxModelWriter
 {
@@ -14,15 +15,14 @@ public static class OnnxModelWriter
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(model);
-        using var output = new CodedOutputStream(stream, leaveOpen: true);
-        WriteModel(output, model);
+        OnnxProtoMapping.ToProto(model).WriteTo(stream);
     }
 
     /// <summary>The model's bytes.</summary>
     public static byte[] ToBytes(OnnxModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return ProtobufFields.Encode(output => WriteModel(output, model));
+        return OnnxProtoMapping.ToProto(model).ToByteArray();
     }
 
     /// <summary>
@@ -45,32 +45,6 @@ public static class OnnxModelWriter
         {
             File.Delete(temporary);
             throw;
-        }
-    }
-
-    private static void WriteModel(CodedOutputStream output, OnnxModel model)
-    {
-        output.WriteInt64Field(Fields.Model.IrVersion, model.IrVersion);
-        output.WriteStringField(Fields.Model.ProducerName, model.ProducerName);
-        if (model.ProducerVersion is not null)
-            output.WriteStringField(Fields.Model.ProducerVersion, model.ProducerVersion);
-        if (model.ModelVersion is long version)
-            output.WriteInt64Field(Fields.Model.ModelVersion, version);
-        if (model.DocString is not null)
-            output.WriteStringField(Fields.Model.DocString, model.DocString);
-        output.WriteMessageField(Fields.Model.Graph, graph => OnnxGraphEncoder.Write(graph, model.Graph));
-        output.WriteMessageField(Fields.Model.OpsetImport, opset =>
-        {
-            opset.WriteStringField(Fields.OperatorSetId.Domain, "");
-            opset.WriteInt64Field(Fields.OperatorSetId.Version, model.OpsetVersion);
-        });
-        foreach (var (key, value) in model.Metadata)
-        {
-            output.WriteMessageField(Fields.Model.MetadataProps, entry =>
-            {
-                entry.WriteStringField(Fields.StringStringEntry.Key, key);
-                entry.WriteStringField(Fields.StringStringEntry.Value, value);
-            });
         }
     }
 }

@@ -15,6 +15,12 @@ public enum OnnxType
     /// <summary>64-bit signed integer (for example token ids, shapes, axes).</summary>
     Int64 = 7,
 
+    /// <summary>Boolean (for example ML.NET's binary PredictedLabel).</summary>
+    Bool = 9,
+
     /// <summary>64-bit IEEE float.</summary>
     Double = 11,
+
+    /// <summary>32-bit unsigned integer (ML.NET key values).</summary>
+    UInt32 = 12,
 }

@@ -108,6 +108,44 @@ public sealed class RunMeterTests
         Assert.Contains(0.25, metrics.GradNormBoundaries("odd")); // the shared thresholds stay in every histogram
     }
 
+    [Fact]
+    public void The_Jacobian_bound_of_each_layer_carries_its_dilation()
+    {
+        using var metrics = Metrics();
+        var bounds = new List<(string Layer, string Dilation, double Bound)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (metrics.Owns(instrument.Meter) && instrument.Name == MetricNames.JacobianBound)
+                    l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            var all = tags.ToArray();
+            string Tag(string key) => (string)all.Single(t => t.Key == key).Value!;
+            bounds.Add((Tag("layer"), Tag("dilation"), value));
+        });
+        listener.Start();
+        var snapshot = TrainingScenario.Snapshot(0.5);
+        snapshot.RecurrentWeights =
+        [
+            new RecurrentWeights("0", [0.5f, 0f, 0f, 0.25f], 2, 2, 1.0),
+            new RecurrentWeights("1", [2f, 0f, 0f, 1f], 2, 2, 0.25, dilation: 4),
+        ];
+        metrics.RunStarted("dilated");
+        metrics.RecordStep("dilated", snapshot, new GradientAnalysis().Analyze(snapshot), 0.01);
+
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(2, bounds.Count);
+        Assert.Equal(("0", "1"), (bounds[0].Layer, bounds[0].Dilation));
+        Assert.Equal(0.5, bounds[0].Bound, 2); // a power-iteration estimate of σ_max
+        Assert.Equal(("1", "4"), (bounds[1].Layer, bounds[1].Dilation));
+        Assert.Equal(0.5, bounds[1].Bound, 2); // γ = ¼ times σ_max = 2
+    }
+
     private static string RunOf(Meter meter) =>
         meter.Tags?.FirstOrDefault(t => t.Key == MetricNames.RunLabel).Value as string ?? "(service)";
 }

@@ -40,6 +40,8 @@ public sealed class FleetTests(PostgresCluster cluster)
             using var onnx = await b.Client.GetAsync($"/api/runs/{run["id"]}/model.onnx");
             Assert.Equal(HttpStatusCode.OK, onnx.StatusCode);
             Assert.True((await onnx.Content.ReadAsByteArrayAsync()).Length > 100);
+            using var zip = await b.Client.GetAsync($"/api/runs/{run["id"]}/model.zip");
+            Assert.Equal(HttpStatusCode.OK, zip.StatusCode);
         }
     }
 

@@ -1,0 +1,61 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Recurrent.Trainer.Data;
+
+namespace Recurrent.Trainer.MLNet;
+
+/// <summary>
+/// A trained model (from the CLI, the service or the library) as a self-contained ML.NET model file: the input is
+/// a column <c>Tokens</c> (vector of text: the tokens as the training data had them, lowercased runs of letters and
+/// digits for CSV text) or <c>Features</c> (vector of Single, the steps' values one step after another), and the
+/// outputs are those of <see cref="MLNetModelBuilder"/> for the model's head. Loads with nothing but Microsoft.ML,
+/// Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime.
+/// </summary>
+public static class MLNetModelExport
+{
+    /// <summary>The input column of token models.</summary>
+    public const string TokensColumn = "Tokens";
+
+    /// <summary>The input column of numeric models.</summary>
+    public const string FeaturesColumn = "Features";
+
+    /// <summary>The fitted ML.NET model and the input schema it reads.</summary>
+    public static ITransformer Create(MLContext ml, SequenceClassifier model, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(model);
+        var schema = new DataViewSchema.Builder();
+        if (model.Vocabulary is { } vocabulary)
+        {
+            schema.AddColumn(TokensColumn, new VectorDataViewType(TextDataViewType.Instance));
+            inputSchema = schema.ToSchema();
+            var input = new EmptyDataView(inputSchema);
+            // The words after <pad> and <unk>, in id order: key k is id k + 1, and an unknown word (key 0) is <unk>.
+            var words = ml.Data.LoadFromEnumerable(vocabulary.Tokens.Skip(2).Select(t => new Term { Value = t }));
+            var keys = ml.Transforms.Conversion.MapValueToKey(TokensColumn, keyData: words).Fit(input);
+            var network = MLNetModelBuilder.Build(ml, model, TokensColumn, keys.Transform(input));
+            return new TransformerChain<ITransformer>(keys, network);
+        }
+        schema.AddColumn(FeaturesColumn, new VectorDataViewType(NumberDataViewType.Single));
+        inputSchema = schema.ToSchema();
+        return MLNetModelBuilder.Build(ml, model, FeaturesColumn, new EmptyDataView(inputSchema));
+    }
+
+    /// <summary>The model file's bytes.</summary>
+    public static byte[] ToBytes(SequenceClassifier model)
+    {
+        var ml = new MLContext();
+        var transformer = Create(ml, model, out var inputSchema);
+        using var stream = new MemoryStream();
+        ml.Model.Save(transformer, inputSchema, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>Writes the model file atomically.</summary>
+    public static void Save(SequenceClassifier model, string path) => AtomicFile.Write(path, ToBytes(model));
+
+    private sealed class Term
+    {
+        public string Value { get; set; } = "";
+    }
+}

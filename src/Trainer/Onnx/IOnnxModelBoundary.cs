@@ -1,0 +1,22 @@
+namespace Recurrent.Trainer.Onnx;
+
+/// <summary>
+/// Where an exported graph meets its caller: which inputs it takes (and how they become the first layer's
+/// batch-major steps) and which outputs it gives. The recurrent layers and the head in between are the same for
+/// every boundary.
+/// </summary>
+internal interface IOnnxModelBoundary
+{
+    /// <summary>The graph's description.</summary>
+    string DocString { get; }
+
+    /// <summary>
+    /// Declares the inputs, adds the embedding when the model has one, and defines
+    /// <see cref="ClassifierOnnxExport.Lengths"/> (an input or a computed value) for the recurrent operators.
+    /// </summary>
+    /// <returns>The name of the steps, float [batch, sequence, width].</returns>
+    string AddInputs(OnnxGraphBuilder g, SequenceClassifier model);
+
+    /// <summary>Declares the outputs from the head's result <paramref name="head"/>, float [batch, outputs].</summary>
+    void AddOutputs(OnnxGraphBuilder g, SequenceClassifier model, string head);
+}
