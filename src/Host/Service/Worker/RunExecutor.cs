@@ -86,6 +86,9 @@ internal sealed class RunExecutor(
             artifacts.Publish(data.Model(run.Id));
             artifacts.Publish(data.Onnx(run.Id));
             var result = RunResult.Describe(model, splits, trainer.LastSummary, clock.Elapsed);
+            // The steps after the last checkpoint reach the store before the run is seen ended: an ended run's
+            // history is read from the store alone.
+            gradients.Add(run.Id, liveRun.TakeUnsaved());
             runs.Finish(run.Id, RunStates.Succeeded, step, epoch, null, JsonSerializer.Serialize(result, ApiJson.Options));
             outcome = RunStates.Succeeded;
             File.Delete(checkpointPath);
@@ -101,6 +104,7 @@ internal sealed class RunExecutor(
         }
         catch (OperationCanceledException) when (liveRun.CancelRequested)
         {
+            TryStoreSteps(run.Id, liveRun);
             runs.Finish(run.Id, RunStates.Cancelled, liveRun.Progress.Step, liveRun.Progress.Epoch, "cancelled by request", null);
             outcome = RunStates.Cancelled;
             DeleteCheckpoint(run.Id);
@@ -130,6 +134,7 @@ internal sealed class RunExecutor(
                     or Trainer.Data.DataFormatException
                     ? e.Message
                     : $"{e.GetType().Name}: {e.Message}";
+            TryStoreSteps(run.Id, liveRun);
             runs.Finish(run.Id, RunStates.Failed, liveRun.Progress.Step, liveRun.Progress.Epoch, data.Relative(message), null);
             DeleteCheckpoint(run.Id);
             log.LogError(e, "Run {Id} ({Name}) failed", run.Id, run.Name);
@@ -142,6 +147,20 @@ internal sealed class RunExecutor(
             // A run going back to the queue stays exported, so its series do not blink out across a restart.
             if (!shutdown)
                 metrics.RunFinished(run.Name, outcome);
+        }
+    }
+
+    // Before a failed or cancelled run is recorded: its last steps (the non-finite one, say) are what its events
+    // and history show. A store that refuses them (a full disk) must not keep the failure from being recorded.
+    private void TryStoreSteps(long runId, LiveRun liveRun)
+    {
+        try
+        {
+            gradients.Add(runId, liveRun.TakeUnsaved());
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("Run {Id}: its last steps could not be stored ({Message})", runId, e.Message);
         }
     }
 
