@@ -179,6 +179,7 @@ internal static class ServiceApp
             log.LogWarning("Run {Id} was interrupted {Times} times and is failed", id, options.MaxRunInterruptions);
             if (Directory.Exists(data.RunDir(id)))
                 File.Delete(data.Checkpoint(id));
+            app.Services.GetRequiredService<ArtifactStore>().Delete(data.Checkpoint(id));
         }
         data.RemoveTemporaryFiles(runs.List().Where(r => RunStates.IsFinal(r.State)).Select(r => r.Id));
         if (fresh && options.Demo)

@@ -25,6 +25,8 @@ internal sealed class FleetHeartbeat(
     WorkQueue queue,
     FleetHealth health,
     RunStatePublisher states,
+    Store.ArtifactStore artifacts,
+    DataDirectory data,
     IServer server,
     IOptions<ServiceOptions> options,
     ILogger<FleetHeartbeat> log) : BackgroundService
@@ -76,6 +78,8 @@ internal sealed class FleetHeartbeat(
             var urls = string.Join(";", server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
             registry.Beat(load.Active, urls);
             var (requeued, failed) = runs.RequeueInterrupted(options.Value.MaxRunInterruptions);
+            foreach (var id in failed)
+                artifacts.Delete(data.Checkpoint(id)); // failed runs never resume
             if (requeued.Count + failed.Count > 0)
             {
                 log.LogInformation("Runs {Ids} lost their worker; queued again", string.Join(", ", requeued.Concat(failed)));
