@@ -12,6 +12,7 @@ internal static class CommandLine
         var root = new RootCommand("Recurrent: train, watch and export recurrent sequence classifiers.")
         {
             ServeCommand.Create(),
+            SweepCommand.Create(),
             TrainCommand.Create(),
             EvaluateCommand.Create(),
             PredictCommand.Create(),

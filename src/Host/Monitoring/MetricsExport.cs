@@ -22,12 +22,16 @@ internal static class MetricsExport
     /// <param name="metrics">The instruments to export.</param>
     /// <param name="scopeInfo">Label every series with <c>otel_scope_*</c> (off: the contract has none).</param>
     /// <param name="targetInfo">Export <c>target_info</c> (off: it is not in the contract).</param>
+    /// <param name="extra">One more meter to export whole (a fleet worker's load gauges), or null.</param>
     public static void AddTrainingMetrics(this IServiceCollection services, TrainingMetrics metrics,
-        bool scopeInfo = false, bool targetInfo = false)
+        bool scopeInfo = false, bool targetInfo = false, System.Diagnostics.Metrics.Meter? extra = null)
     {
         services.AddOpenTelemetry().WithMetrics(builder => builder
             .AddMeter(MetricNames.MeterName)
-            .AddView(instrument => metrics.Owns(instrument.Meter) ? null : MetricStreamConfiguration.Drop)
+            .AddMeter(extra?.Name ?? MetricNames.MeterName)
+            .AddView(instrument => metrics.Owns(instrument.Meter) || (extra is not null && instrument.Meter == extra)
+                ? null
+                : MetricStreamConfiguration.Drop)
             .AddPrometheusExporter(exporter =>
             {
                 exporter.ScrapeResponseCacheDurationMilliseconds = 0;

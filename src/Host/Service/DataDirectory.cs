@@ -45,7 +45,8 @@ internal sealed class DataDirectory
             File.Delete(file);
         foreach (var file in Directory.EnumerateFiles(DatasetsDir, ".upload-*"))
             File.Delete(file);
-        foreach (var id in endedRuns)
+        // In a fleet most runs never had a folder here: they trained on other workers.
+        foreach (var id in endedRuns.Where(id => Directory.Exists(RunDir(id))))
             File.Delete(Checkpoint(id));
     }
 }

@@ -14,10 +14,16 @@ internal static class ServeCommand
         var urls = new Option<string?>("--urls") { Description = $"Where to listen, ';'-separated (default {ServiceApp.DefaultUrls}; loopback unless a token is configured)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "The data directory: store, datasets, models, checkpoints (default ./recurrent-data)." };
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not queue the demo runs on a new data directory." };
-        var command = new Command("serve", "Run the training service: REST API under /api, /metrics, /healthz.") { urls, dataDir, noDemo };
+        var postgres = new Option<string?>("--postgres") { Description = "An Npgsql connection string: share runs, datasets and models with a fleet of workers in PostgreSQL (also RECURRENT_POSTGRES)." };
+        var workerId = new Option<string?>("--worker-id") { Description = "This worker's id in a fleet (default host name and pid)." };
+        var command = new Command("serve", "Run the training service: REST API under /api, /metrics, /healthz.") { urls, dataDir, noDemo, postgres, workerId };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(parse => Run(new ServiceApp.CommandLineSettings(parse.GetValue(urls), parse.GetValue(dataDir),
-            parse.GetValue(noDemo), parse.UnmatchedTokens.ToArray())));
+            parse.GetValue(noDemo), parse.UnmatchedTokens.ToArray())
+        {
+            Postgres = parse.GetValue(postgres),
+            WorkerId = parse.GetValue(workerId),
+        }));
         return command;
     }
 

@@ -8,7 +8,10 @@ using Recurrent.Host.Service.Page;
 using Recurrent.Host.Service.Predict;
 using Recurrent.Host.Service.Security;
 using Recurrent.Host.Service.Store;
+using Recurrent.Host.Service.Store.Postgres;
+using Recurrent.Host.Service.Store.Sqlite;
 using Recurrent.Host.Service.Worker;
+using Recurrent.Host.Service.Workers;
 
 namespace Recurrent.Host.Service;
 
@@ -18,7 +21,14 @@ internal static class ServiceApp
     public const string DefaultUrls = "http://127.0.0.1:5080";
 
     /// <summary>What <c>recurrent serve</c> was given on its command line.</summary>
-    public sealed record CommandLineSettings(string? Urls, string? DataDir, bool NoDemo, string[] ConfigurationArgs);
+    public sealed record CommandLineSettings(string? Urls, string? DataDir, bool NoDemo, string[] ConfigurationArgs)
+    {
+        /// <summary><c>--postgres</c>: the fleet's PostgreSQL connection string.</summary>
+        public string? Postgres { get; init; }
+
+        /// <summary><c>--worker-id</c>.</summary>
+        public string? WorkerId { get; init; }
+    }
 
     public static WebApplication Build(CommandLineSettings settings)
     {
@@ -33,9 +43,15 @@ internal static class ServiceApp
             overrides[$"{ServiceOptions.Section}:{nameof(ServiceOptions.DataDir)}"] = settings.DataDir;
         if (settings.NoDemo)
             overrides[$"{ServiceOptions.Section}:{nameof(ServiceOptions.Demo)}"] = "false";
+        if (settings.Postgres is not null)
+            overrides[$"{ServiceOptions.Section}:{nameof(ServiceOptions.Postgres)}"] = settings.Postgres;
+        if (settings.WorkerId is not null)
+            overrides[$"{ServiceOptions.Section}:{nameof(ServiceOptions.WorkerId)}"] = settings.WorkerId;
         builder.Configuration.AddInMemoryCollection(overrides);
 
         var options = builder.Configuration.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions();
+        if (string.IsNullOrWhiteSpace(options.Postgres))
+            options.Postgres = Environment.GetEnvironmentVariable("RECURRENT_POSTGRES") is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
         options.Validate();
         var urls = (settings.Urls ?? builder.Configuration["urls"] ?? DefaultUrls)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -43,40 +59,48 @@ internal static class ServiceApp
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 64 * 1024);
 
         var data = new DataDirectory(options.DataDir);
-        var fresh = !File.Exists(data.Database);
         var token = ServiceToken.Resolve(options.Token, data, urls);
-        var database = new Database(data.Database);
+        var worker = new WorkerIdentity(options.WorkerId ?? WorkerIdentity.DefaultId(), options.MaxConcurrentRuns,
+            TimeSpan.FromSeconds(options.LeaseSeconds));
+        var fresh = AddStore(builder.Services, options, data, worker);
         var defaults = new TrainingMetricsOptions();
         var metrics = new TrainingMetrics(new TrainingMetricsOptions
         {
             ClipThresholds = defaults.ClipThresholds.Concat(options.ClipThresholds).Distinct().Order().ToArray(),
         });
+        var load = new WorkerLoad();
+        var fleetHealth = new FleetHealth();
+        var workerMetrics = options.Postgres is null ? null : new WorkerMetrics(worker, load, fleetHealth);
         builder.Services.AddTrainingMetrics(metrics,
             scopeInfo: builder.Configuration.GetValue<bool>("Recurrent:Metrics:ScopeInfo"),
-            targetInfo: builder.Configuration.GetValue<bool>("Recurrent:Metrics:TargetInfo"));
+            targetInfo: builder.Configuration.GetValue<bool>("Recurrent:Metrics:TargetInfo"),
+            extra: workerMetrics?.Meter);
 
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(data);
         services.AddSingleton(token);
         services.AddSingleton<BindingGuard>();
-        services.AddSingleton(database);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(metrics);
-        services.AddSingleton<RunStore>();
-        services.AddSingleton<DatasetStore>();
+        services.AddSingleton(worker);
+        services.AddSingleton(load);
+        services.AddSingleton(fleetHealth);
+        if (workerMetrics is not null)
+            services.AddSingleton(workerMetrics);
         services.AddSingleton<StorageHealth>();
-        services.AddSingleton<GradientStore>();
-        services.AddSingleton<EventStore>();
         services.AddSingleton<EndedRunSummaries>();
         services.AddSingleton<RunData>();
         services.AddSingleton<LiveRuns>();
-        services.AddSingleton<WorkQueue>();
+        // In a fleet, runs queued through other workers wake nobody here: the worker also looks every second.
+        services.AddSingleton(new WorkQueue(options.Postgres is null ? null : TimeSpan.FromSeconds(1)));
         services.AddSingleton<RunStatePublisher>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<PredictionEngines>();
         services.AddSingleton<PredictionLimiter>();
         services.AddHostedService<TrainingWorker>();
+        if (options.Postgres is not null)
+            services.AddHostedService<FleetHeartbeat>();
         services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.AddProblemDetails();
         services.AddApiDocumentation();
@@ -105,6 +129,37 @@ internal static class ServiceApp
         return app;
     }
 
+    /// <summary>
+    /// Registers the store: PostgreSQL when a connection string is configured (a fleet), else SQLite in the data
+    /// directory. Returns whether the store is new (the demo runs go into a new one).
+    /// </summary>
+    private static bool AddStore(IServiceCollection services, ServiceOptions options, DataDirectory data, WorkerIdentity worker)
+    {
+        if (options.Postgres is { } connectionString)
+        {
+            var pg = new PgDatabase(connectionString);
+            var runs = new PgRunStore(pg, worker, TimeProvider.System);
+            services.AddSingleton(pg);
+            services.AddSingleton(runs);
+            services.AddSingleton<RunStore>(runs);
+            services.AddSingleton<DatasetStore, PgDatasetStore>();
+            services.AddSingleton<GradientStore, PgGradientStore>();
+            services.AddSingleton<EventStore, PgEventStore>();
+            services.AddSingleton<ArtifactStore, PgArtifacts>();
+            services.AddSingleton<WorkerRegistry>();
+            services.AddSingleton<Sweeps.SweepStore>();
+            return runs.List().Count == 0;
+        }
+        var fresh = !File.Exists(data.Database);
+        services.AddSingleton(new Database(data.Database));
+        services.AddSingleton<RunStore, SqliteRunStore>();
+        services.AddSingleton<DatasetStore, SqliteDatasetStore>();
+        services.AddSingleton<GradientStore, SqliteGradientStore>();
+        services.AddSingleton<EventStore, SqliteEventStore>();
+        services.AddSingleton<ArtifactStore, LocalArtifacts>();
+        return fresh;
+    }
+
     private static void Prepare(WebApplication app, bool fresh, ServiceToken token, ServiceOptions options)
     {
         var log = app.Logger;
@@ -122,7 +177,9 @@ internal static class ServiceApp
         foreach (var id in crashLooping)
         {
             log.LogWarning("Run {Id} was interrupted {Times} times and is failed", id, options.MaxRunInterruptions);
-            File.Delete(data.Checkpoint(id));
+            if (Directory.Exists(data.RunDir(id)))
+                File.Delete(data.Checkpoint(id));
+            app.Services.GetRequiredService<ArtifactStore>().Delete(data.Checkpoint(id));
         }
         data.RemoveTemporaryFiles(runs.List().Where(r => RunStates.IsFinal(r.State)).Select(r => r.Id));
         if (fresh && options.Demo)
@@ -146,5 +203,7 @@ internal static class ServiceApp
         DatasetEndpoints.Map(reads, writes);
         RunEndpoints.Map(reads, writes);
         PredictEndpoints.Map(writes);
+        WorkerEndpoints.Map(reads);
+        Sweeps.SweepEndpoints.Map(reads, writes);
     }
 }

@@ -61,6 +61,25 @@ public sealed class ServiceOptions
     /// </summary>
     public int MaxRunInterruptions { get; set; } = 3;
 
+    /// <summary>
+    /// An Npgsql connection string: runs, datasets, events, gradient history, checkpoints and models live in this
+    /// PostgreSQL database, shared by every worker of a fleet, instead of the SQLite store of the data directory.
+    /// <c>--postgres</c> and <c>RECURRENT_POSTGRES</c> set it too. Unset by default (the embedded store).
+    /// </summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>This worker's id in a fleet; default the host name and the process id. <c>--worker-id</c> sets it.</summary>
+    public string? WorkerId { get; set; }
+
+    /// <summary>
+    /// Seconds a claimed run stays this worker's without a renewal (renewed every third of it while training); a
+    /// run whose worker stopped renewing is claimed by another after this long. Default 30.
+    /// </summary>
+    public int LeaseSeconds { get; set; } = 30;
+
+    /// <summary>Most runs one sweep may queue (its grid, or its sample). Default 256.</summary>
+    public int MaxSweepRuns { get; set; } = 256;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -84,6 +103,12 @@ public sealed class ServiceOptions
             throw new ArgumentException($"Recurrent:MinFreeDiskBytes must be 0 or more, not {MinFreeDiskBytes}.");
         if (MaxRunInterruptions < 1)
             throw new ArgumentException($"Recurrent:MaxRunInterruptions must be at least 1, not {MaxRunInterruptions}.");
+        if (LeaseSeconds < 2)
+            throw new ArgumentException($"Recurrent:LeaseSeconds must be at least 2, not {LeaseSeconds}.");
+        if (MaxSweepRuns < 1)
+            throw new ArgumentException($"Recurrent:MaxSweepRuns must be at least 1, not {MaxSweepRuns}.");
+        if (WorkerId is not null && (WorkerId.Length is 0 or > 128 || WorkerId.Any(char.IsControl)))
+            throw new ArgumentException("Recurrent:WorkerId must be 1 to 128 printable characters.");
         Runs.Validate();
         Predict.Validate();
         if (Token is not null && Token.Length < 16)

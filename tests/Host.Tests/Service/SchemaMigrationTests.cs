@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Recurrent.Host.Service.Store;
+using Recurrent.Host.Service.Store.Sqlite;
 
 namespace Recurrent.Host.Tests.Service;
 
@@ -10,9 +11,9 @@ public sealed class SchemaMigrationTests
     public void A_new_store_gets_the_latest_schema_and_reopening_changes_nothing()
     {
         var path = Path.Combine(ServiceProcess.NewDataDir(), "recurrent.db");
-        var runs = new RunStore(new Database(path), TimeProvider.System);
+        var runs = new SqliteRunStore(new Database(path), TimeProvider.System);
         var run = runs.Create("kept", "{}")!;
-        runs = new RunStore(new Database(path), TimeProvider.System);
+        runs = new SqliteRunStore(new Database(path), TimeProvider.System);
         Assert.Equal(SchemaMigrations.Latest, VersionOf(path));
         Assert.Equal("kept", runs.Get(run.Id)!.Name);
     }
@@ -33,8 +34,8 @@ public sealed class SchemaMigrationTests
         }
         var database = new Database(path);
         Assert.Equal(SchemaMigrations.Latest, VersionOf(path));
-        Assert.Equal("old", new RunStore(database, TimeProvider.System).Get(1)!.Name);
-        Assert.Empty(new GradientStore(database).Since(1, 0, 10));
+        Assert.Equal("old", new SqliteRunStore(database, TimeProvider.System).Get(1)!.Name);
+        Assert.Empty(new SqliteGradientStore(database).Since(1, 0, 10));
     }
 
     [Fact]

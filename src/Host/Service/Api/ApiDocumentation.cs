@@ -33,7 +33,7 @@ internal static class ApiDocumentation
 
     private static readonly Dictionary<string, Shape> Shapes = new(StringComparer.Ordinal)
     {
-        ["GET healthz"] = new(null, 200, typeof(HealthView), Summary: "Health (503 \"degraded\" with the reason while the data directory takes no writes) and run counts by state"),
+        ["GET healthz"] = new(null, 200, typeof(HealthView), Summary: "Health (503 \"degraded\" with the reason while the data directory takes no writes or a fleet worker cannot reach PostgreSQL) and run counts by state"),
         ["GET api/datasets"] = new(null, 200, typeof(DatasetList), Summary: "Uploaded datasets"),
         ["POST api/datasets"] = new(typeof(byte[]), 201, typeof(Store.DatasetRecord), Summary: "Upload a JSONL or CSV dataset (?name=F.jsonl); the body is the raw file"),
         ["GET api/runs"] = new(null, 200, typeof(RunList), Summary: "Every run"),
@@ -44,6 +44,10 @@ internal static class ApiDocumentation
         ["POST api/runs/{id}/cancel"] = new(null, 200, typeof(RunSummaryView), Summary: "Cancel a queued run (200) or a running one (202)"),
         ["GET api/runs/{id}/model.onnx"] = new(null, 200, typeof(byte[]), "application/octet-stream", "The exported ONNX model of a succeeded run"),
         ["GET api/runs/{id}/model.zip"] = new(null, 200, typeof(byte[]), "application/zip", "The ML.NET model of a succeeded run"),
+        ["GET api/workers"] = new(null, 200, typeof(WorkerList), Summary: "The live workers of the fleet (seen within a lease) with capacity and load; alone, this process"),
+        ["POST api/sweeps"] = new(typeof(Sweeps.SweepRequest), 201, typeof(SweepDetailView), Summary: "Queue a grid of runs (or a random sample of it) together; needs the PostgreSQL store"),
+        ["GET api/sweeps"] = new(null, 200, typeof(SweepList), Summary: "Every sweep"),
+        ["GET api/sweeps/{id}"] = new(null, 200, typeof(SweepDetailView), Summary: "A sweep's runs ranked by validation loss, with each one's gradient health"),
         ["POST api/runs/{id}/predict"] = new(typeof(PredictRequest), 200, typeof(PredictResponse), Summary: "Predictions for records"),
     };
 

@@ -18,7 +18,7 @@ internal static class DatasetEndpoints
     }
 
     private static async Task<IResult> UploadAsync(HttpRequest http, string? name, DatasetStore datasets, DataDirectory data,
-        IOptions<ServiceOptions> options, StorageHealth storage, CancellationToken cancellationToken)
+        ArtifactStore artifacts, IOptions<ServiceOptions> options, StorageHealth storage, CancellationToken cancellationToken)
     {
         storage.EnsureWritable();
         var limit = options.Value.MaxUploadBytes;
@@ -30,7 +30,11 @@ internal static class DatasetEndpoints
         {
             var size = await CopyBoundedAsync(http.Body, temporary, limit, cancellationToken);
             var description = Validate(temporary, name!, format, size, options.Value.MaxSequenceLength);
-            var record = datasets.Add(description, id => File.Move(temporary, data.DatasetFile(id, format)));
+            var record = datasets.Add(description, id =>
+            {
+                File.Move(temporary, data.DatasetFile(id, format));
+                artifacts.Publish(data.DatasetFile(id, format));
+            });
             return Results.Json(record, ApiJson.Options, statusCode: StatusCodes.Status201Created);
         }
         finally

@@ -41,24 +41,25 @@ internal static partial class RunEndpoints
             if (run.State == RunStates.Running)
             {
                 live.RequestCancel(run.Id);
+                runs.RequestCancel(run.Id); // in a fleet another worker may be training it
                 return Results.Json(RunView.Summary(run, live.Get(run.Id)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
             }
             return Problems.Conflict($"Run {run.Id} is {run.State}; only queued or running runs can be cancelled.");
         });
-        reads.MapGet("/runs/{id}/model.onnx", (string id, RunStore runs, DataDirectory data) =>
+        reads.MapGet("/runs/{id}/model.onnx", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
         {
             var run = Find(runs, id);
             var path = data.Onnx(run.Id);
-            if (run.State != RunStates.Succeeded || !File.Exists(path))
+            if (run.State != RunStates.Succeeded || !(File.Exists(path) || artifacts.Fetch(path)))
                 return (IResult)Problems.Conflict($"Run {run.Id} is {run.State}; its ONNX model exists once it has succeeded.");
             return TypedResults.PhysicalFile(path, "application/octet-stream", $"{run.Name}.onnx");
         });
         // The same network as an ML.NET model file (OnnxTransformer inside), made on request from the saved model.
-        reads.MapGet("/runs/{id}/model.zip", (string id, RunStore runs, DataDirectory data) =>
+        reads.MapGet("/runs/{id}/model.zip", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
         {
             var run = Find(runs, id);
             var path = data.Model(run.Id);
-            if (run.State != RunStates.Succeeded || !File.Exists(path))
+            if (run.State != RunStates.Succeeded || !(File.Exists(path) || artifacts.Fetch(path)))
                 return (IResult)Problems.Conflict($"Run {run.Id} is {run.State}; its ML.NET model exists once it has succeeded.");
             var bytes = Recurrent.Trainer.MLNet.MLNetModelExport.ToBytes(Recurrent.Trainer.SequenceClassifier.Load(path));
             return TypedResults.File(bytes, "application/zip", $"{run.Name}.zip");

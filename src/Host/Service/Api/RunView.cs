@@ -57,6 +57,9 @@ internal static class RunView
                     ["log10_vanishing_ratio"] = ended.Log10VanishingRatio,
                 },
             ["error"] = run.Error,
+            ["worker"] = run.Worker,
+            ["attempts"] = run.Attempts,
+            ["sweep_id"] = run.SweepId,
             ["links"] = new Dictionary<string, string>
             {
                 ["self"] = $"/api/runs/{run.Id}",

@@ -44,9 +44,29 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
         }
     }
 
+    /// <summary>True once the run's lease was lost: another worker may hold it now, so this one stops without recording.</summary>
+    public bool Abandoned { get; private set; }
+
+    /// <summary>True once training has stopped, whatever the outcome.</summary>
+    public bool Ended { get; private set; }
+
+    public void MarkEnded() => Ended = true;
+
     public void RequestCancel()
     {
         CancelRequested = true;
+        Cancel();
+    }
+
+    /// <summary>Stops training a run this worker no longer holds (fleet mode).</summary>
+    public void Abandon()
+    {
+        Abandoned = true;
+        Cancel();
+    }
+
+    private void Cancel()
+    {
         try
         {
             _cancel.Cancel();

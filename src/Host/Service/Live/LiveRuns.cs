@@ -37,4 +37,7 @@ internal sealed class LiveRuns
                 _pendingCancels.Add(id);
         }
     }
+
+    /// <summary>The runs this process is training now.</summary>
+    public IReadOnlyList<LiveRun> Training() => [.. _runs.Values.Where(r => !r.Ended)];
 }

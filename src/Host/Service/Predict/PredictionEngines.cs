@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Recurrent.Host.Service.Api;
+using Recurrent.Host.Service.Store;
 using Recurrent.Host.Serving;
 using Recurrent.Trainer;
 
@@ -10,7 +11,7 @@ namespace Recurrent.Host.Service.Predict;
 /// engine for a run that has no ONNX file. A file ONNX Runtime cannot load is a 422 naming the file and ONNX
 /// Runtime's reason, and is tried again on the next request (nothing is cached for it).
 /// </summary>
-internal sealed class PredictionEngines(DataDirectory data) : IDisposable
+internal sealed class PredictionEngines(DataDirectory data, ArtifactStore artifacts) : IDisposable
 {
     private readonly ConcurrentDictionary<long, Lazy<IPredictionEngine>> _engines = new();
 
@@ -28,10 +29,16 @@ internal sealed class PredictionEngines(DataDirectory data) : IDisposable
         }
     }
 
-    private IPredictionEngine Open(long runId) =>
-        File.Exists(data.Onnx(runId))
-            ? new OnnxEngine(OnnxPredictor.Open(data.Onnx(runId)))
-            : new ManagedEngine(SequenceClassifier.Load(data.Model(runId)));
+    private IPredictionEngine Open(long runId)
+    {
+        if (Local(data.Onnx(runId)))
+            return new OnnxEngine(OnnxPredictor.Open(data.Onnx(runId)));
+        Local(data.Model(runId));
+        return new ManagedEngine(SequenceClassifier.Load(data.Model(runId)));
+    }
+
+    // A finished run's files never change, so a copy fetched from the fleet's store once serves from then on.
+    private bool Local(string path) => File.Exists(path) || artifacts.Fetch(path);
 
     public void Dispose()
     {

@@ -14,69 +14,34 @@ internal sealed record RunEvent(string Kind, DateTimeOffset? At, long? Step, lon
 /// row), and the training events found in its stored steps (clipped bursts, non-finite steps, the latest
 /// checkpoint), so nothing extra is written while a run trains. Read-only: RunStore writes the events table.
 /// </summary>
-internal sealed class EventStore(Database database)
+internal abstract class EventStore
 {
     /// <summary>Consecutive clipped steps that make a burst: fewer is ordinary clipping, not an episode.</summary>
     public const int BurstSteps = 10;
 
     /// <summary>Lifecycle events by time, oldest first, at most <paramref name="limit"/> (the oldest).</summary>
-    public IReadOnlyList<RunEvent> Lifecycle(RunRecord run, int limit)
-    {
-        var events = new List<RunEvent>();
-        using var connection = database.Open();
-        using (var command = Database.Command(connection,
-            "SELECT at, kind, message FROM events WHERE run_id = $run ORDER BY id LIMIT $limit;", ("$run", run.Id), ("$limit", limit)))
-        using (var r = command.ExecuteReader())
-        {
-            while (r.Read())
-                events.Add(new RunEvent(r.GetString(1), Sql.ReadTime(r, 0), null, null, r.GetString(2)));
-        }
-        if (run.StartedAt is { } started)
-            events.Add(new RunEvent("started", started, null, null, "the worker took the run from the queue"));
-        // Stable: a start recorded at the same instant as its creation stays after it.
-        return [.. events.OrderBy(e => e.At).Take(limit)];
-    }
+    public abstract IReadOnlyList<RunEvent> Lifecycle(RunRecord run, int limit);
 
     /// <summary>
     /// Training events in step order after <paramref name="afterStep"/>, at most <paramref name="limit"/>: every
     /// non-finite step, every run of at least <see cref="BurstSteps"/> consecutive clipped steps, and the latest
-    /// checkpoint. Steps reach the store at each checkpoint, so a training run's newest steps appear with its next one.
+    /// checkpoint. Steps reach the store at each checkpoint, so a training run's newest training events appear with its next one.
     /// </summary>
-    public IReadOnlyList<RunEvent> Training(RunRecord run, long afterStep, int limit)
-    {
-        var events = new List<RunEvent>();
-        using var connection = database.Open();
-        using (var command = Database.Command(connection,
-            """
-            SELECT step, loss, grad_norm FROM gradient_steps
-            WHERE run_id = $run AND non_finite = 1 AND step > $after ORDER BY step LIMIT $limit;
-            """, ("$run", run.Id), ("$after", afterStep), ("$limit", limit)))
-        using (var r = command.ExecuteReader())
-        {
-            while (r.Read())
-                events.Add(new RunEvent("non-finite", null, r.GetInt64(0), null,
-                    $"step {r.GetInt64(0)}: non-finite loss or gradient (loss {Text(r, 1)}, norm {Text(r, 2)}); the update was not applied"));
-        }
-        // Gaps and islands: within a burst step − row number is constant.
-        using (var command = Database.Command(connection,
-            """
-            SELECT MIN(step), MAX(step), COUNT(*), MAX(grad_norm) FROM (
-                SELECT step, grad_norm, step - ROW_NUMBER() OVER (ORDER BY step) AS island
-                FROM gradient_steps WHERE run_id = $run AND clipped = 1)
-            GROUP BY island HAVING COUNT(*) >= $burst AND MIN(step) > $after ORDER BY MIN(step) LIMIT $limit;
-            """, ("$run", run.Id), ("$burst", BurstSteps), ("$after", afterStep), ("$limit", limit)))
-        using (var r = command.ExecuteReader())
-        {
-            while (r.Read())
-                events.Add(new RunEvent("clipped-burst", null, r.GetInt64(0), r.GetInt64(1),
-                    $"{r.GetInt64(2)} consecutive steps clipped, steps {r.GetInt64(0)}–{r.GetInt64(1)}; largest norm before clipping {Text(r, 3)}"));
-        }
-        if (run.CheckpointStep is { } checkpoint && checkpoint > afterStep && !RunStates.IsFinal(run.State))
-            events.Add(new RunEvent("checkpoint", null, checkpoint, null,
-                $"latest checkpoint at step {checkpoint} (epoch {run.Epoch}); a restart resumes from here"));
-        return [.. events.OrderBy(e => e.Step).Take(limit)];
-    }
+    public abstract IReadOnlyList<RunEvent> Training(RunRecord run, long afterStep, int limit);
 
-    private static string Text(Microsoft.Data.Sqlite.SqliteDataReader r, int i) =>
-        Sql.DoubleOrNull(r, i) is double v ? v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) : "not finite";
+    protected static RunEvent NonFinite(long step, double? loss, double? norm) => new("non-finite", null, step, null,
+        $"step {step}: non-finite loss or gradient (loss {Text(loss)}, norm {Text(norm)}); the update was not applied");
+
+    protected static RunEvent ClippedBurst(long first, long last, long count, double? largestNorm) => new("clipped-burst", null, first, last,
+        $"{count} consecutive steps clipped, steps {first}–{last}; largest norm before clipping {Text(largestNorm)}");
+
+    /// <summary>The run's latest checkpoint, while it can still resume from it.</summary>
+    protected static RunEvent? LatestCheckpoint(RunRecord run, long afterStep) =>
+        run.CheckpointStep is { } checkpoint && checkpoint > afterStep && !RunStates.IsFinal(run.State)
+            ? new RunEvent("checkpoint", null, checkpoint, null,
+                $"latest checkpoint at step {checkpoint} (epoch {run.Epoch}); a restart resumes from here")
+            : null;
+
+    private static string Text(double? value) =>
+        value is double v ? v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) : "not finite";
 }

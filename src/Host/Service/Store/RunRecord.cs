@@ -25,7 +25,17 @@ internal sealed record RunRecord(
     int Epoch,
     long? CheckpointStep,
     string? Error,
-    string? Result);
+    string? Result)
+{
+    /// <summary>The worker that holds the run while it trains (fleet mode; null in the embedded store).</summary>
+    public string? Worker { get; init; }
+
+    /// <summary>How many times a worker has claimed the run (fleet mode; 0 in the embedded store).</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>The sweep the run belongs to, if any.</summary>
+    public long? SweepId { get; init; }
+}
 
 /// <summary>One finished epoch of a run.</summary>
 internal sealed record EpochRecord(

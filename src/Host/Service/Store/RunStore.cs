@@ -1,235 +1,59 @@
-using Microsoft.Data.Sqlite;
 using Recurrent.Diagnostics;
 
 namespace Recurrent.Host.Service.Store;
 
-/// <summary>Runs, their epochs and their events in the store. State changes are single guarded UPDATEs.</summary>
-internal sealed class RunStore(Database database, TimeProvider clock)
+/// <summary>
+/// Runs, their epochs and their lifecycle events: the contract both stores keep (SQLite in the data directory,
+/// PostgreSQL for a fleet of workers). State changes are single guarded updates, so two callers never both win.
+/// </summary>
+internal abstract class RunStore
 {
-    private const string Columns =
-        "id, name, state, request, created_at, started_at, finished_at, step, epoch, checkpoint_step, error, result";
+    /// <summary>The schema version the store is at (reported by /healthz).</summary>
+    public abstract int SchemaVersion { get; }
 
     /// <summary>Inserts a queued run; the name defaults to run-ID. Returns null when the name is taken.</summary>
-    public RunRecord? Create(string? name, string requestJson)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        // A placeholder keeps NOT NULL UNIQUE satisfied until the id is known.
-        var placeholder = name ?? $"pending-{Guid.NewGuid():N}";
-        try
-        {
-            Database.Execute(connection,
-                "INSERT INTO runs (name, state, request, created_at) VALUES ($name, $state, $request, $now);",
-                ("$name", placeholder), ("$state", RunStates.Queued), ("$request", requestJson), ("$now", Sql.Time(clock.GetUtcNow())));
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19) // SQLITE_CONSTRAINT: the name is taken
-        {
-            return null;
-        }
-        var id = LastId(connection);
-        if (name is null)
-            Database.Execute(connection, "UPDATE runs SET name = $name WHERE id = $id;", ("$name", $"run-{id}"), ("$id", id));
-        AddEvent(connection, id, "created", "queued");
-        transaction.Commit();
-        return Get(id);
-    }
+    public abstract RunRecord? Create(string? name, string requestJson);
 
-    public RunRecord? Get(long id)
-    {
-        using var connection = database.Open();
-        using var command = Database.Command(connection, $"SELECT {Columns} FROM runs WHERE id = $id;", ("$id", id));
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
-    }
+    public abstract RunRecord? Get(long id);
 
-    public IReadOnlyList<RunRecord> List()
-    {
-        using var connection = database.Open();
-        using var command = Database.Command(connection, $"SELECT {Columns} FROM runs ORDER BY id;");
-        using var reader = command.ExecuteReader();
-        var runs = new List<RunRecord>();
-        while (reader.Read())
-            runs.Add(Read(reader));
-        return runs;
-    }
+    public abstract IReadOnlyList<RunRecord> List();
 
-    /// <summary>Marks the oldest queued run running and returns it; null when none waits.</summary>
-    public RunRecord? ClaimNext()
-    {
-        using var connection = database.Open();
-        using var command = Database.Command(connection,
-            """
-            UPDATE runs SET state = 'running', started_at = COALESCE(started_at, $now)
-            WHERE id = (SELECT id FROM runs WHERE state = 'queued' ORDER BY id LIMIT 1)
-            RETURNING id;
-            """, ("$now", Sql.Time(clock.GetUtcNow())));
-        var id = command.ExecuteScalar();
-        return id is null ? null : Get((long)id);
-    }
+    /// <summary>Marks the oldest queued run running (held by this worker) and returns it; null when none waits.</summary>
+    public abstract RunRecord? ClaimNext();
 
     /// <summary>
     /// Runs left "running" by a process that died are queued again, to resume from their checkpoints; a run that
     /// was already interrupted <paramref name="maxInterruptions"/> times is failed instead, since it is likely what
     /// killed the process. Returns the ids of both kinds.
     /// </summary>
-    public (IReadOnlyList<long> Requeued, IReadOnlyList<long> Failed) RequeueInterrupted(int maxInterruptions)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        var interrupted = new List<(long Id, long Step, long Times)>();
-        using (var command = Database.Command(connection,
-                   """
-                   SELECT id, step, (SELECT COUNT(*) FROM events e WHERE e.run_id = runs.id AND e.kind = 'interrupted')
-                   FROM runs WHERE state = 'running';
-                   """))
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-                interrupted.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2) + 1));
-        }
-        var requeued = new List<long>();
-        var failed = new List<long>();
-        foreach (var (id, step, times) in interrupted)
-        {
-            AddEvent(connection, id, "interrupted", "the service stopped while the run trained; queued to resume from its last checkpoint");
-            if (times < maxInterruptions)
-            {
-                Database.Execute(connection, "UPDATE runs SET state = 'queued' WHERE id = $id;", ("$id", id));
-                requeued.Add(id);
-                continue;
-            }
-            var error = $"the service died {times} times while this run trained (the last time after step {step}); " +
-                "it is failed rather than resumed again (Recurrent:MaxRunInterruptions)";
-            Database.Execute(connection, "UPDATE runs SET state = 'failed', finished_at = $now, error = $error WHERE id = $id;",
-                ("$id", id), ("$now", Sql.Time(clock.GetUtcNow())), ("$error", error));
-            AddEvent(connection, id, RunStates.Failed, error);
-            failed.Add(id);
-        }
-        transaction.Commit();
-        return (requeued, failed);
-    }
+    public abstract (IReadOnlyList<long> Requeued, IReadOnlyList<long> Failed) RequeueInterrupted(int maxInterruptions);
 
     /// <summary>Back to the queue at a graceful shutdown, to resume from the checkpoint just written.</summary>
-    public void Requeue(long id, string why) => Transition(id, RunStates.Running, RunStates.Queued, "stopped", why);
+    public abstract void Requeue(long id, string why);
 
     /// <summary>Cancels a queued run at once; false when it is not queued.</summary>
-    public bool CancelQueued(long id) => Transition(id, RunStates.Queued, RunStates.Cancelled, "cancelled", "cancelled before it started");
+    public abstract bool CancelQueued(long id);
 
-    public void RecordCheckpoint(long id, long step, int epoch)
+    /// <summary>
+    /// Records a user's cancel of a running run for whichever worker trains it; the embedded store's single
+    /// process cancels its live run directly, so there it records nothing.
+    /// </summary>
+    public virtual void RequestCancel(long id)
     {
-        using var connection = database.Open();
-        Database.Execute(connection,
-            "UPDATE runs SET checkpoint_step = $step, step = MAX(step, $step), epoch = MAX(epoch, $epoch) WHERE id = $id;",
-            ("$id", id), ("$step", step), ("$epoch", epoch));
     }
+
+    public abstract void RecordCheckpoint(long id, long step, int epoch);
 
     /// <summary>A run that starts over from step 0 forgets the position and epochs of the attempt it lost.</summary>
-    public void ResetProgress(long id)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        Database.Execute(connection, "UPDATE runs SET step = 0, epoch = 0, checkpoint_step = NULL WHERE id = $id;", ("$id", id));
-        Database.Execute(connection, "DELETE FROM epochs WHERE run_id = $id;", ("$id", id));
-        AddEvent(connection, id, "restarted", "no usable checkpoint; training starts over from step 0");
-        transaction.Commit();
-    }
+    public abstract void ResetProgress(long id);
 
-    public void RecordEpoch(long id, EpochRecord epoch)
-    {
-        using var connection = database.Open();
-        Database.Execute(connection,
-            """
-            INSERT OR REPLACE INTO epochs (run_id, epoch, step, train_loss, train_accuracy, valid_loss, valid_accuracy, learning_rate)
-            VALUES ($id, $epoch, $step, $tl, $ta, $vl, $va, $lr);
-            """,
-            ("$id", id), ("$epoch", epoch.Epoch), ("$step", epoch.Step), ("$tl", Sql.Finite(epoch.TrainLoss)),
-            ("$ta", Sql.Finite(epoch.TrainAccuracy)), ("$vl", Sql.Finite(epoch.ValidLoss)),
-            ("$va", Sql.Finite(epoch.ValidAccuracy)), ("$lr", Sql.Finite(epoch.LearningRate)));
-    }
+    public abstract void RecordEpoch(long id, EpochRecord epoch);
 
-    public IReadOnlyList<EpochRecord> Epochs(long id)
-    {
-        using var connection = database.Open();
-        using var command = Database.Command(connection,
-            "SELECT epoch, step, train_loss, train_accuracy, valid_loss, valid_accuracy, learning_rate FROM epochs WHERE run_id = $id ORDER BY epoch;",
-            ("$id", id));
-        using var r = command.ExecuteReader();
-        var epochs = new List<EpochRecord>();
-        while (r.Read())
-        {
-            epochs.Add(new EpochRecord(r.GetInt32(0), r.GetInt64(1), Sql.DoubleOrNull(r, 2), Sql.DoubleOrNull(r, 3),
-                Sql.DoubleOrNull(r, 4), Sql.DoubleOrNull(r, 5), Sql.DoubleOrNull(r, 6)));
-        }
-        return epochs;
-    }
+    public abstract IReadOnlyList<EpochRecord> Epochs(long id);
 
-    public void Finish(long id, string state, long step, int epoch, string? error, string? resultJson)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        Database.Execute(connection,
-            """
-            UPDATE runs SET state = $state, finished_at = $now, step = $step, epoch = $epoch, error = $error, result = $result
-            WHERE id = $id;
-            """,
-            ("$id", id), ("$state", state), ("$now", Sql.Time(clock.GetUtcNow())), ("$step", step), ("$epoch", epoch),
-            ("$error", error), ("$result", resultJson));
-        AddEvent(connection, id, state, error ?? state);
-        transaction.Commit();
-    }
+    public abstract void Finish(long id, string state, long step, int epoch, string? error, string? resultJson);
 
-    public RunStateCounts CountStates()
-    {
-        using var connection = database.Open();
-        using var command = Database.Command(connection, "SELECT state, COUNT(*) FROM runs GROUP BY state;");
-        using var r = command.ExecuteReader();
-        int queued = 0, running = 0, succeeded = 0, failed = 0, cancelled = 0;
-        while (r.Read())
-        {
-            var n = r.GetInt32(1);
-            switch (r.GetString(0))
-            {
-                case RunStates.Queued: queued = n; break;
-                case RunStates.Running: running = n; break;
-                case RunStates.Succeeded: succeeded = n; break;
-                case RunStates.Failed: failed = n; break;
-                case RunStates.Cancelled: cancelled = n; break;
-            }
-        }
-        return new RunStateCounts(queued, running, succeeded, failed, cancelled);
-    }
+    public abstract RunStateCounts CountStates();
 
-    public void AddEvent(long? runId, string kind, string message)
-    {
-        using var connection = database.Open();
-        AddEvent(connection, runId, kind, message);
-    }
-
-    private bool Transition(long id, string from, string to, string kind, string message)
-    {
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction();
-        using var command = Database.Command(connection, "UPDATE runs SET state = $to, finished_at = CASE WHEN $final THEN $now ELSE finished_at END WHERE id = $id AND state = $from;",
-            ("$id", id), ("$from", from), ("$to", to), ("$final", RunStates.IsFinal(to)), ("$now", Sql.Time(clock.GetUtcNow())));
-        if (command.ExecuteNonQuery() == 0)
-            return false;
-        AddEvent(connection, id, kind, message);
-        transaction.Commit();
-        return true;
-    }
-
-    private void AddEvent(SqliteConnection connection, long? runId, string kind, string message) =>
-        Database.Execute(connection, "INSERT INTO events (run_id, at, kind, message) VALUES ($run, $at, $kind, $message);",
-            ("$run", runId), ("$at", Sql.Time(clock.GetUtcNow())), ("$kind", kind), ("$message", message));
-
-    private static long LastId(SqliteConnection connection)
-    {
-        using var command = Database.Command(connection, "SELECT last_insert_rowid();");
-        return (long)command.ExecuteScalar()!;
-    }
-
-    private static RunRecord Read(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), Sql.ReadTime(r, 4), Sql.ReadTimeOrNull(r, 5),
-        Sql.ReadTimeOrNull(r, 6), r.GetInt64(7), r.GetInt32(8), Sql.LongOrNull(r, 9), Sql.StringOrNull(r, 10),
-        Sql.StringOrNull(r, 11));
+    public abstract void AddEvent(long? runId, string kind, string message);
 }

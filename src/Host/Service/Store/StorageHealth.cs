@@ -27,7 +27,8 @@ internal sealed class StorageHealth(DataDirectory data, IOptions<ServiceOptions>
         }
         if (free < minimum)
             return $"the data directory's disk has {free / 1024:N0} KiB free, less than the {minimum / 1024:N0} KiB the service keeps (Recurrent:MinFreeDiskBytes)";
-        var probe = Path.Combine(data.Root, $".probe-{Environment.ProcessId}.tmp");
+        // A name of its own per check: concurrent requests probing one file would refuse each other ("in use").
+        var probe = Path.Combine(data.Root, $".probe-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None))

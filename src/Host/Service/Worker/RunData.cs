@@ -10,7 +10,7 @@ namespace Recurrent.Host.Service.Worker;
 /// (a generated task is probed with one sequence, an upload is read, which its size bounds); the worker builds
 /// the data with <see cref="Load"/>. Loading is deterministic in the request, so a restart sees the same sequences.
 /// </summary>
-internal sealed class RunData(DatasetStore datasets, DataDirectory data, IOptions<ServiceOptions> options)
+internal sealed class RunData(DatasetStore datasets, DataDirectory data, ArtifactStore artifacts, IOptions<ServiceOptions> options)
 {
     // Fashion-MNIST's IDX files: 60,000 training and 10,000 test images.
     private const int FashionMnistTrain = 60_000;
@@ -87,7 +87,10 @@ internal sealed class RunData(DatasetStore datasets, DataDirectory data, IOption
         if (request.DatasetId is long id)
         {
             var record = datasets.Get(id) ?? throw new BadRequestException("dataset_id", $"dataset_id: no dataset has id {id}.");
-            return (data.DatasetFile(record.Id, record.Format), null);
+            var file = data.DatasetFile(record.Id, record.Format);
+            if (!File.Exists(file))
+                artifacts.Fetch(file); // uploaded to another worker of the fleet
+            return (file, null);
         }
         var spec = request.Data!;
         DatasetSpec parsed;

@@ -21,7 +21,9 @@ internal sealed class RunExecutor(
     RunData runData,
     GradientStore gradients,
     DataDirectory data,
+    ArtifactStore artifacts,
     LiveRuns live,
+    Workers.FleetHealth fleet,
     TrainingMetrics metrics,
     IOptions<ServiceOptions> options,
     ILogger<RunExecutor> log)
@@ -45,6 +47,7 @@ internal sealed class RunExecutor(
         using var liveRun = new LiveRun(run.Id, run.Name, trainerOptions.Epochs, metrics, options.Value.GradientHistorySteps, stopping);
         live.Add(liveRun);
         var shutdown = false;
+        var abandoned = false;
         var outcome = RunStates.Failed; // what recurrent_run_info reports once the run ends
         long step = run.Step;
         var epoch = run.Epoch;
@@ -72,6 +75,7 @@ internal sealed class RunExecutor(
                         // the resumed run train and store them again, never skip them.
                         gradients.Add(run.Id, liveRun.TakeUnsaved());
                         checkpoint.Save(checkpointPath);
+                        artifacts.Publish(checkpointPath);
                         runs.RecordCheckpoint(run.Id, checkpoint.Step, checkpoint.Epoch);
                     },
                 });
@@ -79,14 +83,28 @@ internal sealed class RunExecutor(
             epoch = trainer.LastSummary?.Epochs ?? 0;
             model.Save(data.Model(run.Id));
             model.ExportOnnx(data.Onnx(run.Id));
+            artifacts.Publish(data.Model(run.Id));
+            artifacts.Publish(data.Onnx(run.Id));
             var result = RunResult.Describe(model, splits, trainer.LastSummary, clock.Elapsed);
+            // The steps after the last checkpoint reach the store before the run is seen ended: an ended run's
+            // history is read from the store alone.
+            gradients.Add(run.Id, liveRun.TakeUnsaved());
             runs.Finish(run.Id, RunStates.Succeeded, step, epoch, null, JsonSerializer.Serialize(result, ApiJson.Options));
             outcome = RunStates.Succeeded;
             File.Delete(checkpointPath);
+            artifacts.Delete(checkpointPath);
             log.LogInformation("Run {Id} ({Name}) succeeded after {Steps} steps", run.Id, run.Name, step);
+        }
+        catch (OperationCanceledException) when (liveRun.Abandoned)
+        {
+            // The lease ran out (the database was gone too long): the run is queued again, or another worker holds
+            // it already. Whatever this worker would record now could overwrite the new holder's state.
+            shutdown = true;
+            log.LogWarning("Run {Id} ({Name}): this worker lost its lease at step {Step}; it stops here", run.Id, run.Name, liveRun.Progress.Step);
         }
         catch (OperationCanceledException) when (liveRun.CancelRequested)
         {
+            TryStoreSteps(run.Id, liveRun);
             runs.Finish(run.Id, RunStates.Cancelled, liveRun.Progress.Step, liveRun.Progress.Epoch, "cancelled by request", null);
             outcome = RunStates.Cancelled;
             DeleteCheckpoint(run.Id);
@@ -96,6 +114,14 @@ internal sealed class RunExecutor(
             shutdown = true;
             runs.Requeue(run.Id, "the service shut down; the run resumes from its last checkpoint at the next start");
             log.LogInformation("Run {Id} ({Name}) checkpointed at step {Step} for shutdown", run.Id, run.Name, liveRun.Progress.Step);
+        }
+        catch (Exception e) when (fleet.Problem is not null || IsStoreOutage(e))
+        {
+            // The fleet's database went away under the run: nothing can be recorded, and the run is not at fault.
+            // Its lease runs out, and it resumes from its last checkpoint (here or elsewhere) once the store is back.
+            shutdown = true;
+            abandoned = true;
+            log.LogError("Run {Id} ({Name}) stopped: the store cannot be reached ({Message})", run.Id, run.Name, e.Message);
         }
         catch (Exception e)
         {
@@ -108,23 +134,45 @@ internal sealed class RunExecutor(
                     or Trainer.Data.DataFormatException
                     ? e.Message
                     : $"{e.GetType().Name}: {e.Message}";
+            TryStoreSteps(run.Id, liveRun);
             runs.Finish(run.Id, RunStates.Failed, liveRun.Progress.Step, liveRun.Progress.Epoch, data.Relative(message), null);
             DeleteCheckpoint(run.Id);
             log.LogError(e, "Run {Id} ({Name}) failed", run.Id, run.Name);
         }
         finally
         {
-            gradients.Add(run.Id, liveRun.TakeUnsaved());
+            liveRun.MarkEnded();
+            if (!liveRun.Abandoned && !abandoned)
+                gradients.Add(run.Id, liveRun.TakeUnsaved());
             // A run going back to the queue stays exported, so its series do not blink out across a restart.
             if (!shutdown)
                 metrics.RunFinished(run.Name, outcome);
         }
     }
 
+    // Before a failed or cancelled run is recorded: its last steps (the non-finite one, say) are what its events
+    // and history show. A store that refuses them (a full disk) must not keep the failure from being recorded.
+    private void TryStoreSteps(long runId, LiveRun liveRun)
+    {
+        try
+        {
+            gradients.Add(runId, liveRun.TakeUnsaved());
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("Run {Id}: its last steps could not be stored ({Message})", runId, e.Message);
+        }
+    }
+
+    // Only the fleet's store can go away while the process lives; SQLite errors are the run's own (a full disk).
+    private static bool IsStoreOutage(Exception e) =>
+        e is Npgsql.NpgsqlException || (e.InnerException is { } inner && IsStoreOutage(inner));
+
     private TrainingCheckpoint? LoadCheckpoint(RunRecord run, SequenceClassifierOptions trainerOptions)
     {
         var path = data.Checkpoint(run.Id);
-        if (!File.Exists(path))
+        // In a fleet the run may have trained on another worker since: the stored checkpoint is the latest one.
+        if (!artifacts.Fetch(path))
             return null;
         try
         {
@@ -157,6 +205,7 @@ internal sealed class RunExecutor(
         try
         {
             File.Delete(data.Checkpoint(runId));
+            artifacts.Delete(data.Checkpoint(runId));
             if (Directory.Exists(data.RunDir(runId)))
             {
                 foreach (var temporary in Directory.EnumerateFiles(data.RunDir(runId), ".*.tmp"))

@@ -12,6 +12,15 @@ internal sealed class RunStatePublisher(RunStore runs, TrainingMetrics metrics)
     {
         // Serialised so an older count never overwrites a newer one.
         lock (_gate)
-            metrics.SetRunStates(runs.CountStates());
+        {
+            try
+            {
+                metrics.SetRunStates(runs.CountStates());
+            }
+            catch (System.Data.Common.DbException)
+            {
+                // A fleet's database is away: the gauge keeps its last counts until the next change after it is back.
+            }
+        }
     }
 }

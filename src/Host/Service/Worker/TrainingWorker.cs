@@ -15,6 +15,8 @@ internal sealed class TrainingWorker(
     RunExecutor executor,
     WorkQueue queue,
     RunStatePublisher states,
+    Workers.WorkerLoad load,
+    Workers.FleetHealth fleet,
     Security.BindingGuard guard,
     IOptions<ServiceOptions> options,
     ILogger<TrainingWorker> log) : BackgroundService
@@ -35,8 +37,9 @@ internal sealed class TrainingWorker(
         while (!stoppingToken.IsCancellationRequested)
         {
             active.RemoveAll(t => t.IsCompleted);
-            while (active.Count < limit && runs.ClaimNext() is { } run)
+            while (active.Count < limit && Claim() is { } run)
             {
+                load.Started();
                 states.Publish();
                 log.LogInformation("Run {Id} ({Name}) starts", run.Id, run.Name);
                 var training = Task.Factory.StartNew(() =>
@@ -61,6 +64,7 @@ internal sealed class TrainingWorker(
                     }
                     finally
                     {
+                        load.Ended();
                         states.Publish();
                     }
                 }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -79,5 +83,19 @@ internal sealed class TrainingWorker(
             }
         }
         await Task.WhenAll(active);
+    }
+
+    // A fleet worker whose database is away keeps its loop: the next wake (at most a second later) tries again.
+    private RunRecord? Claim()
+    {
+        try
+        {
+            return runs.ClaimNext();
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        {
+            fleet.Lost(e);
+            return null;
+        }
     }
 }

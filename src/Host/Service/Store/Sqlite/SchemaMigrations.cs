@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Recurrent.Host.Service.Store;
+namespace Recurrent.Host.Service.Store.Sqlite;
 
 /// <summary>
 /// The store's schema as an ordered list of steps; <c>PRAGMA user_version</c> records how many have been applied.

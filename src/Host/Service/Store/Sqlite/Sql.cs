@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
-namespace Recurrent.Host.Service.Store;
+namespace Recurrent.Host.Service.Store.Sqlite;
 
 /// <summary>Reading typed columns, and the one text form of timestamps in the store (round-trip ISO 8601, UTC).</summary>
 internal static class Sql

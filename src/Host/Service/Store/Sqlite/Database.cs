@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Recurrent.Host.Service.Store;
+namespace Recurrent.Host.Service.Store.Sqlite;
 
 /// <summary>
 /// The SQLite file of runs, datasets and events. Opens a connection per operation (SQLite pools them), in WAL mode

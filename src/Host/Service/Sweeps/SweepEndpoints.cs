@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Options;
+using Recurrent.Host.Service.Api;
+using Recurrent.Host.Service.Store;
+using Recurrent.Host.Service.Worker;
+
+namespace Recurrent.Host.Service.Sweeps;
+
+/// <summary>/api/sweeps: queue a grid of runs together, and see them ranked with their gradient health.</summary>
+internal static class SweepEndpoints
+{
+    public static void Map(RouteGroupBuilder reads, RouteGroupBuilder writes)
+    {
+        writes.MapPost("/sweeps", async (HttpRequest http, IServiceProvider services, StorageHealth storage,
+            WorkQueue queue, RunStatePublisher states, CancellationToken cancellationToken) =>
+        {
+            var sweeps = Store(services);
+            storage.EnsureWritable();
+            var request = await ApiJson.ReadAsync<SweepRequest>(http, cancellationToken);
+            var options = services.GetRequiredService<IOptions<ServiceOptions>>().Value;
+            var sweep = new SweepQueue(sweeps, services.GetRequiredService<RunData>(), options).Queue(request);
+            states.Publish();
+            queue.Wake();
+            return Results.Json(View(sweeps, sweep), ApiJson.Options, statusCode: StatusCodes.Status201Created);
+        });
+        reads.MapGet("/sweeps", (IServiceProvider services) =>
+        {
+            var sweeps = services.GetService<SweepStore>();
+            return TypedResults.Ok(new
+            {
+                sweeps = (sweeps?.List() ?? []).Select(s => new Dictionary<string, object?>
+                {
+                    ["id"] = s.Id,
+                    ["name"] = s.Name,
+                    ["created_at"] = s.CreatedAt,
+                    ["links"] = new Dictionary<string, string> { ["self"] = $"/api/sweeps/{s.Id}" },
+                }).ToArray(),
+            });
+        });
+        reads.MapGet("/sweeps/{id}", (string id, IServiceProvider services) =>
+        {
+            var sweeps = Store(services);
+            var sweep = sweeps.Get(RunIds.Parse(id)) ?? throw new BadRequestException("id", $"No sweep has id {id}.", StatusCodes.Status404NotFound);
+            return Results.Json(View(sweeps, sweep), ApiJson.Options);
+        });
+    }
+
+    private static Dictionary<string, object?> View(SweepStore sweeps, SweepRecord sweep) =>
+        SweepView.Of(sweep, sweeps.Runs(sweep.Id), sweeps.Health(sweep.Id));
+
+    // Sweeps are a fleet feature: their runs are queued together in PostgreSQL.
+    private static SweepStore Store(IServiceProvider services) =>
+        services.GetService<SweepStore>() ?? throw new BadRequestException(null,
+            "Sweeps need the PostgreSQL store: start the service with --postgres (or queue runs one by one with POST /api/runs).",
+            StatusCodes.Status409Conflict);
+}

@@ -1,0 +1,33 @@
+using System.Text.Json;
+using Recurrent.Host.Service.Api;
+using Recurrent.Host.Service.Worker;
+
+namespace Recurrent.Host.Service.Sweeps;
+
+/// <summary>
+/// Checks a sweep and queues its runs: the one path of <c>POST /api/sweeps</c> and <c>recurrent sweep</c>. Every
+/// combination passes the checks of <c>POST /api/runs</c> (options, limits, data) before any run is stored.
+/// </summary>
+internal sealed class SweepQueue(SweepStore sweeps, RunData data, ServiceOptions options)
+{
+    public SweepRecord Queue(SweepRequest sweep)
+    {
+        sweep.Name = SweepPlanner.NameOf(sweep);
+        var points = SweepPlanner.Expand(sweep, options.MaxSweepRuns, Check);
+        var members = points.Select((point, i) =>
+        {
+            point.Request.Name = $"{sweep.Name}-{i + 1}";
+            return (point.Request.Name, JsonSerializer.Serialize(point.Request, ApiJson.Options));
+        }).ToArray();
+        return sweeps.Create(sweep.Name, JsonSerializer.Serialize(sweep, ApiJson.Options), members)
+            ?? throw new BadRequestException("name",
+                $"name: a sweep named '{sweep.Name}' exists already, or a run named '{sweep.Name}-N' does.", StatusCodes.Status409Conflict);
+    }
+
+    private void Check(RunRequest request)
+    {
+        var trainerOptions = RunRequestMapper.ToTrainerOptions(request);
+        RunLimits.CheckOptions(request, options.Runs, options.MaxSequenceLength);
+        RunLimits.CheckSize(request, trainerOptions, data.Describe(request), options.Runs);
+    }
+}

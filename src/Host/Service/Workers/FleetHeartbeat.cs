@@ -1,0 +1,104 @@
+using System.Data.Common;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Recurrent.Host.Service.Live;
+using Recurrent.Host.Service.Store.Postgres;
+using Recurrent.Host.Service.Worker;
+
+namespace Recurrent.Host.Service.Workers;
+
+/// <summary>
+/// A fleet worker's pulse, every third of a lease: renews the leases of the runs it trains (and stops training any
+/// it no longer holds), renews its row in the workers table, and queues again the runs of workers whose leases ran
+/// out, waking the training worker to claim them, and refreshes <c>recurrent_runs{state}</c>, which other workers change. A heartbeat that cannot reach the database marks the worker
+/// unhealthy; the next one that can makes it healthy again.
+/// </summary>
+internal sealed class FleetHeartbeat(
+    PgRunStore runs,
+    WorkerRegistry registry,
+    WorkerIdentity worker,
+    WorkerLoad load,
+    LiveRuns live,
+    WorkQueue queue,
+    FleetHealth health,
+    RunStatePublisher states,
+    Store.ArtifactStore artifacts,
+    DataDirectory data,
+    IServer server,
+    IOptions<ServiceOptions> options,
+    ILogger<FleetHeartbeat> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = worker.Lease / 3;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Beat();
+            try
+            {
+                await Task.Delay(interval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            registry.Leave();
+        }
+        catch (DbException e)
+        {
+            log.LogWarning("Could not leave the workers table: {Message}", e.Message);
+        }
+    }
+
+    private void Beat()
+    {
+        try
+        {
+            var training = live.Training();
+            var (held, cancelRequested) = runs.RenewLeases([.. training.Select(r => r.Id)]);
+            foreach (var run in training.Where(r => !held.Contains(r.Id)))
+            {
+                log.LogWarning("Run {Id}: the lease is no longer this worker's; stopping it here", run.Id);
+                run.Abandon();
+            }
+            // A cancel sent to another worker's API reaches the run's worker here.
+            foreach (var run in training.Where(r => cancelRequested.Contains(r.Id)))
+                run.RequestCancel();
+            var urls = string.Join(";", server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
+            registry.Beat(load.Active, urls);
+            var (requeued, failed) = runs.RequeueInterrupted(options.Value.MaxRunInterruptions);
+            foreach (var id in failed)
+                artifacts.Delete(data.Checkpoint(id)); // failed runs never resume
+            if (requeued.Count + failed.Count > 0)
+            {
+                log.LogInformation("Runs {Ids} lost their worker; queued again", string.Join(", ", requeued.Concat(failed)));
+                queue.Wake();
+            }
+            // Other workers change the counts too: recurrent_runs{state} is refreshed with every beat.
+            states.Publish();
+            if (health.Problem is not null)
+            {
+                log.LogInformation("The PostgreSQL store is reachable again");
+                queue.Wake();
+            }
+            health.Reached();
+        }
+        catch (Exception e) when (e is DbException or TimeoutException or InvalidOperationException)
+        {
+            if (health.Problem is null)
+                log.LogError("The PostgreSQL store cannot be reached: {Message}", e.Message);
+            health.Lost(e);
+        }
+    }
+}
