@@ -76,6 +76,8 @@ public sealed class LivePageTests(ITestOutputHelper output)
         output.WriteLine($"screenshot: {screenshot}");
 
         Assert.Null(later["banner"]);
+        // The embedded store has no sweeps: their panel stays hidden, without a banner.
+        Assert.True((bool)(await browser.EvaluateAsync("document.querySelector('[data-testid=sweeps-panel]').hidden"))!);
         foreach (var chart in StepCharts.Concat(EpochCharts))
         {
             var view = later["charts"]![chart]!;

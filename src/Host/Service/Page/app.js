@@ -2,13 +2,14 @@
 // gradient health and events, or, with two or more runs ticked, their comparison (compare.js). The URL's hash holds
 // the view (#run=3, #compare=1,2) so it can be shared. Each poll asks only for the gradient steps after the last
 // one seen, so an update is small and the charts are fed, never rebuilt. When the service stops answering the last
-// data stays on screen, marked stale. Starting, cancelling and uploading are in actions.js.
+// data stays on screen, marked stale. Starting, cancelling and uploading are in actions.js; a fleet's sweeps in sweeps.js.
 
 import { ServiceError, getEvents, getGradients, getRun, listRuns } from './api.js';
 import { refreshDatasets, renderRunActions, setUpActions } from './actions.js';
 import { LineChart, figure, lineOptions, setEmpty } from './charts.js';
 import { CompareView } from './compare.js';
 import { HeatMap } from './heatmap.js';
+import { SweepsPanel } from './sweeps.js';
 
 // The service keeps a training run's newest 500 steps in memory; a fast run makes a few hundred steps a second,
 // so the page polls every second. Steps it still misses show as gaps, and are filled from the store once the run ends.
@@ -19,6 +20,7 @@ const CLIP_WINDOW = 50;    // steps in the rolling clip rate
 const EVENTS_MS = 5000;    // how often the selected run's event log is read again
 
 const $ = (id) => document.getElementById(id);
+const sweeps = new SweepsPanel();
 
 const state = {
   runs: [],
@@ -355,6 +357,7 @@ async function poll() {
     if (state.compare) await state.compare.refresh();
     else await refreshSelected();
     await refreshDatasets();
+    await sweeps.refresh(state.selected?.id ?? null);
     showHealthy();
   } catch (error) {
     // A bug of the page's own is reported as such, not disguised as an outage.
