@@ -48,6 +48,18 @@ async function call(method, path, { body, contentType, auth = false, timeout = T
 }
 
 export const getJson = (path) => call('GET', path);
+
+/** /healthz's body whatever its status: a degraded service answers 503 with the reason in `store`. */
+export async function getHealth() {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+  try {
+    const response = await fetch('/healthz', { signal: abort.signal, cache: 'no-store' });
+    return await response.json();
+  } finally {
+    clearTimeout(timer);
+  }
+}
 export const listRuns = () => getJson('/api/runs');
 export const listDatasets = () => getJson('/api/datasets');
 export const getRun = (id) => getJson(`/api/runs/${id}`);

@@ -4,7 +4,7 @@
 // one seen, so an update is small and the charts are fed, never rebuilt. When the service stops answering the last
 // data stays on screen, marked stale. Starting, cancelling and uploading are in actions.js; a fleet's sweeps in sweeps.js.
 
-import { ServiceError, getEvents, getGradients, getRun, listRuns } from './api.js';
+import { ServiceError, getEvents, getGradients, getHealth, getRun, listRuns } from './api.js';
 import { refreshDatasets, renderRunActions, setUpActions } from './actions.js';
 import { LineChart, figure, lineOptions, setEmpty } from './charts.js';
 import { CompareView } from './compare.js';
@@ -327,13 +327,18 @@ function showHealthy() {
   status.textContent = `live · updated ${state.lastOk.toLocaleTimeString()}`;
 }
 
-function showUnreachable(error) {
+async function showUnreachable(error) {
   state.failing = true;
   const since = state.lastOk ? `Showing the data received at ${state.lastOk.toLocaleTimeString()}` : 'No data received yet';
-  showBanner(`Cannot reach the Recurrent service (${error.message}). ${since}; charts are stale. Retrying every ${POLL_MS / 1000} s.`);
+  // A service that answers but whose store does not (a fleet worker that lost its database, a full disk) says why
+  // in /healthz; the user should see that, not a generic outage.
+  const health = await getHealth().catch(() => null);
+  const degraded = health?.status === 'degraded';
+  const cause = degraded ? `The Recurrent service answers, but its store does not: ${health.store}` : `Cannot reach the Recurrent service (${error.message})`;
+  showBanner(`${cause}. ${since}; charts are stale. Retrying every ${POLL_MS / 1000} s.`);
   const status = $('status');
   status.className = 'status down';
-  status.textContent = 'service unreachable';
+  status.textContent = degraded ? 'store unavailable' : 'service unreachable';
 }
 
 function showBanner(text) {
@@ -361,7 +366,7 @@ async function poll() {
     showHealthy();
   } catch (error) {
     // A bug of the page's own is reported as such, not disguised as an outage.
-    if (error instanceof ServiceError) showUnreachable(error);
+    if (error instanceof ServiceError) await showUnreachable(error);
     else { console.error(error); showBanner(`The page failed: ${error}`); }
   } finally {
     polling = false;
