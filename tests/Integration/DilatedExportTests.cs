@@ -81,7 +81,7 @@ public sealed class DilatedExportTests(ITestOutputHelper log)
         // Standard operators only, checked by onnx; onnxruntime-node agrees with Microsoft.ML.OnnxRuntime.
         var graph = ClassifierOnnxExport.Build(model).Graph;
         Assert.All(graph.Nodes, node => Assert.Contains(node.OpType, StandardOperators));
-        var outputs = PeerRun.CheckAndRun(ClassifierOnnxExport.Build(model), Inputs(data), log);
+        var outputs = PeerRun.CheckAndRun(ClassifierOnnxExport.Build(model), ExportFixtures.Inputs(data), log);
         Assert.Contains(c.Head == "regression" ? "value" : "probabilities", outputs.Keys);
     }
 
@@ -129,53 +129,7 @@ public sealed class DilatedExportTests(ITestOutputHelper log)
         "Slice", "Mod", "Pad", "Mul", "Max", "Add", "Div", "Cast", "Unsqueeze", "GatherND",
     ];
 
-    private static SequenceDataset Data(Case c)
-    {
-        var random = new DeterministicRandom(7);
-        // Odd and even lengths, some shorter than the dilations, one as long as 11.
-        int[] lengths = [9, 2, 7, 1, 5, 11, 3, 8, 4, 6, 10, 1];
-        var classes = c.Head == "binary" ? new[] { "no", "yes" } : ["a", "b", "c"];
-        var labels = c.Head == "regression" ? LabelSet.Regression() : LabelSet.Classes(classes);
-        var vocabulary = new Vocabulary(Enumerable.Range(0, 8).Select(i => $"w{i}"));
-        var examples = lengths.Select((length, i) =>
-        {
-            var label = random.NextInt(classes.Length);
-            var target = (float)random.NextDouble();
-            if (c.Tokens)
-            {
-                var ids = Enumerable.Range(0, length).Select(_ => 1 + random.NextInt(vocabulary.Count - 1)).ToArray();
-                return c.Head == "regression" ? SequenceExample.FromTokens(ids, target) : SequenceExample.FromTokens(ids, label);
-            }
-            var steps = Enumerable.Range(0, length * 3).Select(_ => (float)random.NextUniform(-1, 1)).ToArray();
-            return c.Head == "regression" ? SequenceExample.FromSteps(steps, 3, target) : SequenceExample.FromSteps(steps, 3, label);
-        }).ToArray();
-        return new SequenceDataset("dilated-export", c.Tokens ? InputKind.Tokens : InputKind.Numeric, c.Tokens ? 0 : 3,
-            c.Tokens ? vocabulary : null, labels, examples);
-    }
-
-    private static Dictionary<string, TensorData> Inputs(SequenceDataset data)
-    {
-        var batch = data.Count;
-        var steps = data.Examples.Max(e => e.Length);
-        var lengths = data.Examples.Select(e => e.Length).ToArray();
-        TensorData input;
-        if (data.InputKind == InputKind.Tokens)
-        {
-            var ids = new long[batch * steps];
-            for (var b = 0; b < batch; b++)
-            {
-                for (var t = 0; t < lengths[b]; t++)
-                    ids[b * steps + t] = data.Examples[b].TokenIds![t];
-            }
-            input = TensorData.FromInt64s([batch, steps], ids);
-        }
-        else
-        {
-            var values = new float[batch * steps * 3];
-            for (var b = 0; b < batch; b++)
-                data.Examples[b].Features!.CopyTo(values, b * steps * 3);
-            input = TensorData.FromFloats([batch, steps, 3], values);
-        }
-        return new() { ["input"] = input, ["sequence_lens"] = TensorData.FromInt32s([batch], lengths) };
-    }
+    /// <summary>Odd and even lengths, some shorter than the dilations, one as long as 11.</summary>
+    private static SequenceDataset Data(Case c) =>
+        ExportFixtures.Data("dilated-export", c.Tokens, c.Head, [9, 2, 7, 1, 5, 11, 3, 8, 4, 6, 10, 1]);
 }

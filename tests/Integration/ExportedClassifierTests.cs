@@ -78,7 +78,7 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
         Assert.True(largest <= Agreement, $"managed and ONNX Runtime differ by {largest:E2}");
 
         // The same file through the onnx checker and onnxruntime-node must agree with Microsoft.ML.OnnxRuntime.
-        var outputs = PeerRun.CheckAndRun(ClassifierOnnxExport.Build(model), Inputs(data), log);
+        var outputs = PeerRun.CheckAndRun(ClassifierOnnxExport.Build(model), ExportFixtures.Inputs(data), log);
         Assert.Contains(c.Head == "regression" ? "value" : "probabilities", outputs.Keys);
     }
 
@@ -112,52 +112,6 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
         Assert.Equal(first, OnnxModelWriter.ToBytes(ClassifierOnnxExport.Build(model)));
     }
 
-    private static SequenceDataset Data(Case c)
-    {
-        var random = new DeterministicRandom(7);
-        int[] lengths = [6, 2, 5, 1, 4, 3, 6, 2, 5, 3, 4, 1];
-        var classes = c.Head == "binary" ? new[] { "no", "yes" } : ["a", "b", "c"];
-        var labels = c.Head == "regression" ? LabelSet.Regression() : LabelSet.Classes(classes);
-        var vocabulary = new Vocabulary(Enumerable.Range(0, 8).Select(i => $"w{i}"));
-        var examples = lengths.Select((length, i) =>
-        {
-            var label = random.NextInt(classes.Length);
-            var target = (float)random.NextDouble();
-            if (c.Tokens)
-            {
-                var ids = Enumerable.Range(0, length).Select(_ => 1 + random.NextInt(vocabulary.Count - 1)).ToArray();
-                return c.Head == "regression" ? SequenceExample.FromTokens(ids, target) : SequenceExample.FromTokens(ids, label);
-            }
-            var steps = Enumerable.Range(0, length * 3).Select(_ => (float)random.NextUniform(-1, 1)).ToArray();
-            return c.Head == "regression" ? SequenceExample.FromSteps(steps, 3, target) : SequenceExample.FromSteps(steps, 3, label);
-        }).ToArray();
-        return new SequenceDataset("export", c.Tokens ? InputKind.Tokens : InputKind.Numeric, c.Tokens ? 0 : 3,
-            c.Tokens ? vocabulary : null, labels, examples);
-    }
-
-    private static Dictionary<string, TensorData> Inputs(SequenceDataset data)
-    {
-        var batch = data.Count;
-        var steps = data.Examples.Max(e => e.Length);
-        var lengths = data.Examples.Select(e => e.Length).ToArray();
-        TensorData input;
-        if (data.InputKind == InputKind.Tokens)
-        {
-            var ids = new long[batch * steps];
-            for (var b = 0; b < batch; b++)
-            {
-                for (var t = 0; t < lengths[b]; t++)
-                    ids[b * steps + t] = data.Examples[b].TokenIds![t];
-            }
-            input = TensorData.FromInt64s([batch, steps], ids);
-        }
-        else
-        {
-            var values = new float[batch * steps * 3];
-            for (var b = 0; b < batch; b++)
-                data.Examples[b].Features!.CopyTo(values, b * steps * 3);
-            input = TensorData.FromFloats([batch, steps, 3], values);
-        }
-        return new() { ["input"] = input, ["sequence_lens"] = TensorData.FromInt32s([batch], lengths) };
-    }
+    private static SequenceDataset Data(Case c) =>
+        ExportFixtures.Data("export", c.Tokens, c.Head, [6, 2, 5, 1, 4, 3, 6, 2, 5, 3, 4, 1]);
 }
