@@ -54,6 +54,23 @@ public sealed class TrainingMetrics : IDisposable
         _runs.RemoveExpired();
     }
 
+    /// <summary>
+    /// A run resumed from a checkpoint: its step counters continue from the checkpoint's counts, so a run that
+    /// restarted or moved to another worker reports its own totals rather than the steps since it resumed (steps
+    /// retrained after the checkpoint are counted once more: they ran twice). Sequences still count from the resume.
+    /// </summary>
+    public void RunResumed(string runId, long steps, long clippedSteps, long nonFiniteSteps)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        var run = _runs.GetOrStart(runId).State;
+        lock (run.Gate)
+        {
+            run.Steps = Math.Max(run.Steps, steps);
+            run.ClippedSteps = Math.Max(run.ClippedSteps, clippedSteps);
+            run.NonFiniteSteps = Math.Max(run.NonFiniteSteps, nonFiniteSteps);
+        }
+    }
+
     /// <summary>Records one optimizer step; call after the backward pass, whether or not the update ran.</summary>
     /// <param name="runId">The run's id, exported as the <c>run</c> label.</param>
     /// <param name="snapshot">The step's snapshot; only read during the call. The first step's clip threshold

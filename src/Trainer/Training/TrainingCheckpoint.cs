@@ -49,6 +49,12 @@ public sealed class TrainingCheckpoint
     /// <summary>Completed optimizer steps.</summary>
     public long Step => Position.Step;
 
+    /// <summary>Of <see cref="Step"/>, the steps whose gradient was clipped.</summary>
+    public long ClippedSteps => Position.Clipped;
+
+    /// <summary>Of <see cref="Step"/>, the steps skipped for a non-finite loss or gradient.</summary>
+    public long NonFiniteSteps => Position.NonFinite;
+
     /// <summary>The epoch in progress (or just finished, when <see cref="BatchInEpoch"/> is 0).</summary>
     public int Epoch => Position.Epoch;
 

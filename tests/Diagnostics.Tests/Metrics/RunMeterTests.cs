@@ -109,6 +109,32 @@ public sealed class RunMeterTests
     }
 
     [Fact]
+    public void A_resumed_run_counts_on_from_its_checkpoint()
+    {
+        using var metrics = Metrics();
+        var steps = new Dictionary<string, long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (metrics.Owns(instrument.Meter))
+                    l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => steps[instrument.Name] = value);
+        listener.Start();
+        metrics.RunStarted("resumed");
+        metrics.RunResumed("resumed", steps: 40, clippedSteps: 7, nonFiniteSteps: 1);
+        TrainingScenario.Train(metrics, "resumed", steps: 4); // norms 0.5 … 2: two of them above the threshold of 1
+
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(44, steps[MetricNames.TrainSteps]);
+        Assert.Equal(9, steps[MetricNames.GradClippedSteps]);
+        Assert.Equal(1, steps[MetricNames.GradNonFiniteSteps]);
+    }
+
+    [Fact]
     public void The_Jacobian_bound_of_each_layer_carries_its_dilation()
     {
         using var metrics = Metrics();

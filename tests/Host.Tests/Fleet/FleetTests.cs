@@ -71,6 +71,9 @@ public sealed class FleetTests(PostgresCluster cluster)
             Assert.Contains(events, e => e.StartsWith($"interrupted: worker {victim} stopped renewing its lease", StringComparison.Ordinal));
             Assert.Contains(events, e => e.StartsWith("resumed: resumed from the checkpoint at step", StringComparison.Ordinal));
             Weights.AssertIdentical(FleetProcess.StoredWeights(database, reference), FleetProcess.StoredWeights(database, moved));
+            // The worker it moved to reports the run's own step total, from the checkpoint on, not only its share.
+            Assert.Contains($"recurrent_train_steps_total{{run=\"moved\"}} {TrainingSpecs.InterruptibleSteps}\n",
+                await survivor.Client.GetStringAsync("/metrics"));
         }
         finally
         {
