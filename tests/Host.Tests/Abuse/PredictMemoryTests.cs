@@ -10,7 +10,7 @@ namespace Recurrent.Host.Tests.Abuse;
 
 /// <summary>
 /// The largest prediction the service accepts, sent repeatedly and concurrently, keeps the process's peak
-/// resident memory under a stated bound, and the memory of a large request is handed back afterwards.
+/// resident memory under a stated bound, and what large requests leave behind is reused, not accumulated.
 /// </summary>
 public sealed class PredictMemoryTests(ITestOutputHelper output)
 {
@@ -19,6 +19,9 @@ public sealed class PredictMemoryTests(ITestOutputHelper output)
     /// loaded, after the maximum request 3 times in a row and 4 at once (2 computed at a time).
     /// </summary>
     private const long PeakBoundBytes = 512L << 20;
+
+    /// <summary>Two prediction chunks' activation budget (Recurrent:Predict:ChunkBytes, 32 MiB).</summary>
+    private const long RegrowthToleranceBytes = 64L << 20;
 
     [Fact]
     public async Task The_maximum_prediction_repeated_and_concurrent_stays_under_the_memory_bound()
@@ -33,16 +36,26 @@ public sealed class PredictMemoryTests(ITestOutputHelper output)
 
         // The default limits' maximum: 250 records × 2000 steps = 500,000 steps (Recurrent:Predict:MaxSteps).
         var body = TokenRecords(records: 250, steps: 2000);
-        for (var i = 0; i < 3; i++)
-            await PredictAsync(client, id, body, 250);
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PredictAsync(client, id, body, 250)));
+        async Task MaximumRoundAsync()
+        {
+            for (var i = 0; i < 3; i++)
+                await PredictAsync(client, id, body, 250);
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PredictAsync(client, id, body, 250)));
+        }
 
+        await MaximumRoundAsync();
+        var (afterFirst, _) = Memory(service.ProcessId);
+        await MaximumRoundAsync();
         var (rss, peak) = Memory(service.ProcessId);
-        output.WriteLine($"before: RSS {baseline >> 20} MiB; after the maximum request 3× and 4× at once: RSS {rss >> 20} MiB, peak {peak >> 20} MiB");
+        output.WriteLine($"before: RSS {baseline >> 20} MiB; after the maximum request 3× and 4× at once: RSS {afterFirst >> 20} MiB; " +
+            $"after a second round: RSS {rss >> 20} MiB, peak {peak >> 20} MiB");
         Assert.True(peak < PeakBoundBytes, $"peak RSS {peak >> 20} MiB is over the bound of {PeakBoundBytes >> 20} MiB");
-        // The large requests' memory is handed back: what stays is a fraction of what they took.
-        Assert.True(rss - baseline < (peak - baseline) * 3 / 4,
-            $"RSS went from {baseline >> 20} MiB to {rss >> 20} MiB after the requests (peak {peak >> 20} MiB)");
+        // What the requests leave behind (the collection after each large one, ONNX Runtime's arena) is reused by the
+        // next ones, never added to: the second round ends no higher than the first, within a few chunks' worth.
+        // (How much of it the process returns to the system right after a request varies with the load: ONNX
+        // Runtime's arena keeps its buffers for the session's life, so no fraction of the peak is asserted.)
+        Assert.True(rss - afterFirst < RegrowthToleranceBytes,
+            $"RSS grew from {afterFirst >> 20} MiB after the first round to {rss >> 20} MiB after the second");
 
         // One step more than the limit is refused before it is computed.
         await Expect.ProblemAsync(client.PostAsync($"/api/runs/{id}/predict", ApiClient.Json(TokenRecords(251, 2000))),
