@@ -15,7 +15,11 @@ public sealed class GradientHistoryTests
         await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir(), extraArgs:
             ["--Recurrent:GradientHistorySteps=30", "--Recurrent:CheckpointEverySteps=10"]);
         var client = service.Client;
-        var id = (long)(await client.CreateRunAsync(TrainingSpecs.Interruptible("fast")))["id"]!;
+        // Far more steps than the test reads, so the run is still training when it reads however fast the machine
+        // is (800 steps ended before the reads on a quiet one); the service is stopped with the run unfinished.
+        var spec = TrainingSpecs.Interruptible("fast");
+        spec["epochs"] = 5000;
+        var id = (long)(await client.CreateRunAsync(spec))["id"]!;
         await client.WaitRunAsync(id, r => (long)r["progress"]!["step"]! >= 200);
 
         var all = await StepsAsync(client, id, since: 0, limit: 5000);
