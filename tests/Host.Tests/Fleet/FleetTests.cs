@@ -138,7 +138,10 @@ public sealed class FleetTests(PostgresCluster cluster)
         Assert.All(runs, r => Assert.Equal("succeeded", (string?)r["state"]));
         Assert.All(runs, r => Assert.Equal(1, (int)r["attempts"]!));
         Assert.Equal(50, FleetProcess.EventCounts(database, "succeeded").Values.Count(n => n == 1));
-        Assert.Contains(runs, r => (string?)r["worker"] == "left");
-        Assert.Contains(runs, r => (string?)r["worker"] == "right");
+        // Both workers lived through the burst. How the runs split between them depends on the machine's speed (one
+        // worker drained all fifty tiny runs once), so the split itself is not asserted.
+        var workers = (await b.Client.GetFromJsonAsync<JsonObject>("/api/workers"))!["workers"]!.AsArray()
+            .Select(w => (string?)w!["id"]).Order(StringComparer.Ordinal);
+        Assert.Equal(["left", "right"], workers);
     }
 }
