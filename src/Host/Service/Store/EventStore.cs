@@ -23,6 +23,17 @@ internal abstract class EventStore
     public abstract IReadOnlyList<RunEvent> Lifecycle(RunRecord run, int limit);
 
     /// <summary>
+    /// The stored lifecycle events with the start taken from the run row (never written as an event), by time and
+    /// cut to <paramref name="limit"/>; stable, so a start recorded at the instant of its creation stays after it.
+    /// </summary>
+    protected static IReadOnlyList<RunEvent> WithStart(List<RunEvent> stored, RunRecord run, int limit)
+    {
+        if (run.StartedAt is { } started)
+            stored.Add(new RunEvent("started", started, null, null, "the worker took the run from the queue"));
+        return [.. stored.OrderBy(e => e.At).Take(limit)];
+    }
+
+    /// <summary>
     /// Training events in step order after <paramref name="afterStep"/>, at most <paramref name="limit"/>: every
     /// non-finite step, every run of at least <see cref="BurstSteps"/> consecutive clipped steps, and the latest
     /// checkpoint. Steps reach the store at each checkpoint, so a training run's newest training events appear with its next one.

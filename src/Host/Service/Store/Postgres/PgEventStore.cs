@@ -14,9 +14,7 @@ internal sealed class PgEventStore(PgDatabase database) : EventStore
             while (r.Read())
                 events.Add(new RunEvent(r.GetString(1), PgSql.Time(r, 0), null, null, r.GetString(2)));
         }
-        if (run.StartedAt is { } started)
-            events.Add(new RunEvent("started", started, null, null, "the worker took the run from the queue"));
-        return [.. events.OrderBy(e => e.At).Take(limit)];
+        return WithStart(events, run, limit);
     }
 
     public override IReadOnlyList<RunEvent> Training(RunRecord run, long afterStep, int limit)

@@ -258,20 +258,7 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
         using var connection = database.Open();
         using var command = PgDatabase.Command(connection, "SELECT state, COUNT(*)::integer FROM runs GROUP BY state;");
         using var r = command.ExecuteReader();
-        int queued = 0, running = 0, succeeded = 0, failed = 0, cancelled = 0;
-        while (r.Read())
-        {
-            var n = r.GetInt32(1);
-            switch (r.GetString(0))
-            {
-                case RunStates.Queued: queued = n; break;
-                case RunStates.Running: running = n; break;
-                case RunStates.Succeeded: succeeded = n; break;
-                case RunStates.Failed: failed = n; break;
-                case RunStates.Cancelled: cancelled = n; break;
-            }
-        }
-        return new RunStateCounts(queued, running, succeeded, failed, cancelled);
+        return ReadStateCounts(r);
     }
 
     public override void AddEvent(long? runId, string kind, string message)

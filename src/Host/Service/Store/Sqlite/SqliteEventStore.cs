@@ -19,10 +19,7 @@ internal sealed class SqliteEventStore(Database database) : EventStore
             while (r.Read())
                 events.Add(new RunEvent(r.GetString(1), Sql.ReadTime(r, 0), null, null, r.GetString(2)));
         }
-        if (run.StartedAt is { } started)
-            events.Add(new RunEvent("started", started, null, null, "the worker took the run from the queue"));
-        // Stable: a start recorded at the same instant as its creation stays after it.
-        return [.. events.OrderBy(e => e.At).Take(limit)];
+        return WithStart(events, run, limit);
     }
 
     /// <summary>
