@@ -12,6 +12,8 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.MLNet;
+using Recurrent.Trainer.Cells;
 
 var rounds = Option("--rounds", 3);
 var calls = Option("--latency-calls", 2000);

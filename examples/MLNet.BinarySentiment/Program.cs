@@ -4,6 +4,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.MLNet;
+using Recurrent.Trainer.Cells;
 
 var ml = new MLContext(seed: 1);
 var reviews = ml.Data.LoadFromTextFile<Review>(Path.Combine(AppContext.BaseDirectory, "reviews.csv"),

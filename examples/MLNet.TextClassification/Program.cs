@@ -4,6 +4,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.MLNet;
+using Recurrent.Trainer.Cells;
 
 var ml = new MLContext(seed: 1);
 ml.Log += (_, e) => { if (e.RawMessage.StartsWith("Recurrent epoch")) Console.WriteLine(e.RawMessage); };

@@ -1,18 +1,19 @@
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer;
 
 /// <summary>
 /// Everything that decides a model's shape and how it trains. Every field has a documented default; the
 /// defaults train a one-layer LSTM with Adam (learning rate 0.001), no clipping and no weight decay.
-/// <see cref="RecurrentTrainerOptions"/> (the ML.NET trainer's options) adds the ML.NET columns to these knobs.
+/// <see cref="MLNet.RecurrentTrainerOptions"/> (the ML.NET trainer's options) adds the ML.NET columns to these knobs.
 /// </summary>
 public class SequenceClassifierOptions
 {
     /// <summary>The recurrent cell. Default <see cref="CellKind.Lstm"/>.</summary>
     public CellKind Cell { get; set; } = CellKind.Lstm;
 
-    /// <summary>The Elman cell's non-linearity (ignored by gated cells). Default <see cref="Training.Activation.Tanh"/>.</summary>
+    /// <summary>The Elman cell's non-linearity (ignored by gated cells). Default <see cref="Cells.Activation.Tanh"/>.</summary>
     public Activation Activation { get; set; } = Activation.Tanh;
 
     /// <summary>Hidden units per layer and direction. Default 64.</summary>

@@ -5,6 +5,8 @@ using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
 using Xunit.Abstractions;
+using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Integration.Tests;
 

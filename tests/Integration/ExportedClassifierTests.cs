@@ -5,6 +5,7 @@ using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
 using Xunit.Abstractions;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Integration.Tests;
 

@@ -5,6 +5,8 @@ using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Data.Synthetic;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Integration.Tests;
 

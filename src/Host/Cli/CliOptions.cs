@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Host.Cli;
 
@@ -16,7 +17,7 @@ internal static class CliOptions
     public static Option<Activation> Activation() => new("--activation")
     {
         Description = "The rnn cell's non-linearity: tanh, relu or sigmoid.",
-        DefaultValueFactory = _ => Trainer.Training.Activation.Tanh,
+        DefaultValueFactory = _ => Trainer.Cells.Activation.Tanh,
         CustomParser = r => ParseEnum<Activation>(r.Tokens[0].Value, "--activation", r),
     };
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Recurrent.Trainer;
 using Recurrent.Trainer.MLNet;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Cli;
 

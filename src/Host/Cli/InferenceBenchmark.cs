@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Recurrent.Host.Serving;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Data.Synthetic;
 
 namespace Recurrent.Host.Cli;
 

@@ -1,5 +1,6 @@
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Cli;
 

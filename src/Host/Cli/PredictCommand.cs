@@ -3,6 +3,7 @@ using System.Globalization;
 using Recurrent.Host.Serving;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Cli;
 

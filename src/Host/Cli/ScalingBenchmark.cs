@@ -3,6 +3,7 @@ using System.Text;
 using Recurrent.Host.Experiments.Plots;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Host.Cli;
 

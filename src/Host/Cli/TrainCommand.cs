@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Cli;
 

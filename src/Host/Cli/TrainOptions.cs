@@ -2,6 +2,7 @@ using System.CommandLine;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Host.Cli;
 

@@ -5,6 +5,8 @@ using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Data.Synthetic;
 
 namespace Recurrent.Host.Experiments;
 

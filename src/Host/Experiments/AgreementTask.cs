@@ -1,4 +1,5 @@
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Data.Synthetic;
 
 namespace Recurrent.Host.Experiments;
 

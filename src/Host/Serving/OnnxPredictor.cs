@@ -5,6 +5,7 @@ using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Onnx;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Serving;
 

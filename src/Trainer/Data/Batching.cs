@@ -1,3 +1,4 @@
+using Recurrent.Trainer.Data.Synthetic;
 namespace Recurrent.Trainer.Data;
 
 /// <summary>

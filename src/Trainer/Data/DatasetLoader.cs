@@ -1,3 +1,6 @@
+using Recurrent.Trainer.Data.Files;
+using Recurrent.Trainer.Data.Synthetic;
+using Recurrent.Trainer.Data.Idx;
 namespace Recurrent.Trainer.Data;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Recurrent.Trainer.Data.Synthetic;
 
 namespace Recurrent.Trainer.Data;
 

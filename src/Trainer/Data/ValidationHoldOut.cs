@@ -1,3 +1,4 @@
+using Recurrent.Trainer.Data.Synthetic;
 namespace Recurrent.Trainer.Data;
 
 /// <summary>Holds out a seeded random fraction of a dataset for validation.</summary>

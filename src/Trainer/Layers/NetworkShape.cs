@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Layers;
 

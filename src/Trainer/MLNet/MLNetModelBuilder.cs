@@ -3,6 +3,8 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.MLNet;
 

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Trainer.MLNet;
 

@@ -1,7 +1,7 @@
 using Recurrent.Diagnostics;
 using Recurrent.Trainer.Training;
 
-namespace Recurrent.Trainer;
+namespace Recurrent.Trainer.MLNet;
 
 /// <summary>
 /// Options of the ML.NET trainer (<c>mlContext.*.Trainers.Recurrent(options)</c>): every knob of

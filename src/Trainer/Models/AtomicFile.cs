@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer;
+namespace Recurrent.Trainer.Models;
 
 /// <summary>
 /// Writes a file so that readers see the old content or the new, never a mix: a temporary file beside it,

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace Recurrent.Trainer;
+namespace Recurrent.Trainer.Models;
 
 /// <summary>
 /// The envelope of model and checkpoint files: 8 magic bytes, a format version, a JSON header, float32 arrays

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
 
-namespace Recurrent.Trainer;
+namespace Recurrent.Trainer.Models;
 
 /// <summary>
 /// The model file: a <see cref="ChecksummedFile"/> whose header holds the network shape, the options, the

@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer;
+namespace Recurrent.Trainer.Models;
 
 /// <summary>A model's answer for one sequence.</summary>
 /// <param name="ClassIndex">The most probable class (-1 for regression).</param>

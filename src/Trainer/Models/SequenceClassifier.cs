@@ -3,7 +3,7 @@ using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Tensors;
 using Recurrent.Trainer.Training;
 
-namespace Recurrent.Trainer;
+namespace Recurrent.Trainer.Models;
 
 /// <summary>
 /// A trained recurrent sequence model: predicts classes (with probabilities) or values, evaluates itself on

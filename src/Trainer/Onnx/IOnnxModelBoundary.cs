@@ -1,3 +1,4 @@
+using Recurrent.Trainer.Models;
 namespace Recurrent.Trainer.Onnx;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using Recurrent.Trainer.MLNet;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Onnx;
 

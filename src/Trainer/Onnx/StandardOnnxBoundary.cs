@@ -1,4 +1,6 @@
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Onnx;
 

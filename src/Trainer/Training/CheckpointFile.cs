@@ -1,3 +1,4 @@
+using Recurrent.Trainer.Models;
 namespace Recurrent.Trainer.Training;
 
 /// <summary>The checkpoint file: a model file's header and weights, then the loop position and optimizer moments.</summary>

@@ -1,5 +1,7 @@
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Data.Synthetic;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Training;
 

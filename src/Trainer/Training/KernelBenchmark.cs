@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Kernels;
+using Recurrent.Trainer.Data.Synthetic;
 
 namespace Recurrent.Trainer.Training;
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Tensors;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Data.Synthetic;
 
 namespace Recurrent.Trainer.Training;
 

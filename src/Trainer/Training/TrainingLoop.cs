@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Tensors;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Trainer.Training;
 

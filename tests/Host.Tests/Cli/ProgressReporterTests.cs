@@ -4,6 +4,7 @@ using Recurrent.Host.Tests.Service;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Host.Tests.Cli;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using Recurrent.Host.Tests.Service;
 using Recurrent.Trainer;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Tests.Fleet;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Recurrent.Trainer;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Tests.Service;
 

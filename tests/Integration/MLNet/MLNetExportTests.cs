@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Data.Files;
 
 namespace Recurrent.Integration.Tests.MLNet;
 

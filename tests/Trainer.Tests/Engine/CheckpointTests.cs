@@ -1,4 +1,6 @@
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Tests.Engine;
 

@@ -1,4 +1,7 @@
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Tests.Engine;
 

@@ -1,4 +1,7 @@
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Tests.Engine;
 

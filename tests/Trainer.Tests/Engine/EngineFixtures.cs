@@ -2,6 +2,7 @@ using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Tensors;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Data.Synthetic;
 
 namespace Recurrent.Trainer.Tests.Engine;
 

@@ -2,6 +2,8 @@ using Recurrent.Diagnostics;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Tests.Reference;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Tests.Engine;
 

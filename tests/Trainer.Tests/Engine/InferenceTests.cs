@@ -1,4 +1,6 @@
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Tests.Engine;
 

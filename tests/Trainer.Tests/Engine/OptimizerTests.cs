@@ -1,5 +1,6 @@
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Tests.Engine;
 
@@ -58,7 +59,7 @@ public class OptimizerTests
         // scalar only) and must come out identical, and close to the rule evaluated in double.
         const int n = 53;
         var options = new SequenceClassifierOptions { Optimizer = OptimizerKind.Adam, WeightDecay = 0.01f };
-        var rng = new Trainer.Data.DeterministicRandom(9);
+        var rng = new Trainer.Data.Synthetic.DeterministicRandom(9);
         var together = new Parameter("w", "W_hh", n);
         var alone = Enumerable.Range(0, n).Select(_ => new Parameter("w", "W_hh", 1)).ToArray();
         for (var i = 0; i < n; i++)

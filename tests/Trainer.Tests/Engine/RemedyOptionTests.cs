@@ -1,6 +1,8 @@
 using System.Numerics;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Tests.Engine;
 

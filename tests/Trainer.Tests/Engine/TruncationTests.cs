@@ -1,5 +1,7 @@
 using Recurrent.Diagnostics;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Tests.Engine;
 

@@ -2,6 +2,9 @@ using System.Runtime.Intrinsics;
 using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Tests.Engine;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Tests.Kernels;
 

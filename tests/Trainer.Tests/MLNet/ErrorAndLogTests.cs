@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Recurrent.Diagnostics;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.MLNet;
 
 namespace Recurrent.Trainer.Tests.MLNet;
 

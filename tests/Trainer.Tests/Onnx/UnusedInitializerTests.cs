@@ -2,6 +2,7 @@ using Recurrent.Trainer.Data;
 using Recurrent.Trainer.MLNet;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Tests.Onnx;
 

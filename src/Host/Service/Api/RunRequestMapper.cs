@@ -2,6 +2,7 @@ using Recurrent.Host.Cli;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Host.Service.Api;
 

@@ -5,6 +5,7 @@ using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Store;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Service.Predict;
 
@@ -53,7 +54,7 @@ internal static class PredictEndpoints
     /// <summary>Activation bytes per record and step: every layer and direction's gates and states, and the input.</summary>
     private static long BytesPerRowStep(RunRequest r, IPredictionEngine engine)
     {
-        var cell = Enum.TryParse<Trainer.Training.CellKind>(r.Cell, ignoreCase: true, out var c) ? c : Trainer.Training.CellKind.Lstm;
+        var cell = Enum.TryParse<Trainer.Cells.CellKind>(r.Cell, ignoreCase: true, out var c) ? c : Trainer.Cells.CellKind.Lstm;
         long perStep = (long)r.Layers * (r.Bidirectional ? 2 : 1) * (RunLimits.GateCount(cell) + 2) * r.Hidden
             + (engine.InputKind == InputKind.Tokens ? r.Embedding : engine.FeatureCount);
         return perStep * sizeof(float);

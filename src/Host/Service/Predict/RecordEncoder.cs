@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Recurrent.Host.Service.Api;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Data.Files;
 
 namespace Recurrent.Host.Service.Predict;
 

@@ -1,6 +1,7 @@
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Service.Worker;
 

@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Files;
 
 /// <summary>
 /// Reads text-classification CSV files: a header row naming a <c>label</c> and a <c>text</c> column (in any

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Files;
 
 /// <summary>
 /// Splits RFC 4180 text into records: fields separated by commas, records by CRLF or LF (or a lone CR);

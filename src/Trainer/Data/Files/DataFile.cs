@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Files;
 
 /// <summary>Opens data files so that a missing or unreadable file surfaces as a <see cref="DataFormatException"/>.</summary>
 internal static class DataFile

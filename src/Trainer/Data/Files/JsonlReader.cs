@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Files;
 
 /// <summary>
 /// Reads JSON Lines datasets, one object per line: <c>{"label": ..., "tokens": ["cat", "mat"]}</c> or

@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Files;
 
 /// <summary>
 /// Turns sequences read from files into datasets. The training file decides the vocabulary and the labels;

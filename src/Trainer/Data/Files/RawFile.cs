@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Files;
 
 /// <summary>All sequences of one file, checked to be of one kind and one step width.</summary>
 /// <param name="Path">The file they came from.</param>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Files;
 
 /// <summary>
 /// A label as read, before the dataset decides whether labels are classes or regression targets (that needs

@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Files;
 
 /// <summary>One sequence as read from a file: tokens or numeric steps, its label, and where it was.</summary>
 /// <param name="Tokens">The tokens (null for numeric sequences).</param>

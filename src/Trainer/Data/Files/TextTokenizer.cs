@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Files;
 
 /// <summary>
 /// Splits free text into tokens for the CSV reader (and for predicting on raw text the same way). The rule:

@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Idx;
 
 /// <summary>
 /// Fashion-MNIST (Xiao, Rasul and Vollgraf 2017) as sequences: 28×28 grey images, pixel values scaled to

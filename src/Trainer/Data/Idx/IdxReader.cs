@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Recurrent.Trainer.Data.Files;
 
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Idx;
 
 /// <summary>
 /// Reads the IDX format of MNIST and Fashion-MNIST: a big-endian header (magic 0x00000803 and three sizes for

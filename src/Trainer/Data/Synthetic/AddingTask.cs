@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Synthetic;
 
 /// <summary>
 /// The adding problem (Hochreiter and Schmidhuber 1997), in the form used by Le, Jaitly and Hinton 2015 and

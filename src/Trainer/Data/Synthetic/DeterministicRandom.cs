@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Synthetic;
 
 /// <summary>
 /// xoshiro256** seeded through SplitMix64. Written out here rather than using <see cref="System.Random"/>,

@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Synthetic;
 
 /// <summary>
 /// Information latching in the style of Bengio, Simard and Frasconi 1994: the class is decided by the first

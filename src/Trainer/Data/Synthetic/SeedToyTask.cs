@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Synthetic;
 
 /// <summary>
 /// The three sentences of seed 001's BPTT worked example, as numeric one-hot steps exactly as the seed writes

@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Data;
+namespace Recurrent.Trainer.Data.Synthetic;
 
 /// <summary>
 /// The temporal order problem (Hochreiter and Schmidhuber 1997, experiments 6a and 6b; the fixed-length form of
