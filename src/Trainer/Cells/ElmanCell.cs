@@ -15,6 +15,8 @@ internal sealed class ElmanCell(Activation activation) : IRecurrentCell
 
     public bool AddsToInputProjection => true;
 
+    public bool SupportsOmega => true;
+
     public Activation Activation { get; } = activation;
 
     public void Forward(ref CellStep s)

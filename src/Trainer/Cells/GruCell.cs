@@ -17,6 +17,9 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
 
     public bool LinearBeforeReset { get; } = linearBeforeReset;
 
+    // Without linear_before_reset the candidate block multiplies r ⊙ h_{t-1} (kept in Extra), not h_{t-1}.
+    public int GatesOnPreviousState => LinearBeforeReset ? 3 : 2;
+
     // Gates keeps [z, r, n] after their non-linearities; Extra keeps W_hh,h h_{t-1} + b_hh,h (linear before
     // reset) or r ⊙ h_{t-1} (reset before the product), whichever backward needs.
     public void Forward(ref CellStep s)

@@ -21,15 +21,15 @@ internal static class RecurrentProduct
             else
                 bias.Slice(first, count).CopyTo(row);
         }
-        Gemm.Multiply(input, weightsTransposed.Rows, 1, weightsTransposed, first, count, output, gateWidth, rows,
-            accumulate: true, descending);
+        Gemm.Multiply(MatrixView.RowMajor(input, rows, weightsTransposed.Rows), weightsTransposed.ColumnRange(first, count),
+            new MatrixSpan(output, rows, gateWidth), accumulate: true, descending);
     }
 
     /// <summary>projection += input · W_hhᵀ over all gate blocks, for rows already holding x_t W_xhᵀ + b_xh + b_hh.</summary>
     public static void AddTo(ReadOnlySpan<float> input, int rows, PackedMatrix weightsTransposed,
         Span<float> projection, bool descending) =>
-        Gemm.Multiply(input, weightsTransposed.Rows, 1, weightsTransposed, 0, weightsTransposed.Columns, projection,
-            weightsTransposed.Columns, rows, accumulate: true, descending);
+        Gemm.Multiply(MatrixView.RowMajor(input, rows, weightsTransposed.Rows), weightsTransposed,
+            new MatrixSpan(projection, rows, weightsTransposed.Columns), accumulate: true, descending);
 
     /// <summary>
     /// output (+)= gradient[:, first..first+count) · W_hh[first..first+count, :], the recurrent part of ∂L/∂h_{t-1},
@@ -37,6 +37,6 @@ internal static class RecurrentProduct
     /// </summary>
     public static void Backward(ReadOnlySpan<float> gradient, int rows, PackedMatrix weights, Span<float> output,
         int first, int count, bool accumulate) =>
-        Gemm.Multiply(gradient[first..], weights.Rows, 1, weights, 0, weights.Columns, output, weights.Columns, rows,
-            accumulate, depthFirst: first, depth: count);
+        Gemm.Multiply(MatrixView.RowMajor(gradient, rows, weights.Rows).ColumnRange(first, count),
+            weights.RowRange(first, count), new MatrixSpan(output, rows, weights.Columns), accumulate);
 }

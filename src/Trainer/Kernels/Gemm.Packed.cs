@@ -7,15 +7,26 @@ namespace Recurrent.Trainer.Kernels;
 internal static partial class Gemm
 {
     /// <summary>
-    /// C[:, first..first+count) (+)= op(A) · B[:, first..first+count) for a packed B, where first and count are whole
-    /// blocks of <see cref="PackedMatrix.BlockWidth"/> columns. The same FMA chains as the unpacked product, so the
+    /// C[:, first..first+count) (+)= A · B[:, first..first+count) for a packed B or a range of its columns
+    /// (<see cref="PackedView.ColumnRange"/>, whole blocks of <see cref="PackedMatrix.BlockWidth"/> columns); C spans
+    /// all of B's columns. The same FMA chains as the unpacked product, so the
     /// results are bit-identical to it. With fewer rows than a tile, the panels are walked from the last to the first
-    /// when <paramref name="descending"/> is set: a caller that runs one product per time step and alternates it finds
+    /// when descending is set: a caller that runs one product per time step and alternates it finds
     /// the panels it touched last (still in cache) at the start of the next step. A product over some of B's rows
-    /// only (<paramref name="depthFirst"/> onwards, <paramref name="depth"/> of them, all by default) reads A's
+    /// only (<see cref="PackedView.RowRange"/>) reads A's
     /// columns 0..depth.
     /// </summary>
-    public static void Multiply(ReadOnlySpan<float> a, int aRowStride, int aColStride, PackedMatrix b, int first,
+    public static void Multiply(MatrixView a, PackedView b, MatrixSpan c, bool accumulate, bool descending = false)
+    {
+        if (a.Rows != c.Rows || a.Columns != b.RowCount || c.Columns < b.FirstColumn + b.ColumnCount)
+            throw new ArgumentException($"A [{a.Rows}, {a.Columns}] · B [{b.RowCount}, {b.FirstColumn}.." +
+                $"{b.FirstColumn + b.ColumnCount}) does not fit C [{c.Rows}, {c.Columns}].");
+        PackedProduct(a.Data, a.RowStride, a.ColumnStride, b.Matrix, b.FirstColumn, b.ColumnCount, c.Data, c.RowStride,
+            c.Rows, accumulate, descending, b.FirstRow, b.RowCount);
+    }
+
+    // The positional form of the product above: rows depthFirst..depthFirst+depth of B (all with depth −1).
+    private static void PackedProduct(ReadOnlySpan<float> a, int aRowStride, int aColStride, PackedMatrix b, int first,
         int count, Span<float> c, int ldc, int m, bool accumulate, bool descending = false, int depthFirst = 0,
         int depth = -1)
     {
@@ -41,7 +52,7 @@ internal static partial class Gemm
             for (var j = first; j < first + count; j += b.PanelWidthAt(j))
             {
                 var width = b.PanelWidthAt(j);
-                Multiply(a, aRowStride, aColStride, b.Data.AsSpan(b.PanelOffset(j) + depthFirst * width, width * depth),
+                Product(a, aRowStride, aColStride, b.Data.AsSpan(b.PanelOffset(j) + depthFirst * width, width * depth),
                     width, c[j..], ldc, m, width, depth, accumulate);
             }
             return;
@@ -91,7 +102,7 @@ internal static partial class Gemm
                 paddedA[i * depth + p] = a[i * ars + p * acs];
             c.Slice(i * ldc + first, count).CopyTo(paddedC.AsSpan(i * b.Columns + first, count));
         }
-        Multiply(paddedA, depth, 1, b, first, count, paddedC, b.Columns, RowBlock, accumulate, depthFirst: depthFirst,
+        PackedProduct(paddedA, depth, 1, b, first, count, paddedC, b.Columns, RowBlock, accumulate, depthFirst: depthFirst,
             depth: depth);
         for (var i = 0; i < m; i++)
             paddedC.AsSpan(i * b.Columns + first, count).CopyTo(c.Slice(i * ldc + first, count));
@@ -122,7 +133,7 @@ internal static partial class Gemm
         for (var j = block + groups * groupWidth; j < block + b.BlockWidth; j += b.PanelWidthAt(j))
         {
             var width = b.PanelWidthAt(j);
-            Multiply(a, 0, acs, b.Data.AsSpan(b.PanelOffset(j) + depthFirst * width, width * k), width, c[j..], 0, 1,
+            Product(a, 0, acs, b.Data.AsSpan(b.PanelOffset(j) + depthFirst * width, width * k), width, c[j..], 0, 1,
                 width, k, accumulate: true);
         }
     }

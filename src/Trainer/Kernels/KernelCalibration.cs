@@ -75,7 +75,8 @@ internal static class KernelCalibration
             {
                 using var scope = KernelPlan.Use(candidate);
                 var start = Stopwatch.GetTimestamp();
-                Gemm.Multiply(a, 1, stride, b, columns, c, columns, rows, columns, k, accumulate: false);
+                Gemm.Multiply(new MatrixView(a, rows, k, 1, stride), MatrixView.RowMajor(b, k, columns),
+                    new MatrixSpan(c, rows, columns), accumulate: false);
                 return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
             }
             finally

@@ -79,4 +79,23 @@ internal sealed class PackedMatrix
             }
         }
     }
+
+    /// <summary>Columns <paramref name="first"/>..first+count (whole blocks) as a product's B.</summary>
+    public PackedView ColumnRange(int first, int count) => ((PackedView)this).ColumnRange(first, count);
+
+    /// <summary>Rows <paramref name="first"/>..first+count (the depth of a product over part of K) as a product's B.</summary>
+    public PackedView RowRange(int first, int count) => ((PackedView)this).RowRange(first, count);
+}
+
+/// <summary>A packed matrix, or a range of its rows and (whole blocks of) columns, as the B of a product.</summary>
+internal readonly record struct PackedView(PackedMatrix Matrix, int FirstColumn, int ColumnCount, int FirstRow,
+    int RowCount)
+{
+    /// <summary>Columns <paramref name="first"/>..first+count of the packed matrix (whole blocks).</summary>
+    public PackedView ColumnRange(int first, int count) => this with { FirstColumn = first, ColumnCount = count };
+
+    /// <summary>Rows <paramref name="first"/>..first+count of the packed matrix.</summary>
+    public PackedView RowRange(int first, int count) => this with { FirstRow = first, RowCount = count };
+
+    public static implicit operator PackedView(PackedMatrix b) => new(b, 0, b.Columns, 0, b.Rows);
 }

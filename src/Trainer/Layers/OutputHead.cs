@@ -107,9 +107,10 @@ internal sealed class OutputHead
     /// <summary>Writes the head's gradients and ∂L/∂input [B, InputSize].</summary>
     public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> logitGradient, int batch, Span<float> inputGradient)
     {
-        // dW = dzᵀ u (A = dz read transposed), db = Σ_b dz, du = dz W.
-        Gemm.Multiply(logitGradient, 1, Outputs, input, InputSize, Weights.Gradient, InputSize, Outputs, InputSize,
-            batch, accumulate: false);
+        // dW = dzᵀ u, db = Σ_b dz, du = dz W.
+        var dz = MatrixView.RowMajor(logitGradient, batch, Outputs);
+        Gemm.Multiply(dz.Transposed, MatrixView.RowMajor(input, batch, InputSize),
+            new MatrixSpan(Weights.Gradient, Outputs, InputSize), accumulate: false);
         if (Bias is not null)
         {
             Array.Clear(Bias.Gradient);
@@ -119,7 +120,7 @@ internal sealed class OutputHead
                     Bias.Gradient[o] += logitGradient[b * Outputs + o];
             }
         }
-        Gemm.Multiply(logitGradient, Outputs, 1, Weights.Value, InputSize, inputGradient, InputSize, batch, InputSize,
-            Outputs, accumulate: false);
+        Gemm.Multiply(dz, MatrixView.RowMajor(Weights.Value, Outputs, InputSize),
+            new MatrixSpan(inputGradient, batch, InputSize), accumulate: false);
     }
 }

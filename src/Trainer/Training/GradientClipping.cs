@@ -1,6 +1,7 @@
 using Recurrent.Diagnostics;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Trainer.Training;
 

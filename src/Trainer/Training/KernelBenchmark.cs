@@ -43,23 +43,30 @@ public static class KernelBenchmark
         var timings = new List<KernelTiming>
         {
             Time($"h·W_hhᵀ, batch {Batch} ({Batch}×{Gates}×{Hidden}), B strided", Batch, Gates, Hidden, () =>
-                Gemm.Multiply(h, Hidden, 1, transposed, Gates, c, Gates, Batch, Gates, Hidden, accumulate: false)),
+                Gemm.Multiply(MatrixView.RowMajor(h, Batch, Hidden), MatrixView.RowMajor(transposed, Hidden, Gates),
+                    new MatrixSpan(c, Batch, Gates), accumulate: false)),
             Time($"h·W_hhᵀ, batch {Batch}, B packed", Batch, Gates, Hidden, () =>
-                Gemm.Multiply(h, Hidden, 1, packedTransposed, 0, Gates, c, Gates, Batch, accumulate: false)),
+                Gemm.Multiply(MatrixView.RowMajor(h, Batch, Hidden), packedTransposed, new MatrixSpan(c, Batch, Gates),
+                    accumulate: false)),
             Time($"h·W_hhᵀ, batch 1 (1×{Gates}×{Hidden}, 4 MiB of B), B strided", 1, Gates, Hidden, () =>
-                Gemm.Multiply(h, Hidden, 1, transposed, Gates, c, Gates, 1, Gates, Hidden, accumulate: false)),
+                Gemm.Multiply(MatrixView.RowMajor(h, 1, Hidden), MatrixView.RowMajor(transposed, Hidden, Gates),
+                    new MatrixSpan(c, 1, Gates), accumulate: false)),
             Time("h·W_hhᵀ, batch 1, B packed, one way", 1, Gates, Hidden, () =>
-                Gemm.Multiply(h, Hidden, 1, packedTransposed, 0, Gates, c, Gates, 1, accumulate: false)),
+                Gemm.Multiply(MatrixView.RowMajor(h, 1, Hidden), packedTransposed, new MatrixSpan(c, 1, Gates),
+                    accumulate: false)),
             Time("h·W_hhᵀ, batch 1, B packed, alternating ways", 1, Gates, Hidden, () =>
             {
-                Gemm.Multiply(h, Hidden, 1, packedTransposed, 0, Gates, c, Gates, 1, accumulate: false, descending);
+                Gemm.Multiply(MatrixView.RowMajor(h, 1, Hidden), packedTransposed, new MatrixSpan(c, 1, Gates),
+                    accumulate: false, descending);
                 descending = !descending;
             }),
             Time($"∂L/∂z·W_hh in BPTT ({Batch / 2}×{Hidden}×{Gates}, one thread's rows), strips copied", Batch / 2,
                 Hidden, Gates, () =>
-                    Gemm.Multiply(z, Gates, 1, w, Hidden, c, Hidden, Batch / 2, Hidden, Gates, accumulate: false)),
+                    Gemm.Multiply(MatrixView.RowMajor(z, Batch / 2, Gates), MatrixView.RowMajor(w, Gates, Hidden),
+                        new MatrixSpan(c, Batch / 2, Hidden), accumulate: false)),
             Time($"∂L/∂z·W_hh in BPTT, W_hh packed", Batch / 2, Hidden, Gates, () =>
-                Gemm.Multiply(z, Gates, 1, packed, 0, Hidden, c, Hidden, Batch / 2, accumulate: false)),
+                Gemm.Multiply(MatrixView.RowMajor(z, Batch / 2, Gates), packed, new MatrixSpan(c, Batch / 2, Hidden),
+                    accumulate: false)),
         };
         // dW_hh = Σ_t ∂L/∂z_tᵀ·h_{t-1} over 10 steps of the batch, one thread's half of the 4H rows: A is read
         // transposed, its elements of one k a gate width apart. Both ways alternate round by round.
@@ -69,8 +76,9 @@ public static class KernelBenchmark
         void WeightGradient(KernelPlan plan)
         {
             using (KernelPlan.Use(plan))
-                Gemm.Multiply(stacked, 1, Gates, states, Hidden, gradient, Hidden, Gates / 2, Hidden,
-                    WeightGradientSteps * Batch, accumulate: false);
+                Gemm.Multiply(MatrixView.RowMajor(stacked, WeightGradientSteps * Batch, Gates).Transposed.RowRange(0, Gates / 2),
+                    MatrixView.RowMajor(states, WeightGradientSteps * Batch, Hidden),
+                    new MatrixSpan(gradient, Gates / 2, Hidden), accumulate: false);
         }
         var inPlace = KernelPlan.Active with { PackTransposedAFromStrideBytes = long.MaxValue };
         var packedA = KernelPlan.Active with { PackTransposedAFromStrideBytes = 0 };
@@ -83,7 +91,8 @@ public static class KernelBenchmark
         void RecurrentProduct(KernelPlan plan)
         {
             using (KernelPlan.Use(plan))
-                Gemm.Multiply(h, Hidden, 1, packedTransposed, 0, Gates, c, Gates, Batch, accumulate: false);
+                Gemm.Multiply(MatrixView.RowMajor(h, Batch, Hidden), packedTransposed, new MatrixSpan(c, Batch, Gates),
+                    accumulate: false);
         }
         KernelPlan eight = KernelPlan.Active with { TileRows = 8 }, four = KernelPlan.Active with { TileRows = 4 };
         timings.AddRange(TimeAlternating(Batch, Gates, Hidden,
@@ -97,9 +106,11 @@ public static class KernelBenchmark
         panels32.PackTransposeOf(w);
         timings.AddRange(TimeAlternating(Batch, Gates, Hidden,
             ($"h·W_hhᵀ, batch {Batch}, 16-column panels", () =>
-                Gemm.Multiply(h, Hidden, 1, panels16, 0, Gates, c, Gates, Batch, accumulate: false)),
+                Gemm.Multiply(MatrixView.RowMajor(h, Batch, Hidden), panels16, new MatrixSpan(c, Batch, Gates),
+                    accumulate: false)),
             ($"h·W_hhᵀ, batch {Batch}, 32-column panels", () =>
-                Gemm.Multiply(h, Hidden, 1, panels32, 0, Gates, c, Gates, Batch, accumulate: false))));
+                Gemm.Multiply(MatrixView.RowMajor(h, Batch, Hidden), panels32, new MatrixSpan(c, Batch, Gates),
+                    accumulate: false))));
         // A hidden size that is not a multiple of the tile width: the recurrent product of one thread's rows at
         // H = 24 (16 + 8 columns per gate block) against H = 32 (one tile pair per block).
         foreach (var hidden in new[] { 24, 32 })
@@ -110,7 +121,8 @@ public static class KernelBenchmark
             var output = new float[Batch / 2 * 4 * hidden];
             timings.Add(Time($"h·W_hhᵀ at H = {hidden}, batch {Batch / 2} ({Batch / 2}×{4 * hidden}×{hidden}), packed",
                 Batch / 2, 4 * hidden, hidden, () =>
-                    Gemm.Multiply(input, hidden, 1, small, 0, 4 * hidden, output, 4 * hidden, Batch / 2, accumulate: false)));
+                    Gemm.Multiply(MatrixView.RowMajor(input, Batch / 2, hidden), small,
+                        new MatrixSpan(output, Batch / 2, 4 * hidden), accumulate: false)));
         }
         return timings;
     }

@@ -1,4 +1,4 @@
-using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Trainer.Tests.Engine;
 

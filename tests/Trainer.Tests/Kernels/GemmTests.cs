@@ -54,7 +54,8 @@ public class GemmTests
                 expected[i * n + j] = sum;
             }
         }
-        Gemm.Multiply(a.AsSpan(1), rowStride, colStride, b.AsSpan(1), n, c.AsSpan(1), n, m, n, k, accumulate: true);
+        Gemm.Multiply(new MatrixView(a.AsSpan(1), m, k, rowStride, colStride), MatrixView.RowMajor(b.AsSpan(1), k, n),
+            new MatrixSpan(c.AsSpan(1), m, n), accumulate: true);
         for (var i = 0; i < m * n; i++)
             Assert.True(Math.Abs(expected[i] - c[1 + i]) <= 1e-5 * Math.Sqrt(k) + 1e-6, $"element {i}: {c[1 + i]} vs {expected[i]}");
     }
@@ -66,14 +67,17 @@ public class GemmTests
         var a = KernelData.Random(m * k, 4);
         var b = KernelData.Random(k * n, 5);
         var whole = new float[m * n];
-        Gemm.Multiply(a, k, 1, b, n, whole, n, m, n, k, accumulate: false);
+        Gemm.Multiply(MatrixView.RowMajor(a, m, k), MatrixView.RowMajor(b, k, n), new MatrixSpan(whole, m, n),
+            accumulate: false);
         var parallel = new float[m * n];
-        Gemm.MultiplyParallel(a, k, 1, b, n, parallel, n, m, n, k, accumulate: false, threads: 2);
+        Gemm.MultiplyParallel(StridedMatrix.RowMajor(a, m, k), StridedMatrix.RowMajor(b, k, n),
+            StridedMatrix.RowMajor(parallel, m, n), accumulate: false, threads: 2);
         Assert.Equal(whole, parallel);
         for (var i = 0; i < m; i++)
         {
             var row = new float[n];
-            Gemm.Multiply(a.AsSpan(i * k), k, 1, b, n, row, n, 1, n, k, accumulate: false);
+            Gemm.Multiply(MatrixView.RowMajor(a, m, k).RowRange(i, 1), MatrixView.RowMajor(b, k, n), new MatrixSpan(row, 1, n),
+                accumulate: false);
             Assert.Equal(whole.AsSpan(i * n, n).ToArray(), row);
         }
     }
@@ -82,7 +86,8 @@ public class GemmTests
     public void ShortSpansAreRefusedWithTheMatrixNamed()
     {
         var error = Assert.Throws<ArgumentException>(() =>
-            Gemm.Multiply(new float[5], 3, 1, new float[9], 3, new float[9], 3, 3, 3, 3, accumulate: false));
+            Gemm.Multiply(MatrixView.RowMajor(new float[5], 3, 3), MatrixView.RowMajor(new float[9], 3, 3),
+                new MatrixSpan(new float[9], 3, 3), accumulate: false));
         Assert.Contains("Matrix a needs 9 elements but has 5", error.Message);
     }
 }

@@ -119,7 +119,8 @@ public class KernelPlanTests
                 try
                 {
                     using (KernelPlan.Use(plan))
-                        Gemm.Multiply(a, rowStride, colStride, b, n, c, n, m, n, k, accumulate: true);
+                        Gemm.Multiply(new MatrixView(a, m, k, rowStride, colStride), MatrixView.RowMajor(b, k, n),
+                            new MatrixSpan(c, m, n), accumulate: true);
                 }
                 finally
                 {
@@ -148,7 +149,8 @@ public class KernelPlanTests
                 transposed[p * n + j] = w[j * k + p];
         }
         var expected = new float[m * n];
-        Gemm.Multiply(h, k, 1, transposed, n, expected, n, m, n, k, accumulate: false);
+        Gemm.Multiply(MatrixView.RowMajor(h, m, k), MatrixView.RowMajor(transposed, k, n), new MatrixSpan(expected, m, n),
+            accumulate: false);
         foreach (var panelWidth in new[] { 16, 32 })
         {
             var packed = new PackedMatrix(k, n, hidden, panelWidth);
@@ -159,7 +161,8 @@ public class KernelPlanTests
                 VectorWidth.Force256 = narrow;
                 try
                 {
-                    Gemm.Multiply(h, k, 1, packed, 0, n, c, n, m, accumulate: false, descending: true);
+                    Gemm.Multiply(MatrixView.RowMajor(h, m, k), packed, new MatrixSpan(c, m, n), accumulate: false,
+                        descending: true);
                 }
                 finally
                 {
@@ -187,7 +190,8 @@ public class KernelPlanTests
             {
                 var c = new float[4 * hidden];
                 using (KernelPlan.Use(plan))
-                    Gemm.Multiply(h, hidden, 1, packed, 0, 4 * hidden, c, 4 * hidden, 1, accumulate: false, descending);
+                    Gemm.Multiply(MatrixView.RowMajor(h, 1, hidden), packed, new MatrixSpan(c, 1, 4 * hidden), accumulate: false,
+                        descending);
                 expected ??= c;
                 Assert.Equal(expected, c);
             }

@@ -44,12 +44,13 @@ public class PackedGemmTests
             foreach (var (first, count) in new[] { (0, n), (blockWidth, 2 * blockWidth), (3 * blockWidth, blockWidth) })
             {
                 var expected = (float[])initial.Clone();
-                Gemm.Multiply(a, k, 1, transposed.AsSpan(first), n, expected.AsSpan(first), n, m, count, k,
-                    accumulate: true);
+                Gemm.Multiply(MatrixView.RowMajor(a, m, k), MatrixView.RowMajor(transposed.AsSpan(first), k, count, n),
+                    new MatrixSpan(expected.AsSpan(first), m, count, n), accumulate: true);
                 foreach (var descending in new[] { false, true })
                 {
                     var actual = (float[])initial.Clone();
-                    Gemm.Multiply(a, k, 1, packed, first, count, actual, n, m, accumulate: true, descending);
+                    Gemm.Multiply(MatrixView.RowMajor(a, m, k), packed.ColumnRange(first, count), new MatrixSpan(actual, m, n),
+                        accumulate: true, descending);
                     Assert.Equal(expected, actual);
                 }
                 // A and C one element off their arrays' starts: unaligned spans give the same bits.
@@ -57,7 +58,8 @@ public class PackedGemmTests
                 a.CopyTo(shiftedA, 1);
                 var shiftedC = new float[initial.Length + 1];
                 initial.CopyTo(shiftedC, 1);
-                Gemm.Multiply(shiftedA.AsSpan(1), k, 1, packed, first, count, shiftedC.AsSpan(1), n, m, accumulate: true);
+                Gemm.Multiply(MatrixView.RowMajor(shiftedA.AsSpan(1), m, k), packed.ColumnRange(first, count),
+                    new MatrixSpan(shiftedC.AsSpan(1), m, n), accumulate: true);
                 Assert.Equal(expected, shiftedC[1..]);
             }
         }
@@ -86,11 +88,12 @@ public class PackedGemmTests
             foreach (var (first, count) in new[] { (0, k), (2 * hidden, hidden), (0, 2 * hidden), (5, 3) })
             {
                 var expected = new float[m * hidden];
-                Gemm.Multiply(gradient.AsSpan(first), k, 1, w.AsSpan(first * hidden), hidden, expected, hidden, m,
-                    hidden, count, accumulate: false);
+                Gemm.Multiply(MatrixView.RowMajor(gradient, m, k).ColumnRange(first, count),
+                    MatrixView.RowMajor(w.AsSpan(first * hidden), count, hidden), new MatrixSpan(expected, m, hidden),
+                    accumulate: false);
                 var actual = KernelData.Random(m * hidden, 8);
-                Gemm.Multiply(gradient.AsSpan(first), k, 1, packed, 0, hidden, actual, hidden, m, accumulate: false,
-                    depthFirst: first, depth: count);
+                Gemm.Multiply(MatrixView.RowMajor(gradient, m, k).ColumnRange(first, count), packed.RowRange(first, count),
+                    new MatrixSpan(actual, m, hidden), accumulate: false);
                 Assert.Equal(expected, actual);
             }
         }
@@ -125,9 +128,11 @@ public class PackedGemmTests
         packed.PackTransposeOf(KernelData.Random(n * k, 4));
         var a = KernelData.Random(2 * k, 5);
         var c = Enumerable.Repeat(7f, 2 * n).ToArray();
-        Gemm.Multiply(a, k, 1, packed, blockWidth, blockWidth, c, n, 2, accumulate: false);
+        Gemm.Multiply(MatrixView.RowMajor(a, 2, k), packed.ColumnRange(blockWidth, blockWidth), new MatrixSpan(c, 2, n),
+            accumulate: false);
         var fresh = new float[2 * n];
-        Gemm.Multiply(a, k, 1, packed, blockWidth, blockWidth, fresh, n, 2, accumulate: true);
+        Gemm.Multiply(MatrixView.RowMajor(a, 2, k), packed.ColumnRange(blockWidth, blockWidth), new MatrixSpan(fresh, 2, n),
+            accumulate: true);
         for (var i = 0; i < 2; i++)
         {
             for (var j = 0; j < n; j++)
@@ -140,12 +145,13 @@ public class PackedGemmTests
     {
         var packed = new PackedMatrix(3, 20, 10);
         var error = Assert.Throws<ArgumentException>(() =>
-            Gemm.Multiply(new float[3], 3, 1, packed, 5, 10, new float[20], 20, 1, accumulate: false));
+            Gemm.Multiply(MatrixView.RowMajor(new float[3], 1, 3), packed.ColumnRange(5, 10), new MatrixSpan(new float[20], 1, 20),
+                accumulate: false));
         Assert.Contains("Columns 5..15 are not whole blocks of 10", error.Message);
         Assert.Throws<ArgumentException>(() => new PackedMatrix(3, 25, 10));
         var rows = Assert.Throws<ArgumentException>(() =>
-            Gemm.Multiply(new float[3], 3, 1, packed, 0, 10, new float[20], 20, 1, accumulate: false, depthFirst: 2,
-                depth: 2));
+            Gemm.Multiply(MatrixView.RowMajor(new float[3], 1, 2, 3), packed.ColumnRange(0, 10).RowRange(2, 2),
+                new MatrixSpan(new float[20], 1, 20), accumulate: false));
         Assert.Contains("Rows 2..4 are outside B's 3", rows.Message);
     }
 }
