@@ -1,6 +1,5 @@
 using System.Runtime.Intrinsics;
 using Recurrent.Trainer.Kernels;
-using Recurrent.Trainer.Tests.Engine;
 using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Models;

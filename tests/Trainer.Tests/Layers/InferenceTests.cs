@@ -2,7 +2,7 @@ using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Layers;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests.Layers;
 
 /// <summary>
 /// Inference keeps no per-step history and projects x_t step by step when a worker has a few rows; its logits must

@@ -3,7 +3,7 @@ using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests.Training;
 
 /// <summary>
 /// The seeds' claims, measured by the diagnostics on real training runs. Thresholds are calibrated (and stated in

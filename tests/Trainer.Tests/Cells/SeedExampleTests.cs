@@ -2,7 +2,7 @@ using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests.Cells;
 
 /// <summary>Seed 001's many-to-one example: three one-hot words, hidden size 1, no biases, sigmoid output.</summary>
 public class SeedExampleTests

@@ -1,8 +1,14 @@
-namespace Recurrent.Trainer.Tests.Reference;
+using Recurrent.Trainer.Kernels;
+using Recurrent.Trainer.Tests.Reference;
+
+namespace Recurrent.Trainer.Tests.Layers;
 
 /// <summary>
-/// g_t against the adjoint measured directly: nudge a component of the state s_t of layer 0's forward direction
-/// (h_t everywhere it is read, c_t only where step t+1 reads it) and take the central difference of the loss.
+/// The adjoint norms g_t = ‖∂L_b/∂s_t‖ that the vanishing diagnostics divide. The reference's norms equal the length
+/// of the state adjoint measured directly: nudge a component of the state s_t of layer 0's forward direction (h_t
+/// everywhere it is read, c_t only where step t+1 reads it) and take the central difference of the loss. The
+/// engine's sum of squares behind its norms stays exact for adjoints that have vanished by twenty orders of
+/// magnitude, where squaring in float underflows.
 /// </summary>
 public sealed class AdjointNormTests
 {
@@ -72,5 +78,27 @@ public sealed class AdjointNormTests
         // At the last step c_t feeds nothing, so only h counts; earlier, c's share must show.
         Assert.True(norms[1] > hiddenOnly + 1e-6, $"g_1 = {norms[1]:R} should exceed the h-part {hiddenOnly:R}");
         Assert.True(norms[3] > 0);
+    }
+
+    [Theory]
+    [InlineData(1e-24f, 37)]
+    [InlineData(3e-30f, 64)]
+    [InlineData(1e-40f, 9)]
+    [InlineData(1e15f, 33)]
+    [InlineData(0.5f, 1)]
+    public void SumOfSquaresIsExactFromDenormalsToLargeValues(float value, int length)
+    {
+        var x = Enumerable.Range(0, length).Select(i => i % 2 == 0 ? value : -value).ToArray();
+        var expected = length * (double)value * value;
+        var actual = GateMath.SumOfSquares(x);
+        Assert.True(Math.Abs(actual - expected) <= 1e-12 * expected, $"{actual:E6} vs {expected:E6}");
+    }
+
+    [Fact]
+    public void AFloatSumWouldHaveReportedZero()
+    {
+        var x = Enumerable.Repeat(1e-24f, 32).ToArray();
+        Assert.Equal(0f, System.Numerics.Tensors.TensorPrimitives.SumOfSquares(x));
+        Assert.True(GateMath.SumOfSquares(x) > 0);
     }
 }

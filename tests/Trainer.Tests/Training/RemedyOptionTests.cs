@@ -4,7 +4,7 @@ using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Cells;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests.Training;
 
 /// <summary>The seeds' remedies that are engine options: Pascanu et al.'s Ω and the echo state network.</summary>
 public class RemedyOptionTests

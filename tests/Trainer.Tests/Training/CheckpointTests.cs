@@ -2,7 +2,7 @@ using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Cells;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests.Training;
 
 public class CheckpointTests
 {

@@ -1,13 +1,14 @@
+using Recurrent.Trainer.Tests.Training;
 using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Layers;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests.Layers;
 
 /// <summary>
 /// Skip connections through time in the engine beyond the gradients (those are checked against the reference in
-/// <see cref="EngineVersusReferenceTests"/>): options, inference, model files, training with the remedies.
+/// <see cref="Reference.EngineVersusReferenceTests"/>): options, inference, model files, training with the remedies.
 /// </summary>
 public class DilationTests
 {

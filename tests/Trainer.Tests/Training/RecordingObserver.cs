@@ -1,6 +1,6 @@
 using Recurrent.Trainer.Training;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests.Training;
 
 /// <summary>Keeps a copy of what every step and epoch reported.</summary>
 internal sealed class RecordingObserver : ITrainingObserver

@@ -2,7 +2,7 @@ using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests.Layers;
 
 /// <summary>Padding must be invisible: a mixed-length batch equals its sequences run one at a time.</summary>
 public class MaskingTests

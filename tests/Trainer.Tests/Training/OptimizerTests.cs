@@ -2,7 +2,7 @@ using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests.Training;
 
 /// <summary>One update of each optimizer against the textbook formulas, computed by hand in double.</summary>
 public class OptimizerTests

@@ -1,6 +1,16 @@
-namespace Recurrent.Trainer.Tests.Reference;
+using Recurrent.Diagnostics;
+using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Tests.Reference;
+using Recurrent.Trainer.Training;
 
-/// <summary>Truncated BPTT: the recurrent edge into each direction's window of k2 steps is detached.</summary>
+namespace Recurrent.Trainer.Tests.Layers;
+
+/// <summary>
+/// Truncated BPTT: the recurrent edge into each direction's window of k2 steps is detached, in the reference (against
+/// finite differences of the loss with the cut states held constant) and in the engine (a window as long as the
+/// sequence is full BPTT; a shorter one cuts early inputs' gradient and measures only the window).
+/// </summary>
 public sealed class TruncationTests
 {
     private static readonly ReferenceConfig Deep = new()
@@ -200,5 +210,40 @@ public sealed class TruncationTests
         {
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-12, $"[{i}]: expected {expected[i]:R}, got {actual[i]:R}");
         }
+    }
+
+    [Theory]
+    [InlineData(CellKind.Lstm, false)]
+    [InlineData(CellKind.Gru, true)]
+    public void WindowAsLongAsTheSequenceEqualsFullBptt(CellKind cell, bool bidirectional)
+    {
+        var options = new SequenceClassifierOptions { Cell = cell, HiddenSize = 4, Bidirectional = bidirectional, Seed = 2 };
+        var data = EngineFixtures.NumericData(3, 2, [6, 4, 5], HeadKind.Binary, 2, seed: 8);
+        var network = EngineFixtures.Network(options, data);
+        var batch = EngineFixtures.Batch(data);
+        network.ComputeGradients(batch, null, null, 1);
+        var full = network.Parameters.Select(p => (float[])p.Gradient.Clone()).ToArray();
+        network.ComputeGradients(batch, 6, null, 1);
+        for (var p = 0; p < full.Length; p++)
+            Assert.Equal(full[p], network.Parameters[p].Gradient);
+    }
+
+    [Fact]
+    public void ShortWindowCutsTheGradientOfEarlyInputsAndMeasuresOnlyTheWindow()
+    {
+        var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 4, Seed = 2 };
+        var data = EngineFixtures.NumericData(2, 3, [6, 6], HeadKind.Binary, 2, seed: 8);
+        var network = EngineFixtures.Network(options, data);
+        var batch = EngineFixtures.Batch(data);
+        var snapshot = new GradientSnapshot();
+        network.ComputeGradients(batch, null, snapshot, 1);
+        Assert.Equal([6, 6], snapshot.WindowLengths.ToArray());
+        var fullRecurrent = (float[])network.Parameters.Single(p => p.Name == "layer0.W_hh").Gradient.Clone();
+
+        network.ComputeGradients(batch, 2, snapshot, 1);
+        Assert.Equal([2, 2], snapshot.WindowLengths.ToArray());
+        Assert.All(snapshot.AdjointNorms.ToArray(), g => Assert.True(g > 0));
+        var truncatedRecurrent = network.Parameters.Single(p => p.Name == "layer0.W_hh").Gradient;
+        Assert.NotEqual(fullRecurrent, truncatedRecurrent);
     }
 }

@@ -5,7 +5,7 @@ using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Cells;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests.Reference;
 
 /// <summary>
 /// The float32 engine against the independent double-precision reference, loaded with the engine's own weights:

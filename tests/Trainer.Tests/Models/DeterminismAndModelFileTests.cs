@@ -3,7 +3,7 @@ using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Cells;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests.Models;
 
 public class DeterminismAndModelFileTests
 {

@@ -4,7 +4,7 @@ using Recurrent.Trainer.Tensors;
 using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Data.Synthetic;
 
-namespace Recurrent.Trainer.Tests.Engine;
+namespace Recurrent.Trainer.Tests;
 
 /// <summary>Small random datasets and networks for engine tests.</summary>
 internal static class EngineFixtures
