@@ -23,7 +23,7 @@ public class SeedExampleTests
     }
 
     [Fact]
-    public void EngineGradientsEqualTheSeedsSumOverTimeFormulas()
+    public void Engine_gradients_equal_the_seeds_sum_over_time_formulas()
     {
         var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 1, UseBias = false };
         var data = ToyData();
@@ -68,7 +68,7 @@ public class SeedExampleTests
     }
 
     [Fact]
-    public void TheThreeSentencesAreLearntCompletely()
+    public void The_three_sentences_are_learnt_completely()
     {
         var options = new SequenceClassifierOptions
         {

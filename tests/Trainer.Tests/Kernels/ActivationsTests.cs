@@ -38,7 +38,7 @@ public class ActivationsTests
     }
 
     [Fact]
-    public void TanhIsWithinFourUlpsOfTheTrueValueAndExactNearZero()
+    public void Tanh_is_within_four_ulps_of_the_true_value_and_exact_near_zero()
     {
         var (wide, narrow, scalar) = Evaluate(Activations.Tanh<Vector512Ops, Vector512<float>>,
             Activations.Tanh<Vector256Ops, Vector256<float>>, Activations.Tanh<ScalarOps, float>);
@@ -54,7 +54,7 @@ public class ActivationsTests
     }
 
     [Fact]
-    public void SigmoidIsWithinFourUlpsOfTheTrueValueAndSaturates()
+    public void Sigmoid_is_within_four_ulps_of_the_true_value_and_saturates()
     {
         var (wide, narrow, scalar) = Evaluate(Activations.Sigmoid<Vector512Ops, Vector512<float>>,
             Activations.Sigmoid<Vector256Ops, Vector256<float>>, Activations.Sigmoid<ScalarOps, float>);
@@ -73,7 +73,7 @@ public class ActivationsTests
     }
 
     [Fact]
-    public void NotANumberStaysNotANumberAndInfinitiesSaturate()
+    public void Not_a_number_stays_not_a_number_and_infinities_saturate()
     {
         Assert.True(float.IsNaN(Activations.Tanh<Vector512Ops, Vector512<float>>(Vector512.Create(float.NaN)).ToScalar()));
         Assert.True(float.IsNaN(Activations.Sigmoid<Vector512Ops, Vector512<float>>(Vector512.Create(float.NaN)).ToScalar()));

@@ -23,7 +23,7 @@ public class GemmTests
     // narrow: the 256-bit kernels, which machines without AVX-512 run, forced on this one.
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void MatchesANaiveProductForAnyShapeAndEitherLayoutOfA(int m, int n, int k, bool transposedA, bool narrow)
+    public void Matches_a_naive_product_for_any_shape_and_either_layout_of_A(int m, int n, int k, bool transposedA, bool narrow)
     {
         VectorWidth.Force256 = narrow;
         try
@@ -61,7 +61,7 @@ public class GemmTests
     }
 
     [Fact]
-    public void EveryRowIsBitIdenticalWhateverBlockOrThreadComputesIt()
+    public void Every_row_is_bit_identical_whatever_block_or_thread_computes_it()
     {
         const int m = 37, n = 150, k = 300;
         var a = KernelData.Random(m * k, 4);
@@ -83,7 +83,7 @@ public class GemmTests
     }
 
     [Fact]
-    public void ShortSpansAreRefusedWithTheMatrixNamed()
+    public void Short_spans_are_refused_with_the_matrix_named()
     {
         var error = Assert.Throws<ArgumentException>(() =>
             Gemm.Multiply(MatrixView.RowMajor(new float[5], 3, 3), MatrixView.RowMajor(new float[9], 3, 3),

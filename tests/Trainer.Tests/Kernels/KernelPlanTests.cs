@@ -26,7 +26,7 @@ public class KernelPlanTests
     ];
 
     [Fact]
-    public void ThePlanFollowsTheCachesThatSysfsDescribes()
+    public void The_plan_follows_the_caches_that_sysfs_describes()
     {
         using var directory = new TempCacheDirectory();
         directory.Add(0, 1, "Data", "48K", "0");
@@ -54,7 +54,7 @@ public class KernelPlanTests
     }
 
     [Fact]
-    public void WithoutACacheDescriptionTheTunedSizesStandIn()
+    public void Without_a_cache_description_the_tuned_sizes_stand_in()
     {
         Assert.Same(CpuCaches.Assumed, CpuCaches.Detect("/nonexistent/cache"));
         Assert.Equal(Vector512.IsHardwareAccelerated ? 256 : 512, KernelPlan.For(CpuCaches.Assumed).DepthBlock);
@@ -63,7 +63,7 @@ public class KernelPlanTests
     }
 
     [Fact]
-    public void TheCalibrationIsMeasuredOncePerMachineAndKeptUnderItsKey()
+    public void The_calibration_is_measured_once_per_machine_and_kept_under_its_key()
     {
         using var directory = new TempCacheDirectory();
         var file = Path.Combine(directory.Path, "calibration.txt");
@@ -102,7 +102,7 @@ public class KernelPlanTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void EveryPlanAndWidthGivesTheSameBits(int m, int n, int k, bool transposedA)
+    public void Every_plan_and_width_gives_the_same_bits(int m, int n, int k, bool transposedA)
     {
         var a = KernelData.Random(m * k, 11);
         var b = KernelData.Random(k * n, 12);
@@ -136,7 +136,7 @@ public class KernelPlanTests
     [InlineData(3, 40, 17)]
     [InlineData(64, 128, 300)]
     [InlineData(9, 100, 513)]
-    public void EveryPanelWidthGivesTheSameBitsWithEitherVectorWidth(int m, int hidden, int k)
+    public void Every_panel_width_gives_the_same_bits_with_either_vector_width(int m, int hidden, int k)
     {
         var n = 4 * hidden;
         var w = KernelData.Random(n * k, 16);
@@ -176,7 +176,7 @@ public class KernelPlanTests
     [Theory]
     [InlineData(24)]
     [InlineData(512)]
-    public void BatchOneWalksGiveTheSameBitsWhicheverWayThePlanChooses(int hidden)
+    public void Batch_one_walks_give_the_same_bits_whichever_way_the_plan_chooses(int hidden)
     {
         var w = KernelData.Random(4 * hidden * hidden, 14);
         var packed = new PackedMatrix(hidden, 4 * hidden, hidden);
@@ -200,7 +200,7 @@ public class KernelPlanTests
     [Theory]
     [InlineData(CellKind.Lstm)]
     [InlineData(CellKind.Gru)]
-    public void TrainingAndPredictionGiveTheSameBitsUnderEveryPlan(CellKind cell)
+    public void Training_and_prediction_give_the_same_bits_under_every_plan(CellKind cell)
     {
         // One thread, so every product runs on this thread under the forced plan. H = 24 and 264 inputs reach the
         // narrow column tiles (dW_hh, the steps) and the packed transposed A (dW_xh).

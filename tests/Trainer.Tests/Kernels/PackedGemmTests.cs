@@ -23,7 +23,7 @@ public class PackedGemmTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void MatchesTheUnpackedProductBitForBitOverEveryGateRangeAndOrder(int m, int blockWidth, int k, bool narrow)
+    public void Matches_the_unpacked_product_bit_for_bit_over_every_gate_range_and_order(int m, int blockWidth, int k, bool narrow)
     {
         const int blocks = 4;
         var n = blocks * blockWidth;
@@ -74,7 +74,7 @@ public class PackedGemmTests
     [InlineData(2, 37, true)]
     [InlineData(5, 64, false)]
     [InlineData(17, 100, true)]
-    public void ARangeOfBsRowsMatchesTheUnpackedProductOverThoseRows(int m, int hidden, bool narrow)
+    public void A_range_of_B_rows_matches_the_unpacked_product_over_those_rows(int m, int hidden, bool narrow)
     {
         // ∂L/∂z [m, 3H] · W_hh[rows first..first+count, :] as the GRU's backward takes it, W_hh packed row-major.
         var k = 3 * hidden;
@@ -104,7 +104,7 @@ public class PackedGemmTests
     }
 
     [Fact]
-    public void PackingBEqualsPackingTheTransposeOfItsTranspose()
+    public void Packing_B_equals_packing_the_transpose_of_its_transpose()
     {
         const int k = 19, n = 70;
         var b = KernelData.Random(k * n, 9);
@@ -121,7 +121,7 @@ public class PackedGemmTests
     }
 
     [Fact]
-    public void WithoutAccumulateTheRangeIsOverwrittenAndTheRestLeftAlone()
+    public void Without_accumulate_the_range_is_overwritten_and_the_rest_left_alone()
     {
         const int k = 5, blockWidth = 40, n = 3 * blockWidth;
         var packed = new PackedMatrix(k, n, blockWidth);
@@ -141,7 +141,7 @@ public class PackedGemmTests
     }
 
     [Fact]
-    public void ARangeThatSplitsABlockIsRefused()
+    public void A_range_that_splits_a_block_is_refused()
     {
         var packed = new PackedMatrix(3, 20, 10);
         var error = Assert.Throws<ArgumentException>(() =>

@@ -86,7 +86,7 @@ public sealed class AdjointNormTests
     [InlineData(1e-40f, 9)]
     [InlineData(1e15f, 33)]
     [InlineData(0.5f, 1)]
-    public void SumOfSquaresIsExactFromDenormalsToLargeValues(float value, int length)
+    public void Sum_of_squares_is_exact_from_denormals_to_large_values(float value, int length)
     {
         var x = Enumerable.Range(0, length).Select(i => i % 2 == 0 ? value : -value).ToArray();
         var expected = length * (double)value * value;
@@ -95,7 +95,7 @@ public sealed class AdjointNormTests
     }
 
     [Fact]
-    public void AFloatSumWouldHaveReportedZero()
+    public void A_float_sum_would_have_reported_zero()
     {
         var x = Enumerable.Repeat(1e-24f, 32).ToArray();
         Assert.Equal(0f, System.Numerics.Tensors.TensorPrimitives.SumOfSquares(x));

@@ -17,7 +17,7 @@ public class InferenceTests
     [InlineData(CellKind.Lstm, 1, false, 2, 1)]
     [InlineData(CellKind.Gru, 2, false, 8, 1)]
     [InlineData(CellKind.Gru, 1, true, 3, 2)]
-    public void InferenceGivesTheTrainingForwardLogitsBitForBit(CellKind cell, int layers, bool bidirectional,
+    public void Inference_gives_the_training_forward_logits_bit_for_bit(CellKind cell, int layers, bool bidirectional,
         int batch, int threads)
     {
         var options = new SequenceClassifierOptions

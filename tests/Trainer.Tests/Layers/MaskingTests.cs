@@ -12,7 +12,7 @@ public class MaskingTests
     [InlineData(CellKind.Lstm, false)]
     [InlineData(CellKind.Gru, true)]
     [InlineData(CellKind.Lstm, true)]
-    public void PaddedBatchEqualsSequencesOneAtATime(CellKind cell, bool bidirectional)
+    public void Padded_batch_equals_sequences_one_at_a_time(CellKind cell, bool bidirectional)
     {
         var options = new SequenceClassifierOptions
         {

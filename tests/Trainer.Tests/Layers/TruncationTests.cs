@@ -215,7 +215,7 @@ public sealed class TruncationTests
     [Theory]
     [InlineData(CellKind.Lstm, false)]
     [InlineData(CellKind.Gru, true)]
-    public void WindowAsLongAsTheSequenceEqualsFullBptt(CellKind cell, bool bidirectional)
+    public void Window_as_long_as_the_sequence_equals_full_BPTT(CellKind cell, bool bidirectional)
     {
         var options = new SequenceClassifierOptions { Cell = cell, HiddenSize = 4, Bidirectional = bidirectional, Seed = 2 };
         var data = EngineFixtures.NumericData(3, 2, [6, 4, 5], HeadKind.Binary, 2, seed: 8);
@@ -229,7 +229,7 @@ public sealed class TruncationTests
     }
 
     [Fact]
-    public void ShortWindowCutsTheGradientOfEarlyInputsAndMeasuresOnlyTheWindow()
+    public void Short_window_cuts_the_gradient_of_early_inputs_and_measures_only_the_window()
     {
         var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 4, Seed = 2 };
         var data = EngineFixtures.NumericData(2, 3, [6, 6], HeadKind.Binary, 2, seed: 8);

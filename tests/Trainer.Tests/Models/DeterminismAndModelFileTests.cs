@@ -25,7 +25,7 @@ public class DeterminismAndModelFileTests
     }
 
     [Fact]
-    public void SameSeedGivesBitIdenticalWeightsWhateverTheThreadCount()
+    public void Same_seed_gives_bit_identical_weights_whatever_the_thread_count()
     {
         var a = Train(seed: 5, threads: 1);
         var b = Train(seed: 5, threads: 2);
@@ -36,7 +36,7 @@ public class DeterminismAndModelFileTests
     }
 
     [Fact]
-    public void SavedModelLoadsWithIdenticalWeightsAndPredictions()
+    public void Saved_model_loads_with_identical_weights_and_predictions()
     {
         var model = Train(seed: 5, threads: 2);
         var path = Path.Combine(Path.GetTempPath(), $"recurrent-{Guid.NewGuid():N}.model");
@@ -61,7 +61,7 @@ public class DeterminismAndModelFileTests
     }
 
     [Fact]
-    public void CorruptTruncatedAndForeignFilesGiveClearErrors()
+    public void Corrupt_truncated_and_foreign_files_give_clear_errors()
     {
         var model = Train(seed: 5, threads: 1);
         var path = Path.Combine(Path.GetTempPath(), $"recurrent-{Guid.NewGuid():N}.model");

@@ -49,7 +49,7 @@ public class EngineVersusReferenceTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void LossGradientsAndAdjointNormsMatchTheReference(Case c)
+    public void Loss_gradients_and_adjoint_norms_match_the_reference(Case c)
     {
         var options = new SequenceClassifierOptions
         {

@@ -19,7 +19,7 @@ public class CheckpointTests
     };
 
     [Fact]
-    public void ResumingFromAMidEpochCheckpointFileReproducesTheUninterruptedRun()
+    public void Resuming_from_a_mid_epoch_checkpoint_file_reproduces_the_uninterrupted_run()
     {
         var data = EngineFixtures.TokenData(60, 10, [5, 3, 7], HeadKind.MultiClass, 3, seed: 12);
         var uninterrupted = new SequenceClassifierTrainer(Options()).Fit(data);
@@ -58,7 +58,7 @@ public class CheckpointTests
     }
 
     [Fact]
-    public void EpochEndCheckpointsAreTakenAndADamagedCheckpointIsRefused()
+    public void Epoch_end_checkpoints_are_taken_and_a_damaged_checkpoint_is_refused()
     {
         var data = EngineFixtures.NumericData(16, 2, [4], HeadKind.Binary, 2, seed: 3);
         var taken = new List<(long Step, int Epoch, int Batch)>();

@@ -15,7 +15,7 @@ public class ClippingAndNonFiniteTests
     }
 
     [Fact]
-    public void NormClippingRescalesOnlyAboveTheThresholdAndKeepsDirection()
+    public void Norm_clipping_rescales_only_above_the_threshold_and_keeps_direction()
     {
         var below = Gradients(3f, 4f);
         Assert.False(GradientClipping.ClipByNorm(below, 5.0, 5f));
@@ -31,7 +31,7 @@ public class ClippingAndNonFiniteTests
     }
 
     [Fact]
-    public void ValueClippingClampsEachElementAndReportsWhetherAnyExceeded()
+    public void Value_clipping_clamps_each_element_and_reports_whether_any_exceeded()
     {
         var atThreshold = Gradients(0.1f, -0.1f, 0.05f);
         Assert.False(GradientClipping.ClipByValue(atThreshold, 0.1f));
@@ -41,7 +41,7 @@ public class ClippingAndNonFiniteTests
     }
 
     [Fact]
-    public void NanInAnInputSkipsTheUpdateAndLeavesWeightsUntouched()
+    public void NaN_in_an_input_skips_the_update_and_leaves_weights_untouched()
     {
         var data = EngineFixtures.NumericData(8, 2, [5], HeadKind.Binary, 2, seed: 1);
         var poisoned = data.Examples.ToArray();
@@ -61,7 +61,7 @@ public class ClippingAndNonFiniteTests
     }
 
     [Fact]
-    public void StopPolicyThrowsAtTheFirstNonFiniteStep()
+    public void Stop_policy_throws_at_the_first_non_finite_step()
     {
         var data = EngineFixtures.NumericData(4, 2, [5], HeadKind.Regression, 0, seed: 1);
         var examples = data.Examples.ToArray();
@@ -74,7 +74,7 @@ public class ClippingAndNonFiniteTests
     }
 
     [Fact]
-    public void ExplodingIrnnWithNormClippingReportsClippedStepsAndStaysFinite()
+    public void Exploding_IRNN_with_norm_clipping_reports_clipped_steps_and_stays_finite()
     {
         var data = EngineFixtures.NumericData(32, 2, [30], HeadKind.Regression, 0, seed: 6);
         var options = new SequenceClassifierOptions

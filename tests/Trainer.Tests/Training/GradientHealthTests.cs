@@ -45,7 +45,7 @@ public class GradientHealthTests
         DatasetLoader.Load(spec, options: new DatasetOptions { Seed = 1, Count = count, EvaluationCount = 200 });
 
     [Fact]
-    public void TanhRnnOnTemporalOrder100LosesTheGradientOverTheSequence()
+    public void Tanh_RNN_on_temporal_order_100_loses_the_gradient_over_the_sequence()
     {
         var data = Data("temporal-order:100", 320);
         var observer = new VanishingObserver();
@@ -62,7 +62,7 @@ public class GradientHealthTests
     }
 
     [Fact]
-    public void TrainedLstmOnTemporalOrderKeepsTheGradient()
+    public void Trained_LSTM_on_temporal_order_keeps_the_gradient()
     {
         var data = Data("temporal-order:50", 3000);
         var observer = new VanishingObserver();
@@ -114,7 +114,7 @@ public class GradientHealthTests
     [Theory]
     [InlineData(Activation.Sigmoid)]
     [InlineData(Activation.Tanh)]
-    public void NoStepMultipliesTheAdjointByMoreThanTheBoundOfTheWeightsItRanWith(Activation activation)
+    public void No_step_multiplies_the_adjoint_by_more_than_the_bound_of_the_weights_it_ran_with(Activation activation)
     {
         // Adam at 0.03 moves every weight by about 0.03 per step, enough to change σ_max(W_hh) by a factor of two:
         // the bound only holds for the W_hh of the forward pass, not for the updated one observers see afterwards.
@@ -134,7 +134,7 @@ public class GradientHealthTests
     }
 
     [Fact]
-    public void ObserversGetTheRecurrentWeightsTheForwardPassUsedNotTheUpdatedOnes()
+    public void Observers_get_the_recurrent_weights_the_forward_pass_used_not_the_updated_ones()
     {
         var data = Data("temporal-order:50", 96);
         var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 8, Epochs = 1, BatchSize = 32 };
@@ -163,7 +163,7 @@ public class GradientHealthTests
     }
 
     [Fact]
-    public void IrnnWithALargeLearningRateExplodesAndNormClippingTamesIt()
+    public void IRNN_with_a_large_learning_rate_explodes_and_norm_clipping_tames_it()
     {
         var data = Data("adding:50", 320);
         SequenceClassifierOptions Options(float? clip) => new()

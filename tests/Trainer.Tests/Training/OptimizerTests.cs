@@ -16,7 +16,7 @@ public class OptimizerTests
     }
 
     [Fact]
-    public void SgdIsTheSeedsRuleWithWeightDecayAddedToTheGradient()
+    public void SGD_is_the_seeds_rule_with_weight_decay_added_to_the_gradient()
     {
         var p = OneWeight(2f, 0.5f);
         var sgd = Optimizer.Create(new SequenceClassifierOptions { Optimizer = OptimizerKind.Sgd, WeightDecay = 0.1f }, [p]);
@@ -25,7 +25,7 @@ public class OptimizerTests
     }
 
     [Fact]
-    public void MomentumAccumulatesVelocity()
+    public void Momentum_accumulates_velocity()
     {
         var p = OneWeight(1f, 1f);
         var momentum = Optimizer.Create(new SequenceClassifierOptions { Optimizer = OptimizerKind.Momentum, Momentum = 0.9f }, [p]);
@@ -35,7 +35,7 @@ public class OptimizerTests
     }
 
     [Fact]
-    public void AdamTakesBiasCorrectedSteps()
+    public void Adam_takes_bias_corrected_steps()
     {
         var p = OneWeight(1f, 0.5f);
         var adam = Optimizer.Create(new SequenceClassifierOptions { Optimizer = OptimizerKind.Adam }, [p]);
@@ -53,7 +53,7 @@ public class OptimizerTests
     }
 
     [Fact]
-    public void AdamGivesEveryWeightTheSameBitsWhateverVectorLaneOrTailUpdatesIt()
+    public void Adam_gives_every_weight_the_same_bits_whatever_vector_lane_or_tail_updates_it()
     {
         // 53 = 3 × 16 + 5: three 512-bit vectors and a scalar tail; each weight is also updated alone (length 1,
         // scalar only) and must come out identical, and close to the rule evaluated in double.
@@ -86,7 +86,7 @@ public class OptimizerTests
     }
 
     [Fact]
-    public void LearningRateDecaysEveryEpoch()
+    public void Learning_rate_decays_every_epoch()
     {
         var data = EngineFixtures.NumericData(8, 2, [3], HeadKind.Binary, 2, seed: 1);
         var observer = new RecordingObserver();
@@ -102,7 +102,7 @@ public class OptimizerTests
     }
 
     [Fact]
-    public void EarlyStoppingStopsAfterThePatienceAndRestoresTheBestWeights()
+    public void Early_stopping_stops_after_the_patience_and_restores_the_best_weights()
     {
         // A learning rate far too large makes validation loss worsen after the first epochs.
         var data = EngineFixtures.NumericData(32, 2, [6], HeadKind.Binary, 2, seed: 2);

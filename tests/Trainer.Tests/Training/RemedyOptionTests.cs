@@ -10,7 +10,7 @@ namespace Recurrent.Trainer.Tests.Training;
 public class RemedyOptionTests
 {
     [Fact]
-    public void OmegaWithOneHiddenUnitIsTheSeedsFactorTanhPrimeTimesWhPushedTowardsOne()
+    public void Omega_with_one_hidden_unit_is_the_seeds_factor_tanh_prime_times_w_h_pushed_towards_one()
     {
         // With H = 1, ‖a ∂h_{k+1}/∂h_k‖/‖a‖ = |tanh'(a_{k+1}) w_h|: Ω = Σ_k (|tanh'(a_{k+1}) w_h| − 1)².
         var data = EngineFixtures.NumericData(3, 2, [4, 2, 3], HeadKind.Binary, 2, seed: 5);
@@ -48,7 +48,7 @@ public class RemedyOptionTests
     }
 
     [Fact]
-    public void OmegaIsRefusedForGatedCells()
+    public void Omega_is_refused_for_gated_cells()
     {
         var error = Assert.Throws<ArgumentException>(() =>
             new SequenceClassifierTrainer(new SequenceClassifierOptions { Cell = CellKind.Lstm, OmegaWeight = 1 }));
@@ -58,7 +58,7 @@ public class RemedyOptionTests
     [Theory]
     [InlineData(0.9f)]
     [InlineData(0.5f)]
-    public void EchoStateReservoirHasTheRequestedSpectralRadius(float radius)
+    public void Echo_state_reservoir_has_the_requested_spectral_radius(float radius)
     {
         // A 2×2 reservoir: its eigenvalues are (tr ± √(tr² − 4 det)) / 2, so ρ is known in closed form.
         var data = EngineFixtures.NumericData(2, 1, [3], HeadKind.Binary, 2, seed: 1);
@@ -78,7 +78,7 @@ public class RemedyOptionTests
     }
 
     [Fact]
-    public void EchoStateNetworkTrainsOnlyTheReadout()
+    public void Echo_state_network_trains_only_the_readout()
     {
         var data = EngineFixtures.NumericData(32, 2, [8, 5], HeadKind.Binary, 2, seed: 3);
         var options = new SequenceClassifierOptions
