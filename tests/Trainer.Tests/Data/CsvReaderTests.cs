@@ -10,9 +10,9 @@ public sealed class CsvReaderTests : IDisposable
 
     private SequenceDataset Load(string text) => DatasetLoader.Load(_dir.Write("d.csv", text)).Train;
 
-    private DataFormatException Fails(string text)
+    private DataFormatException Fails(string text, string name = "bad.csv")
     {
-        var path = _dir.Write("bad.csv", text);
+        var path = _dir.Write(name, text);
         var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load(path));
         Assert.Equal(path, e.File);
         Assert.StartsWith(path, e.Message);
@@ -40,14 +40,29 @@ public sealed class CsvReaderTests : IDisposable
         Assert.Equal(["plain"], Tokens(data, 1));
     }
 
-    [Fact]
-    public void Line_numbers_count_physical_lines_inside_quotes()
+    // One row per refused file: the case, the file's text, and what the report must name (null: not pinned).
+    // Line_numbers_count_physical_lines_inside_quotes: the record on line 4 follows one whose quoted text spans lines 2-3.
+    public static TheoryData<string, string, int?, string?, string[]> Refusals => new()
     {
-        // The record on line 4 follows a record whose quoted text spans lines 2-3.
-        var e = Fails("label,text\npos,\"one\ntwo\"\n,three\n");
-        Assert.Equal(4, e.Line);
-        Assert.Contains("line 4, field 'label': missing label", e.Message);
-    }
+        { "Line_numbers_count_physical_lines_inside_quotes", "label,text\npos,\"one\ntwo\"\n,three\n", 4, null, ["line 4, field 'label': missing label"] },
+        { "Missing_column_in_header_is_rejected", "label,body\npos,a\n", 1, "header", ["no \"text\" column"] },
+        { "Duplicate_column_in_header_is_rejected", "label,text,text\npos,a,b\n", null, null, ["the column \"text\" appears twice"] },
+        { "Record_with_wrong_field_count_is_rejected", "label,text\npos,a\nneg,b,c\n", 3, null, ["the record has 3 fields but the header has 2"] },
+        { "Unterminated_quote_names_the_line_where_it_opened", "label,text\npos,a\nneg,\"never\nclosed\n", 3, "column 2", ["a quoted field is never closed"] },
+        { "Quote_inside_unquoted_field_is_rejected", "label,text\npos,a 5\" screen\n", 2, "column 2", ["a double quote inside an unquoted field"] },
+        { "Text_after_closing_quote_is_rejected", "label,text\npos,\"a\"b\n", null, null, ["unexpected 'b' after a closing quote"] },
+        { "Empty_label_is_missing", "label,text\n  ,some words\n", 2, null, ["field 'label': missing label"] },
+        { "Text_without_tokens_is_an_empty_sequence", "label,text\npos,a\nneg,\"?! ...\"\n", 3, "text", ["empty sequence"] },
+        { "Header_only_file_is_rejected", "label,text\n", null, null, ["has a header but no records"] },
+        { "Nan_regression_target_is_rejected", "label,text\n0.5,a\nNaN,b\n", 3, null, ["not a finite 32-bit float"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void A_refused_file_names_its_line_field_and_problem(string @case, string text, int? line, string? field,
+        string[] phrases) =>
+        // The case names the file, so a failing row is found by its report's path.
+        Rejections.AssertReports(Fails(text, @case + ".csv"), line, field, phrases);
 
     [Fact]
     public void A_byte_order_mark_before_the_header_is_skipped()
@@ -64,79 +79,6 @@ public sealed class CsvReaderTests : IDisposable
     }
 
     [Fact]
-    public void Missing_column_in_header_is_rejected()
-    {
-        var e = Fails("label,body\npos,a\n");
-        Assert.Equal(1, e.Line);
-        Assert.Equal("header", e.Field);
-        Assert.Contains("no \"text\" column", e.Message);
-    }
-
-    [Fact]
-    public void Duplicate_column_in_header_is_rejected()
-    {
-        var e = Fails("label,text,text\npos,a,b\n");
-        Assert.Contains("the column \"text\" appears twice", e.Message);
-    }
-
-    [Fact]
-    public void Record_with_wrong_field_count_is_rejected()
-    {
-        var e = Fails("label,text\npos,a\nneg,b,c\n");
-        Assert.Equal(3, e.Line);
-        Assert.Contains("the record has 3 fields but the header has 2", e.Message);
-    }
-
-    [Fact]
-    public void Unterminated_quote_names_the_line_where_it_opened()
-    {
-        var e = Fails("label,text\npos,a\nneg,\"never\nclosed\n");
-        Assert.Equal(3, e.Line);
-        Assert.Equal("column 2", e.Field);
-        Assert.Contains("a quoted field is never closed", e.Message);
-    }
-
-    [Fact]
-    public void Quote_inside_unquoted_field_is_rejected()
-    {
-        var e = Fails("label,text\npos,a 5\" screen\n");
-        Assert.Equal(2, e.Line);
-        Assert.Equal("column 2", e.Field);
-        Assert.Contains("a double quote inside an unquoted field", e.Message);
-    }
-
-    [Fact]
-    public void Text_after_closing_quote_is_rejected()
-    {
-        var e = Fails("label,text\npos,\"a\"b\n");
-        Assert.Contains("unexpected 'b' after a closing quote", e.Message);
-    }
-
-    [Fact]
-    public void Empty_label_is_missing()
-    {
-        var e = Fails("label,text\n  ,some words\n");
-        Assert.Equal(2, e.Line);
-        Assert.Contains("field 'label': missing label", e.Message);
-    }
-
-    [Fact]
-    public void Text_without_tokens_is_an_empty_sequence()
-    {
-        var e = Fails("label,text\npos,a\nneg,\"?! ...\"\n");
-        Assert.Equal(3, e.Line);
-        Assert.Equal("text", e.Field);
-        Assert.Contains("empty sequence", e.Message);
-    }
-
-    [Fact]
-    public void Header_only_file_is_rejected()
-    {
-        var e = Fails("label,text\n");
-        Assert.Contains("has a header but no records", e.Message);
-    }
-
-    [Fact]
     public void Numeric_labels_with_fractions_make_a_regression_task()
     {
         var data = Load("label,text\n0.5,a b\n2,c\n");
@@ -144,11 +86,4 @@ public sealed class CsvReaderTests : IDisposable
         Assert.Equal([0.5f, 2f], data.Examples.Select(e => e.Target));
     }
 
-    [Fact]
-    public void Nan_regression_target_is_rejected()
-    {
-        var e = Fails("label,text\n0.5,a\nNaN,b\n");
-        Assert.Equal(3, e.Line);
-        Assert.Contains("not a finite 32-bit float", e.Message);
-    }
 }

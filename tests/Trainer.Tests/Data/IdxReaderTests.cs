@@ -61,85 +61,58 @@ public sealed class IdxReaderTests : IDisposable
         Assert.Equal(2, DatasetLoader.Load("fashion-mnist-rows", options: limited).Train.Count);
     }
 
-    [Fact]
-    public void Wrong_magic_names_file_and_both_numbers()
+    // Each case's damage: the file it replaces after writing the valid set (gzipped or not) and the bytes it writes
+    // there. A case without one writes no files at all.
+    private static readonly Dictionary<string, (string File, Func<byte[]> Bytes)> Damages = new()
     {
-        WriteValid(gzip: true);
-        _dir.WriteBytes("train-images-idx3-ubyte.gz", IdxFiles.Gzip(IdxFiles.Labels(1, 2, 3)));
-        var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load("fashion-mnist-rows", options: Options));
-        Assert.Equal(TrainImages, e.File);
-        Assert.Equal("magic", e.Field);
-        Assert.Contains("wrong magic number 0x00000801 (IDX unsigned-byte labels); expected 0x00000803", e.Message);
-    }
+        ["Wrong_magic_names_file_and_both_numbers"] = ("train-images-idx3-ubyte.gz", () => IdxFiles.Gzip(IdxFiles.Labels(1, 2, 3))),
+        ["Truncated_pixels_name_the_first_incomplete_image"] = ("train-images-idx3-ubyte.gz",
+            () => IdxFiles.Gzip(IdxFiles.Images(3, 2, 3, bytesOfPixels: 14))),
+        ["Truncated_header_is_rejected"] = ("train-images-idx3-ubyte.gz", () => IdxFiles.Images(3, 2, 3)[..10]),
+        ["Image_and_label_count_mismatch_names_both_files"] = ("train-labels-idx1-ubyte.gz", () => IdxFiles.Gzip(IdxFiles.Labels(0, 1))),
+        ["Label_outside_the_ten_classes_is_rejected"] = ("train-labels-idx1-ubyte.gz", () => IdxFiles.Gzip(IdxFiles.Labels(0, 12, 1))),
+        ["Trailing_bytes_after_all_items_are_rejected"] = ("t10k-labels-idx1-ubyte.gz", () => [.. IdxFiles.Labels(1), 7]),
+        ["Corrupt_gzip_is_rejected"] = ("train-images-idx3-ubyte.gz", () =>
+        {
+            var bytes = IdxFiles.Gzip(IdxFiles.Images(3, 2, 3));
+            bytes.AsSpan(10, 8).Fill(0xFF);
+            return bytes;
+        }),
+    };
 
-    [Fact]
-    public void Truncated_pixels_name_the_first_incomplete_image()
+    // One row per refused set: the case (its damage), whether the valid set is gzipped,
+    // whether the report names the training images, and its line, field (null: not pinned) and phrases.
+    public static TheoryData<string, bool, bool, int?, string?, string[]> Refusals => new()
     {
-        WriteValid(gzip: true);
-        _dir.WriteBytes("train-images-idx3-ubyte.gz", IdxFiles.Gzip(IdxFiles.Images(3, 2, 3, bytesOfPixels: 14)));
-        var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load("fashion-mnist-rows", options: Options));
-        Assert.Equal(TrainImages, e.File);
-        Assert.Equal(3, e.Line);
-        Assert.Contains("truncated: the header announces 3 images of 2×3 pixels but the file ends after 2 complete images", e.Message);
-    }
+        { "Wrong_magic_names_file_and_both_numbers", true, true, null, "magic",
+            ["wrong magic number 0x00000801 (IDX unsigned-byte labels); expected 0x00000803"] },
+        { "Truncated_pixels_name_the_first_incomplete_image", true, true, 3, null,
+            ["truncated: the header announces 3 images of 2×3 pixels but the file ends after 2 complete images"] },
+        { "Truncated_header_is_rejected", false, false, null, "header",
+            ["truncated: the header of IDX unsigned-byte images has 16 bytes but the file has only 10"] },
+        { "Image_and_label_count_mismatch_names_both_files", true, true, null, null,
+            ["holds 3 images but its label file", "train-labels-idx1-ubyte.gz holds 2 labels"] },
+        { "Label_outside_the_ten_classes_is_rejected", true, false, 2, null,
+            ["label 12 is not a Fashion-MNIST class"] },
+        { "Trailing_bytes_after_all_items_are_rejected", false, false, null, null,
+            ["the file goes on after the 1 labels its header announces"] },
+        { "Corrupt_gzip_is_rejected", true, true, null, null, ["the gzip data is corrupt"] },
+        { "Missing_file_is_unreadable", true, true, null, null, ["cannot read the file"] },
+    };
 
-    [Fact]
-    public void Truncated_header_is_rejected()
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void A_refused_set_names_its_file_line_field_and_problem(string @case, bool gzip, bool namesTrainImages,
+        int? line, string? field, string[] phrases)
     {
-        WriteValid(gzip: false);
-        _dir.WriteBytes("train-images-idx3-ubyte.gz", IdxFiles.Images(3, 2, 3)[..10]);
+        if (Damages.TryGetValue(@case, out var damage))
+        {
+            WriteValid(gzip);
+            _dir.WriteBytes(damage.File, damage.Bytes());
+        }
         var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load("fashion-mnist-rows", options: Options));
-        Assert.Equal("header", e.Field);
-        Assert.Contains("truncated: the header of IDX unsigned-byte images has 16 bytes but the file has only 10", e.Message);
-    }
-
-    [Fact]
-    public void Image_and_label_count_mismatch_names_both_files()
-    {
-        WriteValid(gzip: true);
-        _dir.WriteBytes("train-labels-idx1-ubyte.gz", IdxFiles.Gzip(IdxFiles.Labels(0, 1)));
-        var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load("fashion-mnist-rows", options: Options));
-        Assert.Equal(TrainImages, e.File);
-        Assert.Contains("holds 3 images but its label file", e.Message);
-        Assert.Contains("train-labels-idx1-ubyte.gz holds 2 labels", e.Message);
-    }
-
-    [Fact]
-    public void Label_outside_the_ten_classes_is_rejected()
-    {
-        WriteValid(gzip: true);
-        _dir.WriteBytes("train-labels-idx1-ubyte.gz", IdxFiles.Gzip(IdxFiles.Labels(0, 12, 1)));
-        var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load("fashion-mnist-rows", options: Options));
-        Assert.Equal(2, e.Line);
-        Assert.Contains("label 12 is not a Fashion-MNIST class", e.Message);
-    }
-
-    [Fact]
-    public void Trailing_bytes_after_all_items_are_rejected()
-    {
-        WriteValid(gzip: false);
-        _dir.WriteBytes("t10k-labels-idx1-ubyte.gz", [.. IdxFiles.Labels(1), 7]);
-        var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load("fashion-mnist-rows", options: Options));
-        Assert.Contains("the file goes on after the 1 labels its header announces", e.Message);
-    }
-
-    [Fact]
-    public void Corrupt_gzip_is_rejected()
-    {
-        WriteValid(gzip: true);
-        var bytes = IdxFiles.Gzip(IdxFiles.Images(3, 2, 3));
-        bytes.AsSpan(10, 8).Fill(0xFF);
-        _dir.WriteBytes("train-images-idx3-ubyte.gz", bytes);
-        var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load("fashion-mnist-rows", options: Options));
-        Assert.Equal(TrainImages, e.File);
-        Assert.Contains("the gzip data is corrupt", e.Message);
-    }
-
-    [Fact]
-    public void Missing_file_is_unreadable()
-    {
-        var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load("fashion-mnist-rows", options: Options));
-        Assert.Equal(TrainImages, e.File);
-        Assert.Contains("cannot read the file", e.Message);
+        if (namesTrainImages)
+            Assert.Equal(TrainImages, e.File);
+        Rejections.AssertReports(e, line, field, phrases);
     }
 }

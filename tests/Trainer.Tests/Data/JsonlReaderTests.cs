@@ -103,133 +103,33 @@ public sealed class JsonlReaderTests : IDisposable
         Assert.DoesNotContain("LineNumber: 0", e.Message);
     }
 
-    [Fact]
-    public void A_nan_literal_is_malformed_json()
+    // One row per refused file: the case, the file's text, and what the report must name (null: not pinned).
+    public static TheoryData<string, string, int?, string?, string[]> Refusals => new()
     {
-        var e = Fails("{\"label\": 1, \"steps\": [NaN]}\n");
-        Assert.Equal(1, e.Line);
-        Assert.Contains("malformed JSON", e.Message);
-    }
+        { "A_nan_literal_is_malformed_json", "{\"label\": 1, \"steps\": [NaN]}\n", 1, null, ["malformed JSON"] },
+        { "A_line_that_is_not_an_object_is_rejected", "[1, 2]\n", null, null, ["expected a JSON object per line but found an array"] },
+        { "Missing_label_names_line_and_field", "{\"label\": 1, \"tokens\": [\"a\"]}\n{\"label\": 0, \"tokens\": [\"a\"]}\n{\"tokens\": [\"b\"]}\n", 3, "label", ["line 3, field 'label': missing label"] },
+        { "Null_label_is_missing", "{\"label\": null, \"tokens\": [\"b\"]}\n", null, null, ["field 'label': missing label"] },
+        { "Missing_sequence_is_rejected", "{\"label\": 1}\n", null, null, ["line 1", "missing the sequence"] },
+        { "Empty_token_sequence_is_rejected", "{\"label\": 1, \"tokens\": [\"a\"]}\n{\"label\": 0, \"tokens\": []}\n", 2, "tokens", ["empty sequence"] },
+        { "Empty_step_sequence_is_rejected", "{\"label\": 0, \"steps\": []}\n", null, "steps", ["empty sequence"] },
+        { "Infinite_value_is_rejected_with_its_position", "{\"label\": 1, \"steps\": [[1, 2], [3, 1e999]]}\n", null, "steps[1][1]", ["1e999 is not a finite number"] },
+        { "Value_overflowing_a_float_is_rejected", "{\"label\": 1, \"steps\": [1e39]}\n", null, "steps[0]", ["infinite as a 32-bit float"] },
+        { "Ragged_steps_within_a_sequence_are_rejected", "{\"label\": 1, \"steps\": [[1, 2], [3, 4], [5]]}\n", 1, "steps[2]", ["ragged steps: this step has 1 values but steps[0] has 2"] },
+        { "Ragged_steps_across_the_file_are_rejected", "{\"label\": 1, \"steps\": [[1, 2]]}\n{\"label\": 0, \"steps\": [[1, 2, 3]]}\n", 2, null, ["steps have 3 values each but the steps of line 1 have 2"] },
+        { "Mixing_tokens_and_steps_in_one_file_is_rejected", "{\"label\": 1, \"steps\": [1]}\n{\"label\": 0, \"tokens\": [\"a\"]}\n", 2, null, ["a file holds one kind of sequence"] },
+        { "Non_string_token_is_rejected", "{\"label\": 1, \"tokens\": [\"a\", 3]}\n", null, "tokens[1]", ["a token is a string, not a number"] },
+        { "Duplicate_property_is_rejected", "{\"label\": 1, \"label\": 2, \"tokens\": [\"a\"]}\n", null, "label", ["appears twice"] },
+        { "A_single_class_is_rejected_naming_the_class", "{\"label\": \"pos\", \"tokens\": [\"a\"]}\n{\"label\": \"pos\", \"tokens\": [\"b\"]}\n", null, "label", ["every training label is 'pos'; a classifier needs at least two classes"] },
+        { "An_empty_file_is_rejected", "\n\n", null, null, ["holds no sequences"] },
+    };
 
-    [Fact]
-    public void A_line_that_is_not_an_object_is_rejected()
-    {
-        var e = Fails("[1, 2]\n");
-        Assert.Contains("expected a JSON object per line but found an array", e.Message);
-    }
-
-    [Fact]
-    public void Missing_label_names_line_and_field()
-    {
-        var e = Fails("{\"label\": 1, \"tokens\": [\"a\"]}\n{\"label\": 0, \"tokens\": [\"a\"]}\n{\"tokens\": [\"b\"]}\n");
-        Assert.Equal(3, e.Line);
-        Assert.Equal("label", e.Field);
-        Assert.Contains("line 3, field 'label': missing label", e.Message);
-    }
-
-    [Fact]
-    public void Null_label_is_missing()
-    {
-        var e = Fails("{\"label\": null, \"tokens\": [\"b\"]}\n");
-        Assert.Contains("field 'label': missing label", e.Message);
-    }
-
-    [Fact]
-    public void Missing_sequence_is_rejected()
-    {
-        var e = Fails("{\"label\": 1}\n");
-        Assert.Contains("line 1", e.Message);
-        Assert.Contains("missing the sequence", e.Message);
-    }
-
-    [Fact]
-    public void Empty_token_sequence_is_rejected()
-    {
-        var e = Fails("{\"label\": 1, \"tokens\": [\"a\"]}\n{\"label\": 0, \"tokens\": []}\n");
-        Assert.Equal(2, e.Line);
-        Assert.Equal("tokens", e.Field);
-        Assert.Contains("empty sequence", e.Message);
-    }
-
-    [Fact]
-    public void Empty_step_sequence_is_rejected()
-    {
-        var e = Fails("{\"label\": 0, \"steps\": []}\n");
-        Assert.Equal("steps", e.Field);
-        Assert.Contains("empty sequence", e.Message);
-    }
-
-    [Fact]
-    public void Infinite_value_is_rejected_with_its_position()
-    {
-        var e = Fails("{\"label\": 1, \"steps\": [[1, 2], [3, 1e999]]}\n");
-        Assert.Equal("steps[1][1]", e.Field);
-        Assert.Contains("1e999 is not a finite number", e.Message);
-    }
-
-    [Fact]
-    public void Value_overflowing_a_float_is_rejected()
-    {
-        var e = Fails("{\"label\": 1, \"steps\": [1e39]}\n");
-        Assert.Equal("steps[0]", e.Field);
-        Assert.Contains("infinite as a 32-bit float", e.Message);
-    }
-
-    [Fact]
-    public void Ragged_steps_within_a_sequence_are_rejected()
-    {
-        var e = Fails("{\"label\": 1, \"steps\": [[1, 2], [3, 4], [5]]}\n");
-        Assert.Equal(1, e.Line);
-        Assert.Equal("steps[2]", e.Field);
-        Assert.Contains("ragged steps: this step has 1 values but steps[0] has 2", e.Message);
-    }
-
-    [Fact]
-    public void Ragged_steps_across_the_file_are_rejected()
-    {
-        var e = Fails("{\"label\": 1, \"steps\": [[1, 2]]}\n{\"label\": 0, \"steps\": [[1, 2, 3]]}\n");
-        Assert.Equal(2, e.Line);
-        Assert.Contains("steps have 3 values each but the steps of line 1 have 2", e.Message);
-    }
-
-    [Fact]
-    public void Mixing_tokens_and_steps_in_one_file_is_rejected()
-    {
-        var e = Fails("{\"label\": 1, \"steps\": [1]}\n{\"label\": 0, \"tokens\": [\"a\"]}\n");
-        Assert.Equal(2, e.Line);
-        Assert.Contains("a file holds one kind of sequence", e.Message);
-    }
-
-    [Fact]
-    public void Non_string_token_is_rejected()
-    {
-        var e = Fails("{\"label\": 1, \"tokens\": [\"a\", 3]}\n");
-        Assert.Equal("tokens[1]", e.Field);
-        Assert.Contains("a token is a string, not a number", e.Message);
-    }
-
-    [Fact]
-    public void Duplicate_property_is_rejected()
-    {
-        var e = Fails("{\"label\": 1, \"label\": 2, \"tokens\": [\"a\"]}\n");
-        Assert.Equal("label", e.Field);
-        Assert.Contains("appears twice", e.Message);
-    }
-
-    [Fact]
-    public void A_single_class_is_rejected_naming_the_class()
-    {
-        var e = Fails("{\"label\": \"pos\", \"tokens\": [\"a\"]}\n{\"label\": \"pos\", \"tokens\": [\"b\"]}\n");
-        Assert.Equal("label", e.Field);
-        Assert.Contains("every training label is 'pos'; a classifier needs at least two classes", e.Message);
-    }
-
-    [Fact]
-    public void An_empty_file_is_rejected()
-    {
-        var e = Fails("\n\n");
-        Assert.Contains("holds no sequences", e.Message);
-    }
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void A_refused_file_names_its_line_field_and_problem(string @case, string text, int? line, string? field,
+        string[] phrases) =>
+        // The case names the file, so a failing row is found by its report's path.
+        Rejections.AssertReports(Fails(text, @case + ".jsonl"), line, field, phrases);
 
     [Fact]
     public void A_missing_file_is_reported_as_unreadable()
