@@ -9,11 +9,10 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Recurrent.Trainer;
-using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Training;
-using Recurrent.Trainer.MLNet;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.MLNet;
+using Recurrent.Trainer.Training;
 
 var rounds = Option("--rounds", 3);
 var calls = Option("--latency-calls", 2000);

@@ -1,5 +1,5 @@
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer;
 

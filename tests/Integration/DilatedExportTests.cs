@@ -1,12 +1,12 @@
 using Recurrent.Host.Serving;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer;
+using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
 using Xunit.Abstractions;
-using Recurrent.Trainer.Cells;
-using Recurrent.Trainer.Models;
 
 namespace Recurrent.Integration.Tests;
 

@@ -1,11 +1,11 @@
 using Recurrent.Host.Serving;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer;
+using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
 using Xunit.Abstractions;
-using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Integration.Tests;
 

@@ -2,11 +2,11 @@ using Microsoft.ML.OnnxRuntime;
 using Recurrent.Host.Serving;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer;
+using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Data.Synthetic;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Data.Synthetic;
-using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Integration.Tests;
 

@@ -1,8 +1,8 @@
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Data.Synthetic;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Tensors;
 using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Data.Synthetic;
 
 namespace Recurrent.Trainer.Tests;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Host.Cli;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Recurrent.Trainer;
 using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Cli;

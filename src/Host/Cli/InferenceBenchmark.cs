@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Recurrent.Host.Serving;
-using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Data.Synthetic;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Cli;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Recurrent.Host.Serving;
-using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Models;
 

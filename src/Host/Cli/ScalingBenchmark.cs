@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using Recurrent.Host.Experiments.Plots;
 using Recurrent.Trainer;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Cli;
 

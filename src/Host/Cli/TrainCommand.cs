@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Cli;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Recurrent.Trainer;
+using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Host.Cli;
 

@@ -3,8 +3,8 @@ using Recurrent.Host.Experiments.Plots;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Experiments;
 

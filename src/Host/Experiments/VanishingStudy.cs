@@ -3,7 +3,6 @@ using Recurrent.Host.Experiments.Plots;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Host.Experiments;

@@ -1,11 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
-using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Onnx;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
-using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Serving;
 

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Recurrent.Trainer.Kernels;
-using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Cells;
 

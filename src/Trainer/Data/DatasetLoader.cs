@@ -1,6 +1,6 @@
 using Recurrent.Trainer.Data.Files;
-using Recurrent.Trainer.Data.Synthetic;
 using Recurrent.Trainer.Data.Idx;
+using Recurrent.Trainer.Data.Synthetic;
 namespace Recurrent.Trainer.Data;
 
 /// <summary>

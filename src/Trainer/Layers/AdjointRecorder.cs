@@ -1,5 +1,4 @@
 using Recurrent.Diagnostics;
-using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Trainer.Layers;

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
-using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Data;
 
 namespace Recurrent.Trainer.Layers;
 

@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using Recurrent.Trainer.Kernels;
-using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Layers;
 

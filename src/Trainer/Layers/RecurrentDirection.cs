@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Kernels;
-using Recurrent.Trainer.Tensors;
 
 namespace Recurrent.Trainer.Layers;
 

@@ -1,10 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
-using Recurrent.Trainer.Onnx;
-using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Onnx;
 
 namespace Recurrent.Trainer.MLNet;
 

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Models;
 
 namespace Recurrent.Trainer.MLNet;

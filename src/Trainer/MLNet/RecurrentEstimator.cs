@@ -2,8 +2,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.MLNet;
 

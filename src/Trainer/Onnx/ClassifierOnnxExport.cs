@@ -1,9 +1,8 @@
 using System.Text.Json;
+using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Models;
-using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Onnx;
 

@@ -1,7 +1,6 @@
-using Recurrent.Trainer.MLNet;
-using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.MLNet;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Trainer.Onnx;
 

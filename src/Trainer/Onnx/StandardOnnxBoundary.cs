@@ -1,6 +1,5 @@
-using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Trainer.Onnx;
 

@@ -1,7 +1,6 @@
 using Recurrent.Diagnostics;
-using Recurrent.Trainer.Cells;
-using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Kernels;
+using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Training;
 

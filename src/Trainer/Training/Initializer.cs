@@ -1,7 +1,6 @@
-using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Layers;
-using Recurrent.Trainer.Data.Synthetic;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Data.Synthetic;
+using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Training;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Data.Synthetic;
+using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Trainer.Training;
 

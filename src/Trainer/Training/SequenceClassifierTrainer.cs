@@ -1,7 +1,7 @@
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Data.Synthetic;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Models;
-using Recurrent.Trainer.Data.Synthetic;
 
 namespace Recurrent.Trainer.Training;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Layers;
-using Recurrent.Trainer.Tensors;
-using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Data.Synthetic;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Tensors;
 
 namespace Recurrent.Trainer.Training;
 

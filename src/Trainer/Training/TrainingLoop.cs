@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
-using Recurrent.Trainer.Tensors;
 using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Tensors;
 
 namespace Recurrent.Trainer.Training;
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using Recurrent.Host.Cli;
 using Recurrent.Host.Tests.Service;
 using Recurrent.Trainer;
+using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Host.Tests.Cli;
 

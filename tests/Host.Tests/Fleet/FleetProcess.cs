@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Recurrent.Host.Tests.Service;
-using Recurrent.Trainer;
 using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Tests.Fleet;

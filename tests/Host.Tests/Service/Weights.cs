@@ -1,5 +1,4 @@
 using System.Globalization;
-using Recurrent.Trainer;
 using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Tests.Service;

@@ -1,10 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Recurrent.Integration.Tests.Support;
-using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Data.Files;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Integration.Tests.MLNet;
 

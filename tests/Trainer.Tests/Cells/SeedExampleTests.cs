@@ -1,6 +1,6 @@
+using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Tests.Cells;
 

@@ -1,4 +1,3 @@
-using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Data.Synthetic;
 
 namespace Recurrent.Trainer.Tests.Data;

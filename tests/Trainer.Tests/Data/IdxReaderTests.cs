@@ -77,7 +77,8 @@ public sealed class IdxReaderTests : IDisposable
             var bytes = IdxFiles.Gzip(IdxFiles.Images(3, 2, 3));
             bytes.AsSpan(10, 8).Fill(0xFF);
             return bytes;
-        }),
+        }
+        ),
     };
 
     // One row per refused set: the case (its damage), whether the valid set is gzipped,

@@ -1,9 +1,9 @@
 using System.Runtime.Intrinsics;
-using Recurrent.Trainer.Kernels;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
-using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Tests.Kernels;
 

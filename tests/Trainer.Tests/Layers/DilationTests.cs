@@ -1,8 +1,8 @@
+using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Tests.Training;
 using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Cells;
-using Recurrent.Trainer.Models;
-using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Tests.Layers;
 

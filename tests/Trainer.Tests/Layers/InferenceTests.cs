@@ -1,4 +1,3 @@
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Layers;
 

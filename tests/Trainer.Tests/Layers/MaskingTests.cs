@@ -1,6 +1,5 @@
-using Recurrent.Trainer.Layers;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Layers;
 
 namespace Recurrent.Trainer.Tests.Layers;
 

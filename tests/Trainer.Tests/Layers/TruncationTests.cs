@@ -2,7 +2,6 @@ using Recurrent.Diagnostics;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Tests.Reference;
-using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Tests.Layers;
 

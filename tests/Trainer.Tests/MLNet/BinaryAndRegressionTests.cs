@@ -1,8 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Recurrent.Trainer.MLNet;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.MLNet;
 
 namespace Recurrent.Trainer.Tests.MLNet;
 

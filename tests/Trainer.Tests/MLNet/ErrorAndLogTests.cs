@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Recurrent.Diagnostics;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.MLNet;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Tests.MLNet;
 

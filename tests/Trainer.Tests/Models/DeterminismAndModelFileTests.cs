@@ -1,7 +1,7 @@
-using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Models;
-using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Tests.Models;
 

@@ -1,8 +1,8 @@
+using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.MLNet;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Tests.Onnx;
 

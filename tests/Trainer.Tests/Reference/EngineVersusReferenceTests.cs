@@ -1,9 +1,8 @@
 using Recurrent.Diagnostics;
-using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Tests.Reference;
-using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Tests.Reference;
 

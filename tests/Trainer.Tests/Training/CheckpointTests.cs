@@ -1,6 +1,6 @@
-using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Tests.Training;
 

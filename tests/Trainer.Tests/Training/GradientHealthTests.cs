@@ -1,7 +1,7 @@
 using Recurrent.Diagnostics;
+using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Trainer.Tests.Training;
 

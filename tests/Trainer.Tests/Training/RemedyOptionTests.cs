@@ -1,8 +1,7 @@
 using System.Numerics;
-using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Tests.Training;
 

@@ -1,8 +1,7 @@
 using Recurrent.Host.Service.Worker;
 using Recurrent.Trainer;
-using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Data;
 
 namespace Recurrent.Host.Service.Api;
 

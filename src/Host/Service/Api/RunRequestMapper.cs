@@ -1,8 +1,8 @@
 using Recurrent.Host.Cli;
 using Recurrent.Trainer;
+using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
-using Recurrent.Trainer.Cells;
 
 namespace Recurrent.Host.Service.Api;
 

@@ -1,4 +1,3 @@
-using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Models;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Store;
-using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Models;
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Store;
 using Recurrent.Host.Serving;
-using Recurrent.Trainer;
 using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Service.Predict;

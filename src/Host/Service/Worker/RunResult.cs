@@ -1,7 +1,6 @@
-using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Training;
 using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Service.Worker;
 
