@@ -7,14 +7,13 @@ namespace Recurrent.Trainer.Kernels;
 internal static partial class Gemm
 {
     /// <summary>
-    /// C[:, first..first+count) (+)= A · B[:, first..first+count) for a packed B or a range of its columns
+    /// C[:, first..first+count) (+)= A · B[:, first..first+count) for a packed B or a range of its gate blocks
     /// (<see cref="PackedView.ColumnRange"/>, whole blocks of <see cref="PackedMatrix.BlockWidth"/> columns); C spans
-    /// all of B's columns. The same FMA chains as the unpacked product, so the
-    /// results are bit-identical to it. With fewer rows than a tile, the panels are walked from the last to the first
-    /// when descending is set: a caller that runs one product per time step and alternates it finds
-    /// the panels it touched last (still in cache) at the start of the next step. A product over some of B's rows
-    /// only (<see cref="PackedView.RowRange"/>) reads A's
-    /// columns 0..depth.
+    /// all of B's columns. The same FMA chains as the unpacked product, so the results are bit-identical to it. With
+    /// fewer rows than a tile, the panels are walked from the last to the first when <paramref name="descending"/> is
+    /// set: a caller that runs one product per time step and alternates it finds the panels it touched last (still
+    /// in cache) at the start of the next step. A product over some of B's rows only
+    /// (<see cref="PackedView.RowRange"/>) reads as many columns of A.
     /// </summary>
     public static void Multiply(MatrixView a, PackedView b, MatrixSpan c, bool accumulate, bool descending = false)
     {

@@ -4,9 +4,10 @@ using System.Runtime.Intrinsics;
 namespace Recurrent.Trainer.Kernels;
 
 /// <summary>
-/// Single-precision matrix products C (+)= op(A) · B on spans. B and C are row-major; A is read through a row and
-/// a column stride, so Aᵀ costs nothing. Every element of C is one FMA chain over k in ascending order, whatever
-/// the blocking or the thread split, which keeps results bit-identical across thread counts.
+/// Single-precision matrix products C (+)= A · B on strided views (<see cref="MatrixView"/>, <see cref="MatrixSpan"/>,
+/// <see cref="StridedMatrix"/>, <see cref="PackedView"/>). B and C are row-major; A is read through a row and a column
+/// stride, so Aᵀ (<c>a.Transposed</c>) costs nothing. Every element of C is one FMA chain over k in ascending order,
+/// whatever the blocking or the thread split, which keeps results bit-identical across thread counts.
 /// </summary>
 internal static partial class Gemm
 {
