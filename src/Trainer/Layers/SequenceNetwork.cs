@@ -30,8 +30,9 @@ internal sealed class SequenceNetwork
             for (var d = 0; d < shape.Directions; d++)
             {
                 var prefix = d == 0 ? $"layer{l}." : $"layer{l}_reverse.";
-                _layers[l][d] = new RecurrentDirection(prefix, CreateCell(shape), inputSize, shape.Hidden,
-                    reverse: d == 1, shape.UseBias, shape.DilationOf(l));
+                var cell = RecurrentCells.Create(shape.Cell, shape.Activation, shape.GruLinearBeforeReset);
+                _layers[l][d] = new RecurrentDirection(prefix, cell, inputSize, shape.Hidden, reverse: d == 1,
+                    shape.UseBias, shape.DilationOf(l));
             }
         }
         Head = new OutputHead(shape.Head, shape.Directions * shape.Hidden, shape.Outputs, shape.UseBias);
@@ -73,13 +74,6 @@ internal sealed class SequenceNetwork
     public IReadOnlyList<RecurrentWeights> RecurrentWeights { get; }
 
     public IReadOnlyList<IReadOnlyList<RecurrentDirection>> Layers => _layers;
-
-    private static IRecurrentCell CreateCell(NetworkShape shape) => shape.Cell switch
-    {
-        CellKind.Lstm => new LstmCell(),
-        CellKind.Gru => new GruCell(shape.GruLinearBeforeReset),
-        _ => new ElmanCell(shape.Activation),
-    };
 
     // Bounds of |f'| that make ‖∂h_t/∂h_{t-1}‖ ≤ γ σ_max(W_hh) for the Elman cell (seed 003).
     private static double Gamma(NetworkShape shape) =>
