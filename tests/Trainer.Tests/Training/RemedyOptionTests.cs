@@ -47,6 +47,24 @@ public class RemedyOptionTests
     }
 
     [Fact]
+    public void Omega_with_more_workers_than_the_rows_fill_matches_one_worker()
+    {
+        // Five rows over four workers: ⌈5/4⌉ = 2 rows each leaves the fourth worker none. Its Ω sums must count as
+        // zero (they once were read unset and threw).
+        var data = EngineFixtures.NumericData(5, 2, [6, 4, 5, 3, 6], HeadKind.Binary, 2, seed: 3);
+        var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 3, Seed = 4 };
+        var network = EngineFixtures.Network(options, data);
+        var batch = EngineFixtures.Batch(data);
+        var oneLoss = network.ComputeGradients(batch, null, null, 1, 0.5f);
+        var one = (float[])network.Parameters.Single(p => p.Name == "layer0.W_hh").Gradient.Clone();
+        var fourLoss = network.ComputeGradients(batch, null, null, 4, 0.5f);
+        var four = network.Parameters.Single(p => p.Name == "layer0.W_hh").Gradient;
+        Assert.Equal(oneLoss, fourLoss, 1e-12);
+        for (var i = 0; i < one.Length; i++)
+            Assert.Equal(one[i], four[i], 1e-6f);
+    }
+
+    [Fact]
     public void Omega_is_refused_for_gated_cells()
     {
         var error = Assert.Throws<ArgumentException>(() =>
