@@ -1,4 +1,4 @@
-using Recurrent.Host.Service.Live;
+using Recurrent.Diagnostics;
 using Recurrent.Host.Service.Store;
 
 namespace Recurrent.Host.Tests.Store;
@@ -195,6 +195,6 @@ public abstract class StoreContractTests
 
     private static readonly double[] NoProfile = [];
 
-    private static GradientPoint Point(long step, double loss, bool clipped = false, bool nonFinite = false) =>
+    private static GradientRecord Point(long step, double loss, bool clipped = false, bool nonFinite = false) =>
         new(step, (int)(step / 20), loss, 2 * step, clipped, nonFinite, -0.5, 7, [0.5, double.NaN, -1.25]);
 }

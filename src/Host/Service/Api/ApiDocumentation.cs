@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Recurrent.Host.Service.Predict;
+using Recurrent.Host.Service.Runs;
 
 namespace Recurrent.Host.Service.Api;
 

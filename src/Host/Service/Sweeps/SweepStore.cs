@@ -1,3 +1,4 @@
+using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Store;
 using Recurrent.Host.Service.Store.Postgres;
 
@@ -5,9 +6,6 @@ namespace Recurrent.Host.Service.Sweeps;
 
 /// <summary>A sweep as stored: its name and the request that made it.</summary>
 internal sealed record SweepRecord(long Id, string Name, string Request, DateTimeOffset CreatedAt);
-
-/// <summary>One run's gradient health over its stored steps.</summary>
-internal sealed record RunHealth(double? FinalLog10VanishingRatio, double ClipRate, long NonFiniteSteps, long StoredSteps);
 
 /// <summary>
 /// Sweeps in the fleet's PostgreSQL store: a sweep and all its runs are queued in one transaction, so workers
@@ -60,7 +58,7 @@ internal sealed class SweepStore(PgDatabase database, PgRunStore runs, TimeProvi
     public IReadOnlyList<RunRecord> Runs(long sweepId) => runs.OfSweep(sweepId);
 
     /// <summary>Each run's gradient health from its stored steps, by run id (runs without steps are absent).</summary>
-    public IReadOnlyDictionary<long, RunHealth> Health(long sweepId)
+    public IReadOnlyDictionary<long, SweepGradientView> Health(long sweepId)
     {
         using var connection = database.Open();
         using var command = PgDatabase.Command(connection,
@@ -72,9 +70,9 @@ internal sealed class SweepStore(PgDatabase database, PgRunStore runs, TimeProvi
             WHERE r.sweep_id = @sweep GROUP BY g.run_id;
             """, ("sweep", sweepId));
         using var r = command.ExecuteReader();
-        var health = new Dictionary<long, RunHealth>();
+        var health = new Dictionary<long, SweepGradientView>();
         while (r.Read())
-            health[r.GetInt64(0)] = new RunHealth(PgSql.DoubleOrNull(r, 4), r.GetDouble(2), r.GetInt64(1), r.GetInt64(3));
+            health[r.GetInt64(0)] = new SweepGradientView(PgSql.DoubleOrNull(r, 4), r.GetDouble(2), r.GetInt64(1), r.GetInt64(3));
         return health;
     }
 }

@@ -1,21 +1,21 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using Recurrent.Host.Service.Live;
+using Recurrent.Diagnostics;
 
 namespace Recurrent.Host.Service.Store.Postgres;
 
-/// <summary>Every step's gradient point in PostgreSQL; a step trained again after a move overwrites itself.</summary>
+/// <summary>Every step's gradient record in PostgreSQL; a step trained again after a move overwrites itself.</summary>
 internal sealed class PgGradientStore(PgDatabase database) : GradientStore
 {
-    public override void Add(long runId, IReadOnlyList<GradientPoint> points)
+    public override void Add(long runId, IReadOnlyList<GradientRecord> records)
     {
-        if (points.Count == 0)
+        if (records.Count == 0)
             return;
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
         using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var p in points)
+        foreach (var p in records)
         {
             var command = new NpgsqlBatchCommand(
                 """
@@ -58,7 +58,7 @@ internal sealed class PgGradientStore(PgDatabase database) : GradientStore
             : null;
     }
 
-    public override IReadOnlyList<GradientPoint> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every)
+    public override IReadOnlyList<GradientRecord> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every)
     {
         using var connection = database.Open();
         using var command = PgDatabase.Command(connection,
@@ -68,14 +68,14 @@ internal sealed class PgGradientStore(PgDatabase database) : GradientStore
             ORDER BY step {(ascending ? "ASC" : "DESC")} LIMIT @limit;
             """, ("run", runId), ("after", afterStep), ("before", beforeStep), ("every", (long)every), ("limit", limit));
         using var r = command.ExecuteReader();
-        var points = new List<GradientPoint>();
+        var records = new List<GradientRecord>();
         while (r.Read())
         {
             var profile = JsonSerializer.Deserialize<double?[]>(r.GetString(8)) ?? [];
-            points.Add(new GradientPoint(r.GetInt64(0), r.GetInt32(1), PgSql.DoubleOrNull(r, 2) ?? double.NaN,
+            records.Add(new GradientRecord(r.GetInt64(0), r.GetInt32(1), PgSql.DoubleOrNull(r, 2) ?? double.NaN,
                 PgSql.DoubleOrNull(r, 3) ?? double.NaN, r.GetBoolean(4), r.GetBoolean(5), PgSql.DoubleOrNull(r, 6),
                 r.IsDBNull(7) ? null : r.GetInt32(7), profile.Select(v => v ?? double.NaN).ToArray()));
         }
-        return points;
+        return records;
     }
 }

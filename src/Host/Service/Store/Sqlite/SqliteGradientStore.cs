@@ -1,17 +1,17 @@
 using System.Text.Json;
-using Recurrent.Host.Service.Live;
+using Recurrent.Diagnostics;
 
 namespace Recurrent.Host.Service.Store.Sqlite;
 
 /// <summary>
-/// Every step's gradient point, written in batches at each checkpoint. Steps after the last checkpoint are lost in
+/// Every step's gradient record, written in batches at each checkpoint. Steps after the last checkpoint are lost in
 /// a crash, but the resumed run trains them again and writes the same values.
 /// </summary>
 internal sealed class SqliteGradientStore(Database database) : GradientStore
 {
-    public override void Add(long runId, IReadOnlyList<GradientPoint> points)
+    public override void Add(long runId, IReadOnlyList<GradientRecord> records)
     {
-        if (points.Count == 0)
+        if (records.Count == 0)
             return;
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
@@ -23,7 +23,7 @@ internal sealed class SqliteGradientStore(Database database) : GradientStore
             """);
         var parameters = new[] { "$run", "$step", "$epoch", "$loss", "$norm", "$clipped", "$nonfinite", "$ratio", "$horizon", "$profile" }
             .Select(name => command.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = name })).ToArray();
-        foreach (var p in points)
+        foreach (var p in records)
         {
             object?[] values =
             [
@@ -57,12 +57,12 @@ internal sealed class SqliteGradientStore(Database database) : GradientStore
     }
 
     /// <summary>
-    /// At most <paramref name="limit"/> points with <paramref name="afterStep"/> &lt; step &lt;
+    /// At most <paramref name="limit"/> records with <paramref name="afterStep"/> &lt; step &lt;
     /// <paramref name="beforeStep"/> and step a multiple of <paramref name="every"/>: the oldest of them, oldest
     /// first, when <paramref name="ascending"/>; else the newest, newest first. The primary key (run_id, step)
     /// makes either end a range scan, so a page costs its own size whatever the history's length.
     /// </summary>
-    public override IReadOnlyList<GradientPoint> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every)
+    public override IReadOnlyList<GradientRecord> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every)
     {
         using var connection = database.Open();
         using var command = Database.Command(connection,
@@ -72,14 +72,14 @@ internal sealed class SqliteGradientStore(Database database) : GradientStore
             ORDER BY step {(ascending ? "ASC" : "DESC")} LIMIT $limit;
             """, ("$run", runId), ("$after", afterStep), ("$before", beforeStep), ("$every", every), ("$limit", limit));
         using var r = command.ExecuteReader();
-        var points = new List<GradientPoint>();
+        var records = new List<GradientRecord>();
         while (r.Read())
         {
             var profile = JsonSerializer.Deserialize<double?[]>(r.GetString(8)) ?? [];
-            points.Add(new GradientPoint(r.GetInt64(0), r.GetInt32(1), Sql.DoubleOrNull(r, 2) ?? double.NaN,
+            records.Add(new GradientRecord(r.GetInt64(0), r.GetInt32(1), Sql.DoubleOrNull(r, 2) ?? double.NaN,
                 Sql.DoubleOrNull(r, 3) ?? double.NaN, r.GetBoolean(4), r.GetBoolean(5), Sql.DoubleOrNull(r, 6),
                 r.IsDBNull(7) ? null : r.GetInt32(7), profile.Select(v => v ?? double.NaN).ToArray()));
         }
-        return points;
+        return records;
     }
 }
