@@ -8,7 +8,8 @@ namespace Recurrent.Diagnostics;
 /// Serialized with <see cref="GradientJson.Options"/> (or any snake_case options) it reads
 /// <c>{"step", "epoch", "loss", "grad_norm", "clipped", "non_finite", "log10_vanishing_ratio", "memory_horizon",
 /// "profile_log10"}</c>, every NaN or infinity as null. The members marked <see cref="JsonIgnoreAttribute"/> feed
-/// the metrics only; a store keeps the serialized ones, so in a record read back they are empty.
+/// the metrics; a store keeps the serialized ones and the run's counts (<see cref="ClippedSteps"/>,
+/// <see cref="NonFiniteSteps"/>), so in a record read back the others are empty.
 /// </summary>
 /// <param name="Step">Optimizer step from 1 over the run.</param>
 /// <param name="Epoch">Epoch from 1.</param>
@@ -61,6 +62,10 @@ public sealed record GradientRecord(
     /// <summary>Wall time of the step (forward, BPTT, clipping, update) in seconds; NaN when not measured.</summary>
     [JsonIgnore]
     public double StepSeconds { get; init; } = double.NaN;
+
+    /// <summary>Clipped steps over steps, both as the trainer counts them: the run's clip rate up to this step.</summary>
+    [JsonIgnore]
+    public double ClipRate => Step > 0 ? (double)ClippedSteps / Step : 0;
 
     /// <summary>True when the analysis defined the ratio, decay, horizon and profile for this step.</summary>
     [JsonIgnore]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Recurrent.Diagnostics;
 using Recurrent.Host.Service.Live;
 using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
@@ -8,21 +9,21 @@ namespace Recurrent.Host.Service.Api;
 
 /// <summary>
 /// A run as responses show it: stored facts, plus live figures while this process trains it (or, once it has
-/// ended, the figures it ended with).
+/// ended, those of its last stored step).
 /// </summary>
 internal static class RunView
 {
-    public static RunSummaryView Summary(RunRecord run, LiveRun? live, StoredRunSummary? ended = null) =>
+    public static RunSummaryView Summary(RunRecord run, LiveRun? live, GradientRecord? ended = null) =>
         Summary(run, Request(run), live, ended);
 
-    public static RunDetailView Detail(RunRecord run, LiveRun? live, IReadOnlyList<EpochRecord> epochs, StoredRunSummary? ended)
+    public static RunDetailView Detail(RunRecord run, LiveRun? live, IReadOnlyList<EpochRecord> epochs, GradientRecord? ended)
     {
         var request = Request(run);
         var result = run.Result is null ? null : JsonSerializer.Deserialize<RunResult>(run.Result, ApiJson.Options);
         return new RunDetailView(Summary(run, request, live, ended), request, result, [.. epochs], live?.Progress.Last);
     }
 
-    private static RunSummaryView Summary(RunRecord run, RunRequest request, LiveRun? live, StoredRunSummary? ended)
+    private static RunSummaryView Summary(RunRecord run, RunRequest request, LiveRun? live, GradientRecord? ended)
     {
         var progress = live?.Progress;
         var step = Math.Max(run.Step, progress?.Step ?? 0);

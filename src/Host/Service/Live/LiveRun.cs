@@ -129,9 +129,6 @@ internal sealed record LiveProgress(
     /// <summary>The last step's epoch, 0 before the first step.</summary>
     public int Epoch => Last?.Epoch ?? 0;
 
-    /// <summary>
-    /// Clipped steps over steps, both as the trainer counts them, so a run resumed from a checkpoint reports the
-    /// rate of the whole run.
-    /// </summary>
-    public double ClipRate => Last is { Step: > 0 } last ? (double)last.ClippedSteps / last.Step : 0;
+    /// <summary>The run's clip rate as the trainer counts it (a run resumed from a checkpoint reports the whole run's).</summary>
+    public double ClipRate => Last?.ClipRate ?? 0;
 }

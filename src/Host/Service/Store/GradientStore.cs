@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Recurrent.Diagnostics;
 
 namespace Recurrent.Host.Service.Store;
@@ -11,10 +12,10 @@ internal abstract class GradientStore
     public abstract void Add(long runId, IReadOnlyList<GradientRecord> records);
 
     /// <summary>
-    /// The figures a run ended with: its last stored step's loss and vanishing ratio, and the share of its stored steps
-    /// that were clipped; null when it stored no step.
+    /// The run's last stored step (what an ended run finished with, its counts included); null when it stored none.
     /// </summary>
-    public abstract StoredRunSummary? Summary(long runId);
+    public GradientRecord? Last(long runId) =>
+        Range(runId, 0, long.MaxValue, ascending: false, limit: 1, every: 1) is [var last] ? last : null;
 
     /// <summary>
     /// The newest <paramref name="limit"/> records after <paramref name="afterStep"/> (and before
@@ -33,4 +34,11 @@ internal abstract class GradientStore
     /// makes either end a range scan, so a page costs its own size whatever the history's length.
     /// </summary>
     public abstract IReadOnlyList<GradientRecord> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every);
+
+    /// <summary>The profile column: a JSON array, null for a non-finite value.</summary>
+    protected static string ProfileJson(double[] profile) => JsonSerializer.Serialize(profile, ProfileOptions);
+
+    protected static double[] Profile(string json) => JsonSerializer.Deserialize<double[]>(json, ProfileOptions) ?? [];
+
+    private static readonly JsonSerializerOptions ProfileOptions = new() { Converters = { new NonFiniteAsNullArrayConverter() } };
 }
