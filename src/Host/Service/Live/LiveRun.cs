@@ -5,8 +5,9 @@ using Recurrent.Trainer.Training;
 namespace Recurrent.Host.Service.Live;
 
 /// <summary>
-/// What the service knows of a run while this process trains it: progress, the latest gradient analysis, the
-/// recent gradient history, and the switch to cancel it. Fed on the training thread, read by requests.
+/// What the service knows of a run while this process trains it: progress, the recent gradient history, the steps
+/// not yet stored, and the switch to cancel it. Each step's one record, made by the monitor (which also hands it to
+/// the metrics), goes as it is to all three. Fed on the training thread, read by requests.
 /// </summary>
 internal sealed class LiveRun : ITrainingObserver, IDisposable
 {
