@@ -1,13 +1,15 @@
 namespace Recurrent.Diagnostics;
 
 /// <summary>
-/// What a BPTT trainer hands over after each backward pass, before the optimizer update.
-/// The trainer owns one instance and refills it every step, so observers must copy what they keep.
+/// What a BPTT trainer hands over after each backward pass, before the optimizer update. The trainer's loop fills
+/// it, in one place per step; the trainer owns one instance and refills it every step, so observers must copy
+/// what they keep (<see cref="GradientRecord.Of"/> makes the immutable copy).
 /// </summary>
 public sealed class GradientSnapshot
 {
     private float[] _adjointNorms = [];
     private int[] _windowLengths = [];
+    private int _adjointRows;
 
     /// <summary>Optimizer step number, counting from 1 over the whole run.</summary>
     public long Step { get; set; }
@@ -33,7 +35,16 @@ public sealed class GradientSnapshot
     /// <summary>True when the loss or any gradient element was NaN or infinite; the update was skipped.</summary>
     public bool NonFinite { get; set; }
 
-    /// <summary>Number of sequences in the batch.</summary>
+    /// <summary>
+    /// Clipped steps of the whole run up to and including this one: the trainer's own count, which a run resumed
+    /// from a checkpoint continues.
+    /// </summary>
+    public long ClippedSteps { get; set; }
+
+    /// <summary>Non-finite steps of the whole run up to and including this one, counted like <see cref="ClippedSteps"/>.</summary>
+    public long NonFiniteSteps { get; set; }
+
+    /// <summary>Number of sequences in the batch, whether or not adjoint norms were collected.</summary>
     public int BatchSize { get; set; }
 
     /// <summary>Pre-clip L2 norm per parameter group, in the order of <see cref="GroupNames"/>.</summary>
@@ -44,9 +55,10 @@ public sealed class GradientSnapshot
 
     /// <summary>
     /// True when <see cref="AdjointNorms"/> holds this step's per-step adjoint norms (the trainer may skip
-    /// collecting them, for example to measure their cost).
+    /// collecting them, for example to measure their cost): set by <see cref="SetAdjointNorms"/>, cleared by
+    /// <see cref="ClearAdjointNorms"/>.
     /// </summary>
-    public bool HasAdjointNorms { get; set; }
+    public bool HasAdjointNorms { get; private set; }
 
     /// <summary>
     /// Stride of one sample's row in <see cref="AdjointNorms"/>: the longest window in the batch.
@@ -55,46 +67,62 @@ public sealed class GradientSnapshot
 
     /// <summary>
     /// Per sample b, the number of steps whose adjoint norm was measured: its valid length T_b, or the
-    /// truncation window k2 when truncated BPTT cuts it shorter.
+    /// truncation window k2 when truncated BPTT cuts it shorter. Empty without adjoint norms.
     /// </summary>
-    public ReadOnlySpan<int> WindowLengths => _windowLengths.AsSpan(0, BatchSize);
+    public ReadOnlySpan<int> WindowLengths => _windowLengths.AsSpan(0, _adjointRows);
 
     /// <summary>
     /// g_t = ||dL_b/ds_t|| for each sample, row-major [BatchSize, AdjointStride]. Within row b, index
     /// WindowLengths[b] - 1 is the sample's last valid step (where the loss enters) and index 0 is the
     /// oldest step of its window. s_t = h_t, or [h_t; c_t] for LSTM, of the first layer's forward direction.
     /// </summary>
-    public ReadOnlySpan<float> AdjointNorms => _adjointNorms.AsSpan(0, BatchSize * AdjointStride);
+    public ReadOnlySpan<float> AdjointNorms => _adjointNorms.AsSpan(0, _adjointRows * AdjointStride);
 
     /// <summary>Recurrent weight matrices for the Jacobian bound, one per layer and direction.</summary>
     public IReadOnlyList<RecurrentWeights> RecurrentWeights { get; set; } = [];
 
     /// <summary>
-    /// Makes room for <paramref name="batchSize"/> rows of <paramref name="stride"/> adjoint norms, reusing
-    /// the buffers when they are large enough; the trainer then fills <see cref="AdjointNormsBuffer"/> and
-    /// <see cref="WindowLengthsBuffer"/>.
+    /// Copies this step's adjoint norms: one window length per sample of the batch (<see cref="BatchSize"/> of
+    /// them) and rows of <paramref name="stride"/> norms, reusing the buffers when they are large enough.
     /// </summary>
-    public void PrepareAdjointNorms(int batchSize, int stride)
+    public void SetAdjointNorms(int stride, ReadOnlySpan<int> windowLengths, ReadOnlySpan<float> norms)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(batchSize);
         ArgumentOutOfRangeException.ThrowIfNegative(stride);
-        if (_adjointNorms.Length < batchSize * stride)
-            _adjointNorms = new float[batchSize * stride];
-        if (_windowLengths.Length < batchSize)
-            _windowLengths = new int[batchSize];
-        BatchSize = batchSize;
+        int rows = windowLengths.Length;
+        if (rows != BatchSize)
+            throw new ArgumentException($"{rows} window lengths for a batch of {BatchSize} sequences.", nameof(windowLengths));
+        if (norms.Length != rows * stride)
+            throw new ArgumentException($"{norms.Length} adjoint norms for {rows} rows of {stride}.", nameof(norms));
+        for (int b = 0; b < rows; b++)
+        {
+            if (windowLengths[b] < 0 || windowLengths[b] > stride)
+                throw new ArgumentException($"Window length {windowLengths[b]} of sample {b} is outside 0..{stride}.", nameof(windowLengths));
+        }
+        if (_adjointNorms.Length < norms.Length)
+            _adjointNorms = new float[norms.Length];
+        if (_windowLengths.Length < rows)
+            _windowLengths = new int[rows];
+        norms.CopyTo(_adjointNorms);
+        windowLengths.CopyTo(_windowLengths);
+        _adjointRows = rows;
         AdjointStride = stride;
+        HasAdjointNorms = true;
     }
 
-    /// <summary>The writable adjoint-norm rows prepared by <see cref="PrepareAdjointNorms"/>.</summary>
-    public Span<float> AdjointNormsBuffer => _adjointNorms.AsSpan(0, BatchSize * AdjointStride);
-
-    /// <summary>The writable window lengths prepared by <see cref="PrepareAdjointNorms"/>.</summary>
-    public Span<int> WindowLengthsBuffer => _windowLengths.AsSpan(0, BatchSize);
+    /// <summary>Marks this step as one without adjoint norms.</summary>
+    public void ClearAdjointNorms()
+    {
+        _adjointRows = 0;
+        AdjointStride = 0;
+        HasAdjointNorms = false;
+    }
 
     /// <summary>The adjoint norms of sample <paramref name="b"/>, oldest step first, last valid step last.</summary>
-    public ReadOnlySpan<float> AdjointNormsOf(int b) =>
-        _adjointNorms.AsSpan(b * AdjointStride, _windowLengths[b]);
+    public ReadOnlySpan<float> AdjointNormsOf(int b)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)b, (uint)_adjointRows, nameof(b));
+        return _adjointNorms.AsSpan(b * AdjointStride, _windowLengths[b]);
+    }
 }
 
 /// <summary>How a trainer clips gradients.</summary>

@@ -68,7 +68,7 @@ public sealed class GradientAnalysis
 
     private void AnalyzeAdjointNorms(GradientSnapshot snapshot, GradientAnalysisResult result)
     {
-        int batch = snapshot.BatchSize;
+        int batch = snapshot.WindowLengths.Length;
         int stride = snapshot.AdjointStride;
         EnsureCapacity(batch, stride);
 

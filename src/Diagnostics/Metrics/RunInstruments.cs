@@ -75,13 +75,13 @@ internal sealed class RunInstruments : IDisposable
     public IReadOnlyList<double> GradNormBoundaries { get; private set; } = [];
 
     /// <summary>Records a step's norm and duration; the first step fixes the histogram's boundaries.</summary>
-    public void RecordStep(GradientSnapshot snapshot, double stepSeconds)
+    public void RecordStep(GradientRecord record)
     {
-        _gradNorm ??= CreateGradNorm(snapshot.ClipMode == ClipMode.GlobalNorm ? snapshot.ClipThreshold : double.NaN);
-        if (double.IsFinite(snapshot.PreClipNorm))
-            _gradNorm.Record(snapshot.PreClipNorm, State.RunTag);
-        if (double.IsFinite(stepSeconds) && stepSeconds >= 0)
-            _stepDuration.Record(stepSeconds, State.RunTag);
+        _gradNorm ??= CreateGradNorm(record.GlobalNormThreshold);
+        if (double.IsFinite(record.GradNorm))
+            _gradNorm.Record(record.GradNorm, State.RunTag);
+        if (double.IsFinite(record.StepSeconds) && record.StepSeconds >= 0)
+            _stepDuration.Record(record.StepSeconds, State.RunTag);
     }
 
     /// <summary>Disposes the meter: every exporter drops the run's streams.</summary>

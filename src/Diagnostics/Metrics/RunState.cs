@@ -51,63 +51,57 @@ internal sealed class RunState(string runId)
     public double LearningRate = double.NaN;
 
     /// <summary>Copies the group norms, reallocating the name list only when the trainer's groups change.</summary>
-    public void CopyParamNorms(IReadOnlyList<string> names, ReadOnlySpan<double> norms)
+    public void CopyGroupNorms(IReadOnlyList<GroupNorm> groups)
     {
-        int count = Math.Min(names.Count, norms.Length);
-        if (!SameNames(names, count))
+        if (!SameNames(groups))
         {
-            ParamNames = new string[count];
-            ParamNorms = new double[count];
-            for (int i = 0; i < count; i++)
-            {
-                ParamNames[i] = names[i];
-                ParamNorms[i] = double.NaN;
-            }
+            ParamNames = [.. groups.Select(g => g.Group)];
+            ParamNorms = new double[groups.Count];
+            Array.Fill(ParamNorms, double.NaN);
         }
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < groups.Count; i++)
         {
             // A non-finite step is counted on its own counter; the gauge keeps the last finite norm.
-            if (double.IsFinite(norms[i]))
-                ParamNorms[i] = norms[i];
+            if (double.IsFinite(groups[i].Norm))
+                ParamNorms[i] = groups[i].Norm;
         }
     }
 
     /// <summary>Keeps the figures of the last batch that had any; undefined batches leave them unchanged.</summary>
-    public void CopyAnalysis(GradientAnalysisResult analysis)
+    public void CopyAnalysis(GradientRecord record)
     {
-        if (analysis.HasRatios)
+        if (record.HasRatios)
         {
-            VanishingLog10Ratio = analysis.MedianLog10VanishingRatio;
-            DecayLog10PerStep = analysis.MedianDecayLog10PerStep;
-            MemoryHorizonSteps = analysis.MemoryHorizonSteps;
-            analysis.ProfileLog10.CopyTo(ProfileLog10);
-            ProfileLength = analysis.ProfileLength;
+            VanishingLog10Ratio = record.Log10VanishingRatio ?? double.NaN;
+            DecayLog10PerStep = record.DecayLog10PerStep ?? double.NaN;
+            MemoryHorizonSteps = record.MemoryHorizon ?? -1;
+            record.ProfileLog10.CopyTo(ProfileLog10, 0);
+            ProfileLength = record.ProfileLog10.Length;
         }
-        var layers = analysis.JacobianLayers;
-        var bounds = analysis.JacobianBounds;
-        if (layers.Length == 0)
+        var bounds = record.JacobianBounds;
+        if (bounds.Count == 0)
             return;
-        if (!layers.SequenceEqual(JacobianLayers))
+        if (!bounds.Select(b => b.Layer).SequenceEqual(JacobianLayers))
         {
-            JacobianLayers = layers.ToArray();
-            JacobianDilations = analysis.JacobianDilations.ToArray().Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray();
-            JacobianBounds = new double[layers.Length];
+            JacobianLayers = [.. bounds.Select(b => b.Layer)];
+            JacobianDilations = [.. bounds.Select(b => b.Dilation.ToString(CultureInfo.InvariantCulture))];
+            JacobianBounds = new double[bounds.Count];
             Array.Fill(JacobianBounds, double.NaN);
         }
-        for (int i = 0; i < bounds.Length; i++)
+        for (int i = 0; i < bounds.Count; i++)
         {
-            if (double.IsFinite(bounds[i]))
-                JacobianBounds[i] = bounds[i];
+            if (double.IsFinite(bounds[i].Bound))
+                JacobianBounds[i] = bounds[i].Bound;
         }
     }
 
-    private bool SameNames(IReadOnlyList<string> names, int count)
+    private bool SameNames(IReadOnlyList<GroupNorm> groups)
     {
-        if (ParamNames.Length != count)
+        if (ParamNames.Length != groups.Count)
             return false;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < groups.Count; i++)
         {
-            if (!string.Equals(ParamNames[i], names[i], StringComparison.Ordinal))
+            if (!string.Equals(ParamNames[i], groups[i].Group, StringComparison.Ordinal))
                 return false;
         }
         return true;

@@ -57,7 +57,9 @@ public sealed class TrainingMetrics : IDisposable
     /// <summary>
     /// A run resumed from a checkpoint: its step counters continue from the checkpoint's counts, so a run that
     /// restarted or moved to another worker reports its own totals rather than the steps since it resumed (steps
-    /// retrained after the checkpoint are counted once more: they ran twice). Sequences still count from the resume.
+    /// retrained after the checkpoint are counted once more: they ran twice). The clipped and non-finite counts are
+    /// the trainer's, which its steps carry on from the checkpoint; given here they are exported before the first
+    /// step. Sequences still count from the resume.
     /// </summary>
     public void RunResumed(string runId, long steps, long clippedSteps, long nonFiniteSteps)
     {
@@ -73,30 +75,34 @@ public sealed class TrainingMetrics : IDisposable
 
     /// <summary>Records one optimizer step; call after the backward pass, whether or not the update ran.</summary>
     /// <param name="runId">The run's id, exported as the <c>run</c> label.</param>
-    /// <param name="snapshot">The step's snapshot; only read during the call. The first step's clip threshold
-    /// becomes a boundary of the run's gradient-norm histogram.</param>
+    /// <param name="snapshot">The step's snapshot; only read during the call.</param>
     /// <param name="analysis">This step's analysis, or null when the trainer did not analyse it.</param>
     /// <param name="stepSeconds">Wall time of the step.</param>
-    public void RecordStep(string runId, GradientSnapshot snapshot, GradientAnalysisResult? analysis, double stepSeconds)
+    public void RecordStep(string runId, GradientSnapshot snapshot, GradientAnalysisResult? analysis, double stepSeconds) =>
+        RecordStep(runId, GradientRecord.Of(snapshot, analysis, stepSeconds));
+
+    /// <summary>
+    /// Records one optimizer step's record. The clipped and non-finite counters take the trainer's own counts from
+    /// it (never lower than what they show already, so a counter never goes back); the first step's global-norm
+    /// threshold becomes a boundary of the run's gradient-norm histogram.
+    /// </summary>
+    public void RecordStep(string runId, GradientRecord record)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
-        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(record);
         var instruments = _runs.GetOrStart(runId);
         var run = instruments.State;
         lock (run.Gate)
         {
             run.Steps++;
-            run.Sequences += snapshot.BatchSize;
-            if (snapshot.Clipped)
-                run.ClippedSteps++;
-            if (snapshot.NonFinite)
-                run.NonFiniteSteps++;
-            run.ClipThreshold = snapshot.ClipMode == ClipMode.GlobalNorm ? snapshot.ClipThreshold : double.NaN;
-            run.CopyParamNorms(snapshot.GroupNames, snapshot.GroupNorms);
-            if (analysis is not null)
-                run.CopyAnalysis(analysis);
+            run.Sequences += record.Sequences;
+            run.ClippedSteps = Math.Max(run.ClippedSteps, record.ClippedSteps);
+            run.NonFiniteSteps = Math.Max(run.NonFiniteSteps, record.NonFiniteSteps);
+            run.ClipThreshold = record.GlobalNormThreshold;
+            run.CopyGroupNorms(record.GroupNorms);
+            run.CopyAnalysis(record);
         }
-        instruments.RecordStep(snapshot, stepSeconds);
+        instruments.RecordStep(record);
     }
 
     /// <summary>Records the end of an epoch; pass null for validation figures when there is no validation set.</summary>

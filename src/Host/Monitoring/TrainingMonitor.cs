@@ -4,29 +4,24 @@ using Recurrent.Trainer.Training;
 namespace Recurrent.Host.Monitoring;
 
 /// <summary>
-/// Connects one training run to the metrics: analyses every step's gradient snapshot and records it, with the
-/// epoch results, under the run's id. Keeps the latest analysis and the clip rate for the service's run view.
+/// Connects one training run to the metrics: analyses every step's gradient snapshot, makes the step's one
+/// <see cref="GradientRecord"/> from the two and records it, with the epoch results, under the run's id. Whoever
+/// shows the step (the service's live run) takes that same record from <see cref="Observe"/>.
 /// </summary>
 internal sealed class TrainingMonitor(TrainingMetrics metrics, string runId) : ITrainingObserver
 {
     private readonly GradientAnalysis _analysis = new();
-    private long _steps, _clipped;
 
     public string RunId { get; } = runId;
 
-    /// <summary>The last step's analysis (reused by the next step).</summary>
-    public GradientAnalysisResult? LastAnalysis { get; private set; }
+    public void OnStep(StepReport step) => Observe(step);
 
-    /// <summary>Clipped steps over all steps so far.</summary>
-    public double ClipRate => _steps > 0 ? (double)_clipped / _steps : 0;
-
-    public void OnStep(StepReport step)
+    /// <summary>Makes the step's record, records it on the metrics and returns it.</summary>
+    public GradientRecord Observe(StepReport step)
     {
-        _steps++;
-        if (step.Snapshot.Clipped)
-            _clipped++;
-        LastAnalysis = _analysis.Analyze(step.Snapshot);
-        metrics.RecordStep(RunId, step.Snapshot, LastAnalysis, step.Duration.TotalSeconds);
+        var record = GradientRecord.Of(step.Snapshot, _analysis.Analyze(step.Snapshot), step.Duration.TotalSeconds);
+        metrics.RecordStep(RunId, record);
+        return record;
     }
 
     public void OnEpoch(EpochReport epoch) =>

@@ -4,32 +4,47 @@ using Recurrent.Trainer.Kernels;
 namespace Recurrent.Trainer.Layers;
 
 /// <summary>
-/// Writes g_t = ‖∂L_b/∂s_t‖ into a <see cref="GradientSnapshot"/> while BPTT walks back through the first layer.
-/// The batch loss is a mean, so the adjoints are scaled back by B to be those of each sample's own loss.
+/// Measures g_t = ‖∂L_b/∂s_t‖ while BPTT walks back through the first layer, into buffers of its own that the
+/// training loop copies into the step's snapshot. The batch loss is a mean, so the adjoints are scaled back by B to
+/// be those of each sample's own loss.
 /// </summary>
 internal sealed class AdjointRecorder
 {
-    private GradientSnapshot _snapshot = new();
+    private float[] _norms = [];
+    private int[] _windows = [];
     private int[] _lengths = [];
-    private int _stride, _batch;
+    private int _batch;
     private int? _window;
     private float _scale;
 
-    /// <summary>Sizes the snapshot's buffers for this batch and fills each sample's window length.</summary>
-    public void Begin(GradientSnapshot snapshot, int[] lengths, int batch, int? window)
+    /// <summary>Row stride of <see cref="Norms"/>: the longest window of the batch.</summary>
+    public int Stride { get; private set; }
+
+    /// <summary>Per sample, the steps measured: its length, or the truncation window when that is shorter.</summary>
+    public ReadOnlySpan<int> WindowLengths => _windows.AsSpan(0, _batch);
+
+    /// <summary>The norms, row-major [batch, <see cref="Stride"/>]; row b's index 0 is the oldest step of its window.</summary>
+    public ReadOnlySpan<float> Norms => _norms.AsSpan(0, _batch * Stride);
+
+    /// <summary>The norms of sample <paramref name="b"/>, oldest step first.</summary>
+    public ReadOnlySpan<float> NormsOf(int b) => _norms.AsSpan(b * Stride, _windows[b]);
+
+    /// <summary>Sizes the buffers for this batch and fills each sample's window length.</summary>
+    public void Begin(int[] lengths, int batch, int? window)
     {
-        _snapshot = snapshot;
         _lengths = lengths;
         _window = window;
         _scale = batch;
         _batch = batch;
-        _stride = 0;
+        Stride = 0;
         for (var b = 0; b < batch; b++)
-            _stride = Math.Max(_stride, WindowOf(lengths[b]));
-        snapshot.PrepareAdjointNorms(batch, _stride);
-        var windows = snapshot.WindowLengthsBuffer;
+            Stride = Math.Max(Stride, WindowOf(lengths[b]));
+        if (_norms.Length < batch * Stride)
+            _norms = new float[batch * Stride];
+        if (_windows.Length < batch)
+            _windows = new int[batch];
         for (var b = 0; b < batch; b++)
-            windows[b] = WindowOf(lengths[b]);
+            _windows[b] = WindowOf(lengths[b]);
     }
 
     private int WindowOf(int length) => Math.Min(length, _window ?? length);
@@ -42,7 +57,7 @@ internal sealed class AdjointRecorder
     public void Record(int step, int dilation, int first, int count, ReadOnlySpan<float> dh, ReadOnlySpan<float> dc,
         int hidden)
     {
-        var norms = _snapshot.AdjointNormsBuffer;
+        var norms = _norms.AsSpan(0, _batch * Stride);
         for (var r = 0; r < count; r++)
         {
             var row = first + r;
@@ -53,7 +68,7 @@ internal sealed class AdjointRecorder
             if (t < start || t >= length)
                 continue;
             var sum = GateMath.SumOfSquares(dh.Slice(r * hidden, hidden)) + GateMath.SumOfSquares(dc.Slice(r * hidden, hidden));
-            norms[b * _stride + t - start] = (float)(Math.Sqrt(sum) * _scale);
+            norms[b * Stride + t - start] = (float)(Math.Sqrt(sum) * _scale);
         }
     }
 }

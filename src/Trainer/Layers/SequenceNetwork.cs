@@ -16,7 +16,6 @@ internal sealed class SequenceNetwork
     private float[] _embedded = [], _embeddedGradient = [];
     private float[][] _layerOutputs, _layerGradients;
     private float[] _headInput = [], _headInputGradient = [], _logits = [], _logitGradient = [];
-    private readonly AdjointRecorder _recorder = new();
     public SequenceNetwork(NetworkShape shape)
     {
         Shape = shape;
@@ -137,10 +136,10 @@ internal sealed class SequenceNetwork
     public ReadOnlySpan<float> Logits => _logits;
 
     /// <summary>
-    /// Forward, loss and BPTT: fills every parameter's gradient of the batch's mean loss, and the snapshot's adjoint
-    /// norms when one is given. Returns the mean loss.
+    /// Forward, loss and BPTT: fills every parameter's gradient of the batch's mean loss, and the adjoint norms of the
+    /// first layer's forward direction into <paramref name="adjoints"/> when one is given. Returns the mean loss.
     /// </summary>
-    public double ComputeGradients(SequenceBatch batch, int? truncation, GradientSnapshot? snapshot, int threads,
+    public double ComputeGradients(SequenceBatch batch, int? truncation, AdjointRecorder? adjoints, int threads,
         float omegaWeight = 0)
     {
         Forward(batch, threads);
@@ -162,8 +161,7 @@ internal sealed class SequenceNetwork
                     .CopyTo(above.AsSpan((t * size + b) * width + d * hidden, hidden));
             }
         }
-        if (snapshot is not null)
-            _recorder.Begin(snapshot, batch.Lengths, size, truncation);
+        adjoints?.Begin(batch.Lengths, size, truncation);
         for (var l = _layers.Length - 1; l >= 0; l--)
         {
             float[]? below = null;
@@ -173,7 +171,7 @@ internal sealed class SequenceNetwork
                 below = Workspace.Ensure(ref _embeddedGradient, steps * size * Shape.InputWidth);
             for (var d = 0; d < directions; d++)
             {
-                var recorder = l == 0 && d == 0 && snapshot is not null ? _recorder : null;
+                var recorder = l == 0 && d == 0 ? adjoints : null;
                 loss += _layers[l][d].Backward(above, width, d * hidden, batch.Lengths, truncation, below,
                     accumulateInput: d > 0, recorder, threads, omegaWeight);
             }
@@ -182,8 +180,6 @@ internal sealed class SequenceNetwork
         }
         if (Embedding is not null)
             ScatterEmbeddingGradient(batch);
-        if (snapshot is not null)
-            snapshot.HasAdjointNorms = true;
         return loss;
     }
 

@@ -12,26 +12,22 @@ namespace Recurrent.Trainer.Training;
 internal static class GradientClipping
 {
     /// <summary>
-    /// Fills the snapshot's pre-clip global norm, group norms and non-finite flag from the parameters' gradients.
-    /// Groups are listed in first-seen order of <see cref="Parameter.Group"/>.
+    /// Measures the gradient before clipping: writes each group's L2 norm into <paramref name="groupNorms"/> (groups
+    /// in first-seen order of <see cref="Parameter.Group"/>) and returns the global L2 norm.
     /// </summary>
-    public static void Measure(IReadOnlyList<Parameter> parameters, IReadOnlyList<string> groups, GradientSnapshot snapshot,
-        double loss)
+    public static double Measure(IReadOnlyList<Parameter> parameters, IReadOnlyList<string> groups, Span<double> groupNorms)
     {
-        var norms = snapshot.GroupNorms;
-        Array.Clear(norms);
+        groupNorms.Clear();
         var total = 0.0;
         foreach (var p in parameters)
         {
             var sum = GateMath.SumOfSquares(p.Gradient);
-            norms[IndexOf(groups, p.Group)] += sum;
+            groupNorms[IndexOf(groups, p.Group)] += sum;
             total += sum;
         }
-        for (var i = 0; i < norms.Length; i++)
-            norms[i] = Math.Sqrt(norms[i]);
-        snapshot.PreClipNorm = Math.Sqrt(total);
-        snapshot.NonFinite = !double.IsFinite(loss) || !double.IsFinite(snapshot.PreClipNorm);
-        snapshot.Loss = loss;
+        for (var i = 0; i < groupNorms.Length; i++)
+            groupNorms[i] = Math.Sqrt(groupNorms[i]);
+        return Math.Sqrt(total);
     }
 
     private static int IndexOf(IReadOnlyList<string> groups, string group)
@@ -41,7 +37,7 @@ internal static class GradientClipping
             if (groups[i] == group)
                 return i;
         }
-        throw new InvalidOperationException($"Parameter group '{group}' is not in the snapshot's group list.");
+        throw new InvalidOperationException($"Parameter group '{group}' is not in the list of parameter groups.");
     }
 
     /// <summary>Clips by value; returns whether any element exceeded the threshold.</summary>

@@ -22,6 +22,7 @@ internal sealed class TrainingLoop
     private readonly Optimizer _optimizer;
     private readonly SequenceBatch _batch = new();
     private readonly StepReport _report = new();
+    private readonly AdjointRecorder? _adjoints;
     private readonly string[] _groups;
     private readonly int _threads;
     private float[][]? _bestWeights;
@@ -41,6 +42,8 @@ internal sealed class TrainingLoop
         _threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _optimizer = Optimizer.Create(options, _network.Parameters);
         _groups = _network.Parameters.Select(p => p.Group).Distinct().ToArray();
+        _adjoints = options.CollectAdjointNorms ? new AdjointRecorder() : null;
+        // What stays the same for the whole run; TrainStep fills the rest of the snapshot every step.
         var snapshot = _report.Snapshot;
         snapshot.GroupNames = _groups;
         snapshot.GroupNorms = new double[_groups.Length];
@@ -54,7 +57,7 @@ internal sealed class TrainingLoop
             var live = _network.RecurrentWeights;
             _forwardRecurrentWeights = live.Select(w => new float[w.Rows * w.Columns]).ToArray();
             snapshot.RecurrentWeights = live.Select((w, i) => new Diagnostics.RecurrentWeights(w.Layer,
-                _forwardRecurrentWeights[i], w.Rows, w.Columns, w.Gamma)).ToArray();
+                _forwardRecurrentWeights[i], w.Rows, w.Columns, w.Gamma, w.Dilation)).ToArray();
         }
         snapshot.ClipMode = options.ClipNorm is not null ? Diagnostics.ClipMode.GlobalNorm
             : options.ClipValue is not null ? Diagnostics.ClipMode.Value : Diagnostics.ClipMode.None;
@@ -209,46 +212,64 @@ internal sealed class TrainingLoop
     private void TrainStep(SequenceBatch batch)
     {
         var step = _position.Step + 1;
-        var snapshot = _report.Snapshot;
-        snapshot.Step = step;
         if (_forwardRecurrentWeights is not null)
         {
             for (var i = 0; i < _forwardRecurrentWeights.Length; i++)
                 _network.RecurrentWeights[i].Weights.Span.CopyTo(_forwardRecurrentWeights[i]);
         }
-        snapshot.Epoch = _position.Epoch;
-        var loss = _network.ComputeGradients(batch, _options.TruncationSteps,
-            _options.CollectAdjointNorms ? snapshot : null, _threads, _options.OmegaWeight);
+        var loss = _network.ComputeGradients(batch, _options.TruncationSteps, _adjoints, _threads, _options.OmegaWeight);
         foreach (var p in _network.Parameters)
         {
             // A frozen reservoir's gradient is measured by nobody and must not count towards the norm or clipping.
             if (p.Frozen)
                 Array.Clear(p.Gradient);
         }
-        snapshot.HasAdjointNorms = _options.CollectAdjointNorms;
         _report.Correct = _model.CountCorrect(_network.Logits, batch);
         _report.Sequences = batch.Size;
         _report.LearningRate = _position.LearningRate;
-        GradientClipping.Measure(_network.Parameters, _groups, snapshot, loss);
-        snapshot.Clipped = false;
-        if (snapshot.NonFinite)
+        var snapshot = _report.Snapshot;
+        var preClipNorm = GradientClipping.Measure(_network.Parameters, _groups, snapshot.GroupNorms);
+        var nonFinite = !double.IsFinite(loss) || !double.IsFinite(preClipNorm);
+        var clipped = false;
+        if (nonFinite)
         {
             // The weights must never see a NaN: skip the update and leave everything as it was.
             _position = _position with { Step = step, NonFinite = _position.NonFinite + 1 };
-            return;
         }
-        if (_options.ClipNorm is float maxNorm)
-            snapshot.Clipped = GradientClipping.ClipByNorm(_network.Parameters, snapshot.PreClipNorm, maxNorm);
-        else if (_options.ClipValue is float maxValue)
-            snapshot.Clipped = GradientClipping.ClipByValue(_network.Parameters, maxValue);
+        else
+        {
+            if (_options.ClipNorm is float maxNorm)
+                clipped = GradientClipping.ClipByNorm(_network.Parameters, preClipNorm, maxNorm);
+            else if (_options.ClipValue is float maxValue)
+                clipped = GradientClipping.ClipByValue(_network.Parameters, maxValue);
+            _position = _position with { Step = step, Clipped = _position.Clipped + (clipped ? 1 : 0) };
+        }
+        FillSnapshot(snapshot, batch.Size, loss, preClipNorm, clipped, nonFinite);
+        if (nonFinite)
+            return;
         _optimizer.Step(_network.Parameters, _position.LearningRate);
         _network.WeightsChanged();
-        _position = _position with
-        {
-            Step = step,
-            Clipped = _position.Clipped + (snapshot.Clipped ? 1 : 0),
-            OptimizerUpdates = _optimizer.Updates,
-        };
+        _position = _position with { OptimizerUpdates = _optimizer.Updates };
+    }
+
+    // The one place a step's snapshot is filled (the group norms were measured into it), after backward and
+    // clipping, before the update; its counts are the position's, which a resumed run restores from its checkpoint.
+    private void FillSnapshot(Diagnostics.GradientSnapshot snapshot, int sequences, double loss, double preClipNorm,
+        bool clipped, bool nonFinite)
+    {
+        snapshot.Step = _position.Step;
+        snapshot.Epoch = _position.Epoch;
+        snapshot.BatchSize = sequences;
+        snapshot.Loss = loss;
+        snapshot.PreClipNorm = preClipNorm;
+        snapshot.Clipped = clipped;
+        snapshot.NonFinite = nonFinite;
+        snapshot.ClippedSteps = _position.Clipped;
+        snapshot.NonFiniteSteps = _position.NonFinite;
+        if (_adjoints is null)
+            snapshot.ClearAdjointNorms();
+        else
+            snapshot.SetAdjointNorms(_adjoints.Stride, _adjoints.WindowLengths, _adjoints.Norms);
     }
 
     private void TakeCheckpoint()

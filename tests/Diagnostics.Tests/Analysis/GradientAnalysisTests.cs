@@ -1,37 +1,30 @@
 namespace Recurrent.Diagnostics.Tests.Analysis;
 
-public class GradientAnalysisTests
+public sealed class GradientAnalysisTests
 {
     private const double Tolerance = 1e-5;
 
-    [Fact]
-    public void Geometric_decay_gives_exact_ratio_decay_horizon_and_profile()
+    // g_t = rate^(T−t) loses log10(rate) decades per step: 1e-3 survives ⌊3 / −log10(rate)⌋ steps back (all T − 1 of
+    // them when the gradient grows), and the profile has a value for each k below T.
+    [Theory]
+    [InlineData(20, 0.5, 9, 5)] // log10 0.5 ≈ −0.301: 9 steps back keep 1e-3, 10 do not; k = 1 … 16
+    [InlineData(12, 0.25, 4, 4)] // log10 0.25 ≈ −0.602: 4 steps; k = 1 … 8
+    [InlineData(8, 2.0, 7, 3)] // exploding: the horizon reaches the first step; k = 1, 2, 4
+    public void Geometric_rows_give_exact_ratio_decay_horizon_and_profile(int length, double rate, int horizon, int profileLength)
     {
-        // Rate 0.5 loses log10(2) ≈ 0.30103 decades per step, so 1e-3 survives 9 steps back, not 10.
-        var snapshot = Snapshots.WithRows(Snapshots.Geometric(20, 0.5), Snapshots.Geometric(20, 0.5, gLoss: 7));
+        var snapshot = Snapshots.WithRows(Snapshots.Geometric(length, rate), Snapshots.Geometric(length, rate, gLoss: 7));
 
         var result = new GradientAnalysis().Analyze(snapshot);
 
-        double decades = Math.Log10(0.5);
+        double decades = Math.Log10(rate);
         Assert.Equal(2, result.DefinedSamples);
         Assert.Equal(0, result.UndefinedSamples);
-        Assert.Equal(19 * decades, result.MedianLog10VanishingRatio, Tolerance);
+        Assert.Equal((length - 1) * decades, result.MedianLog10VanishingRatio, Tolerance);
         Assert.Equal(decades, result.MedianDecayLog10PerStep, Tolerance);
-        Assert.Equal(9, result.MemoryHorizonSteps);
-        Assert.Equal(5, result.ProfileLength); // k = 1, 2, 4, 8, 16 are below T = 20
+        Assert.Equal(horizon, result.MemoryHorizonSteps);
+        Assert.Equal(profileLength, result.ProfileLength);
         for (int i = 0; i < result.ProfileLength; i++)
             Assert.Equal(GradientAnalysisResult.ProfileStepsBack[i] * decades, result.ProfileLog10[i], Tolerance);
-    }
-
-    [Fact]
-    public void Exploding_gradients_give_positive_ratio_and_horizon_up_to_the_first_step()
-    {
-        var snapshot = Snapshots.WithRows(Snapshots.Geometric(8, 2.0));
-
-        var result = new GradientAnalysis().Analyze(snapshot);
-
-        Assert.Equal(7 * Math.Log10(2), result.MedianLog10VanishingRatio, Tolerance);
-        Assert.Equal(7, result.MemoryHorizonSteps);
     }
 
     [Fact]

@@ -5,14 +5,12 @@ internal static class Snapshots
 {
     public static GradientSnapshot WithRows(params float[][] rows)
     {
-        var snapshot = new GradientSnapshot { HasAdjointNorms = true };
+        var snapshot = new GradientSnapshot { BatchSize = rows.Length };
         int stride = rows.Max(r => r.Length);
-        snapshot.PrepareAdjointNorms(rows.Length, stride);
+        var norms = new float[rows.Length * stride];
         for (int b = 0; b < rows.Length; b++)
-        {
-            rows[b].CopyTo(snapshot.AdjointNormsBuffer.Slice(b * stride, rows[b].Length));
-            snapshot.WindowLengthsBuffer[b] = rows[b].Length;
-        }
+            rows[b].CopyTo(norms.AsSpan(b * stride));
+        snapshot.SetAdjointNorms(stride, [.. rows.Select(r => r.Length)], norms);
         return snapshot;
     }
 

@@ -1,6 +1,6 @@
 namespace Recurrent.Diagnostics.Tests.Analysis;
 
-public class SpectralNormEstimatorTests
+public sealed class SpectralNormEstimatorTests
 {
     /// <summary>W = Q · diag(3, 2, 0.5), Q a rotation, so σ = {3, 2, 0.5} without being diagonal.</summary>
     private static float[] MatrixWithSingularValues3_2_Half()

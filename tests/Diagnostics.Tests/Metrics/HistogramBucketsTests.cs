@@ -1,6 +1,6 @@
 namespace Recurrent.Diagnostics.Tests.Metrics;
 
-public class HistogramBucketsTests
+public sealed class HistogramBucketsTests
 {
     [Fact]
     public void Grad_norm_grid_runs_from_1e_minus_6_to_1e4_at_root_ten_plus_the_thresholds()

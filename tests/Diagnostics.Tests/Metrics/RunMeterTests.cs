@@ -125,7 +125,11 @@ public sealed class RunMeterTests
         listener.Start();
         metrics.RunStarted("resumed");
         metrics.RunResumed("resumed", steps: 40, clippedSteps: 7, nonFiniteSteps: 1);
-        TrainingScenario.Train(metrics, "resumed", steps: 4); // norms 0.5 … 2: two of them above the threshold of 1
+        listener.RecordObservableInstruments();
+        Assert.Equal(7, steps[MetricNames.GradClippedSteps]); // before the first step after the resume
+
+        // The trainer continues from its checkpoint: norms 0.5 … 2, two of them above the threshold of 1.
+        TrainingScenario.Train(metrics, "resumed", steps: 4, fromStep: 40, clippedBefore: 7, nonFiniteBefore: 1);
 
         listener.RecordObservableInstruments();
 

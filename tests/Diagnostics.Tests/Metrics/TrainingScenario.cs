@@ -5,28 +5,52 @@ namespace Recurrent.Diagnostics.Tests.Metrics;
 /// <summary>Feeds <see cref="TrainingMetrics"/> the way a trainer observer would.</summary>
 internal static class TrainingScenario
 {
-    public static GradientSnapshot Snapshot(double preClipNorm, bool clipped = false, bool nonFinite = false)
+    /// <summary>
+    /// A step of a batch of two sequences; <paramref name="clippedSteps"/> and <paramref name="nonFiniteSteps"/> are
+    /// the run's totals through this step, as the trainer counts them.
+    /// </summary>
+    public static GradientSnapshot Snapshot(double preClipNorm, bool clipped = false, bool nonFinite = false, long step = 1,
+        long clippedSteps = -1, long nonFiniteSteps = -1)
     {
         var snapshot = Snapshots.WithRows(Snapshots.Geometric(20, 0.5), Snapshots.Geometric(12, 0.7));
+        snapshot.Step = step;
         snapshot.PreClipNorm = preClipNorm;
         snapshot.ClipMode = ClipMode.GlobalNorm;
         snapshot.ClipThreshold = 1.0;
         snapshot.Clipped = clipped;
         snapshot.NonFinite = nonFinite;
+        snapshot.ClippedSteps = clippedSteps >= 0 ? clippedSteps : clipped ? 1 : 0;
+        snapshot.NonFiniteSteps = nonFiniteSteps >= 0 ? nonFiniteSteps : nonFinite ? 1 : 0;
         snapshot.GroupNames = ["W_xh", "W_hh", "b", "head"];
         snapshot.GroupNorms = [0.1, 0.7, 0.01, 0.3];
         snapshot.RecurrentWeights = [new RecurrentWeights("0", [0.5f, 0f, 0f, 0.25f], 2, 2, 1.0)];
         return snapshot;
     }
 
-    /// <summary>Records <paramref name="steps"/> steps with norms 0.5, 1, 1.5, ... and one epoch.</summary>
-    public static void Train(TrainingMetrics metrics, string runId, int steps = 4)
+    /// <summary>Sets every adjoint norm of the snapshot to <paramref name="value"/>.</summary>
+    public static void FillAdjointNorms(GradientSnapshot snapshot, float value)
+    {
+        var norms = new float[snapshot.AdjointNorms.Length];
+        Array.Fill(norms, value);
+        snapshot.SetAdjointNorms(snapshot.AdjointStride, snapshot.WindowLengths.ToArray(), norms);
+    }
+
+    /// <summary>
+    /// Records <paramref name="steps"/> steps with norms 0.5, 1, 1.5, ... (those above 1 clipped) and one epoch,
+    /// continuing a run that stands at <paramref name="fromStep"/> with <paramref name="clippedBefore"/> clipped steps.
+    /// </summary>
+    public static void Train(TrainingMetrics metrics, string runId, int steps = 4, long fromStep = 0, long clippedBefore = 0,
+        long nonFiniteBefore = 0)
     {
         var analysis = new GradientAnalysis();
+        long clipped = clippedBefore;
         for (int i = 1; i <= steps; i++)
         {
             double norm = 0.5 * i;
-            var snapshot = Snapshot(norm, clipped: norm > 1.0);
+            if (norm > 1.0)
+                clipped++;
+            var snapshot = Snapshot(norm, clipped: norm > 1.0, step: fromStep + i, clippedSteps: clipped,
+                nonFiniteSteps: nonFiniteBefore);
             metrics.RecordStep(runId, snapshot, analysis.Analyze(snapshot), stepSeconds: 0.02 * i);
         }
         metrics.RecordEpoch(runId, epoch: 1, trainLoss: 0.69, trainAccuracy: 0.5, validationLoss: 0.7,

@@ -140,7 +140,7 @@ public sealed class PrometheusExportTests
         var analysis = new GradientAnalysis();
         var snapshot = TrainingScenario.Snapshot(double.NaN, nonFinite: true);
         snapshot.GroupNorms = [double.NaN, double.PositiveInfinity, 0.1, 0.2];
-        snapshot.AdjointNormsBuffer.Fill(float.NaN);
+        TrainingScenario.FillAdjointNorms(snapshot, float.NaN);
         metrics.RecordStep("r", snapshot, analysis.Analyze(snapshot), 0.01);
 
         string text = endpoint.Text();

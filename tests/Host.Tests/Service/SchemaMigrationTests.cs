@@ -39,6 +39,29 @@ public sealed class SchemaMigrationTests
     }
 
     [Fact]
+    public void A_version_2_store_gets_each_steps_running_clipped_and_non_finite_counts()
+    {
+        var path = Path.Combine(ServiceProcess.NewDataDir(), "recurrent.db");
+        using (var connection = Open(path))
+        {
+            // Version 2's gradient table, as a build of that version created it, with two runs' steps.
+            Execute(connection, "CREATE TABLE gradient_steps (run_id INTEGER NOT NULL, step INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, grad_norm REAL, clipped INTEGER NOT NULL, non_finite INTEGER NOT NULL, log10_vanishing_ratio REAL, memory_horizon INTEGER, profile_log10 TEXT NOT NULL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;");
+            Execute(connection, """
+                INSERT INTO gradient_steps (run_id, step, epoch, clipped, non_finite, profile_log10) VALUES
+                    (1, 1, 1, 1, 0, '[]'), (1, 2, 1, 0, 0, '[]'), (1, 3, 1, 1, 1, '[]'), (1, 4, 1, 1, 0, '[]'), (2, 1, 1, 0, 1, '[]');
+                """);
+            Execute(connection, "PRAGMA user_version = 2;");
+        }
+        var gradients = new SqliteGradientStore(new Database(path));
+
+        Assert.Equal(SchemaMigrations.Latest, VersionOf(path));
+        Assert.Equal([(1L, 0L), (1, 0), (2, 1), (3, 1)],
+            gradients.Since(1, 0, 10).Select(s => (s.ClippedSteps, s.NonFiniteSteps)));
+        Assert.Equal(0.75, gradients.Last(1)!.ClipRate);
+        Assert.Equal((0L, 1L), (gradients.Last(2)!.ClippedSteps, gradients.Last(2)!.NonFiniteSteps));
+    }
+
+    [Fact]
     public void A_store_from_a_newer_build_is_refused_and_left_alone()
     {
         var path = Path.Combine(ServiceProcess.NewDataDir(), "recurrent.db");

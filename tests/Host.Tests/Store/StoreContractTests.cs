@@ -1,4 +1,4 @@
-using Recurrent.Host.Service.Live;
+using Recurrent.Diagnostics;
 using Recurrent.Host.Service.Store;
 
 namespace Recurrent.Host.Tests.Store;
@@ -135,7 +135,7 @@ public abstract class StoreContractTests
         store.Gradients.Add(run.Id, [.. Enumerable.Range(1, 30).Select(s => Point(s, loss: s))]);
         // Trained again after a resume: the same steps, written again, are still one each.
         store.Gradients.Add(run.Id, [.. Enumerable.Range(21, 10).Select(s => Point(s, loss: s))]);
-        store.Gradients.Add(run.Id, [Point(31, double.NaN, clipped: true, nonFinite: true)]);
+        store.Gradients.Add(run.Id, [Point(31, double.NaN, clipped: true, nonFinite: true, clippedSteps: 1, nonFiniteSteps: 1)]);
 
         Assert.Equal([1L, 2, 3], store.Gradients.Range(run.Id, 0, long.MaxValue, ascending: true, 3, 1).Select(p => p.Step));
         Assert.Equal([31L, 30, 29], store.Gradients.Range(run.Id, 0, long.MaxValue, ascending: false, 3, 1).Select(p => p.Step));
@@ -149,10 +149,12 @@ public abstract class StoreContractTests
         Assert.Equal(Point(5, 5) with { ProfileLog10 = NoProfile }, point with { ProfileLog10 = NoProfile });
         Assert.Equal([0.5, double.NaN, -1.25], point.ProfileLog10);
 
-        var summary = store.Gradients.Summary(run.Id)!;
-        Assert.True(double.IsNaN(summary.Loss));
-        Assert.Equal(1.0 / 31, summary.ClipRate, 12);
-        Assert.Null(store.Gradients.Summary(999));
+        // The last step carries the trainer's counts: the run's clip rate without counting the stored steps again.
+        var ended = store.Gradients.Last(run.Id)!;
+        Assert.Equal((31L, 1L, 1L), (ended.Step, ended.ClippedSteps, ended.NonFiniteSteps));
+        Assert.True(double.IsNaN(ended.Loss));
+        Assert.Equal(1.0 / 31, ended.ClipRate, 12);
+        Assert.Null(store.Gradients.Last(999));
     }
 
     [Fact]
@@ -195,6 +197,11 @@ public abstract class StoreContractTests
 
     private static readonly double[] NoProfile = [];
 
-    private static GradientPoint Point(long step, double loss, bool clipped = false, bool nonFinite = false) =>
-        new(step, (int)(step / 20), loss, 2 * step, clipped, nonFinite, -0.5, 7, [0.5, double.NaN, -1.25]);
+    private static GradientRecord Point(long step, double loss, bool clipped = false, bool nonFinite = false,
+        long clippedSteps = 0, long nonFiniteSteps = 0) =>
+        new(step, (int)(step / 20), loss, 2 * step, clipped, nonFinite, -0.5, 7, [0.5, double.NaN, -1.25])
+        {
+            ClippedSteps = clippedSteps,
+            NonFiniteSteps = nonFiniteSteps,
+        };
 }

@@ -234,14 +234,14 @@ public sealed class TruncationTests
         var data = EngineFixtures.NumericData(2, 3, [6, 6], HeadKind.Binary, 2, seed: 8);
         var network = EngineFixtures.Network(options, data);
         var batch = EngineFixtures.Batch(data);
-        var snapshot = new GradientSnapshot();
-        network.ComputeGradients(batch, null, snapshot, 1);
-        Assert.Equal([6, 6], snapshot.WindowLengths.ToArray());
+        var adjoints = new AdjointRecorder();
+        network.ComputeGradients(batch, null, adjoints, 1);
+        Assert.Equal([6, 6], adjoints.WindowLengths.ToArray());
         var fullRecurrent = (float[])network.Parameters.Single(p => p.Name == "layer0.W_hh").Gradient.Clone();
 
-        network.ComputeGradients(batch, 2, snapshot, 1);
-        Assert.Equal([2, 2], snapshot.WindowLengths.ToArray());
-        Assert.All(snapshot.AdjointNorms.ToArray(), g => Assert.True(g > 0));
+        network.ComputeGradients(batch, 2, adjoints, 1);
+        Assert.Equal([2, 2], adjoints.WindowLengths.ToArray());
+        Assert.All(adjoints.Norms.ToArray(), g => Assert.True(g > 0));
         var truncatedRecurrent = network.Parameters.Single(p => p.Name == "layer0.W_hh").Gradient;
         Assert.NotEqual(fullRecurrent, truncatedRecurrent);
     }

@@ -1,14 +1,15 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Recurrent.Host.Service.Predict;
+using Recurrent.Host.Service.Runs;
 
 namespace Recurrent.Host.Service.Api;
 
 /// <summary>
-/// The OpenAPI document at <c>/openapi/v1.json</c>. Most handlers read their body and write dictionaries by hand
-/// (for exact error messages and snake_case views), so the generator cannot see their shapes; this table gives
-/// each route its request body, its success response, the bearer requirement of the writes and the problem+json
-/// of the errors. A route missing here is still listed (the generator finds every endpoint), with no schema.
+/// The OpenAPI document at <c>/openapi/v1.json</c>. Most handlers read their body by hand (for exact error messages)
+/// and answer through Results.Json, so the generator cannot see their shapes; this table gives each route its
+/// request body, its success response type (the type the handler answers with, where it has one), the bearer
+/// requirement of the writes and the problem+json of the errors. A route missing here is still listed (the generator finds every endpoint), with no schema.
 /// </summary>
 internal static class ApiDocumentation
 {
@@ -76,6 +77,30 @@ internal static class ApiDocumentation
             return Task.CompletedTask;
         });
         options.AddOperationTransformer(DescribeAsync);
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            DescribeNonFinite(schema, context.JsonPropertyInfo?.CustomConverter);
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>
+    /// The gradient records write NaN and infinities as null through converters of their own, which the generator
+    /// cannot see through: such a number, or each number of such an array, is documented as a number or null.
+    /// </summary>
+    private static void DescribeNonFinite(OpenApiSchema schema, System.Text.Json.Serialization.JsonConverter? converter)
+    {
+        var number = new OpenApiSchema { Type = JsonSchemaType.Number | JsonSchemaType.Null, Format = "double" };
+        if (converter is Diagnostics.NonFiniteAsNullConverter)
+        {
+            schema.Type = number.Type;
+            schema.Format = number.Format;
+        }
+        else if (converter is Diagnostics.NonFiniteAsNullArrayConverter)
+        {
+            schema.Type = JsonSchemaType.Array;
+            schema.Items = number;
+        }
     }
 
     /// <summary>

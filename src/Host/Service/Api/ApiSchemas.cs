@@ -3,48 +3,41 @@ using Recurrent.Host.Service.Worker;
 
 namespace Recurrent.Host.Service.Api;
 
-// The shapes of the responses whose handlers build JSON as dictionaries (RunView, the health check, predictions),
-// written out as types so the OpenAPI document can describe them. ApiDocumentationTests compares each with a live
+// The shapes of responses, written out as types so the OpenAPI document can describe them. The sweeps' views are
+// the responses themselves (and so are the runs': Service/Runs/RunViews.cs); the health check and predictions still
+// build theirs by hand. ApiDocumentationTests compares each with a live
 // response, so a field added to a view and not here fails a test.
 
 internal sealed record HealthView(string Status, string Store, int SchemaVersion, string Worker, Dictionary<string, int>? Runs);
 
 internal sealed record DatasetList(DatasetRecord[] Datasets);
 
-internal sealed record RunProgressView(long Step, int Epoch, int Epochs, int? BatchInEpoch, int? BatchesPerEpoch,
-    double? Fraction, long? CheckpointStep);
-
-internal sealed record RunLatestView(double? Loss, double? ClipRate, double? Log10VanishingRatio);
-
-internal sealed record RunSummaryView(long Id, string Name, string State, string? Data, long? DatasetId, string Cell, int[]? Dilations,
-    float? ClipNorm, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    RunProgressView Progress, RunLatestView? Latest, string? Error, string? Worker, int Attempts, long? SweepId,
-    Dictionary<string, string> Links);
-
-internal sealed record RunList(RunSummaryView[] Runs);
-
-internal sealed record LatestGradientView(long Step, double? GradNorm, bool Clipped, double? Log10VanishingRatio, int? MemoryHorizon);
-
-internal sealed record RunDetailView(long Id, string Name, string State, string? Data, long? DatasetId, string Cell, int[]? Dilations,
-    float? ClipNorm, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    RunProgressView Progress, RunLatestView? Latest, string? Error, string? Worker, int Attempts, long? SweepId,
-    Dictionary<string, string> Links, RunRequest Request, RunResult? Result, EpochRecord[] EpochHistory, LatestGradientView? Gradient);
-
 internal sealed record WorkerView(string Id, int Concurrency, int Active, string[] Urls, DateTimeOffset? StartedAt,
     DateTimeOffset SeenAt, bool Self);
 
 internal sealed record WorkerList(WorkerView[] Workers);
 
-internal sealed record SweepGradientView(double? FinalLog10VanishingRatio, double? ClipRate, long? NonFiniteSteps, long StoredSteps);
+/// <summary>
+/// A sweep run's gradient health over its stored steps (nulls and 0 stored steps when it stored none); the
+/// non-finite count is its result's when it has one.
+/// </summary>
+internal sealed record SweepGradientView(double? FinalLog10VanishingRatio, double? ClipRate, long? NonFiniteSteps, long StoredSteps)
+{
+    public static SweepGradientView None { get; } = new(null, null, null, 0);
+}
+
+internal sealed record SweepRunLinks(string Run);
 
 internal sealed record SweepRunView(int? Rank, long Id, string Name, string State, string? Worker,
     Dictionary<string, System.Text.Json.Nodes.JsonNode?> Values, double? ValidLoss, double? ValidAccuracy,
-    SweepGradientView Gradient, Dictionary<string, string> Links);
+    SweepGradientView Gradient, SweepRunLinks Links);
 
-internal sealed record SweepDetailView(long Id, string Name, DateTimeOffset CreatedAt, System.Text.Json.Nodes.JsonObject Grid,
+internal sealed record SweepDetailView(long Id, string Name, DateTimeOffset CreatedAt, System.Text.Json.Nodes.JsonObject? Grid,
     int? Sample, string Metric, Dictionary<string, int> States, SweepRunView[] Runs);
 
-internal sealed record SweepListItem(long Id, string Name, DateTimeOffset CreatedAt, Dictionary<string, string> Links);
+internal sealed record SweepLinks(string Self);
+
+internal sealed record SweepListItem(long Id, string Name, DateTimeOffset CreatedAt, SweepLinks Links);
 
 internal sealed record SweepList(SweepListItem[] Sweeps);
 

@@ -1,16 +1,17 @@
 using System.Collections.Concurrent;
+using Recurrent.Diagnostics;
 using Recurrent.Host.Service.Store;
 
 namespace Recurrent.Host.Service.Api;
 
 /// <summary>
-/// The stored summaries of ended runs, read from the store once each: an ended run's steps never change, and the run
-/// list is polled every second by the page.
+/// The last stored step of each ended run, read from the store once each: an ended run's steps never change, and
+/// the run list is polled every second by the page.
 /// </summary>
 internal sealed class EndedRunSummaries(GradientStore gradients)
 {
-    private readonly ConcurrentDictionary<long, StoredRunSummary?> _summaries = new();
+    private readonly ConcurrentDictionary<long, GradientRecord?> _last = new();
 
-    public StoredRunSummary? Get(RunRecord run) =>
-        RunStates.IsFinal(run.State) ? _summaries.GetOrAdd(run.Id, gradients.Summary) : null;
+    public GradientRecord? Get(RunRecord run) =>
+        RunStates.IsFinal(run.State) ? _last.GetOrAdd(run.Id, gradients.Last) : null;
 }

@@ -4,15 +4,11 @@ using Recurrent.Host.Service.Store;
 
 namespace Recurrent.Host.Service.Api;
 
-/// <summary>One step of <c>GET /api/runs/{id}/gradients</c>; null where a figure was not finite or not defined.</summary>
-internal sealed record GradientStepView(long Step, int Epoch, double? Loss, double? GradNorm, bool Clipped, bool NonFinite,
-    double? Log10VanishingRatio, int? MemoryHorizon, double?[] ProfileLog10);
-
 /// <summary>
-/// A page of a run's gradient history. <see cref="Next"/> is the URL of the following page in the same
+/// A page of a run's gradient history: the steps' records as the monitor made them (or as the store kept them). <see cref="Next"/> is the URL of the following page in the same
 /// direction (older for desc and tail, newer for asc), null when this page reached the end of the stored steps.
 /// </summary>
-internal sealed record GradientPage(long RunId, string State, string Order, int[] StepsBack, GradientStepView[] Steps, string? Next);
+internal sealed record GradientPage(long RunId, string State, string Order, int[] StepsBack, GradientRecord[] Steps, string? Next);
 
 /// <summary>
 /// Answers gradient-history pages. While a run trains, its newest steps are in memory until the next checkpoint
@@ -50,10 +46,6 @@ internal static class GradientPages
         if (query.Order == GradientQuery.Tail)
             page.Reverse();
         return new GradientPage(run.Id, run.State, query.Order, [.. GradientAnalysisResult.ProfileStepsBack],
-            [.. page.Select(View)], next);
+            [.. page], next);
     }
-
-    private static GradientStepView View(GradientPoint p) => new(p.Step, p.Epoch, RunView.Finite(p.Loss),
-        RunView.Finite(p.GradNorm), p.Clipped, p.NonFinite, p.Log10VanishingRatio, p.MemoryHorizon,
-        [.. p.ProfileLog10.Select(RunView.Finite)]);
 }

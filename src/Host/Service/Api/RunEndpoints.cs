@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Recurrent.Diagnostics;
 using Recurrent.Host.Service.Live;
+using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
 using Recurrent.Host.Service.Worker;
 
@@ -15,7 +16,7 @@ internal static partial class RunEndpoints
     {
         writes.MapPost("/runs", CreateAsync);
         reads.MapGet("/runs", (RunStore runs, LiveRuns live, EndedRunSummaries ended) =>
-            TypedResults.Ok(new { runs = runs.List().Select(r => RunView.Summary(r, live.Get(r.Id), ended.Get(r))).ToArray() }));
+            TypedResults.Ok(new RunList([.. runs.List().Select(r => RunView.Summary(r, live.Get(r.Id), ended.Get(r)))])));
         reads.MapGet("/runs/{id}", (string id, RunStore runs, LiveRuns live, EndedRunSummaries ended) =>
         {
             var run = Find(runs, id);

@@ -1,18 +1,30 @@
 using System.Text.Json;
+using Recurrent.Diagnostics;
 using Recurrent.Host.Service.Live;
+using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
+using Recurrent.Host.Service.Worker;
 
 namespace Recurrent.Host.Service.Api;
 
 /// <summary>
-/// The JSON shape of a run in responses: stored facts, plus live figures while this process trains it (or, once it
-/// has ended, the figures it ended with).
+/// A run as responses show it: stored facts, plus live figures while this process trains it (or, once it has
+/// ended, those of its last stored step).
 /// </summary>
 internal static class RunView
 {
-    public static Dictionary<string, object?> Summary(RunRecord run, LiveRun? live, StoredRunSummary? ended = null)
+    public static RunSummaryView Summary(RunRecord run, LiveRun? live, GradientRecord? ended = null) =>
+        Summary(run, Request(run), live, ended);
+
+    public static RunDetailView Detail(RunRecord run, LiveRun? live, IReadOnlyList<EpochRecord> epochs, GradientRecord? ended)
     {
-        var request = JsonSerializer.Deserialize<RunRequest>(run.Request, ApiJson.Options)!;
+        var request = Request(run);
+        var result = run.Result is null ? null : JsonSerializer.Deserialize<RunResult>(run.Result, ApiJson.Options);
+        return new RunDetailView(Summary(run, request, live, ended), request, result, [.. epochs], live?.Progress.Last);
+    }
+
+    private static RunSummaryView Summary(RunRecord run, RunRequest request, LiveRun? live, GradientRecord? ended)
+    {
         var progress = live?.Progress;
         var step = Math.Max(run.Step, progress?.Step ?? 0);
         var epoch = Math.Max(run.Epoch, progress?.Epoch ?? 0);
@@ -20,75 +32,17 @@ internal static class RunView
             : progress is { BatchesPerEpoch: > 0 } p && request.Epochs > 0
                 ? Math.Min(1, (double)step / ((long)p.BatchesPerEpoch * request.Epochs))
                 : null;
-        return new Dictionary<string, object?>
-        {
-            ["id"] = run.Id,
-            ["name"] = run.Name,
-            ["state"] = run.State,
-            ["data"] = request.Data,
-            ["dataset_id"] = request.DatasetId,
-            ["cell"] = request.Cell.ToLowerInvariant(),
-            ["dilations"] = request.Dilations,
-            ["clip_norm"] = request.ClipNorm,
-            ["created_at"] = run.CreatedAt,
-            ["started_at"] = run.StartedAt,
-            ["finished_at"] = run.FinishedAt,
-            ["progress"] = new Dictionary<string, object?>
-            {
-                ["step"] = step,
-                ["epoch"] = epoch,
-                ["epochs"] = request.Epochs,
-                ["batch_in_epoch"] = progress?.BatchInEpoch,
-                ["batches_per_epoch"] = progress?.BatchesPerEpoch,
-                ["fraction"] = fraction,
-                ["checkpoint_step"] = run.CheckpointStep,
-            },
-            ["latest"] = progress is { Step: > 0 }
-                ? new Dictionary<string, object?>
-                {
-                    ["loss"] = Finite(progress.Loss),
-                    ["clip_rate"] = progress.ClipRate,
-                    ["log10_vanishing_ratio"] = progress.Log10VanishingRatio,
-                }
-                : ended is null ? null : new Dictionary<string, object?>
-                {
-                    ["loss"] = Finite(ended.Loss),
-                    ["clip_rate"] = ended.ClipRate,
-                    ["log10_vanishing_ratio"] = ended.Log10VanishingRatio,
-                },
-            ["error"] = run.Error,
-            ["worker"] = run.Worker,
-            ["attempts"] = run.Attempts,
-            ["sweep_id"] = run.SweepId,
-            ["links"] = new Dictionary<string, string>
-            {
-                ["self"] = $"/api/runs/{run.Id}",
-                ["gradients"] = $"/api/runs/{run.Id}/gradients",
-                ["model_onnx"] = $"/api/runs/{run.Id}/model.onnx",
-                ["predict"] = $"/api/runs/{run.Id}/predict",
-                ["cancel"] = $"/api/runs/{run.Id}/cancel",
-            },
-        };
+        var latest = progress is { Last: { } last }
+            ? new RunLatestView(Finite(last.Loss), progress.ClipRate, progress.LastLog10VanishingRatio)
+            : ended is null ? null : new RunLatestView(Finite(ended.Loss), ended.ClipRate, ended.Log10VanishingRatio);
+        return new RunSummaryView(run.Id, run.Name, run.State, request.Data, request.DatasetId, request.Cell.ToLowerInvariant(),
+            request.Dilations, request.ClipNorm, run.CreatedAt, run.StartedAt, run.FinishedAt,
+            new RunProgressView(step, epoch, request.Epochs, progress?.BatchInEpoch, progress?.BatchesPerEpoch, fraction,
+                run.CheckpointStep),
+            latest, run.Error, run.Worker, run.Attempts, run.SweepId, RunLinks.Of(run.Id));
     }
 
-    public static Dictionary<string, object?> Detail(RunRecord run, LiveRun? live, IReadOnlyList<EpochRecord> epochs,
-        StoredRunSummary? ended)
-    {
-        var view = Summary(run, live, ended);
-        view["request"] = JsonSerializer.Deserialize<JsonElement>(run.Request);
-        view["result"] = run.Result is null ? null : JsonSerializer.Deserialize<JsonElement>(run.Result);
-        view["epoch_history"] = epochs;
-        var last = live?.History.Since(0, 1) is [var point] ? point : null;
-        view["gradient"] = last is null ? null : new Dictionary<string, object?>
-        {
-            ["step"] = last.Step,
-            ["grad_norm"] = Finite(last.GradNorm),
-            ["clipped"] = last.Clipped,
-            ["log10_vanishing_ratio"] = last.Log10VanishingRatio,
-            ["memory_horizon"] = last.MemoryHorizon,
-        };
-        return view;
-    }
+    private static RunRequest Request(RunRecord run) => JsonSerializer.Deserialize<RunRequest>(run.Request, ApiJson.Options)!;
 
     public static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }

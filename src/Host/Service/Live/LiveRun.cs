@@ -5,8 +5,9 @@ using Recurrent.Trainer.Training;
 namespace Recurrent.Host.Service.Live;
 
 /// <summary>
-/// What the service knows of a run while this process trains it: progress, the latest gradient analysis, the
-/// recent gradient history, and the switch to cancel it. Fed on the training thread, read by requests.
+/// What the service knows of a run while this process trains it: progress, the recent gradient history, the steps
+/// not yet stored, and the switch to cancel it. Each step's one record, made by the monitor (which also hands it to
+/// the metrics), goes as it is to all three. Fed on the training thread, read by requests.
 /// </summary>
 internal sealed class LiveRun : ITrainingObserver, IDisposable
 {
@@ -14,7 +15,7 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
     private readonly CancellationTokenSource _cancel;
     private readonly Lock _gate = new();
     private LiveProgress _progress;
-    private List<GradientPoint> _unsaved = [];
+    private List<GradientRecord> _unsaved = [];
 
     public LiveRun(long id, string name, int epochs, TrainingMetrics metrics, int historySteps, CancellationToken stopping)
     {
@@ -22,7 +23,7 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
         _monitor = new TrainingMonitor(metrics, name);
         _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         History = new GradientHistory(historySteps);
-        _progress = new LiveProgress(0, 0, epochs, 0, 0, double.NaN, 0, null);
+        _progress = new LiveProgress(epochs, 0, 0, null, null);
     }
 
     public long Id { get; }
@@ -79,33 +80,25 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
 
     public void OnStep(StepReport step)
     {
-        _monitor.OnStep(step);
-        var a = _monitor.LastAnalysis;
-        var defined = a is { HasRatios: true };
-        var point = new GradientPoint(step.Step, step.Epoch, step.Loss, step.Snapshot.PreClipNorm, step.Snapshot.Clipped,
-            step.Snapshot.NonFinite, defined ? a!.MedianLog10VanishingRatio : null, defined ? a!.MemoryHorizonSteps : null,
-            defined ? a!.ProfileLog10.ToArray() : []);
-        History.Add(point);
+        var record = _monitor.Observe(step);
+        History.Add(record);
         lock (_gate)
         {
-            _unsaved.Add(point);
+            _unsaved.Add(record);
             _progress = _progress with
             {
-                Step = step.Step,
-                Epoch = step.Epoch,
                 BatchInEpoch = step.BatchInEpoch,
                 BatchesPerEpoch = step.BatchesPerEpoch,
-                Loss = step.Loss,
-                ClipRate = _monitor.ClipRate,
-                Log10VanishingRatio = defined ? a!.MedianLog10VanishingRatio : _progress.Log10VanishingRatio,
+                Last = record,
+                LastLog10VanishingRatio = record.Log10VanishingRatio ?? _progress.LastLog10VanishingRatio,
             };
         }
     }
 
     public void OnEpoch(EpochReport epoch) => _monitor.OnEpoch(epoch);
 
-    /// <summary>The points recorded since the last call, for the store.</summary>
-    public List<GradientPoint> TakeUnsaved()
+    /// <summary>The records made since the last call, for the store.</summary>
+    public List<GradientRecord> TakeUnsaved()
     {
         lock (_gate)
         {
@@ -118,13 +111,25 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
     public void Dispose() => _cancel.Dispose();
 }
 
-/// <summary>A run's position and latest figures.</summary>
+/// <summary>A run's position and its latest gradient record.</summary>
+/// <param name="Epochs">Epochs the run trains for.</param>
+/// <param name="BatchInEpoch">The last step's batch within its epoch, from 1.</param>
+/// <param name="BatchesPerEpoch">Batches in an epoch.</param>
+/// <param name="Last">The last step's record; null before the first step.</param>
+/// <param name="LastLog10VanishingRatio">The last defined vanishing ratio (a step without one keeps it).</param>
 internal sealed record LiveProgress(
-    long Step,
-    int Epoch,
     int Epochs,
     int BatchInEpoch,
     int BatchesPerEpoch,
-    double Loss,
-    double ClipRate,
-    double? Log10VanishingRatio);
+    GradientRecord? Last,
+    double? LastLog10VanishingRatio)
+{
+    /// <summary>The last step, 0 before the first.</summary>
+    public long Step => Last?.Step ?? 0;
+
+    /// <summary>The last step's epoch, 0 before the first step.</summary>
+    public int Epoch => Last?.Epoch ?? 0;
+
+    /// <summary>The run's clip rate as the trainer counts it (a run resumed from a checkpoint reports the whole run's).</summary>
+    public double ClipRate => Last?.ClipRate ?? 0;
+}

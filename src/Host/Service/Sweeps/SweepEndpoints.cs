@@ -25,16 +25,7 @@ internal static class SweepEndpoints
         reads.MapGet("/sweeps", (IServiceProvider services) =>
         {
             var sweeps = services.GetService<SweepStore>();
-            return TypedResults.Ok(new
-            {
-                sweeps = (sweeps?.List() ?? []).Select(s => new Dictionary<string, object?>
-                {
-                    ["id"] = s.Id,
-                    ["name"] = s.Name,
-                    ["created_at"] = s.CreatedAt,
-                    ["links"] = new Dictionary<string, string> { ["self"] = $"/api/sweeps/{s.Id}" },
-                }).ToArray(),
-            });
+            return TypedResults.Ok(new SweepList([.. (sweeps?.List() ?? []).Select(SweepView.Item)]));
         });
         reads.MapGet("/sweeps/{id}", (string id, IServiceProvider services) =>
         {
@@ -44,7 +35,7 @@ internal static class SweepEndpoints
         });
     }
 
-    private static Dictionary<string, object?> View(SweepStore sweeps, SweepRecord sweep) =>
+    private static SweepDetailView View(SweepStore sweeps, SweepRecord sweep) =>
         SweepView.Of(sweep, sweeps.Runs(sweep.Id), sweeps.Health(sweep.Id));
 
     // Sweeps are a fleet feature: their runs are queued together in PostgreSQL.

@@ -1,3 +1,4 @@
+using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Store;
 using Recurrent.Host.Service.Store.Postgres;
 
@@ -5,9 +6,6 @@ namespace Recurrent.Host.Service.Sweeps;
 
 /// <summary>A sweep as stored: its name and the request that made it.</summary>
 internal sealed record SweepRecord(long Id, string Name, string Request, DateTimeOffset CreatedAt);
-
-/// <summary>One run's gradient health over its stored steps.</summary>
-internal sealed record RunHealth(double? FinalLog10VanishingRatio, double ClipRate, long NonFiniteSteps, long StoredSteps);
 
 /// <summary>
 /// Sweeps in the fleet's PostgreSQL store: a sweep and all its runs are queued in one transaction, so workers
@@ -59,22 +57,27 @@ internal sealed class SweepStore(PgDatabase database, PgRunStore runs, TimeProvi
 
     public IReadOnlyList<RunRecord> Runs(long sweepId) => runs.OfSweep(sweepId);
 
-    /// <summary>Each run's gradient health from its stored steps, by run id (runs without steps are absent).</summary>
-    public IReadOnlyDictionary<long, RunHealth> Health(long sweepId)
+    /// <summary>
+    /// Each run's gradient health from its stored steps, by run id (runs without steps are absent): the clip rate and
+    /// non-finite count are the trainer's counts kept with its last step, the ratio its last defined one.
+    /// </summary>
+    public IReadOnlyDictionary<long, SweepGradientView> Health(long sweepId)
     {
         using var connection = database.Open();
         using var command = PgDatabase.Command(connection,
             """
-            SELECT g.run_id, COUNT(*) FILTER (WHERE g.non_finite), AVG(g.clipped::integer)::double precision, COUNT(*),
-                (SELECT l.log10_vanishing_ratio FROM gradient_steps l
-                 WHERE l.run_id = g.run_id AND l.log10_vanishing_ratio IS NOT NULL ORDER BY l.step DESC LIMIT 1)
-            FROM gradient_steps g JOIN runs r ON r.id = g.run_id
-            WHERE r.sweep_id = @sweep GROUP BY g.run_id;
+            SELECT g.run_id, g.stored, l.clipped_steps::double precision / l.step, l.non_finite_steps, v.ratio
+            FROM (SELECT s.run_id, COUNT(*) AS stored FROM gradient_steps s JOIN runs r ON r.id = s.run_id
+                  WHERE r.sweep_id = @sweep GROUP BY s.run_id) g
+            CROSS JOIN LATERAL (SELECT step, clipped_steps, non_finite_steps FROM gradient_steps
+                                WHERE run_id = g.run_id ORDER BY step DESC LIMIT 1) l
+            LEFT JOIN LATERAL (SELECT log10_vanishing_ratio AS ratio FROM gradient_steps
+                               WHERE run_id = g.run_id AND log10_vanishing_ratio IS NOT NULL ORDER BY step DESC LIMIT 1) v ON true;
             """, ("sweep", sweepId));
         using var r = command.ExecuteReader();
-        var health = new Dictionary<long, RunHealth>();
+        var health = new Dictionary<long, SweepGradientView>();
         while (r.Read())
-            health[r.GetInt64(0)] = new RunHealth(PgSql.DoubleOrNull(r, 4), r.GetDouble(2), r.GetInt64(1), r.GetInt64(3));
+            health[r.GetInt64(0)] = new SweepGradientView(PgSql.DoubleOrNull(r, 4), r.GetDouble(2), r.GetInt64(3), r.GetInt64(1));
         return health;
     }
 }

@@ -97,6 +97,16 @@ internal static class PgSchemaMigrations
             seen_at timestamptz NOT NULL
         );
         """,
+        // 2: the trainer's running clipped and non-finite counts with each step (see the SQLite store's step 3).
+        """
+        ALTER TABLE gradient_steps ADD COLUMN clipped_steps bigint NOT NULL DEFAULT 0,
+            ADD COLUMN non_finite_steps bigint NOT NULL DEFAULT 0;
+        UPDATE gradient_steps g SET clipped_steps = c.clipped_steps, non_finite_steps = c.non_finite_steps
+        FROM (SELECT run_id, step, COUNT(*) FILTER (WHERE clipped) OVER w AS clipped_steps,
+                  COUNT(*) FILTER (WHERE non_finite) OVER w AS non_finite_steps
+              FROM gradient_steps WINDOW w AS (PARTITION BY run_id ORDER BY step)) AS c
+        WHERE g.run_id = c.run_id AND g.step = c.step;
+        """,
     ];
 
     public static int Latest => Steps.Length;

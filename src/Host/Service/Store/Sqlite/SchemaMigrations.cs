@@ -74,6 +74,16 @@ internal static class SchemaMigrations
             PRIMARY KEY (run_id, step)
         ) WITHOUT ROWID;
         """,
+        // 3: the trainer's running clipped and non-finite counts with each step, so an ended run shows the trainer's
+        // counts rather than a re-count of its stored steps; older steps get theirs summed in step order.
+        """
+        ALTER TABLE gradient_steps ADD COLUMN clipped_steps INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE gradient_steps ADD COLUMN non_finite_steps INTEGER NOT NULL DEFAULT 0;
+        UPDATE gradient_steps SET clipped_steps = c.clipped_steps, non_finite_steps = c.non_finite_steps
+        FROM (SELECT run_id, step, SUM(clipped) OVER w AS clipped_steps, SUM(non_finite) OVER w AS non_finite_steps
+              FROM gradient_steps WINDOW w AS (PARTITION BY run_id ORDER BY step)) AS c
+        WHERE gradient_steps.run_id = c.run_id AND gradient_steps.step = c.step;
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

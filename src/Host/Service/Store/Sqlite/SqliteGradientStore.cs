@@ -1,35 +1,35 @@
-using System.Text.Json;
-using Recurrent.Host.Service.Live;
+using Recurrent.Diagnostics;
 
 namespace Recurrent.Host.Service.Store.Sqlite;
 
 /// <summary>
-/// Every step's gradient point, written in batches at each checkpoint. Steps after the last checkpoint are lost in
+/// Every step's gradient record, written in batches at each checkpoint. Steps after the last checkpoint are lost in
 /// a crash, but the resumed run trains them again and writes the same values.
 /// </summary>
 internal sealed class SqliteGradientStore(Database database) : GradientStore
 {
-    public override void Add(long runId, IReadOnlyList<GradientPoint> points)
+    public override void Add(long runId, IReadOnlyList<GradientRecord> records)
     {
-        if (points.Count == 0)
+        if (records.Count == 0)
             return;
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
         using var command = Database.Command(connection,
             """
             INSERT OR REPLACE INTO gradient_steps
-                (run_id, step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10)
-            VALUES ($run, $step, $epoch, $loss, $norm, $clipped, $nonfinite, $ratio, $horizon, $profile);
+                (run_id, step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10,
+                 clipped_steps, non_finite_steps)
+            VALUES ($run, $step, $epoch, $loss, $norm, $clipped, $nonfinite, $ratio, $horizon, $profile, $clippedsteps, $nonfinitesteps);
             """);
-        var parameters = new[] { "$run", "$step", "$epoch", "$loss", "$norm", "$clipped", "$nonfinite", "$ratio", "$horizon", "$profile" }
+        var parameters = new[] { "$run", "$step", "$epoch", "$loss", "$norm", "$clipped", "$nonfinite", "$ratio", "$horizon", "$profile",
+            "$clippedsteps", "$nonfinitesteps" }
             .Select(name => command.Parameters.Add(new Microsoft.Data.Sqlite.SqliteParameter { ParameterName = name })).ToArray();
-        foreach (var p in points)
+        foreach (var p in records)
         {
             object?[] values =
             [
                 runId, p.Step, p.Epoch, Sql.Finite(p.Loss), Sql.Finite(p.GradNorm), p.Clipped, p.NonFinite,
-                Sql.Finite(p.Log10VanishingRatio), p.MemoryHorizon,
-                JsonSerializer.Serialize(p.ProfileLog10.Select(v => double.IsFinite(v) ? v : (double?)null)),
+                Sql.Finite(p.Log10VanishingRatio), p.MemoryHorizon, ProfileJson(p.ProfileLog10), p.ClippedSteps, p.NonFiniteSteps,
             ];
             for (var i = 0; i < values.Length; i++)
                 parameters[i].Value = values[i] ?? DBNull.Value;
@@ -39,47 +39,33 @@ internal sealed class SqliteGradientStore(Database database) : GradientStore
     }
 
     /// <summary>
-    /// The figures a run ended with: its last stored step's loss and vanishing ratio, and the share of its stored steps
-    /// that were clipped; null when it stored no step.
-    /// </summary>
-    public override StoredRunSummary? Summary(long runId)
-    {
-        using var connection = database.Open();
-        using var command = Database.Command(connection,
-            """
-            SELECT loss, log10_vanishing_ratio, (SELECT AVG(clipped) FROM gradient_steps WHERE run_id = $run)
-            FROM gradient_steps WHERE run_id = $run ORDER BY step DESC LIMIT 1;
-            """, ("$run", runId));
-        using var r = command.ExecuteReader();
-        return r.Read()
-            ? new StoredRunSummary(Sql.DoubleOrNull(r, 0) ?? double.NaN, Sql.DoubleOrNull(r, 1), Sql.DoubleOrNull(r, 2) ?? 0)
-            : null;
-    }
-
-    /// <summary>
-    /// At most <paramref name="limit"/> points with <paramref name="afterStep"/> &lt; step &lt;
+    /// At most <paramref name="limit"/> records with <paramref name="afterStep"/> &lt; step &lt;
     /// <paramref name="beforeStep"/> and step a multiple of <paramref name="every"/>: the oldest of them, oldest
     /// first, when <paramref name="ascending"/>; else the newest, newest first. The primary key (run_id, step)
     /// makes either end a range scan, so a page costs its own size whatever the history's length.
     /// </summary>
-    public override IReadOnlyList<GradientPoint> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every)
+    public override IReadOnlyList<GradientRecord> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every)
     {
         using var connection = database.Open();
         using var command = Database.Command(connection,
             $"""
-            SELECT step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10
+            SELECT step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10,
+                clipped_steps, non_finite_steps
             FROM gradient_steps WHERE run_id = $run AND step > $after AND step < $before AND step % $every = 0
             ORDER BY step {(ascending ? "ASC" : "DESC")} LIMIT $limit;
             """, ("$run", runId), ("$after", afterStep), ("$before", beforeStep), ("$every", every), ("$limit", limit));
         using var r = command.ExecuteReader();
-        var points = new List<GradientPoint>();
+        var records = new List<GradientRecord>();
         while (r.Read())
         {
-            var profile = JsonSerializer.Deserialize<double?[]>(r.GetString(8)) ?? [];
-            points.Add(new GradientPoint(r.GetInt64(0), r.GetInt32(1), Sql.DoubleOrNull(r, 2) ?? double.NaN,
+            records.Add(new GradientRecord(r.GetInt64(0), r.GetInt32(1), Sql.DoubleOrNull(r, 2) ?? double.NaN,
                 Sql.DoubleOrNull(r, 3) ?? double.NaN, r.GetBoolean(4), r.GetBoolean(5), Sql.DoubleOrNull(r, 6),
-                r.IsDBNull(7) ? null : r.GetInt32(7), profile.Select(v => v ?? double.NaN).ToArray()));
+                r.IsDBNull(7) ? null : r.GetInt32(7), Profile(r.GetString(8)))
+            {
+                ClippedSteps = r.GetInt64(9),
+                NonFiniteSteps = r.GetInt64(10),
+            });
         }
-        return points;
+        return records;
     }
 }

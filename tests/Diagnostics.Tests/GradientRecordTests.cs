@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Recurrent.Diagnostics.Tests.Analysis;
+using Recurrent.Diagnostics.Tests.Metrics;
+
+namespace Recurrent.Diagnostics.Tests;
+
+public sealed class GradientRecordTests
+{
+    [Fact]
+    public void A_record_copies_the_snapshot_and_its_analysis_and_outlives_both()
+    {
+        var snapshot = TrainingScenario.Snapshot(1.5, clipped: true, step: 41, clippedSteps: 8, nonFiniteSteps: 1);
+        snapshot.Epoch = 3;
+        snapshot.Loss = 0.25;
+        var analysis = new GradientAnalysis();
+        var result = analysis.Analyze(snapshot);
+        var (ratio, horizon, profile) = (result.MedianLog10VanishingRatio, result.MemoryHorizonSteps, result.ProfileLog10.ToArray());
+
+        var record = GradientRecord.Of(snapshot, result, stepSeconds: 0.125);
+        snapshot.Step = 42;
+        snapshot.GroupNorms[0] = 99;
+        analysis.Analyze(Snapshots.WithRows(Snapshots.Geometric(4, 2.0)));
+
+        Assert.Equal((41L, 3, 0.25, 1.5, true, false), (record.Step, record.Epoch, record.Loss, record.GradNorm, record.Clipped, record.NonFinite));
+        Assert.Equal((2, 8L, 1L, 1.0, 0.125), (record.Sequences, record.ClippedSteps, record.NonFiniteSteps, record.GlobalNormThreshold, record.StepSeconds));
+        Assert.Equal(ratio, record.Log10VanishingRatio);
+        Assert.Equal(horizon, record.MemoryHorizon);
+        Assert.Equal(profile, record.ProfileLog10);
+        Assert.Equal(5, record.ProfileLog10.Length); // k = 1 … 16 are below the longest window of 20
+        Assert.Equal([new GroupNorm("W_xh", 0.1), new GroupNorm("W_hh", 0.7), new GroupNorm("b", 0.01), new GroupNorm("head", 0.3)], record.GroupNorms);
+        Assert.Equal("0", Assert.Single(record.JacobianBounds).Layer);
+    }
+
+    [Fact]
+    public void Without_ratios_the_analysis_figures_are_null_and_value_clipping_has_no_global_threshold()
+    {
+        var snapshot = Snapshots.WithRows([0.25f]); // one step: no ratio exists
+        snapshot.ClipMode = ClipMode.Value;
+        snapshot.ClipThreshold = 0.1;
+
+        var record = GradientRecord.Of(snapshot, new GradientAnalysis().Analyze(snapshot), double.NaN);
+
+        Assert.Null(record.Log10VanishingRatio);
+        Assert.Null(record.MemoryHorizon);
+        Assert.Null(record.DecayLog10PerStep);
+        Assert.Empty(record.ProfileLog10);
+        Assert.False(record.HasRatios);
+        Assert.True(double.IsNaN(record.GlobalNormThreshold));
+    }
+
+    [Fact]
+    public void Json_has_snake_case_names_the_page_reads_and_every_non_finite_number_as_null()
+    {
+        var record = new GradientRecord(7, 2, double.NaN, double.PositiveInfinity, Clipped: false, NonFinite: true, -1.5, 3,
+            [-0.25, double.NaN])
+        { GroupNorms = [new GroupNorm("W_hh", 1)], StepSeconds = 0.5 };
+
+        var json = JsonSerializer.Serialize(record, GradientJson.Options);
+
+        Assert.Equal("""{"step":7,"epoch":2,"loss":null,"grad_norm":null,"clipped":false,"non_finite":true,"log10_vanishing_ratio":-1.5,"memory_horizon":3,"profile_log10":[-0.25,null]}""", json);
+        var back = JsonSerializer.Deserialize<GradientRecord>(json, GradientJson.Options)!;
+        Assert.True(double.IsNaN(back.Loss) && double.IsNaN(back.GradNorm) && double.IsNaN(back.ProfileLog10[1]));
+        Assert.Equal((7L, 2, -1.5, 3, -0.25), (back.Step, back.Epoch, back.Log10VanishingRatio!.Value, back.MemoryHorizon!.Value, back.ProfileLog10[0]));
+        Assert.Empty(back.GroupNorms); // the metrics' figures are not in the JSON
+    }
+}
