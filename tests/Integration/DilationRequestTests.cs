@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Recurrent.Host.Service.Api;
+using Recurrent.Host.Service.Runs;
 
 namespace Recurrent.Integration.Tests;
 

@@ -1,4 +1,4 @@
-using Recurrent.Host.Serving;
+using Recurrent.Host.Service.Predictions;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;

@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using Recurrent.Host.Serving;
+using Recurrent.Host.Service.Predictions;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer.Onnx;
 using Xunit.Abstractions;

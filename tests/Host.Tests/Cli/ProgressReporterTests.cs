@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Recurrent.Host.Cli;
+using Recurrent.Host.Commands;
 using Recurrent.Host.Tests.Service;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;

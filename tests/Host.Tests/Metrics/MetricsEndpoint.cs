@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using Recurrent.Diagnostics;
-using Recurrent.Host.Monitoring;
+using Recurrent.Host.Service.Metrics;
 
 namespace Recurrent.Host.Tests.Metrics;
 

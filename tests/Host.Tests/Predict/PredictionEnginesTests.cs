@@ -1,6 +1,6 @@
 using Recurrent.Host.Service;
 using Recurrent.Host.Service.Api;
-using Recurrent.Host.Service.Predict;
+using Recurrent.Host.Service.Predictions;
 
 namespace Recurrent.Host.Tests.Predict;
 

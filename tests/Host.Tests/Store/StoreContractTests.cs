@@ -1,4 +1,4 @@
-using Recurrent.Host.Service.Live;
+using Recurrent.Host.Service.Gradients;
 using Recurrent.Host.Service.Store;
 
 namespace Recurrent.Host.Tests.Store;

@@ -1,4 +1,4 @@
-using Recurrent.Host.Service.Live;
+using Recurrent.Host.Service.Gradients;
 
 namespace Recurrent.Host.Service.Store;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using Recurrent.Host.Service.Live;
+using Recurrent.Host.Service.Gradients;
 
 namespace Recurrent.Host.Service.Store.Postgres;
 

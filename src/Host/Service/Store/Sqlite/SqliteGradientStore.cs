@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Recurrent.Host.Service.Live;
+using Recurrent.Host.Service.Gradients;
 
 namespace Recurrent.Host.Service.Store.Sqlite;
 
