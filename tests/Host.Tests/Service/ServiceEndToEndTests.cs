@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Recurrent.Host.Tests.Support;
 
 namespace Recurrent.Host.Tests.Service;
 
