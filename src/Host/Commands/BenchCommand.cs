@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Recurrent.Bench;
 using Recurrent.Diagnostics;
 using Recurrent.Host.Service.Gradients;
 using Recurrent.Trainer;
@@ -46,7 +47,7 @@ internal static class BenchCommand
             };
             if (parse.GetValue(scaling) is { } folder)
             {
-                ScalingBenchmark.Run(folder, options.Threads, Console.Out);
+                ScalingReport.Run(folder, options.Threads, Console.Out);
                 return 0;
             }
             if (parse.GetValue(kernels))

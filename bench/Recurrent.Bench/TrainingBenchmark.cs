@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Tensors;
+using Recurrent.Trainer.Training;
 
-namespace Recurrent.Trainer.Training;
+namespace Recurrent.Bench;
 
 /// <summary>What one benchmark measured.</summary>
 /// <param name="SequencesPerSecond">Training sequences per second over the timed steps.</param>

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Kernels;
+using Recurrent.Trainer.Tensors;
 
-namespace Recurrent.Trainer.Training;
+namespace Recurrent.Bench;
 
 /// <summary>One product the kernel benchmark timed, on one thread.</summary>
 /// <param name="Name">What the product is and how B is laid out.</param>
@@ -30,7 +31,7 @@ public static class KernelBenchmark
         }
         var w = Random(Gates * Hidden);
         var transposed = new float[Hidden * Gates];
-        Tensors.Workspace.Transpose(w, Gates, Hidden, transposed);
+        Workspace.Transpose(w, Gates, Hidden, transposed);
         var packedTransposed = new PackedMatrix(Hidden, Gates, Hidden);
         packedTransposed.PackTransposeOf(w);
         var packed = new PackedMatrix(Gates, Hidden, Hidden);
