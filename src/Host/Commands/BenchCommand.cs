@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Recurrent.Bench;
 using Recurrent.Diagnostics;
+using Recurrent.Host.Training;
 using Recurrent.Host.Service.Gradients;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Training;
@@ -34,17 +35,18 @@ internal static class BenchCommand
         {
             cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, kernels, scaling, dilations, json,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => ExitCodes.Guard(() =>
         {
-            var options = new SequenceClassifierOptions
+            var request = new TrainingRequest
             {
-                Cell = parse.GetValue(cell),
-                Activation = parse.GetValue(activation),
-                HiddenSize = parse.GetValue(hidden),
+                Cell = parse.GetValue(cell)!,
+                Activation = parse.GetValue(activation)!,
+                Hidden = parse.GetValue(hidden),
                 Layers = parse.GetValue(layers),
                 Threads = parse.GetValue(threads),
-                CollectAdjointNorms = !parse.GetValue(noDiagnostics),
             };
+            var options = TrainingRequestMapper.ToTrainerOptions(request, FieldSpelling.CommandLine, layersGiven: false);
+            options.CollectAdjointNorms = !parse.GetValue(noDiagnostics);
             if (parse.GetValue(scaling) is { } folder)
             {
                 ScalingReport.Run(folder, options.Threads, Console.Out);
@@ -55,7 +57,7 @@ internal static class BenchCommand
             if (parse.GetValue(inference))
                 return RunInference(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(json));
             if (parse.GetValue(dilations) is { } dilationText)
-                return RunDilations(options, DilationRules.Parse(dilationText), parse.GetValue(length), parse.GetValue(input),
+                return RunDilations(options, TrainingRequestMapper.ParseDilations(dilationText, FieldSpelling.CommandLine), parse.GetValue(length), parse.GetValue(input),
                     parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(json));
             if (parse.GetValue(overhead))
             {
@@ -93,7 +95,7 @@ internal static class BenchCommand
                     $"{result.MillisecondsPerStep:F2} ms/step");
             }
             return 0;
-        });
+        }));
         return command;
     }
 

@@ -1,11 +1,14 @@
 using System.CommandLine;
+using Recurrent.Host.Training;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Commands;
 
-/// <summary>The options of `recurrent train`, mapped onto the trainer's and the data loader's options.</summary>
+/// <summary>
+/// The flags of `recurrent train`: a <see cref="TrainingRequest"/> as the command line spells it, mapped onto the
+/// trainer's and the data loader's options by the one <see cref="TrainingRequestMapper"/>.
+/// </summary>
 internal sealed class TrainOptions
 {
     public Option<string> Data { get; } = new("--data") { Description = "Training data: a .jsonl or .csv file, or a built-in name (adding:T, temporal-order:T, latch:T, seed-toy, fashion-mnist-rows, fashion-mnist-pixels).", Required = true };
@@ -17,8 +20,8 @@ internal sealed class TrainOptions
     public Option<int> MinCount { get; } = new("--min-count") { Description = "Keep tokens seen at least this often (default 1).", DefaultValueFactory = _ => 1 };
     public Option<int?> MaxLength { get; } = new("--max-length") { Description = "Cut longer sequences." };
     public Option<string> Truncate { get; } = new("--truncate") { Description = "Which part of a long sequence to keep: first or last (default first).", DefaultValueFactory = _ => "first" };
-    public Option<CellKind> Cell { get; } = CliOptions.Cell();
-    public Option<Activation> Activation { get; } = CliOptions.Activation();
+    public Option<string> Cell { get; } = CliOptions.Cell();
+    public Option<string> Activation { get; } = CliOptions.Activation();
     public Option<int> Hidden { get; } = new("--hidden") { Description = "Hidden units per layer and direction (default 64).", DefaultValueFactory = _ => 64 };
     public Option<int> Layers { get; } = new("--layers") { Description = "Stacked layers (default 1).", DefaultValueFactory = _ => 1 };
     public Option<string?> Dilations { get; } = new("--dilations") { Description = "One dilation per layer, such as 1,2,4,8: layer l's state comes from step t - d_l (skip connections through time); the count sets the layers (default 1 per layer)." };
@@ -26,12 +29,7 @@ internal sealed class TrainOptions
     public Option<int> Embedding { get; } = new("--embedding") { Description = "Embedding width for token data (default 32).", DefaultValueFactory = _ => 32 };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Passes over the training data (default 10).", DefaultValueFactory = _ => 10 };
     public Option<int> Batch { get; } = new("--batch") { Description = "Sequences per optimizer step (default 32).", DefaultValueFactory = _ => 32 };
-    public Option<OptimizerKind> Optimizer { get; } = new("--optimizer")
-    {
-        Description = "sgd, momentum or adam (default adam).",
-        DefaultValueFactory = _ => OptimizerKind.Adam,
-        CustomParser = r => CliOptions.ParseEnum<OptimizerKind>(r.Tokens[0].Value, "--optimizer", r),
-    };
+    public Option<string> Optimizer { get; } = new("--optimizer") { Description = "sgd, momentum or adam (default adam).", DefaultValueFactory = _ => "adam" };
     public Option<float> LearningRate { get; } = new("--lr") { Description = "Learning rate (default 0.001).", DefaultValueFactory = _ => 0.001f };
     public Option<float> LearningRateDecay { get; } = new("--lr-decay") { Description = "Multiply the learning rate by this after every epoch (default 1).", DefaultValueFactory = _ => 1f };
     public Option<float> Momentum { get; } = new("--momentum") { Description = "Momentum for --optimizer momentum (default 0.9).", DefaultValueFactory = _ => 0.9f };
@@ -39,23 +37,13 @@ internal sealed class TrainOptions
     public Option<float?> ClipNorm { get; } = new("--clip-norm") { Description = "Rescale the gradient when its global L2 norm exceeds this." };
     public Option<float?> ClipValue { get; } = new("--clip-value") { Description = "Clamp every gradient element to ±this." };
     public Option<string> Bptt { get; } = new("--bptt") { Description = "full, or K1,K2 for truncated BPTT (the gradient goes back at most K2 steps).", DefaultValueFactory = _ => "full" };
-    public Option<RecurrentInit> Init { get; } = new("--init")
-    {
-        Description = "W_hh initialisation: xavier, orthogonal, identity or echo-state (default xavier).",
-        DefaultValueFactory = _ => RecurrentInit.Xavier,
-        CustomParser = r => CliOptions.ParseEnum<RecurrentInit>(r.Tokens[0].Value, "--init", r),
-    };
+    public Option<string> Init { get; } = new("--init") { Description = "W_hh initialisation: xavier, orthogonal, identity or echo-state (default xavier).", DefaultValueFactory = _ => "xavier" };
     public Option<float> SpectralRadius { get; } = new("--spectral-radius") { Description = "Spectral radius of W_hh for --init echo-state (default 0.9).", DefaultValueFactory = _ => 0.9f };
     public Option<bool> FreezeRecurrent { get; } = new("--freeze-recurrent") { Description = "Train only the head (with --init echo-state: an echo state network)." };
     public Option<float> Omega { get; } = new("--omega") { Description = "Weight of Pascanu et al.'s regulariser Omega (rnn cell; default 0)." };
     public Option<float> ForgetBias { get; } = new("--forget-bias") { Description = "LSTM initial forget-gate bias (default 1).", DefaultValueFactory = _ => 1f };
     public Option<bool> GruResetFirst { get; } = new("--gru-reset-before") { Description = "GRU: apply the reset gate before the recurrent product (ONNX linear_before_reset=0)." };
-    public Option<NonFinitePolicy> NonFinite { get; } = new("--non-finite")
-    {
-        Description = "skip (default) or stop at a NaN or infinite loss or gradient.",
-        DefaultValueFactory = _ => NonFinitePolicy.Skip,
-        CustomParser = r => CliOptions.ParseEnum<NonFinitePolicy>(r.Tokens[0].Value, "--non-finite", r),
-    };
+    public Option<string> NonFinite { get; } = new("--non-finite") { Description = "skip (default) or stop at a NaN or infinite loss or gradient.", DefaultValueFactory = _ => "skip" };
     public Option<int> Patience { get; } = new("--patience") { Description = "Stop after this many epochs without a better validation loss (0: never)." };
     public Option<long?> MaxSteps { get; } = new("--max-steps") { Description = "Stop after this many optimizer steps; 0 writes the initialised model untrained." };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of initialisation, shuffling and built-in data (default 1).", DefaultValueFactory = _ => 1 };
@@ -78,85 +66,53 @@ internal sealed class TrainOptions
             command.Add(option);
     }
 
-    public SequenceClassifierOptions ToTrainerOptions(ParseResult parse)
+    /// <summary>The flags as a training request, as the service would receive them.</summary>
+    public TrainingRequest ToRequest(ParseResult parse)
     {
-        var (stride, window) = ParseBptt(parse.GetValue(Bptt)!);
-        var (layers, dilations) = ParseDilations(parse);
-        var options = new SequenceClassifierOptions
+        var dilations = parse.GetValue(Dilations);
+        return new TrainingRequest
         {
-            Cell = parse.GetValue(Cell),
-            Activation = parse.GetValue(Activation),
-            HiddenSize = parse.GetValue(Hidden),
-            Layers = layers,
-            Dilations = dilations,
+            ValidFraction = parse.GetValue(ValidFraction),
+            Count = parse.GetValue(Count),
+            VocabSize = parse.GetValue(VocabularySize),
+            MinCount = parse.GetValue(MinCount),
+            MaxLength = parse.GetValue(MaxLength),
+            Truncate = parse.GetValue(Truncate)!,
+            Cell = parse.GetValue(Cell)!,
+            Activation = parse.GetValue(Activation)!,
+            Hidden = parse.GetValue(Hidden),
+            Layers = parse.GetValue(Layers),
+            Dilations = dilations is null ? null : TrainingRequestMapper.ParseDilations(dilations, FieldSpelling.CommandLine),
             Bidirectional = parse.GetValue(Bidirectional),
-            EmbeddingSize = parse.GetValue(Embedding),
-            GruLinearBeforeReset = !parse.GetValue(GruResetFirst),
-            RecurrentInit = parse.GetValue(Init),
-            ForgetGateBias = parse.GetValue(ForgetBias),
-            SpectralRadius = parse.GetValue(SpectralRadius),
-            FreezeRecurrent = parse.GetValue(FreezeRecurrent),
-            OmegaWeight = parse.GetValue(Omega),
+            Embedding = parse.GetValue(Embedding),
             Epochs = parse.GetValue(Epochs),
-            BatchSize = parse.GetValue(Batch),
-            MaxSteps = parse.GetValue(MaxSteps),
-            Optimizer = parse.GetValue(Optimizer),
-            LearningRate = parse.GetValue(LearningRate),
-            LearningRateDecay = parse.GetValue(LearningRateDecay),
+            Batch = parse.GetValue(Batch),
+            Optimizer = parse.GetValue(Optimizer)!,
+            Lr = parse.GetValue(LearningRate),
+            LrDecay = parse.GetValue(LearningRateDecay),
             Momentum = parse.GetValue(Momentum),
             WeightDecay = parse.GetValue(WeightDecay),
             ClipNorm = parse.GetValue(ClipNorm),
             ClipValue = parse.GetValue(ClipValue),
-            TruncationStride = stride,
-            TruncationSteps = window,
-            NonFinitePolicy = parse.GetValue(NonFinite),
-            EarlyStoppingPatience = parse.GetValue(Patience),
+            Bptt = parse.GetValue(Bptt)!,
+            Init = parse.GetValue(Init)!,
+            SpectralRadius = parse.GetValue(SpectralRadius),
+            FreezeRecurrent = parse.GetValue(FreezeRecurrent),
+            Omega = parse.GetValue(Omega),
+            ForgetBias = parse.GetValue(ForgetBias),
+            GruResetBefore = parse.GetValue(GruResetFirst),
+            NonFinite = parse.GetValue(NonFinite)!,
+            Patience = parse.GetValue(Patience),
+            MaxSteps = parse.GetValue(MaxSteps),
             Seed = parse.GetValue(Seed),
             Threads = parse.GetValue(Threads),
         };
-        options.Validate();
-        return options;
     }
 
-    public DatasetOptions ToDatasetOptions(ParseResult parse) => new()
-    {
-        Seed = parse.GetValue(Seed),
-        Count = parse.GetValue(Count),
-        ValidationFraction = parse.GetValue(ValidFraction),
-        VocabularyMaxSize = parse.GetValue(VocabularySize) ?? int.MaxValue,
-        VocabularyMinCount = parse.GetValue(MinCount),
-        MaxLength = parse.GetValue(MaxLength),
-        Truncation = parse.GetValue(Truncate)?.ToLowerInvariant() switch
-        {
-            "first" => TruncationPolicy.KeepFirst,
-            "last" => TruncationPolicy.KeepLast,
-            var other => throw new ArgumentException($"--truncate: '{other}' is not first or last."),
-        },
-    };
+    public SequenceClassifierOptions ToTrainerOptions(ParseResult parse) =>
+        TrainingRequestMapper.ToTrainerOptions(ToRequest(parse), FieldSpelling.CommandLine,
+            layersGiven: parse.GetResult(Layers) is { Implicit: false });
 
-    private (int Layers, int[]? Dilations) ParseDilations(ParseResult parse)
-    {
-        var text = parse.GetValue(Dilations);
-        try
-        {
-            var dilations = text is null ? null : DilationRules.Parse(text);
-            var layersGiven = parse.GetResult(Layers) is { Implicit: false };
-            return (DilationRules.Layers(parse.GetValue(Layers), layersGiven, dilations), dilations);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"--dilations: {e.Message}");
-        }
-    }
-
-    /// <summary>"full" or "K1,K2".</summary>
-    public static (int? Stride, int? Window) ParseBptt(string text)
-    {
-        if (text.Equals("full", StringComparison.OrdinalIgnoreCase))
-            return (null, null);
-        var parts = text.Split(',');
-        if (parts.Length == 2 && int.TryParse(parts[0], out var k1) && int.TryParse(parts[1], out var k2) && k1 > 0 && k2 > 0)
-            return (k1, k2);
-        throw new ArgumentException($"--bptt: '{text}' is not 'full' or two positive whole numbers K1,K2.");
-    }
+    public DatasetOptions ToDatasetOptions(ParseResult parse) =>
+        TrainingRequestMapper.ToDatasetOptions(ToRequest(parse), FieldSpelling.CommandLine);
 }
