@@ -68,7 +68,7 @@ public sealed class ProgressReporterTests
     [Fact]
     public void The_real_command_draws_the_bar_under_a_pty_and_plain_lines_into_a_pipe()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TemporaryDirectory();
         var model = Path.Combine(directory.Path, "m.model");
         var train = $"dotnet {ServiceProcess.RecurrentDll} train --data temporal-order:20 --count 640 --cell lstm --hidden 8 --epochs 2 --out {model}";
         // script(1) runs the command on a pseudo-terminal, as a user's shell would. The bar is drawn at each
@@ -130,12 +130,5 @@ public sealed class ProgressReporterTests
         }
 
         public void OnEpoch(EpochReport epoch) => next.OnEpoch(epoch);
-    }
-
-    private sealed class TempDirectory : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("recurrent-progress-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }

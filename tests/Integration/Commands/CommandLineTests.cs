@@ -6,7 +6,7 @@ namespace Recurrent.Integration.Tests.Commands;
 public sealed class CommandLineTests
 {
     [Fact]
-    public void TrainLearnsTheSeedToySetAndEvaluateAndPredictReadTheModel()
+    public void Train_learns_the_seed_toy_set_and_evaluate_and_predict_read_the_model()
     {
         using var directory = new TemporaryDirectory();
         var model = directory.File("toy.model");
@@ -29,7 +29,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public void PredictionsFromTheExportedOnnxFileEqualTheManagedModels()
+    public void Predictions_from_the_exported_onnx_file_equal_the_managed_models()
     {
         using var directory = new TemporaryDirectory();
         var data = directory.File("reviews.csv");
@@ -57,7 +57,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public void BenchTimesTrainingStepsAndTheKernelsAndReportsThemAsJson()
+    public void Bench_times_training_steps_and_the_kernels_and_reports_them_as_json()
     {
         var training = RecurrentCli.Run("bench", "--cell", "gru", "--length", "5", "--input", "3", "--hidden", "8",
             "--batch", "4", "--steps", "2", "--json");
@@ -79,7 +79,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public void MaxStepsZeroWritesTheInitialisedModelUntrained()
+    public void Max_steps_zero_writes_the_initialised_model_untrained()
     {
         using var directory = new TemporaryDirectory();
         var a = directory.File("a.model");
@@ -95,7 +95,7 @@ public sealed class CommandLineTests
     [InlineData("nolabel.jsonl", "{\"label\": 1, \"tokens\": [\"a\"]}\n{\"tokens\": [\"b\"]}\n", "label")]
     [InlineData("ragged.jsonl", "{\"label\": 1, \"steps\": [[1, 2], [3]]}\n{\"label\": 0, \"steps\": [[1, 2]]}\n", "line 1")]
     [InlineData("one.csv", "label,text\na,x y\na,y z\n", "class")]
-    public void BadDataExitsWithCodeTwoAndAMessageNamingFileAndPlace(string name, string content, string expected)
+    public void Bad_data_exits_with_code_two_and_a_message_naming_file_and_place(string name, string content, string expected)
     {
         using var directory = new TemporaryDirectory();
         var path = directory.File(name);
@@ -111,7 +111,7 @@ public sealed class CommandLineTests
     [InlineData("--bptt", "10", "--bptt: '10' is not 'full' or two positive whole numbers K1,K2")]
     [InlineData("--clip-norm", "-1", "ClipNorm must be a positive number")]
     [InlineData("--cell", "transformer", "--cell: 'transformer' is not one of rnn, lstm, gru")]
-    public void BadOptionsExitWithCodeTwoAndSayWhich(string option, string value, string expected)
+    public void Bad_options_exit_with_code_two_and_say_which(string option, string value, string expected)
     {
         using var directory = new TemporaryDirectory();
         var result = RecurrentCli.Run("train", "--data", "seed-toy", "--epochs", "1", "--out", directory.File("m.model"), option, value);
@@ -120,7 +120,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public void CorruptModelFileExitsWithCodeTwo()
+    public void Corrupt_model_file_exits_with_code_two()
     {
         using var directory = new TemporaryDirectory();
         var path = directory.File("broken.model");
@@ -131,7 +131,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public void ACorruptOnnxFileExitsWithCodeTwoNamingTheFileAndOnnxRuntimesReason()
+    public void A_corrupt_onnx_file_exits_with_code_two_naming_the_file_and_onnx_runtimes_reason()
     {
         using var directory = new TemporaryDirectory();
         var path = directory.File("broken.onnx");
@@ -142,7 +142,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public void ADivergedRunStillPrintsValidJsonWithNullForInfiniteLosses()
+    public void A_diverged_run_still_prints_valid_json_with_null_for_infinite_losses()
     {
         using var directory = new TemporaryDirectory();
         var result = RecurrentCli.Run("train", "--data", "adding:60", "--count", "64", "--cell", "rnn", "--activation", "relu",
@@ -155,7 +155,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public void PredictReadsRecordsWithoutLabelsWhileEvaluateStillNeedsThem()
+    public void Predict_reads_records_without_labels_while_evaluate_still_needs_them()
     {
         using var directory = new TemporaryDirectory();
         var model = directory.File("reviews.model");

@@ -38,7 +38,7 @@ public sealed class DilatedExportTests(ITestOutputHelper log)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void OnnxRuntimeAgreesWithTheManagedEngine(Case c)
+    public void Onnx_runtime_agrees_with_the_managed_engine(Case c)
     {
         var data = Data(c);
         var options = new SequenceClassifierOptions

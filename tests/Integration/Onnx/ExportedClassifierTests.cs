@@ -38,7 +38,7 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void OnnxRuntimeAgreesWithTheManagedEngine(Case c)
+    public void Onnx_runtime_agrees_with_the_managed_engine(Case c)
     {
         var data = Data(c);
         var options = new SequenceClassifierOptions
@@ -83,7 +83,7 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void MetadataCarriesLabelsVocabularyAndOptions()
+    public void Metadata_carries_labels_vocabulary_and_options()
     {
         var data = Data(new Case("meta", CellKind.Lstm, Activation.Tanh, 1, false, true, "multiclass"));
         var model = new SequenceClassifierTrainer(new SequenceClassifierOptions { HiddenSize = 4, MaxSteps = 0 }).Initialize(data);
@@ -98,7 +98,7 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void ExportingTheSameModelTwiceWritesTheSameBytes()
+    public void Exporting_the_same_model_twice_writes_the_same_bytes()
     {
         var data = Data(new Case("same", CellKind.Gru, Activation.Tanh, 2, true, true, "multiclass"));
         var model = new SequenceClassifierTrainer(new SequenceClassifierOptions { HiddenSize = 4, Layers = 2, Bidirectional = true, MaxSteps = 0 })
