@@ -73,13 +73,13 @@ public sealed class ProgressReporterTests
         var train = $"dotnet {ServiceProcess.RecurrentDll} train --data temporal-order:20 --count 640 --cell lstm --hidden 8 --epochs 2 --out {model}";
         // script(1) runs the command on a pseudo-terminal, as a user's shell would. The bar is drawn at each
         // epoch's first step whatever the speed, so this does not depend on the machine.
-        var onTerminal = Run("script", "-qec", train, "/dev/null");
+        var onTerminal = ExternalCommand.Run("script", "-qec", train, "/dev/null");
         Assert.Contains("\repoch 1/2 [", onTerminal, StringComparison.Ordinal);
         Assert.Contains(" steps/s ETA ", onTerminal, StringComparison.Ordinal);
-        var piped = Run("bash", "-c", train + " | cat");
+        var piped = ExternalCommand.Run("bash", "-c", train + " | cat");
         Assert.DoesNotContain('\r', piped);
         Assert.Contains("epoch 2/2 ", piped, StringComparison.Ordinal);
-        var json = Run("bash", "-c", train + " --json | cat");
+        var json = ExternalCommand.Run("bash", "-c", train + " --json | cat");
         Assert.StartsWith("{", json.Trim(), StringComparison.Ordinal);
         Assert.Single(json.Trim().Split('\n'));
     }
@@ -95,18 +95,6 @@ public sealed class ProgressReporterTests
         return output.ToString();
     }
 
-    private static string Run(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} exited {process.ExitCode}: {stderr}");
-        return stdout.Result;
-    }
 
     /// <summary>Time that moves only when told.</summary>
     private sealed class SteppedClock : TimeProvider

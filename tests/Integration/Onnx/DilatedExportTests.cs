@@ -1,4 +1,3 @@
-using Recurrent.Host.Service.Predictions;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
@@ -56,25 +55,7 @@ public sealed class DilatedExportTests(ITestOutputHelper log)
             LearningRate = 0.01f,
         };
         var model = new SequenceClassifierTrainer(options).Fit(data);
-        var managed = model.PredictBatch(data.Examples);
-
-        using var directory = new TemporaryDirectory();
-        var path = directory.File("model.onnx");
-        model.ExportOnnx(path);
-        using var predictor = OnnxPredictor.Open(path);
-        var onnx = predictor.PredictBatch(data.Examples);
-        var largest = 0.0;
-        for (var i = 0; i < managed.Length; i++)
-        {
-            Assert.Equal(managed[i].Label, onnx[i].Label);
-            if (c.Head == "regression")
-            {
-                largest = Math.Max(largest, Math.Abs(managed[i].Value - onnx[i].Value));
-                continue;
-            }
-            for (var k = 0; k < managed[i].Probabilities.Length; k++)
-                largest = Math.Max(largest, Math.Abs(managed[i].Probabilities[k] - onnx[i].Probabilities[k]));
-        }
+        var largest = OnnxAgreement.LargestDifference(model, data);
         log.WriteLine($"{c.Name}: max |managed − ONNX Runtime| = {largest:E2}");
         Assert.True(largest <= Agreement, $"managed and ONNX Runtime differ by {largest:E2}");
 

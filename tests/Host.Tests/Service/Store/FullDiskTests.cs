@@ -102,18 +102,7 @@ public sealed class FullDiskTests
         stream.Flush(flushToDisk: true);
     }
 
-    private static void Mount(string dir) => Run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir);
+    private static void Mount(string dir) => ExternalCommand.Run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir);
 
-    private static void Unmount(string dir) => Run("umount", "-l", dir);
-
-    private static void Run(string command, params string[] args)
-    {
-        var info = new ProcessStartInfo(command) { RedirectStandardError = true };
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', args)}: {error}");
-    }
+    private static void Unmount(string dir) => ExternalCommand.Run("umount", "-l", dir);
 }
