@@ -2,10 +2,9 @@ using System.CommandLine;
 using System.Text.Json;
 using Recurrent.Bench;
 using Recurrent.Diagnostics;
-using Recurrent.Host.Training;
 using Recurrent.Host.Service.Gradients;
+using Recurrent.Host.Training;
 using Recurrent.Trainer;
-using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Commands;
 
