@@ -1,3 +1,5 @@
+using Recurrent.Host.Commands;
+
 namespace Recurrent.Host;
 
 internal static class Program

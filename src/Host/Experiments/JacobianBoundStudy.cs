@@ -1,5 +1,4 @@
 using System.Globalization;
-using Recurrent.Host.Experiments.Plots;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Recurrent.Host.Experiments.Plots;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
@@ -146,22 +145,21 @@ internal sealed class SkipStudy : IStudy
 
         report.Paragraph("g_t is measured on the first layer (dilation 1) at every real time step, exactly as for undilated networks; in the dilated stack " +
             "the gradient reaches step 1 of that layer mostly through the layers above, whose state at t comes from t − 2^ℓ.");
-        var accuracy = new BarChart { Title = "test accuracy", YLabel = "accuracy", Categories = labels };
-        foreach (var task in tasks)
-            accuracy.Series.Add((task, labels.Select(l => Accuracy(task, l)).ToArray()));
-        report.Figure("accuracy", accuracy.ToSvg(), "Mean test accuracy per task (chance: 0.25 temporal order, 0.1 pixels)");
-        var ratio = new BarChart { Title = "gradient reaching step 1, untrained: log10 g_1/g_T", YLabel = "log10 g_1/g_T", Categories = labels };
-        foreach (var task in tasks)
-            ratio.Series.Add((task, labels.Select(l => Untrained(task, l)).ToArray()));
-        report.Figure("untrained_ratio", ratio.ToSvg(), "Vanishing ratio of the untrained networks (higher: more gradient reaches the start)");
-        var trained = new BarChart { Title = "gradient reaching step 1, trained: log10 g_1/g_T", YLabel = "log10 g_1/g_T", Categories = labels };
-        foreach (var task in tasks)
-            trained.Series.Add((task, labels.Select(l => Trained(task, l)).ToArray()));
-        report.Figure("trained_ratio", trained.ToSvg(), "Vanishing ratio over the last fifth of training");
-        var time = new BarChart { Title = "training time per run", YLabel = "seconds (one thread)", Categories = labels };
-        foreach (var task in tasks)
-            time.Series.Add((task, labels.Select(l => Mean(task, l, r => r.Seconds)).ToArray()));
-        report.Figure("time", time.ToSvg(), "Mean wall time of one training run on one thread (busy 2-core machine)");
+        // One bar chart per figure: a group of bars per task, a bar per network.
+        void Bars(string name, string title, string yLabel, Func<string, string, double> value, string caption)
+        {
+            var chart = new BarChart { Title = title, YLabel = yLabel, Categories = labels };
+            foreach (var task in tasks)
+                chart.Series.Add((task, labels.Select(l => value(task, l)).ToArray()));
+            report.Figure(name, chart.ToSvg(), caption);
+        }
+        Bars("accuracy", "test accuracy", "accuracy", Accuracy, "Mean test accuracy per task (chance: 0.25 temporal order, 0.1 pixels)");
+        Bars("untrained_ratio", "gradient reaching step 1, untrained: log10 g_1/g_T", "log10 g_1/g_T", Untrained,
+            "Vanishing ratio of the untrained networks (higher: more gradient reaches the start)");
+        Bars("trained_ratio", "gradient reaching step 1, trained: log10 g_1/g_T", "log10 g_1/g_T", Trained,
+            "Vanishing ratio over the last fifth of training");
+        Bars("time", "training time per run", "seconds (one thread)", (task, label) => Mean(task, label, r => r.Seconds),
+            "Mean wall time of one training run on one thread (busy 2-core machine)");
         report.Table("summary", summary);
         report.Heading("Jacobian bound per layer");
         report.Paragraph("γ·σ_max(W_hh) of layer ℓ bounds ‖∂s_t/∂s_{t−d}‖ of one hop of d = 2^ℓ steps, so over T steps the layer multiplies at most " +

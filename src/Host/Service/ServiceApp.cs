@@ -1,16 +1,16 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Recurrent.Diagnostics;
-using Recurrent.Host.Monitoring;
 using Recurrent.Host.Service.Api;
-using Recurrent.Host.Service.Live;
+using Recurrent.Host.Service.Datasets;
+using Recurrent.Host.Service.Metrics;
 using Recurrent.Host.Service.Page;
-using Recurrent.Host.Service.Predict;
+using Recurrent.Host.Service.Predictions;
+using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Security;
 using Recurrent.Host.Service.Store;
 using Recurrent.Host.Service.Store.Postgres;
 using Recurrent.Host.Service.Store.Sqlite;
-using Recurrent.Host.Service.Worker;
 using Recurrent.Host.Service.Workers;
 
 namespace Recurrent.Host.Service;

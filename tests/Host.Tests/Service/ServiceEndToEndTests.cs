@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Recurrent.Host.Tests.Support;
 
 namespace Recurrent.Host.Tests.Service;
 
@@ -114,17 +115,5 @@ public sealed class ServiceEndToEndTests
         new JsonObject { ["label"] = label, ["steps"] = new JsonArray(steps.Select(s => (JsonNode)new JsonArray(s.Select(v => (JsonNode)v).ToArray())).ToArray()) }
             .ToJsonString();
 
-    internal static string RunCli(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(ServiceProcess.RecurrentDll);
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"recurrent {string.Join(' ', args)} exited {process.ExitCode}: {stderr}");
-        return stdout.Result;
-    }
+    internal static string RunCli(params string[] args) => ExternalCommand.Run("dotnet", [ServiceProcess.RecurrentDll, .. args]);
 }

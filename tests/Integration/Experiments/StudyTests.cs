@@ -11,7 +11,7 @@ namespace Recurrent.Integration.Tests.Experiments;
 public sealed class StudyTests
 {
     [Fact]
-    public void VanishingRnnGradientShrinksWithLength()
+    public void Vanishing_rnn_gradient_shrinks_with_length()
     {
         var output = RunQuick("vanishing");
         Assert.True(output.Held("rnn-vanishes-with-length"));
@@ -23,7 +23,7 @@ public sealed class StudyTests
     }
 
     [Fact]
-    public void JacobianBoundHoldsAtEveryStep()
+    public void Jacobian_bound_holds_at_every_step()
     {
         var output = RunQuick("jacobian-bound");
         Assert.True(output.Held("decay-within-bound"));
@@ -40,7 +40,7 @@ public sealed class StudyTests
     }
 
     [Fact]
-    public void ExplodingGradientIsTamedByClipping()
+    public void Exploding_gradient_is_tamed_by_clipping()
     {
         var output = RunQuick("exploding");
         Assert.True(output.Held("unclipped-gradient-explodes"));
@@ -52,7 +52,7 @@ public sealed class StudyTests
     }
 
     [Fact]
-    public void RemediesInitialisationAndGatesHelp()
+    public void Remedies_initialisation_and_gates_help()
     {
         var output = RunQuick("remedies");
         Assert.True(output.Held("initialisation-keeps-gradient"));
@@ -62,7 +62,7 @@ public sealed class StudyTests
     }
 
     [Fact]
-    public void PascanuOmegaKeepsMoreGradientThanClippingAlone()
+    public void Pascanu_omega_keeps_more_gradient_than_clipping_alone()
     {
         var output = RunQuick("pascanu");
         Assert.True(output.Held("omega-counters-vanishing"));
@@ -72,7 +72,7 @@ public sealed class StudyTests
     }
 
     [Fact]
-    public void AgreementRnnLosesTheSubjectOverDistance()
+    public void Agreement_rnn_loses_the_subject_over_distance()
     {
         var output = RunQuick("agreement");
         Assert.True(output.Held("rnn-loses-subject-with-distance"));
@@ -81,7 +81,7 @@ public sealed class StudyTests
     }
 
     [Fact]
-    public void SkipDilatedRnnKeepsMoreGradientThanTheTanhRnn()
+    public void Skip_dilated_rnn_keeps_more_gradient_than_the_tanh_rnn()
     {
         var output = RunQuick("skip");
         foreach (var id in new[] { "dilated-keeps-gradient", "dilated-solves-longer", "pixels-irnn-and-dilated-beat-tanh" })
@@ -101,7 +101,7 @@ public sealed class StudyTests
     }
 
     [Fact]
-    public void CommandLineWritesTheReportAndRejectsAnUnknownStudy()
+    public void Command_line_writes_the_report_and_rejects_an_unknown_study()
     {
         using var directory = new TemporaryDirectory();
         var run = RecurrentCli.Run("experiment", "jacobian-bound", "--quick", "--out", directory.Path);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using Recurrent.Host.Service.Predict;
+using Recurrent.Host.Service.Gradients;
+using Recurrent.Host.Service.Predictions;
 using Recurrent.Host.Service.Runs;
 
 namespace Recurrent.Host.Service.Api;
@@ -22,7 +23,7 @@ internal static class ApiDocumentation
         ("since", JsonSchemaType.Integer, "Only steps after this one (exclusive); default 0."),
         ("until", JsonSchemaType.Integer, "Only steps before this one (exclusive); default none."),
         ("order", JsonSchemaType.String, "asc: the oldest steps of the window first; desc: the newest first; absent: the newest `limit`, oldest first."),
-        ("limit", JsonSchemaType.Integer, $"Steps in the page, 1 to {Api.GradientQuery.MaxLimit}; default GradientHistorySteps (500)."),
+        ("limit", JsonSchemaType.Integer, $"Steps in the page, 1 to {Gradients.GradientQuery.MaxLimit}; default GradientHistorySteps (500)."),
         ("every", JsonSchemaType.Integer, "Only steps that are multiples of this (1 to 1000000); default 1."),
     ];
 

@@ -1,5 +1,6 @@
+using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
-using Recurrent.Host.Service.Worker;
+using Recurrent.Host.Service.Workers;
 
 namespace Recurrent.Host.Service.Api;
 

@@ -1,8 +1,9 @@
 using System.Text.Json.Serialization;
 using Recurrent.Diagnostics;
 using Recurrent.Host.Service.Api;
+using Recurrent.Host.Service.Datasets;
 using Recurrent.Host.Service.Store;
-using Recurrent.Host.Service.Worker;
+using Recurrent.Host.Service.Workers;
 
 namespace Recurrent.Host.Service.Runs;
 

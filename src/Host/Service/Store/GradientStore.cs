@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Recurrent.Diagnostics;
+using Recurrent.Host.Service.Gradients;
 
 namespace Recurrent.Host.Service.Store;
 

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
 using Recurrent.Host.Service.Api;
+using Recurrent.Host.Service.Datasets;
+using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
-using Recurrent.Host.Service.Worker;
+using Recurrent.Host.Service.Workers;
 
 namespace Recurrent.Host.Service.Sweeps;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Recurrent.Host.Service.Api;
-using Recurrent.Host.Service.Worker;
+using Recurrent.Host.Service.Runs;
 
 namespace Recurrent.Host.Service.Sweeps;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Recurrent.Host.Service.Api;
-using Recurrent.Host.Service.Worker;
+using Recurrent.Host.Service.Datasets;
+using Recurrent.Host.Service.Runs;
 
 namespace Recurrent.Host.Service.Sweeps;
 

@@ -4,9 +4,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Recurrent.Host.Service.Live;
+using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store.Postgres;
-using Recurrent.Host.Service.Worker;
 
 namespace Recurrent.Host.Service.Workers;
 

@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Recurrent.Diagnostics;
+using Recurrent.Host.Service.Gradients;
 
 namespace Recurrent.Host.Service.Store.Postgres;
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 using Recurrent.Diagnostics;
 using Recurrent.Host.Service.Workers;
@@ -14,8 +15,8 @@ namespace Recurrent.Host.Service.Store.Postgres;
 /// </summary>
 internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, TimeProvider clock) : RunStore
 {
-    private const string Columns =
-        "id, name, state, request, created_at, started_at, finished_at, step, epoch, checkpoint_step, error, result, worker, attempts, sweep_id";
+    // The fleet's columns follow the ones both stores share.
+    private const string Columns = StoredRows.RunColumns + ", worker, attempts, sweep_id";
 
     public override int SchemaVersion => database.SchemaVersion;
 
@@ -55,8 +56,7 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
     {
         using var connection = database.Open();
         using var command = PgDatabase.Command(connection, $"SELECT {Columns} FROM runs WHERE id = @id;", ("id", id));
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
+        return StoredRows.First(command, Read);
     }
 
     public override IReadOnlyList<RunRecord> List() => Query($"SELECT {Columns} FROM runs ORDER BY id;");
@@ -74,8 +74,7 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
             WHERE id = (SELECT id FROM runs WHERE state = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING {Columns};
             """, ("now", clock.GetUtcNow()), ("worker", worker.Id), ("lease", worker.Lease));
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
+        return StoredRows.First(command, Read);
     }
 
     /// <summary>
@@ -223,16 +222,8 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
     {
         using var connection = database.Open();
         using var command = PgDatabase.Command(connection,
-            "SELECT epoch, step, train_loss, train_accuracy, valid_loss, valid_accuracy, learning_rate FROM epochs WHERE run_id = @id ORDER BY epoch;",
-            ("id", id));
-        using var r = command.ExecuteReader();
-        var epochs = new List<EpochRecord>();
-        while (r.Read())
-        {
-            epochs.Add(new EpochRecord(r.GetInt32(0), r.GetInt64(1), PgSql.DoubleOrNull(r, 2), PgSql.DoubleOrNull(r, 3),
-                PgSql.DoubleOrNull(r, 4), PgSql.DoubleOrNull(r, 5), PgSql.DoubleOrNull(r, 6)));
-        }
-        return epochs;
+            $"SELECT {StoredRows.EpochColumns} FROM epochs WHERE run_id = @id ORDER BY epoch;", ("id", id));
+        return StoredRows.All(command, StoredRows.Epoch);
     }
 
     public override void Finish(long id, string state, long step, int epoch, string? error, string? resultJson)
@@ -275,17 +266,10 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
     {
         using var connection = database.Open();
         using var command = PgDatabase.Command(connection, sql, parameters);
-        using var reader = command.ExecuteReader();
-        var runs = new List<RunRecord>();
-        while (reader.Read())
-            runs.Add(Read(reader));
-        return runs;
+        return StoredRows.All(command, Read);
     }
 
-    private static RunRecord Read(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), PgSql.Time(r, 4), PgSql.TimeOrNull(r, 5),
-        PgSql.TimeOrNull(r, 6), r.GetInt64(7), r.GetInt32(8), r.IsDBNull(9) ? null : r.GetInt64(9),
-        r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11))
+    private static RunRecord Read(DbDataReader r) => StoredRows.Run(r, PgSql.Time) with
     {
         Worker = r.IsDBNull(12) ? null : r.GetString(12),
         Attempts = r.GetInt32(13),

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 
 namespace Recurrent.Host.Service.Store.Postgres;
@@ -5,9 +6,7 @@ namespace Recurrent.Host.Service.Store.Postgres;
 /// <summary>Reading typed columns of PostgreSQL rows; undefined figures are NULL, as in the embedded store.</summary>
 internal static class PgSql
 {
-    public static DateTimeOffset Time(NpgsqlDataReader r, int i) => new(DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc));
-
-    public static DateTimeOffset? TimeOrNull(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : Time(r, i);
+    public static DateTimeOffset Time(DbDataReader r, int i) => new(DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc));
 
     public static double? DoubleOrNull(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDouble(i);
 

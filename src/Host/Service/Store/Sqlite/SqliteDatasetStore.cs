@@ -1,14 +1,11 @@
+using System.Data.Common;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Recurrent.Host.Service.Store.Sqlite;
 
 /// <summary>Uploaded datasets' descriptions; the files themselves are in the data directory.</summary>
 internal sealed class SqliteDatasetStore(Database database, TimeProvider clock) : DatasetStore
 {
-    private const string Columns =
-        "id, name, format, size_bytes, sequences, input_kind, feature_count, classes, max_length, created_at";
-
     /// <summary>
     /// Reserves an id and records the dataset in one transaction; <paramref name="place"/> moves the validated file
     /// into place under that id before the commit, so a failure leaves neither row nor file.
@@ -37,23 +34,16 @@ internal sealed class SqliteDatasetStore(Database database, TimeProvider clock) 
     public override DatasetRecord? Get(long id)
     {
         using var connection = database.Open();
-        using var command = Database.Command(connection, $"SELECT {Columns} FROM datasets WHERE id = $id;", ("$id", id));
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
+        using var command = Database.Command(connection, $"SELECT {StoredRows.DatasetColumns} FROM datasets WHERE id = $id;", ("$id", id));
+        return StoredRows.First(command, Read);
     }
 
     public override IReadOnlyList<DatasetRecord> List()
     {
         using var connection = database.Open();
-        using var command = Database.Command(connection, $"SELECT {Columns} FROM datasets ORDER BY id;");
-        using var reader = command.ExecuteReader();
-        var datasets = new List<DatasetRecord>();
-        while (reader.Read())
-            datasets.Add(Read(reader));
-        return datasets;
+        using var command = Database.Command(connection, $"SELECT {StoredRows.DatasetColumns} FROM datasets ORDER BY id;");
+        return StoredRows.All(command, Read);
     }
 
-    private static DatasetRecord Read(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt32(4), r.GetString(5), r.GetInt32(6),
-        JsonSerializer.Deserialize<string[]>(r.GetString(7)) ?? [], r.GetInt32(8), Sql.ReadTime(r, 9));
+    private static DatasetRecord Read(DbDataReader r) => StoredRows.Dataset(r, Sql.ReadTime);
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Recurrent.Diagnostics;
 
@@ -6,8 +7,7 @@ namespace Recurrent.Host.Service.Store.Sqlite;
 /// <summary>Runs, their epochs and their events in the store. State changes are single guarded UPDATEs.</summary>
 internal sealed class SqliteRunStore(Database database, TimeProvider clock) : RunStore
 {
-    private const string Columns =
-        "id, name, state, request, created_at, started_at, finished_at, step, epoch, checkpoint_step, error, result";
+    private const string Columns = StoredRows.RunColumns;
 
     public override int SchemaVersion => SchemaMigrations.Latest;
 
@@ -40,19 +40,14 @@ internal sealed class SqliteRunStore(Database database, TimeProvider clock) : Ru
     {
         using var connection = database.Open();
         using var command = Database.Command(connection, $"SELECT {Columns} FROM runs WHERE id = $id;", ("$id", id));
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
+        return StoredRows.First(command, Read);
     }
 
     public override IReadOnlyList<RunRecord> List()
     {
         using var connection = database.Open();
         using var command = Database.Command(connection, $"SELECT {Columns} FROM runs ORDER BY id;");
-        using var reader = command.ExecuteReader();
-        var runs = new List<RunRecord>();
-        while (reader.Read())
-            runs.Add(Read(reader));
-        return runs;
+        return StoredRows.All(command, Read);
     }
 
     /// <summary>Marks the oldest queued run running and returns it; null when none waits.</summary>
@@ -153,16 +148,8 @@ internal sealed class SqliteRunStore(Database database, TimeProvider clock) : Ru
     {
         using var connection = database.Open();
         using var command = Database.Command(connection,
-            "SELECT epoch, step, train_loss, train_accuracy, valid_loss, valid_accuracy, learning_rate FROM epochs WHERE run_id = $id ORDER BY epoch;",
-            ("$id", id));
-        using var r = command.ExecuteReader();
-        var epochs = new List<EpochRecord>();
-        while (r.Read())
-        {
-            epochs.Add(new EpochRecord(r.GetInt32(0), r.GetInt64(1), Sql.DoubleOrNull(r, 2), Sql.DoubleOrNull(r, 3),
-                Sql.DoubleOrNull(r, 4), Sql.DoubleOrNull(r, 5), Sql.DoubleOrNull(r, 6)));
-        }
-        return epochs;
+            $"SELECT {StoredRows.EpochColumns} FROM epochs WHERE run_id = $id ORDER BY epoch;", ("$id", id));
+        return StoredRows.All(command, StoredRows.Epoch);
     }
 
     public override void Finish(long id, string state, long step, int epoch, string? error, string? resultJson)
@@ -217,8 +204,5 @@ internal sealed class SqliteRunStore(Database database, TimeProvider clock) : Ru
         return (long)command.ExecuteScalar()!;
     }
 
-    private static RunRecord Read(SqliteDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), Sql.ReadTime(r, 4), Sql.ReadTimeOrNull(r, 5),
-        Sql.ReadTimeOrNull(r, 6), r.GetInt64(7), r.GetInt32(8), Sql.LongOrNull(r, 9), Sql.StringOrNull(r, 10),
-        Sql.StringOrNull(r, 11));
+    private static RunRecord Read(DbDataReader r) => StoredRows.Run(r, Sql.ReadTime);
 }

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Recurrent.Trainer;
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Data.Synthetic;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Onnx;
+
+namespace Recurrent.Bench;
+
+/// <summary>
+/// Inference of one model by the managed engine and by ONNX Runtime (Microsoft.ML.OnnxRuntime, on the model's ONNX
+/// export), one thread each, in the same process: batch-1 latency and batch-64 throughput.
+/// </summary>
+public static class InferenceBenchmark
+{
+    public sealed record Result(double ManagedLatencyMicroseconds, double OnnxLatencyMicroseconds,
+        double ManagedSequencesPerSecond, double OnnxSequencesPerSecond, string OnnxRuntimeVersion);
+
+    public static Result Run(SequenceClassifier model, int length, int inputSize, int repetitions)
+    {
+        var rng = new DeterministicRandom(7);
+        SequenceExample Sequence() => SequenceExample.FromSteps(
+            Enumerable.Range(0, length * inputSize).Select(_ => (float)rng.NextGaussian()).ToArray(), inputSize, 0);
+        SequenceExample[] single = [Sequence()];
+        var batch = Enumerable.Range(0, 64).Select(_ => Sequence()).ToArray();
+        var path = Path.Combine(Path.GetTempPath(), $"recurrent-bench-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            model.ExportOnnx(path);
+            using var onnx = new OnnxSession(path, inputSize);
+            var (managedLatency, onnxLatency) = InterleavedMedians(() => model.PredictBatch(single),
+                () => onnx.Predict(single), repetitions);
+            var (managedBatch, onnxBatch) = InterleavedMedians(() => model.PredictBatch(batch),
+                () => onnx.Predict(batch), Math.Max(10, repetitions / 10));
+            return new Result(managedLatency, onnxLatency, 64e6 / managedBatch, 64e6 / onnxBatch,
+                OrtEnv.Instance().GetVersionString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    // Medians of many timed calls of each, after a warm-up, taken in alternating rounds: this machine's speed drifts
+    // by tens of percent from one second to the next, and alternating puts both sides through the same drift.
+    private static (double First, double Second) InterleavedMedians(Action first, Action second, int repetitions)
+    {
+        const int rounds = 10;
+        var perRound = Math.Max(1, repetitions / rounds);
+        for (var i = 0; i < Math.Max(3, perRound); i++)
+        {
+            first();
+            second();
+        }
+        var (a, b) = (new List<double>(), new List<double>());
+        for (var round = 0; round < rounds; round++)
+        {
+            Time(first, perRound, a);
+            Time(second, perRound, b);
+        }
+        return (Median(a), Median(b));
+    }
+
+    private static void Time(Action action, int count, List<double> times)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            action();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+    }
+
+    private static double Median(List<double> times)
+    {
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    /// <summary>
+    /// The exported model in ONNX Runtime as a caller would run it, one thread inside each operator: each call
+    /// packs the sequences into the input tensor, runs, and takes each row's most probable class, as the managed
+    /// engine's <see cref="SequenceClassifier.PredictBatch"/> does.
+    /// </summary>
+    private sealed class OnnxSession : IDisposable
+    {
+        private static readonly string[] InputNames = [ClassifierOnnxExport.Input, ClassifierOnnxExport.Lengths];
+        private static readonly string[] OutputNames = ["probabilities"];
+        private readonly InferenceSession _session;
+        private readonly RunOptions _run = new();
+        private readonly int _inputSize;
+
+        public OnnxSession(string path, int inputSize)
+        {
+            using var options = new SessionOptions
+            {
+                IntraOpNumThreads = 1,
+                InterOpNumThreads = 1,
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            };
+            _session = new InferenceSession(path, options);
+            _inputSize = inputSize;
+        }
+
+        public int[] Predict(IReadOnlyList<SequenceExample> sequences)
+        {
+            var batch = sequences.Count;
+            var steps = sequences.Max(s => s.Length);
+            var values = new float[batch * steps * _inputSize];
+            for (var b = 0; b < batch; b++)
+                sequences[b].Features!.CopyTo(values, b * steps * _inputSize);
+            var lengths = sequences.Select(s => s.Length).ToArray();
+            using var input = OrtValue.CreateTensorValueFromMemory(values, [batch, steps, _inputSize]);
+            using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [batch]);
+            using var outputs = _session.Run(_run, InputNames, [input, lengthsValue], OutputNames);
+            var probabilities = outputs[0].GetTensorDataAsSpan<float>();
+            var classes = probabilities.Length / batch;
+            var best = new int[batch];
+            for (var b = 0; b < batch; b++)
+            {
+                var row = probabilities.Slice(b * classes, classes);
+                for (var c = 1; c < classes; c++)
+                {
+                    if (row[c] > row[best[b]])
+                        best[b] = c;
+                }
+            }
+            return best;
+        }
+
+        public void Dispose()
+        {
+            _session.Dispose();
+            _run.Dispose();
+        }
+    }
+}

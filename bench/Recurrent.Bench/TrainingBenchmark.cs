@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using Recurrent.Trainer;
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Data.Synthetic;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Tensors;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Bench;
+
+/// <summary>What one benchmark measured.</summary>
+/// <param name="SequencesPerSecond">Training sequences per second over the timed steps.</param>
+/// <param name="GigaflopsPerSecond">Achieved GFLOP/s counting 3 × 2·T·B·(I+H)·G·H per step (forward products, twice that backward).</param>
+/// <param name="MillisecondsPerStep">Mean wall time of one step.</param>
+/// <param name="Steps">Timed steps.</param>
+/// <param name="PeakWorkingSetBytes">The process's peak working set after the run.</param>
+public sealed record BenchmarkResult(double SequencesPerSecond, double GigaflopsPerSecond, double MillisecondsPerStep,
+    int Steps, long PeakWorkingSetBytes);
+
+/// <summary>
+/// Times full training steps (forward, BPTT, global-norm clipping at 1, Adam) of one configuration on random
+/// data of fixed length, after untimed warm-up steps.
+/// </summary>
+public static class TrainingBenchmark
+{
+    /// <summary>
+    /// The cost of gradient diagnostics: two identical runs, one without adjoint norms or observer and one with
+    /// <paramref name="observer"/> (which should analyse and record every step), alternate step by step so that
+    /// machine load hits both alike. Returns the median milliseconds per step of each.
+    /// </summary>
+    public static (double Without, double With) Overhead(SequenceClassifierOptions options, int length, int inputSize,
+        int batchSize, int steps, ITrainingObserver observer)
+    {
+        var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
+        TrainingLoop Loop(bool diagnostics, ITrainingObserver? watcher)
+        {
+            var run = RunOptions(options, batchSize);
+            run.CollectAdjointNorms = diagnostics;
+            return new TrainingLoop(new SequenceClassifierTrainer(run).Initialize(data), run, data, null, watcher);
+        }
+        var plain = Loop(false, null);
+        var monitored = Loop(true, observer);
+        var without = new double[steps];
+        var with = new double[steps];
+        for (var i = -3; i < steps; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            plain.TrainBatch(batch);
+            var middle = Stopwatch.GetTimestamp();
+            monitored.TrainBatch(batch);
+            var end = Stopwatch.GetTimestamp();
+            if (i < 0)
+                continue;
+            without[i] = Stopwatch.GetElapsedTime(start, middle).TotalMilliseconds;
+            with[i] = Stopwatch.GetElapsedTime(middle, end).TotalMilliseconds;
+        }
+        Array.Sort(without);
+        Array.Sort(with);
+        return (without[steps / 2], with[steps / 2]);
+    }
+
+    /// <summary>
+    /// Two configurations of the same data and batch, <paramref name="first"/> and <paramref name="second"/> (such
+    /// as a network without and with dilations), trained step by step in alternation so that machine load hits
+    /// both alike. Returns the median milliseconds per step of each.
+    /// </summary>
+    public static (double First, double Second) Alternate(SequenceClassifierOptions first,
+        SequenceClassifierOptions second, int length, int inputSize, int batchSize, int steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
+        var (data, batch) = RandomBatch(first, length, inputSize, batchSize);
+        TrainingLoop Loop(SequenceClassifierOptions options)
+        {
+            var run = RunOptions(options, batchSize);
+            return new TrainingLoop(new SequenceClassifierTrainer(run).Initialize(data), run, data, null, null);
+        }
+        var a = Loop(first);
+        var b = Loop(second);
+        var timesA = new double[steps];
+        var timesB = new double[steps];
+        for (var i = -3; i < steps; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            a.TrainBatch(batch);
+            var middle = Stopwatch.GetTimestamp();
+            b.TrainBatch(batch);
+            var end = Stopwatch.GetTimestamp();
+            if (i < 0)
+                continue;
+            timesA[i] = Stopwatch.GetElapsedTime(start, middle).TotalMilliseconds;
+            timesB[i] = Stopwatch.GetElapsedTime(middle, end).TotalMilliseconds;
+        }
+        Array.Sort(timesA);
+        Array.Sort(timesB);
+        return (timesA[steps / 2], timesB[steps / 2]);
+    }
+
+    private static (SequenceDataset Data, SequenceBatch Batch) RandomBatch(SequenceClassifierOptions options, int length,
+        int inputSize, int batchSize)
+    {
+        var rng = new DeterministicRandom((ulong)options.Seed);
+        var examples = new SequenceExample[batchSize];
+        for (var b = 0; b < batchSize; b++)
+        {
+            var values = new float[length * inputSize];
+            for (var i = 0; i < values.Length; i++)
+                values[i] = (float)rng.NextGaussian();
+            examples[b] = SequenceExample.FromSteps(values, inputSize, b % 10);
+        }
+        var labels = LabelSet.Classes(Enumerable.Range(0, 10).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        var data = new SequenceDataset("benchmark", InputKind.Numeric, inputSize, null, labels, examples);
+        var batch = new SequenceBatch();
+        batch.Fill(examples, Enumerable.Range(0, batchSize).ToArray(), inputSize);
+        return (data, batch);
+    }
+
+    /// <summary>An initialised (untrained) ten-class model of the given shape, for inference benchmarks.</summary>
+    public static SequenceClassifier RandomModel(SequenceClassifierOptions options, int length, int inputSize) =>
+        new SequenceClassifierTrainer(options).Initialize(RandomBatch(options, length, inputSize, 1).Data);
+
+    // What every benchmark step does besides the options under test: full batches and clipping at norm 1.
+    private static SequenceClassifierOptions RunOptions(SequenceClassifierOptions options, int batchSize)
+    {
+        var run = options.Clone();
+        run.BatchSize = batchSize;
+        run.ClipNorm ??= 1f;
+        return run;
+    }
+
+    /// <summary>Runs <paramref name="steps"/> timed steps after <paramref name="warmup"/> untimed ones.</summary>
+    public static BenchmarkResult Run(SequenceClassifierOptions options, int length, int inputSize, int batchSize,
+        int steps, int warmup = 3, ITrainingObserver? observer = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
+        var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
+        var run = RunOptions(options, batchSize);
+        var model = new SequenceClassifierTrainer(run).Initialize(data);
+        var loop = new TrainingLoop(model, run, data, null, observer);
+        for (var i = 0; i < warmup; i++)
+            loop.TrainBatch(batch);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++)
+            loop.TrainBatch(batch);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var shape = model.Network.Shape;
+        var gates = model.Network.Layers[0][0].Cell.GateCount;
+        var flopsPerStep = 3.0 * 2 * length * batchSize * (inputSize + shape.Hidden) * gates * shape.Hidden
+            * shape.Directions * shape.Layers;
+        using var process = Process.GetCurrentProcess();
+        return new BenchmarkResult(steps * batchSize / seconds, flopsPerStep * steps / seconds / 1e9,
+            seconds * 1000 / steps, steps, process.PeakWorkingSet64);
+    }
+}

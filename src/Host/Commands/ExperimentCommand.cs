@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Recurrent.Host.Experiments;
+
+namespace Recurrent.Host.Commands;
+
+/// <summary>`recurrent experiment NAME`: runs a study of the seed documents' claims and writes its report.</summary>
+internal static class ExperimentCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("name")
+        {
+            Description = "The study: " + string.Join(", ", Studies.All.Select(s => s.Name)) + ".",
+        };
+        name.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (Studies.Find(value) is null)
+                result.AddError($"'{value}' is not a study; choose one of {string.Join(", ", Studies.All.Select(s => s.Name))}.");
+        });
+        var quick = new Option<bool>("--quick") { Description = "Small setting that finishes in under two minutes." };
+        var output = new Option<string?>("--out") { Description = "Report directory (default experiments/NAME)." };
+        var seed = new Option<int>("--seed") { Description = "First seed of data and initialisation (default 1).", DefaultValueFactory = _ => 1 };
+        var command = new Command("experiment",
+            "Reproduce a claim of the seed documents and write a report (Markdown, SVG plots, CSV and JSON).\n" +
+            string.Join("\n", Studies.All.Select(s => $"  {s.Name}: {s.Summary}")))
+        {
+            name, quick, output, seed,
+        };
+        command.SetAction(parse => ExitCodes.Guard(() =>
+        {
+            var study = Studies.Find(parse.GetRequiredValue(name))!;
+            var directory = parse.GetValue(output) ?? Path.Combine("experiments", study.Name);
+            var settings = new StudySettings(parse.GetValue(quick), parse.GetValue(seed));
+            using var cancel = new ConsoleCancellation();
+            var clock = Stopwatch.StartNew();
+            Console.WriteLine($"{study.Name} ({settings.Mode}): {study.Summary}");
+            var report = study.Run(settings, Console.Out, cancel.Token);
+            report.Setting["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+            report.Write(directory);
+            foreach (var claim in report.Claims)
+                Console.WriteLine($"{(claim.Held ? "held" : "did not hold")}: {claim.Id}: {claim.Measured}");
+            Console.WriteLine($"report: {Path.Combine(directory, "report.md")} ({clock.Elapsed.TotalSeconds:F0} s)");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Host.Commands;
+
+/// <summary>`recurrent train`: loads data, trains, evaluates, writes the model (and ONNX).</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var options = new TrainOptions();
+        var command = new Command("train", "Train a recurrent sequence classifier by BPTT and write the model.");
+        options.AddTo(command);
+        command.SetAction(parse => ExitCodes.Guard(() => Run(parse, options)));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, TrainOptions o)
+    {
+        var json = parse.GetValue(o.Json);
+        var trainerOptions = o.ToTrainerOptions(parse);
+        var dataOptions = o.ToDatasetOptions(parse);
+        var clock = Stopwatch.StartNew();
+        var splits = DatasetLoader.Load(parse.GetRequiredValue(o.Data), parse.GetValue(o.Valid), parse.GetValue(o.Test),
+            dataOptions);
+        var observers = new List<ITrainingObserver>();
+        if (!json)
+        {
+            Console.WriteLine($"data: {splits.Train.Count} training sequences from {splits.Train.Name}" +
+                (splits.Validation is { } v ? $", {v.Count} validation" : "") +
+                (splits.Test is { } t ? $", {t.Count} test" : ""));
+        }
+        var outPath = parse.GetRequiredValue(o.Out);
+        using var monitoring = CliMonitoring.Start(parse.GetValue(o.MetricsPort), Path.GetFileNameWithoutExtension(outPath));
+        if (monitoring is not null)
+            observers.Add(monitoring.Monitor);
+        if (!json)
+        {
+            observers.Add(new ProgressReporter(Console.Out, trainerOptions.Epochs, !Console.IsOutputRedirected));
+        }
+        using var cancel = new ConsoleCancellation();
+        var trainer = new SequenceClassifierTrainer(trainerOptions);
+        SequenceClassifier model;
+        if (trainerOptions.MaxSteps == 0)
+            model = trainer.Initialize(splits.Train);
+        else
+            model = trainer.Fit(splits.Train, splits.Validation, new CompositeObserver(observers), cancel.Token);
+        model.Save(outPath);
+        var onnx = parse.GetValue(o.Onnx);
+        if (onnx is not null)
+            model.ExportOnnx(onnx);
+        var summary = trainer.LastSummary;
+        var trainEval = model.Evaluate(splits.Train);
+        var validEval = splits.Validation is { } valid ? model.Evaluate(valid) : null;
+        var testEval = splits.Test is { } test ? model.Evaluate(test) : null;
+        var result = new Dictionary<string, object?>
+        {
+            ["model"] = Path.GetFullPath(outPath),
+            ["onnx"] = onnx is null ? null : Path.GetFullPath(onnx),
+            ["train_loss"] = summary?.FinalTrainLoss ?? trainEval.Loss,
+            ["train_accuracy"] = trainEval.Accuracy,
+        };
+        AddEvaluation(result, "valid", validEval);
+        AddEvaluation(result, "test", testEval);
+        result["epochs"] = summary?.Epochs ?? 0;
+        result["steps"] = summary?.Steps ?? 0;
+        result["clipped_steps"] = summary?.ClippedSteps ?? 0;
+        result["nonfinite_steps"] = summary?.NonFiniteSteps ?? 0;
+        result["stopped_early"] = summary?.StoppedEarly ?? false;
+        result["seconds"] = clock.Elapsed.TotalSeconds;
+        result["training_seconds"] = summary?.Duration.TotalSeconds ?? 0;
+        result["sequences_per_second"] = summary?.SequencesPerSecond ?? 0;
+        CliOutput.Print(result, json);
+        monitoring?.Finish(parse.GetValue(o.MetricsLinger));
+        return ExitCodes.Success;
+    }
+
+    private static void AddEvaluation(Dictionary<string, object?> result, string name, Evaluation? evaluation)
+    {
+        if (evaluation is null)
+            return;
+        result[$"{name}_loss"] = evaluation.Loss;
+        if (evaluation.Accuracy is double accuracy)
+            result[$"{name}_accuracy"] = accuracy;
+        if (evaluation.MeanSquaredError is double mse)
+            result[$"{name}_mse"] = mse;
+    }
+}

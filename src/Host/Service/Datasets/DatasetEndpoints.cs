@@ -1,0 +1,104 @@
+using Microsoft.Extensions.Options;
+using Recurrent.Host.Service.Api;
+using Recurrent.Host.Service.Store;
+using Recurrent.Trainer.Data;
+
+namespace Recurrent.Host.Service.Datasets;
+
+/// <summary>
+/// /api/datasets: uploads are the raw file as the body (<c>curl --data-binary @reviews.csv</c>), named by the
+/// <c>name</c> query parameter whose suffix (.jsonl or .csv) gives the format. The file is validated by the
+/// dataset readers before anything is stored.
+/// </summary>
+internal static class DatasetEndpoints
+{
+    public static void Map(RouteGroupBuilder reads, RouteGroupBuilder writes)
+    {
+        reads.MapGet("/datasets", (DatasetStore datasets) => TypedResults.Ok(new { datasets = datasets.List() }));
+        writes.MapPost("/datasets", UploadAsync);
+    }
+
+    private static async Task<IResult> UploadAsync(HttpRequest http, string? name, DatasetStore datasets, DataDirectory data,
+        ArtifactStore artifacts, IOptions<ServiceOptions> options, StorageHealth storage, CancellationToken cancellationToken)
+    {
+        storage.EnsureWritable();
+        var limit = options.Value.MaxUploadBytes;
+        var format = FormatOf(name);
+        if (http.ContentLength > limit)
+            throw TooLarge(limit);
+        var temporary = Path.Combine(data.DatasetsDir, $".upload-{Guid.NewGuid():N}.{format}");
+        try
+        {
+            var size = await CopyBoundedAsync(http.Body, temporary, limit, cancellationToken);
+            var description = Validate(temporary, name!, format, size, options.Value.MaxSequenceLength);
+            var record = datasets.Add(description, id =>
+            {
+                File.Move(temporary, data.DatasetFile(id, format));
+                artifacts.Publish(data.DatasetFile(id, format));
+            });
+            return Results.Json(record, ApiJson.Options, statusCode: StatusCodes.Status201Created);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    private static string FormatOf(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw new BadRequestException("name", "name: give the file's name in the query, e.g. POST /api/datasets?name=reviews.csv; its suffix (.jsonl or .csv) is the format.");
+        if (name.Length > 200 || name.IndexOfAny(['/', '\\', '\0']) >= 0)
+            throw new BadRequestException("name", "name: a plain file name of at most 200 characters, without slashes.");
+        if (name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+            return "jsonl";
+        if (name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            return "csv";
+        throw new BadRequestException("name", $"name: '{name}' must end in .jsonl or .csv, the formats the dataset readers take.");
+    }
+
+    // Counted while copying: Content-Length may be absent (chunked) or wrong.
+    private static async Task<long> CopyBoundedAsync(Stream body, string path, long limit, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+            if (total > limit)
+                throw TooLarge(limit);
+            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+        file.Flush(flushToDisk: true);
+        if (total == 0)
+            throw new BadRequestException("body", "body: the upload is empty; send the file's bytes as the request body.");
+        return total;
+    }
+
+    private static DatasetRecord Validate(string path, string name, string format, long size, int maxLength)
+    {
+        SequenceDataset train;
+        try
+        {
+            train = DatasetLoader.Load(path).Train;
+        }
+        catch (DataFormatException e)
+        {
+            var where = name + (e.Line is long line ? $", line {line}" : "") + (e.Field is { } f ? $", field '{f}'" : "");
+            throw new BadRequestException(e.Field ?? "body", $"{where}: {e.Problem}");
+        }
+        var longest = train.Examples.Max(e => e.Length);
+        if (longest > maxLength)
+            throw new BadRequestException("body",
+                $"{name}: a sequence has {longest} steps, more than the service's limit of {maxLength} (Recurrent:MaxSequenceLength).");
+        return new DatasetRecord(0, name, format, size, train.Count,
+            train.InputKind == InputKind.Tokens ? "tokens" : "numeric", train.FeatureCount,
+            train.Labels.IsRegression ? [] : train.Labels.ClassNames, longest, default);
+    }
+
+    private static BadRequestException TooLarge(long limit) =>
+        new("body", $"body: the upload is larger than the service's limit of {limit} bytes (Recurrent:MaxUploadBytes).",
+            StatusCodes.Status413PayloadTooLarge);
+}

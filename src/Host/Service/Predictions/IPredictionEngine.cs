@@ -1,0 +1,59 @@
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
+
+namespace Recurrent.Host.Service.Predictions;
+
+/// <summary>A loaded model that answers predictions: ONNX Runtime on the exported file, or the managed engine.</summary>
+internal interface IPredictionEngine : IDisposable
+{
+    /// <summary>"onnxruntime" or "managed", reported in every response.</summary>
+    string Name { get; }
+
+    InputKind InputKind { get; }
+
+    int FeatureCount { get; }
+
+    Vocabulary? Vocabulary { get; }
+
+    LabelSet Labels { get; }
+
+    Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences);
+}
+
+/// <summary>The managed engine on the run's model file.</summary>
+internal sealed class ManagedEngine(SequenceClassifier model) : IPredictionEngine
+{
+    public string Name => "managed";
+
+    public InputKind InputKind => model.InputKind;
+
+    public int FeatureCount => model.FeatureCount;
+
+    public Vocabulary? Vocabulary => model.Vocabulary;
+
+    public LabelSet Labels => model.Labels;
+
+    public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences) => model.PredictBatch(sequences);
+
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>ONNX Runtime on the run's exported model.</summary>
+internal sealed class OnnxEngine(OnnxPredictor predictor) : IPredictionEngine
+{
+    public string Name => "onnxruntime";
+
+    public InputKind InputKind => predictor.InputKind;
+
+    public int FeatureCount => predictor.FeatureCount;
+
+    public Vocabulary? Vocabulary => predictor.Vocabulary;
+
+    public LabelSet Labels => predictor.Labels;
+
+    public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences) => predictor.PredictBatch(sequences);
+
+    public void Dispose() => predictor.Dispose();
+}

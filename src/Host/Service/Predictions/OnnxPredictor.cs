@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Onnx;
+using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
+
+namespace Recurrent.Host.Service.Predictions;
+
+/// <summary>
+/// Predictions from a model exported by <see cref="SequenceClassifier.ExportOnnx"/>, computed by ONNX Runtime
+/// (Microsoft.ML.OnnxRuntime). The labels, vocabulary and input width come from the file's metadata, so no model file
+/// of ours is needed. <see cref="PredictBatch"/> may be called from several threads at once, as
+/// <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
+/// allows.
+/// </summary>
+public sealed class OnnxPredictor : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly bool _regression;
+    private readonly string[] _inputNames = [ClassifierOnnxExport.Input, ClassifierOnnxExport.Lengths];
+    private readonly string[] _outputNames;
+
+    private OnnxPredictor(InferenceSession session, string path)
+    {
+        _session = session;
+        var metadata = session.ModelMetadata.CustomMetadataMap;
+        string Required(string key) => metadata.TryGetValue(key, out var value)
+            ? value : throw new InvalidDataException($"{path}: the ONNX metadata has no '{key}'; was it exported by Recurrent?");
+        var head = Required("recurrent.head");
+        _regression = head == "regression";
+        _outputNames = [_regression ? "value" : "probabilities"];
+        InputKind = Required("recurrent.input_kind") == "tokens" ? InputKind.Tokens : InputKind.Numeric;
+        var classes = JsonSerializer.Deserialize<string[]>(Required("recurrent.labels")) ?? [];
+        Labels = _regression ? LabelSet.Regression() : LabelSet.Classes(classes);
+        if (InputKind == InputKind.Tokens)
+            Vocabulary = new Vocabulary((JsonSerializer.Deserialize<string[]>(Required("recurrent.vocabulary")) ?? []).Skip(2));
+        else
+            FeatureCount = int.Parse(Required("recurrent.features"), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Opens an exported model in ONNX Runtime.</summary>
+    /// <param name="path">The .onnx file.</param>
+    /// <param name="intraOpThreads">
+    /// Threads inside one operator. Default 1: the service already runs requests concurrently and the models are
+    /// small, so extra threads mostly add contention. 0 lets ONNX Runtime pick (one per core).
+    /// </param>
+    /// <exception cref="InvalidDataException">
+    /// ONNX Runtime could not load the file (missing, corrupt, an unsupported operator or opset) or it lacks our
+    /// metadata; the message names the file and carries ONNX Runtime's own reason.
+    /// </exception>
+    public static OnnxPredictor Open(string path, int intraOpThreads = 1)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var options = new SessionOptions
+        {
+            IntraOpNumThreads = intraOpThreads,
+            InterOpNumThreads = 1,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            // Every failure reaches the caller as an exception; ONNX Runtime's own warnings (an unused initializer)
+            // would only clutter the CLI's stderr and the service's log.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(path, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"{path}: ONNX Runtime cannot load this model: {e.Message}", e);
+        }
+        try
+        {
+            return new OnnxPredictor(session, path);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Token or numeric input.</summary>
+    public InputKind InputKind { get; }
+
+    /// <summary>Floats per step for numeric input.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>The vocabulary for token input.</summary>
+    public Vocabulary? Vocabulary { get; }
+
+    /// <summary>The classes, or regression.</summary>
+    public LabelSet Labels { get; }
+
+    /// <summary>Predicts a batch of sequences; they may have different lengths.</summary>
+    public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences)
+    {
+        if (sequences.Count == 0)
+            return [];
+        var batch = sequences.Count;
+        var steps = sequences.Max(s => s.Length);
+        var lengths = sequences.Select(s => s.Length).ToArray();
+        // The OrtValues pin these arrays and ONNX Runtime reads them in place.
+        using var input = InputKind == InputKind.Tokens ? TokenInput(sequences, batch, steps) : NumericInput(sequences, batch, steps);
+        using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [batch]);
+        using var outputs = _session.Run(_runOptions, _inputNames, [input, lengthsValue], _outputNames);
+        var result = outputs[0].GetTensorDataAsSpan<float>();
+        var width = result.Length / batch;
+        var predictions = new Prediction[batch];
+        for (var b = 0; b < batch; b++)
+        {
+            var row = result.Slice(b * width, width);
+            if (_regression)
+            {
+                predictions[b] = new Prediction(-1, null, [], row[0]);
+                continue;
+            }
+            var best = 0;
+            for (var c = 1; c < row.Length; c++)
+            {
+                if (row[c] > row[best])
+                    best = c;
+            }
+            predictions[b] = new Prediction(best, Labels.ClassNames[best], row.ToArray(), float.NaN);
+        }
+        return predictions;
+    }
+
+    private static OrtValue TokenInput(IReadOnlyList<SequenceExample> sequences, int batch, int steps)
+    {
+        var ids = new long[batch * steps];
+        for (var b = 0; b < batch; b++)
+        {
+            var tokens = sequences[b].TokenIds ?? throw new ArgumentException($"Sequence {b} has numeric steps but the model reads tokens.");
+            for (var t = 0; t < tokens.Length; t++)
+                ids[b * steps + t] = tokens[t];
+        }
+        return OrtValue.CreateTensorValueFromMemory(ids, [batch, steps]);
+    }
+
+    private OrtValue NumericInput(IReadOnlyList<SequenceExample> sequences, int batch, int steps)
+    {
+        var values = new float[batch * steps * FeatureCount];
+        for (var b = 0; b < batch; b++)
+        {
+            var features = sequences[b].Features;
+            if (features is null || features.Length != sequences[b].Length * FeatureCount)
+                throw new ArgumentException($"Sequence {b} must have {FeatureCount} features per step, as the model was trained with.");
+            features.CopyTo(values, b * steps * FeatureCount);
+        }
+        return OrtValue.CreateTensorValueFromMemory(values, [batch, steps, FeatureCount]);
+    }
+
+    /// <summary>Releases the session.</summary>
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}

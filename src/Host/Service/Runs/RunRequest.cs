@@ -1,0 +1,25 @@
+using Recurrent.Host.Training;
+
+namespace Recurrent.Host.Service.Runs;
+
+/// <summary>
+/// The body of <c>POST /api/runs</c>: the data (a built-in spec in <see cref="Data"/> or an uploaded dataset's
+/// <see cref="DatasetId"/>) and the options of <c>recurrent train</c> (<see cref="TrainingRequest"/>), spelled as the
+/// CLI flags in snake_case (<c>--clip-norm</c> is <c>clip_norm</c>). Defaults are the CLI's, except
+/// <see cref="TrainingRequest.Threads"/> (1, so concurrent runs share the machine). Stored as given so a restarted
+/// service rebuilds the same run.
+/// </summary>
+public sealed class RunRequest : TrainingRequest
+{
+    /// <summary>A request with the service's defaults.</summary>
+    public RunRequest() => Threads = 1;
+
+    /// <summary>A unique name, also the <c>run</c> label of the metrics; default <c>run-ID</c>.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>A built-in dataset spec such as <c>temporal-order:50</c>.</summary>
+    public string? Data { get; set; }
+
+    /// <summary>An uploaded dataset's id.</summary>
+    public long? DatasetId { get; set; }
+}

@@ -1,0 +1,33 @@
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Host.Service.Workers;
+
+/// <summary>What a finished run reports: its evaluations and the training totals.</summary>
+internal sealed record RunResult(
+    double? TrainLoss,
+    double? TrainAccuracy,
+    double? ValidLoss,
+    double? ValidAccuracy,
+    double? TestLoss,
+    double? TestAccuracy,
+    long Steps,
+    int Epochs,
+    long ClippedSteps,
+    long NonFiniteSteps,
+    bool StoppedEarly,
+    double Seconds)
+{
+    public static RunResult Describe(SequenceClassifier model, DatasetSplits splits, TrainingSummary? summary, TimeSpan elapsed)
+    {
+        var train = model.Evaluate(splits.Train);
+        var valid = splits.Validation is { } v ? model.Evaluate(v) : null;
+        var test = splits.Test is { } t ? model.Evaluate(t) : null;
+        return new RunResult(Finite(train.Loss), train.Accuracy, Finite(valid?.Loss), valid?.Accuracy, Finite(test?.Loss),
+            test?.Accuracy, summary?.Steps ?? 0, summary?.Epochs ?? 0, summary?.ClippedSteps ?? 0,
+            summary?.NonFiniteSteps ?? 0, summary?.StoppedEarly ?? false, elapsed.TotalSeconds);
+    }
+
+    private static double? Finite(double? value) => value is double v && double.IsFinite(v) ? v : null;
+}

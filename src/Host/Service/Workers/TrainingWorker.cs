@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Recurrent.Host.Service.Store;
+
+namespace Recurrent.Host.Service.Workers;
+
+/// <summary>
+/// Trains queued runs, at most <see cref="ServiceOptions.MaxConcurrentRuns"/> at a time, each on a thread of its
+/// own. At shutdown it cancels them through the stopping token, which makes each write a checkpoint and go back to
+/// the queue, and waits for them before the process exits.
+/// </summary>
+internal sealed class TrainingWorker(
+    RunStore runs,
+    RunExecutor executor,
+    WorkQueue queue,
+    RunStatePublisher states,
+    Workers.WorkerLoad load,
+    Workers.FleetHealth fleet,
+    Security.BindingGuard guard,
+    IOptions<ServiceOptions> options,
+    ILogger<TrainingWorker> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            // Nothing trains in a process that is about to refuse its addresses.
+            await guard.Opened.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        var active = new List<Task>();
+        var limit = options.Value.MaxConcurrentRuns;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            active.RemoveAll(t => t.IsCompleted);
+            while (active.Count < limit && Claim() is { } run)
+            {
+                load.Started();
+                states.Publish();
+                log.LogInformation("Run {Id} ({Name}) starts", run.Id, run.Name);
+                var training = Task.Factory.StartNew(() =>
+                {
+                    try
+                    {
+                        executor.Execute(run, stoppingToken);
+                    }
+                    catch (Exception e)
+                    {
+                        // The executor records every failure itself; this is for one it could not record (the
+                        // store refusing the write), so the run does not stay "running" in this process.
+                        log.LogError(e, "Run {Id} ({Name}) ended with an unrecorded fault", run.Id, run.Name);
+                        try
+                        {
+                            runs.Finish(run.Id, RunStates.Failed, run.Step, run.Epoch, $"{e.GetType().Name}: {e.Message}", null);
+                        }
+                        catch (Exception again)
+                        {
+                            log.LogError(again, "Run {Id}: could not record the failure", run.Id);
+                        }
+                    }
+                    finally
+                    {
+                        load.Ended();
+                        states.Publish();
+                    }
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                active.Add(training);
+                // The wake comes after the task has completed: woken from inside it, the loop could still see
+                // the slot taken, go back to waiting, and leave the next queued run waiting for another wake.
+                _ = training.ContinueWith(_ => queue.Wake(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
+            try
+            {
+                await queue.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        await Task.WhenAll(active);
+    }
+
+    // A fleet worker whose database is away keeps its loop: the next wake (at most a second later) tries again.
+    private RunRecord? Claim()
+    {
+        try
+        {
+            return runs.ClaimNext();
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        {
+            fleet.Lost(e);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Recurrent.Host.Tests.Support;
+
+namespace Recurrent.Host.Tests.Service.Workers;
+
+/// <summary>
+/// PostgreSQL stops while a run trains: the worker says so (/healthz 503, recurrent_worker_store_up 0), and once the
+/// database is back it becomes healthy again and the run finishes from its last checkpoint, losing nothing.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class FleetOutageTests(PostgresCluster cluster)
+{
+    [Fact]
+    public async Task A_worker_reports_a_lost_database_and_its_run_resumes_when_the_database_is_back()
+    {
+        var database = cluster.NewDatabase();
+        await using var worker = await FleetProcess.StartWorkerAsync(database, "outage");
+        var reference = (long)(await worker.Client.CreateRunAsync(TrainingSpecs.Interruptible("reference")))["id"]!;
+        await worker.Client.WaitStateAsync(reference, "succeeded", 180);
+        Assert.Contains("recurrent_worker_store_up{worker=\"outage\"} 1", await MetricsAsync(worker));
+        Assert.Contains("recurrent_worker_capacity_runs{worker=\"outage\"} 1", await MetricsAsync(worker));
+
+        var survivor = (long)(await worker.Client.CreateRunAsync(TrainingSpecs.Interruptible("survivor")))["id"]!;
+        await worker.Client.WaitRunAsync(survivor, r => r.CheckpointStep() >= 30, 180);
+        Assert.Contains("recurrent_worker_active_runs{worker=\"outage\"} 1", await MetricsAsync(worker));
+        cluster.Stop();
+        try
+        {
+            var down = await WaitHealthAsync(worker, HttpStatusCode.ServiceUnavailable, 30);
+            Assert.Equal("degraded", (string?)down["status"]);
+            Assert.Contains("PostgreSQL store cannot be reached", (string?)down["store"]);
+            Assert.Contains("recurrent_worker_store_up{worker=\"outage\"} 0", await MetricsAsync(worker));
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
+        finally
+        {
+            cluster.Start();
+        }
+        var up = await WaitHealthAsync(worker, HttpStatusCode.OK, 60);
+        Assert.Equal("ok", (string?)up["store"]);
+        var finished = await worker.Client.WaitStateAsync(survivor, "succeeded", 180);
+        Assert.Equal(TrainingSpecs.InterruptibleSteps, (long)finished["progress"]!["step"]!);
+        Weights.AssertIdentical(FleetProcess.StoredWeights(database, reference), FleetProcess.StoredWeights(database, survivor));
+        var kinds = (await worker.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{survivor}/events"))!["events"]!.AsArray()
+            .Select(e => (string?)e!["kind"]).ToArray();
+        Assert.Contains("interrupted", kinds); // its lease ran out while the database was away
+        Assert.Contains("resumed", kinds);
+        Assert.Contains("recurrent_worker_store_up{worker=\"outage\"} 1", await MetricsAsync(worker));
+        Assert.Contains("recurrent_worker_active_runs{worker=\"outage\"} 0", await MetricsAsync(worker));
+    }
+
+    private static async Task<string> MetricsAsync(ServiceProcess worker) => await worker.Client.GetStringAsync("/metrics");
+
+    private static async Task<JsonObject> WaitHealthAsync(ServiceProcess worker, HttpStatusCode status, double seconds)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await worker.Client.GetAsync("/healthz");
+            last = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == status)
+                return JsonNode.Parse(last)!.AsObject();
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"/healthz did not answer {status}: {last}");
+    }
+}

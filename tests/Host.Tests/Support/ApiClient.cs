@@ -1,0 +1,46 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Recurrent.Host.Tests.Support;
+
+/// <summary>The few calls the tests make, with the waiting they need.</summary>
+internal static class ApiClient
+{
+    public static async Task<JsonObject> CreateRunAsync(this HttpClient client, object request)
+    {
+        using var response = await client.PostAsync("/api/runs", Json(request));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
+        return JsonNode.Parse(body)!.AsObject();
+    }
+
+    public static async Task<JsonObject> GetRunAsync(this HttpClient client, long id) =>
+        (await client.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!;
+
+    /// <summary>Polls until the run satisfies <paramref name="until"/>; fails with the last view on timeout.</summary>
+    public static async Task<JsonObject> WaitRunAsync(this HttpClient client, long id, Func<JsonObject, bool> until, double seconds = 120)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        JsonObject run;
+        do
+        {
+            run = await client.GetRunAsync(id);
+            if (until(run))
+                return run;
+            Assert.NotEqual("failed", (string?)run["state"]);
+            await Task.Delay(25);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"run {id} did not get there: {run.ToJsonString()}");
+    }
+
+    public static Task<JsonObject> WaitStateAsync(this HttpClient client, long id, string state, double seconds = 120) =>
+        client.WaitRunAsync(id, r => (string?)r["state"] == state, seconds);
+
+    public static long? CheckpointStep(this JsonObject run) => (long?)run["progress"]!["checkpoint_step"];
+
+    public static StringContent Json(object value) =>
+        new(value as string ?? JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Recurrent.Host.Tests.Support;
+
+/// <summary>
+/// `recurrent serve` as a child process on a free loopback port, on a data directory the test owns, so tests see
+/// the real server, real SQLite and real files, and can kill it like a crash or stop it like an operator.
+/// </summary>
+internal sealed partial class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServiceProcess(Process process, string dataDir, int port, string? token)
+    {
+        _process = process;
+        DataDir = dataDir;
+        Port = port;
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null)
+            Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+    }
+
+    /// <summary>
+    /// The service under test: the build beside the tests, or <c>RECURRENT_TEST_DLL</c> (another build's
+    /// recurrent.dll, to show that a test fails on the code before a fix).
+    /// </summary>
+    public static string RecurrentDll =>
+        Environment.GetEnvironmentVariable("RECURRENT_TEST_DLL") is { Length: > 0 } other
+            ? other
+            : Path.Combine(AppContext.BaseDirectory, "recurrent.dll");
+
+    public const string TestToken = "test-token-0123456789abcdef";
+
+    public string DataDir { get; }
+
+    public int Port { get; }
+
+    /// <summary>A client carrying the token the service was started with (if any).</summary>
+    public HttpClient Client { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    public static string NewDataDir() => Directory.CreateTempSubdirectory("recurrent-service-test-").FullName;
+
+    /// <summary>Starts the service and waits for /healthz; <paramref name="token"/> null leaves the token to the service.</summary>
+    public static async Task<ServiceProcess> StartAsync(string dataDir, string? token = TestToken, bool demo = false,
+        params string[] extraArgs) => await StartAsync(dataDir, new Dictionary<string, string>(), token, demo, extraArgs);
+
+    /// <summary>Starts the service with extra environment variables and waits for /healthz.</summary>
+    public static async Task<ServiceProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string> environment,
+        string? token = TestToken, bool demo = false, params string[] extraArgs)
+    {
+        var port = FreePort();
+        var process = Start(dataDir, $"http://127.0.0.1:{port}", token, environment, demo ? extraArgs : ["--no-demo", .. extraArgs]);
+        var service = new ServiceProcess(process, dataDir, port, token);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await service.WaitHealthyAsync();
+        return service;
+    }
+
+    /// <summary>Starts the service without waiting (and with the demo unless told --no-demo), for starts that are expected to fail.</summary>
+    public static Process Start(string dataDir, string urls, string? token, params string[] extraArgs) =>
+        Start(dataDir, urls, token, new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>Like <see cref="Start(string, string, string?, string[])"/>, with extra environment variables.</summary>
+    public static Process Start(string dataDir, string urls, string? token, IReadOnlyDictionary<string, string> environment,
+        params string[] extraArgs)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { RecurrentDll, "serve", "--urls", urls, "--data-dir", dataDir }.Concat(extraArgs))
+            info.ArgumentList.Add(arg);
+        info.Environment.Remove("RECURRENT_TOKEN");
+        if (token is not null)
+            info.Environment["RECURRENT_TOKEN"] = token;
+        info.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
+        return Process.Start(info)!;
+    }
+
+    /// <summary>Like a crash: SIGKILL, no chance to checkpoint.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    /// <summary>Like an operator or an orchestrator: SIGTERM, then wait for the process to exit by itself.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        if (SendSignal(_process.Id, 15) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed");
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The process's id, for reading /proc/ID.</summary>
+    public int ProcessId => _process.Id;
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+            Kill();
+        _process.Dispose();
+        await Task.CompletedTask;
+    }
+
+    private async Task WaitHealthyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"recurrent serve exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                using var response = await Client.GetAsync("/healthz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"recurrent serve did not become healthy:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.AppendLine(line);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+}

@@ -1,0 +1,26 @@
+using System.Globalization;
+using Recurrent.Trainer.Models;
+
+namespace Recurrent.Host.Tests.Support;
+
+/// <summary>Reads a finished run's model from the data directory to compare weights bit for bit.</summary>
+internal static class Weights
+{
+    public static float[][] Of(string dataDir, long runId) =>
+        SequenceClassifier.Load(Path.Combine(dataDir, "runs", runId.ToString(CultureInfo.InvariantCulture), "model.bin"))
+            .Parameters.Select(p => p.Value.ToArray()).ToArray();
+
+    public static void AssertIdentical(float[][] expected, float[][] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i].Length, actual[i].Length);
+            for (var j = 0; j < expected[i].Length; j++)
+            {
+                if (BitConverter.SingleToInt32Bits(expected[i][j]) != BitConverter.SingleToInt32Bits(actual[i][j]))
+                    Assert.Fail($"parameter {i}, element {j}: {expected[i][j]:R} != {actual[i][j]:R}");
+            }
+        }
+    }
+}

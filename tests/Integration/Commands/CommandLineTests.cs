@@ -1,0 +1,185 @@
+using Recurrent.Integration.Tests.Support;
+
+namespace Recurrent.Integration.Tests.Commands;
+
+/// <summary>The `recurrent` command line end to end, as a user runs it.</summary>
+public sealed class CommandLineTests
+{
+    [Fact]
+    public void Train_learns_the_seed_toy_set_and_evaluate_and_predict_read_the_model()
+    {
+        using var directory = new TemporaryDirectory();
+        var model = directory.File("toy.model");
+        var train = RecurrentCli.Run("train", "--data", "seed-toy", "--cell", "rnn", "--hidden", "1", "--epochs", "300",
+            "--batch", "3", "--optimizer", "sgd", "--lr", "0.5", "--out", model, "--json");
+        Assert.True(train.ExitCode == 0, train.Error);
+        Assert.Equal(1.0, train.Json.GetProperty("train_accuracy").GetDouble());
+        Assert.True(train.Json.GetProperty("sequences_per_second").GetDouble() > 0);
+        Assert.True(train.Json.GetProperty("seconds").GetDouble() > 0);
+
+        var evaluate = RecurrentCli.Run("evaluate", "--model", model, "--data", "seed-toy", "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Error);
+        Assert.Equal(1.0, evaluate.Json.GetProperty("accuracy").GetDouble());
+        Assert.Equal("[[1,0],[0,2]]", evaluate.Json.GetProperty("confusion_matrix").GetRawText());
+
+        var predict = RecurrentCli.Run("predict", "--model", model, "--data", "seed-toy", "--json");
+        Assert.True(predict.ExitCode == 0, predict.Error);
+        var labels = predict.Json.GetProperty("predictions").EnumerateArray().Select(p => p.GetProperty("label").GetString()!).ToArray();
+        Assert.Equal(new[] { "1", "1", "0" }, labels);
+    }
+
+    [Fact]
+    public void Predictions_from_the_exported_onnx_file_equal_the_managed_models()
+    {
+        using var directory = new TemporaryDirectory();
+        var data = directory.File("reviews.csv");
+        File.WriteAllText(data, "label,text\npos,great fun film\nneg,dull and slow\npos,\"loved it, great\"\nneg,slow dull plot\npos,fun fun fun\nneg,\"boring, dull\"\n");
+        var model = directory.File("reviews.model");
+        var onnx = directory.File("reviews.onnx");
+        var train = RecurrentCli.Run("train", "--data", data, "--cell", "gru", "--hidden", "8", "--bidirectional",
+            "--epochs", "20", "--batch", "2", "--lr", "0.02", "--out", model, "--onnx", onnx, "--json");
+        Assert.True(train.ExitCode == 0, train.Error);
+        var managed = RecurrentCli.Run("predict", "--model", model, "--data", data, "--json");
+        var runtime = RecurrentCli.Run("predict", "--model", onnx, "--data", data, "--json");
+        Assert.True(runtime.ExitCode == 0, runtime.Error);
+        Assert.Equal("managed", managed.Json.GetProperty("engine").GetString());
+        Assert.Equal("onnxruntime", runtime.Json.GetProperty("engine").GetString());
+        var a = managed.Json.GetProperty("predictions").EnumerateArray().ToArray();
+        var b = runtime.Json.GetProperty("predictions").EnumerateArray().ToArray();
+        Assert.Equal(a.Length, b.Length);
+        for (var i = 0; i < a.Length; i++)
+        {
+            Assert.Equal(a[i].GetProperty("label").GetString(), b[i].GetProperty("label").GetString());
+            foreach (var label in new[] { "neg", "pos" })
+                Assert.Equal(a[i].GetProperty("probabilities").GetProperty(label).GetDouble(),
+                    b[i].GetProperty("probabilities").GetProperty(label).GetDouble(), 1e-5);
+        }
+    }
+
+    [Fact]
+    public void Bench_times_training_steps_and_the_kernels_and_reports_them_as_json()
+    {
+        var training = RecurrentCli.Run("bench", "--cell", "gru", "--length", "5", "--input", "3", "--hidden", "8",
+            "--batch", "4", "--steps", "2", "--json");
+        Assert.True(training.ExitCode == 0, training.Error);
+        Assert.Equal("gru", training.Json.GetProperty("cell").GetString());
+        Assert.True(training.Json.GetProperty("sequences_per_second").GetDouble() > 0);
+        Assert.True(training.Json.GetProperty("peak_working_set_bytes").GetInt64() > 0);
+
+        var kernels = RecurrentCli.Run("bench", "--kernels", "--json");
+        Assert.True(kernels.ExitCode == 0, kernels.Error);
+        var plan = kernels.Json.GetProperty("plan").EnumerateArray().Select(l => l.GetString()!).ToArray();
+        Assert.Contains(plan, line => line.StartsWith("depth block: ", StringComparison.Ordinal));
+        Assert.Contains(plan, line => line.StartsWith("batch-1 walk", StringComparison.Ordinal));
+        var timings = kernels.Json.GetProperty("products").EnumerateArray().ToArray();
+        Assert.Equal(15, timings.Length);
+        Assert.Contains(timings, t => t.GetProperty("name").GetString()!.Contains("alternating ways"));
+        Assert.Contains(timings, t => t.GetProperty("name").GetString()!.Contains("A packed in row tiles"));
+        Assert.All(timings, t => Assert.True(t.GetProperty("gflops").GetDouble() > 0));
+    }
+
+    [Fact]
+    public void Max_steps_zero_writes_the_initialised_model_untrained()
+    {
+        using var directory = new TemporaryDirectory();
+        var a = directory.File("a.model");
+        var b = directory.File("b.model");
+        Assert.Equal(0, RecurrentCli.Run("train", "--data", "latch:5", "--count", "40", "--max-steps", "0", "--out", a, "--json").ExitCode);
+        var result = RecurrentCli.Run("train", "--data", "latch:5", "--count", "40", "--max-steps", "0", "--out", b, "--json");
+        Assert.Equal(0, result.Json.GetProperty("steps").GetInt64());
+        Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+    }
+
+    [Theory]
+    [InlineData("bad.jsonl", "{\"label\": 1, \"tokens\": [\"a\"]}\n{\"label\": 0, \"tokens\": [\"b\"\n", "line 2")]
+    [InlineData("nolabel.jsonl", "{\"label\": 1, \"tokens\": [\"a\"]}\n{\"tokens\": [\"b\"]}\n", "label")]
+    [InlineData("ragged.jsonl", "{\"label\": 1, \"steps\": [[1, 2], [3]]}\n{\"label\": 0, \"steps\": [[1, 2]]}\n", "line 1")]
+    [InlineData("one.csv", "label,text\na,x y\na,y z\n", "class")]
+    public void Bad_data_exits_with_code_two_and_a_message_naming_file_and_place(string name, string content, string expected)
+    {
+        using var directory = new TemporaryDirectory();
+        var path = directory.File(name);
+        File.WriteAllText(path, content);
+        var result = RecurrentCli.Run("train", "--data", path, "--epochs", "1", "--out", directory.File("m.model"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(name, result.Error);
+        Assert.Contains(expected, result.Error);
+        Assert.False(File.Exists(directory.File("m.model")));
+    }
+
+    [Theory]
+    [InlineData("--bptt", "10", "--bptt: '10' is not 'full' or two positive whole numbers K1,K2")]
+    [InlineData("--clip-norm", "-1", "ClipNorm must be a positive number")]
+    [InlineData("--cell", "transformer", "--cell: 'transformer' is not one of rnn, lstm, gru")]
+    public void Bad_options_exit_with_code_two_and_say_which(string option, string value, string expected)
+    {
+        using var directory = new TemporaryDirectory();
+        var result = RecurrentCli.Run("train", "--data", "seed-toy", "--epochs", "1", "--out", directory.File("m.model"), option, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.Error + result.Output);
+    }
+
+    [Fact]
+    public void Corrupt_model_file_exits_with_code_two()
+    {
+        using var directory = new TemporaryDirectory();
+        var path = directory.File("broken.model");
+        File.WriteAllText(path, "RECURRNT and then nothing useful");
+        var result = RecurrentCli.Run("evaluate", "--model", path, "--data", "seed-toy");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("broken.model", result.Error);
+    }
+
+    [Fact]
+    public void A_corrupt_onnx_file_exits_with_code_two_naming_the_file_and_onnx_runtimes_reason()
+    {
+        using var directory = new TemporaryDirectory();
+        var path = directory.File("broken.onnx");
+        File.WriteAllBytes(path, [0x08, 0x08, 0x12, 0xFF, 0xFF]);
+        var result = RecurrentCli.Run("predict", "--model", path, "--data", "seed-toy");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"{path}: ONNX Runtime cannot load this model: [ErrorCode:InvalidProtobuf]", result.Error);
+    }
+
+    [Fact]
+    public void A_diverged_run_still_prints_valid_json_with_null_for_infinite_losses()
+    {
+        using var directory = new TemporaryDirectory();
+        var result = RecurrentCli.Run("train", "--data", "adding:60", "--count", "64", "--cell", "rnn", "--activation", "relu",
+            "--init", "identity", "--optimizer", "sgd", "--lr", "10", "--epochs", "2", "--batch", "16", "--out",
+            directory.File("diverged.model"), "--json");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.True(result.Json.GetProperty("nonfinite_steps").GetInt64() > 0);
+        var loss = result.Json.GetProperty("test_loss");
+        Assert.True(loss.ValueKind == System.Text.Json.JsonValueKind.Null || double.IsFinite(loss.GetDouble()));
+    }
+
+    [Fact]
+    public void Predict_reads_records_without_labels_while_evaluate_still_needs_them()
+    {
+        using var directory = new TemporaryDirectory();
+        var model = directory.File("reviews.model");
+        var examples = Path.Combine(RepositoryPaths.Root, "examples", "reviews.csv");
+        Assert.Equal(0, RecurrentCli.Run("train", "--data", examples, "--cell", "gru", "--hidden", "8", "--epochs", "3",
+            "--out", model, "--json").ExitCode);
+        var unlabelledCsv = directory.File("new.csv");
+        File.WriteAllText(unlabelledCsv, "text\nwhat a wonderful film\n\"dull, slow and boring\"\n");
+        var unlabelledJsonl = directory.File("new.jsonl");
+        File.WriteAllText(unlabelledJsonl, "{\"tokens\": [\"great\", \"fun\"]}\n{\"tokens\": [\"boring\"]}\n{\"tokens\": [\"slow\"]}\n");
+
+        foreach (var (file, count) in new[] { (unlabelledCsv, 2), (unlabelledJsonl, 3) })
+        {
+            var predict = RecurrentCli.Run("predict", "--model", model, "--data", file, "--json");
+            Assert.True(predict.ExitCode == 0, predict.Error);
+            var labels = predict.Json.GetProperty("predictions").EnumerateArray().Select(p => p.GetProperty("label").GetString()).ToArray();
+            Assert.Equal(count, labels.Length);
+            Assert.All(labels, label => Assert.Contains(label, new[] { "neg", "pos" }));
+        }
+        var limited = RecurrentCli.Run("predict", "--model", model, "--data", unlabelledJsonl, "--count", "1", "--json");
+        Assert.Single(limited.Json.GetProperty("predictions").EnumerateArray());
+
+        var evaluate = RecurrentCli.Run("evaluate", "--model", model, "--data", unlabelledJsonl);
+        Assert.Equal(2, evaluate.ExitCode);
+        Assert.Contains("line 1, field 'label': missing label", evaluate.Error);
+    }
+}
