@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Recurrent.Diagnostics.Analysis;
 
 namespace Recurrent.Diagnostics;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Recurrent.Diagnostics.Analysis;
 using Recurrent.Diagnostics.Tests.Analysis;
 using Recurrent.Diagnostics.Tests.Metrics;
 

@@ -1,4 +1,4 @@
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Analysis;
 
 /// <summary>
 /// Turns a <see cref="GradientSnapshot"/> into the vanishing ratio, decay per step, memory horizon, temporal

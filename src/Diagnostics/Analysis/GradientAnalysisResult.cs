@@ -1,4 +1,4 @@
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Analysis;
 
 /// <summary>
 /// The gradient-health figures of one batch, as defined in the diagnostics reference. One instance belongs to

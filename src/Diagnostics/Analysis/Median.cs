@@ -1,4 +1,4 @@
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Analysis;
 
 /// <summary>Median of a scratch span, which it reorders.</summary>
 internal static class Median

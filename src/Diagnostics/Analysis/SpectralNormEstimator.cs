@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Analysis;
 
 /// <summary>
 /// Estimates σ_max of recurrent weight matrices by power iteration on WᵀW, warm-started from the previous call's

@@ -1,4 +1,4 @@
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Metrics;
 
 /// <summary>Explicit bucket boundaries of the two histograms.</summary>
 public static class HistogramBuckets

@@ -1,4 +1,4 @@
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Metrics;
 
 /// <summary>
 /// Instrument names of the metric contract. Each renders unchanged as the Prometheus family name, except that

@@ -1,7 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using Recurrent.Diagnostics.Analysis;
 
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Metrics;
 
 /// <summary>
 /// The per-run instruments of the metric contract on a meter of their own (named "Recurrent.Training", tagged with

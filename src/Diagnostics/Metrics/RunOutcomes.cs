@@ -1,4 +1,4 @@
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Metrics;
 
 /// <summary>Values of the <c>state</c> label of <c>recurrent_run_info</c> (and of <c>recurrent_runs</c>).</summary>
 public static class RunOutcomes

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Metrics;
 
 /// <summary>
 /// The runs whose series are exported: every active run, plus finished runs for a retention window and up to a

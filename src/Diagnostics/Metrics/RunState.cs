@@ -1,6 +1,7 @@
 using System.Globalization;
+using Recurrent.Diagnostics.Analysis;
 
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Metrics;
 
 /// <summary>The latest values of one run, written by its trainer and read by scrapes under <see cref="Gate"/>.</summary>
 internal sealed class RunState(string runId)

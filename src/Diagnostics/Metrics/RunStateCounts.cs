@@ -1,4 +1,4 @@
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Metrics;
 
 /// <summary>How many runs the service holds in each state, exported as <c>recurrent_runs{state}</c>.</summary>
 /// <param name="Queued">Runs waiting for a worker.</param>

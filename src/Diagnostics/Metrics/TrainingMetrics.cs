@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Recurrent.Diagnostics.Analysis;
 
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Metrics;
 
 /// <summary>
 /// The instruments of the metric contract on <see cref="System.Diagnostics.Metrics"/>, fed by a trainer observer.

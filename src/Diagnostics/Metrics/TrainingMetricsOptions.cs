@@ -1,4 +1,4 @@
-namespace Recurrent.Diagnostics;
+namespace Recurrent.Diagnostics.Metrics;
 
 /// <summary>Settings of <see cref="TrainingMetrics"/>.</summary>
 public sealed class TrainingMetricsOptions

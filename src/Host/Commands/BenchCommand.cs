@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Recurrent.Bench;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 using Recurrent.Host.Service.Gradients;
 using Recurrent.Host.Training;
 using Recurrent.Trainer;

@@ -1,4 +1,5 @@
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 using Recurrent.Host.Service.Gradients;
 using Recurrent.Host.Service.Metrics;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Analysis;
 using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Commands;

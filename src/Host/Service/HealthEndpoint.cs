@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 using Recurrent.Host.Service.Store;
 using Recurrent.Host.Service.Workers;
 

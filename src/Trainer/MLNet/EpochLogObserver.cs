@@ -1,12 +1,13 @@
 using System.Globalization;
 using Microsoft.ML.Runtime;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Analysis;
 using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.MLNet;
 
 /// <summary>
-/// Watches an ML.NET fit: analyses each step's gradient (recording it on the user's <see cref="TrainingMetrics"/>
+/// Watches an ML.NET fit: analyses each step's gradient (recording it on the user's <see cref="Diagnostics.Metrics.TrainingMetrics"/>
 /// when given), writes one line per epoch to the MLContext's log through <see cref="IChannel"/> (loss, accuracy,
 /// mean pre-clip |g|, clip rate, last vanishing ratio) and passes everything on to the user's observer.
 /// </summary>

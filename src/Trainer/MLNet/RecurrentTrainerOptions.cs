@@ -1,4 +1,5 @@
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.MLNet;

@@ -1,3 +1,4 @@
+using Recurrent.Diagnostics.Analysis;
 namespace Recurrent.Diagnostics.Tests.Analysis;
 
 public sealed class SpectralNormEstimatorTests

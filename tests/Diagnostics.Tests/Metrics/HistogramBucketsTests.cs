@@ -1,3 +1,4 @@
+using Recurrent.Diagnostics.Metrics;
 namespace Recurrent.Diagnostics.Tests.Metrics;
 
 public sealed class HistogramBucketsTests

@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Recurrent.Diagnostics.Analysis;
+using Recurrent.Diagnostics.Metrics;
 
 namespace Recurrent.Diagnostics.Tests.Metrics;
 

@@ -1,3 +1,5 @@
+using Recurrent.Diagnostics.Analysis;
+using Recurrent.Diagnostics.Metrics;
 using Recurrent.Diagnostics.Tests.Analysis;
 
 namespace Recurrent.Diagnostics.Tests.Metrics;

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 using Recurrent.Trainer.MLNet;
 using Recurrent.Trainer.Training;
 

@@ -1,4 +1,5 @@
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Analysis;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;

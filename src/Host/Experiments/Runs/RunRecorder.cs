@@ -1,4 +1,5 @@
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Analysis;
 using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Experiments.Runs;

@@ -1,4 +1,5 @@
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Analysis;
 using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
 

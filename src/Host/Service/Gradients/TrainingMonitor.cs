@@ -1,4 +1,6 @@
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Analysis;
+using Recurrent.Diagnostics.Metrics;
 using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Service.Gradients;

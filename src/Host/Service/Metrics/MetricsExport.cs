@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 
 namespace Recurrent.Host.Service.Metrics;
 

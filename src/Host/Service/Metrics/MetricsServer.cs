@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 
 namespace Recurrent.Host.Service.Metrics;
 

@@ -1,4 +1,5 @@
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 
 namespace Recurrent.Host.Service.Store;
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 using Recurrent.Host.Service.Metrics;
 
 namespace Recurrent.Host.Tests.Service.Metrics;

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Analysis;
+using Recurrent.Diagnostics.Metrics;
 using Recurrent.Diagnostics.Tests.Metrics;
 
 namespace Recurrent.Host.Tests.Service.Metrics;

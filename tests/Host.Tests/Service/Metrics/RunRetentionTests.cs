@@ -1,4 +1,5 @@
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 using Recurrent.Diagnostics.Tests.Metrics;
 
 namespace Recurrent.Host.Tests.Service.Metrics;

@@ -35,7 +35,7 @@ public abstract class StoreContractTests
         Assert.Null(store.Runs.Create("named", "{}"));
         Assert.Equal([first.Id, second.Id], store.Runs.List().Select(r => r.Id));
         Assert.Null(store.Runs.Get(999));
-        Assert.Equal(new Recurrent.Diagnostics.RunStateCounts(2, 0, 0, 0, 0), store.Runs.CountStates());
+        Assert.Equal(new Recurrent.Diagnostics.Metrics.RunStateCounts(2, 0, 0, 0, 0), store.Runs.CountStates());
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public abstract class StoreContractTests
         Assert.Equal((RunStates.Succeeded, 40L, 2, """{"steps":40}"""), (done.State, done.Step, done.Epoch, done.Result));
         Assert.NotNull(done.FinishedAt);
         Assert.Equal("it broke", store.Runs.Get(b.Id)!.Error);
-        Assert.Equal(new Recurrent.Diagnostics.RunStateCounts(0, 0, 1, 1, 0), store.Runs.CountStates());
+        Assert.Equal(new Recurrent.Diagnostics.Metrics.RunStateCounts(0, 0, 1, 1, 0), store.Runs.CountStates());
         var kinds = store.Events.Lifecycle(store.Runs.Get(b.Id)!, 100).Select(e => e.Kind).ToArray();
         Assert.Equal(["created", "started", "failed"], kinds);
     }
@@ -74,7 +74,7 @@ public abstract class StoreContractTests
         Assert.Equal(RunStates.Queued, store.Runs.Get(run.Id)!.State);
         Assert.Contains(store.Events.Lifecycle(run, 100), e => e.Kind == "stopped" && e.Message == "shutting down");
         Assert.Equal(run.Id, store.Runs.ClaimNext()!.Id);
-        Assert.Equal(new Recurrent.Diagnostics.RunStateCounts(0, 1, 0, 0, 1), store.Runs.CountStates());
+        Assert.Equal(new Recurrent.Diagnostics.Metrics.RunStateCounts(0, 1, 0, 0, 1), store.Runs.CountStates());
     }
 
     [Fact]

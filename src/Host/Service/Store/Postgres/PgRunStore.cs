@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Npgsql;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 using Recurrent.Host.Service.Workers;
 
 namespace Recurrent.Host.Service.Store.Postgres;

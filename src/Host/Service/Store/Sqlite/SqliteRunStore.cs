@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 
 namespace Recurrent.Host.Service.Store.Sqlite;
 
