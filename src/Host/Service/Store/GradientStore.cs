@@ -39,7 +39,7 @@ internal abstract class GradientStore
     /// <summary>The profile column: a JSON array, null for a non-finite value.</summary>
     protected static string ProfileJson(double[] profile) => JsonSerializer.Serialize(profile, ProfileOptions);
 
-    protected static double[] Profile(string json) => JsonSerializer.Deserialize<double[]>(json, ProfileOptions) ?? [];
+    internal static double[] Profile(string json) => JsonSerializer.Deserialize<double[]>(json, ProfileOptions) ?? [];
 
     private static readonly JsonSerializerOptions ProfileOptions = new() { Converters = { new NonFiniteAsNullArrayConverter() } };
 }

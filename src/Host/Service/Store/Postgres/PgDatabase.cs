@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 
 namespace Recurrent.Host.Service.Store.Postgres;
@@ -6,7 +7,7 @@ namespace Recurrent.Host.Service.Store.Postgres;
 /// The PostgreSQL database a fleet of workers shares: a pooled data source, and the schema migrated on start
 /// under an advisory lock, so workers starting at the same moment migrate it once.
 /// </summary>
-internal sealed class PgDatabase : IDisposable
+internal sealed class PgDatabase : IStoreDatabase, IDisposable
 {
     // Any constant: the key of the advisory lock that serialises migrations across workers.
     private const long MigrationLock = 0x5265_6375_7272_656E; // "Recurren"
@@ -44,6 +45,10 @@ internal sealed class PgDatabase : IDisposable
     public int SchemaVersion { get; }
 
     public NpgsqlConnection Open() => Source.OpenConnection();
+
+    public DbConnection OpenConnection() => Open();
+
+    public DateTimeOffset ReadTime(DbDataReader reader, int column) => PgSql.Time(reader, column);
 
     public static int Execute(NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {

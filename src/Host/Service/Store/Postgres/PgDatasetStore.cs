@@ -25,19 +25,7 @@ internal sealed class PgDatasetStore(PgDatabase database, TimeProvider clock) : 
         return Get(id)!;
     }
 
-    public override DatasetRecord? Get(long id)
-    {
-        using var connection = database.Open();
-        using var command = PgDatabase.Command(connection, $"SELECT {StoredRows.DatasetColumns} FROM datasets WHERE id = @id;", ("id", id));
-        return StoredRows.First(command, Read);
-    }
+    public override DatasetRecord? Get(long id) => SharedQueries.Dataset(database, id);
 
-    public override IReadOnlyList<DatasetRecord> List()
-    {
-        using var connection = database.Open();
-        using var command = PgDatabase.Command(connection, $"SELECT {StoredRows.DatasetColumns} FROM datasets ORDER BY id;");
-        return StoredRows.All(command, Read);
-    }
-
-    private static DatasetRecord Read(DbDataReader r) => StoredRows.Dataset(r, PgSql.Time);
+    public override IReadOnlyList<DatasetRecord> List() => SharedQueries.Datasets(database);
 }

@@ -47,28 +47,6 @@ internal sealed class PgGradientStore(PgDatabase database) : GradientStore
         transaction.Commit();
     }
 
-    public override IReadOnlyList<GradientRecord> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every)
-    {
-        using var connection = database.Open();
-        using var command = PgDatabase.Command(connection,
-            $"""
-            SELECT step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10,
-                clipped_steps, non_finite_steps
-            FROM gradient_steps WHERE run_id = @run AND step > @after AND step < @before AND step % @every = 0
-            ORDER BY step {(ascending ? "ASC" : "DESC")} LIMIT @limit;
-            """, ("run", runId), ("after", afterStep), ("before", beforeStep), ("every", (long)every), ("limit", limit));
-        using var r = command.ExecuteReader();
-        var records = new List<GradientRecord>();
-        while (r.Read())
-        {
-            records.Add(new GradientRecord(r.GetInt64(0), r.GetInt32(1), PgSql.DoubleOrNull(r, 2) ?? double.NaN,
-                PgSql.DoubleOrNull(r, 3) ?? double.NaN, r.GetBoolean(4), r.GetBoolean(5), PgSql.DoubleOrNull(r, 6),
-                r.IsDBNull(7) ? null : r.GetInt32(7), Profile(r.GetString(8)))
-            {
-                ClippedSteps = r.GetInt64(9),
-                NonFiniteSteps = r.GetInt64(10),
-            });
-        }
-        return records;
-    }
+    public override IReadOnlyList<GradientRecord> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every) =>
+        SharedQueries.GradientRange(database, runId, afterStep, beforeStep, ascending, limit, every);
 }

@@ -219,13 +219,7 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
             ("va", PgSql.Finite(epoch.ValidAccuracy)), ("lr", PgSql.Finite(epoch.LearningRate)));
     }
 
-    public override IReadOnlyList<EpochRecord> Epochs(long id)
-    {
-        using var connection = database.Open();
-        using var command = PgDatabase.Command(connection,
-            $"SELECT {StoredRows.EpochColumns} FROM epochs WHERE run_id = @id ORDER BY epoch;", ("id", id));
-        return StoredRows.All(command, StoredRows.Epoch);
-    }
+    public override IReadOnlyList<EpochRecord> Epochs(long id) => SharedQueries.Epochs(database, id);
 
     public override void Finish(long id, string state, long step, int epoch, string? error, string? resultJson)
     {

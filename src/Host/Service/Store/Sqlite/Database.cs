@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace Recurrent.Host.Service.Store.Sqlite;
@@ -6,7 +7,7 @@ namespace Recurrent.Host.Service.Store.Sqlite;
 /// The SQLite file of runs, datasets and events. Opens a connection per operation (SQLite pools them), in WAL mode
 /// so readers never wait for the worker's writes, and migrates the schema on start.
 /// </summary>
-internal sealed class Database
+internal sealed class Database : IStoreDatabase
 {
     private readonly string _connectionString;
 
@@ -38,6 +39,10 @@ internal sealed class Database
         foreach (var file in new[] { path, path + "-wal", path + "-shm" }.Where(File.Exists))
             File.SetUnixFileMode(file, mode);
     }
+
+    public DbConnection OpenConnection() => Open();
+
+    public DateTimeOffset ReadTime(DbDataReader reader, int column) => Sql.ReadTime(reader, column);
 
     public SqliteConnection Open()
     {

@@ -31,19 +31,7 @@ internal sealed class SqliteDatasetStore(Database database, TimeProvider clock) 
         return Get(id)!;
     }
 
-    public override DatasetRecord? Get(long id)
-    {
-        using var connection = database.Open();
-        using var command = Database.Command(connection, $"SELECT {StoredRows.DatasetColumns} FROM datasets WHERE id = $id;", ("$id", id));
-        return StoredRows.First(command, Read);
-    }
+    public override DatasetRecord? Get(long id) => SharedQueries.Dataset(database, id);
 
-    public override IReadOnlyList<DatasetRecord> List()
-    {
-        using var connection = database.Open();
-        using var command = Database.Command(connection, $"SELECT {StoredRows.DatasetColumns} FROM datasets ORDER BY id;");
-        return StoredRows.All(command, Read);
-    }
-
-    private static DatasetRecord Read(DbDataReader r) => StoredRows.Dataset(r, Sql.ReadTime);
+    public override IReadOnlyList<DatasetRecord> List() => SharedQueries.Datasets(database);
 }
