@@ -92,3 +92,23 @@ public sealed class PredictLimitOptions
             throw new ArgumentException($"Recurrent:Predict:QueueTimeoutSeconds must be 0 or more, not {QueueTimeoutSeconds}.");
     }
 }
+
+/// <summary>Bounds on dataset uploads (<c>Recurrent:Uploads:KEY</c>); the size of one is <c>Recurrent:MaxUploadBytes</c>.</summary>
+public sealed class UploadLimitOptions
+{
+    /// <summary>
+    /// Uploads received and validated at the same time (validation parses the whole file); further uploads wait.
+    /// Default 2.
+    /// </summary>
+    public int MaxConcurrent { get; set; } = 2;
+
+    /// <summary>How long an upload waits for a free slot before a 429. Default 10 s.</summary>
+    public double QueueTimeoutSeconds { get; set; } = 10;
+
+    internal void Validate()
+    {
+        RunLimitOptions.Positive(MaxConcurrent, $"Uploads:{nameof(MaxConcurrent)}");
+        if (!(QueueTimeoutSeconds >= 0 && double.IsFinite(QueueTimeoutSeconds)))
+            throw new ArgumentException($"Recurrent:Uploads:QueueTimeoutSeconds must be 0 or more, not {QueueTimeoutSeconds}.");
+    }
+}

@@ -99,6 +99,7 @@ internal static class ServiceApp
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<PredictionEngines>();
         services.AddSingleton<PredictionLimiter>();
+        services.AddSingleton<UploadSlots>();
         services.AddHostedService<TrainingWorker>();
         if (options.Postgres is not null)
             services.AddHostedService<FleetHeartbeat>();

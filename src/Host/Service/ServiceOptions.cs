@@ -55,6 +55,9 @@ public sealed class ServiceOptions
     /// <summary>Upper bounds on prediction requests.</summary>
     public PredictLimitOptions Predict { get; set; } = new();
 
+    /// <summary>How many dataset uploads are served at a time.</summary>
+    public UploadLimitOptions Uploads { get; set; } = new();
+
     /// <summary>
     /// A run that was still training when the process died this many times is failed instead of queued again,
     /// so a run that kills the process cannot crash-loop the service. Default 3.
@@ -111,6 +114,7 @@ public sealed class ServiceOptions
             throw new ArgumentException("Recurrent:WorkerId must be 1 to 128 printable characters.");
         Runs.Validate();
         Predict.Validate();
+        Uploads.Validate();
         if (Token is not null && Token.Length < 16)
             throw new ArgumentException("Recurrent:Token must be at least 16 characters.");
     }

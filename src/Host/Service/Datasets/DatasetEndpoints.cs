@@ -19,13 +19,15 @@ internal static class DatasetEndpoints
     }
 
     private static async Task<IResult> UploadAsync(HttpRequest http, string? name, DatasetStore datasets, DataDirectory data,
-        ArtifactStore artifacts, IOptions<ServiceOptions> options, StorageHealth storage, CancellationToken cancellationToken)
+        ArtifactStore artifacts, IOptions<ServiceOptions> options, StorageHealth storage, UploadSlots uploads,
+        CancellationToken cancellationToken)
     {
         storage.EnsureWritable();
         var limit = options.Value.MaxUploadBytes;
         var format = FormatOf(name);
         if (http.ContentLength > limit)
             throw TooLarge(limit);
+        using var slot = await uploads.EnterAsync(cancellationToken);
         var temporary = Path.Combine(data.DatasetsDir, $".upload-{Guid.NewGuid():N}.{format}");
         try
         {

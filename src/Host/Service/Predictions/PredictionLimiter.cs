@@ -12,20 +12,14 @@ namespace Recurrent.Host.Service.Predictions;
 /// </summary>
 internal sealed class PredictionLimiter(IOptions<ServiceOptions> options) : IDisposable
 {
-    private readonly SemaphoreSlim _slots = new(options.Value.Predict.MaxConcurrent, options.Value.Predict.MaxConcurrent);
+    private readonly RequestSlots _slots = new(options.Value.Predict.MaxConcurrent, options.Value.Predict.QueueTimeoutSeconds,
+        $"{options.Value.Predict.MaxConcurrent} predictions are being computed and none finished within " +
+        $"{options.Value.Predict.QueueTimeoutSeconds:0.#} s (Recurrent:Predict:MaxConcurrent, Recurrent:Predict:QueueTimeoutSeconds); retry later.");
 
     private PredictLimitOptions Limits => options.Value.Predict;
 
     /// <summary>Waits for a slot; a request that cannot get one in time is refused with 429.</summary>
-    public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
-    {
-        if (!await _slots.WaitAsync(TimeSpan.FromSeconds(Limits.QueueTimeoutSeconds), cancellationToken))
-            throw new BadRequestException(null,
-                $"{Limits.MaxConcurrent} predictions are being computed and none finished within {Limits.QueueTimeoutSeconds:0.#} s " +
-                "(Recurrent:Predict:MaxConcurrent, Recurrent:Predict:QueueTimeoutSeconds); retry later.",
-                StatusCodes.Status429TooManyRequests);
-        return new Slot(_slots);
-    }
+    public Task<IDisposable> EnterAsync(CancellationToken cancellationToken) => _slots.EnterAsync(cancellationToken);
 
     /// <summary>Refuses a request whose steps, summed over its records, exceed the limit.</summary>
     public void CheckSteps(long steps)
