@@ -62,6 +62,13 @@ internal sealed class RunRegistry(TimeSpan retention, int maxFinishedRuns, TimeP
     /// <summary>The instruments of a registered run, or null.</summary>
     public RunInstruments? Find(string runId) => _runs.TryGetValue(runId, out var run) ? run : null;
 
+    /// <summary>Forgets a run at once and disposes its meter: its series leave every exporter now.</summary>
+    public void Remove(string runId)
+    {
+        if (_runs.TryRemove(runId, out var run))
+            run.Dispose();
+    }
+
     /// <summary>Forgets finished runs past the window or beyond the count and disposes their meters.</summary>
     public void RemoveExpired()
     {

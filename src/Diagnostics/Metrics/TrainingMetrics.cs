@@ -141,6 +141,16 @@ public sealed class TrainingMetrics : IDisposable
         _runs.Finish(runId, state);
     }
 
+    /// <summary>
+    /// Drops a run that goes on elsewhere (a fleet worker lost its lease): its series vanish now rather than stay
+    /// "running" here while its new worker exports them too. A run that records again here starts anew.
+    /// </summary>
+    public void RunLeft(string runId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        _runs.Remove(runId);
+    }
+
     /// <summary>True while the run's series are exported: active, or finished within retention and count.</summary>
     public bool IsRunExported(string runId) => _runs.IsExported(runId);
 

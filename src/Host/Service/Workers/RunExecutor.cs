@@ -148,8 +148,11 @@ internal sealed class RunExecutor(
             liveRun.MarkEnded();
             if (!liveRun.Abandoned && !abandoned)
                 gradients.Add(run.Id, liveRun.TakeUnsaved());
-            // A run going back to the queue stays exported, so its series do not blink out across a restart.
-            if (!shutdown)
+            // A run going back to the queue stays exported, so its series do not blink out across a restart; one this
+            // worker lost goes on elsewhere, so its series leave this worker's /metrics now.
+            if (liveRun.Abandoned || abandoned)
+                metrics.RunLeft(run.Name);
+            else if (!shutdown)
                 metrics.RunFinished(run.Name, outcome);
         }
     }
