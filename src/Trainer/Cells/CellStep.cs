@@ -47,6 +47,12 @@ internal ref struct CellStep
     /// <summary>W_hhᵀ [H, GH] packed in gate blocks, refreshed after every update.</summary>
     public PackedMatrix RecurrentWeightsTransposed;
 
+    /// <summary>
+    /// Set when <see cref="InputProjection"/> already holds h_{t-1} W_hhᵀ too (inference's one product over
+    /// [x_t | h_{t-1}]): a cell that adds the recurrent product onto the input projection then skips its own.
+    /// </summary>
+    public bool RecurrentProductAdded;
+
     /// <summary>Walk W_hhᵀ backwards this step (alternated per step so a batch-1 product starts on cached panels).</summary>
     public bool Descending;
 

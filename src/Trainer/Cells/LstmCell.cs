@@ -16,8 +16,9 @@ internal sealed class LstmCell : IRecurrentCell
 
     public void Forward(ref CellStep s)
     {
-        RecurrentProduct.AddTo(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.InputProjection,
-            s.Descending);
+        if (!s.RecurrentProductAdded)
+            RecurrentProduct.AddTo(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.InputProjection,
+                s.Descending);
         Activate(ref s);
     }
 
