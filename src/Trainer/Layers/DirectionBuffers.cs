@@ -1,4 +1,5 @@
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Tensors;
 
 namespace Recurrent.Trainer.Layers;
@@ -66,7 +67,7 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
     {
         Steps = steps;
         Rows = rows;
-        var parts = Math.Clamp(threads, 1, rows);
+        var parts = KernelPlan.Active.RecurrentParts(rows, threads);
         ProjectPerStep = !training && rows / parts >= PerStepProjectionRows;
         if (!ProjectPerStep)
             Workspace.Ensure(ref _inputProjection, steps * rows * _gateWidth);
