@@ -206,6 +206,7 @@ internal sealed class RecurrentDirection
             var step = new CellStep
             {
                 RecurrentProductAdded = recurrentAdded,
+                Inference = !training,
                 Rows = count,
                 Hidden = hidden,
                 InputProjection = projection,
