@@ -43,12 +43,12 @@ internal sealed record KernelPlan
     public required long AlternateWalkAboveBytes { get; init; }
 
     /// <summary>The rows a worker's per-step product pads its last rows to (the smallest register tile, four): a
-    /// direction's time loop is split over threads only where that lowers the tiles the busiest worker runs. A part of
-    /// two rows costs a whole padded tile that streams all of W_hh, so batch 4 on two threads runs as one part of four
-    /// (1.5–1.6× the training speed of two parts of two at H = 128 and 512), while batch 6 runs as two parts of three
-    /// (1.15× and more against one part of six) and batch 8 as two of four; measured on the AMD EPYC (2 cores,
-    /// bench/compare-builds.sh with `recurrent bench --threads 2`, busy machine). 0: one part per thread whatever the rows (the rule before; tests use it to reach a
-    /// worker left without rows).</summary>
+    /// direction's time loop is split over threads only where that lowers the tiles the busiest worker runs. A part
+    /// of two rows costs a whole padded tile that streams all of W_hh, so batch 4 on two threads runs as one part of
+    /// four (1.5–1.6× the training speed of two parts of two at H = 128 and 512), while batch 6 runs as two parts of
+    /// three (1.15× and more against one part of six) and batch 8 as two of four. Measured on the AMD EPYC (2 cores,
+    /// busy machine) with `recurrent bench --threads 2`, the rules' builds alternating. 0: one part per thread
+    /// whatever the rows (the rule before; tests use it to reach a worker left without rows).</summary>
     public required int RecurrentTileRows { get; init; }
 
     /// <summary>Workers for a direction's time loop over <paramref name="rows"/> sequences with up to

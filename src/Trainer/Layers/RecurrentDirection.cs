@@ -32,9 +32,9 @@ internal sealed class RecurrentDirection
     private readonly float[] _projectionBias;
 
     // [W_xhᵀ ; W_hhᵀ] packed, [I + H, GH], for inference steps of cells that add the recurrent product onto x_t's
-    // projection: one product over [x_t | h_{t-1}] per step instead of x_t·W_xhᵀ (a short K = I) and then h_{t-1}·W_hhᵀ
-    // onto it, so C is read and written once. Each element's FMA chain (bias, the x terms, the h terms, k ascending)
-    // is the two products' chain, so the bits are the same. Made on the first such pass.
+    // projection: one product over [x_t | h_{t-1}] per step instead of x_t·W_xhᵀ (a short K = I) and then
+    // h_{t-1}·W_hhᵀ onto it, so C is read and written once. Each element's FMA chain (bias, the x terms, the h terms,
+    // k ascending) is the two products' chain, so the bits are the same. Made on the first such pass.
     private PackedMatrix? _stackedWeightsT;
     private long _stackedVersion = -1;
 
