@@ -31,8 +31,10 @@ public static class InferenceBenchmark
             using var onnx = new OnnxSession(path, inputSize);
             var (managedLatency, onnxLatency) = InterleavedMedians(() => model.PredictBatch(single),
                 () => onnx.Predict(single), repetitions);
+            // A batch of 64 takes milliseconds: a count of calls alone would make each round a few calls long, so
+            // each round also lasts at least BatchRoundMilliseconds per side.
             var (managedBatch, onnxBatch) = InterleavedMedians(() => model.PredictBatch(batch),
-                () => onnx.Predict(batch), Math.Max(10, repetitions / 10));
+                () => onnx.Predict(batch), Math.Max(10, repetitions / 10), BatchRoundMilliseconds);
             return new Result(managedLatency, onnxLatency, 64e6 / managedBatch, 64e6 / onnxBatch,
                 OrtEnv.Instance().GetVersionString());
         }
@@ -42,17 +44,30 @@ public static class InferenceBenchmark
         }
     }
 
+    private const double BatchRoundMilliseconds = 50;
+
     // Medians of many timed calls of each, after a warm-up, taken in alternating rounds: this machine's speed drifts
-    // by tens of percent from one second to the next, and alternating puts both sides through the same drift.
-    private static (double First, double Second) InterleavedMedians(Action first, Action second, int repetitions)
+    // by tens of percent from one second to the next, and alternating puts both sides through the same drift. A round
+    // holds repetitions / 10 calls of each side, or as many as the slower side needs to last minimumRoundMilliseconds
+    // (as timed in the warm-up).
+    private static (double First, double Second) InterleavedMedians(Action first, Action second, int repetitions,
+        double minimumRoundMilliseconds = 0)
     {
         const int rounds = 10;
         var perRound = Math.Max(1, repetitions / rounds);
+        double slowerCall = 0;
         for (var i = 0; i < Math.Max(3, perRound); i++)
         {
+            var start = Stopwatch.GetTimestamp();
             first();
+            var middle = Stopwatch.GetTimestamp();
             second();
+            // The last (warmest) pair decides.
+            slowerCall = Math.Max(Stopwatch.GetElapsedTime(start, middle).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(middle).TotalMilliseconds);
         }
+        if (minimumRoundMilliseconds > 0 && slowerCall > 0)
+            perRound = Math.Max(perRound, (int)Math.Ceiling(minimumRoundMilliseconds / slowerCall));
         var (a, b) = (new List<double>(), new List<double>());
         for (var round = 0; round < rounds; round++)
         {

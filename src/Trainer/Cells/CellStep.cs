@@ -47,6 +47,16 @@ internal ref struct CellStep
     /// <summary>W_hhᵀ [H, GH] packed in gate blocks, refreshed after every update.</summary>
     public PackedMatrix RecurrentWeightsTransposed;
 
+    /// <summary>Inference: nothing after this step reads <see cref="Gates"/> or <see cref="Extra"/>, so a cell may
+    /// use them as scratch or leave them unwritten.</summary>
+    public bool Inference;
+
+    /// <summary>
+    /// Set when <see cref="InputProjection"/> already holds h_{t-1} W_hhᵀ too (inference's one product over
+    /// [x_t | h_{t-1}]): a cell that adds the recurrent product onto the input projection then skips its own.
+    /// </summary>
+    public bool RecurrentProductAdded;
+
     /// <summary>Walk W_hhᵀ backwards this step (alternated per step so a batch-1 product starts on cached panels).</summary>
     public bool Descending;
 

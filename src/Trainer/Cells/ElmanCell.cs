@@ -20,8 +20,9 @@ internal sealed class ElmanCell(Activation activation) : IRecurrentCell
 
     public void Forward(ref CellStep s)
     {
-        RecurrentProduct.AddTo(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.InputProjection,
-            s.Descending);
+        if (!s.RecurrentProductAdded)
+            RecurrentProduct.AddTo(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.InputProjection,
+                s.Descending);
         var n = s.Rows * s.Hidden;
         var rows = new Activate(Activation, s.InputProjection[..n], s.State[..n]);
         ColumnKernel.Run(ref rows, n);

@@ -16,8 +16,9 @@ internal sealed class LstmCell : IRecurrentCell
 
     public void Forward(ref CellStep s)
     {
-        RecurrentProduct.AddTo(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.InputProjection,
-            s.Descending);
+        if (!s.RecurrentProductAdded)
+            RecurrentProduct.AddTo(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.InputProjection,
+                s.Descending);
         Activate(ref s);
     }
 
@@ -27,9 +28,11 @@ internal sealed class LstmCell : IRecurrentCell
         int hidden = s.Hidden, width = 4 * hidden;
         for (var r = 0; r < s.Rows; r++)
         {
-            var row = new ForwardRow(s.InputProjection.Slice(r * width, width), s.Gates.Slice(r * width, width),
+            // Inference writes o over its own pre-activations, in a row already in L1, instead of into Gates.
+            var gates = s.Inference ? s.InputProjection : s.Gates;
+            var row = new ForwardRow(s.InputProjection.Slice(r * width, width), gates.Slice(r * width, width),
                 s.PreviousCell.Slice(r * hidden, hidden), s.Cell.Slice(r * hidden, hidden),
-                s.Extra.Slice(r * hidden, hidden), s.State.Slice(r * hidden, hidden));
+                s.Extra.Slice(r * hidden, hidden), s.State.Slice(r * hidden, hidden), !s.Inference);
             ColumnKernel.Run(ref row, hidden);
         }
     }
@@ -38,9 +41,12 @@ internal sealed class LstmCell : IRecurrentCell
     // of one sweep over the row per operation. Two passes, because the chain z → σ/tanh → c → tanh c → h is too
     // long for the processor to overlap many columns: the first holds four independent exponentials per column,
     // the second one.
+    // Without `keep` (inference) only o is stored, for the second pass: nothing reads i, f, g or tanh c later. The
+    // gates may be the pre-activations themselves: each vector of z is read before o is written over it.
     private readonly ref struct ForwardRow(ReadOnlySpan<float> preActivations, Span<float> gates,
-        ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> tanhCell, Span<float> h) : IColumnKernel
+        ReadOnlySpan<float> previousCell, Span<float> cell, Span<float> tanhCell, Span<float> h, bool keep) : IColumnKernel
     {
+        private readonly bool _keep = keep;
         private readonly ref float _z = ref MemoryMarshal.GetReference(preActivations);
         private readonly ref float _gates = ref MemoryMarshal.GetReference(gates);
         private readonly ref float _previousCell = ref MemoryMarshal.GetReference(previousCell);
@@ -60,16 +66,20 @@ internal sealed class LstmCell : IRecurrentCell
                 var o = Activations.Sigmoid<TOps, TV>(TOps.Load(ref _z, j + hidden));
                 var f = Activations.Sigmoid<TOps, TV>(TOps.Load(ref _z, j + 2 * hidden));
                 var g = Activations.Tanh<TOps, TV>(TOps.Load(ref _z, j + 3 * hidden));
-                TOps.Store(i, ref _gates, j);
                 TOps.Store(o, ref _gates, j + hidden);
-                TOps.Store(f, ref _gates, j + 2 * hidden);
-                TOps.Store(g, ref _gates, j + 3 * hidden);
+                if (_keep)
+                {
+                    TOps.Store(i, ref _gates, j);
+                    TOps.Store(f, ref _gates, j + 2 * hidden);
+                    TOps.Store(g, ref _gates, j + 3 * hidden);
+                }
                 TOps.Store(TOps.MultiplyAdd(f, TOps.Load(ref _previousCell, j), TOps.Multiply(i, g)), ref _cell, j);
             }
             for (var k = first; k < j; k += TOps.Count)
             {
                 var tanhC = Activations.Tanh<TOps, TV>(TOps.Load(ref _cell, k));
-                TOps.Store(tanhC, ref _tanhCell, k);
+                if (_keep)
+                    TOps.Store(tanhC, ref _tanhCell, k);
                 TOps.Store(TOps.Multiply(TOps.Load(ref _gates, k + hidden), tanhC), ref _h, k);
             }
             return j;

@@ -42,6 +42,32 @@ internal sealed record KernelPlan
     /// reads from L3 (more where L2 is larger).</summary>
     public required long AlternateWalkAboveBytes { get; init; }
 
+    /// <summary>The rows a worker's per-step product pads its last rows to (the smallest register tile, four): a
+    /// direction's time loop is split over threads only where that lowers the tiles the busiest worker runs. A part
+    /// of two rows costs a whole padded tile that streams all of W_hh, so batch 4 on two threads runs as one part of
+    /// four (1.5–1.6× the training speed of two parts of two at H = 128 and 512), while batch 6 runs as two parts of
+    /// three (1.15× and more against one part of six) and batch 8 as two of four. Measured on the AMD EPYC (2 cores,
+    /// busy machine) with `recurrent bench --threads 2`, the rules' builds alternating. 0: one part per thread
+    /// whatever the rows (the rule before; tests use it to reach a worker left without rows).</summary>
+    public required int RecurrentTileRows { get; init; }
+
+    /// <summary>Workers for a direction's time loop over <paramref name="rows"/> sequences with up to
+    /// <paramref name="threads"/> threads: the fewest that give the busiest worker the fewest
+    /// <see cref="RecurrentTileRows"/>-row tiles.</summary>
+    public int RecurrentParts(int rows, int threads)
+    {
+        if (RecurrentTileRows == 0)
+            return Math.Clamp(threads, 1, Math.Max(1, rows));
+        int Tiles(int parts) => ((rows + parts - 1) / parts + RecurrentTileRows - 1) / RecurrentTileRows;
+        var best = 1;
+        for (var parts = 2; parts <= Math.Min(threads, rows); parts++)
+        {
+            if (Tiles(parts) < Tiles(best))
+                best = parts;
+        }
+        return best;
+    }
+
     /// <summary>What the plan was made from, for `recurrent bench --kernels`.</summary>
     public required CpuCaches Caches { get; init; }
 
@@ -86,6 +112,7 @@ internal sealed record KernelPlan
         return new KernelPlan
         {
             TileRows = Avx512F.IsSupported ? 8 : 4,
+            RecurrentTileRows = 4,
             PanelWidth = panelWidth,
             DepthBlock = depth,
             PackedARows = Math.Clamp(rows, 64, 4096),
@@ -123,6 +150,8 @@ internal sealed record KernelPlan
         yield return $"batch-1 walk over packed W: alternating direction each step when W exceeds {AlternateWalkAboveBytes >> 10} KiB " +
                      $"(half of L1d), else one way; the panels last read are still in L1/L2 ({Caches.L2Bytes >> 10} KiB) when the next step starts";
         yield return $"thread split: rows of C in parts of at least 16 rows, when a product has at least 2^18 multiply-adds; " +
-                     $"recurrent steps split by sequences, one part per thread";
+                     $"recurrent steps split by sequences, one part per thread where that lowers the {RecurrentTileRows}-row tiles " +
+                     $"of the busiest worker (on 2 threads batch 4 runs as {RecurrentParts(4, 2)} part, batch 6 as " +
+                     $"{RecurrentParts(6, 2)}, batch 64 as {RecurrentParts(64, 2)})";
     }
 }

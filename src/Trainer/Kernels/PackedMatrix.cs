@@ -63,18 +63,26 @@ internal sealed class PackedMatrix
     }
 
     /// <summary>Packs Wᵀ, where W [N, K] is row-major: a layer's weights in the ONNX layout.</summary>
-    public void PackTransposeOf(ReadOnlySpan<float> w)
+    public void PackTransposeOf(ReadOnlySpan<float> w) => PackTransposeOf(w, 0, Rows);
+
+    /// <summary>
+    /// Packs Wᵀ into rows <paramref name="firstRow"/>..firstRow+rows of B, where W [N, rows] is row-major: B =
+    /// [W_1ᵀ ; W_2ᵀ] is one call per W, so a product over [a_1 | a_2] sums a_1·W_1ᵀ + a_2·W_2ᵀ in one pass.
+    /// </summary>
+    public void PackTransposeOf(ReadOnlySpan<float> w, int firstRow, int rows)
     {
-        if (w.Length < Rows * Columns)
-            throw new ArgumentException($"W needs {Rows * Columns} elements but has {w.Length}.", nameof(w));
+        if (firstRow < 0 || rows < 0 || firstRow + rows > Rows)
+            throw new ArgumentException($"Rows {firstRow}..{firstRow + rows} are outside B's {Rows}.", nameof(rows));
+        if (w.Length < rows * Columns)
+            throw new ArgumentException($"W needs {rows * Columns} elements but has {w.Length}.", nameof(w));
         for (var j0 = 0; j0 < Columns; j0 += PanelWidthAt(j0))
         {
             var width = PanelWidthAt(j0);
-            var panel = Data.AsSpan(PanelOffset(j0), width * Rows);
+            var panel = Data.AsSpan(PanelOffset(j0) + firstRow * width, width * rows);
             for (var j = 0; j < width; j++)
             {
-                var source = w.Slice((j0 + j) * Rows, Rows);
-                for (var k = 0; k < Rows; k++)
+                var source = w.Slice((j0 + j) * rows, rows);
+                for (var k = 0; k < rows; k++)
                     panel[k * width + j] = source[k];
             }
         }

@@ -1,4 +1,5 @@
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Tensors;
 
 namespace Recurrent.Trainer.Layers;
@@ -66,7 +67,7 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
     {
         Steps = steps;
         Rows = rows;
-        var parts = Math.Clamp(threads, 1, rows);
+        var parts = KernelPlan.Active.RecurrentParts(rows, threads);
         ProjectPerStep = !training && rows / parts >= PerStepProjectionRows;
         if (!ProjectPerStep)
             Workspace.Ensure(ref _inputProjection, steps * rows * _gateWidth);
@@ -118,6 +119,9 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
 
         /// <summary>One step's buffers for inference, which keeps no history but h_t.</summary>
         public float[] InputProjection = [], Gates = [], Extra = [], Cells = [];
+
+        /// <summary>[x_t | h_{t-1}] of one inference step, [rows, I + H], for the one-product step (grown by its user).</summary>
+        public float[] StackedInput = [];
 
         public void Ensure(int rows, int hidden, int width, bool training, bool separateRecurrentProjection)
         {

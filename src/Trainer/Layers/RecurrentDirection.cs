@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Kernels;
+using Recurrent.Trainer.Tensors;
 
 namespace Recurrent.Trainer.Layers;
 
@@ -29,6 +30,13 @@ internal sealed class RecurrentDirection
 
     // b_xh, or b_xh + b_hh for cells that add the recurrent product onto the projection; rebuilt with the packing.
     private readonly float[] _projectionBias;
+
+    // [W_xhᵀ ; W_hhᵀ] packed, [I + H, GH], for inference steps of cells that add the recurrent product onto x_t's
+    // projection: one product over [x_t | h_{t-1}] per step instead of x_t·W_xhᵀ (a short K = I) and then
+    // h_{t-1}·W_hhᵀ onto it, so C is read and written once. Each element's FMA chain (bias, the x terms, the h terms,
+    // k ascending) is the two products' chain, so the bits are the same. Made on the first such pass.
+    private PackedMatrix? _stackedWeightsT;
+    private long _stackedVersion = -1;
 
     // W_hh packed for BPTT, made on the first backward pass: a model that only predicts never needs it.
     private PackedMatrix? _recurrentWeights;
@@ -133,12 +141,24 @@ internal sealed class RecurrentDirection
             Gemm.MultiplyParallel(_input, _inputWeightsT,
                 StridedMatrix.RowMajor(_buffers.InputProjection, _input.Rows, _gateWidth), accumulate: true, threads);
         }
+        // One product per step only pays when [x_t | h_{t-1}] is one depth block of the kernels: C is then read and
+        // written once instead of twice. Deeper, the blocks pass over C as often either way, and the copy of x_t and
+        // h_{t-1} side by side is pure cost (measured at I = 64, H = 512).
+        var stacked = _buffers.ProjectPerStep && _cell.AddsToInputProjection &&
+                      InputSize + hidden <= KernelPlan.Active.DepthBlock;
+        if (stacked && weightVersion != _stackedVersion)
+        {
+            _stackedWeightsT ??= new PackedMatrix(InputSize + hidden, _gateWidth, hidden);
+            _stackedWeightsT.PackTransposeOf(InputWeights.Value, 0, InputSize);
+            _stackedWeightsT.PackTransposeOf(RecurrentWeights.Value, InputSize, hidden);
+            _stackedVersion = weightVersion;
+        }
         var initial = _buffers.Slot(Reverse ? steps : -1) * batch * hidden;
         _buffers.States.AsSpan(initial, batch * hidden).Clear();
         if (training)
             _buffers.Cells.AsSpan(initial, batch * hidden).Clear();
 
-        _buffers.RunParts((part, first, count) => ForwardRows(part, first, count, lengths, training));
+        _buffers.RunParts((part, first, count) => ForwardRows(part, first, count, lengths, training, stacked));
     }
 
     private void FillInputBias(Span<float> projection, int rows)
@@ -152,7 +172,8 @@ internal sealed class RecurrentDirection
     }
 
     // The forward time loop of one worker's rows first..first+count.
-    private void ForwardRows(int part, int first, int count, int[] lengths, bool training)
+    // With `stacked`, x_t's and h_{t-1}'s products are one (ProjectStacked).
+    private void ForwardRows(int part, int first, int count, int[] lengths, bool training, bool stacked)
     {
         var b = _buffers;
         int steps = b.Steps, batch = b.Rows, hidden = Hidden, width = _gateWidth;
@@ -165,21 +186,32 @@ internal sealed class RecurrentDirection
             var projection = b.ProjectPerStep
                 ? scratch.InputProjection.AsSpan(0, count * width)
                 : b.InputProjection.AsSpan((t * batch + first) * width, count * width);
+            var previousState = b.States.AsSpan((b.PreviousSlot(t) * batch + first) * hidden, count * hidden);
+            var recurrentAdded = false;
             if (b.ProjectPerStep)
             {
                 FillInputBias(projection, count);
                 var inputRows = Math.Min(count, _input.Rows - (t * batch + first));
-                if (inputRows > 0)
+                if (stacked && inputRows == count)
+                {
+                    ProjectStacked(scratch, _input.RowRange(t * batch + first, count), previousState, projection);
+                    recurrentAdded = true;
+                }
+                else if (inputRows > 0)
+                {
                     Gemm.Multiply(_input.RowRange(t * batch + first, inputRows), _inputWeightsT,
                         new MatrixSpan(projection, inputRows, width), accumulate: true);
+                }
             }
             var step = new CellStep
             {
+                RecurrentProductAdded = recurrentAdded,
+                Inference = !training,
                 Rows = count,
                 Hidden = hidden,
                 InputProjection = projection,
                 RecurrentProjection = scratch.RecurrentProjection,
-                PreviousState = b.States.AsSpan((b.PreviousSlot(t) * batch + first) * hidden, count * hidden),
+                PreviousState = previousState,
                 State = b.States.AsSpan((b.Slot(t) * batch + first) * hidden, count * hidden),
                 RecurrentWeightsTransposed = _recurrentWeightsT,
                 Descending = i % 2 == 1,
@@ -210,6 +242,22 @@ internal sealed class RecurrentDirection
                 }
             }
         }
+    }
+
+    // projection += [x_t | h_{t-1}] · [W_xhᵀ ; W_hhᵀ] for one worker's rows: x_t and h_{t-1} side by side in the
+    // worker's scratch, then one product.
+    private void ProjectStacked(DirectionBuffers.PartScratch scratch, MatrixView input, ReadOnlySpan<float> previousState,
+        Span<float> projection)
+    {
+        int rows = input.Rows, inputs = InputSize, hidden = Hidden, depth = inputs + hidden;
+        var stacked = Workspace.Ensure(ref scratch.StackedInput, rows * depth).AsSpan(0, rows * depth);
+        for (var r = 0; r < rows; r++)
+        {
+            input.Data.Slice(r * input.RowStride, inputs).CopyTo(stacked.Slice(r * depth, inputs));
+            previousState.Slice(r * hidden, hidden).CopyTo(stacked.Slice(r * depth + inputs, hidden));
+        }
+        Gemm.Multiply(MatrixView.RowMajor(stacked, rows, depth), _stackedWeightsT!,
+            new MatrixSpan(projection, rows, _gateWidth), accumulate: true);
     }
 
     /// <summary>

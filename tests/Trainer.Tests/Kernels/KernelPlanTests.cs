@@ -54,6 +54,19 @@ public class KernelPlanTests
     }
 
     [Fact]
+    public void A_direction_splits_its_sequences_over_threads_only_where_it_lowers_the_busiest_workers_tiles()
+    {
+        var plan = KernelPlan.For(Small);
+        Assert.Equal(4, plan.RecurrentTileRows);
+        // rows, threads -> parts: 2 + 2 would pad two tiles for one tile's work; 3 + 3 beats a tile and two single rows.
+        var cases = new[] { (64, 2, 2), (8, 2, 2), (6, 2, 2), (5, 2, 2), (4, 2, 1), (3, 2, 1), (1, 2, 1), (0, 2, 1),
+            (12, 3, 3), (9, 4, 3), (64, 1, 1) };
+        Assert.All(cases, c => Assert.Equal(c.Item3, plan.RecurrentParts(c.Item1, c.Item2)));
+        Assert.Equal(4, (plan with { RecurrentTileRows = 0 }).RecurrentParts(5, 4));
+        Assert.Contains(plan.Describe(), line => line.Contains("batch 4 runs as 1 part, batch 6 as 2, batch 64 as 2"));
+    }
+
+    [Fact]
     public void Without_a_cache_description_the_tuned_sizes_stand_in()
     {
         Assert.Same(CpuCaches.Assumed, CpuCaches.Detect("/nonexistent/cache"));

@@ -121,6 +121,28 @@ public class PackedGemmTests
     }
 
     [Fact]
+    public void Stacking_two_transposes_equals_packing_the_transpose_of_the_side_by_side_matrix()
+    {
+        // [W_1ᵀ ; W_2ᵀ] with W_1 [n, 7] and W_2 [n, 12] is the transpose of [W_1 | W_2], [n, 19].
+        const int n = 70, k1 = 7, k2 = 12;
+        var (w1, w2) = (KernelData.Random(n * k1, 10), KernelData.Random(n * k2, 11));
+        var sideBySide = new float[n * (k1 + k2)];
+        for (var j = 0; j < n; j++)
+        {
+            w1.AsSpan(j * k1, k1).CopyTo(sideBySide.AsSpan(j * (k1 + k2)));
+            w2.AsSpan(j * k2, k2).CopyTo(sideBySide.AsSpan(j * (k1 + k2) + k1));
+        }
+        var (stacked, whole) = (new PackedMatrix(k1 + k2, n, 35), new PackedMatrix(k1 + k2, n, 35));
+        stacked.PackTransposeOf(w1, 0, k1);
+        stacked.PackTransposeOf(w2, k1, k2);
+        whole.PackTransposeOf(sideBySide);
+        Assert.Equal(whole.Data, stacked.Data);
+        var outside = Assert.Throws<ArgumentException>(() => stacked.PackTransposeOf(w2, k1 + 1, k2));
+        Assert.Contains("Rows 8..20 are outside B's 19", outside.Message);
+        Assert.Throws<ArgumentException>(() => stacked.PackTransposeOf(w1, 0, k2));
+    }
+
+    [Fact]
     public void Without_accumulate_the_range_is_overwritten_and_the_rest_left_alone()
     {
         const int k = 5, blockWidth = 40, n = 3 * blockWidth;

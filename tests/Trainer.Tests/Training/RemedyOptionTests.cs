@@ -1,5 +1,6 @@
 using System.Numerics;
 using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Training;
 
@@ -50,7 +51,8 @@ public class RemedyOptionTests
     public void Omega_with_more_workers_than_the_rows_fill_matches_one_worker()
     {
         // Five rows over four workers: ⌈5/4⌉ = 2 rows each leaves the fourth worker none. Its Ω sums must count as
-        // zero (they once were read unset and threw).
+        // zero (they once were read unset and threw). The plan splits one part per thread, as it did then.
+        using var plan = KernelPlan.Use(KernelPlan.Detected with { RecurrentTileRows = 0 });
         var data = EngineFixtures.NumericData(5, 2, [6, 4, 5, 3, 6], HeadKind.Binary, 2, seed: 3);
         var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 3, Seed = 4 };
         var network = EngineFixtures.Network(options, data);
