@@ -60,9 +60,9 @@ public sealed class TrainingMetrics : IDisposable
     /// restarted or moved to another worker reports its own totals rather than the steps since it resumed (steps
     /// retrained after the checkpoint are counted once more: they ran twice). The clipped and non-finite counts are
     /// the trainer's, which its steps carry on from the checkpoint; given here they are exported before the first
-    /// step. Sequences still count from the resume.
+    /// step. Sequences continue from the checkpoint's count likewise.
     /// </summary>
-    public void RunResumed(string runId, long steps, long clippedSteps, long nonFiniteSteps)
+    public void RunResumed(string runId, long steps, long clippedSteps, long nonFiniteSteps, long sequences)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         var run = _runs.GetOrStart(runId).State;
@@ -71,6 +71,7 @@ public sealed class TrainingMetrics : IDisposable
             run.Steps = Math.Max(run.Steps, steps);
             run.ClippedSteps = Math.Max(run.ClippedSteps, clippedSteps);
             run.NonFiniteSteps = Math.Max(run.NonFiniteSteps, nonFiniteSteps);
+            run.Sequences = Math.Max(run.Sequences, sequences);
         }
     }
 

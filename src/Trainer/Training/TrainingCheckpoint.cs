@@ -56,6 +56,9 @@ public sealed class TrainingCheckpoint
     /// <summary>Of <see cref="Step"/>, the steps skipped for a non-finite loss or gradient.</summary>
     public long NonFiniteSteps => Position.NonFinite;
 
+    /// <summary>Sequences the completed steps trained on, over the whole run.</summary>
+    public long Sequences => Position.TotalSequences;
+
     /// <summary>The epoch in progress (or just finished, when <see cref="BatchInEpoch"/> is 0).</summary>
     public int Epoch => Position.Epoch;
 

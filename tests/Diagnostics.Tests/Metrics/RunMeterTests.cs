@@ -126,9 +126,10 @@ public sealed class RunMeterTests
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => steps[instrument.Name] = value);
         listener.Start();
         metrics.RunStarted("resumed");
-        metrics.RunResumed("resumed", steps: 40, clippedSteps: 7, nonFiniteSteps: 1);
+        metrics.RunResumed("resumed", steps: 40, clippedSteps: 7, nonFiniteSteps: 1, sequences: 80);
         listener.RecordObservableInstruments();
         Assert.Equal(7, steps[MetricNames.GradClippedSteps]); // before the first step after the resume
+        Assert.Equal(80, steps[MetricNames.TrainSequences]);
 
         // The trainer continues from its checkpoint: norms 0.5 … 2, two of them above the threshold of 1.
         TrainingScenario.Train(metrics, "resumed", steps: 4, fromStep: 40, clippedBefore: 7, nonFiniteBefore: 1);
@@ -138,6 +139,7 @@ public sealed class RunMeterTests
         Assert.Equal(44, steps[MetricNames.TrainSteps]);
         Assert.Equal(9, steps[MetricNames.GradClippedSteps]);
         Assert.Equal(1, steps[MetricNames.GradNonFiniteSteps]);
+        Assert.Equal(88, steps[MetricNames.TrainSequences]); // four more steps of two sequences
     }
 
     [Fact]

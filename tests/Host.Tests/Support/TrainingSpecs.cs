@@ -13,6 +13,9 @@ internal static class TrainingSpecs
     /// <summary>Optimizer steps of an <see cref="Interruptible"/> run: 640 sequences in batches of 16.</summary>
     public const long InterruptibleSteps = 640 / 16 * InterruptibleEpochs;
 
+    /// <summary>Sequences an <see cref="Interruptible"/> run trains on: 640 per epoch.</summary>
+    public const long InterruptibleSequences = 640L * InterruptibleEpochs;
+
     public static Dictionary<string, object?> Interruptible(string name) => new()
     {
         ["name"] = name,

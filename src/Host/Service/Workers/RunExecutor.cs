@@ -61,7 +61,7 @@ internal sealed class RunExecutor(
             Directory.CreateDirectory(data.RunDir(run.Id));
             var resume = LoadCheckpoint(run, trainerOptions);
             if (resume is not null)
-                metrics.RunResumed(run.Name, resume.Step, resume.ClippedSteps, resume.NonFiniteSteps);
+                metrics.RunResumed(run.Name, resume.Step, resume.ClippedSteps, resume.NonFiniteSteps, resume.Sequences);
             if (resume is null && (run.Step > 0 || run.CheckpointStep is not null))
                 runs.ResetProgress(run.Id); // starting over: the stored step and epochs belong to the lost attempt
             var observer = new StoreObserver(runs, run.Id, liveRun);

@@ -72,9 +72,10 @@ public sealed class FleetTests(PostgresCluster cluster)
             Assert.Contains(events, e => e.StartsWith("resumed: resumed from the checkpoint at step", StringComparison.Ordinal));
             Weights.AssertIdentical(FleetProcess.StoredWeights(database, reference), FleetProcess.StoredWeights(database, moved));
             // The worker it moved to reports the run's own totals, from the checkpoint on, not only its share: its
-            // steps, and the trainer's clipped count in the counter and in the clip rate of its view.
+            // steps and sequences, and the trainer's clipped count in the counter and in the clip rate of its view.
             var metrics = await survivor.Client.GetStringAsync("/metrics");
             Assert.Contains($"recurrent_train_steps_total{{run=\"moved\"}} {TrainingSpecs.InterruptibleSteps}\n", metrics);
+            Assert.Contains($"recurrent_train_sequences_total{{run=\"moved\"}} {TrainingSpecs.InterruptibleSequences}\n", metrics);
             var clipped = (long)finished["result"]!["clipped_steps"]!;
             Assert.Contains($"recurrent_grad_clipped_steps_total{{run=\"moved\"}} {clipped}\n", metrics);
             Assert.Equal((double)clipped / TrainingSpecs.InterruptibleSteps, (double)finished["latest"]!["clip_rate"]!, 12);
