@@ -67,15 +67,4 @@ internal sealed class PredictionLimiter(IOptions<ServiceOptions> options) : IDis
     }
 
     public void Dispose() => _slots.Dispose();
-
-    private sealed class Slot(SemaphoreSlim slots) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-                slots.Release();
-        }
-    }
 }
