@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using Recurrent.Host.Tests.Support;
 
 namespace Recurrent.Host.Tests.Service.Datasets;
@@ -10,7 +11,9 @@ namespace Recurrent.Host.Tests.Service.Datasets;
 /// </summary>
 public sealed class UploadLimitTests
 {
-    private const string Record = "{\"label\":1,\"steps\":[[0.5]]}\n";
+    // Each upload holds both classes, as a classifier's training set must.
+    private const string FirstRecord = "{\"label\":1,\"steps\":[[0.5]]}\n";
+    private const string SecondRecord = "{\"label\":0,\"steps\":[[0.25]]}\n";
 
     [Fact]
     public async Task An_upload_beyond_the_concurrency_limit_gets_429_while_the_first_is_stored_whole()
@@ -18,22 +21,45 @@ public sealed class UploadLimitTests
         await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir(),
             extraArgs: ["--Recurrent:Uploads:MaxConcurrent=1", "--Recurrent:Uploads:QueueTimeoutSeconds=0"]);
         var client = service.Client;
-        var slow = new HeldBackContent(Encoding.UTF8.GetBytes(Record), Encoding.UTF8.GetBytes("{\"label\":0,\"steps\":[[0.25]]}\n"));
-        var first = client.PostAsync("/api/datasets?name=slow.jsonl", slow);
-        await slow.FirstPartSent;
-
-        // The held upload takes the only slot as soon as the service reads its headers; until then a small upload
-        // may still get through (201). Whatever the machine's speed, one is refused once the slot is held.
+        // The held upload takes the only slot once the service reads its headers. A small upload sent before that
+        // gets through (201), and one that holds the slot at that moment refuses the held upload, whose answer the
+        // client sees only once its body is complete. So each round holds an upload back for a few small ones; a
+        // round with no refusal releases it and starts another. On any machine one round ends with a small upload
+        // refused: the small ones go one at a time, so a 429 means the held upload has the slot.
+        HeldBackContent slow;
+        Task<HttpResponseMessage> first;
+        string held;
         HttpResponseMessage? refused = null;
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        for (var i = 0; refused is null && DateTime.UtcNow < deadline; i++)
+        var round = 0;
+        do
         {
-            var response = await client.PostAsync($"/api/datasets?name=quick-{i}.jsonl", new StringContent(Record));
-            Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.TooManyRequests,
-                await response.Content.ReadAsStringAsync());
-            if (response.StatusCode == HttpStatusCode.TooManyRequests)
-                refused = response;
+            held = $"held-{round++}.jsonl";
+            slow = new HeldBackContent(Encoding.UTF8.GetBytes(FirstRecord), Encoding.UTF8.GetBytes(SecondRecord));
+            first = client.PostAsync($"/api/datasets?name={held}", slow);
+            await slow.FirstPartSent;
+            for (var i = 0; i < 10 && refused is null; i++)
+            {
+                var response = await client.PostAsync($"/api/datasets?name=quick-{round}-{i}.jsonl", new StringContent(FirstRecord + SecondRecord));
+                Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.TooManyRequests,
+                    await response.Content.ReadAsStringAsync());
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                    refused = response;
+            }
+            if (refused is null)
+            {
+                slow.Release();
+                try
+                {
+                    (await first).Dispose();
+                }
+                catch (HttpRequestException)
+                {
+                    // Refused early, the held upload's connection may be closed under the rest of its body.
+                }
+            }
         }
+        while (refused is null && DateTime.UtcNow < deadline);
         Assert.NotNull(refused);
         var problem = await refused.Content.ReadAsStringAsync();
         Assert.Contains("Recurrent:Uploads:MaxConcurrent", problem, StringComparison.Ordinal);
@@ -43,8 +69,8 @@ public sealed class UploadLimitTests
         using var stored = await first;
         Assert.True(stored.StatusCode == HttpStatusCode.Created, await stored.Content.ReadAsStringAsync());
         var listing = await client.GetStringAsync("/api/datasets");
-        Assert.Contains("slow.jsonl", listing, StringComparison.Ordinal);
-        Assert.Contains("\"sequences\":2", listing, StringComparison.Ordinal);
+        var dataset = JsonNode.Parse(listing)!["datasets"]!.AsArray().Single(d => (string?)d!["name"] == held)!;
+        Assert.Equal(2, (int)dataset["sequences"]!);
     }
 
     /// <summary>A body sent in two parts: the second only after <see cref="Release"/> (chunked, no length).</summary>
