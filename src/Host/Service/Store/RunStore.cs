@@ -56,24 +56,5 @@ internal abstract class RunStore
 
     public abstract RunStateCounts CountStates();
 
-    /// <summary>Folds the rows of <c>SELECT state, COUNT(*) ... GROUP BY state</c> into the counts by state.</summary>
-    protected static RunStateCounts ReadStateCounts(System.Data.Common.DbDataReader rows)
-    {
-        int queued = 0, running = 0, succeeded = 0, failed = 0, cancelled = 0;
-        while (rows.Read())
-        {
-            var n = rows.GetInt32(1);
-            switch (rows.GetString(0))
-            {
-                case RunStates.Queued: queued = n; break;
-                case RunStates.Running: running = n; break;
-                case RunStates.Succeeded: succeeded = n; break;
-                case RunStates.Failed: failed = n; break;
-                case RunStates.Cancelled: cancelled = n; break;
-            }
-        }
-        return new RunStateCounts(queued, running, succeeded, failed, cancelled);
-    }
-
     public abstract void AddEvent(long? runId, string kind, string message);
 }

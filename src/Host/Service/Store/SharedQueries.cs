@@ -1,11 +1,12 @@
 using System.Data.Common;
 using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
 
 namespace Recurrent.Host.Service.Store;
 
 /// <summary>
 /// The reads that are the same SQL in both stores, written once. Their parameters are named <c>@name</c>, a form
-/// SQLite and PostgreSQL both bind; what a dialect needs of its own (upserts, claims, leases, event queries) stays in
+/// SQLite and PostgreSQL both bind, and their SQL is standard; what a dialect needs of its own (upserts, claims, leases, event queries) stays in
 /// its store.
 /// </summary>
 internal static class SharedQueries
@@ -23,6 +24,28 @@ internal static class SharedQueries
     public static IReadOnlyList<EpochRecord> Epochs(IStoreDatabase database, long runId) =>
         Query(database, $"SELECT {StoredRows.EpochColumns} FROM epochs WHERE run_id = @id ORDER BY epoch;", StoredRows.Epoch,
             ("@id", runId));
+
+    /// <summary>The runs by state (COUNT cast so both dialects read a 32-bit integer).</summary>
+    public static RunStateCounts StateCounts(IStoreDatabase database)
+    {
+        using var connection = database.OpenConnection();
+        using var command = Command(connection, "SELECT state, CAST(COUNT(*) AS INTEGER) FROM runs GROUP BY state;");
+        using var rows = command.ExecuteReader();
+        int queued = 0, running = 0, succeeded = 0, failed = 0, cancelled = 0;
+        while (rows.Read())
+        {
+            var n = rows.GetInt32(1);
+            switch (rows.GetString(0))
+            {
+                case RunStates.Queued: queued = n; break;
+                case RunStates.Running: running = n; break;
+                case RunStates.Succeeded: succeeded = n; break;
+                case RunStates.Failed: failed = n; break;
+                case RunStates.Cancelled: cancelled = n; break;
+            }
+        }
+        return new RunStateCounts(queued, running, succeeded, failed, cancelled);
+    }
 
     /// <summary>See <see cref="GradientStore.Range"/>.</summary>
     public static IReadOnlyList<GradientRecord> GradientRange(IStoreDatabase database, long runId, long afterStep, long beforeStep,
@@ -49,7 +72,13 @@ internal static class SharedQueries
         params (string Name, object? Value)[] parameters)
     {
         using var connection = database.OpenConnection();
-        using var command = connection.CreateCommand();
+        using var command = Command(connection, sql, parameters);
+        return StoredRows.All(command, read);
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
@@ -58,6 +87,6 @@ internal static class SharedQueries
             parameter.Value = value ?? DBNull.Value;
             command.Parameters.Add(parameter);
         }
-        return StoredRows.All(command, read);
+        return command;
     }
 }

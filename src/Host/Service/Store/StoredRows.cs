@@ -56,5 +56,9 @@ internal static class StoredRows
 
     private static DateTimeOffset? TimeOrNull(DbDataReader r, int i, TimeReader time) => r.IsDBNull(i) ? null : time(r, i);
 
-    private static double? DoubleOrNull(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDouble(i);
+    /// <summary>A figure column; NULL (an undefined figure in both stores) as null.</summary>
+    public static double? DoubleOrNull(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDouble(i);
+
+    /// <summary>A figure to store: NaN and infinities become NULL (SQLite has no NaN), so both stores answer the same.</summary>
+    public static object? Finite(double? value) => value is double v && double.IsFinite(v) ? v : null;
 }

@@ -77,7 +77,7 @@ internal sealed class SweepStore(PgDatabase database, PgRunStore runs, TimeProvi
         using var r = command.ExecuteReader();
         var health = new Dictionary<long, SweepGradientView>();
         while (r.Read())
-            health[r.GetInt64(0)] = new SweepGradientView(PgSql.DoubleOrNull(r, 4), r.GetDouble(2), r.GetInt64(3), r.GetInt64(1));
+            health[r.GetInt64(0)] = new SweepGradientView(StoredRows.DoubleOrNull(r, 4), r.GetDouble(2), r.GetInt64(3), r.GetInt64(1));
         return health;
     }
 }

@@ -29,7 +29,7 @@ internal sealed class PgEventStore(PgDatabase database) : EventStore
         using (var r = command.ExecuteReader())
         {
             while (r.Read())
-                events.Add(NonFinite(r.GetInt64(0), PgSql.DoubleOrNull(r, 1), PgSql.DoubleOrNull(r, 2)));
+                events.Add(NonFinite(r.GetInt64(0), StoredRows.DoubleOrNull(r, 1), StoredRows.DoubleOrNull(r, 2)));
         }
         // Gaps and islands: within a burst step − row number is constant.
         using (var command = PgDatabase.Command(connection,
@@ -42,7 +42,7 @@ internal sealed class PgEventStore(PgDatabase database) : EventStore
         using (var r = command.ExecuteReader())
         {
             while (r.Read())
-                events.Add(ClippedBurst(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), PgSql.DoubleOrNull(r, 3)));
+                events.Add(ClippedBurst(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), StoredRows.DoubleOrNull(r, 3)));
         }
         if (LatestCheckpoint(run, afterStep) is { } checkpoint)
             events.Add(checkpoint);

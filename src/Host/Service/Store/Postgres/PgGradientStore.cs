@@ -32,11 +32,11 @@ internal sealed class PgGradientStore(PgDatabase database) : GradientStore
             command.Parameters.AddWithValue("run", runId);
             command.Parameters.AddWithValue("step", p.Step);
             command.Parameters.AddWithValue("epoch", p.Epoch);
-            command.Parameters.AddWithValue("loss", NpgsqlDbType.Double, PgSql.Finite(p.Loss) ?? DBNull.Value);
-            command.Parameters.AddWithValue("norm", NpgsqlDbType.Double, PgSql.Finite(p.GradNorm) ?? DBNull.Value);
+            command.Parameters.AddWithValue("loss", NpgsqlDbType.Double, StoredRows.Finite(p.Loss) ?? DBNull.Value);
+            command.Parameters.AddWithValue("norm", NpgsqlDbType.Double, StoredRows.Finite(p.GradNorm) ?? DBNull.Value);
             command.Parameters.AddWithValue("clipped", p.Clipped);
             command.Parameters.AddWithValue("nonfinite", p.NonFinite);
-            command.Parameters.AddWithValue("ratio", NpgsqlDbType.Double, PgSql.Finite(p.Log10VanishingRatio) ?? DBNull.Value);
+            command.Parameters.AddWithValue("ratio", NpgsqlDbType.Double, StoredRows.Finite(p.Log10VanishingRatio) ?? DBNull.Value);
             command.Parameters.AddWithValue("horizon", NpgsqlDbType.Integer, (object?)p.MemoryHorizon ?? DBNull.Value);
             command.Parameters.AddWithValue("profile", ProfileJson(p.ProfileLog10));
             command.Parameters.AddWithValue("clippedsteps", p.ClippedSteps);

@@ -214,9 +214,9 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
                 train_accuracy = EXCLUDED.train_accuracy, valid_loss = EXCLUDED.valid_loss,
                 valid_accuracy = EXCLUDED.valid_accuracy, learning_rate = EXCLUDED.learning_rate;
             """,
-            ("id", id), ("epoch", epoch.Epoch), ("step", epoch.Step), ("tl", PgSql.Finite(epoch.TrainLoss)),
-            ("ta", PgSql.Finite(epoch.TrainAccuracy)), ("vl", PgSql.Finite(epoch.ValidLoss)),
-            ("va", PgSql.Finite(epoch.ValidAccuracy)), ("lr", PgSql.Finite(epoch.LearningRate)));
+            ("id", id), ("epoch", epoch.Epoch), ("step", epoch.Step), ("tl", StoredRows.Finite(epoch.TrainLoss)),
+            ("ta", StoredRows.Finite(epoch.TrainAccuracy)), ("vl", StoredRows.Finite(epoch.ValidLoss)),
+            ("va", StoredRows.Finite(epoch.ValidAccuracy)), ("lr", StoredRows.Finite(epoch.LearningRate)));
     }
 
     public override IReadOnlyList<EpochRecord> Epochs(long id) => SharedQueries.Epochs(database, id);
@@ -239,13 +239,7 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
         transaction.Commit();
     }
 
-    public override RunStateCounts CountStates()
-    {
-        using var connection = database.Open();
-        using var command = PgDatabase.Command(connection, "SELECT state, COUNT(*)::integer FROM runs GROUP BY state;");
-        using var r = command.ExecuteReader();
-        return ReadStateCounts(r);
-    }
+    public override RunStateCounts CountStates() => SharedQueries.StateCounts(database);
 
     public override void AddEvent(long? runId, string kind, string message)
     {

@@ -39,7 +39,7 @@ internal sealed class SqliteEventStore(Database database) : EventStore
         using (var r = command.ExecuteReader())
         {
             while (r.Read())
-                events.Add(NonFinite(r.GetInt64(0), Sql.DoubleOrNull(r, 1), Sql.DoubleOrNull(r, 2)));
+                events.Add(NonFinite(r.GetInt64(0), StoredRows.DoubleOrNull(r, 1), StoredRows.DoubleOrNull(r, 2)));
         }
         // Gaps and islands: within a burst step − row number is constant.
         using (var command = Database.Command(connection,
@@ -52,7 +52,7 @@ internal sealed class SqliteEventStore(Database database) : EventStore
         using (var r = command.ExecuteReader())
         {
             while (r.Read())
-                events.Add(ClippedBurst(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), Sql.DoubleOrNull(r, 3)));
+                events.Add(ClippedBurst(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), StoredRows.DoubleOrNull(r, 3)));
         }
         if (LatestCheckpoint(run, afterStep) is { } checkpoint)
             events.Add(checkpoint);

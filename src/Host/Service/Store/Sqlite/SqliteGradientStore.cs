@@ -30,8 +30,8 @@ internal sealed class SqliteGradientStore(Database database) : GradientStore
         {
             object?[] values =
             [
-                runId, p.Step, p.Epoch, Sql.Finite(p.Loss), Sql.Finite(p.GradNorm), p.Clipped, p.NonFinite,
-                Sql.Finite(p.Log10VanishingRatio), p.MemoryHorizon, ProfileJson(p.ProfileLog10), p.ClippedSteps, p.NonFiniteSteps,
+                runId, p.Step, p.Epoch, StoredRows.Finite(p.Loss), StoredRows.Finite(p.GradNorm), p.Clipped, p.NonFinite,
+                StoredRows.Finite(p.Log10VanishingRatio), p.MemoryHorizon, ProfileJson(p.ProfileLog10), p.ClippedSteps, p.NonFiniteSteps,
             ];
             for (var i = 0; i < values.Length; i++)
                 parameters[i].Value = values[i] ?? DBNull.Value;

@@ -140,9 +140,9 @@ internal sealed class SqliteRunStore(Database database, TimeProvider clock) : Ru
             INSERT OR REPLACE INTO epochs (run_id, epoch, step, train_loss, train_accuracy, valid_loss, valid_accuracy, learning_rate)
             VALUES ($id, $epoch, $step, $tl, $ta, $vl, $va, $lr);
             """,
-            ("$id", id), ("$epoch", epoch.Epoch), ("$step", epoch.Step), ("$tl", Sql.Finite(epoch.TrainLoss)),
-            ("$ta", Sql.Finite(epoch.TrainAccuracy)), ("$vl", Sql.Finite(epoch.ValidLoss)),
-            ("$va", Sql.Finite(epoch.ValidAccuracy)), ("$lr", Sql.Finite(epoch.LearningRate)));
+            ("$id", id), ("$epoch", epoch.Epoch), ("$step", epoch.Step), ("$tl", StoredRows.Finite(epoch.TrainLoss)),
+            ("$ta", StoredRows.Finite(epoch.TrainAccuracy)), ("$vl", StoredRows.Finite(epoch.ValidLoss)),
+            ("$va", StoredRows.Finite(epoch.ValidAccuracy)), ("$lr", StoredRows.Finite(epoch.LearningRate)));
     }
 
     public override IReadOnlyList<EpochRecord> Epochs(long id) => SharedQueries.Epochs(database, id);
@@ -162,13 +162,7 @@ internal sealed class SqliteRunStore(Database database, TimeProvider clock) : Ru
         transaction.Commit();
     }
 
-    public override RunStateCounts CountStates()
-    {
-        using var connection = database.Open();
-        using var command = Database.Command(connection, "SELECT state, COUNT(*) FROM runs GROUP BY state;");
-        using var r = command.ExecuteReader();
-        return ReadStateCounts(r);
-    }
+    public override RunStateCounts CountStates() => SharedQueries.StateCounts(database);
 
     public override void AddEvent(long? runId, string kind, string message)
     {
