@@ -12,17 +12,25 @@ namespace Recurrent.Host.Tests.Service.Workers;
 [Collection(PostgresCollection.Name)]
 public sealed class FleetOutageTests(PostgresCluster cluster)
 {
+    // Ten times an interruptible run: the run must still be training when the database stops, and on a quiet
+    // machine the usual 800 steps ended between the checkpoint the test waits for and the stop.
+    private const int Epochs = TrainingSpecs.InterruptibleEpochs * 10;
+    private const long Steps = TrainingSpecs.InterruptibleSteps * 10;
+
+    private static Dictionary<string, object?> Spec(string name) =>
+        new(TrainingSpecs.Interruptible(name)) { ["epochs"] = Epochs };
+
     [Fact]
     public async Task A_worker_reports_a_lost_database_and_its_run_resumes_when_the_database_is_back()
     {
         var database = cluster.NewDatabase();
         await using var worker = await FleetProcess.StartWorkerAsync(database, "outage");
-        var reference = (long)(await worker.Client.CreateRunAsync(TrainingSpecs.Interruptible("reference")))["id"]!;
+        var reference = (long)(await worker.Client.CreateRunAsync(Spec("reference")))["id"]!;
         await worker.Client.WaitStateAsync(reference, "succeeded", 180);
         Assert.Contains("recurrent_worker_store_up{worker=\"outage\"} 1", await MetricsAsync(worker));
         Assert.Contains("recurrent_worker_capacity_runs{worker=\"outage\"} 1", await MetricsAsync(worker));
 
-        var survivor = (long)(await worker.Client.CreateRunAsync(TrainingSpecs.Interruptible("survivor")))["id"]!;
+        var survivor = (long)(await worker.Client.CreateRunAsync(Spec("survivor")))["id"]!;
         await worker.Client.WaitRunAsync(survivor, r => r.CheckpointStep() >= 30, 180);
         Assert.Contains("recurrent_worker_active_runs{worker=\"outage\"} 1", await MetricsAsync(worker));
         cluster.Stop();
@@ -41,7 +49,7 @@ public sealed class FleetOutageTests(PostgresCluster cluster)
         var up = await WaitHealthAsync(worker, HttpStatusCode.OK, 60);
         Assert.Equal("ok", (string?)up["store"]);
         var finished = await worker.Client.WaitStateAsync(survivor, "succeeded", 180);
-        Assert.Equal(TrainingSpecs.InterruptibleSteps, (long)finished["progress"]!["step"]!);
+        Assert.Equal(Steps, (long)finished["progress"]!["step"]!);
         Weights.AssertIdentical(FleetProcess.StoredWeights(database, reference), FleetProcess.StoredWeights(database, survivor));
         var kinds = (await worker.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{survivor}/events"))!["events"]!.AsArray()
             .Select(e => (string?)e!["kind"]).ToArray();
