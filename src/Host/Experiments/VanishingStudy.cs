@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
@@ -12,8 +13,8 @@ namespace Recurrent.Host.Experiments;
 /// </summary>
 internal sealed class VanishingStudy : IStudy
 {
-    private static readonly (string Label, CellKind Cell)[] Cells =
-        [("tanh RNN", CellKind.Rnn), ("LSTM", CellKind.Lstm), ("GRU", CellKind.Gru)];
+    private static readonly (string Label, RecurrentCellKind Cell)[] Cells =
+        [("tanh RNN", RecurrentCellKind.Rnn), ("LSTM", RecurrentCellKind.Lstm), ("GRU", RecurrentCellKind.Gru)];
 
     public string Name => "vanishing";
 
@@ -32,7 +33,7 @@ internal sealed class VanishingStudy : IStudy
                 var data = StudyData.Load($"{task}:{length}", settings.Seed, count);
                 foreach (var (label, cell) in Cells)
                 {
-                    var options = new SequenceClassifierOptions
+                    var options = new SequenceModelOptions
                     {
                         Cell = cell,
                         HiddenSize = hidden,
