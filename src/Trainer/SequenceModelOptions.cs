@@ -110,13 +110,16 @@ public class SequenceModelOptions
 
     /// <summary>
     /// Truncated BPTT window k2: the gradient flows back at most this many steps from where the loss enters
-    /// (null: full BPTT). Default null.
+    /// (null: full BPTT). With a per-step head every sequence is cut into segments of k2 steps from its start and
+    /// BPTT runs within each segment (the state entering a segment is a constant), so each step's loss reaches back
+    /// to its segment's start, 1 to k2 steps. Default null.
     /// </summary>
     public int? TruncationSteps { get; set; }
 
     /// <summary>
     /// Truncated BPTT stride k1, kept with the model for reference. A many-to-one loss enters only at each
-    /// sequence's last step, so only k2 changes the gradient. Default null (equal to k2).
+    /// sequence's last step, so only k2 changes the gradient; a per-step head's segments are k1 = k2 steps, so there
+    /// it must be null or equal to k2. Default null (equal to k2).
     /// </summary>
     public int? TruncationStride { get; set; }
 

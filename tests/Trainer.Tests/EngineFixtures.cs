@@ -44,6 +44,37 @@ internal static class EngineFixtures
         return new SequenceDataset("random-tokens", InputKind.Tokens, 0, vocab, Labels(head, classes), examples);
     }
 
+    /// <summary>
+    /// Numeric or token sequences with a label per step; about one step in five (never a sequence's last) has none.
+    /// </summary>
+    public static SequenceDataset PerStepData(bool tokens, int count, int width, int[] lengths, HeadKind head,
+        int classes, int seed)
+    {
+        var rng = new DeterministicRandom((ulong)seed);
+        var vocab = new Vocabulary(Enumerable.Range(0, width - 2).Select(i => $"w{i}"));
+        var examples = new SequenceExample[count];
+        for (var i = 0; i < count; i++)
+        {
+            var length = lengths[i % lengths.Length];
+            var labelled = Enumerable.Range(0, length).Select(t => t == length - 1 || rng.NextInt(5) > 0).ToArray();
+            var ids = tokens ? Enumerable.Range(0, length).Select(_ => 1 + rng.NextInt(width - 1)).ToArray() : null;
+            var steps = tokens ? null : Enumerable.Range(0, length * width).Select(_ => (float)rng.NextUniform(-1, 1)).ToArray();
+            if (head == HeadKind.Regression)
+            {
+                var targets = labelled.Select(l => l ? (float)rng.NextUniform(-1, 1) : float.NaN).ToArray();
+                examples[i] = tokens ? SequenceExample.FromTokens(ids!, targets) : SequenceExample.FromSteps(steps!, width, targets);
+            }
+            else
+            {
+                var stepClasses = labelled.Select(l => l ? rng.NextInt(ClassCount(head, classes)) : SequenceExample.Unlabelled).ToArray();
+                examples[i] = tokens ? SequenceExample.FromTokens(ids!, stepClasses) : SequenceExample.FromSteps(steps!, width, stepClasses);
+            }
+        }
+        return tokens
+            ? new SequenceDataset("random-tokens", InputKind.Tokens, 0, vocab, Labels(head, classes), examples)
+            : new SequenceDataset("random", InputKind.Numeric, width, null, Labels(head, classes), examples);
+    }
+
     private static int ClassCount(HeadKind head, int classes) => head == HeadKind.Binary ? 2 : classes;
 
     private static LabelSet Labels(HeadKind head, int classes) => head switch

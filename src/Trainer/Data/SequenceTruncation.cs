@@ -21,6 +21,8 @@ internal static class SequenceTruncation
     {
         if (maxSteps is not { } max || example.Length <= max)
             return example;
+        if (example.IsPerStep)
+            return KeepPerStep(example, featureCount, max, policy);
         if (example.TokenIds is { } ids)
         {
             var kept = Keep(ids, 1, max, policy);
@@ -32,5 +34,22 @@ internal static class SequenceTruncation
         return example.ClassIndex >= 0
             ? SequenceExample.FromSteps(steps, featureCount, example.ClassIndex)
             : SequenceExample.FromSteps(steps, featureCount, example.Target);
+    }
+
+    // A label per step is cut with its step.
+    private static SequenceExample KeepPerStep(SequenceExample example, int featureCount, int max,
+        TruncationPolicy policy)
+    {
+        var classes = example.StepClassIndices is { } c ? Keep(c, 1, max, policy) : null;
+        var targets = example.StepTargets is { } y ? Keep(y, 1, max, policy) : null;
+        if (example.TokenIds is { } ids)
+        {
+            var kept = Keep(ids, 1, max, policy);
+            return classes is not null ? SequenceExample.FromTokens(kept, classes) : SequenceExample.FromTokens(kept, targets!);
+        }
+        var steps = Keep(example.Features!, featureCount, max, policy);
+        return classes is not null
+            ? SequenceExample.FromSteps(steps, featureCount, classes)
+            : SequenceExample.FromSteps(steps, featureCount, targets!);
     }
 }

@@ -5,8 +5,10 @@ namespace Recurrent.Trainer.Layers;
 
 /// <summary>
 /// Measures g_t = ‖∂L_b/∂s_t‖ while BPTT walks back through the first layer, into buffers of its own that the
-/// training loop copies into the step's snapshot. The batch loss is a mean, so the adjoints are scaled back by B to
-/// be those of each sample's own loss.
+/// training loop copies into the step's snapshot. For a per-sequence head L_b is sample b's loss: the batch loss is
+/// a mean, so the adjoints are scaled back by B. For a per-step head L_b is the loss of sample b's last step alone,
+/// which a pass of its own propagates unscaled (<see cref="SequenceNetwork"/>), so g_{T−k}/g_T still says how much
+/// of the gradient where a loss enters survives k steps back.
 /// </summary>
 internal sealed class AdjointRecorder
 {
@@ -15,6 +17,7 @@ internal sealed class AdjointRecorder
     private int[] _lengths = [];
     private int _batch;
     private int? _window;
+    private bool _segments;
     private float _scale;
 
     /// <summary>Row stride of <see cref="Norms"/>: the longest window of the batch.</summary>
@@ -30,11 +33,19 @@ internal sealed class AdjointRecorder
     public ReadOnlySpan<float> NormsOf(int b) => _norms.AsSpan(b * Stride, _windows[b]);
 
     /// <summary>Sizes the buffers for this batch and fills each sample's window length.</summary>
-    public void Begin(int[] lengths, int batch, int? window)
+    /// <param name="lengths">Each sample's length.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="window">The truncation k2 (null: full BPTT).</param>
+    /// <param name="segments">Per-step losses: truncation cuts segments of k2 steps from the start, so the last
+    /// step's loss reaches back to the start of its segment.</param>
+    /// <param name="scale">What the adjoints are multiplied by: B for a batch-mean loss (the default), 1 for the
+    /// last step's loss propagated on its own.</param>
+    public void Begin(int[] lengths, int batch, int? window, bool segments = false, float? scale = null)
     {
         _lengths = lengths;
         _window = window;
-        _scale = batch;
+        _segments = segments;
+        _scale = scale ?? batch;
         _batch = batch;
         Stride = 0;
         for (var b = 0; b < batch; b++)
@@ -47,7 +58,9 @@ internal sealed class AdjointRecorder
             _windows[b] = WindowOf(lengths[b]);
     }
 
-    private int WindowOf(int length) => Math.Min(length, _window ?? length);
+    private int WindowOf(int length) => _segments && _window is int k
+        ? length - k * ((length - 1) / k)
+        : Math.Min(length, _window ?? length);
 
     /// <summary>
     /// Records sub-step <paramref name="step"/> of a direction with dilation d for its rows first..first+count

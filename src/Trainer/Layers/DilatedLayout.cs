@@ -2,13 +2,18 @@ namespace Recurrent.Trainer.Layers;
 
 /// <summary>
 /// How a direction of dilation d sees a time-major batch of T steps and B sequences: ⌈T/d⌉ sub-steps of d·B rows,
-/// row k·B + b at sub-step τ being step t = τ·d + k of sequence b. Keeps each row's sub-sequence length and the
-/// sub-step whose incoming state truncated BPTT detaches. With d = 1 rows are sequences and sub-steps are steps.
+/// row k·B + b at sub-step τ being step t = τ·d + k of sequence b. Keeps each row's sub-sequence length and where
+/// truncated BPTT detaches the incoming state: at one sub-step per row (a window of the last k2 steps), or at every
+/// edge that crosses a segment boundary (segments of k steps, for per-step losses). With d = 1 rows are sequences
+/// and sub-steps are steps.
 /// </summary>
 internal sealed class DilatedLayout(int dilation, bool reverse)
 {
     private int[] _lengths = [], _cuts = [], _sequenceLengths = [];
     private int _sequences;
+
+    // Segments of this many steps from each sequence's start (per-step losses), or null for one window per row.
+    private int? _segment;
 
     public int Dilation { get; } = dilation >= 1 ? dilation : throw new ArgumentOutOfRangeException(nameof(dilation));
 
@@ -61,6 +66,7 @@ internal sealed class DilatedLayout(int dilation, bool reverse)
     {
         Array.Fill(_cuts, -1);
         Truncated = false;
+        _segment = null;
         if (window is not int k2)
             return;
         int d = Dilation;
@@ -81,6 +87,32 @@ internal sealed class DilatedLayout(int dilation, bool reverse)
                 Truncated = true;
             }
         }
+    }
+
+    /// <summary>
+    /// Segments of k steps from each sequence's start (null: full BPTT): every recurrent edge whose two steps lie in
+    /// different segments is cut, forward and in reverse, so BPTT runs within each segment. A sequence no longer than
+    /// k is not cut.
+    /// </summary>
+    public void SetSegments(int? segment)
+    {
+        Array.Fill(_cuts, -1);
+        _segment = segment;
+        Truncated = false;
+        if (segment is not int k)
+            return;
+        for (var b = 0; b < _sequences; b++)
+            Truncated |= _sequenceLengths[b] > k;
+    }
+
+    /// <summary>Whether the recurrent edge into sub-step <paramref name="step"/> of <paramref name="row"/> is cut.</summary>
+    public bool CutsEdgeInto(int row, int step)
+    {
+        if (_segment is not int k)
+            return step == _cuts[row];
+        int d = Dilation, t = step * d + row / _sequences;
+        var from = reverse ? t + d : t - d;
+        return from >= 0 && from / k != t / k;
     }
 
     // ⌈(length − k)/d⌉: the sub-steps τ with τ·d + k < length, which is also the first τ with τ·d + k ≥ length.

@@ -29,6 +29,13 @@ internal sealed record NetworkShape(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int[]? Dilations { get; init; }
 
+    /// <summary>
+    /// One output per step (many-to-many, equal length) instead of one per sequence. Left out of the model file when
+    /// false, so files of per-sequence models are written exactly as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool PerStep { get; init; }
+
     /// <summary>The dilation of layer <paramref name="layer"/> (1 when none was set).</summary>
     public int DilationOf(int layer) => Dilations is { } d ? d[layer] : 1;
 
@@ -44,6 +51,7 @@ internal sealed record NetworkShape(
             head == HeadKind.MultiClass ? data.Labels.ClassCount : 1)
         {
             Dilations = options.Dilations?.ToArray(),
+            PerStep = data.PerStep,
         };
     }
 }

@@ -4,10 +4,11 @@ using Recurrent.Trainer.Kernels;
 namespace Recurrent.Trainer.Layers;
 
 /// <summary>
-/// The many-to-one head: z = W u + b from each sequence's final state u, then the loss of its kind, averaged over
-/// the batch. Losses are computed in double from the logits, so saturated sigmoids and softmaxes stay finite.
+/// The head: z = W u + b, then the loss of its kind. Many-to-one (here) reads each sequence's final state u and
+/// averages over the batch; per step (<c>OutputHead.PerStep.cs</c>) reads every step's output and averages over the
+/// labelled steps. Losses are computed in double from the logits, so saturated sigmoids and softmaxes stay finite.
 /// </summary>
-internal sealed class OutputHead
+internal sealed partial class OutputHead
 {
     public OutputHead(HeadKind kind, int inputSize, int outputs, bool useBias)
     {
@@ -68,7 +69,7 @@ internal sealed class OutputHead
     }
 
     // −y log σ(z) − (1 − y) log(1 − σ(z)) = max(z, 0) − z y + log(1 + e^{−|z|}).
-    private static double BinaryCrossEntropy(double z, int label, Span<float> dz, int batch)
+    private static double BinaryCrossEntropy(double z, int label, Span<float> dz, double batch)
     {
         double y = label;
         if (!dz.IsEmpty)
@@ -76,7 +77,7 @@ internal sealed class OutputHead
         return Math.Max(z, 0) - z * y + Math.Log(1 + Math.Exp(-Math.Abs(z)));
     }
 
-    private static double SoftmaxCrossEntropy(ReadOnlySpan<float> z, int label, Span<float> dz, int batch)
+    private static double SoftmaxCrossEntropy(ReadOnlySpan<float> z, int label, Span<float> dz, double batch)
     {
         double max = double.NegativeInfinity;
         foreach (var v in z)
@@ -93,7 +94,7 @@ internal sealed class OutputHead
         return logSum - z[label];
     }
 
-    private static double SquaredError(double z, double target, Span<float> dz, int batch)
+    private static double SquaredError(double z, double target, Span<float> dz, double batch)
     {
         var e = z - target;
         if (!dz.IsEmpty)

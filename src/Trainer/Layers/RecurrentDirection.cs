@@ -19,7 +19,7 @@ namespace Recurrent.Trainer.Layers;
 /// larger over d times fewer steps with the same kernels and no copy; <see cref="DilatedLayout"/> keeps the
 /// sub-sequences' lengths and truncation cuts. With d = 1 it is the plain recurrence, operation for operation.
 /// </remarks>
-internal sealed class RecurrentDirection
+internal sealed partial class RecurrentDirection
 {
     private readonly IRecurrentCell _cell;
     private readonly int _gateWidth;
@@ -120,20 +120,7 @@ internal sealed class RecurrentDirection
         steps = _buffers.Steps;
         batch = _buffers.Rows;
         int rows = steps * batch, hidden = Hidden;
-        // The products want Wᵀ, packed; it is rebuilt only when the weights have changed since the last pass.
-        if (weightVersion != _transposedVersion)
-        {
-            _inputWeightsT.PackTransposeOf(InputWeights.Value);
-            _recurrentWeightsT.PackTransposeOf(RecurrentWeights.Value);
-            if (InputBias is not null && RecurrentBias is not null)
-            {
-                if (_cell.AddsToInputProjection)
-                    TensorPrimitives.Add(InputBias.Value, RecurrentBias.Value, _projectionBias);
-                else
-                    InputBias.Value.CopyTo(_projectionBias, 0);
-            }
-            _transposedVersion = weightVersion;
-        }
+        PackWeights(weightVersion);
         if (!_buffers.ProjectPerStep)
         {
             // Rows past T·B (the last sub-step's padding when d does not divide T) keep the bias alone.
@@ -159,6 +146,23 @@ internal sealed class RecurrentDirection
             _buffers.Cells.AsSpan(initial, batch * hidden).Clear();
 
         _buffers.RunParts((part, first, count) => ForwardRows(part, first, count, lengths, training, stacked));
+    }
+
+    // The products want Wᵀ, packed; it is rebuilt only when the weights have changed since the last pass.
+    private void PackWeights(long weightVersion)
+    {
+        if (weightVersion == _transposedVersion)
+            return;
+        _inputWeightsT.PackTransposeOf(InputWeights.Value);
+        _recurrentWeightsT.PackTransposeOf(RecurrentWeights.Value);
+        if (InputBias is not null && RecurrentBias is not null)
+        {
+            if (_cell.AddsToInputProjection)
+                TensorPrimitives.Add(InputBias.Value, RecurrentBias.Value, _projectionBias);
+            else
+                InputBias.Value.CopyTo(_projectionBias, 0);
+        }
+        _transposedVersion = weightVersion;
     }
 
     private void FillInputBias(Span<float> projection, int rows)
@@ -268,14 +272,21 @@ internal sealed class RecurrentDirection
     /// <remarks>
     /// With <paramref name="omegaWeight"/> &gt; 0 (cells that support Ω: the Elman cell) it also adds the gradient of
     /// Pascanu et al.'s Ω to W_hh and returns the weighted Ω averaged over the batch; otherwise it returns 0.
+    /// <paramref name="segments"/> reads <paramref name="truncation"/> as per-step losses' segments of k steps
+    /// (<see cref="DilatedLayout.SetSegments"/>) instead of one window. <paramref name="adjointOnly"/> propagates the
+    /// adjoint (for the recorder and ∂L/∂x_t) without touching the weight gradients.
     /// </remarks>
     public double Backward(float[] outputGradient, int stride, int column, int[] lengths, int? truncation,
-        float[]? inputGradient, bool accumulateInput, AdjointRecorder? recorder, int threads, float omegaWeight = 0)
+        float[]? inputGradient, bool accumulateInput, AdjointRecorder? recorder, int threads, float omegaWeight = 0,
+        bool segments = false, bool adjointOnly = false)
     {
-        var omega = omegaWeight > 0 && _cell.SupportsOmega ? _omega ??= new OmegaRegularizer() : null;
-        _layout.SetTruncation(truncation);
+        var omega = omegaWeight > 0 && _cell.SupportsOmega && !adjointOnly ? _omega ??= new OmegaRegularizer() : null;
+        if (segments)
+            _layout.SetSegments(truncation);
+        else
+            _layout.SetTruncation(truncation);
         lengths = _layout.Lengths;
-        var window = new TruncationWindow(_layout.Cuts, _layout.Truncated);
+        var window = new TruncationWindow(_layout);
         _recurrentWeights ??= new PackedMatrix(_gateWidth, Hidden, Hidden);
         _recurrentWeights.Pack(RecurrentWeights.Value);
         omega?.Reset(_buffers.Parts, Hidden);
@@ -283,8 +294,9 @@ internal sealed class RecurrentDirection
             BackwardRows(part, first, count, outputGradient, stride, column, lengths, window, recorder, omega));
         var previousStates = StridedMatrix.RowMajor(_buffers.States, _input.Rows, Hidden,
             (Reverse ? _buffers.Rows : 0) * Hidden);
-        _weightGradients.Accumulate(_input, _buffers, previousStates, InputWeights, RecurrentWeights, InputBias,
-            RecurrentBias, threads);
+        if (!adjointOnly)
+            _weightGradients.Accumulate(_input, _buffers, previousStates, InputWeights, RecurrentWeights, InputBias,
+                RecurrentBias, threads);
         if (inputGradient is not null)
             Gemm.MultiplyParallel(StridedMatrix.RowMajor(_buffers.InputProjectionGradient, _input.Rows, _gateWidth),
                 StridedMatrix.RowMajor(InputWeights.Value, _gateWidth, InputSize),

@@ -2,13 +2,15 @@ using Microsoft.ML;
 using Recurrent.Diagnostics;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Tensors;
 using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Layers;
 
 /// <summary>
-/// Embedding or numeric input, stacked recurrent layers (each one or two directions), and the many-to-one head.
+/// Embedding or numeric input, stacked recurrent layers (each one or two directions), and the head: many-to-one
+/// (the final states) or per step (<see cref="NetworkShape.PerStep"/>: the top layer's output at every step).
 /// Forward caches what BPTT needs; <see cref="ComputeGradients"/> fills every parameter's gradient.
 /// </summary>
 internal sealed class SequenceNetwork
@@ -17,6 +19,9 @@ internal sealed class SequenceNetwork
     private float[] _embedded = [], _embeddedGradient = [];
     private float[][] _layerOutputs, _layerGradients;
     private float[] _headInput = [], _headInputGradient = [], _logits = [], _logitGradient = [];
+
+    // The top layer's outputs [T·B, directions·H] of the last forward pass: a per-step head's input.
+    private StridedMatrix _topOutput;
     public SequenceNetwork(NetworkShape shape)
     {
         Shape = shape;
@@ -122,6 +127,13 @@ internal sealed class SequenceNetwork
                 offset = 0;
             }
         }
+        if (Shape.PerStep)
+        {
+            _topOutput = StridedMatrix.RowMajor(input, steps * size, directions * hidden, offset);
+            Workspace.Ensure(ref _logits, steps * size * Shape.Outputs);
+            Head.ForwardSteps(_topOutput, _logits, threads);
+            return;
+        }
         var headInput = Workspace.Ensure(ref _headInput, size * directions * hidden);
         var top = _layers[^1];
         for (var b = 0; b < size; b++)
@@ -133,17 +145,27 @@ internal sealed class SequenceNetwork
         Head.Forward(headInput, size, _logits);
     }
 
-    /// <summary>The logits of the last forward pass, [B, Outputs].</summary>
+    /// <summary>The logits of the last forward pass, [B, Outputs] (per step: [T·B, Outputs], time-major).</summary>
     public ReadOnlySpan<float> Logits => _logits;
+
+    /// <summary>The array behind <see cref="Logits"/>.</summary>
+    public float[] LogitBuffer => _logits;
 
     /// <summary>
     /// Forward, loss and BPTT: fills every parameter's gradient of the batch's mean loss, and the adjoint norms of the
     /// first layer's forward direction into <paramref name="adjoints"/> when one is given. Returns the mean loss.
     /// </summary>
+    /// <remarks>
+    /// A per-step head's loss is the mean over the batch's labelled steps; truncation then cuts every sequence into
+    /// segments of <paramref name="truncation"/> steps (<see cref="DilatedLayout.SetSegments"/>), and the adjoint
+    /// norms are those of each sequence's last step's loss alone, from a pass of their own.
+    /// </remarks>
     public double ComputeGradients(SequenceBatch batch, int? truncation, AdjointRecorder? adjoints, int threads,
         float omegaWeight = 0)
     {
         Forward(batch, threads);
+        if (Shape.PerStep)
+            return ComputeStepGradients(batch, truncation, adjoints, threads, omegaWeight);
         int steps = batch.Steps, size = batch.Size, hidden = Shape.Hidden, directions = Shape.Directions;
         var logitGradient = Workspace.Ensure(ref _logitGradient, size * Shape.Outputs);
         var loss = Head.Loss(_logits, size, batch.ClassIndices, batch.Targets, logitGradient.AsSpan(0, size * Shape.Outputs));
@@ -163,6 +185,19 @@ internal sealed class SequenceNetwork
             }
         }
         adjoints?.Begin(batch.Lengths, size, truncation);
+        loss = BackwardLayers(loss, above, batch, truncation, adjoints, threads, omegaWeight, segments: false);
+        if (Embedding is not null)
+            ScatterEmbeddingGradient(batch);
+        return loss;
+    }
+
+    // BPTT down the stack from ∂L/∂(top layer's output) in `above`, [T·B, directions·H]; returns the loss with what
+    // Ω adds, in the order the directions add it.
+    private double BackwardLayers(double loss, float[] above, SequenceBatch batch, int? truncation,
+        AdjointRecorder? adjoints, int threads, float omegaWeight, bool segments)
+    {
+        int steps = batch.Steps, size = batch.Size, hidden = Shape.Hidden, directions = Shape.Directions;
+        var width = directions * hidden;
         for (var l = _layers.Length - 1; l >= 0; l--)
         {
             float[]? below = null;
@@ -174,14 +209,50 @@ internal sealed class SequenceNetwork
             {
                 var recorder = l == 0 && d == 0 ? adjoints : null;
                 loss += _layers[l][d].Backward(above, width, d * hidden, batch.Lengths, truncation, below,
-                    accumulateInput: d > 0, recorder, threads, omegaWeight);
+                    accumulateInput: d > 0, recorder, threads, omegaWeight, segments);
             }
             if (below is not null && l > 0)
                 above = below;
         }
+        return loss;
+    }
+
+    private double ComputeStepGradients(SequenceBatch batch, int? truncation, AdjointRecorder? adjoints, int threads,
+        float omegaWeight)
+    {
+        var rows = batch.Steps * batch.Size;
+        var logitGradient = Workspace.Ensure(ref _logitGradient, rows * Shape.Outputs);
+        var loss = Head.StepLoss(_logits, batch, logitGradient, threads);
+        var above = Workspace.Ensure(ref _layerGradients[^1], rows * Shape.Directions * Shape.Hidden);
+        // The diagnostics' pass runs first: the training pass then overwrites every buffer it used.
+        if (adjoints is not null)
+            RecordLastStepAdjoints(batch, truncation, adjoints, above, threads);
+        Head.BackwardSteps(_topOutput, logitGradient, above, threads);
+        loss = BackwardLayers(loss, above, batch, truncation, null, threads, omegaWeight, segments: true);
         if (Embedding is not null)
             ScatterEmbeddingGradient(batch);
         return loss;
+    }
+
+    // g_t of the loss of each sequence's last step alone: its ∂ℓ/∂u enters the top layer at that step and is carried
+    // down and back without any weight gradient. Layer 0's reverse direction and the input are not needed.
+    private void RecordLastStepAdjoints(SequenceBatch batch, int? truncation, AdjointRecorder adjoints, float[] above,
+        int threads)
+    {
+        int hidden = Shape.Hidden, directions = Shape.Directions, width = directions * hidden;
+        Head.LastStepInputGradient(_logits, batch, above);
+        adjoints.Begin(batch.Lengths, batch.Size, truncation, segments: true, scale: 1);
+        for (var l = _layers.Length - 1; l >= 0; l--)
+        {
+            var below = l > 0 ? Workspace.Ensure(ref _layerGradients[l - 1], batch.Steps * batch.Size * width) : null;
+            for (var d = 0; d < (l > 0 ? directions : 1); d++)
+            {
+                _layers[l][d].Backward(above, width, d * hidden, batch.Lengths, truncation, below,
+                    accumulateInput: d > 0, l == 0 ? adjoints : null, threads, segments: true, adjointOnly: true);
+            }
+            if (below is not null)
+                above = below;
+        }
     }
 
     private void Embed(SequenceBatch batch, float[] destination)

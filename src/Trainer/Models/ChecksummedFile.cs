@@ -30,7 +30,11 @@ internal static class ChecksummedFile
 
     /// <summary>Reads and checks a file; returns its header and a reader over the arrays that follow.</summary>
     public static (THeader Header, ArrayReader Arrays) Read<THeader>(string path, ReadOnlySpan<byte> magic, int version,
-        string kind, JsonSerializerOptions json)
+        string kind, JsonSerializerOptions json) => Read<THeader>(path, magic, version, version, kind, json);
+
+    /// <summary>The same for a file in any format from <paramref name="oldest"/> to <paramref name="newest"/>.</summary>
+    public static (THeader Header, ArrayReader Arrays) Read<THeader>(string path, ReadOnlySpan<byte> magic, int oldest,
+        int newest, string kind, JsonSerializerOptions json)
     {
         byte[] bytes;
         try
@@ -45,8 +49,10 @@ internal static class ChecksummedFile
         if (bytes.Length < magic.Length + 4 || !bytes.AsSpan(0, magic.Length).SequenceEqual(magic))
             throw new InvalidDataException($"{path}: not a Recurrent {kind} file (it does not start with {magicText}).");
         var found = BitConverter.ToInt32(bytes, magic.Length);
-        if (found != version)
-            throw new InvalidDataException($"{path}: {kind} file format {found} is not supported; this build reads format {version}.");
+        if (found < oldest || found > newest)
+            throw new InvalidDataException(oldest == newest
+                ? $"{path}: {kind} file format {found} is not supported; this build reads format {newest}."
+                : $"{path}: {kind} file format {found} is not supported; this build reads formats {oldest} to {newest}.");
         if (bytes.Length < magic.Length + 8 + HashLength)
             throw new InvalidDataException($"{path}: the {kind} file is truncated.");
         var bodyLength = bytes.Length - HashLength;

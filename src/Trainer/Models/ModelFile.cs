@@ -9,24 +9,43 @@ namespace Recurrent.Trainer.Models;
 /// The model file: a <see cref="ChecksummedFile"/> whose header holds the network shape, the options, the
 /// vocabulary, the labels and the parameter names and shapes, followed by the parameters.
 /// </summary>
+/// <remarks>
+/// Format 1 is every per-sequence model, written byte for byte as before per-step heads existed. Format 2 adds
+/// what only a per-step model has (<see cref="NetworkShape.PerStep"/> and the token unit), so a build that reads
+/// only format 1 refuses such a file by its version instead of misreading it as a per-sequence model. Both load.
+/// </remarks>
 internal static class ModelFile
 {
-    public const int FormatVersion = 1;
+    /// <summary>The newest format this build writes and reads.</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>The format of per-sequence models, unchanged.</summary>
+    public const int PerSequenceFormat = 1;
+
     private static ReadOnlySpan<byte> Magic => "RECURRNT"u8;
 
     internal static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
 
     internal sealed record Header(NetworkShape Shape, SequenceModelOptions Options, string[]? Vocabulary,
-        string[] Classes, bool Regression, ParameterEntry[] Parameters);
+        string[] Classes, bool Regression, ParameterEntry[] Parameters)
+    {
+        /// <summary>What a token stands for; left out for words (format 2 only).</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+        public TokenUnit TokenUnit { get; init; }
+    }
 
     internal sealed record ParameterEntry(string Name, int[] Shape);
 
+    /// <summary>The format a model is written in: 1 unless it needs format 2.</summary>
+    public static int VersionOf(SequenceModel model) =>
+        model.PerStep || model.TokenUnit != TokenUnit.Word ? FormatVersion : PerSequenceFormat;
+
     public static void Save(SequenceModel model, string path) =>
-        ChecksummedFile.Write(path, Magic, FormatVersion, Describe(model), model.Parameters.Select(p => p.Value), Json);
+        ChecksummedFile.Write(path, Magic, VersionOf(model), Describe(model), model.Parameters.Select(p => p.Value), Json);
 
     public static SequenceModel Load(string path)
     {
-        var (header, arrays) = ChecksummedFile.Read<Header>(path, Magic, FormatVersion, "model", Json);
+        var (header, arrays) = ChecksummedFile.Read<Header>(path, Magic, PerSequenceFormat, FormatVersion, "model", Json);
         var model = Rebuild(path, header, arrays);
         arrays.EnsureEnd();
         return model;
@@ -34,7 +53,10 @@ internal static class ModelFile
 
     internal static Header Describe(SequenceModel model) =>
         new(model.Network.Shape, model.Options, model.Vocabulary?.Tokens.ToArray(), model.Labels.ClassNames.ToArray(),
-            model.Labels.IsRegression, model.Parameters.Select(p => new ParameterEntry(p.Name, p.Shape.ToArray())).ToArray());
+            model.Labels.IsRegression, model.Parameters.Select(p => new ParameterEntry(p.Name, p.Shape.ToArray())).ToArray())
+        {
+            TokenUnit = model.TokenUnit,
+        };
 
     /// <summary>Builds the model a header describes and reads its parameters.</summary>
     internal static SequenceModel Rebuild(string path, Header header, ChecksummedFile.ArrayReader arrays)
@@ -54,6 +76,6 @@ internal static class ModelFile
         }
         var labels = header.Regression ? LabelSet.Regression() : LabelSet.Classes(header.Classes);
         var vocabulary = header.Vocabulary is null ? null : new Vocabulary(header.Vocabulary.Skip(2));
-        return new SequenceModel(network, header.Options, vocabulary, labels);
+        return new SequenceModel(network, header.Options, vocabulary, labels) { TokenUnit = header.TokenUnit };
     }
 }

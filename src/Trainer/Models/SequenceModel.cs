@@ -6,8 +6,9 @@ using Recurrent.Trainer.Training;
 namespace Recurrent.Trainer.Models;
 
 /// <summary>
-/// A trained recurrent sequence model: predicts classes (with probabilities) or values, evaluates itself on
-/// labelled data, and saves to a versioned file. Predictions from several threads are serialised.
+/// A trained recurrent sequence model: predicts classes (with probabilities) or values, one per sequence or, with a
+/// per-step head, one per step; evaluates itself on labelled data; samples from a language model
+/// (<see cref="CreateGenerator"/>); and saves to a versioned file. Predictions from several threads are serialised.
 /// </summary>
 public sealed class SequenceModel
 {
@@ -25,6 +26,9 @@ public sealed class SequenceModel
     }
 
     internal SequenceNetwork Network { get; }
+
+    /// <summary>Serialises every use of the network's inference buffers (predictions, evaluation, generators).</summary>
+    internal object InferenceLock => _inferenceLock;
 
     /// <summary>The options the model was built and trained with.</summary>
     public SequenceModelOptions Options { get; }
@@ -44,6 +48,19 @@ public sealed class SequenceModel
     /// <summary>The head: binary, multi-class or regression.</summary>
     public HeadKind Head => Network.Shape.Head;
 
+    /// <summary>True for a per-step head (one output per step, many-to-many); false for one per sequence.</summary>
+    public bool PerStep => Network.Shape.PerStep;
+
+    /// <summary>What a token stands for (token models): generated text joins words with spaces, characters with nothing.</summary>
+    public TokenUnit TokenUnit { get; init; }
+
+    /// <summary>
+    /// An empty dataset with this model's inputs, vocabulary, labels and head span: what
+    /// <see cref="DatasetLoader.LoadLike"/> encodes new files like.
+    /// </summary>
+    public SequenceDataset DescribeData(string name = "model") =>
+        new(name, InputKind, FeatureCount, Vocabulary, Labels, [], PerStep) { TokenUnit = TokenUnit };
+
     /// <summary>What training did, when this model came from <see cref="SequenceModelTrainer.Fit"/>.</summary>
     public TrainingSummary? TrainingSummary { get; internal set; }
 
@@ -62,16 +79,22 @@ public sealed class SequenceModel
         var network = new SequenceNetwork(Network.Shape);
         for (var i = 0; i < Parameters.Count; i++)
             Parameters[i].Value.CopyTo(network.Parameters[i].Value, 0);
-        return new SequenceModel(network, Options.Clone(), Vocabulary, Labels) { TrainingSummary = TrainingSummary };
+        return new SequenceModel(network, Options.Clone(), Vocabulary, Labels)
+        {
+            TrainingSummary = TrainingSummary,
+            TokenUnit = TokenUnit,
+        };
     }
 
-    /// <summary>Predicts one sequence.</summary>
+    /// <summary>Predicts one sequence (a per-sequence head; see <see cref="PredictSteps(SequenceExample)"/>).</summary>
     public Prediction Predict(SequenceExample sequence) => PredictBatch([sequence])[0];
 
-    /// <summary>Predicts many sequences, in batches.</summary>
+    /// <summary>Predicts many sequences, in batches (a per-sequence head).</summary>
     public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences)
     {
         ArgumentNullException.ThrowIfNull(sequences);
+        if (PerStep)
+            throw new InvalidOperationException("This model has a per-step head: it predicts every step (PredictSteps).");
         for (var i = 0; i < sequences.Count; i++)
             CheckInput(sequences[i], i);
         var results = new Prediction[sequences.Count];
@@ -83,11 +106,59 @@ public sealed class SequenceModel
         return results;
     }
 
-    /// <summary>Loss, accuracy and confusion matrix (or mean squared error) on labelled data.</summary>
+    /// <summary>Predicts every step of one sequence (a per-step head): element t is step t's prediction.</summary>
+    public Prediction[] PredictSteps(SequenceExample sequence) => PredictSteps([sequence])[0];
+
+    /// <summary>Predicts every step of many sequences, in batches (a per-step head).</summary>
+    public Prediction[][] PredictSteps(IReadOnlyList<SequenceExample> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (!PerStep)
+            throw new InvalidOperationException("This model has one output per sequence (Predict, PredictBatch).");
+        for (var i = 0; i < sequences.Count; i++)
+            CheckInput(sequences[i], i);
+        var results = new Prediction[sequences.Count][];
+        InferInBatches(sequences, (start, count) =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var steps = new Prediction[sequences[start + i].Length];
+                for (var t = 0; t < steps.Length; t++)
+                    steps[t] = ToPrediction(LogitsOf(t * count + i));
+                results[start + i] = steps;
+            }
+        });
+        return results;
+    }
+
+    /// <summary>
+    /// A sampler that runs this language model one step at a time, carrying its state from call to call (a per-step
+    /// softmax head over token input, one direction). <paramref name="seed"/> makes the samples reproducible.
+    /// </summary>
+    public SequenceGenerator CreateGenerator(int seed = 1) => new(this, seed);
+
+    /// <summary>
+    /// Samples <paramref name="length"/> tokens after <paramref name="prime"/> (split into characters or words as
+    /// the model's <see cref="TokenUnit"/> says) at the given temperature, and returns them as text (without the
+    /// prime). The same seed gives the same text.
+    /// </summary>
+    public string Generate(string prime, int length, double temperature = 1.0, int seed = 1)
+    {
+        var generator = CreateGenerator(seed);
+        generator.FeedText(prime);
+        return generator.SampleText(length, temperature);
+    }
+
+    /// <summary>
+    /// Loss, accuracy and confusion matrix (or mean squared error), per-class precision, recall and F1, and for a
+    /// per-step softmax head perplexity and bits per step, on labelled data.
+    /// </summary>
     public Evaluation Evaluate(SequenceDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        SequenceModelTrainer.CheckCompatible(DescribeSelf(data), data);
+        SequenceModelTrainer.CheckCompatible(DescribeData(), data);
+        if (PerStep)
+            return EvaluateSteps(data);
         var classes = Labels.ClassCount;
         var confusion = Labels.IsRegression ? null : new int[classes, classes];
         double lossSum = 0;
@@ -108,8 +179,51 @@ public sealed class SequenceModel
         var n = data.Count;
         var loss = n > 0 ? lossSum / n : double.NaN;
         return Labels.IsRegression
-            ? new Evaluation(n, loss, null, null, loss)
-            : new Evaluation(n, loss, n > 0 ? (double)correct / n : null, confusion, null);
+            ? new Evaluation(n, loss, null, null, loss) { Scored = n }
+            : new Evaluation(n, loss, n > 0 ? (double)correct / n : null, confusion, null)
+            {
+                Scored = n,
+                PerClass = ClassMetrics.FromConfusion(confusion!, Labels.ClassNames),
+            };
+    }
+
+    // Every figure over the labelled steps: the mean per-step loss, token accuracy and a confusion matrix of steps.
+    private Evaluation EvaluateSteps(SequenceDataset data)
+    {
+        var classes = Labels.ClassCount;
+        var confusion = Labels.IsRegression ? null : new int[classes, classes];
+        double lossSum = 0;
+        long correct = 0, scored = 0;
+        InferInBatches(data.Examples, (_, count) =>
+        {
+            lossSum += Network.Head.StepLossSum(Network.LogitBuffer, _batch, null, 1, Threads);
+            scored += _batch.LabelledSteps;
+            if (confusion is null)
+                return;
+            var rows = _batch.Steps * count;
+            for (var r = 0; r < rows; r++)
+            {
+                var actual = _batch.StepClasses[r];
+                if (actual < 0)
+                    continue;
+                var predicted = ArgMax(LogitsOf(r));
+                confusion[actual, predicted]++;
+                if (predicted == actual)
+                    correct++;
+            }
+        });
+        var loss = scored > 0 ? lossSum / scored : double.NaN;
+        if (confusion is null)
+            return new Evaluation(data.Count, loss, null, null, loss) { PerStep = true, Scored = scored };
+        var softmax = Head == HeadKind.MultiClass;
+        return new Evaluation(data.Count, loss, scored > 0 ? (double)correct / scored : null, confusion, null)
+        {
+            PerStep = true,
+            Scored = scored,
+            PerClass = ClassMetrics.FromConfusion(confusion, Labels.ClassNames),
+            Perplexity = softmax ? Math.Exp(loss) : null,
+            BitsPerStep = softmax ? loss / Math.Log(2) : null,
+        };
     }
 
     // Runs the network over the sequences a batch at a time; after each batch the consumer reads the logits and the
@@ -134,15 +248,21 @@ public sealed class SequenceModel
     private ReadOnlySpan<float> LogitsOf(int row) =>
         Network.Logits.Slice(row * Network.Shape.Outputs, Network.Shape.Outputs);
 
-    // Evaluation data must match the model, whose own description stands in for its training set.
-    private SequenceDataset DescribeSelf(SequenceDataset data) =>
-        new("model", InputKind, FeatureCount, Vocabulary, Labels, []);
-
     internal int CountCorrect(ReadOnlySpan<float> logits, SequenceBatch batch)
     {
         if (Labels.IsRegression)
             return 0;
         var correct = 0;
+        if (batch.PerStep)
+        {
+            for (var r = 0; r < batch.Steps * batch.Size; r++)
+            {
+                var label = batch.StepClasses[r];
+                if (label >= 0 && ArgMax(logits.Slice(r * Network.Shape.Outputs, Network.Shape.Outputs)) == label)
+                    correct++;
+            }
+            return correct;
+        }
         for (var b = 0; b < batch.Size; b++)
         {
             if (ArgMax(logits.Slice(b * Network.Shape.Outputs, Network.Shape.Outputs)) == batch.ClassIndices[b])
@@ -201,7 +321,7 @@ public sealed class SequenceModel
         }
     }
 
-    private int Threads => Options.Threads == 0 ? Environment.ProcessorCount : Options.Threads;
+    internal int Threads => Options.Threads == 0 ? Environment.ProcessorCount : Options.Threads;
 
     /// <summary>
     /// Writes the model as ONNX (opset 17, IR 8) with the standard recurrent operators; inputs <c>input</c> and

@@ -2,9 +2,10 @@ using Recurrent.Trainer.Models;
 namespace Recurrent.Trainer.Training;
 
 /// <summary>The checkpoint file: a model file's header and weights, then the loop position and optimizer moments.</summary>
+/// <remarks>Versioned as the model file: format 1 for per-sequence models (unchanged), 2 for what needs it.</remarks>
 internal static class CheckpointFile
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = ModelFile.FormatVersion;
     private static ReadOnlySpan<byte> Magic => "RCRNTCKP"u8;
 
     // OptionsHash was added within format 1: files without it are tied to the options their model header records.
@@ -19,12 +20,13 @@ internal static class CheckpointFile
         var arrays = checkpoint.Model.Parameters.Select(p => p.Value)
             .Concat(checkpoint.OptimizerState)
             .Concat(checkpoint.BestWeights ?? []);
-        ChecksummedFile.Write(path, Magic, FormatVersion, header, arrays, ModelFile.Json);
+        ChecksummedFile.Write(path, Magic, ModelFile.VersionOf(checkpoint.Model), header, arrays, ModelFile.Json);
     }
 
     public static TrainingCheckpoint Load(string path)
     {
-        var (header, arrays) = ChecksummedFile.Read<Header>(path, Magic, FormatVersion, "checkpoint", ModelFile.Json);
+        var (header, arrays) = ChecksummedFile.Read<Header>(path, Magic, ModelFile.PerSequenceFormat, FormatVersion,
+            "checkpoint", ModelFile.Json);
         var model = ModelFile.Rebuild(path, header.Model, arrays);
         var optimizer = ReadArrays(arrays, header.OptimizerLengths, "optimizer state");
         var best = header.BestWeightLengths is null ? null : ReadArrays(arrays, header.BestWeightLengths, "best weights");

@@ -45,8 +45,17 @@ public sealed class StepReport
     /// <summary>Wall time of forward, BPTT, clipping and update.</summary>
     public TimeSpan Duration { get; internal set; }
 
-    /// <summary>Correct predictions in the batch (classification), measured before the update.</summary>
+    /// <summary>
+    /// Correct predictions in the batch (classification), measured before the update: sequences, or for a per-step
+    /// head labelled steps.
+    /// </summary>
     public int Correct { get; internal set; }
+
+    /// <summary>
+    /// What the batch's mean loss and <see cref="Correct"/> count over: its labelled steps for a per-step head, its
+    /// sequences otherwise.
+    /// </summary>
+    public int LabelledSteps { get; internal set; }
 }
 
 /// <summary>One finished epoch.</summary>

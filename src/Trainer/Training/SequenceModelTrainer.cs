@@ -26,9 +26,10 @@ public sealed class SequenceModelTrainer
     public SequenceModel Initialize(SequenceDataset train)
     {
         ArgumentNullException.ThrowIfNull(train);
+        CheckTruncation(train);
         var network = new SequenceNetwork(NetworkShape.For(_options, train));
         Initializer.Initialize(network, _options, new DeterministicRandom((ulong)_options.Seed));
-        return new SequenceModel(network, _options.Clone(), train.Vocabulary, train.Labels);
+        return new SequenceModel(network, _options.Clone(), train.Vocabulary, train.Labels) { TokenUnit = train.TokenUnit };
     }
 
     /// <summary>
@@ -55,11 +56,25 @@ public sealed class SequenceModelTrainer
         return model;
     }
 
-    private static SequenceDataset DescribeModel(SequenceModel model) =>
-        new("checkpoint", model.InputKind, model.FeatureCount, model.Vocabulary, model.Labels, []);
+    private static SequenceDataset DescribeModel(SequenceModel model) => model.DescribeData("checkpoint");
+
+    // Per-step losses are truncated in segments of k2 steps (BPTT within each): k1 = k2 is the only stride that
+    // gives every loss one window.
+    private void CheckTruncation(SequenceDataset train)
+    {
+        if (train.PerStep && _options.TruncationStride is int k1 && k1 != (_options.TruncationSteps ?? k1))
+            throw new ArgumentException(
+                $"SequenceModelOptions.TruncationStride {k1} differs from TruncationSteps {_options.TruncationSteps}: a per-step " +
+                "head truncates BPTT in segments of TruncationSteps steps, so the stride must be left out or equal it.",
+                nameof(SequenceModelOptions.TruncationStride));
+    }
 
     internal static void CheckCompatible(SequenceDataset train, SequenceDataset other)
     {
+        if (other.PerStep != train.PerStep)
+            throw new ArgumentException(train.PerStep
+                ? $"'{other.Name}' has one label per sequence but the training data '{train.Name}' has a label per step."
+                : $"'{other.Name}' has a label per step but the training data '{train.Name}' has one per sequence.");
         if (other.InputKind != train.InputKind || other.FeatureCount != train.FeatureCount)
             throw new ArgumentException(
                 $"'{other.Name}' has {Describe(other)} but the training data '{train.Name}' has {Describe(train)}.");

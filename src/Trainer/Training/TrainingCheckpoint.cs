@@ -87,4 +87,12 @@ internal sealed record TrainingPosition(
     double? BestValidationLoss,
     int EpochsWithoutImprovement,
     long OptimizerUpdates,
-    long TotalSequences);
+    long TotalSequences)
+{
+    /// <summary>
+    /// Labelled steps of the epoch so far (per-step heads: what the epoch's loss and accuracy are averaged over).
+    /// Left out of checkpoints when 0, so those of per-sequence runs are written as before.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public long EpochLabelledSteps { get; init; }
+}

@@ -92,11 +92,13 @@ internal sealed class TrainingLoop
                     EpochLossSum = 0,
                     EpochCorrect = 0,
                     EpochSeen = 0,
+                    EpochLabelledSteps = 0,
                 };
             }
             var epochClock = Stopwatch.StartNew();
             RunBatches(cancellationToken);
-            lastTrainLoss = _position.EpochSeen > 0 ? _position.EpochLossSum / _position.EpochSeen : double.NaN;
+            var averagedOver = _train.PerStep ? _position.EpochLabelledSteps : _position.EpochSeen;
+            lastTrainLoss = averagedOver > 0 ? _position.EpochLossSum / averagedOver : double.NaN;
             stoppedEarly = FinishEpoch(lastTrainLoss, epochClock.Elapsed);
             TakeCheckpoint();
             if (stoppedEarly)
@@ -137,12 +139,15 @@ internal sealed class TrainingLoop
             _report.Duration = clock.Elapsed;
             _report.BatchesPerEpoch = batches;
             _report.BatchInEpoch = k + 1;
+            // A per-step loss is a mean over labelled steps, so the epoch's mean weighs each batch by them.
+            var weight = _batch.PerStep ? _batch.LabelledSteps : indices.Length;
             _position = _position with
             {
                 NextBatch = k + 1,
-                EpochLossSum = _position.EpochLossSum + (double.IsFinite(_report.Loss) ? _report.Loss * indices.Length : 0),
+                EpochLossSum = _position.EpochLossSum + (double.IsFinite(_report.Loss) ? _report.Loss * weight : 0),
                 EpochCorrect = _position.EpochCorrect + _report.Correct,
                 EpochSeen = _position.EpochSeen + indices.Length,
+                EpochLabelledSteps = _position.EpochLabelledSteps + (_batch.PerStep ? weight : 0),
                 TotalSequences = _position.TotalSequences + indices.Length,
             };
             _observer?.OnStep(_report);
@@ -164,9 +169,10 @@ internal sealed class TrainingLoop
             validAccuracy = evaluation.Accuracy;
         }
         var seen = _position.EpochSeen;
+        var scored = _train.PerStep ? _position.EpochLabelledSteps : seen;
         var seconds = duration.TotalSeconds;
         _observer?.OnEpoch(new EpochReport(_position.Epoch, _position.Step, trainLoss,
-            _train.Labels.IsRegression || seen == 0 ? null : (double)_position.EpochCorrect / seen, validLoss,
+            _train.Labels.IsRegression || scored == 0 ? null : (double)_position.EpochCorrect / scored, validLoss,
             validAccuracy, _position.LearningRate, _position.Clipped, _position.NonFinite, duration,
             seconds > 0 ? seen / seconds : 0));
         var stop = false;
@@ -227,6 +233,7 @@ internal sealed class TrainingLoop
         }
         _report.Correct = _model.CountCorrect(_network.Logits, batch);
         _report.Sequences = batch.Size;
+        _report.LabelledSteps = batch.PerStep ? batch.LabelledSteps : batch.Size;
         _report.LearningRate = _position.LearningRate;
         var snapshot = _report.Snapshot;
         var preClipNorm = GradientClipping.Measure(_network.Parameters, _groups, snapshot.GroupNorms);

@@ -8,13 +8,14 @@ namespace Recurrent.Trainer.Tests.Reference;
 
 /// <summary>
 /// The float32 engine against the independent double-precision reference, loaded with the engine's own weights:
-/// loss, every parameter gradient and the adjoint norms agree within relative error 1e-4.
+/// loss, every parameter gradient and the adjoint norms agree within relative error 1e-4, for per-sequence and
+/// per-step heads (whose adjoint norms are those of each sequence's last step's loss alone).
 /// </summary>
 public class EngineVersusReferenceTests
 {
     public sealed record Case(string Name, RecurrentCellKind Cell, RecurrentActivation Activation, int Layers, bool Bidirectional,
         bool Tokens, HeadKind Head, bool UseBias = true, bool LinearBeforeReset = true, int? Truncation = null,
-        int Hidden = 5, int[]? Dilations = null)
+        int Hidden = 5, int[]? Dilations = null, bool PerStep = false)
     {
         public override string ToString() => Name;
     }
@@ -42,6 +43,16 @@ public class EngineVersusReferenceTests
             data.Add(new Case($"{cellName} dilations 2,5 truncated k2=3", cell, activation, 2, true, false, HeadKind.Binary, LinearBeforeReset: lbr, Truncation: 3, Dilations: [2, 5]));
             data.Add(new Case($"{cellName} dilation 3 hidden 45 regression", cell, activation, 1, false, false, HeadKind.Regression, LinearBeforeReset: lbr, Hidden: 45, Dilations: [3]));
             data.Add(new Case($"{cellName} dilations 2,3 hidden 45 bidirectional", cell, activation, 2, true, false, HeadKind.MultiClass, LinearBeforeReset: lbr, Hidden: 45, Dilations: [2, 3]));
+            // Per-step heads: a loss at every labelled step, some steps unlabelled; truncation cuts segments of k steps.
+            data.Add(new Case($"{cellName} per-step numeric binary", cell, activation, 1, false, false, HeadKind.Binary, LinearBeforeReset: lbr, PerStep: true));
+            data.Add(new Case($"{cellName} per-step tokens multiclass 2 layers bidirectional", cell, activation, 2, true, true, HeadKind.MultiClass, LinearBeforeReset: lbr, PerStep: true));
+            data.Add(new Case($"{cellName} per-step bidirectional regression", cell, activation, 1, true, false, HeadKind.Regression, LinearBeforeReset: lbr, PerStep: true));
+            data.Add(new Case($"{cellName} per-step no bias", cell, activation, 1, false, true, HeadKind.MultiClass, UseBias: false, LinearBeforeReset: lbr, PerStep: true));
+            data.Add(new Case($"{cellName} per-step truncated k=2", cell, activation, 2, true, false, HeadKind.Binary, LinearBeforeReset: lbr, Truncation: 2, PerStep: true));
+            data.Add(new Case($"{cellName} per-step hidden 45 bidirectional 2 layers", cell, activation, 2, true, false, HeadKind.MultiClass, LinearBeforeReset: lbr, Hidden: 45, PerStep: true));
+            data.Add(new Case($"{cellName} per-step dilations 1,3 bidirectional tokens", cell, activation, 2, true, true, HeadKind.MultiClass, LinearBeforeReset: lbr, Dilations: [1, 3], PerStep: true));
+            data.Add(new Case($"{cellName} per-step dilations 2,5 truncated k=3", cell, activation, 2, true, false, HeadKind.Binary, LinearBeforeReset: lbr, Truncation: 3, Dilations: [2, 5], PerStep: true));
+            data.Add(new Case($"{cellName} per-step dilation 3 hidden 45 regression truncated k=4", cell, activation, 1, false, false, HeadKind.Regression, LinearBeforeReset: lbr, Hidden: 45, Truncation: 4, Dilations: [3], PerStep: true));
         }
         return data;
     }
@@ -64,9 +75,11 @@ public class EngineVersusReferenceTests
             Seed = 13,
             Threads = 2,
         };
-        int[] lengths = c.Dilations is null ? [5, 2, 4, 1, 3] : [7, 2, 5, 1, 3];
+        int[] lengths = c.Dilations is null && !c.PerStep ? [5, 2, 4, 1, 3] : [7, 2, 5, 1, 3];
         const int classes = 3, features = 3, vocabulary = 10;
-        var data = c.Tokens
+        var data = c.PerStep
+            ? EngineFixtures.PerStepData(c.Tokens, 5, c.Tokens ? vocabulary : features, lengths, c.Head, classes, seed: 21)
+            : c.Tokens
             ? EngineFixtures.TokenData(5, vocabulary, lengths, c.Head, classes, seed: 21)
             : EngineFixtures.NumericData(5, features, lengths, c.Head, classes, seed: 21);
         var network = EngineFixtures.Network(options, data);
@@ -100,6 +113,7 @@ public class EngineVersusReferenceTests
             ClassCount = c.Head == HeadKind.MultiClass ? classes : 0,
             Truncation = c.Truncation,
             Dilations = c.Dilations,
+            PerStep = c.PerStep,
         };
         var reference = ReferenceModel.FromParameters(config, network.Parameters.ToDictionary(p => p.Name, p => p.Value));
         var expected = reference.Gradients(data.Examples.Select(ToReference).ToArray());
@@ -127,13 +141,24 @@ public class EngineVersusReferenceTests
         }
     }
 
-    private static ReferenceSample ToReference(SequenceExample e)
+    internal static ReferenceSample ToReference(SequenceExample e)
     {
+        ReferenceSample sample;
         if (e.TokenIds is not null)
-            return ReferenceSample.FromTokens(e.TokenIds, Math.Max(0, e.ClassIndex), e.Target);
-        var width = e.Features!.Length / e.Length;
-        var steps = Enumerable.Range(0, e.Length)
-            .Select(t => e.Features.Skip(t * width).Take(width).Select(v => (double)v).ToArray()).ToArray();
-        return ReferenceSample.FromSteps(steps, Math.Max(0, e.ClassIndex), e.Target);
+        {
+            sample = ReferenceSample.FromTokens(e.TokenIds, Math.Max(0, e.ClassIndex), e.Target);
+        }
+        else
+        {
+            var width = e.Features!.Length / e.Length;
+            var steps = Enumerable.Range(0, e.Length)
+                .Select(t => e.Features.Skip(t * width).Take(width).Select(v => (double)v).ToArray()).ToArray();
+            sample = ReferenceSample.FromSteps(steps, Math.Max(0, e.ClassIndex), e.Target);
+        }
+        return sample with
+        {
+            StepClasses = e.StepClassIndices?.ToArray(),
+            StepTargets = e.StepTargets?.Select(v => (double)v).ToArray(),
+        };
     }
 }

@@ -51,7 +51,8 @@ public sealed class GradientFiniteDifferenceTests
 
     /// <summary>
     /// Each cell variant under six shapes that together cover 1 and 2 layers, forward and bidirectional, tokens and
-    /// numeric input, all three heads, and bias on and off; every batch mixes valid lengths 3, 1 and 4.
+    /// numeric input, all three heads, and bias on and off, and as per-step heads under four of them; every batch
+    /// mixes valid lengths 3, 1 and 4.
     /// </summary>
     private static Dictionary<string, ReferenceConfig> BuildCases()
     {
@@ -92,6 +93,26 @@ public sealed class GradientFiniteDifferenceTests
                     Head = shape.Head,
                     ClassCount = 3,
                     UseBias = shape.Bias,
+                };
+            }
+
+            // Per-step heads: every labelled step's loss, some steps without a label, through both directions.
+            foreach (var shape in new[] { shapes[0], shapes[1], shapes[2], shapes[3] })
+            {
+                string name = $"{cellName} per-step {shape.Layers}L {(shape.Bidirectional ? "bi" : "fwd")} {shape.Input} {shape.Head} {(shape.Bias ? "bias" : "no-bias")}";
+                cases[name] = cell with
+                {
+                    HiddenSize = 2,
+                    Layers = shape.Layers,
+                    Bidirectional = shape.Bidirectional,
+                    Input = shape.Input,
+                    EmbeddingSize = 2,
+                    VocabularySize = 5,
+                    FeatureCount = 3,
+                    Head = shape.Head,
+                    ClassCount = 3,
+                    UseBias = shape.Bias,
+                    PerStep = true,
                 };
             }
         }

@@ -44,8 +44,17 @@ public sealed record ReferenceConfig
     /// <summary>d_l of layer <paramref name="layer"/>.</summary>
     public int Dilation(int layer) => Dilations is null ? 1 : Dilations[layer];
 
-    /// <summary>The truncation window k2; null means full BPTT.</summary>
+    /// <summary>
+    /// The truncation window k2; null means full BPTT. With a per-step head, k2 is the length of the segments every
+    /// sequence is cut into from its start: no recurrent edge between two segments carries gradient.
+    /// </summary>
     public int? Truncation { get; init; }
+
+    /// <summary>
+    /// A head at every step (many-to-many, equal length): z_t = W u_t + b on the top layer's output u_t, and the
+    /// loss is the mean over the batch's labelled steps of each step's loss.
+    /// </summary>
+    public bool PerStep { get; init; }
 
     /// <summary>nd.</summary>
     public int Directions => Bidirectional ? 2 : 1;

@@ -27,9 +27,35 @@ internal static class ReferenceFixtures
             batch[b] = config.Input == ReferenceInputKind.Tokens
                 ? ReferenceSample.FromTokens(Tokens(config, random, lengths[b], padded), classIndex, target, lengths[b])
                 : ReferenceSample.FromSteps(Steps(config, random, lengths[b], padded), classIndex, target, lengths[b]);
+            if (config.PerStep)
+            {
+                batch[b] = WithStepLabels(config, random, batch[b], lengths[b], padded);
+            }
         }
 
         return batch;
+    }
+
+    /// <summary>
+    /// A label per step; about one step in five (never the last, whose loss the adjoint norms follow) has none, and
+    /// padding has none either (class −1, target NaN).
+    /// </summary>
+    private static ReferenceSample WithStepLabels(ReferenceConfig config, ReferenceRandom random, ReferenceSample sample,
+        int length, int padded)
+    {
+        var classes = new int[padded];
+        var targets = new double[padded];
+        for (int t = 0; t < padded; t++)
+        {
+            bool labelled = t < length && (t == length - 1 || random.NextInt(0, 5) > 0);
+            classes[t] = !labelled ? -1
+                : config.Head == ReferenceHeadKind.MultiClass ? random.NextInt(0, config.ClassCount) : random.NextInt(0, 2);
+            targets[t] = labelled ? 2 * random.NextCentered() : double.NaN;
+        }
+
+        return config.Head == ReferenceHeadKind.Regression
+            ? sample with { StepTargets = targets }
+            : sample with { StepClasses = classes };
     }
 
     private static int[] Tokens(ReferenceConfig config, ReferenceRandom random, int length, int padded)

@@ -3,11 +3,15 @@ namespace Recurrent.Trainer.Tests.Reference;
 /// <summary>The per-sample loss of each head and its derivative with respect to the head's outputs z.</summary>
 internal static class ReferenceLoss
 {
-    public static (double Loss, double[] DLossDz) Evaluate(ReferenceHeadKind head, double[] z, ReferenceSample sample) => head switch
+    public static (double Loss, double[] DLossDz) Evaluate(ReferenceHeadKind head, double[] z, ReferenceSample sample) =>
+        Evaluate(head, z, sample.ClassIndex, sample.Target);
+
+    /// <summary>The loss of one output z against a class (Binary, MultiClass) or a target (Regression).</summary>
+    public static (double Loss, double[] DLossDz) Evaluate(ReferenceHeadKind head, double[] z, int classIndex, double target) => head switch
     {
-        ReferenceHeadKind.Binary => Binary(z[0], sample.ClassIndex),
-        ReferenceHeadKind.MultiClass => MultiClass(z, sample.ClassIndex),
-        ReferenceHeadKind.Regression => Regression(z[0], sample.Target),
+        ReferenceHeadKind.Binary => Binary(z[0], classIndex),
+        ReferenceHeadKind.MultiClass => MultiClass(z, classIndex),
+        ReferenceHeadKind.Regression => Regression(z[0], target),
         _ => throw new InvalidOperationException($"Unknown head {head}."),
     };
 

@@ -86,14 +86,30 @@ public sealed class ReferenceModel
     {
         Validate(batch);
         var network = new ReferenceNetwork(Config, Parameters);
-        double sum = 0;
-        for (int b = 0; b < batch.Count; b++)
-        {
-            sum += network.Forward(batch[b], offset?.Sample == b ? offset : null).Loss;
-        }
-
-        return sum / batch.Count;
+        return Mean(batch.Select((sample, b) => network.Forward(sample, offset?.Sample == b ? offset : null)).ToArray());
     }
+
+    /// <summary>
+    /// Per-step heads: the loss of the last step of sample <paramref name="sample"/> alone (not averaged), with one
+    /// state nudged: the loss whose adjoint the per-step adjoint norms measure.
+    /// </summary>
+    public double LastStepLoss(IReadOnlyList<ReferenceSample> batch, int sample, ReferenceStateOffset? offset)
+    {
+        Validate(batch);
+        ReferenceSample s = batch[sample];
+        int last = s.Length - 1;
+        ReferenceSample lastOnly = s.StepClasses is { } classes
+            ? s with { StepClasses = [.. classes.Select((c, t) => t == last ? c : -1)] }
+            : s with { StepTargets = [.. s.StepTargets!.Select((y, t) => t == last ? y : double.NaN)] };
+        return new ReferenceNetwork(Config, Parameters).Forward(lastOnly, offset).Loss;
+    }
+
+    /// <summary>The batch's mean loss: over its sequences, or for a per-step head over its labelled steps.</summary>
+    private double Mean(IReadOnlyList<SampleTrace> traces) => traces.Sum(t => t.Loss) / Divisor(traces);
+
+    /// <summary>What the loss sum is divided by: B, or for a per-step head the labelled steps (at least 1).</summary>
+    private double Divisor(IReadOnlyList<SampleTrace> traces) =>
+        Config.PerStep ? Math.Max(1, traces.Sum(t => t.LabelledSteps)) : traces.Count;
 
     /// <summary>
     /// The mean loss with the states entering each truncation window computed from <paramref name="detachedFrom"/>
@@ -105,13 +121,7 @@ public sealed class ReferenceModel
         Validate(batch);
         var network = new ReferenceNetwork(Config, Parameters);
         var frozen = new ReferenceNetwork(Config, detachedFrom);
-        double sum = 0;
-        foreach (ReferenceSample sample in batch)
-        {
-            sum += network.Forward(sample, null, frozen.Forward(sample, null)).Loss;
-        }
-
-        return sum / batch.Count;
+        return Mean(batch.Select(sample => network.Forward(sample, null, frozen.Forward(sample, null))).ToArray());
     }
 
     /// <summary>The mean loss, its gradient for every parameter (truncated when the config says so), and g_t.</summary>
@@ -121,15 +131,14 @@ public sealed class ReferenceModel
         var network = new ReferenceNetwork(Config, Parameters);
         var gradients = ZerosLike(Parameters);
         var norms = new List<ReferenceAdjointNorms>();
-        double sum = 0;
-        foreach (ReferenceSample sample in batch)
+        SampleTrace[] traces = [.. batch.Select(sample => network.Forward(sample, null))];
+        double divisor = Divisor(traces);
+        for (int b = 0; b < batch.Count; b++)
         {
-            SampleTrace trace = network.Forward(sample, null);
-            sum += trace.Loss;
-            norms.Add(network.Backward(sample, trace, gradients, 1.0 / batch.Count));
+            norms.Add(network.Backward(batch[b], traces[b], gradients, 1.0 / divisor));
         }
 
-        return new ReferenceGradients(sum / batch.Count, gradients, norms);
+        return new ReferenceGradients(Mean(traces), gradients, norms);
     }
 
     internal static Dictionary<string, double[]> ZerosLike(IReadOnlyDictionary<string, double[]> parameters) =>
@@ -172,6 +181,12 @@ public sealed class ReferenceModel
                 throw new ArgumentException($"Numeric input needs Steps of width {Config.FeatureCount} covering the valid length.", nameof(batch));
             }
 
+            if (Config.PerStep)
+            {
+                ValidateSteps(sample, length);
+                continue;
+            }
+
             bool labelOk = Config.Head switch
             {
                 ReferenceHeadKind.Binary => sample.ClassIndex is 0 or 1,
@@ -182,6 +197,26 @@ public sealed class ReferenceModel
             {
                 throw new ArgumentException($"Class index {sample.ClassIndex} does not fit the {Config.Head} head.", nameof(batch));
             }
+        }
+    }
+
+    private void ValidateSteps(ReferenceSample sample, int length)
+    {
+        if (Config.Head == ReferenceHeadKind.Regression)
+        {
+            if (sample.StepTargets is null || sample.StepTargets.Length < length)
+            {
+                throw new ArgumentException("A per-step regression head needs StepTargets covering the valid length.");
+            }
+
+            return;
+        }
+
+        int classes = Config.Head == ReferenceHeadKind.Binary ? 2 : Config.ClassCount;
+        if (sample.StepClasses is null || sample.StepClasses.Length < length
+            || sample.StepClasses.Take(length).Any(c => c < -1 || c >= classes))
+        {
+            throw new ArgumentException($"A per-step {Config.Head} head needs StepClasses in [-1, {classes}) covering the valid length.");
         }
     }
 }

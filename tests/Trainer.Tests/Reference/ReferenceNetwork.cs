@@ -48,6 +48,11 @@ internal sealed class ReferenceNetwork
             inputs = LayerOutputs(layers[layer], length);
         }
 
+        if (config.PerStep)
+        {
+            return StepHead(layers, inputs, sample);
+        }
+
         DirectionTrace[] last = layers[config.Layers - 1];
         double[] headInput = last[0].H[length - 1];
         if (config.Directions == 2)
@@ -61,14 +66,69 @@ internal sealed class ReferenceNetwork
     }
 
     /// <summary>
-    /// Backpropagates the sample's own loss L_b. Parameter gradients are multiplied by <paramref name="scale"/>
-    /// (1/B for the batch mean) as they are added to <paramref name="gradients"/>; the adjoint norms are not.
+    /// z_t = W u_t + b at every step t of the top layer's outputs u_t, each labelled step's loss summed; ∂ℓ_t/∂z_t is
+    /// kept per step.
+    /// </summary>
+    private SampleTrace StepHead(DirectionTrace[][] layers, double[][] outputs, ReferenceSample sample)
+    {
+        int length = sample.Length;
+        var dz = new double[]?[length];
+        double loss = 0;
+        int labelled = 0;
+        for (int t = 0; t < length; t++)
+        {
+            if (!sample.IsLabelled(t))
+            {
+                continue;
+            }
+
+            (double stepLoss, double[] dStep) = ReferenceLoss.Evaluate(
+                config.Head, HeadForward(outputs[t]), sample.StepClasses?[t] ?? 0, sample.StepTargets?[t] ?? 0);
+            loss += stepLoss;
+            dz[t] = dStep;
+            labelled++;
+        }
+
+        return new SampleTrace(layers, [], loss, []) { StepHeadInputs = outputs, StepDLossDz = dz, LabelledSteps = labelled };
+    }
+
+    /// <summary>
+    /// Backpropagates the sample's own loss L_b (per step: the sum of its steps' losses). Parameter gradients are
+    /// multiplied by <paramref name="scale"/> (1/B, or 1/N labelled steps, for the batch mean) as they are added to
+    /// <paramref name="gradients"/>; the adjoint norms are not. A per-step head's adjoint norms are those of the loss
+    /// of the sample's last step alone, from a backward pass of their own.
     /// </summary>
     public ReferenceAdjointNorms Backward(ReferenceSample sample, SampleTrace trace, Dictionary<string, double[]> gradients, double scale)
     {
         int length = sample.Length;
         var own = ReferenceModel.ZerosLike(parameters);
+        ReferenceAdjointNorms norms;
+        if (config.PerStep)
+        {
+            BackwardLayers(sample, trace, StepOutputGradients(trace, length, own, lastOnly: false), own);
+            var discarded = ReferenceModel.ZerosLike(parameters);
+            norms = BackwardLayers(sample, trace, StepOutputGradients(trace, length, discarded, lastOnly: true), discarded);
+        }
+        else
+        {
+            norms = BackwardLayers(sample, trace, SequenceOutputGradients(trace, length, own), own);
+        }
 
+        foreach ((string name, double[] values) in own)
+        {
+            double[] total = gradients[name];
+            for (int i = 0; i < values.Length; i++)
+            {
+                total[i] += scale * values[i];
+            }
+        }
+
+        return norms;
+    }
+
+    /// <summary>dL/d(top layer output): the forward direction's last step and the reverse direction's first.</summary>
+    private double[][] SequenceOutputGradients(SampleTrace trace, int length, Dictionary<string, double[]> own)
+    {
         double[] dHeadInput = HeadBackward(trace.HeadInput, trace.DLossDz, own);
         double[][] dOutputs = Zeros(length, config.Directions * hidden);
         for (int k = 0; k < hidden; k++)
@@ -80,6 +140,28 @@ internal sealed class ReferenceNetwork
             }
         }
 
+        return dOutputs;
+    }
+
+    /// <summary>dℓ_t/du_t at every labelled step, or at the last step only (that step's loss alone).</summary>
+    private double[][] StepOutputGradients(SampleTrace trace, int length, Dictionary<string, double[]> own, bool lastOnly)
+    {
+        double[][] dOutputs = Zeros(length, config.Directions * hidden);
+        for (int t = lastOnly ? length - 1 : 0; t < length; t++)
+        {
+            if (trace.StepDLossDz![t] is { } dz)
+            {
+                dOutputs[t] = HeadBackward(trace.StepHeadInputs![t], dz, own);
+            }
+        }
+
+        return dOutputs;
+    }
+
+    /// <summary>BPTT down the stack from dL/d(top layer output); returns layer 0's forward adjoint norms.</summary>
+    private ReferenceAdjointNorms BackwardLayers(ReferenceSample sample, SampleTrace trace, double[][] dOutputs, Dictionary<string, double[]> own)
+    {
+        int length = sample.Length;
         ReferenceAdjointNorms? norms = null;
         for (int layer = config.Layers - 1; layer >= 0; layer--)
         {
@@ -104,15 +186,6 @@ internal sealed class ReferenceNetwork
                 {
                     dEmbedding[row * config.EmbeddingSize + j] += dOutputs[t][j];
                 }
-            }
-        }
-
-        foreach ((string name, double[] values) in own)
-        {
-            double[] total = gradients[name];
-            for (int i = 0; i < values.Length; i++)
-            {
-                total[i] += scale * values[i];
             }
         }
 
@@ -208,13 +281,21 @@ internal sealed class ReferenceNetwork
         return reportNorms ? new ReferenceAdjointNorms(windowStart, norms) : null;
     }
 
-    /// <summary>The truncation window [start, end] of a direction: the k2 steps nearest where the loss enters.</summary>
+    /// <summary>
+    /// The truncation window [start, end] of a direction: the k2 steps nearest where the loss enters. With a per-step
+    /// head, the segment of the last step (forward) or of the first (reverse): where the last step's loss reaches.
+    /// </summary>
     private (int Start, int End) Window(int direction, int length)
     {
         int? k2 = config.Truncation;
         if (k2 is null || k2 >= length)
         {
             return (0, length - 1);
+        }
+
+        if (config.PerStep)
+        {
+            return direction == 0 ? (k2.Value * ((length - 1) / k2.Value), length - 1) : (0, k2.Value - 1);
         }
 
         return direction == 0 ? (length - k2.Value, length - 1) : (0, k2.Value - 1);
@@ -226,6 +307,13 @@ internal sealed class ReferenceNetwork
     /// <summary>Whether step t is inside the window and reads a state from a step outside it: that edge is cut.</summary>
     private bool IsCut(int direction, int t, int d, int length)
     {
+        if (config.PerStep)
+        {
+            // Segments of k2 steps from the start: an edge between two segments is cut, in either direction.
+            int source = Source(direction, t, d);
+            return config.Truncation is int k && source >= 0 && source < length && source / k != t / k;
+        }
+
         (int start, int end) = Window(direction, length);
         int from = Source(direction, t, d);
         bool inside = t >= start && t <= end;

@@ -21,6 +21,15 @@ public sealed record ReferenceSample
     /// <summary>The target for Regression.</summary>
     public double Target { get; init; }
 
+    /// <summary>Per-step heads: the class of every step (Binary, MultiClass), −1 where a step has no label.</summary>
+    public int[]? StepClasses { get; init; }
+
+    /// <summary>Per-step heads: the target of every step (Regression), NaN where a step has no label.</summary>
+    public double[]? StepTargets { get; init; }
+
+    /// <summary>Whether step t carries a label (per-step heads).</summary>
+    public bool IsLabelled(int t) => StepClasses is { } c ? c[t] >= 0 : StepTargets is { } y && !double.IsNaN(y[t]);
+
     /// <summary>T_b.</summary>
     public int Length => ValidLength ?? TokenIds?.Length ?? Steps?.Length ?? 0;
 

@@ -14,5 +14,17 @@ internal sealed class DirectionTrace(int length)
     public double[][] C { get; } = new double[length][];
 }
 
-/// <summary>One sample's forward pass, Layers[l][direction].</summary>
-internal sealed record SampleTrace(DirectionTrace[][] Layers, double[] HeadInput, double Loss, double[] DLossDz);
+/// <summary>
+/// One sample's forward pass, Layers[l][direction]. A per-sequence head has one head input and one ∂ℓ/∂z; a per-step
+/// head has them per step in <see cref="StepHeadInputs"/> and <see cref="StepDLossDz"/> (null where a step has no
+/// label), and <see cref="Loss"/> is the sum of its steps' losses.
+/// </summary>
+internal sealed record SampleTrace(DirectionTrace[][] Layers, double[] HeadInput, double Loss, double[] DLossDz)
+{
+    public double[][]? StepHeadInputs { get; init; }
+
+    public double[]?[]? StepDLossDz { get; init; }
+
+    /// <summary>Steps whose loss counts (per-step heads).</summary>
+    public int LabelledSteps { get; init; }
+}
