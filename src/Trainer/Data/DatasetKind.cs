@@ -26,4 +26,13 @@ public enum DatasetKind
 
     /// <summary>Fashion-MNIST with each pixel a step, <c>fashion-mnist-pixels</c>.</summary>
     FashionMnistPixels,
+
+    /// <summary>A CoNLL-style tagging file, a token and its label per line (path ending <c>.conll</c>).</summary>
+    ConllFile,
+
+    /// <summary>The copying memory problem, <c>copy:T</c> (a label per step).</summary>
+    Copy,
+
+    /// <summary>A character language model over a text file, <c>charlm:PATH</c> or <c>charlm:PATH:L</c>.</summary>
+    CharacterText,
 }

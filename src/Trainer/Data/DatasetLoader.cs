@@ -30,16 +30,17 @@ public static class DatasetLoader
         options ??= new DatasetOptions();
         var spec = DatasetSpec.Parse(trainSpec);
         CheckOptions(spec, options);
-        if (spec.IsSynthetic)
+        if (spec.IsSynthetic || spec.Kind == DatasetKind.CharacterText)
         {
+            var makes = spec.IsSynthetic ? "generates" : "holds out";
             var given = validationSpec ?? testSpec;
             if (given is not null)
                 throw new DataFormatException(given, null, "spec",
-                    $"{spec.Text} generates its own validation and test sets; do not give other data for them");
+                    $"{spec.Text} {makes} its own validation and test sets; do not give other data for them");
             if (options.ValidationFraction != 0)
                 throw new DataFormatException(spec.Text, null, "ValidationFraction",
-                    $"{spec.Text} generates its own validation set; a validation fraction does not apply");
-            return GenerateSynthetic(spec, options);
+                    $"{spec.Text} {makes} its own validation set; a validation fraction does not apply");
+            return spec.IsSynthetic ? GenerateSynthetic(spec, options) : TruncateAll(CharacterText.Load(spec, options), options);
         }
 
         var (train, builtInTest) = LoadTrain(spec, options);
@@ -65,7 +66,9 @@ public static class DatasetLoader
         CheckOptions(parsed, options);
         if (!parsed.IsFile)
             throw new DataFormatException(spec, null, "spec",
-                "validation and test data must be a .jsonl or .csv file; built-in datasets bring their own splits");
+                "validation and test data must be a .jsonl, .csv or .conll file (or charlm:PATH); built-in datasets bring their own splits");
+        if (parsed.Kind == DatasetKind.CharacterText)
+            return Truncate(CharacterText.LoadLike(parsed, training, options), options);
         return RawDatasetBuilder.EncodeLike(ReadFile(parsed, options.EvaluationCount, options.LabelsOptional), training, options);
     }
 
@@ -73,7 +76,7 @@ public static class DatasetLoader
     {
         switch (spec.Kind)
         {
-            case DatasetKind.JsonlFile or DatasetKind.CsvFile:
+            case DatasetKind.JsonlFile or DatasetKind.CsvFile or DatasetKind.ConllFile:
                 return (RawDatasetBuilder.BuildTraining(ReadFile(spec, options.Count), options), null);
             case DatasetKind.SeedToy:
                 return (Truncate(SeedToyTask.Generate(spec.Text), options), null);
@@ -90,10 +93,12 @@ public static class DatasetLoader
         }
     }
 
-    private static RawFile ReadFile(DatasetSpec spec, int? limit, bool labelsOptional = false) =>
-        spec.Kind == DatasetKind.JsonlFile
-            ? JsonlReader.Read(spec.Path!, limit, labelsOptional)
-            : CsvReader.Read(spec.Path!, limit, labelsOptional);
+    private static RawFile ReadFile(DatasetSpec spec, int? limit, bool labelsOptional = false) => spec.Kind switch
+    {
+        DatasetKind.JsonlFile => JsonlReader.Read(spec.Path!, limit, labelsOptional),
+        DatasetKind.ConllFile => ConllReader.Read(spec.Path!, limit, labelsOptional),
+        _ => CsvReader.Read(spec.Path!, limit, labelsOptional),
+    };
 
     private static DatasetSplits GenerateSynthetic(DatasetSpec spec, DatasetOptions options)
     {
@@ -108,13 +113,27 @@ public static class DatasetLoader
             {
                 DatasetKind.Adding => AddingTask.Generate(spec.Length, n, splitSeed, name),
                 DatasetKind.TemporalOrder => TemporalOrderTask.Generate(spec.Length, spec.ClassCount, n, splitSeed, name),
+                DatasetKind.Copy => CopyTask.Generate(spec.Length, n, splitSeed, name),
                 _ => LatchTask.Generate(spec.Length, n, splitSeed, name),
             };
             return Truncate(data, options);
         }
         return new DatasetSplits(Generate(TrainStream, count, "train"),
-            Generate(ValidationStream, evaluationCount, "validation"), Generate(TestStream, evaluationCount, "test"));
+            Generate(ValidationStream, evaluationCount, "validation"), Generate(TestStream, evaluationCount, "test"))
+        {
+            Baseline = spec.Kind == DatasetKind.Copy
+                ? new TaskBaseline("memoryless: blanks, then a uniform guess among the 8 symbols",
+                    CopyTask.BaselineCrossEntropy(spec.Length))
+                : null,
+        };
     }
+
+    private static DatasetSplits TruncateAll(DatasetSplits splits, DatasetOptions options) => splits with
+    {
+        Train = Truncate(splits.Train, options),
+        Validation = splits.Validation is { } v ? Truncate(v, options) : null,
+        Test = splits.Test is { } t ? Truncate(t, options) : null,
+    };
 
     private static SequenceDataset Truncate(SequenceDataset data, DatasetOptions options)
     {
@@ -123,7 +142,11 @@ public static class DatasetLoader
         var examples = data.Examples
             .Select(e => SequenceTruncation.Keep(e, data.FeatureCount, max, options.Truncation))
             .ToArray();
-        return new SequenceDataset(data.Name, data.InputKind, data.FeatureCount, data.Vocabulary, data.Labels, examples);
+        return new SequenceDataset(data.Name, data.InputKind, data.FeatureCount, data.Vocabulary, data.Labels, examples,
+            data.PerStep)
+        {
+            TokenUnit = data.TokenUnit,
+        };
     }
 
     private static void CheckOptions(DatasetSpec spec, DatasetOptions options)

@@ -25,7 +25,7 @@ public sealed class DatasetSpecTests
     }
 
     [Theory]
-    [InlineData("mnist", "spec", "unknown dataset 'mnist'; expected a path ending .jsonl or .csv")]
+    [InlineData("mnist", "spec", "unknown dataset 'mnist'; expected a path ending .jsonl, .csv or .conll")]
     [InlineData("data.txt", "spec", "unknown dataset 'data.txt'")]
     [InlineData("adding", "spec", "expected the form adding:T")]
     [InlineData("adding:10:2", "spec", "expected the form adding:T")]
@@ -49,6 +49,6 @@ public sealed class DatasetSpecTests
     public void Validation_data_must_be_a_file()
     {
         var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load("seed-toy", "latch:3"));
-        Assert.Contains("validation and test data must be a .jsonl or .csv file", e.Message);
+        Assert.Contains("validation and test data must be a .jsonl, .csv or .conll file", e.Message);
     }
 }

@@ -5,8 +5,10 @@ namespace Recurrent.Trainer.Data.Files;
 /// <summary>
 /// Reads JSON Lines datasets, one object per line: <c>{"label": ..., "tokens": ["cat", "mat"]}</c> or
 /// <c>{"label": ..., "steps": [[0.1, 2.0], [0.3, 1.5]]}</c>, where a step may also be a bare number (width 1).
-/// Blank lines are skipped and other properties are ignored. Every sequence of a file must be of one kind and,
-/// for steps, of one width. The file is streamed a line at a time.
+/// Instead of one <c>label</c>, a line may label every step with an array of as many labels as steps,
+/// <c>"labels"</c> or <c>"targets"</c> (the same thing under two names), where <c>null</c> leaves a step unlabelled.
+/// Blank lines are skipped and other properties are ignored. Every sequence of a file must be of one kind, labelled
+/// one way and, for steps, of one width. The file is streamed a line at a time.
 /// </summary>
 internal static class JsonlReader
 {
@@ -18,6 +20,8 @@ internal static class JsonlReader
         var kind = (InputKind?)null;
         var width = 0;
         long firstLine = 0;
+        bool? perStep = null;
+        long firstLabelledLine = 0;
         using var reader = DataFile.OpenText(path);
         long line = 0;
         while ((limit is null || sequences.Count < limit) && reader.ReadLine() is { } text)
@@ -46,11 +50,26 @@ internal static class JsonlReader
                     $"steps have {sequenceWidth} values each but the steps of line {firstLine} have {width}; " +
                     "every step in a file must have the same width");
             }
+            var labelledPerStep = sequence.StepLabels is not null;
+            if (labelledPerStep || !sequence.Label.IsMissing)
+            {
+                if (perStep is null)
+                {
+                    perStep = labelledPerStep;
+                    firstLabelledLine = line;
+                }
+                else if (perStep != labelledPerStep)
+                {
+                    throw new DataFormatException(path, line, labelledPerStep ? "labels" : "label",
+                        $"this line has {(labelledPerStep ? "a label per step" : "one label")} but line {firstLabelledLine} has " +
+                        $"{(labelledPerStep ? "one label" : "a label per step")}; a file labels its sequences one way");
+                }
+            }
             sequences.Add(sequence);
         }
         if (kind is null)
             throw new DataFormatException(path, null, null, "the file holds no sequences");
-        return new RawFile(path, kind.Value, width, sequences);
+        return new RawFile(path, kind.Value, width, sequences) { PerStep = perStep ?? false };
     }
 
     private static string Describe(InputKind kind) => kind == InputKind.Tokens ? "\"tokens\"" : "numeric \"steps\"";
@@ -73,13 +92,22 @@ internal static class JsonlReader
             if (root.ValueKind != JsonValueKind.Object)
                 throw new DataFormatException(path, line, null,
                     $"expected a JSON object per line but found {Article(root.ValueKind)}");
-            JsonElement? label = null, tokens = null, steps = null;
+            JsonElement? label = null, tokens = null, steps = null, stepLabels = null;
+            string? stepLabelsName = null;
             foreach (var property in root.EnumerateObject())
             {
                 switch (property.Name)
                 {
                     case "label":
                         label = Once(label, property, path, line);
+                        break;
+                    case "labels" or "targets":
+                        if (stepLabels is not null)
+                            throw new DataFormatException(path, line, property.Name, stepLabelsName == property.Name
+                                ? "the property appears twice"
+                                : "a line has \"labels\" or \"targets\" (the same thing), not both");
+                        stepLabels = property.Value;
+                        stepLabelsName = property.Name;
                         break;
                     case "tokens":
                         tokens = Once(tokens, property, path, line);
@@ -89,21 +117,66 @@ internal static class JsonlReader
                         break;
                 }
             }
-            var rawLabel = labelsOptional && label is null ? RawLabel.Missing : ReadLabel(label, path, line);
+            if (stepLabels is not null && label is not null)
+                throw new DataFormatException(path, line, stepLabelsName,
+                    $"a line has one \"label\" or a label per step (\"{stepLabelsName}\"), not both");
+            var rawLabel = stepLabels is not null || (labelsOptional && label is null) ? RawLabel.Missing : ReadLabel(label, path, line);
             if (tokens is not null && steps is not null)
                 throw new DataFormatException(path, line, "steps",
                     "a line has either \"tokens\" or \"steps\", not both");
+            RawSequence sequence;
             if (tokens is { } t)
-                return new RawSequence(ReadTokens(t, path, line), null, 0, rawLabel, line);
-            if (steps is { } s)
+            {
+                sequence = new RawSequence(ReadTokens(t, path, line), null, 0, rawLabel, line);
+            }
+            else if (steps is { } s)
             {
                 var values = ReadSteps(s, path, line, out var width);
-                return new RawSequence(null, values, width, rawLabel, line);
+                sequence = new RawSequence(null, values, width, rawLabel, line);
             }
-            throw new DataFormatException(path, line, "tokens",
-                "missing the sequence: expected a \"tokens\" array of strings or a \"steps\" array");
+            else
+            {
+                throw new DataFormatException(path, line, "tokens",
+                    "missing the sequence: expected a \"tokens\" array of strings or a \"steps\" array");
+            }
+            return stepLabels is { } labels
+                ? sequence with { StepLabels = ReadStepLabels(labels, stepLabelsName!, sequence, path, line) }
+                : sequence;
         }
     }
+
+    // One label per step: a string, a number, or null for a step without a label.
+    private static RawLabel[] ReadStepLabels(JsonElement labels, string name, RawSequence sequence, string path, long line)
+    {
+        if (labels.ValueKind != JsonValueKind.Array)
+            throw new DataFormatException(path, line, name,
+                $"expected an array with a label per step but found {Article(labels.ValueKind)}");
+        var steps = sequence.Tokens is null ? "steps" : "tokens";
+        var count = labels.GetArrayLength();
+        if (count != sequence.Length)
+            throw new DataFormatException(path, line, name,
+                $"{count} {Plural(count, "label")} for {sequence.Length} {Plural(sequence.Length, steps[..^1])}; " +
+                $"a label per step needs exactly one for each of the {steps} (null for a step without a label)");
+        var result = new RawLabel[count];
+        var i = 0;
+        foreach (var label in labels.EnumerateArray())
+        {
+            var field = $"{name}[{i}]";
+            result[i++] = label.ValueKind switch
+            {
+                JsonValueKind.Null => RawLabel.Missing,
+                JsonValueKind.String when label.GetString() is { Length: > 0 } text => RawLabel.FromName(text),
+                JsonValueKind.String => throw new DataFormatException(path, line, field,
+                    "an empty label; write null for a step without a label"),
+                JsonValueKind.Number => RawLabel.FromNumber(FiniteNumber(label, path, line, field)),
+                _ => throw new DataFormatException(path, line, field,
+                    $"a label is a string, a number or null, not {Article(label.ValueKind)}"),
+            };
+        }
+        return result;
+    }
+
+    private static string Plural(int count, string noun) => count == 1 ? noun : noun + "s";
 
     private static JsonElement Once(JsonElement? seen, JsonProperty property, string path, long line) =>
         seen is null
@@ -115,7 +188,8 @@ internal static class JsonlReader
         switch (label?.ValueKind)
         {
             case null or JsonValueKind.Null:
-                throw new DataFormatException(path, line, "label", "missing label");
+                throw new DataFormatException(path, line, "label",
+                    "missing label: expected \"label\", or \"labels\" with one per step");
             case JsonValueKind.String:
                 var name = label.Value.GetString()!;
                 return name.Length > 0

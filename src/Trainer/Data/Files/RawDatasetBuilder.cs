@@ -15,7 +15,8 @@ internal static class RawDatasetBuilder
             ? Vocabulary.Build(sequences.Select(s => (IReadOnlyList<string>)s.Tokens!), options.VocabularyMaxSize,
                 options.VocabularyMinCount)
             : null;
-        return Encode(file.Path, sequences, file.Kind, file.Width, vocabulary, labels, file.Path);
+        return Encode(file.Path, sequences, file.Kind, file.Width, vocabulary, labels, file.Path, file.PerStep,
+            file.TokenUnit);
     }
 
     /// <summary>
@@ -33,8 +34,15 @@ internal static class RawDatasetBuilder
             throw new DataFormatException(file.Path, first.Line, "steps",
                 $"steps have {file.Width} values each but the training data ({training.Name}) has " +
                 $"{training.FeatureCount}");
+        if (file.PerStep && !training.PerStep)
+            throw new DataFormatException(file.Path, first.Line, "labels",
+                $"this file has a label per step but the training data ({training.Name}) has one label per sequence");
+        var labelled = file.Sequences.FirstOrDefault(s => !s.Label.IsMissing);
+        if (training.PerStep && labelled is not null)
+            throw new DataFormatException(file.Path, labelled.Line, "label",
+                $"this file has one label per sequence but the training data ({training.Name}) has a label per step");
         return Encode(file.Path, Truncate(file.Sequences, options), file.Kind, file.Width, training.Vocabulary,
-            training.Labels, training.Name);
+            training.Labels, training.Name, training.PerStep, training.TokenUnit);
     }
 
     private static string Describe(InputKind kind) => kind == InputKind.Tokens ? "tokens" : "numeric steps";
@@ -47,33 +55,46 @@ internal static class RawDatasetBuilder
         {
             Tokens = s.Tokens is null ? null : SequenceTruncation.Keep(s.Tokens, 1, options.MaxLength, options.Truncation),
             Steps = s.Steps is null ? null : SequenceTruncation.Keep(s.Steps, s.Width, options.MaxLength, options.Truncation),
+            StepLabels = s.StepLabels is null ? null : SequenceTruncation.Keep(s.StepLabels, 1, options.MaxLength, options.Truncation),
+            StepLines = s.StepLines is null ? null : SequenceTruncation.Keep(s.StepLines, 1, options.MaxLength, options.Truncation),
         }).ToArray();
     }
 
+    // A label per step decides as one per sequence does, over every step that has one.
     private static LabelSet DecideLabels(RawFile file, LabelMode mode)
     {
+        var all = file.PerStep
+            ? file.Sequences.SelectMany(s => s.StepLabels!).Where(l => !l.IsMissing).ToArray()
+            : file.Sequences.Select(s => s.Label).ToArray();
+        if (all.Length == 0)
+            throw new DataFormatException(file.Path, null, "labels", "no step has a label (every label is null)");
         var regression = mode switch
         {
             LabelMode.Regression => true,
             LabelMode.Classification => false,
-            _ => file.Sequences.All(s => s.Label.Number is not null) && file.Sequences.Any(s => s.Label.IsFractional),
+            _ => all.All(l => l.Number is not null) && all.Any(l => l.IsFractional),
         };
         if (regression)
             return LabelSet.Regression();
-        var names = file.Sequences.Select(s => s.Label.Text).Distinct(StringComparer.Ordinal).ToArray();
+        var names = all.Select(l => l.Text).Distinct(StringComparer.Ordinal).ToArray();
         if (names.Length < 2)
-            throw new DataFormatException(file.Path, null, "label",
+            throw new DataFormatException(file.Path, null, file.PerStep ? "labels" : "label",
                 $"every training label is '{names[0]}'; a classifier needs at least two classes");
         return LabelSet.FromObserved(names);
     }
 
     private static SequenceDataset Encode(string path, IReadOnlyList<RawSequence> sequences, InputKind kind,
-        int width, Vocabulary? vocabulary, LabelSet labels, string trainingName)
+        int width, Vocabulary? vocabulary, LabelSet labels, string trainingName, bool perStep, TokenUnit unit)
     {
         var examples = new SequenceExample[sequences.Count];
         for (var i = 0; i < examples.Length; i++)
         {
             var sequence = sequences[i];
+            if (perStep)
+            {
+                examples[i] = EncodeSteps(path, sequence, kind, width, vocabulary, labels, trainingName);
+                continue;
+            }
             if (sequence.Label.IsMissing)
             {
                 // Unlabelled data to predict: a placeholder label that nothing reads.
@@ -103,7 +124,51 @@ internal static class RawDatasetBuilder
                     : SequenceExample.FromSteps(sequence.Steps!, width, classIndex);
             }
         }
-        return new SequenceDataset(path, kind, kind == InputKind.Tokens ? 0 : width, vocabulary, labels, examples);
+        return new SequenceDataset(path, kind, kind == InputKind.Tokens ? 0 : width, vocabulary, labels, examples, perStep)
+        {
+            TokenUnit = unit,
+        };
+    }
+
+    // A label per step: classes (−1 where a step has none) or targets (NaN where a step has none). Data to predict
+    // may have no labels at all: every step is then unlabelled.
+    private static SequenceExample EncodeSteps(string path, RawSequence sequence, InputKind kind, int width,
+        Vocabulary? vocabulary, LabelSet labels, string trainingName)
+    {
+        var length = sequence.Length;
+        var raw = sequence.StepLabels ?? Enumerable.Repeat(RawLabel.Missing, length).ToArray();
+        var ids = kind == InputKind.Tokens ? EncodeTokens(vocabulary!, sequence.Tokens!) : null;
+        if (labels.IsRegression)
+        {
+            var targets = new float[length];
+            for (var t = 0; t < length; t++)
+                targets[t] = raw[t].IsMissing ? float.NaN : StepTarget(path, sequence, t, raw[t]);
+            return ids is not null ? SequenceExample.FromTokens(ids, targets) : SequenceExample.FromSteps(sequence.Steps!, width, targets);
+        }
+        var classes = new int[length];
+        for (var t = 0; t < length; t++)
+        {
+            classes[t] = raw[t].IsMissing ? SequenceExample.Unlabelled : labels.IndexOf(raw[t].Text);
+            if (classes[t] < 0 && !raw[t].IsMissing)
+            {
+                var (line, field) = sequence.StepLabelAt(t);
+                throw new DataFormatException(path, line, field,
+                    $"the label '{raw[t].Text}' does not occur in the training data ({trainingName})");
+            }
+        }
+        return ids is not null ? SequenceExample.FromTokens(ids, classes) : SequenceExample.FromSteps(sequence.Steps!, width, classes);
+    }
+
+    private static float StepTarget(string path, RawSequence sequence, int t, RawLabel label)
+    {
+        var (line, field) = sequence.StepLabelAt(t);
+        if (label.Number is not { } value)
+            throw new DataFormatException(path, line, field,
+                $"the label '{label.Text}' is not a number, but this is a regression task");
+        var target = (float)value;
+        return float.IsFinite(target)
+            ? target
+            : throw new DataFormatException(path, line, field, $"the regression target {label.Text} is not a finite 32-bit float");
     }
 
     private static float Target(string path, RawSequence sequence)

@@ -1,0 +1,77 @@
+namespace Recurrent.Trainer.Data.Files;
+
+/// <summary>
+/// Reads token-per-line tagging files in the CoNLL-2003 style (<c>.conll</c>): one token per line, its columns
+/// separated by spaces or tabs, the token in the first column and its label in the last (columns between, such as
+/// part-of-speech and chunk tags, are ignored); a blank line ends a sentence, and a line whose token is
+/// <c>-DOCSTART-</c> is a document break, skipped. Every line of a file has the same number of columns. Each
+/// sentence is one sequence with a label per step. Tokens are taken as written (no lowercasing).
+/// </summary>
+internal static class ConllReader
+{
+    /// <summary>The token of CoNLL-2003's document separators.</summary>
+    public const string DocumentStart = "-DOCSTART-";
+
+    /// <summary>Reads at most <paramref name="limit"/> sentences (all when null).</summary>
+    /// <remarks>With <paramref name="labelsOptional"/> lines may hold only the token (data to predict).</remarks>
+    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false)
+    {
+        using var reader = DataFile.OpenText(path);
+        var sequences = new List<RawSequence>();
+        var tokens = new List<string>();
+        var labels = new List<RawLabel>();
+        var lines = new List<long>();
+        var columns = 0;
+        long columnsLine = 0, line = 0;
+        void EndSentence()
+        {
+            if (tokens.Count == 0)
+                return;
+            sequences.Add(new RawSequence(tokens.ToArray(), null, 0, RawLabel.Missing, lines[0])
+            {
+                StepLabels = labels.ToArray(),
+                StepLines = lines.ToArray(),
+            });
+            tokens.Clear();
+            labels.Clear();
+            lines.Clear();
+        }
+        while ((limit is null || sequences.Count < limit) && reader.ReadLine() is { } text)
+        {
+            line++;
+            var fields = text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 0)
+            {
+                EndSentence();
+                continue;
+            }
+            if (fields[0] == DocumentStart)
+            {
+                EndSentence();
+                continue;
+            }
+            if (fields.Length == 1 && !labelsOptional)
+                throw new DataFormatException(path, line, "label",
+                    $"the token '{fields[0]}' has no label; a line is TOKEN ... LABEL, separated by spaces or tabs");
+            if (columns == 0)
+            {
+                columns = fields.Length;
+                columnsLine = line;
+            }
+            else if (fields.Length != columns && !(labelsOptional && fields.Length == 1))
+            {
+                throw new DataFormatException(path, line, null,
+                    $"the line has {fields.Length} columns but line {columnsLine} has {columns}; every line of a file " +
+                    "has the same columns (a token with a space in it would split into two)");
+            }
+            tokens.Add(fields[0]);
+            labels.Add(fields.Length == 1 ? RawLabel.Missing : RawLabel.FromText(fields[^1]));
+            lines.Add(line);
+        }
+        if (limit is null || sequences.Count < limit)
+            EndSentence();
+        if (sequences.Count == 0)
+            throw new DataFormatException(path, null, null, "the file holds no sentences (token lines)");
+        return new RawFile(path, InputKind.Tokens, 0, sequences) { PerStep = true };
+    }
+}
