@@ -28,7 +28,8 @@ internal sealed class ProgressReporter : ITrainingObserver
     private readonly Func<int> _terminalWidth;
     private readonly GradientAnalysis _analysis = new();
     private long _epochStarted, _lastLine;
-    private long _epochSteps, _epochClipped, _epochSequences, _epochCorrect;
+    // Loss and accuracy are averaged over what the batches scored: sequences, or a per-step head's labelled steps.
+    private long _epochSteps, _epochClipped, _epochSequences, _epochScored, _epochCorrect;
     private double _epochLoss, _lastNorm;
     private string _gradientHealth = "";
 
@@ -52,14 +53,15 @@ internal sealed class ProgressReporter : ITrainingObserver
     {
         if (step.BatchInEpoch == 1)
         {
-            _epochSteps = _epochClipped = _epochSequences = _epochCorrect = 0;
+            _epochSteps = _epochClipped = _epochSequences = _epochScored = _epochCorrect = 0;
             _epochLoss = 0;
         }
         _epochSteps++;
         _epochSequences += step.Sequences;
+        _epochScored += step.LabelledSteps;
         _epochCorrect += step.Correct;
         if (double.IsFinite(step.Loss))
-            _epochLoss += step.Loss * step.Sequences;
+            _epochLoss += step.Loss * step.LabelledSteps;
         if (step.Snapshot.Clipped)
             _epochClipped++;
         _lastNorm = step.Snapshot.PreClipNorm;
@@ -141,9 +143,9 @@ internal sealed class ProgressReporter : ITrainingObserver
     private string Line()
     {
         var seconds = _clock.GetElapsedTime(_epochStarted).TotalSeconds;
-        var accuracy = _epochSequences > 0 && _epochCorrect > 0 ? Invariant($" acc {(double)_epochCorrect / _epochSequences:P1}") : "";
+        var accuracy = _epochScored > 0 && _epochCorrect > 0 ? Invariant($" acc {(double)_epochCorrect / _epochScored:P1}") : "";
         var extra = _gradientHealth.Length > 0 ? " " + _gradientHealth : "";
-        return Invariant($"loss {(_epochSequences > 0 ? _epochLoss / _epochSequences : double.NaN):F4}{accuracy} ") +
+        return Invariant($"loss {(_epochScored > 0 ? _epochLoss / _epochScored : double.NaN):F4}{accuracy} ") +
             Invariant($"{(seconds > 0 ? _epochSequences / seconds : 0):F0} seq/s |g| {_lastNorm:G3} ") +
             Invariant($"clip {(_epochSteps > 0 ? (double)_epochClipped / _epochSteps : 0):P0}{extra}");
     }
