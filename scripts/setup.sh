@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need_apt+=(python3-onnx)
+# PyTorch autograd is the yardstick of the per-step gradients (tests/Integration/PyTorch).
+/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need_apt+=(python3-torch)
 [ -d /usr/share/datasets/fashion-mnist ] || need_apt+=(dataset-fashion-mnist)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 # The fleet tests start throwaway PostgreSQL clusters through scripts/postgres.sh (initdb, pg_ctl).
