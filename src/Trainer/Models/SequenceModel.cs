@@ -328,7 +328,17 @@ public sealed class SequenceModel
     /// <c>sequence_lens</c>, outputs <c>logits</c> and <c>probabilities</c> (or <c>value</c> for regression), and the
     /// labels, vocabulary and options in the metadata.
     /// </summary>
+    /// <remarks>
+    /// A per-step model's outputs have a step axis: <c>logits</c> [batch, sequence, outputs] and so on, from the top
+    /// layer's Y through one MatMul over every step.
+    /// </remarks>
     public void ExportOnnx(string path) => Onnx.OnnxModelWriter.WriteFile(path, Onnx.ClassifierOnnxExport.Build(this));
+
+    /// <summary>
+    /// Writes one step of a per-step model as ONNX with its state as inputs and outputs (<see cref="Onnx.StepOnnxExport"/>),
+    /// so ONNX Runtime can sample a language model token by token.
+    /// </summary>
+    public void ExportOnnxStep(string path) => Onnx.OnnxModelWriter.WriteFile(path, Onnx.StepOnnxExport.Build(this));
 
     /// <summary>Writes the model to <paramref name="path"/> atomically (a temporary file renamed into place).</summary>
     public void Save(string path) => ModelFile.Save(this, path);

@@ -16,7 +16,8 @@ namespace Recurrent.Trainer.Onnx;
 /// <remarks>
 /// Inputs: <c>input</c> (int64 [batch, sequence] token ids, or float [batch, sequence, features]) and
 /// <c>sequence_lens</c> (int32 [batch]). Outputs: <c>logits</c> [batch, outputs] and, for classifiers,
-/// <c>probabilities</c> [batch, classes] in label order; for regression <c>value</c> [batch, 1].
+/// <c>probabilities</c> [batch, classes] in label order; for regression <c>value</c> [batch, 1]. A per-step model
+/// reads the top layer's Y instead and gives the same outputs at every step (<see cref="PerStepOnnxHead"/>).
 /// </remarks>
 public static class ClassifierOnnxExport
 {
@@ -37,9 +38,13 @@ public static class ClassifierOnnxExport
         // The boundary adds the inputs, the embedding and sequence_lens, and returns the batch-major steps.
         var x = boundary.AddInputs(g, model);
         g.AddNode("Transpose", [x], ["layer0_input"], OnnxAttribute.Ints("perm", 1, 0, 2));
-        if (network.Layers.Count > 1) // only stacked layers reshape time-major outputs (an unused initializer warns)
+        var perStep = shape.PerStep;
+        // Only the outputs of stacked layers and of a per-step head's undilated top layer are reshaped time-major
+        // (an unused initializer warns).
+        if (perStep ? network.Layers.Any(directions => directions[0].Dilation == 1) : network.Layers.Count > 1)
             g.AddInitializer("concat_directions_time_major", [3], [0L, 0L, -1L]);
-        g.AddInitializer("concat_directions_batch_major", [2], [0L, -1L]);
+        if (!perStep)
+            g.AddInitializer("concat_directions_batch_major", [2], [0L, -1L]);
         var input = "layer0_input";
         var final = "";
         for (var l = 0; l < network.Layers.Count; l++)
@@ -49,7 +54,7 @@ public static class ClassifierOnnxExport
             if (directions[0].Dilation > 1)
             {
                 // Dilated layers run the same operator over interleaved sub-sequences; see DilatedRecurrentStage.
-                var last = l + 1 == network.Layers.Count;
+                var last = l + 1 == network.Layers.Count && !perStep;
                 DilatedRecurrentStage.Add(g, shape, directions, prefix, input, last ? null : $"layer{l + 1}_input",
                     last ? "features" : null);
                 input = $"layer{l + 1}_input";
@@ -58,13 +63,18 @@ public static class ClassifierOnnxExport
             }
             AddRecurrentOperator(g, shape, directions, prefix, input);
             final = $"{prefix}_Y_h";
-            if (l + 1 < network.Layers.Count)
+            if (l + 1 < network.Layers.Count || perStep)
             {
                 // Y [T, directions, B, H] → [T, B, directions·H], forward half first, as the engine concatenates.
                 g.AddNode("Transpose", [$"{prefix}_Y"], [$"{prefix}_Y_batch"], OnnxAttribute.Ints("perm", 0, 2, 1, 3));
                 g.AddNode("Reshape", [$"{prefix}_Y_batch", "concat_directions_time_major"], [$"layer{l + 1}_input"]);
                 input = $"layer{l + 1}_input";
             }
+        }
+        if (perStep)
+        {
+            PerStepOnnxHead.Add(g, model, boundary, input);
+            return Finish(g, model);
         }
         // Y_h [directions, B, H] → [B, directions·H]: forward final state, then the reverse one (after t = 0).
         if (final.Length > 0)
@@ -80,16 +90,24 @@ public static class ClassifierOnnxExport
         var logits = shape.Head == HeadKind.Regression ? "value" : "logits";
         g.AddNode("Gemm", headInputs, [logits], OnnxAttribute.Int("transB", 1));
         boundary.AddOutputs(g, model, logits);
-        return new OnnxModel(g.Build())
-        {
-            ProducerVersion = typeof(ClassifierOnnxExport).Assembly.GetName().Version?.ToString(),
-            DocString = "Exported by Recurrent. metadata_props carry the labels, vocabulary and options.",
-            Metadata = Metadata(model),
-        };
+        return Finish(g, model);
     }
 
+    internal static OnnxModel Finish(OnnxGraphBuilder g, SequenceModel model,
+        params IEnumerable<KeyValuePair<string, string>> metadata) => new(g.Build())
+    {
+        ProducerVersion = typeof(ClassifierOnnxExport).Assembly.GetName().Version?.ToString(),
+        DocString = "Exported by Recurrent. metadata_props carry the labels, vocabulary and options.",
+        Metadata = [.. Metadata(model), .. metadata],
+    };
+
+    /// <remarks>
+    /// With <paramref name="initialState"/> (and, for the LSTM, <paramref name="initialCell"/>) the operator starts
+    /// from that state instead of zeros, and an LSTM also gives its final cell as <c>{prefix}_Y_c</c>.
+    /// </remarks>
     internal static void AddRecurrentOperator(OnnxGraphBuilder g, NetworkShape shape,
-        IReadOnlyList<RecurrentDirection> directions, string prefix, string input, string lengths = Lengths)
+        IReadOnlyList<RecurrentDirection> directions, string prefix, string input, string lengths = Lengths,
+        string? initialState = null, string? initialCell = null)
     {
         var first = directions[0];
         int gates = first.Cell.GateCount, hidden = shape.Hidden, count = directions.Count;
@@ -113,8 +131,19 @@ public static class ClassifierOnnxExport
         }
         if (shape.Cell == RecurrentCellKind.Gru)
             attributes.Add(OnnxAttribute.Int("linear_before_reset", shape.GruLinearBeforeReset ? 1 : 0));
-        g.AddNode(op, [input, $"{prefix}_W", $"{prefix}_R", $"{prefix}_B", lengths], [$"{prefix}_Y", $"{prefix}_Y_h"],
-            [.. attributes]);
+        if (initialState is null)
+        {
+            g.AddNode(op, [input, $"{prefix}_W", $"{prefix}_R", $"{prefix}_B", lengths], [$"{prefix}_Y", $"{prefix}_Y_h"],
+                [.. attributes]);
+            return;
+        }
+        IReadOnlyList<string> inputs = initialCell is null
+            ? [input, $"{prefix}_W", $"{prefix}_R", $"{prefix}_B", lengths, initialState]
+            : [input, $"{prefix}_W", $"{prefix}_R", $"{prefix}_B", lengths, initialState, initialCell];
+        IReadOnlyList<string> outputs = initialCell is null
+            ? [$"{prefix}_Y", $"{prefix}_Y_h"]
+            : [$"{prefix}_Y", $"{prefix}_Y_h", $"{prefix}_Y_c"];
+        g.AddNode(op, inputs, outputs, [.. attributes]);
     }
 
     private static List<KeyValuePair<string, string>> Metadata(SequenceModel model)
@@ -134,8 +163,12 @@ public static class ClassifierOnnxExport
         if (model.Vocabulary is { } vocabulary)
         {
             metadata.Add(new("recurrent.vocabulary", JsonSerializer.Serialize(vocabulary.Tokens, json)));
-            metadata.Add(new("recurrent.tokenizer", "lowercase, then maximal runs of letters, digits and combining marks; id 0 = <pad>, id 1 = <unk>"));
+            metadata.Add(new("recurrent.tokenizer", model.TokenUnit == TokenUnit.Character
+                ? "one token per character (Unicode scalar value); id 0 = <pad>, id 1 = <unk>"
+                : "lowercase, then maximal runs of letters, digits and combining marks; id 0 = <pad>, id 1 = <unk>"));
         }
+        if (model.PerStep)
+            metadata.Add(new("recurrent.outputs", "per step: [batch, sequence, ...]; past a sequence's length the state is zero, so the outputs there are the head's bias"));
         return metadata;
     }
 

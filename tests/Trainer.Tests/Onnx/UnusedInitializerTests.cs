@@ -47,4 +47,33 @@ public sealed class UnusedInitializerTests
             Assert.All(graph.Initializers, initializer => Assert.Contains(initializer.Name, read));
         }
     }
+
+    [Theory]
+    [InlineData(1, false, null)]
+    [InlineData(2, true, null)]
+    [InlineData(1, true, new[] { 2 })]
+    [InlineData(2, false, new[] { 3, 1 })]
+    public void Per_step_graphs_and_the_single_step_graph_read_every_initializer(int layers, bool bidirectional, int[]? dilations)
+    {
+        var data = new SequenceDataset("steps", InputKind.Tokens, 0, new Vocabulary(["x", "y"]), LabelSet.Classes(["x", "y", "z"]),
+            [SequenceExample.FromTokens([2, 3, 2], [0, 1, 2]), SequenceExample.FromTokens([3, 2], [2, 0])]);
+        var model = new SequenceModelTrainer(new SequenceModelOptions
+        {
+            Cell = RecurrentCellKind.Lstm,
+            HiddenSize = 3,
+            EmbeddingSize = 2,
+            Layers = layers,
+            Bidirectional = bidirectional,
+            Dilations = dilations,
+        }).Initialize(data);
+
+        var graphs = new List<Recurrent.Trainer.Onnx.OnnxGraph> { ClassifierOnnxExport.Build(model).Graph };
+        if (!bidirectional && dilations is null)
+            graphs.Add(StepOnnxExport.Build(model).Graph);
+        foreach (var graph in graphs)
+        {
+            var read = graph.Nodes.SelectMany(n => n.Inputs).ToHashSet(StringComparer.Ordinal);
+            Assert.All(graph.Initializers, initializer => Assert.Contains(initializer.Name, read));
+        }
+    }
 }
