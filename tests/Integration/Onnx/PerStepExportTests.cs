@@ -128,7 +128,12 @@ public sealed class PerStepExportTests(ITestOutputHelper log)
         var splits = DatasetLoader.Load($"charlm:{corpus}:24");
         var model = new SequenceModelTrainer(new SequenceModelOptions
         {
-            Cell = RecurrentCellKind.Lstm, HiddenSize = 24, EmbeddingSize = 8, Epochs = 15, BatchSize = 8, LearningRate = 0.02f,
+            Cell = RecurrentCellKind.Lstm,
+            HiddenSize = 24,
+            EmbeddingSize = 8,
+            Epochs = 15,
+            BatchSize = 8,
+            LearningRate = 0.02f,
         }).Fit(splits.Train);
         var engine = model.Generate("the ", 30, temperature: 0);
 
