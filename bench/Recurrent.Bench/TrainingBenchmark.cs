@@ -96,8 +96,46 @@ public static class TrainingBenchmark
         return (timesA[steps / 2], timesB[steps / 2]);
     }
 
+    /// <summary>
+    /// A per-step head against the per-sequence one at the same sizes: the same random inputs, ten classes at every
+    /// step or one per sequence, trained step by step in alternation so that machine load hits both alike. Returns
+    /// the median milliseconds per step of each.
+    /// </summary>
+    public static (double PerSequence, double PerStep) PerStepVersusPerSequence(SequenceModelOptions options, int length,
+        int inputSize, int batchSize, int steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
+        TrainingLoop Loop(bool perStep, out SequenceBatch batch)
+        {
+            var (data, b) = RandomBatch(options, length, inputSize, batchSize, perStep);
+            batch = b;
+            var run = RunOptions(options, batchSize);
+            return new TrainingLoop(new SequenceModelTrainer(run).Initialize(data), run, data, null, null);
+        }
+        var sequenceLoop = Loop(false, out var sequenceBatch);
+        var stepLoop = Loop(true, out var stepBatch);
+        var timesSequence = new double[steps];
+        var timesStep = new double[steps];
+        for (var i = -3; i < steps; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            sequenceLoop.TrainBatch(sequenceBatch);
+            var middle = Stopwatch.GetTimestamp();
+            stepLoop.TrainBatch(stepBatch);
+            var end = Stopwatch.GetTimestamp();
+            if (i < 0)
+                continue;
+            timesSequence[i] = Stopwatch.GetElapsedTime(start, middle).TotalMilliseconds;
+            timesStep[i] = Stopwatch.GetElapsedTime(middle, end).TotalMilliseconds;
+        }
+        Array.Sort(timesSequence);
+        Array.Sort(timesStep);
+        return (timesSequence[steps / 2], timesStep[steps / 2]);
+    }
+
+    // Gaussian steps; ten classes, one per sequence or (perStep) one per step.
     private static (SequenceDataset Data, SequenceBatch Batch) RandomBatch(SequenceModelOptions options, int length,
-        int inputSize, int batchSize)
+        int inputSize, int batchSize, bool perStep = false)
     {
         var rng = new DeterministicRandom((ulong)options.Seed);
         var examples = new SequenceExample[batchSize];
@@ -106,7 +144,9 @@ public static class TrainingBenchmark
             var values = new float[length * inputSize];
             for (var i = 0; i < values.Length; i++)
                 values[i] = (float)rng.NextGaussian();
-            examples[b] = SequenceExample.FromSteps(values, inputSize, b % 10);
+            examples[b] = perStep
+                ? SequenceExample.FromSteps(values, inputSize, Enumerable.Range(0, length).Select(t => (b + t) % 10).ToArray())
+                : SequenceExample.FromSteps(values, inputSize, b % 10);
         }
         var labels = LabelSet.Classes(Enumerable.Range(0, 10).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         var data = new SequenceDataset("benchmark", InputKind.Numeric, inputSize, null, labels, examples);

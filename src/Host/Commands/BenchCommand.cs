@@ -29,11 +29,12 @@ internal static class BenchCommand
         var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
         var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
         var kernels = new Option<bool>("--kernels") { Description = "Time the matrix products of an LSTM with H = 512 on one thread, with B strided and packed." };
+        var perStep = new Option<bool>("--per-step") { Description = "Compare a per-step head (ten classes at every step) with the per-sequence one at the same sizes, alternating step by step." };
         var dilations = new Option<string?>("--dilations") { Description = "Compare the same network without and with these dilations (one per layer, e.g. 1,2,4,8; sets --layers), alternating step by step." };
         var json = CliOptions.Json();
         var command = new Command("bench", "Time training steps (forward, BPTT, clip, Adam) on random data.")
         {
-            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, kernels, scaling, dilations, json,
+            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, kernels, scaling, dilations, perStep, json,
         };
         command.SetAction(parse => ExitCodes.Guard(() =>
         {
@@ -59,6 +60,9 @@ internal static class BenchCommand
             if (parse.GetValue(dilations) is { } dilationText)
                 return RunDilations(options, TrainingRequestMapper.ParseDilations(dilationText, FieldSpelling.CommandLine), parse.GetValue(length), parse.GetValue(input),
                     parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(json));
+            if (parse.GetValue(perStep))
+                return RunPerStep(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(batch), parse.GetValue(steps),
+                    parse.GetValue(json));
             if (parse.GetValue(overhead))
             {
                 using var overheadMetrics = new TrainingMetrics();
@@ -122,6 +126,29 @@ internal static class BenchCommand
             })
             : $"{options.Cell} T={length} I={input} H={options.HiddenSize} B={batch}, {dilations.Length} layers, median of {steps} alternating steps: " +
               $"undilated {plainRate:F0} sequences/s, dilations {string.Join(',', dilations)} {dilatedRate:F0} sequences/s, ratio {dilatedRate / plainRate:F2}");
+        return 0;
+    }
+
+    private static int RunPerStep(SequenceModelOptions options, int length, int input, int batch, int steps, bool json)
+    {
+        var (sequenceMs, stepMs) = TrainingBenchmark.PerStepVersusPerSequence(options, length, input, batch, steps);
+        double sequenceRate = batch * 1000 / sequenceMs, stepRate = batch * 1000 / stepMs;
+        Console.WriteLine(json
+            ? JsonSerializer.Serialize(new
+            {
+                cell = options.Cell.ToString().ToLowerInvariant(),
+                length,
+                input,
+                hidden = options.HiddenSize,
+                batch,
+                diagnostics = options.CollectAdjointNorms,
+                per_sequence_sequences_per_second = sequenceRate,
+                per_step_sequences_per_second = stepRate,
+                ratio = stepRate / sequenceRate,
+            })
+            : $"{options.Cell} T={length} I={input} H={options.HiddenSize} B={batch}, median of {steps} alternating steps" +
+              $"{(options.CollectAdjointNorms ? "" : " without diagnostics")}: per sequence {sequenceRate:F0} sequences/s, " +
+              $"per step {stepRate:F0} sequences/s, ratio {stepRate / sequenceRate:F2}");
         return 0;
     }
 
