@@ -9,8 +9,7 @@ internal static class ModelData
     /// <summary>A file is encoded like the model's training data; a built-in name gives its test split.</summary>
     public static SequenceDataset Load(string spec, SequenceModel model, int seed, int? count,
         bool labelsOptional = false) =>
-        Load(spec, new SequenceDataset("model", model.InputKind, model.FeatureCount, model.Vocabulary, model.Labels, []),
-            seed, count, labelsOptional);
+        Load(spec, model.DescribeData(), seed, count, labelsOptional);
 
     /// <summary>
     /// The same, for a model described by an empty dataset with its inputs, vocabulary and labels. With

@@ -11,7 +11,7 @@ namespace Recurrent.Trainer.Tests.Reference;
 /// loss, every parameter gradient and the adjoint norms agree within relative error 1e-4, for per-sequence and
 /// per-step heads (whose adjoint norms are those of each sequence's last step's loss alone).
 /// </summary>
-public class EngineVersusReferenceTests
+public class EngineVersusReferenceTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     public sealed record Case(string Name, RecurrentCellKind Cell, RecurrentActivation Activation, int Layers, bool Bidirectional,
         bool Tokens, HeadKind Head, bool UseBias = true, bool LinearBeforeReset = true, int? Truncation = null,
@@ -120,25 +120,32 @@ public class EngineVersusReferenceTests
 
         Assert.True(Math.Abs(loss - expected.Loss) <= 1e-4 * Math.Max(1, Math.Abs(expected.Loss)),
             $"loss: engine {loss}, reference {expected.Loss}");
+        var worst = 0.0;
         foreach (var p in network.Parameters)
-            AssertClose(p.Name, expected.Gradients[p.Name], p.Gradient);
+            worst = Math.Max(worst, AssertClose(p.Name, expected.Gradients[p.Name], p.Gradient));
         for (var b = 0; b < data.Count; b++)
         {
             var want = expected.AdjointNorms[b].Norms;
             AssertClose($"g_t of sample {b}", want, adjoints.NormsOf(b).ToArray());
         }
+        log.WriteLine($"{c.Name}: |loss − reference| {Math.Abs(loss - expected.Loss):E2}, largest gradient error {worst:E2} of its parameter's largest gradient");
     }
 
-    private static void AssertClose(string what, double[] expected, float[] actual)
+    // Asserts the tolerance and returns the largest error relative to the largest expected magnitude.
+    private static double AssertClose(string what, double[] expected, float[] actual)
     {
         Assert.Equal(expected.Length, actual.Length);
         var scale = expected.Select(Math.Abs).DefaultIfEmpty(0).Max();
+        var worst = 0.0;
         for (var i = 0; i < expected.Length; i++)
         {
             var error = Math.Abs(actual[i] - expected[i]);
             Assert.True(error <= 1e-4 * Math.Abs(expected[i]) + 1e-6 * scale + 1e-9,
                 $"{what}[{i}]: engine {actual[i]}, reference {expected[i]}");
+            if (scale > 0)
+                worst = Math.Max(worst, error / scale);
         }
+        return worst;
     }
 
     internal static ReferenceSample ToReference(SequenceExample e)
