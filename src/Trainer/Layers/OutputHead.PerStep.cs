@@ -14,26 +14,41 @@ internal sealed partial class OutputHead
     // Rows of the loss handed to one worker: enough exponentials to pay for the hand-off.
     private const int LossRowsPerPart = 256;
 
-    private float[] _weightsT = [], _rowGradient = [];
+    // Output columns of the forward product come in multiples of this: two 512-bit vectors, the widest tile.
+    private const int PaddedColumns = 32;
+
+    private float[] _weightsT = [], _paddedLogits = [], _rowGradient = [];
     private double[] _rowLosses = [];
 
     /// <summary>logits [rows, Outputs] = input [rows, InputSize] · Wᵀ + b.</summary>
     public void ForwardSteps(StridedMatrix input, float[] logits, int threads)
     {
         int rows = input.Rows, outputs = Outputs;
-        // B of the product must be row-major: Wᵀ [InputSize, Outputs], a small copy per pass.
-        var weightsT = Workspace.Ensure(ref _weightsT, InputSize * outputs);
-        Workspace.Transpose(Weights.Value, outputs, InputSize, weightsT);
+        // B of the product must be row-major: Wᵀ, a small copy per pass. A few classes would leave the product's
+        // vector tiles idle and run its scalar column tail over every row, so the columns are padded with zeros to
+        // whole tiles and the logits copied out; each logit is the same FMA chain either way.
+        var columns = (outputs + PaddedColumns - 1) / PaddedColumns * PaddedColumns;
+        var weightsT = Workspace.Ensure(ref _weightsT, InputSize * columns);
+        for (var j = 0; j < InputSize; j++)
+        {
+            var row = weightsT.AsSpan(j * columns, columns);
+            for (var o = 0; o < outputs; o++)
+                row[o] = Weights.Value[o * InputSize + j];
+            row[outputs..].Clear();
+        }
+        var product = columns == outputs ? logits : Workspace.Ensure(ref _paddedLogits, rows * columns);
         for (var r = 0; r < rows; r++)
         {
-            var row = logits.AsSpan(r * outputs, outputs);
-            if (Bias is null)
-                row.Clear();
-            else
-                Bias.Value.CopyTo(row);
+            var row = product.AsSpan(r * columns, columns);
+            row.Clear();
+            Bias?.Value.CopyTo(row);
         }
-        Gemm.MultiplyParallel(input, StridedMatrix.RowMajor(weightsT, InputSize, outputs),
-            StridedMatrix.RowMajor(logits, rows, outputs), accumulate: true, threads);
+        Gemm.MultiplyParallel(input, StridedMatrix.RowMajor(weightsT, InputSize, columns),
+            StridedMatrix.RowMajor(product, rows, columns), accumulate: true, threads);
+        if (columns == outputs)
+            return;
+        for (var r = 0; r < rows; r++)
+            product.AsSpan(r * columns, outputs).CopyTo(logits.AsSpan(r * outputs, outputs));
     }
 
     /// <summary>
