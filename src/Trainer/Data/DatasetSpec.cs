@@ -14,7 +14,7 @@ namespace Recurrent.Trainer.Data;
 /// </code>
 /// Built-in names are matched case-insensitively; T is a decimal integer.
 /// </summary>
-public sealed class DatasetSpec
+internal sealed class DatasetSpec
 {
     private static readonly string Grammar =
         "expected a path ending .jsonl or .csv, or one of adding:T, temporal-order:T, temporal-order:T:8, " +

@@ -18,7 +18,7 @@ namespace Recurrent.Trainer.Onnx;
 /// <c>sequence_lens</c> (int32 [batch]). Outputs: <c>logits</c> [batch, outputs] and, for classifiers,
 /// <c>probabilities</c> [batch, classes] in label order; for regression <c>value</c> [batch, 1].
 /// </remarks>
-public static class ClassifierOnnxExport
+internal static class ClassifierOnnxExport
 {
     /// <summary>Name of the input tensor.</summary>
     public const string Input = "input";

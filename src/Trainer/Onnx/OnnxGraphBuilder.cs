@@ -15,7 +15,7 @@ namespace Recurrent.Trainer.Onnx;
 /// OnnxGraph graph = g.Build();
 /// </code>
 /// </example>
-public sealed class OnnxGraphBuilder
+internal sealed class OnnxGraphBuilder
 {
     private readonly List<OnnxValueInfo> _inputs = [];
     private readonly List<OnnxValueInfo> _outputs = [];

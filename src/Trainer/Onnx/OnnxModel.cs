@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Onnx;
 /// A graph plus what an ONNX file says about it: format and operator-set versions, who produced it, and free
 /// key/value metadata (where an exported classifier keeps its vocabulary and class labels).
 /// </summary>
-public sealed class OnnxModel
+internal sealed class OnnxModel
 {
     /// <summary>Wraps a built graph.</summary>
     public OnnxModel(OnnxGraph graph)

@@ -6,7 +6,7 @@ namespace Recurrent.Trainer.Onnx;
 /// <param name="Inputs">Input value names in the operator's order; "" skips an optional input.</param>
 /// <param name="Outputs">Output value names in the operator's order; "" skips an optional output.</param>
 /// <param name="Attributes">The attributes, at most one per name.</param>
-public sealed record OnnxNode(
+internal sealed record OnnxNode(
     string OpType,
     string Name,
     IReadOnlyList<string> Inputs,

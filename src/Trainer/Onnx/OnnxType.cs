@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Onnx;
 /// Element types of ONNX tensors. The numeric values are ONNX's <c>TensorProto.DataType</c> codes, so they
 /// are written to the file as they are.
 /// </summary>
-public enum OnnxType
+internal enum OnnxType
 {
     /// <summary>32-bit IEEE float.</summary>
     Float = 1,
