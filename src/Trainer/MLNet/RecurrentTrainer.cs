@@ -35,7 +35,7 @@ public sealed class RecurrentTrainer : IEstimator<ITransformer>
     }
 
     /// <summary>The task, which decides the label type and the output columns.</summary>
-    public RecurrentTask Task { get; }
+    internal RecurrentTask Task { get; }
 
     /// <summary>The trained engine model of the last <see cref="Fit"/> (its weights, vocabulary and classes).</summary>
     public SequenceModel? LastModel { get; private set; }
@@ -50,14 +50,19 @@ public sealed class RecurrentTrainer : IEstimator<ITransformer>
         var all = DataViewSequences.Read(input, columns);
         if (all.Count == 0)
             throw new ArgumentException("The training data has no rows.", nameof(input));
+        // Without an explicit seed the context decides, as for ML.NET's own trainers: the host registered on it
+        // draws from the MLContext's seed (a fixed seed gives the same model; seed: null a different one each run).
+        var seed = _options.Seed ?? _host.Rand.Next();
         var (train, validation) = _options.ValidationFraction > 0
-            ? ValidationHoldOut.Split(all, _options.ValidationFraction, _options.Seed)
+            ? ValidationHoldOut.Split(all, _options.ValidationFraction, seed)
             : (all, (SequenceDataset?)null);
         using (var channel = _host.Start("Training"))
         {
             channel.Info(MessageSensitivity.None, $"Recurrent: {_options.Cell} with {_options.HiddenSize} hidden units, {train.Count} training sequences"
                 + (validation is null ? "" : $", {validation.Count} held out") + $", {_options.Epochs} epochs.");
-            var trainer = new SequenceModelTrainer(_options.ToEngineOptions());
+            var engineOptions = _options.ToEngineOptions();
+            engineOptions.Seed = seed;
+            var trainer = new SequenceModelTrainer(engineOptions);
             LastModel = trainer.Fit(train, validation, new EpochLogObserver(channel, _options), _options.CancellationToken);
         }
         return MLNetModelBuilder.Build(_ml, LastModel, _options.FeatureColumnName, input, Task);
