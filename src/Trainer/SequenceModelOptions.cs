@@ -201,7 +201,7 @@ public class SequenceModelOptions
     /// A plain <see cref="SequenceModelOptions"/> with the same knobs, without what a derived type adds: what
     /// a model keeps and saves.
     /// </summary>
-    public SequenceModelOptions ToEngineOptions()
+    internal SequenceModelOptions ToEngineOptions()
     {
         var plain = new SequenceModelOptions();
         foreach (var property in typeof(SequenceModelOptions).GetProperties())

@@ -7,6 +7,9 @@ namespace Microsoft.ML;
 /// Recurrent sequence models (Elman RNN, LSTM, GRU trained by exact BPTT) as ML.NET trainers:
 /// <c>mlContext.MulticlassClassification.Trainers.Recurrent(...)</c> and its binary and regression siblings.
 /// </summary>
+// RS0026 (one overload with optional parameters per name): ML.NET's convention is one extension per catalog under
+// the same name, each with its simple overload; the `this` types keep them apart.
+#pragma warning disable RS0026
 public static class RecurrentCatalog
 {
     /// <summary>A recurrent multi-class classifier of a key label over a sequence column (keys or Single steps).</summary>

@@ -50,7 +50,7 @@ public sealed class RecurrentTrainerOptions : SequenceModelOptions
     public CancellationToken CancellationToken { get; set; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field whose value cannot work.</summary>
-    public void ValidateAll()
+    internal void ValidateAll()
     {
         Validate();
         if (string.IsNullOrWhiteSpace(LabelColumnName))
