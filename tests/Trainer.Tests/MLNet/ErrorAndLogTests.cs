@@ -7,7 +7,7 @@ using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Tests.MLNet;
 
-/// <summary>Wrong columns and empty sequences are refused by name; the log and the observer see every epoch.</summary>
+/// <summary>Wrong columns are refused by name; the log and the observer see every epoch.</summary>
 public sealed class ErrorAndLogTests
 {
     private sealed class Row
@@ -60,17 +60,6 @@ public sealed class ErrorAndLogTests
         Assert.Contains("'Tokens'", error.Message);
         Assert.Contains("Vector<String>", error.Message);
         Assert.Contains("vector of keys", error.Message);
-    }
-
-    [Fact]
-    public void An_empty_sequence_names_its_row()
-    {
-        var ml = new MLContext(1);
-        var error = Assert.Throws<ArgumentException>(() => Tokens(ml)
-            .Append(ml.Regression.Trainers.Recurrent("Number", "Tokens")).Fit(Rows(ml, "x y", "y z", "", "z")));
-        Assert.Contains("Row 2", error.Message);
-        Assert.Contains("empty sequence", error.Message);
-        Assert.Contains("'Tokens'", error.Message);
     }
 
     private sealed class CountingObserver : ITrainingObserver
