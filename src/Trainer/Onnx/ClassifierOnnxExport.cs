@@ -82,9 +82,12 @@ internal static class ClassifierOnnxExport
         boundary.AddOutputs(g, model, logits);
         return new OnnxModel(g.Build())
         {
+            IrVersion = boundary.OpsetVersion >= 20 ? 9 : 8,
+            OpsetVersion = boundary.OpsetVersion,
+            ExtraOpsets = boundary.ExtraOpsets,
             ProducerVersion = typeof(ClassifierOnnxExport).Assembly.GetName().Version?.ToString(),
             DocString = "Exported by Recurrent. metadata_props carry the labels, vocabulary and options.",
-            Metadata = Metadata(model),
+            Metadata = Metadata(model, boundary),
         };
     }
 
@@ -117,7 +120,7 @@ internal static class ClassifierOnnxExport
             [.. attributes]);
     }
 
-    private static List<KeyValuePair<string, string>> Metadata(SequenceModel model)
+    private static List<KeyValuePair<string, string>> Metadata(SequenceModel model, IOnnxModelBoundary boundary)
     {
         // Metadata is read by people and other languages: keep "<pad>" readable instead of \u003C-escaped.
         var json = new JsonSerializerOptions(ModelFile.Json) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -127,14 +130,14 @@ internal static class ClassifierOnnxExport
             new("recurrent.input_kind", model.InputKind.ToString().ToLowerInvariant()),
             new("recurrent.labels", JsonSerializer.Serialize(model.Labels.ClassNames, json)),
             new("recurrent.options", JsonSerializer.Serialize(model.Options, json)),
-            new("recurrent.inputs", "input: int64 token ids [batch, sequence] or float steps [batch, sequence, features]; sequence_lens: int32 [batch]"),
+            new("recurrent.inputs", boundary.InputsDescription),
         };
         if (model.InputKind == InputKind.Numeric)
             metadata.Add(new("recurrent.features", model.FeatureCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         if (model.Vocabulary is { } vocabulary)
         {
             metadata.Add(new("recurrent.vocabulary", JsonSerializer.Serialize(vocabulary.Tokens, json)));
-            metadata.Add(new("recurrent.tokenizer", "lowercase, then maximal runs of letters, digits and combining marks; id 0 = <pad>, id 1 = <unk>"));
+            metadata.Add(new("recurrent.tokenizer", boundary.TokenizerDescription));
         }
         return metadata;
     }

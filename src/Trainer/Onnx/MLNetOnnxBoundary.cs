@@ -33,6 +33,12 @@ internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, in
 
     public string DocString => "Recurrent sequence model for ML.NET's OnnxTransformer: one row per call.";
 
+    public string InputsDescription =>
+        $"{inputName}: the ML.NET column itself, one row per call: uint32 keys [1, sequence] or float steps [1, sequence, features]";
+
+    public string TokenizerDescription =>
+        $"none in this graph: its input is ML.NET's key column '{inputName}' (id = key + 1, so key 0, a word the key does not know, is <unk>)";
+
     public string AddInputs(OnnxGraphBuilder g, SequenceModel model)
     {
         var shape = model.Network.Shape;

@@ -94,6 +94,15 @@ internal sealed class OnnxGraphBuilder
         return node;
     }
 
+    /// <summary>Appends an operator of another operator set, e.g. ai.onnx.ml's LabelEncoder.</summary>
+    public OnnxNode AddNodeIn(string domain, string opType, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs,
+        params IEnumerable<OnnxAttribute> attributes)
+    {
+        var node = AddNode(opType, inputs, outputs, attributes) with { Domain = domain };
+        _nodes[^1] = node;
+        return node;
+    }
+
     /// <summary>Checks the graph and freezes a copy of it.</summary>
     /// <exception cref="InvalidOperationException">
     /// A value name is defined twice, a node reads a value no earlier input, initializer or node defines, a

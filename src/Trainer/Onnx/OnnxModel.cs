@@ -28,6 +28,9 @@ internal sealed class OnnxModel
     /// </summary>
     public long OpsetVersion { get; init; } = 17;
 
+    /// <summary>Operator sets besides the default domain, e.g. ("ai.onnx.ml", 2) for LabelEncoder.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> ExtraOpsets { get; init; } = [];
+
     /// <summary>The producing tool's name. Default "Recurrent".</summary>
     public string ProducerName { get; init; } = "Recurrent";
 

@@ -11,4 +11,8 @@ internal sealed record OnnxNode(
     string Name,
     IReadOnlyList<string> Inputs,
     IReadOnlyList<string> Outputs,
-    IReadOnlyList<OnnxAttribute> Attributes);
+    IReadOnlyList<OnnxAttribute> Attributes)
+{
+    /// <summary>The operator set: "" for ONNX's default domain, "ai.onnx.ml" for the traditional-ML operators.</summary>
+    public string Domain { get; init; } = "";
+}

@@ -12,6 +12,9 @@ internal enum OnnxType
     /// <summary>32-bit signed integer (for example <c>sequence_lens</c>).</summary>
     Int32 = 6,
 
+    /// <summary>UTF-8 text.</summary>
+    String = 8,
+
     /// <summary>64-bit signed integer (for example token ids, shapes, axes).</summary>
     Int64 = 7,
 
