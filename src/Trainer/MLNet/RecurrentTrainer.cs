@@ -100,28 +100,30 @@ public sealed class RecurrentTrainer : IEstimator<ITransformer>
         // estimators applied to the label: each gives a column of exactly the kind the fitted model produces.
         var label = _options.LabelColumnName;
         if (inputSchema.Where(c => c.Name == label).Select(c => (SchemaShape.Column?)c).LastOrDefault() is not { } column)
-            throw new ArgumentOutOfRangeException(label, $"The label column '{label}' is not in the data.");
-        if (!inputSchema.Any(c => c.Name == _options.FeatureColumnName))
-            throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"The feature column '{_options.FeatureColumnName}' is not in the data.");
+            throw SchemaErrors.NotFound("label", label, inputSchema.Select(c => c.Name));
+        if (inputSchema.Where(c => c.Name == _options.FeatureColumnName).Select(c => (SchemaShape.Column?)c).LastOrDefault() is not { } features)
+            throw SchemaErrors.NotFound("feature", _options.FeatureColumnName, inputSchema.Select(c => c.Name));
+        if (features.Kind == SchemaShape.Column.VectorKind.Scalar || !(features.IsKey || features.ItemType == NumberDataViewType.Single))
+            throw SchemaErrors.Mismatch("feature", features.Name, SequenceColumns.ExpectedFeatures, SchemaErrors.Describe(features));
         IEstimator<ITransformer> shape;
         switch (Task)
         {
             case RecurrentTask.MulticlassClassification:
                 if (!column.IsKey)
-                    throw new ArgumentOutOfRangeException(label, $"Column '{label}' has type {column.ItemType}; the Recurrent trainer expects a key (multi-class classification: MapValueToKey the label).");
+                    throw SchemaErrors.Mismatch("label", label, SequenceColumns.ExpectedMulticlassLabel, SchemaErrors.Describe(column));
                 shape = _ml.Transforms.Conversion.MapKeyToVector("Score", label)
                     .Append(_ml.Transforms.CopyColumns("PredictedLabel", label));
                 break;
             case RecurrentTask.BinaryClassification:
                 if (column.ItemType is not BooleanDataViewType || column.Kind != SchemaShape.Column.VectorKind.Scalar)
-                    throw new ArgumentOutOfRangeException(label, $"Column '{label}' has type {column.ItemType}; the Recurrent trainer expects Boolean (binary classification).");
+                    throw SchemaErrors.Mismatch("label", label, SequenceColumns.ExpectedBinaryLabel, SchemaErrors.Describe(column));
                 shape = _ml.Transforms.Conversion.ConvertType("Score", label, DataKind.Single)
                     .Append(_ml.Transforms.Conversion.ConvertType("Probability", label, DataKind.Single))
                     .Append(_ml.Transforms.CopyColumns("PredictedLabel", label));
                 break;
             default:
                 if (column.ItemType != NumberDataViewType.Single || column.Kind != SchemaShape.Column.VectorKind.Scalar)
-                    throw new ArgumentOutOfRangeException(label, $"Column '{label}' has type {column.ItemType}; the Recurrent trainer expects Single (regression).");
+                    throw SchemaErrors.Mismatch("label", label, SequenceColumns.ExpectedRegressionLabel, SchemaErrors.Describe(column));
                 shape = _ml.Transforms.CopyColumns("Score", label);
                 break;
         }
