@@ -2,8 +2,6 @@
 // examples/reviews.csv, a GRU over the words, evaluated, saved as a normal ML.NET model and reloaded.
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Recurrent.Trainer.Cells;
-using Recurrent.Trainer.MLNet;
 
 var ml = new MLContext(seed: 1);
 ml.Log += (_, e) => { if (e.RawMessage.StartsWith("Recurrent epoch")) Console.WriteLine(e.RawMessage); };
