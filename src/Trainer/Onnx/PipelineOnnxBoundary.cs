@@ -134,7 +134,6 @@ internal sealed class PipelineOnnxBoundary(PipelineInput input, RecurrentTask ta
     public void AddOutputs(OnnxGraphBuilder g, SequenceModel model, string head)
     {
         g.AddInitializer("nan", [1], [float.NaN]);
-        g.AddInitializer("rows", [1], [-1L]);
         g.AddInitializer("column", [2], [-1L, 1L]);
         g.AddNode("Reshape", [Missing, "column"], ["missing_column"]);
         switch (task)
@@ -165,6 +164,7 @@ internal sealed class PipelineOnnxBoundary(PipelineInput input, RecurrentTask ta
                     break;
                 }
             case RecurrentTask.BinaryClassification:
+                g.AddInitializer("rows", [1], [-1L]);
                 g.AddNode("Reshape", [head, "rows"], ["logit"]);
                 g.AddNode("Where", [Missing, "nan", "logit"], ["Score"]);
                 g.AddOutput("Score", OnnxType.Float, ["batch"]);
@@ -175,6 +175,7 @@ internal sealed class PipelineOnnxBoundary(PipelineInput input, RecurrentTask ta
                 g.AddOutput("PredictedLabel", OnnxType.Bool, ["batch"]);
                 break;
             default:
+                g.AddInitializer("rows", [1], [-1L]);
                 g.AddNode("Reshape", [head, "rows"], ["value_rows"]);
                 g.AddNode("Where", [Missing, "nan", "value_rows"], ["Score"]);
                 g.AddOutput("Score", OnnxType.Float, ["batch"]);

@@ -79,6 +79,9 @@ public sealed class PackageFeed : IDisposable
             var folder = Path.Combine(cache, id, Version);
             if (System.IO.Directory.Exists(folder))
                 System.IO.Directory.Delete(folder, recursive: true);
+            var parent = Path.GetDirectoryName(folder)!;
+            if (System.IO.Directory.Exists(parent) && !System.IO.Directory.EnumerateFileSystemEntries(parent).Any())
+                System.IO.Directory.Delete(parent);
         }
         _work.Dispose();
     }
