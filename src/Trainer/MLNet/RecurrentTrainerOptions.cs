@@ -1,9 +1,7 @@
 using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Metrics;
-using Recurrent.Trainer.Training;
-
 using Recurrent.Trainer;
-using Recurrent.Trainer.MLNet;
+using Recurrent.Trainer.Training;
 
 namespace Microsoft.ML;
 
