@@ -99,18 +99,7 @@ internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, in
         switch (task)
         {
             case RecurrentTask.MulticlassClassification:
-                if (model.Head == HeadKind.Binary)
-                {
-                    // Two classes train one logit for the second: probabilities = [1 − σ(z), σ(z)].
-                    g.AddInitializer("one", [1], [1f]);
-                    g.AddNode("Sigmoid", [head], ["positive"]);
-                    g.AddNode("Sub", ["one", "positive"], ["negative"]);
-                    g.AddNode("Concat", ["negative", "positive"], ["probabilities"], OnnxAttribute.Int("axis", 1));
-                }
-                else
-                {
-                    g.AddNode("Softmax", [head], ["probabilities"], OnnxAttribute.Int("axis", -1));
-                }
+                ClassProbabilities.Add(g, model, head);
                 g.AddNode("Where", [Missing, "nan", "probabilities"], ["probabilities_or_nan"]);
                 g.AddNode("Reshape", ["probabilities_or_nan", "flat"], [Probabilities]);
                 g.AddOutput(Probabilities, OnnxType.Float, [model.Labels.ClassCount]);

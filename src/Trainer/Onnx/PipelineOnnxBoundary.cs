@@ -140,17 +140,7 @@ internal sealed class PipelineOnnxBoundary(PipelineInput input, RecurrentTask ta
         {
             case RecurrentTask.MulticlassClassification:
                 {
-                    if (model.Head == HeadKind.Binary)
-                    {
-                        g.AddInitializer("one", [1], [1f]);
-                        g.AddNode("Sigmoid", [head], ["positive"]);
-                        g.AddNode("Sub", ["one", "positive"], ["negative"]);
-                        g.AddNode("Concat", ["negative", "positive"], ["probabilities"], OnnxAttribute.Int("axis", 1));
-                    }
-                    else
-                    {
-                        g.AddNode("Softmax", [head], ["probabilities"], OnnxAttribute.Int("axis", -1));
-                    }
+                    ClassProbabilities.Add(g, model, head);
                     g.AddNode("Where", ["missing_column", "nan", "probabilities"], ["Score"]);
                     g.AddOutput("Score", OnnxType.Float, ["batch", model.Labels.ClassCount]);
                     g.AddNode("ArgMax", ["probabilities"], ["class_index"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));

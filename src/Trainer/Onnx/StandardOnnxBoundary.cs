@@ -45,20 +45,9 @@ internal sealed class StandardOnnxBoundary(string tokenizer) : IOnnxModelBoundar
     public void AddOutputs(OnnxGraphBuilder g, SequenceModel model, string head)
     {
         g.AddOutput(head, OnnxType.Float, ["batch", model.Network.Head.Outputs]);
-        switch (model.Head)
-        {
-            case HeadKind.MultiClass:
-                g.AddNode("Softmax", [head], ["probabilities"], OnnxAttribute.Int("axis", -1));
-                g.AddOutput("probabilities", OnnxType.Float, ["batch", model.Labels.ClassCount]);
-                break;
-            case HeadKind.Binary:
-                // One logit for the second class; probabilities = [1 − σ(z), σ(z)] in label order.
-                g.AddInitializer("one", [1], [1f]);
-                g.AddNode("Sigmoid", [head], ["positive"]);
-                g.AddNode("Sub", ["one", "positive"], ["negative"]);
-                g.AddNode("Concat", ["negative", "positive"], ["probabilities"], OnnxAttribute.Int("axis", 1));
-                g.AddOutput("probabilities", OnnxType.Float, ["batch", 2]);
-                break;
-        }
+        if (model.Head == HeadKind.Regression)
+            return;
+        ClassProbabilities.Add(g, model, head);
+        g.AddOutput("probabilities", OnnxType.Float, ["batch", model.Labels.ClassCount]);
     }
 }
