@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-artifacts/packages}")
 shift || true
 mkdir -p "$out"
+# Rebuilt, not built incrementally: assemblies left by an ordinary build (with local paths) would otherwise be packed.
+dotnet build src/Trainer/Recurrent.Trainer.csproj -c Release --nologo --no-incremental -p:ContinuousIntegrationBuild=true "$@"
 for project in src/Diagnostics/Recurrent.Diagnostics.csproj src/Trainer/Recurrent.Trainer.csproj; do
-  dotnet pack "$project" -c Release -o "$out" --nologo -p:ContinuousIntegrationBuild=true "$@"
+  dotnet pack "$project" -c Release -o "$out" --nologo --no-build -p:ContinuousIntegrationBuild=true "$@"
 done
 ls -1 "$out"/*.nupkg "$out"/*.snupkg
