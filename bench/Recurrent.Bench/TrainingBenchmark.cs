@@ -137,7 +137,7 @@ public static class TrainingBenchmark
     private static (SequenceDataset Data, SequenceBatch Batch) RandomBatch(SequenceModelOptions options, int length,
         int inputSize, int batchSize, bool perStep = false)
     {
-        var rng = new DeterministicRandom((ulong)options.Seed);
+        var rng = new DeterministicRandom((ulong)options.SeedOrDefault);
         var examples = new SequenceExample[batchSize];
         for (var b = 0; b < batchSize; b++)
         {

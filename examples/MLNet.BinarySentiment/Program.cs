@@ -2,8 +2,6 @@
 // evaluator (accuracy, AUC, log-loss) and PredictionEngine work on the Recurrent trainer's outputs unchanged.
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Recurrent.Trainer.Cells;
-using Recurrent.Trainer.MLNet;
 
 var ml = new MLContext(seed: 1);
 var reviews = ml.Data.LoadFromTextFile<Review>(Path.Combine(AppContext.BaseDirectory, "reviews.csv"),

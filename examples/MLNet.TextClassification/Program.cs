@@ -1,9 +1,8 @@
 // Text classification with a recurrent network inside an ordinary ML.NET pipeline: the 40 film reviews of
-// examples/reviews.csv, a GRU over the words, evaluated, saved as a normal ML.NET model and reloaded.
+// examples/reviews.csv, a GRU over the words, evaluated, saved as a normal ML.NET model and reloaded, then exported
+// as ONNX with the featurisation inside (raw text in, class names out) and served by ONNX Runtime.
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Recurrent.Trainer.Cells;
-using Recurrent.Trainer.MLNet;
 
 var ml = new MLContext(seed: 1);
 ml.Log += (_, e) => { if (e.RawMessage.StartsWith("Recurrent epoch")) Console.WriteLine(e.RawMessage); };
@@ -12,7 +11,7 @@ IDataView data = ml.Data.LoadFromTextFile<Review>(Path.Combine(AppContext.BaseDi
 var split = ml.Data.TrainTestSplit(data, testFraction: 0.25, seed: 1);
 
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-    .Append(ml.Transforms.Text.NormalizeText("Text"))
+    .Append(ml.Transforms.Text.NormalizeText("Text", keepDiacritics: true)) // ONNX has no operator that removes diacritics
     .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text"))
     .Append(ml.Transforms.Conversion.MapValueToKey("Tokens"))
     .Append(ml.MulticlassClassification.Trainers.Recurrent(new RecurrentTrainerOptions
@@ -40,6 +39,19 @@ foreach (var text in new[] { "a warm and funny film", "dull, far too long and wo
     var p = engine.Predict(new Review { Text = text });
     Console.WriteLine($"\"{text}\" -> {p.PredictedLabel} ({p.Score.Max():F2})");
 }
+
+// The same model as ONNX, featurisation included: what Python, JavaScript or C++ users of ONNX Runtime can serve.
+var onnxPath = Path.Combine(Path.GetTempPath(), "reviews-recurrent.onnx");
+using (var file = File.Create(onnxPath))
+    ml.Model.ConvertRecurrentToOnnx(model, split.TrainSet.Schema, file, includeFeaturization: true);
+using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnxPath);
+string[] texts = ["a warm and funny film", "dull, far too long and wooden"];
+using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateFromStringTensor(
+    new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<string>(texts, [texts.Length]));
+using var outputs = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), ["Text"], [input], ["PredictedLabel"]);
+var labels = outputs[0].GetStringTensorAsArray();
+for (var i = 0; i < texts.Length; i++)
+    Console.WriteLine($"onnx: \"{texts[i]}\" -> {labels[i]}");
 
 public sealed class Review
 {

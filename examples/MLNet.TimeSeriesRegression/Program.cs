@@ -2,8 +2,6 @@
 // and the 16 values before it. The window is a float vector read as 16 steps of one feature (FeaturesPerStep = 1).
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Recurrent.Trainer.Cells;
-using Recurrent.Trainer.MLNet;
 
 var ml = new MLContext(seed: 1);
 var data = ml.Data.LoadFromTextFile<Window>(Path.Combine(AppContext.BaseDirectory, "sine-windows.csv"),

@@ -12,16 +12,16 @@ namespace Recurrent.Trainer;
 public class SequenceModelOptions
 {
     /// <summary>The recurrent cell. Default <see cref="RecurrentCellKind.Lstm"/>.</summary>
-    public RecurrentCellKind Cell { get; set; } = RecurrentCellKind.Lstm;
+    public RecurrentCellKind Cell { get; set; } = Defaults.Cell;
 
     /// <summary>The Elman cell's non-linearity (ignored by gated cells). Default <see cref="RecurrentActivation.Tanh"/>.</summary>
-    public RecurrentActivation Activation { get; set; } = RecurrentActivation.Tanh;
+    public RecurrentActivation Activation { get; set; } = Defaults.Activation;
 
     /// <summary>Hidden units per layer and direction. Default 64.</summary>
-    public int HiddenSize { get; set; } = 64;
+    public int HiddenSize { get; set; } = Defaults.HiddenSize;
 
     /// <summary>Stacked recurrent layers. Default 1.</summary>
-    public int Layers { get; set; } = 1;
+    public int Layers { get; set; } = Defaults.Layers;
 
     /// <summary>
     /// Skip connections through time (a dilated RNN): layer ℓ computes s_t = cell(x_t, s_{t−d}) with d = Dilations[ℓ]
@@ -34,22 +34,22 @@ public class SequenceModelOptions
     public bool Bidirectional { get; set; }
 
     /// <summary>Width of the token embedding (token inputs only). Default 32.</summary>
-    public int EmbeddingSize { get; set; } = 32;
+    public int EmbeddingSize { get; set; } = Defaults.EmbeddingSize;
 
     /// <summary>Give the recurrent layers biases b_xh and b_hh, and the head a bias. Default true.</summary>
-    public bool UseBias { get; set; } = true;
+    public bool UseBias { get; set; } = Defaults.UseBias;
 
     /// <summary>
     /// GRU only: apply the reset gate after the recurrent product (r ⊙ (W_hh h + b)), as PyTorch does and ONNX
     /// calls linear_before_reset = 1. Default true.
     /// </summary>
-    public bool GruLinearBeforeReset { get; set; } = true;
+    public bool GruLinearBeforeReset { get; set; } = Defaults.GruLinearBeforeReset;
 
     /// <summary>How W_hh starts. Default <see cref="RecurrentInit.Xavier"/>.</summary>
-    public RecurrentInit RecurrentInit { get; set; } = RecurrentInit.Xavier;
+    public RecurrentInit RecurrentInit { get; set; } = Defaults.RecurrentInit;
 
     /// <summary>Spectral radius of W_hh under <see cref="RecurrentInit.EchoState"/>; below 1 the state forgets its past. Default 0.9.</summary>
-    public float SpectralRadius { get; set; } = 0.9f;
+    public float SpectralRadius { get; set; } = Defaults.SpectralRadius;
 
     /// <summary>
     /// Keep the recurrent layers (and embedding) as initialised and train only the head: with
@@ -64,37 +64,37 @@ public class SequenceModelOptions
     public float OmegaWeight { get; set; }
 
     /// <summary>LSTM only: the initial forget-gate bias, so memory is kept at the start. Default 1.</summary>
-    public float ForgetGateBias { get; set; } = 1f;
+    public float ForgetGateBias { get; set; } = Defaults.ForgetGateBias;
 
     /// <summary>Passes over the training data. Default 10.</summary>
-    public int Epochs { get; set; } = 10;
+    public int Epochs { get; set; } = Defaults.Epochs;
 
     /// <summary>Sequences per optimizer step. Default 32.</summary>
-    public int BatchSize { get; set; } = 32;
+    public int BatchSize { get; set; } = Defaults.BatchSize;
 
     /// <summary>Stop after this many optimizer steps in all (null: no limit; 0: do not train). Default null.</summary>
     public long? MaxSteps { get; set; }
 
     /// <summary>The optimizer. Default <see cref="RecurrentOptimizerKind.Adam"/>.</summary>
-    public RecurrentOptimizerKind Optimizer { get; set; } = RecurrentOptimizerKind.Adam;
+    public RecurrentOptimizerKind Optimizer { get; set; } = Defaults.Optimizer;
 
     /// <summary>The learning rate η. Default 0.001.</summary>
-    public float LearningRate { get; set; } = 0.001f;
+    public float LearningRate { get; set; } = Defaults.LearningRate;
 
     /// <summary>Multiplies the learning rate after every epoch (1 keeps it constant). Default 1.</summary>
-    public float LearningRateDecay { get; set; } = 1f;
+    public float LearningRateDecay { get; set; } = Defaults.LearningRateDecay;
 
     /// <summary>Momentum μ for <see cref="RecurrentOptimizerKind.Momentum"/>. Default 0.9.</summary>
-    public float Momentum { get; set; } = 0.9f;
+    public float Momentum { get; set; } = Defaults.Momentum;
 
     /// <summary>Adam's β1. Default 0.9.</summary>
-    public float AdamBeta1 { get; set; } = 0.9f;
+    public float AdamBeta1 { get; set; } = Defaults.AdamBeta1;
 
     /// <summary>Adam's β2. Default 0.999.</summary>
-    public float AdamBeta2 { get; set; } = 0.999f;
+    public float AdamBeta2 { get; set; } = Defaults.AdamBeta2;
 
     /// <summary>Adam's ε. Default 1e-8.</summary>
-    public float AdamEpsilon { get; set; } = 1e-8f;
+    public float AdamEpsilon { get; set; } = Defaults.AdamEpsilon;
 
     /// <summary>L2 weight decay λ, added to the gradient as λw after clipping. Default 0 (off).</summary>
     public float WeightDecay { get; set; }
@@ -124,19 +124,78 @@ public class SequenceModelOptions
     public int? TruncationStride { get; set; }
 
     /// <summary>What a NaN or infinite loss or gradient does. Default <see cref="RecurrentNonFinitePolicy.Skip"/>.</summary>
-    public RecurrentNonFinitePolicy NonFinitePolicy { get; set; } = RecurrentNonFinitePolicy.Skip;
+    public RecurrentNonFinitePolicy NonFinitePolicy { get; set; } = Defaults.NonFinitePolicy;
 
     /// <summary>Stop when validation loss has not improved for this many epochs (0: never). Default 0.</summary>
     public int EarlyStoppingPatience { get; set; }
 
-    /// <summary>Seed of every random choice (initialisation, shuffling); the same seed gives the same model. Default 1.</summary>
-    public int Seed { get; set; } = 1;
+    /// <summary>
+    /// Seed of every random choice (initialisation, shuffling); the same seed gives the same model. Default null:
+    /// <see cref="SequenceModelTrainer"/> uses <see cref="Defaults.Seed"/> (1), so the engine is reproducible as it
+    /// stands, and the ML.NET trainer takes its seed from the MLContext, as ML.NET's own trainers do.
+    /// </summary>
+    public int? Seed { get; set; }
+
+    // The seed the engine runs with.
+    internal int SeedOrDefault => Seed ?? Defaults.Seed;
 
     /// <summary>Measure g_t = ‖∂L/∂s_t‖ at every step for the gradient snapshot. Default true.</summary>
-    public bool CollectAdjointNorms { get; set; } = true;
+    public bool CollectAdjointNorms { get; set; } = Defaults.CollectAdjointNorms;
 
     /// <summary>Worker threads for the matrix products (0: one per core). Default 0.</summary>
     public int Threads { get; set; }
+
+    /// <summary>
+    /// The default of every option, declared once: the properties start from these values, and the ML.NET catalog's
+    /// parameters and the documentation read them.
+    /// </summary>
+    public static class Defaults
+    {
+        /// <summary>Default of <see cref="Cell"/>: an LSTM.</summary>
+        public const RecurrentCellKind Cell = RecurrentCellKind.Lstm;
+        /// <summary>Default of <see cref="Activation"/>: tanh.</summary>
+        public const RecurrentActivation Activation = RecurrentActivation.Tanh;
+        /// <summary>Default of <see cref="HiddenSize"/>.</summary>
+        public const int HiddenSize = 64;
+        /// <summary>Default of <see cref="Layers"/>.</summary>
+        public const int Layers = 1;
+        /// <summary>Default of <see cref="EmbeddingSize"/>.</summary>
+        public const int EmbeddingSize = 32;
+        /// <summary>Default of <see cref="UseBias"/>.</summary>
+        public const bool UseBias = true;
+        /// <summary>Default of <see cref="GruLinearBeforeReset"/> (as PyTorch).</summary>
+        public const bool GruLinearBeforeReset = true;
+        /// <summary>Default of <see cref="RecurrentInit"/>: Glorot uniform.</summary>
+        public const RecurrentInit RecurrentInit = Microsoft.ML.RecurrentInit.Xavier;
+        /// <summary>Default of <see cref="SpectralRadius"/>.</summary>
+        public const float SpectralRadius = 0.9f;
+        /// <summary>Default of <see cref="ForgetGateBias"/>.</summary>
+        public const float ForgetGateBias = 1f;
+        /// <summary>Default of <see cref="Epochs"/>.</summary>
+        public const int Epochs = 10;
+        /// <summary>Default of <see cref="BatchSize"/>.</summary>
+        public const int BatchSize = 32;
+        /// <summary>Default of <see cref="Optimizer"/>: Adam.</summary>
+        public const RecurrentOptimizerKind Optimizer = RecurrentOptimizerKind.Adam;
+        /// <summary>Default of <see cref="LearningRate"/>.</summary>
+        public const float LearningRate = 0.001f;
+        /// <summary>Default of <see cref="LearningRateDecay"/> (constant rate).</summary>
+        public const float LearningRateDecay = 1f;
+        /// <summary>Default of <see cref="Momentum"/>.</summary>
+        public const float Momentum = 0.9f;
+        /// <summary>Default of <see cref="AdamBeta1"/>.</summary>
+        public const float AdamBeta1 = 0.9f;
+        /// <summary>Default of <see cref="AdamBeta2"/>.</summary>
+        public const float AdamBeta2 = 0.999f;
+        /// <summary>Default of <see cref="AdamEpsilon"/>.</summary>
+        public const float AdamEpsilon = 1e-8f;
+        /// <summary>Default of <see cref="NonFinitePolicy"/>: skip the step.</summary>
+        public const RecurrentNonFinitePolicy NonFinitePolicy = RecurrentNonFinitePolicy.Skip;
+        /// <summary>The seed <see cref="SequenceModelTrainer"/> uses when <see cref="Seed"/> is null.</summary>
+        public const int Seed = 1;
+        /// <summary>Default of <see cref="CollectAdjointNorms"/>.</summary>
+        public const bool CollectAdjointNorms = true;
+    }
 
     /// <summary>A copy of these options (of the same type).</summary>
     public SequenceModelOptions Clone() => (SequenceModelOptions)MemberwiseClone();
@@ -145,7 +204,7 @@ public class SequenceModelOptions
     /// A plain <see cref="SequenceModelOptions"/> with the same knobs, without what a derived type adds: what
     /// a model keeps and saves.
     /// </summary>
-    public SequenceModelOptions ToEngineOptions()
+    internal SequenceModelOptions ToEngineOptions()
     {
         var plain = new SequenceModelOptions();
         foreach (var property in typeof(SequenceModelOptions).GetProperties())

@@ -88,7 +88,7 @@ internal static class EngineFixtures
     public static SequenceNetwork Network(SequenceModelOptions options, SequenceDataset data)
     {
         var model = new SequenceModelTrainer(options).Initialize(data);
-        var rng = new DeterministicRandom((ulong)options.Seed + 17);
+        var rng = new DeterministicRandom((ulong)options.SeedOrDefault + 17);
         foreach (var p in model.Network.Parameters)
         {
             for (var i = 0; i < p.Length; i++)

@@ -1,7 +1,7 @@
 namespace Recurrent.Diagnostics.Metrics;
 
 /// <summary>Explicit bucket boundaries of the two histograms.</summary>
-public static class HistogramBuckets
+internal static class HistogramBuckets
 {
     /// <summary>
     /// 1e-6 to 1e4 at ×√10 (21 log-spaced boundaries) merged with the given clip thresholds, sorted and without

@@ -5,7 +5,7 @@ namespace Recurrent.Trainer.Data;
 /// Mini-batch orders: a fresh shuffle of the example indices every epoch, decided by the seed and the epoch
 /// number alone, so a run resumed at epoch k sees the same batches it would have seen.
 /// </summary>
-public static class Batching
+internal static class Batching
 {
     private const ulong Stream = 0x42415443; // "BATC": a stream apart from the data generators
 

@@ -1,7 +1,7 @@
 namespace Recurrent.Trainer.Data;
 
 /// <summary>What a dataset spec names.</summary>
-public enum DatasetKind
+internal enum DatasetKind
 {
     /// <summary>A JSON Lines file (path ending <c>.jsonl</c>).</summary>
     JsonlFile,

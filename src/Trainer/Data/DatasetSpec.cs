@@ -16,7 +16,7 @@ namespace Recurrent.Trainer.Data;
 /// </code>
 /// Built-in names are matched case-insensitively; T and L are decimal integers.
 /// </summary>
-public sealed class DatasetSpec
+internal sealed class DatasetSpec
 {
     /// <summary>Characters per sequence of <c>charlm:PATH</c> when L is not given.</summary>
     public const int DefaultCharacterWindow = 100;

@@ -6,14 +6,18 @@ namespace Recurrent.Trainer.MLNet;
 
 /// <summary>
 /// Reads an <see cref="IDataView"/>'s label and sequence columns into the engine's dataset in one pass, row order
-/// kept. Bad rows (an empty sequence, a missing label) fail with the row number and column.
+/// kept. Missing values follow ML.NET's rule: a row whose features hold NaN or ±Inf, whose token sequence is empty,
+/// or whose label is missing (key 0, or a NaN or infinite regression target) is skipped and counted.
 /// </summary>
 internal static class DataViewSequences
 {
     /// <summary>Sequences longer than this are refused (the engine keeps every step of a batch in memory).</summary>
     public const int MaxLength = 100_000;
 
-    public static SequenceDataset Read(IDataView data, SequenceColumns columns, string name = "IDataView")
+    /// <summary>Rows left out of training because a value was missing.</summary>
+    public sealed record Skipped(long MissingFeatures, long MissingLabel);
+
+    public static (SequenceDataset Data, Skipped Skipped) Read(IDataView data, SequenceColumns columns, string name = "IDataView")
     {
         var noCollections = BulkAllocation.Begin(EstimatedBytes(data, columns));
         try
@@ -32,12 +36,20 @@ internal static class DataViewSequences
             ? rows * (vector.Size * sizeof(float) + 128L)
             : 0;
 
-    private static SequenceDataset ReadRows(IDataView data, SequenceColumns columns, string name)
+    private static (SequenceDataset, Skipped) ReadRows(IDataView data, SequenceColumns columns, string name)
     {
         var examples = new List<SequenceExample>();
+        long missingFeatures = 0, missingLabel = 0;
         using var cursor = data.GetRowCursor([columns.Label, columns.Features]);
         var label = LabelReader(cursor, columns);
         long row = 0;
+        void Add(int[]? ids, float[]? features)
+        {
+            if (label(row, ids, features) is { } example)
+                examples.Add(example);
+            else
+                missingLabel++;
+        }
         if (columns.Kind == InputKind.Tokens)
         {
             var getter = cursor.GetGetter<VBuffer<uint>>(columns.Features);
@@ -45,11 +57,18 @@ internal static class DataViewSequences
             while (cursor.MoveNext())
             {
                 getter(ref keys);
-                var ids = new int[CheckLength(keys.Length, row, columns)];
-                var i = 0;
-                foreach (var key in keys.DenseValues())
-                    ids[i++] = (int)key + 1; // id = key + 1; missing (0) is <unk>
-                examples.Add(label(row, ids, null));
+                if (keys.Length == 0)
+                {
+                    missingFeatures++; // an empty sequence has nothing to read: missing, as at prediction time
+                }
+                else
+                {
+                    var ids = new int[CheckLength(keys.Length, row, columns)];
+                    var i = 0;
+                    foreach (var key in keys.DenseValues())
+                        ids[i++] = (int)key + 1; // id = key + 1; missing (0) is <unk>
+                    Add(ids, null);
+                }
                 row++;
             }
         }
@@ -64,28 +83,44 @@ internal static class DataViewSequences
                 if (values.Length % f != 0)
                     throw new ArgumentException(
                         $"Row {row} of the data: column '{columns.Features.Name}' has {values.Length} values, which do not divide into steps of FeaturesPerStep = {f}.");
-                CheckLength(values.Length / f, row, columns);
                 var features = new float[values.Length];
                 values.CopyTo(features);
-                examples.Add(label(row, null, features));
+                if (features.Length == 0 || !AllFinite(features))
+                {
+                    missingFeatures++;
+                }
+                else
+                {
+                    CheckLength(values.Length / f, row, columns);
+                    Add(null, features);
+                }
                 row++;
             }
         }
-        return new SequenceDataset(name, columns.Kind, columns.Kind == InputKind.Numeric ? columns.FeaturesPerStep : 0,
+        var dataset = new SequenceDataset(name, columns.Kind, columns.Kind == InputKind.Numeric ? columns.FeaturesPerStep : 0,
             columns.Vocabulary, columns.Labels, examples);
+        return (dataset, new Skipped(missingFeatures, missingLabel));
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
+        {
+            if (!float.IsFinite(v))
+                return false;
+        }
+        return true;
     }
 
     private static int CheckLength(int length, long row, SequenceColumns columns)
     {
-        if (length == 0)
-            throw new ArgumentException(
-                $"Row {row} of the data has an empty sequence in column '{columns.Features.Name}'; every sequence needs at least one step.");
         if (length > MaxLength)
             throw new ArgumentException($"Row {row} of the data has {length} steps in column '{columns.Features.Name}'; at most {MaxLength} are supported.");
         return length;
     }
 
-    private delegate SequenceExample ExampleMaker(long row, int[]? ids, float[]? features);
+    // Null when the row's label is missing.
+    private delegate SequenceExample? ExampleMaker(long row, int[]? ids, float[]? features);
 
     private static ExampleMaker LabelReader(DataViewRowCursor cursor, SequenceColumns columns)
     {
@@ -95,7 +130,6 @@ internal static class DataViewSequences
         SequenceExample Valued(int[]? ids, float[]? features, float target) =>
             ids is not null ? SequenceExample.FromTokens(ids, target) : SequenceExample.FromSteps(features!, f, target);
 
-        var name = columns.Label.Name;
         switch (columns.Label.Type)
         {
             case KeyDataViewType:
@@ -105,9 +139,7 @@ internal static class DataViewSequences
                     return (row, ids, features) =>
                     {
                         getter(ref key);
-                        if (key == 0)
-                            throw new ArgumentException($"Row {row} of the data has a missing label in column '{name}' (a value the key does not know).");
-                        return Classified(ids, features, (int)key - 1);
+                        return key == 0 ? null : Classified(ids, features, (int)key - 1); // key 0: a value the key does not know
                     };
                 }
             case BooleanDataViewType:
@@ -127,9 +159,7 @@ internal static class DataViewSequences
                     return (row, ids, features) =>
                     {
                         getter(ref value);
-                        if (!float.IsFinite(value))
-                            throw new ArgumentException($"Row {row} of the data has label {value} in column '{name}'; regression needs a finite number.");
-                        return Valued(ids, features, value);
+                        return float.IsFinite(value) ? Valued(ids, features, value) : null;
                     };
                 }
         }

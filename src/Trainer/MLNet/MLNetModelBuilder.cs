@@ -21,7 +21,7 @@ namespace Recurrent.Trainer.MLNet;
 /// multi-class Score gets the class names as slot names by concatenating one such scalar per class, each in a
 /// column named after its class (skipped when a class name is already a column's).
 /// </remarks>
-public static class MLNetModelBuilder
+internal static class MLNetModelBuilder
 {
     /// <summary>
     /// The fitted transformers for <paramref name="model"/> reading <paramref name="featureColumnName"/> (a key

@@ -11,7 +11,7 @@ namespace Recurrent.Trainer.MLNet;
 /// outputs are those of <see cref="MLNetModelBuilder"/> for the model's head. Loads with nothing but Microsoft.ML,
 /// Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime.
 /// </summary>
-public static class MLNetModelExport
+internal static class MLNetModelExport
 {
     /// <summary>The input column of token models.</summary>
     public const string TokensColumn = "Tokens";

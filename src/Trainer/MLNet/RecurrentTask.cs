@@ -1,7 +1,7 @@
 namespace Recurrent.Trainer.MLNet;
 
 /// <summary>The ML.NET task a Recurrent trainer was created for, which decides the label type and the outputs.</summary>
-public enum RecurrentTask
+internal enum RecurrentTask
 {
     /// <summary>A key label; outputs Score (class probabilities) and PredictedLabel (the label's key type).</summary>
     MulticlassClassification,

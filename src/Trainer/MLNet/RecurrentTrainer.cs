@@ -1,12 +1,11 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.MLNet;
 using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Training;
-
-using Recurrent.Trainer;
-using Recurrent.Trainer.MLNet;
 
 namespace Microsoft.ML;
 
@@ -35,32 +34,62 @@ public sealed class RecurrentTrainer : IEstimator<ITransformer>
     }
 
     /// <summary>The task, which decides the label type and the output columns.</summary>
-    public RecurrentTask Task { get; }
+    internal RecurrentTask Task { get; }
 
     /// <summary>The trained engine model of the last <see cref="Fit"/> (its weights, vocabulary and classes).</summary>
     public SequenceModel? LastModel { get; private set; }
 
-    /// <summary>Trains on <paramref name="input"/> and returns the fitted ML.NET model.</summary>
+    /// <summary>
+    /// Trains on <paramref name="input"/> and returns the fitted ML.NET model. Rows with a missing value (NaN or
+    /// ±Inf among the features, an empty token sequence, a missing label) are skipped and counted in a warning on the
+    /// MLContext's log, as ML.NET's own trainers do.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type.</exception>
-    /// <exception cref="ArgumentException">A row has an empty sequence or a missing label.</exception>
+    /// <exception cref="ArgumentException">No row is left to train on: the message names the columns whose values were missing.</exception>
     public ITransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var columns = SequenceColumns.Describe(input.Schema, Task, _options);
-        var all = DataViewSequences.Read(input, columns);
-        if (all.Count == 0)
-            throw new ArgumentException("The training data has no rows.", nameof(input));
-        var (train, validation) = _options.ValidationFraction > 0
-            ? ValidationHoldOut.Split(all, _options.ValidationFraction, _options.Seed)
-            : (all, (SequenceDataset?)null);
         using (var channel = _host.Start("Training"))
         {
+            var (all, skipped) = DataViewSequences.Read(input, columns);
+            ReportSkipped(channel, skipped, columns, all.Count);
+            // Without an explicit seed the context decides, as for ML.NET's own trainers: the host registered on it
+            // draws from the MLContext's seed (a fixed seed gives the same model; seed: null a different one each run).
+            var seed = _options.Seed ?? _host.Rand.Next();
+            var (train, validation) = _options.ValidationFraction > 0
+                ? ValidationHoldOut.Split(all, _options.ValidationFraction, seed)
+                : (all, (SequenceDataset?)null);
             channel.Info(MessageSensitivity.None, $"Recurrent: {_options.Cell} with {_options.HiddenSize} hidden units, {train.Count} training sequences"
                 + (validation is null ? "" : $", {validation.Count} held out") + $", {_options.Epochs} epochs.");
-            var trainer = new SequenceModelTrainer(_options.ToEngineOptions());
+            var engineOptions = _options.ToEngineOptions();
+            engineOptions.Seed = seed;
+            var trainer = new SequenceModelTrainer(engineOptions);
             LastModel = trainer.Fit(train, validation, new EpochLogObserver(channel, _options), _options.CancellationToken);
         }
         return MLNetModelBuilder.Build(_ml, LastModel, _options.FeatureColumnName, input, Task);
+    }
+
+    // ML.NET's rule for missing values: skip the row, say how many were skipped; no row left is an error.
+    private static void ReportSkipped(IChannel channel, DataViewSequences.Skipped skipped, SequenceColumns columns, int kept)
+    {
+        var features = columns.Features.Name;
+        var label = columns.Label.Name;
+        var what = columns.Kind == InputKind.Tokens ? "empty token sequences" : "missing features (NaN or infinite)";
+        if (skipped.MissingFeatures > 0)
+            channel.Warning(MessageSensitivity.None, $"Recurrent: skipped {skipped.MissingFeatures} rows with {what} in column '{features}' during training.");
+        if (skipped.MissingLabel > 0)
+            channel.Warning(MessageSensitivity.None, $"Recurrent: skipped {skipped.MissingLabel} rows with a missing label in column '{label}' during training.");
+        if (kept > 0)
+            return;
+        if (skipped.MissingFeatures + skipped.MissingLabel == 0)
+            throw new ArgumentException("The training data has no rows.", "input");
+        var parts = new List<string>();
+        if (skipped.MissingFeatures > 0)
+            parts.Add($"{skipped.MissingFeatures} with {what} in column '{features}'");
+        if (skipped.MissingLabel > 0)
+            parts.Add($"{skipped.MissingLabel} with a missing label in column '{label}'");
+        throw new ArgumentException($"Every row of the training data has a missing value ({string.Join(", ", parts)}); there is nothing to train on.", "input");
     }
 
     /// <summary>The schema after this trainer: the input's columns plus the task's output columns.</summary>
@@ -71,28 +100,30 @@ public sealed class RecurrentTrainer : IEstimator<ITransformer>
         // estimators applied to the label: each gives a column of exactly the kind the fitted model produces.
         var label = _options.LabelColumnName;
         if (inputSchema.Where(c => c.Name == label).Select(c => (SchemaShape.Column?)c).LastOrDefault() is not { } column)
-            throw new ArgumentOutOfRangeException(label, $"The label column '{label}' is not in the data.");
-        if (!inputSchema.Any(c => c.Name == _options.FeatureColumnName))
-            throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"The feature column '{_options.FeatureColumnName}' is not in the data.");
+            throw SchemaErrors.NotFound("label", label, inputSchema.Select(c => c.Name));
+        if (inputSchema.Where(c => c.Name == _options.FeatureColumnName).Select(c => (SchemaShape.Column?)c).LastOrDefault() is not { } features)
+            throw SchemaErrors.NotFound("feature", _options.FeatureColumnName, inputSchema.Select(c => c.Name));
+        if (features.Kind == SchemaShape.Column.VectorKind.Scalar || !(features.IsKey || features.ItemType == NumberDataViewType.Single))
+            throw SchemaErrors.Mismatch("feature", features.Name, SequenceColumns.ExpectedFeatures, SchemaErrors.Describe(features));
         IEstimator<ITransformer> shape;
         switch (Task)
         {
             case RecurrentTask.MulticlassClassification:
                 if (!column.IsKey)
-                    throw new ArgumentOutOfRangeException(label, $"Column '{label}' has type {column.ItemType}; the Recurrent trainer expects a key (multi-class classification: MapValueToKey the label).");
+                    throw SchemaErrors.Mismatch("label", label, SequenceColumns.ExpectedMulticlassLabel, SchemaErrors.Describe(column));
                 shape = _ml.Transforms.Conversion.MapKeyToVector("Score", label)
                     .Append(_ml.Transforms.CopyColumns("PredictedLabel", label));
                 break;
             case RecurrentTask.BinaryClassification:
                 if (column.ItemType is not BooleanDataViewType || column.Kind != SchemaShape.Column.VectorKind.Scalar)
-                    throw new ArgumentOutOfRangeException(label, $"Column '{label}' has type {column.ItemType}; the Recurrent trainer expects Boolean (binary classification).");
+                    throw SchemaErrors.Mismatch("label", label, SequenceColumns.ExpectedBinaryLabel, SchemaErrors.Describe(column));
                 shape = _ml.Transforms.Conversion.ConvertType("Score", label, DataKind.Single)
                     .Append(_ml.Transforms.Conversion.ConvertType("Probability", label, DataKind.Single))
                     .Append(_ml.Transforms.CopyColumns("PredictedLabel", label));
                 break;
             default:
                 if (column.ItemType != NumberDataViewType.Single || column.Kind != SchemaShape.Column.VectorKind.Scalar)
-                    throw new ArgumentOutOfRangeException(label, $"Column '{label}' has type {column.ItemType}; the Recurrent trainer expects Single (regression).");
+                    throw SchemaErrors.Mismatch("label", label, SequenceColumns.ExpectedRegressionLabel, SchemaErrors.Describe(column));
                 shape = _ml.Transforms.CopyColumns("Score", label);
                 break;
         }

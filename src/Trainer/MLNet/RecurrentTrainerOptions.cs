@@ -1,9 +1,7 @@
 using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Metrics;
-using Recurrent.Trainer.Training;
-
 using Recurrent.Trainer;
-using Recurrent.Trainer.MLNet;
+using Recurrent.Trainer.Training;
 
 namespace Microsoft.ML;
 
@@ -50,7 +48,7 @@ public sealed class RecurrentTrainerOptions : SequenceModelOptions
     public CancellationToken CancellationToken { get; set; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field whose value cannot work.</summary>
-    public void ValidateAll()
+    internal void ValidateAll()
     {
         Validate();
         if (string.IsNullOrWhiteSpace(LabelColumnName))

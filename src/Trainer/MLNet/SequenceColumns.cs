@@ -29,6 +29,11 @@ internal sealed class SequenceColumns
     public LabelSet Labels { get; }
     public int FeaturesPerStep { get; }
 
+    public const string ExpectedFeatures = "a vector of keys (tokens after MapValueToKey) or a vector of Single";
+    public const string ExpectedMulticlassLabel = "a key (multi-class classification: MapValueToKey the label)";
+    public const string ExpectedBinaryLabel = "Boolean (binary classification)";
+    public const string ExpectedRegressionLabel = "Single (regression)";
+
     public static SequenceColumns Describe(DataViewSchema schema, RecurrentTask task, RecurrentTrainerOptions options)
     {
         var label = Find(schema, options.LabelColumnName, "label");
@@ -36,16 +41,16 @@ internal sealed class SequenceColumns
         var labels = task switch
         {
             RecurrentTask.MulticlassClassification => LabelSet.Classes(ClassNames(label)),
-            RecurrentTask.BinaryClassification => RequireType(label, label.Type is BooleanDataViewType, "Boolean (binary classification)",
+            RecurrentTask.BinaryClassification => RequireType(label, label.Type is BooleanDataViewType, ExpectedBinaryLabel,
                 LabelSet.Classes(["False", "True"])),
-            _ => RequireType(label, label.Type == NumberDataViewType.Single, "Single (regression)", LabelSet.Regression()),
+            _ => RequireType(label, label.Type == NumberDataViewType.Single, ExpectedRegressionLabel, LabelSet.Regression()),
         };
         if (features.Type is not VectorDataViewType vector)
-            throw WrongType(features, "a vector of keys (tokens after MapValueToKey) or a vector of Single");
+            throw WrongType(features, "feature", ExpectedFeatures);
         if (vector.ItemType is KeyDataViewType key)
             return new SequenceColumns(label, features, InputKind.Tokens, VocabularyOf(features, key), labels, 0);
         if (vector.ItemType != NumberDataViewType.Single)
-            throw WrongType(features, "a vector of keys (tokens after MapValueToKey) or a vector of Single");
+            throw WrongType(features, "feature", ExpectedFeatures);
         if (vector.Size > 0 && vector.Size % options.FeaturesPerStep != 0)
             throw new ArgumentOutOfRangeException(options.FeatureColumnName,
                 $"Column '{features.Name}' has {vector.Size} values per row, which do not divide into steps of FeaturesPerStep = {options.FeaturesPerStep}.");
@@ -53,20 +58,19 @@ internal sealed class SequenceColumns
     }
 
     private static DataViewSchema.Column Find(DataViewSchema schema, string name, string role) =>
-        schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(name,
-            $"The {role} column '{name}' is not in the data (columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}).");
+        schema.GetColumnOrNull(name) ?? throw SchemaErrors.NotFound(role, name, schema.Where(c => !c.IsHidden).Select(c => c.Name));
 
     private static LabelSet RequireType(DataViewSchema.Column column, bool ok, string expected, LabelSet labels) =>
-        ok ? labels : throw WrongType(column, expected);
+        ok ? labels : throw WrongType(column, "label", expected);
 
-    private static ArgumentOutOfRangeException WrongType(DataViewSchema.Column column, string expected) =>
-        new(column.Name, $"Column '{column.Name}' has type {column.Type}; the Recurrent trainer expects {expected}.");
+    private static ArgumentOutOfRangeException WrongType(DataViewSchema.Column column, string role, string expected) =>
+        SchemaErrors.Mismatch(role, column.Name, expected, column.Type.ToString()!);
 
     // The label's key values are the class names (as text); a key without values names its classes 1..K.
     private static string[] ClassNames(DataViewSchema.Column label)
     {
         if (label.Type is not KeyDataViewType key)
-            throw WrongType(label, "a key (multi-class classification: MapValueToKey the label)");
+            throw WrongType(label, "label", ExpectedMulticlassLabel);
         if (key.Count < 2 || key.Count > 100_000)
             throw new ArgumentOutOfRangeException(label.Name, $"Column '{label.Name}' has {key.Count} classes; the Recurrent trainer needs 2 to 100000.");
         return KeyNames(label, (int)key.Count);

@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Models;
 /// Writes a file so that readers see the old content or the new, never a mix: a temporary file beside it,
 /// flushed to disk, then renamed over the target.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> atomically.</summary>
     public static void Write(string path, ReadOnlySpan<byte> content)

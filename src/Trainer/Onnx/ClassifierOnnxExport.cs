@@ -19,7 +19,7 @@ namespace Recurrent.Trainer.Onnx;
 /// <c>probabilities</c> [batch, classes] in label order; for regression <c>value</c> [batch, 1]. A per-step model
 /// reads the top layer's Y instead and gives the same outputs at every step (<see cref="PerStepOnnxHead"/>).
 /// </remarks>
-public static class ClassifierOnnxExport
+internal static class ClassifierOnnxExport
 {
     /// <summary>Name of the input tensor.</summary>
     public const string Input = "input";
@@ -74,7 +74,7 @@ public static class ClassifierOnnxExport
         if (perStep)
         {
             PerStepOnnxHead.Add(g, model, boundary, input);
-            return Finish(g, model);
+            return Finish(g, model, boundary);
         }
         // Y_h [directions, B, H] → [B, directions·H]: forward final state, then the reverse one (after t = 0).
         if (final.Length > 0)
@@ -90,15 +90,18 @@ public static class ClassifierOnnxExport
         var logits = shape.Head == HeadKind.Regression ? "value" : "logits";
         g.AddNode("Gemm", headInputs, [logits], OnnxAttribute.Int("transB", 1));
         boundary.AddOutputs(g, model, logits);
-        return Finish(g, model);
+        return Finish(g, model, boundary);
     }
 
-    internal static OnnxModel Finish(OnnxGraphBuilder g, SequenceModel model,
+    internal static OnnxModel Finish(OnnxGraphBuilder g, SequenceModel model, IOnnxModelBoundary boundary,
         params IEnumerable<KeyValuePair<string, string>> metadata) => new(g.Build())
     {
+        IrVersion = boundary.OpsetVersion >= 20 ? 9 : 8,
+        OpsetVersion = boundary.OpsetVersion,
+        ExtraOpsets = boundary.ExtraOpsets,
         ProducerVersion = typeof(ClassifierOnnxExport).Assembly.GetName().Version?.ToString(),
         DocString = "Exported by Recurrent. metadata_props carry the labels, vocabulary and options.",
-        Metadata = [.. Metadata(model), .. metadata],
+        Metadata = [.. Metadata(model, boundary), .. metadata],
     };
 
     /// <remarks>
@@ -146,7 +149,7 @@ public static class ClassifierOnnxExport
         g.AddNode(op, inputs, outputs, [.. attributes]);
     }
 
-    private static List<KeyValuePair<string, string>> Metadata(SequenceModel model)
+    private static List<KeyValuePair<string, string>> Metadata(SequenceModel model, IOnnxModelBoundary boundary)
     {
         // Metadata is read by people and other languages: keep "<pad>" readable instead of \u003C-escaped.
         var json = new JsonSerializerOptions(ModelFile.Json) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -156,7 +159,7 @@ public static class ClassifierOnnxExport
             new("recurrent.input_kind", model.InputKind.ToString().ToLowerInvariant()),
             new("recurrent.labels", JsonSerializer.Serialize(model.Labels.ClassNames, json)),
             new("recurrent.options", JsonSerializer.Serialize(model.Options, json)),
-            new("recurrent.inputs", "input: int64 token ids [batch, sequence] or float steps [batch, sequence, features]; sequence_lens: int32 [batch]"),
+            new("recurrent.inputs", boundary.InputsDescription),
         };
         if (model.InputKind == InputKind.Numeric)
             metadata.Add(new("recurrent.features", model.FeatureCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -165,7 +168,7 @@ public static class ClassifierOnnxExport
             metadata.Add(new("recurrent.vocabulary", JsonSerializer.Serialize(vocabulary.Tokens, json)));
             metadata.Add(new("recurrent.tokenizer", model.TokenUnit == TokenUnit.Character
                 ? "one token per character (Unicode scalar value); id 0 = <pad>, id 1 = <unk>"
-                : "lowercase, then maximal runs of letters, digits and combining marks; id 0 = <pad>, id 1 = <unk>"));
+                : boundary.TokenizerDescription));
         }
         if (model.PerStep)
             metadata.Add(new("recurrent.outputs", "per step: [batch, sequence, ...]; past a sequence's length the state is zero, so the outputs there are the head's bias"));

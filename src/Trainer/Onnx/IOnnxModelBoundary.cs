@@ -11,6 +11,18 @@ internal interface IOnnxModelBoundary
     /// <summary>The graph's description.</summary>
     string DocString { get; }
 
+    /// <summary>What the graph's inputs are, for the <c>recurrent.inputs</c> metadata.</summary>
+    string InputsDescription { get; }
+
+    /// <summary>How text becomes the graph's token ids, for the <c>recurrent.tokenizer</c> metadata: true for this graph.</summary>
+    string TokenizerDescription { get; }
+
+    /// <summary>The default domain's opset the graph needs.</summary>
+    long OpsetVersion => 17;
+
+    /// <summary>Other operator sets the graph uses.</summary>
+    IReadOnlyList<KeyValuePair<string, long>> ExtraOpsets => [];
+
     /// <summary>
     /// Declares the inputs, adds the embedding when the model has one, and defines
     /// <see cref="ClassifierOnnxExport.Lengths"/> (an input or a computed value) for the recurrent operators.

@@ -33,10 +33,23 @@ internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, in
 
     public string DocString => "Recurrent sequence model for ML.NET's OnnxTransformer: one row per call.";
 
+    public string InputsDescription =>
+        $"{inputName}: the ML.NET column itself, one row per call: uint32 keys [1, sequence] or float steps [1, sequence, features]";
+
+    public string TokenizerDescription =>
+        $"none in this graph: its input is ML.NET's key column '{inputName}' (id = key + 1, so key 0, a word the key does not know, is <unk>)";
+
     public string AddInputs(OnnxGraphBuilder g, SequenceModel model)
     {
         var shape = model.Network.Shape;
         OnnxDimension sequence = fixedLength is int length ? length : "sequence";
+        // One unpadded sequence: its length is the input's second dimension. An empty one is a missing value (as in
+        // training): it runs as one <pad> step, so the operators see a valid length, and its outputs become NaN.
+        g.AddNode("Shape", [inputName], ["length64"], OnnxAttribute.Int("start", 1), OnnxAttribute.Int("end", 2));
+        g.AddInitializer("zero_i64", [1], [0L]);
+        g.AddInitializer("one_i64", [1], [1L]);
+        g.AddNode("Equal", ["length64", "zero_i64"], ["empty"]);
+        g.AddNode("Cast", ["empty"], ["pad_steps"], OnnxAttribute.Int("to", (long)OnnxType.Int64));
         string x;
         if (model.Network.Embedding is { } embedding)
         {
@@ -44,46 +57,58 @@ internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, in
             g.AddNode("Cast", [inputName], ["keys"], OnnxAttribute.Int("to", (long)OnnxType.Int64));
             g.AddInitializer("key_to_id", [], [1L]);
             g.AddNode("Add", ["keys", "key_to_id"], ["ids"]);
+            g.AddNode("Concat", ["zero_i64", "zero_i64", "zero_i64", "pad_steps"], ["ids_pads"], OnnxAttribute.Int("axis", 0));
+            g.AddNode("Pad", ["ids", "ids_pads"], ["ids_padded"]);
             g.AddInitializer("embedding", [shape.VocabularySize, shape.InputWidth], embedding.Value);
-            g.AddNode("Gather", ["embedding", "ids"], ["embedded"], OnnxAttribute.Int("axis", 0));
+            g.AddNode("Gather", ["embedding", "ids_padded"], ["embedded"], OnnxAttribute.Int("axis", 0));
             x = "embedded";
+            g.AddNode("Identity", ["empty"], [Missing]);
         }
         else
         {
             g.AddInput(inputName, OnnxType.Float, [1, sequence, shape.InputWidth]);
-            x = inputName;
+            g.AddNode("Concat", ["zero_i64", "zero_i64", "zero_i64", "zero_i64", "pad_steps", "zero_i64"], ["steps_pads"],
+                OnnxAttribute.Int("axis", 0));
+            g.AddNode("Pad", [inputName, "steps_pads"], ["steps_padded"]);
+            x = "steps_padded";
+            // NaN or ±Inf anywhere in the row is a missing value, as in training (the row would have been skipped).
+            g.AddNode("IsNaN", [inputName], ["is_nan"]);
+            g.AddNode("IsInf", [inputName], ["is_inf"]);
+            g.AddNode("Or", ["is_nan", "is_inf"], ["not_finite"]);
+            g.AddNode("Cast", ["not_finite"], ["not_finite_f"], OnnxAttribute.Int("to", (long)OnnxType.Float));
+            g.AddInitializer("flat_all", [1], [-1L]);
+            g.AddNode("Reshape", ["not_finite_f", "flat_all"], ["not_finite_flat"]);
+            g.AddInitializer("zero_f", [1], [0f]);
+            g.AddNode("Concat", ["not_finite_flat", "zero_f"], ["not_finite_or_zero"], OnnxAttribute.Int("axis", 0));
+            g.AddNode("ReduceMax", ["not_finite_or_zero"], ["any_not_finite_f"], OnnxAttribute.Int("keepdims", 1));
+            g.AddNode("Greater", ["any_not_finite_f", "zero_f"], ["any_not_finite"]);
+            g.AddNode("Or", ["empty", "any_not_finite"], [Missing]);
         }
-        // One unpadded sequence: its length is the input's second dimension.
-        g.AddNode("Shape", [inputName], ["length64"], OnnxAttribute.Int("start", 1), OnnxAttribute.Int("end", 2));
-        g.AddNode("Cast", ["length64"], [ClassifierOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
+        g.AddNode("Max", ["length64", "one_i64"], ["length_at_least_one"]);
+        g.AddNode("Cast", ["length_at_least_one"], [ClassifierOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
         return x;
     }
+
+    // True when the row's value is missing: its outputs are NaN and its predicted key 0 (missing), as ML.NET gives.
+    private const string Missing = "missing";
 
     public void AddOutputs(OnnxGraphBuilder g, SequenceModel model, string head)
     {
         g.AddInitializer("flat", [1], [-1L]);
+        g.AddInitializer("nan", [1], [float.NaN]);
         switch (task)
         {
             case RecurrentTask.MulticlassClassification:
-                if (model.Head == HeadKind.Binary)
-                {
-                    // Two classes train one logit for the second: probabilities = [1 − σ(z), σ(z)].
-                    g.AddInitializer("one", [1], [1f]);
-                    g.AddNode("Sigmoid", [head], ["positive"]);
-                    g.AddNode("Sub", ["one", "positive"], ["negative"]);
-                    g.AddNode("Concat", ["negative", "positive"], ["probabilities"], OnnxAttribute.Int("axis", 1));
-                }
-                else
-                {
-                    g.AddNode("Softmax", [head], ["probabilities"], OnnxAttribute.Int("axis", -1));
-                }
-                g.AddNode("Reshape", ["probabilities", "flat"], [Probabilities]);
+                ClassProbabilities.Add(g, model, head);
+                g.AddNode("Where", [Missing, "nan", "probabilities"], ["probabilities_or_nan"]);
+                g.AddNode("Reshape", ["probabilities_or_nan", "flat"], [Probabilities]);
                 g.AddOutput(Probabilities, OnnxType.Float, [model.Labels.ClassCount]);
                 // ArgMax keeps the first of equal maxima, as the engine's prediction does.
                 g.AddNode("ArgMax", ["probabilities"], ["class_index"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
                 g.AddInitializer("index_to_key", [], [1L]);
                 g.AddNode("Add", ["class_index", "index_to_key"], ["class_key"]);
-                g.AddNode("Cast", ["class_key"], [PredictedKey], OnnxAttribute.Int("to", (long)OnnxType.Float));
+                g.AddNode("Where", [Missing, "zero_i64", "class_key"], ["class_key_or_missing"]);
+                g.AddNode("Cast", ["class_key_or_missing"], [PredictedKey], OnnxAttribute.Int("to", (long)OnnxType.Float));
                 g.AddOutput(PredictedKey, OnnxType.Float, [1]);
                 for (var k = 0; perClassOutputs && k < model.Labels.ClassCount; k++)
                 {
@@ -93,11 +118,13 @@ internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, in
                 }
                 break;
             case RecurrentTask.BinaryClassification:
-                g.AddNode("Reshape", [head, "flat"], [Logit]);
+                g.AddNode("Where", [Missing, "nan", head], ["logit_or_nan"]);
+                g.AddNode("Reshape", ["logit_or_nan", "flat"], [Logit]);
                 g.AddOutput(Logit, OnnxType.Float, [1]);
                 break;
             default:
-                g.AddNode("Reshape", [head, "flat"], [Value]);
+                g.AddNode("Where", [Missing, "nan", head], ["value_or_nan"]);
+                g.AddNode("Reshape", ["value_or_nan", "flat"], [Value]);
                 g.AddOutput(Value, OnnxType.Float, [1]);
                 break;
         }

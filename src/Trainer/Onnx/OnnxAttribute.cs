@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Onnx;
 /// A named node attribute such as <c>hidden_size</c> or <c>direction</c>. Create one with the factory
 /// method of its type: <c>OnnxAttribute.Int("hidden_size", 64)</c>.
 /// </summary>
-public sealed class OnnxAttribute
+internal sealed class OnnxAttribute
 {
     private OnnxAttribute(string name, OnnxAttributeType type, object value)
     {

@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Onnx;
 /// The kinds of node attribute the writer emits. The numeric values are ONNX's
 /// <c>AttributeProto.AttributeType</c> codes.
 /// </summary>
-public enum OnnxAttributeType
+internal enum OnnxAttributeType
 {
     /// <summary>One float.</summary>
     Float = 1,

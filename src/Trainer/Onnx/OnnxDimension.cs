@@ -5,7 +5,7 @@ namespace Recurrent.Trainer.Onnx;
 /// <c>"batch"</c> that ONNX Runtime binds at run time. Converts implicitly from <see cref="int"/>,
 /// <see cref="long"/> and <see cref="string"/>, so a shape reads <c>["batch", "sequence", 28]</c>.
 /// </summary>
-public readonly record struct OnnxDimension
+internal readonly record struct OnnxDimension
 {
     private OnnxDimension(long? size, string? symbol)
     {

@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Onnx;
 /// A finished, checked computation graph: what <see cref="OnnxGraphBuilder.Build"/> returns and
 /// <see cref="OnnxModel"/> carries. Nodes are in topological order.
 /// </summary>
-public sealed class OnnxGraph
+internal sealed class OnnxGraph
 {
     internal OnnxGraph(string name, string? docString, IReadOnlyList<OnnxValueInfo> inputs,
         IReadOnlyList<OnnxValueInfo> outputs, IReadOnlyList<OnnxTensor> initializers, IReadOnlyList<OnnxNode> nodes)

@@ -15,7 +15,7 @@ namespace Recurrent.Trainer.Onnx;
 /// OnnxGraph graph = g.Build();
 /// </code>
 /// </example>
-public sealed class OnnxGraphBuilder
+internal sealed class OnnxGraphBuilder
 {
     private readonly List<OnnxValueInfo> _inputs = [];
     private readonly List<OnnxValueInfo> _outputs = [];
@@ -91,6 +91,15 @@ public sealed class OnnxGraphBuilder
         ArgumentException.ThrowIfNullOrWhiteSpace(opType);
         var node = new OnnxNode(opType, $"{opType}_{_nodes.Count}", [.. inputs], [.. outputs], [.. attributes]);
         _nodes.Add(node);
+        return node;
+    }
+
+    /// <summary>Appends an operator of another operator set, e.g. ai.onnx.ml's LabelEncoder.</summary>
+    public OnnxNode AddNodeIn(string domain, string opType, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs,
+        params IEnumerable<OnnxAttribute> attributes)
+    {
+        var node = AddNode(opType, inputs, outputs, attributes) with { Domain = domain };
+        _nodes[^1] = node;
         return node;
     }
 

@@ -8,7 +8,7 @@ namespace Recurrent.Trainer.Onnx;
 /// label predictions. The whole model is parsed; our models are small enough that skipping the graph would
 /// save nothing worth its own wire-format code.
 /// </summary>
-public static class OnnxMetadataReader
+internal static class OnnxMetadataReader
 {
     /// <summary>The key/value metadata of the model at <paramref name="path"/>; a repeated key keeps its last value.</summary>
     public static IReadOnlyDictionary<string, string> Read(string path)

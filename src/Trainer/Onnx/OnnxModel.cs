@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Onnx;
 /// A graph plus what an ONNX file says about it: format and operator-set versions, who produced it, and free
 /// key/value metadata (where an exported classifier keeps its vocabulary and class labels).
 /// </summary>
-public sealed class OnnxModel
+internal sealed class OnnxModel
 {
     /// <summary>Wraps a built graph.</summary>
     public OnnxModel(OnnxGraph graph)
@@ -27,6 +27,9 @@ public sealed class OnnxModel
     /// at their version 14 there, the current definition.
     /// </summary>
     public long OpsetVersion { get; init; } = 17;
+
+    /// <summary>Operator sets besides the default domain, e.g. ("ai.onnx.ml", 2) for LabelEncoder.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> ExtraOpsets { get; init; } = [];
 
     /// <summary>The producing tool's name. Default "Recurrent".</summary>
     public string ProducerName { get; init; } = "Recurrent";

@@ -8,7 +8,7 @@ namespace Recurrent.Trainer.Onnx;
 /// graph model to it. The same model always gives the same bytes: every field is repeated or scalar (no
 /// protobuf maps, whose order is unspecified) and is written in our order.
 /// </summary>
-public static class OnnxModelWriter
+internal static class OnnxModelWriter
 {
     /// <summary>Writes the model to a stream; the stream is left open.</summary>
     public static void Write(Stream stream, OnnxModel model)

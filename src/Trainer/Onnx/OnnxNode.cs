@@ -6,9 +6,13 @@ namespace Recurrent.Trainer.Onnx;
 /// <param name="Inputs">Input value names in the operator's order; "" skips an optional input.</param>
 /// <param name="Outputs">Output value names in the operator's order; "" skips an optional output.</param>
 /// <param name="Attributes">The attributes, at most one per name.</param>
-public sealed record OnnxNode(
+internal sealed record OnnxNode(
     string OpType,
     string Name,
     IReadOnlyList<string> Inputs,
     IReadOnlyList<string> Outputs,
-    IReadOnlyList<OnnxAttribute> Attributes);
+    IReadOnlyList<OnnxAttribute> Attributes)
+{
+    /// <summary>The operator set: "" for ONNX's default domain, "ai.onnx.ml" for the traditional-ML operators.</summary>
+    public string Domain { get; init; } = "";
+}

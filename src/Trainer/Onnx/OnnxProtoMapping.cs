@@ -25,8 +25,10 @@ internal static class OnnxProtoMapping
             proto.ModelVersion = version;
         if (model.DocString is not null)
             proto.DocString = model.DocString;
-        // Only the default domain (""): every operator we emit is a standard one.
+        // The default domain (""), and ai.onnx.ml where a graph maps strings: every operator we emit is a standard one.
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = model.OpsetVersion });
+        foreach (var (domain, opset) in model.ExtraOpsets)
+            proto.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = opset });
         foreach (var (key, value) in model.Metadata)
             proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return proto;
@@ -46,7 +48,7 @@ internal static class OnnxProtoMapping
 
     private static NodeProto ToProto(OnnxNode node)
     {
-        var proto = new NodeProto { Name = node.Name, OpType = node.OpType };
+        var proto = new NodeProto { Name = node.Name, OpType = node.OpType, Domain = node.Domain };
         proto.Input.AddRange(node.Inputs);
         proto.Output.AddRange(node.Outputs);
         proto.Attribute.AddRange(node.Attributes.Select(ToProto));

@@ -7,7 +7,7 @@ namespace Recurrent.Trainer.Onnx;
 /// The values are kept as ONNX's <c>raw_data</c>, little-endian whatever the machine, so the writer copies
 /// them to the file without interpreting them.
 /// </summary>
-public sealed class OnnxTensor
+internal sealed class OnnxTensor
 {
     private OnnxTensor(string name, OnnxType type, long[] dimensions, byte[] rawData)
     {

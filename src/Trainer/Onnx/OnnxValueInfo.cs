@@ -4,4 +4,4 @@ namespace Recurrent.Trainer.Onnx;
 /// <param name="Name">The value's name, unique in the graph.</param>
 /// <param name="Type">The element type.</param>
 /// <param name="Shape">The dimensions, outermost first; null when even the rank is unknown.</param>
-public sealed record OnnxValueInfo(string Name, OnnxType Type, IReadOnlyList<OnnxDimension>? Shape);
+internal sealed record OnnxValueInfo(string Name, OnnxType Type, IReadOnlyList<OnnxDimension>? Shape);

@@ -8,11 +8,19 @@ namespace Recurrent.Trainer.Onnx;
 /// [batch, sequence, features]) and <c>sequence_lens</c> (int32 [batch]) in; <c>logits</c> and
 /// <c>probabilities</c> (or <c>value</c>) out.
 /// </summary>
-internal sealed class StandardOnnxBoundary : IOnnxModelBoundary
+internal sealed class StandardOnnxBoundary(string tokenizer) : IOnnxModelBoundary
 {
-    public static readonly StandardOnnxBoundary Instance = new();
+    /// <summary>The boundary of a model trained from the engine's own datasets (the CLI, the service, the library).</summary>
+    public static readonly StandardOnnxBoundary Instance = new(
+        "the tokens as the training data had them (a CSV's text lowercased and split into maximal runs of letters, digits " +
+        "and combining marks; a JSONL file's tokens as given), encoded with recurrent.vocabulary: id 0 = <pad>, id 1 = <unk>");
 
     public string DocString => "Recurrent sequence classifier; batch-first input with per-sequence lengths.";
+
+    public string InputsDescription =>
+        "input: int64 token ids [batch, sequence] or float steps [batch, sequence, features]; sequence_lens: int32 [batch]";
+
+    public string TokenizerDescription => tokenizer;
 
     public string AddInputs(OnnxGraphBuilder g, SequenceModel model)
     {
@@ -37,20 +45,9 @@ internal sealed class StandardOnnxBoundary : IOnnxModelBoundary
     public void AddOutputs(OnnxGraphBuilder g, SequenceModel model, string head)
     {
         g.AddOutput(head, OnnxType.Float, ["batch", model.Network.Head.Outputs]);
-        switch (model.Head)
-        {
-            case HeadKind.MultiClass:
-                g.AddNode("Softmax", [head], ["probabilities"], OnnxAttribute.Int("axis", -1));
-                g.AddOutput("probabilities", OnnxType.Float, ["batch", model.Labels.ClassCount]);
-                break;
-            case HeadKind.Binary:
-                // One logit for the second class; probabilities = [1 − σ(z), σ(z)] in label order.
-                g.AddInitializer("one", [1], [1f]);
-                g.AddNode("Sigmoid", [head], ["positive"]);
-                g.AddNode("Sub", ["one", "positive"], ["negative"]);
-                g.AddNode("Concat", ["negative", "positive"], ["probabilities"], OnnxAttribute.Int("axis", 1));
-                g.AddOutput("probabilities", OnnxType.Float, ["batch", 2]);
-                break;
-        }
+        if (model.Head == HeadKind.Regression)
+            return;
+        ClassProbabilities.Add(g, model, head);
+        g.AddOutput("probabilities", OnnxType.Float, ["batch", model.Labels.ClassCount]);
     }
 }

@@ -33,7 +33,7 @@ public static class StepOnnxExport
     public const string CellOutput = "state_c_out";
 
     /// <summary>The single-step graph of a per-step, one-directional, undilated model.</summary>
-    public static OnnxModel Build(SequenceModel model)
+    internal static OnnxModel Build(SequenceModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         var network = model.Network;
@@ -100,7 +100,7 @@ public static class StepOnnxExport
         PerStepOnnxHead.AddLinear(g, network.Head, "features", logits);
         g.AddOutput(logits, OnnxType.Float, ["batch", network.Head.Outputs]);
         PerStepOnnxHead.AddProbabilities(g, model, logits, ["batch"]);
-        return ClassifierOnnxExport.Finish(g, model, new KeyValuePair<string, string>("recurrent.step",
+        return ClassifierOnnxExport.Finish(g, model, StandardOnnxBoundary.Instance, new KeyValuePair<string, string>("recurrent.step",
             $"input: {(model.InputKind == InputKind.Tokens ? "int64 token ids [batch]" : "float [batch, features]")}; " +
             $"{StateInput}{(lstm ? $" and {CellInput}" : "")}: float [{layers}, batch, {hidden}], zeros before the first step; " +
             $"feed {StateOutput}{(lstm ? $" and {CellOutput}" : "")} back with the next input"));

@@ -1,7 +1,7 @@
 namespace Recurrent.Trainer.Training;
 
 /// <summary>What <see cref="SequenceModelOptions.Dilations"/> may hold.</summary>
-public static class DilationRules
+internal static class DilationRules
 {
     /// <summary>The largest dilation accepted: far beyond any sequence the engine trains on.</summary>
     public const int MaxDilation = 100_000;

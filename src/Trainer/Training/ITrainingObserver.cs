@@ -18,6 +18,11 @@ public interface ITrainingObserver
 /// <summary>One optimizer step.</summary>
 public sealed class StepReport
 {
+    // The training loop fills one report per run and hands it to the observer at every step.
+    internal StepReport()
+    {
+    }
+
     /// <summary>The gradient snapshot taken after backward, before the update.</summary>
     public GradientSnapshot Snapshot { get; } = new();
 

@@ -17,6 +17,7 @@ public sealed class SequenceModelTrainer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options.Clone();
+        _options.Seed = _options.SeedOrDefault; // the model records the seed it was trained with
     }
 
     /// <summary>The last run's summary.</summary>
@@ -28,7 +29,7 @@ public sealed class SequenceModelTrainer
         ArgumentNullException.ThrowIfNull(train);
         CheckTruncation(train);
         var network = new SequenceNetwork(NetworkShape.For(_options, train));
-        Initializer.Initialize(network, _options, new DeterministicRandom((ulong)_options.Seed));
+        Initializer.Initialize(network, _options, new DeterministicRandom((ulong)_options.SeedOrDefault));
         return new SequenceModel(network, _options.Clone(), train.Vocabulary, train.Labels) { TokenUnit = train.TokenUnit };
     }
 

@@ -121,7 +121,7 @@ internal sealed class TrainingLoop
     private void RunBatches(CancellationToken cancellationToken)
     {
         // The order depends on the seed and the epoch alone, so a resumed run sees the same batches.
-        var order = Batching.EpochOrder(_train.Count, _options.Seed, _position.Epoch);
+        var order = Batching.EpochOrder(_train.Count, _options.SeedOrDefault, _position.Epoch);
         var batchSize = _options.BatchSize;
         var batches = (order.Length + batchSize - 1) / batchSize;
         while (_position.NextBatch < batches && !StepLimitReached)

@@ -71,7 +71,9 @@ public sealed class TrainingRequestMapperTests
     [Fact]
     public void A_request_left_at_its_defaults_is_the_engine_s_defaults_but_the_service_trains_on_one_thread()
     {
-        var engine = new Recurrent.Trainer.SequenceModelOptions();
+        // The engine leaves Seed null (the ML.NET trainer then takes the MLContext's) and trains with Defaults.Seed;
+        // a request states the seed it trains with.
+        var engine = new Recurrent.Trainer.SequenceModelOptions { Seed = Recurrent.Trainer.SequenceModelOptions.Defaults.Seed };
 
         var cli = TrainingRequestMapper.ToTrainerOptions(new TrainingRequest(), FieldSpelling.CommandLine);
         var service = RunRequestMapper.ToTrainerOptions(new RunRequest());

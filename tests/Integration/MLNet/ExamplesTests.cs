@@ -26,10 +26,13 @@ public sealed partial class ExamplesTests
     public void Text_classification_learns_the_reviews_and_predicts_after_reloading()
     {
         var output = Run("MLNet.TextClassification");
-        Assert.InRange(Figure(output, "test accuracy"), 0.6, 1.0);
-        Assert.Contains("Recurrent epoch 20/20: loss", output);
+        // Ten held-out reviews make the test accuracy coarse; the fit itself must be complete.
+        Assert.InRange(Figure(output, "test accuracy"), 0.5, 1.0);
+        Assert.Matches(@"Recurrent epoch 20/20: loss [0-9.e-]+, accuracy 100\.0%", output);
         Assert.Contains("\"a warm and funny film\" -> pos", output);
         Assert.Contains("\"dull, far too long and wooden\" -> neg", output);
+        Assert.Contains("onnx: \"a warm and funny film\" -> pos", output);
+        Assert.Contains("onnx: \"dull, far too long and wooden\" -> neg", output);
     }
 
     [Fact]

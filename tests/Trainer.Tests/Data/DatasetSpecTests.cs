@@ -5,19 +5,19 @@ namespace Recurrent.Trainer.Tests.Data;
 public sealed class DatasetSpecTests
 {
     [Theory]
-    [InlineData("data/train.jsonl", DatasetKind.JsonlFile, 0, 0)]
-    [InlineData("Reviews.CSV", DatasetKind.CsvFile, 0, 0)]
-    [InlineData("adding:100", DatasetKind.Adding, 100, 0)]
-    [InlineData("temporal-order:50", DatasetKind.TemporalOrder, 50, 4)]
-    [InlineData("temporal-order:60:8", DatasetKind.TemporalOrder, 60, 8)]
-    [InlineData("latch:20", DatasetKind.Latch, 20, 0)]
-    [InlineData("seed-toy", DatasetKind.SeedToy, 0, 0)]
-    [InlineData("Fashion-MNIST-rows", DatasetKind.FashionMnistRows, 0, 0)]
-    [InlineData("fashion-mnist-pixels", DatasetKind.FashionMnistPixels, 0, 0)]
-    public void Parses_the_grammar(string text, DatasetKind kind, int length, int classes)
+    [InlineData("data/train.jsonl", "JsonlFile", 0, 0)]
+    [InlineData("Reviews.CSV", "CsvFile", 0, 0)]
+    [InlineData("adding:100", "Adding", 100, 0)]
+    [InlineData("temporal-order:50", "TemporalOrder", 50, 4)]
+    [InlineData("temporal-order:60:8", "TemporalOrder", 60, 8)]
+    [InlineData("latch:20", "Latch", 20, 0)]
+    [InlineData("seed-toy", "SeedToy", 0, 0)]
+    [InlineData("Fashion-MNIST-rows", "FashionMnistRows", 0, 0)]
+    [InlineData("fashion-mnist-pixels", "FashionMnistPixels", 0, 0)]
+    public void Parses_the_grammar(string text, string kind, int length, int classes)
     {
         var spec = DatasetSpec.Parse(text);
-        Assert.Equal(kind, spec.Kind);
+        Assert.Equal(Enum.Parse<DatasetKind>(kind), spec.Kind);
         Assert.Equal(length, spec.Length);
         Assert.Equal(classes, spec.ClassCount);
         Assert.Equal(text, spec.ToString());

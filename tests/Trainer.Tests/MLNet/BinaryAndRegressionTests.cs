@@ -71,6 +71,7 @@ public sealed class BinaryAndRegressionTests
             BatchSize = 32,
             LearningRate = 0.01f,
             ClipNorm = 1,
+            Seed = 1,
         };
         var trainer = ml.Regression.Trainers.Recurrent(options);
         var model = trainer.Fit(train);

@@ -7,7 +7,7 @@ using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Tests.MLNet;
 
-/// <summary>Wrong columns and empty sequences are refused by name; the log and the observer see every epoch.</summary>
+/// <summary>Wrong columns are refused by name; the log and the observer see every epoch.</summary>
 public sealed class ErrorAndLogTests
 {
     private sealed class Row
@@ -63,14 +63,35 @@ public sealed class ErrorAndLogTests
     }
 
     [Fact]
-    public void An_empty_sequence_names_its_row()
+    public void In_a_pipeline_a_key_label_on_the_binary_trainer_is_a_schema_mismatch_naming_the_key_type()
     {
         var ml = new MLContext(1);
-        var error = Assert.Throws<ArgumentException>(() => Tokens(ml)
-            .Append(ml.Regression.Trainers.Recurrent("Number", "Tokens")).Fit(Rows(ml, "x y", "y z", "", "z")));
-        Assert.Contains("Row 2", error.Message);
-        Assert.Contains("empty sequence", error.Message);
-        Assert.Contains("'Tokens'", error.Message);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label").Append(Tokens(ml))
+            .Append(ml.BinaryClassification.Trainers.Recurrent("Label", "Tokens"));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => pipeline.Fit(Rows(ml, "x y", "y z")));
+        Assert.Contains("Schema mismatch for label column 'Label': expected Boolean (binary classification), got Key<UInt32", error.Message);
+    }
+
+    [Fact]
+    public void In_a_pipeline_a_missing_column_lists_the_columns_there_are()
+    {
+        var ml = new MLContext(1);
+        var pipeline = Tokens(ml).Append(ml.MulticlassClassification.Trainers.Recurrent("Class", "Tokens"));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => pipeline.Fit(Rows(ml, "x y", "y z")));
+        Assert.Contains("Could not find label column 'Class'", error.Message);
+        Assert.Contains("Label, Text, Number, Tokens", error.Message);
+        var features = Assert.Throws<ArgumentOutOfRangeException>(() => Tokens(ml)
+            .Append(ml.MulticlassClassification.Trainers.Recurrent("Label", "Words")).Fit(Rows(ml, "x y")));
+        Assert.Contains("Could not find feature column 'Words'", features.Message);
+    }
+
+    [Fact]
+    public void At_fit_the_actual_key_type_is_named()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Append(Tokens(ml)).Fit(Rows(ml, "x y", "y z", "z")).Transform(Rows(ml, "x y", "y z", "z"));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Recurrent("Label", "Tokens").Fit(data));
+        Assert.Contains("Schema mismatch for label column 'Label': expected Single (regression), got Key<UInt32, 0-1>", error.Message);
     }
 
     private sealed class CountingObserver : ITrainingObserver

@@ -105,7 +105,7 @@ internal static class MLNetTestData
         var view = data;
         foreach (var transformer in ((IEnumerable<ITransformer>)model).Take(prepared))
             view = transformer.Transform(view);
-        return DataViewSequences.Read(view, SequenceColumns.Describe(view.Schema, task, options));
+        return DataViewSequences.Read(view, SequenceColumns.Describe(view.Schema, task, options)).Data;
     }
 
     public static float[][] Scores(IDataView scored) =>

@@ -1,7 +1,7 @@
 using System.Runtime;
 using System.Text.Json;
-using Microsoft.ML;
 using Microsoft.Extensions.Options;
+using Microsoft.ML;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;

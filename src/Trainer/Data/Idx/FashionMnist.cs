@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Data.Idx;
 /// Fashion-MNIST (Xiao, Rasul and Vollgraf 2017) as sequences: 28×28 grey images, pixel values scaled to
 /// [0, 1] by dividing by 255, read either as 28 steps of one 28-pixel row or as 784 steps of one pixel.
 /// </summary>
-public static class FashionMnist
+internal static class FashionMnist
 {
     /// <summary>The ten class names, in label order 0–9.</summary>
     public static IReadOnlyList<string> ClassNames { get; } =

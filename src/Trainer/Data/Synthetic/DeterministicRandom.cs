@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Data.Synthetic;
 /// xoshiro256** seeded through SplitMix64. Written out here rather than using <see cref="System.Random"/>,
 /// whose algorithm is not promised to stay the same across .NET versions, so a seed names the same data forever.
 /// </summary>
-public sealed class DeterministicRandom
+internal sealed class DeterministicRandom
 {
     private ulong _s0, _s1, _s2, _s3;
 
