@@ -3,6 +3,7 @@ using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Datasets;
 using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
+using Recurrent.Host.Service.Store.Postgres;
 using Recurrent.Host.Service.Workers;
 
 namespace Recurrent.Host.Service.Sweeps;
@@ -26,7 +27,7 @@ internal static class SweepEndpoints
         });
         reads.MapGet("/sweeps", (IServiceProvider services) =>
         {
-            var sweeps = services.GetService<SweepStore>();
+            var sweeps = services.GetService<PgSweepStore>();
             return TypedResults.Ok(new SweepList([.. (sweeps?.List() ?? []).Select(SweepView.Item)]));
         });
         reads.MapGet("/sweeps/{id}", (string id, IServiceProvider services) =>
@@ -37,12 +38,12 @@ internal static class SweepEndpoints
         });
     }
 
-    private static SweepDetailView View(SweepStore sweeps, SweepRecord sweep) =>
+    private static SweepDetailView View(PgSweepStore sweeps, SweepRecord sweep) =>
         SweepView.Of(sweep, sweeps.Runs(sweep.Id), sweeps.Health(sweep.Id));
 
     // Sweeps are a fleet feature: their runs are queued together in PostgreSQL.
-    private static SweepStore Store(IServiceProvider services) =>
-        services.GetService<SweepStore>() ?? throw new BadRequestException(null,
+    private static PgSweepStore Store(IServiceProvider services) =>
+        services.GetService<PgSweepStore>() ?? throw new BadRequestException(null,
             "Sweeps need the PostgreSQL store: start the service with --postgres (or queue runs one by one with POST /api/runs).",
             StatusCodes.Status409Conflict);
 }

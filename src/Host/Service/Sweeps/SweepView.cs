@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Store;
+using Recurrent.Host.Service.Store.Postgres;
 
 namespace Recurrent.Host.Service.Sweeps;
 
@@ -14,7 +15,7 @@ internal static class SweepView
 {
     public const string Metric = "valid_loss";
 
-    public static SweepDetailView Of(SweepRecord sweep, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<long, SweepGradientView> health)
+    public static SweepDetailView Of(SweepRecord sweep, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<long, SweepRunHealth> health)
     {
         var request = JsonSerializer.Deserialize<SweepRequest>(sweep.Request, ApiJson.Options)!;
         var varied = request.Grid?.Select(g => g.Key).ToArray() ?? [];
@@ -32,10 +33,12 @@ internal static class SweepView
         new(sweep.Id, sweep.Name, sweep.CreatedAt, new SweepLinks($"/api/sweeps/{sweep.Id}"));
 
     private static SweepRunView Entry(RunRecord run, JsonNode? result, double? loss, int? rank, string[] varied,
-        IReadOnlyDictionary<long, SweepGradientView> health)
+        IReadOnlyDictionary<long, SweepRunHealth> health)
     {
         var request = JsonNode.Parse(run.Request)!.AsObject();
-        var stored = health.GetValueOrDefault(run.Id) ?? SweepGradientView.None;
+        var stored = health.GetValueOrDefault(run.Id) is { } h
+            ? new SweepGradientView(h.FinalLog10VanishingRatio, h.ClipRate, h.NonFiniteSteps, h.StoredSteps)
+            : SweepGradientView.None;
         return new SweepRunView(rank, run.Id, run.Name, run.State, run.Worker,
             varied.ToDictionary(o => o, o => request[o]?.DeepClone()), loss, (double?)result?["valid_accuracy"],
             stored with { NonFiniteSteps = (long?)result?["non_finite_steps"] ?? stored.NonFiniteSteps },

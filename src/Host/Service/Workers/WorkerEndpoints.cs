@@ -10,7 +10,7 @@ internal static class WorkerEndpoints
 {
     public static void Map(RouteGroupBuilder reads) => reads.MapGet("/workers", (IServiceProvider services, WorkerIdentity self, WorkerLoad load) =>
     {
-        var workers = services.GetService<WorkerRegistry>() is { } registry
+        var workers = services.GetService<PgWorkerStore>() is { } registry
             ? registry.Live().Select(w => View(w.Id, w.Concurrency, w.Active, w.Urls, w.StartedAt, w.SeenAt, w.Id == self.Id))
             : [View(self.Id, self.Concurrency, load.Active, "", null, DateTimeOffset.UtcNow, true)];
         return TypedResults.Ok(new { workers = workers.ToArray() });
