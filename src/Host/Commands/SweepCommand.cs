@@ -53,7 +53,7 @@ internal static class SweepCommand
                 };
                 return Queue(connection, request);
             }
-            catch (BadRequestException e)
+            catch (ApiProblemException e)
             {
                 Console.Error.WriteLine($"recurrent sweep: {e.Message}");
                 return ExitCodes.BadInput;

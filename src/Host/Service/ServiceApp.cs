@@ -105,12 +105,8 @@ internal static class ServiceApp
             services.AddHostedService<FleetHeartbeat>();
         services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.AddProblemDetails();
+        services.AddApiJson();
         services.AddApiDocumentation();
-        services.ConfigureHttpJsonOptions(j =>
-        {
-            j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            j.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
-        });
 
         var app = builder.Build();
         var guard = app.Services.GetRequiredService<BindingGuard>();
@@ -199,9 +195,9 @@ internal static class ServiceApp
         HealthEndpoint.Map(app);
         PageEndpoints.Map(app);
         app.MapTrainingMetrics(app.Services.GetRequiredService<TrainingMetrics>());
-        var api = app.MapGroup("/api").AddEndpointFilter<BadRequestFilter>();
+        var api = app.MapGroup("/api").AddEndpointFilter<ProblemFilter>().ProducesProblems(StatusCodes.Status400BadRequest);
         var reads = api.MapGroup("");
-        var writes = api.MapGroup("").AddEndpointFilter<BearerTokenFilter>();
+        var writes = api.MapGroup("").RequireToken();
         DatasetEndpoints.Map(reads, writes);
         RunEndpoints.Map(reads, writes);
         PredictEndpoints.Map(writes);

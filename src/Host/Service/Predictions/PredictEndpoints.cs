@@ -1,5 +1,6 @@
 using System.Runtime;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Runs;
@@ -15,9 +16,14 @@ internal static class PredictEndpoints
     // A request whose body or activations were this large has its memory handed back to the system afterwards.
     private const long LargeRequestBytes = 8L << 20;
 
-    public static void Map(RouteGroupBuilder writes) => writes.MapPost("/runs/{id}/predict", PredictAsync);
+    public static void Map(RouteGroupBuilder writes) => writes.MapPost("/runs/{id}/predict", PredictAsync)
+        .WithTags("predictions")
+        .WithSummary("Predictions for records")
+        .Reads<PredictRequest>()
+        .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
+            StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
 
-    private static async Task<IResult> PredictAsync(string id, HttpRequest http, RunStore runs, PredictionEngines engines,
+    private static async Task<Ok<PredictResponse>> PredictAsync(string id, HttpRequest http, RunStore runs, PredictionEngines engines,
         PredictionLimiter limiter, IOptions<ServiceOptions> options, CancellationToken cancellationToken)
     {
         var run = RunEndpoints.Find(runs, id);
@@ -25,7 +31,7 @@ internal static class PredictEndpoints
         using var slot = await limiter.EnterAsync(cancellationToken);
         var request = await ApiJson.ReadAsync<PredictRequest>(http, cancellationToken);
         if (run.State != RunStates.Succeeded)
-            return Problems.Conflict($"Run {run.Id} is {run.State}; it predicts once it has succeeded.");
+            throw new ConflictException(null, $"Run {run.Id} is {run.State}; it predicts once it has succeeded.");
         var engine = engines.For(run.Id);
         var examples = RecordEncoder.Encode(request, engine, options.Value.MaxPredictRecords, options.Value.MaxSequenceLength,
             limiter.CheckSteps);
@@ -39,16 +45,8 @@ internal static class PredictEndpoints
         if (http.ContentLength > LargeRequestBytes || activations > LargeRequestBytes)
             http.HttpContext.Response.OnCompleted(ReturnMemory);
         var classes = engine.Labels.ClassNames;
-        var rows = predictions.Select((p, i) => p.Label is null
-            ? new Dictionary<string, object?> { ["record"] = i, ["value"] = p.Value }
-            : new Dictionary<string, object?>
-            {
-                ["record"] = i,
-                ["label"] = p.Label,
-                ["probabilities"] = classes.Select((c, k) => (c, k)).ToDictionary(x => x.c, x => p.Probabilities[x.k]),
-            }).ToArray();
-        return Results.Json(new Dictionary<string, object?> { ["run_id"] = run.Id, ["engine"] = engine.Name, ["predictions"] = rows },
-            ApiJson.Options);
+        return TypedResults.Ok(new PredictResponse(run.Id, engine.Name,
+            [.. predictions.Select((p, i) => PredictionView.Of(i, p, classes))]));
     }
 
     /// <summary>Activation bytes per record and step: every layer and direction's gates and states, and the input.</summary>

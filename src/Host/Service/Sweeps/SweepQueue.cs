@@ -22,8 +22,8 @@ internal sealed class SweepQueue(PgSweepStore sweeps, RunData data, ServiceOptio
             return (point.Request.Name, JsonSerializer.Serialize(point.Request, ApiJson.Options));
         }).ToArray();
         return sweeps.Create(sweep.Name, JsonSerializer.Serialize(sweep, ApiJson.Options), members)
-            ?? throw new BadRequestException("name",
-                $"name: a sweep named '{sweep.Name}' exists already, or a run named '{sweep.Name}-N' does.", StatusCodes.Status409Conflict);
+            ?? throw new ConflictException("name",
+                $"name: a sweep named '{sweep.Name}' exists already, or a run named '{sweep.Name}-N' does.");
     }
 
     private void Check(RunRequest request)

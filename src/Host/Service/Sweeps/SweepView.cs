@@ -7,6 +7,33 @@ using Recurrent.Host.Service.Store.Postgres;
 namespace Recurrent.Host.Service.Sweeps;
 
 /// <summary>
+/// A sweep run's gradient health over its stored steps (nulls and 0 stored steps when it stored none); the
+/// non-finite count is its result's when it has one.
+/// </summary>
+internal sealed record SweepGradientView(double? FinalLog10VanishingRatio, double? ClipRate, long? NonFiniteSteps, long StoredSteps)
+{
+    public static SweepGradientView None { get; } = new(null, null, null, 0);
+}
+
+internal sealed record SweepRunLinks(string Run);
+
+/// <summary>One run of a sweep: its rank by validation loss (null while it has none), the grid values it took, its health.</summary>
+internal sealed record SweepRunView(int? Rank, long Id, string Name, string State, string? Worker,
+    Dictionary<string, JsonNode?> Values, double? ValidLoss, double? ValidAccuracy,
+    SweepGradientView Gradient, SweepRunLinks Links);
+
+/// <summary>GET /api/sweeps/{id}, and the answer of POST /api/sweeps.</summary>
+internal sealed record SweepDetailView(long Id, string Name, DateTimeOffset CreatedAt, JsonObject? Grid,
+    int? Sample, string Metric, Dictionary<string, int> States, SweepRunView[] Runs);
+
+internal sealed record SweepLinks(string Self);
+
+internal sealed record SweepListItem(long Id, string Name, DateTimeOffset CreatedAt, SweepLinks Links);
+
+/// <summary>GET /api/sweeps.</summary>
+internal sealed record SweepList(SweepListItem[] Sweeps);
+
+/// <summary>
 /// A sweep's view: its runs ranked by validation loss (lowest first; runs without one, unfinished or failed,
 /// after them by id), each with the grid values it took and its gradient health, so the view answers which
 /// remedy kept the gradient alive.
