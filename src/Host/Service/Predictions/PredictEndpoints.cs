@@ -6,6 +6,7 @@ using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Service.Predictions;
@@ -36,7 +37,7 @@ internal static class PredictEndpoints
         var examples = RecordEncoder.Encode(request, engine, options.Value.MaxPredictRecords, options.Value.MaxSequenceLength,
             limiter.CheckSteps);
         request = null;
-        var bytesPerRowStep = BytesPerRowStep(JsonSerializer.Deserialize<RunRequest>(run.Request, ApiJson.Options)!, engine);
+        var bytesPerRowStep = BytesPerRowStep(run, engine);
         limiter.CheckRecords(examples, bytesPerRowStep);
         var predictions = new List<Prediction>(examples.Length);
         foreach (var chunk in limiter.Chunks(examples, bytesPerRowStep))
@@ -49,13 +50,23 @@ internal static class PredictEndpoints
             [.. predictions.Select((p, i) => PredictionView.Of(i, p, classes))]));
     }
 
-    /// <summary>Activation bytes per record and step: every layer and direction's gates and states, and the input.</summary>
-    private static long BytesPerRowStep(RunRequest r, IPredictionEngine engine)
+    /// <summary>
+    /// Activation bytes per record and step of the run's network, the engine's own account: the network is the one
+    /// the run's stored request built. A request that no longer maps (a cell this build does not know) is refused.
+    /// </summary>
+    private static long BytesPerRowStep(RunRecord run, IPredictionEngine engine)
     {
-        var cell = Enum.TryParse<Trainer.Cells.CellKind>(r.Cell, ignoreCase: true, out var c) ? c : Trainer.Cells.CellKind.Lstm;
-        long perStep = (long)r.Layers * (r.Bidirectional ? 2 : 1) * (RunLimits.GateCount(cell) + 2) * r.Hidden
-            + (engine.InputKind == InputKind.Tokens ? r.Embedding : engine.FeatureCount);
-        return perStep * sizeof(float);
+        Trainer.SequenceClassifierOptions options;
+        try
+        {
+            options = RunRequestMapper.ToTrainerOptions(JsonSerializer.Deserialize<RunRequest>(run.Request, ApiJson.Options)!);
+        }
+        catch (Exception e) when (e is ApiProblemException or JsonException)
+        {
+            throw new UnprocessableException($"Run {run.Id}: its stored request cannot be read ({e.Message}); its network's size is unknown.");
+        }
+        var outputs = engine.Labels.IsRegression || engine.Labels.ClassCount == 2 ? 1 : engine.Labels.ClassCount;
+        return NetworkSize.Of(options, engine.InputKind, engine.FeatureCount, engine.Vocabulary?.Count ?? 0, outputs).InferenceBytesPerStep;
     }
 
     // After a large request: a compacting collection that gives the freed segments back to the system, run once
