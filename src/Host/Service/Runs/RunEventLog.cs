@@ -7,7 +7,7 @@ namespace Recurrent.Host.Service.Runs;
 
 /// <summary>
 /// <c>GET /api/runs/{id}/events</c>: the lifecycle events by time (each with <c>at</c>), then the training events
-/// by step (each with <c>step</c>). <see cref="Next"/> pages on through the training events when a page was full.
+/// by step (each with <c>step</c>). <c>next</c> pages on through the training events when a page was full.
 /// </summary>
 internal sealed record RunEventLog(long RunId, string State, RunEvent[] Events, string? Next)
 {

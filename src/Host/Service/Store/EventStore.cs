@@ -1,6 +1,6 @@
 namespace Recurrent.Host.Service.Store;
 
-/// <summary>One entry of a run's event log; <see cref="At"/> for what the service recorded, <see cref="Step"/> for what training did.</summary>
+/// <summary>One entry of a run's event log; <c>at</c> for what the service recorded, <c>step</c> for what training did.</summary>
 /// <param name="Kind">created, started, resumed, stopped, interrupted, checkpoint-unreadable, succeeded, failed, cancelled;
 /// checkpoint, clipped-burst, non-finite.</param>
 /// <param name="At">When the service recorded it (null for events read from the step history).</param>
