@@ -5,7 +5,8 @@
 # Usage: bench/compare-inference.sh   (ONNX Runtime comes with the build: nothing to install)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet build -c Release src/Host -v quiet -nologo >/dev/null
+# The benchmarks are their own executable; building it builds the product it runs (recurrent bench forwards to it).
+dotnet build -c Release bench/Recurrent.Bench -v quiet -nologo >/dev/null
 for config in "28 28 128" "100 64 512"; do
   read -r length inputs hidden <<<"$config"
   dotnet src/Host/bin/Release/net10.0/recurrent.dll bench --inference --cell lstm --length "$length" --input "$inputs" --hidden "$hidden"

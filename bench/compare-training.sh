@@ -13,7 +13,8 @@ read -r -a peer_blas <<<"$(/usr/bin/python3 bench/peer_blas.py --env-args)"
 # The BLAS limit in the same run.
 sgemm=$(env "${peer_blas[@]}" OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/numpy_sgemm.py 1024)
 echo "numpy sgemm n=1024, 2 threads: $sgemm GFLOP/s"
-dotnet build -c Release src/Host -v quiet -nologo >/dev/null
+# The benchmarks are their own executable; building it builds the product it runs (recurrent bench forwards to it).
+dotnet build -c Release bench/Recurrent.Bench -v quiet -nologo >/dev/null
 recurrent=(dotnet src/Host/bin/Release/net10.0/recurrent.dll)
 printf '%-5s %5s %4s %5s %4s  %12s %12s %7s %8s\n' cell T I H B "ours seq/s" "torch seq/s" ratio "GFLOP/s"
 while read -r cell length inputs hidden batch steps; do

@@ -1,202 +1,84 @@
 using System.CommandLine;
-using System.Text.Json;
-using Recurrent.Bench;
-using Recurrent.Diagnostics;
-using Recurrent.Diagnostics.Metrics;
-using Recurrent.Host.Service.Gradients;
-using Recurrent.Host.Training;
-using Recurrent.Trainer;
+using System.Diagnostics;
+using System.Reflection;
 
 namespace Recurrent.Host.Commands;
 
-/// <summary>`recurrent bench`: times training steps on random data.</summary>
+/// <summary>
+/// `recurrent bench ARGS`: the benchmarks are an executable of their own (bench/Recurrent.Bench), so no timing code
+/// is part of the product; this command runs it with the same arguments and answers with its exit code. It is
+/// found beside recurrent.dll, or in the source tree recurrent.dll was built in, where it is built first when it is
+/// missing or was built against other assemblies than the running ones (so it never times a stale engine).
+/// </summary>
 internal static class BenchCommand
 {
-    public static Command Create()
-    {
-        var cell = CliOptions.Cell();
-        var activation = CliOptions.Activation();
-        var length = new Option<int>("--length") { Description = "Steps per sequence T.", DefaultValueFactory = _ => 28 };
-        var input = new Option<int>("--input") { Description = "Features per step I.", DefaultValueFactory = _ => 28 };
-        var hidden = new Option<int>("--hidden") { Description = "Hidden units H.", DefaultValueFactory = _ => 128 };
-        var layers = new Option<int>("--layers") { Description = "Stacked layers.", DefaultValueFactory = _ => 1 };
-        var batch = new Option<int>("--batch") { Description = "Sequences per step B.", DefaultValueFactory = _ => 64 };
-        var steps = new Option<int>("--steps") { Description = "Timed training steps.", DefaultValueFactory = _ => 20 };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (0: one per core).", DefaultValueFactory = _ => 0 };
-        var noDiagnostics = new Option<bool>("--no-diagnostics") { Description = "Do not record per-step adjoint norms (and do not analyse them)." };
-        var monitor = new Option<bool>("--monitor") { Description = "Analyse every step and record it as metrics, as a monitored run does." };
-        var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring, alternating." };
-        var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
-        var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
-        var kernels = new Option<bool>("--kernels") { Description = "Time the matrix products of an LSTM with H = 512 on one thread, with B strided and packed." };
-        var perStep = new Option<bool>("--per-step") { Description = "Compare a per-step head (ten classes at every step) with the per-sequence one at the same sizes, alternating step by step." };
-        var dilations = new Option<string?>("--dilations") { Description = "Compare the same network without and with these dilations (one per layer, e.g. 1,2,4,8; sets --layers), alternating step by step." };
-        var json = CliOptions.Json();
-        var command = new Command("bench", "Time training steps (forward, BPTT, clip, Adam) on random data.")
-        {
-            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, kernels, scaling, dilations, perStep, json,
-        };
-        command.SetAction(parse => ExitCodes.Guard(() =>
-        {
-            var request = new TrainingRequest
-            {
-                Cell = parse.GetValue(cell)!,
-                Activation = parse.GetValue(activation)!,
-                Hidden = parse.GetValue(hidden),
-                Layers = parse.GetValue(layers),
-                Threads = parse.GetValue(threads),
-            };
-            var options = TrainingRequestMapper.ToTrainerOptions(request, FieldSpelling.CommandLine, layersGiven: false);
-            options.CollectAdjointNorms = !parse.GetValue(noDiagnostics);
-            if (parse.GetValue(scaling) is { } folder)
-            {
-                ScalingReport.Run(folder, options.Threads, Console.Out);
-                return 0;
-            }
-            if (parse.GetValue(kernels))
-                return RunKernels(parse.GetValue(json));
-            if (parse.GetValue(inference))
-                return RunInference(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(json));
-            if (parse.GetValue(dilations) is { } dilationText)
-                return RunDilations(options, TrainingRequestMapper.ParseDilations(dilationText, FieldSpelling.CommandLine), parse.GetValue(length), parse.GetValue(input),
-                    parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(json));
-            if (parse.GetValue(perStep))
-                return RunPerStep(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(batch), parse.GetValue(steps),
-                    parse.GetValue(json));
-            if (parse.GetValue(overhead))
-            {
-                using var overheadMetrics = new TrainingMetrics();
-                var (without, with) = TrainingBenchmark.Overhead(options, parse.GetValue(length), parse.GetValue(input),
-                    parse.GetValue(batch), parse.GetValue(steps), new TrainingMonitor(overheadMetrics, "bench"));
-                Console.WriteLine(parse.GetValue(json)
-                    ? JsonSerializer.Serialize(new { ms_per_step_without = without, ms_per_step_with = with, overhead_percent = (with / without - 1) * 100 })
-                    : $"median ms/step without diagnostics {without:F2}, with full monitoring {with:F2}: overhead {(with / without - 1) * 100:F2}%");
-                return 0;
-            }
-            using var metrics = parse.GetValue(monitor) ? new TrainingMetrics() : null;
-            var observer = metrics is null ? null : new TrainingMonitor(metrics, "bench");
-            var result = TrainingBenchmark.Run(options, parse.GetValue(length), parse.GetValue(input),
-                parse.GetValue(batch), parse.GetValue(steps), observer: observer);
-            if (parse.GetValue(json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    cell = options.Cell.ToString().ToLowerInvariant(),
-                    length = parse.GetValue(length),
-                    input = parse.GetValue(input),
-                    hidden = options.HiddenSize,
-                    batch = parse.GetValue(batch),
-                    sequences_per_second = result.SequencesPerSecond,
-                    gflops = result.GigaflopsPerSecond,
-                    ms_per_step = result.MillisecondsPerStep,
-                    peak_working_set_bytes = result.PeakWorkingSetBytes,
-                }));
-            }
-            else
-            {
-                Console.WriteLine($"{options.Cell} T={parse.GetValue(length)} I={parse.GetValue(input)} H={options.HiddenSize} " +
-                    $"B={parse.GetValue(batch)}: {result.SequencesPerSecond:F0} sequences/s, {result.GigaflopsPerSecond:F1} GFLOP/s, " +
-                    $"{result.MillisecondsPerStep:F2} ms/step");
-            }
-            return 0;
-        }));
-        return command;
-    }
+    public const string Name = "bench";
 
-    private static int RunDilations(SequenceModelOptions options, int[] dilations, int length, int input,
-        int batch, int steps, bool json)
-    {
-        options.Layers = dilations.Length;
-        var dilated = options.Clone();
-        dilated.Dilations = dilations;
-        var (plainMs, dilatedMs) = TrainingBenchmark.Alternate(options, dilated, length, input, batch, steps);
-        double plainRate = batch * 1000 / plainMs, dilatedRate = batch * 1000 / dilatedMs;
-        Console.WriteLine(json
-            ? JsonSerializer.Serialize(new
-            {
-                cell = options.Cell.ToString().ToLowerInvariant(),
-                length,
-                input,
-                hidden = options.HiddenSize,
-                batch,
-                dilations,
-                undilated_sequences_per_second = plainRate,
-                dilated_sequences_per_second = dilatedRate,
-                ratio = dilatedRate / plainRate,
-            })
-            : $"{options.Cell} T={length} I={input} H={options.HiddenSize} B={batch}, {dilations.Length} layers, median of {steps} alternating steps: " +
-              $"undilated {plainRate:F0} sequences/s, dilations {string.Join(',', dilations)} {dilatedRate:F0} sequences/s, ratio {dilatedRate / plainRate:F2}");
-        return 0;
-    }
+    private const string Project = "bench/Recurrent.Bench/Recurrent.Bench.csproj";
+    private const string Assembly = "Recurrent.Bench.dll";
 
-    private static int RunPerStep(SequenceModelOptions options, int length, int input, int batch, int steps, bool json)
-    {
-        var (sequenceMs, stepMs) = TrainingBenchmark.PerStepVersusPerSequence(options, length, input, batch, steps);
-        double sequenceRate = batch * 1000 / sequenceMs, stepRate = batch * 1000 / stepMs;
-        Console.WriteLine(json
-            ? JsonSerializer.Serialize(new
-            {
-                cell = options.Cell.ToString().ToLowerInvariant(),
-                length,
-                input,
-                hidden = options.HiddenSize,
-                batch,
-                diagnostics = options.CollectAdjointNorms,
-                per_sequence_sequences_per_second = sequenceRate,
-                per_step_sequences_per_second = stepRate,
-                ratio = stepRate / sequenceRate,
-            })
-            : $"{options.Cell} T={length} I={input} H={options.HiddenSize} B={batch}, median of {steps} alternating steps" +
-              $"{(options.CollectAdjointNorms ? "" : " without diagnostics")}: per sequence {sequenceRate:F0} sequences/s, " +
-              $"per step {stepRate:F0} sequences/s, ratio {stepRate / sequenceRate:F2}");
-        return 0;
-    }
+    // What the benchmarks time and share: their copies must be the running ones.
+    private static readonly string[] Product = ["recurrent.dll", "Recurrent.Trainer.dll", "Recurrent.Diagnostics.dll"];
 
-    private static int RunKernels(bool json)
+    /// <summary>The command as `recurrent --help` lists it; its arguments are the benchmarks' own (see <see cref="Run"/>).</summary>
+    public static Command Create() =>
+        new(Name, "Time training steps, inference against ONNX Runtime, the kernels or the scaling on this machine (`recurrent bench --help`).");
+
+    public static int Run(string[] args)
     {
-        var timings = KernelBenchmark.Run();
-        if (json)
+        if (Locate() is not { } bench)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                plan = KernelBenchmark.Plan(),
-                products = timings.Select(t => new { name = t.Name, microseconds = t.Microseconds, gflops = t.GigaflopsPerSecond }),
-            }));
-            return 0;
+            Console.Error.WriteLine($"recurrent bench: the benchmarks ({Assembly}) are neither beside recurrent.dll nor in a source " +
+                $"tree around it; build them with `dotnet build {Project} -c Release` in the repository.");
+            return ExitCodes.BadInput;
         }
-        Console.WriteLine("Kernel choices for this machine:");
-        foreach (var line in KernelBenchmark.Plan())
-            Console.WriteLine($"  {line}");
-        Console.WriteLine("Products on one thread (fastest of seven rounds):");
-        foreach (var t in timings)
-            Console.WriteLine($"{t.Name,-72} {t.Microseconds,9:F1} us {t.GigaflopsPerSecond,7:F1} GFLOP/s");
-        return 0;
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        start.ArgumentList.Add(bench);
+        foreach (var argument in args)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the benchmarks.");
+        process.WaitForExit();
+        return process.ExitCode;
     }
 
-    private static int RunInference(SequenceModelOptions options, int length, int inputSize, bool json)
+    private static string? Locate()
     {
-        options.Threads = 1;
-        var model = TrainingBenchmark.RandomModel(options, length, inputSize);
-        var result = InferenceBenchmark.Run(model, length, inputSize, repetitions: length * options.HiddenSize > 20_000 ? 60 : 400);
-        if (json)
+        var beside = Path.Combine(AppContext.BaseDirectory, Assembly);
+        if (File.Exists(beside))
+            return beside;
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                cell = options.Cell.ToString().ToLowerInvariant(),
-                length,
-                input = inputSize,
-                hidden = options.HiddenSize,
-                onnxruntime_version = result.OnnxRuntimeVersion,
-                managed_batch1_us = result.ManagedLatencyMicroseconds,
-                onnxruntime_batch1_us = result.OnnxLatencyMicroseconds,
-                managed_batch64_sequences_per_second = result.ManagedSequencesPerSecond,
-                onnxruntime_batch64_sequences_per_second = result.OnnxSequencesPerSecond,
-            }));
-            return 0;
+            var project = Path.Combine(folder.FullName, Project);
+            if (!File.Exists(project))
+                continue;
+            var configuration = typeof(BenchCommand).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+            var built = Path.Combine(Path.GetDirectoryName(project)!, "bin", configuration, "net10.0", Assembly);
+            if ((!File.Exists(built) || Stale(Path.GetDirectoryName(built)!)) && !Build(project, configuration))
+                return null;
+            return File.Exists(built) ? built : null;
         }
-        Console.WriteLine($"{options.Cell} T={length} I={inputSize} H={options.HiddenSize}, one thread each (ONNX Runtime {result.OnnxRuntimeVersion}):");
-        Console.WriteLine($"  batch 1 latency   managed {result.ManagedLatencyMicroseconds,9:F0} us   ONNX Runtime {result.OnnxLatencyMicroseconds,9:F0} us   ratio {result.ManagedLatencyMicroseconds / result.OnnxLatencyMicroseconds:F2}");
-        Console.WriteLine($"  batch 64          managed {result.ManagedSequencesPerSecond,9:F0} seq/s ONNX Runtime {result.OnnxSequencesPerSecond,9:F0} seq/s ratio {result.ManagedSequencesPerSecond / result.OnnxSequencesPerSecond:F2}");
-        return 0;
+        return null;
+    }
+
+    private static bool Stale(string benchFolder) => Product.Any(name =>
+    {
+        var running = Path.Combine(AppContext.BaseDirectory, name);
+        var copy = Path.Combine(benchFolder, name);
+        return File.Exists(running) && (!File.Exists(copy) || !File.ReadAllBytes(running).AsSpan().SequenceEqual(File.ReadAllBytes(copy)));
+    });
+
+    // Against the product as it is built: its projects are not rebuilt under the running recurrent.dll.
+    private static bool Build(string project, string configuration)
+    {
+        Console.Error.WriteLine($"recurrent bench: building the benchmarks ({project}, {configuration})");
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var argument in new[] { "build", project, "-c", configuration, "--no-dependencies", "--nologo", "-v", "quiet" })
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            Console.Error.WriteLine(output);
+        return process.ExitCode == 0;
     }
 }

@@ -8,6 +8,9 @@ internal static class CommandLine
 {
     public static int Run(string[] args)
     {
+        // The benchmarks are their own executable and parse their own arguments, --help included.
+        if (args.Length > 0 && args[0] == BenchCommand.Name)
+            return BenchCommand.Run(args[1..]);
         var root = new RootCommand("Recurrent: train, watch and export recurrent sequence classifiers.")
         {
             ServeCommand.Create(),

@@ -53,7 +53,7 @@ internal static class SweepCommand
                 };
                 return Queue(connection, request);
             }
-            catch (BadRequestException e)
+            catch (ApiProblemException e)
             {
                 Console.Error.WriteLine($"recurrent sweep: {e.Message}");
                 return ExitCodes.BadInput;
@@ -77,8 +77,8 @@ internal static class SweepCommand
         {
             var clock = TimeProvider.System;
             var runs = new PgRunStore(database, new WorkerIdentity(WorkerIdentity.DefaultId(), 0, TimeSpan.FromSeconds(options.LeaseSeconds)), clock);
-            var runData = new RunData(new PgDatasetStore(database, clock), scratch, new PgArtifacts(database, scratch), Options.Create(options));
-            var sweeps = new SweepStore(database, runs, clock);
+            var runData = new RunData(new Service.Store.DatasetStore(database, clock), scratch, new PgArtifacts(database, scratch), Options.Create(options));
+            var sweeps = new PgSweepStore(database, runs, clock);
             var sweep = new SweepQueue(sweeps, runData, options).Queue(request);
             Console.WriteLine(JsonSerializer.Serialize(new
             {

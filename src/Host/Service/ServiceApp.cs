@@ -105,12 +105,8 @@ internal static class ServiceApp
             services.AddHostedService<FleetHeartbeat>();
         services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(60));
         services.AddProblemDetails();
+        services.AddApiJson();
         services.AddApiDocumentation();
-        services.ConfigureHttpJsonOptions(j =>
-        {
-            j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            j.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
-        });
 
         var app = builder.Build();
         var guard = app.Services.GetRequiredService<BindingGuard>();
@@ -137,27 +133,27 @@ internal static class ServiceApp
     /// </summary>
     private static bool AddStore(IServiceCollection services, ServiceOptions options, DataDirectory data, WorkerIdentity worker)
     {
+        services.AddSingleton<DatasetStore>();
+        services.AddSingleton<GradientStore>();
+        services.AddSingleton<EventStore>();
         if (options.Postgres is { } connectionString)
         {
             var pg = new PgDatabase(connectionString);
             var runs = new PgRunStore(pg, worker, TimeProvider.System);
             services.AddSingleton(pg);
+            services.AddSingleton<StoreDatabase>(pg);
             services.AddSingleton(runs);
             services.AddSingleton<RunStore>(runs);
-            services.AddSingleton<DatasetStore, PgDatasetStore>();
-            services.AddSingleton<GradientStore, PgGradientStore>();
-            services.AddSingleton<EventStore, PgEventStore>();
             services.AddSingleton<ArtifactStore, PgArtifacts>();
-            services.AddSingleton<WorkerRegistry>();
-            services.AddSingleton<Sweeps.SweepStore>();
+            services.AddSingleton<PgWorkerStore>();
+            services.AddSingleton<PgSweepStore>();
             return runs.List().Count == 0;
         }
         var fresh = !File.Exists(data.Database);
-        services.AddSingleton(new Database(data.Database));
+        var sqlite = new SqliteDatabase(data.Database);
+        services.AddSingleton(sqlite);
+        services.AddSingleton<StoreDatabase>(sqlite);
         services.AddSingleton<RunStore, SqliteRunStore>();
-        services.AddSingleton<DatasetStore, SqliteDatasetStore>();
-        services.AddSingleton<GradientStore, SqliteGradientStore>();
-        services.AddSingleton<EventStore, SqliteEventStore>();
         services.AddSingleton<ArtifactStore, LocalArtifacts>();
         return fresh;
     }
@@ -199,9 +195,9 @@ internal static class ServiceApp
         HealthEndpoint.Map(app);
         PageEndpoints.Map(app);
         app.MapTrainingMetrics(app.Services.GetRequiredService<TrainingMetrics>());
-        var api = app.MapGroup("/api").AddEndpointFilter<BadRequestFilter>();
+        var api = app.MapGroup("/api").AddEndpointFilter<ProblemFilter>().ProducesProblems(StatusCodes.Status400BadRequest);
         var reads = api.MapGroup("");
-        var writes = api.MapGroup("").AddEndpointFilter<BearerTokenFilter>();
+        var writes = api.MapGroup("").RequireToken();
         DatasetEndpoints.Map(reads, writes);
         RunEndpoints.Map(reads, writes);
         PredictEndpoints.Map(writes);

@@ -5,7 +5,11 @@ using Recurrent.Trainer.Data;
 
 namespace Recurrent.Trainer.Layers;
 
-/// <summary>Everything that fixes the parameter shapes of a network.</summary>
+/// <summary>
+/// Everything that fixes the parameter shapes of a network, and what they cost: its weights and the floats a pass
+/// keeps per sequence and step. The costs are methods, not properties: the shape is written into model files as it
+/// is, and they are not part of it.
+/// </summary>
 internal sealed record NetworkShape(
     RecurrentCellKind Cell,
     RecurrentActivation Activation,
@@ -39,6 +43,53 @@ internal sealed record NetworkShape(
     /// <summary>The dilation of layer <paramref name="layer"/> (1 when none was set).</summary>
     public int DilationOf(int layer) => Dilations is { } d ? d[layer] : 1;
 
+    /// <summary>
+    /// Every weight the network holds: the embedding (vocabulary × E), each layer and direction's W_xh [G·H, in],
+    /// W_hh [G·H, H] and, with biases, b_xh and b_hh, and the head's W [outputs, directions·H] and b.
+    /// </summary>
+    public long CountParameters()
+    {
+        long gateWidth = CellOf().GateCount * (long)Hidden, bias = UseBias ? 2 * gateWidth : 0;
+        long total = InputKind == InputKind.Tokens ? (long)VocabularySize * InputWidth : 0;
+        long input = InputWidth;
+        for (var layer = 0; layer < Layers; layer++)
+        {
+            total += Directions * (gateWidth * (input + Hidden) + bias);
+            input = (long)Directions * Hidden;
+        }
+        return total + (input + (UseBias ? 1 : 0)) * Outputs;
+    }
+
+    /// <summary>
+    /// The floats a training pass keeps per sequence and step, as <see cref="DirectionBuffers"/> and
+    /// <see cref="SequenceNetwork"/> allocate them: in every direction the input projection, the gate activations
+    /// and their gradients (a second one for a cell whose recurrent product has its own, the GRU), h, c and the
+    /// cell's extra; per layer its gradient and, when bidirectional, its concatenated output; and the input (the
+    /// embedded tokens and their gradient, or the features). Per-worker scratch of one step is not counted.
+    /// </summary>
+    public long TrainingFloatsPerStep()
+    {
+        var cell = CellOf();
+        long gateWidth = cell.GateCount * (long)Hidden;
+        long direction = gateWidth * (cell.AddsToInputProjection ? 3 : 4) + 3L * Hidden;
+        long layer = Directions * direction + Directions * (long)Hidden + (Directions == 2 ? 2L * Hidden : 0);
+        return Layers * layer + (InputKind == InputKind.Tokens ? 2L * InputWidth : InputWidth);
+    }
+
+    /// <summary>
+    /// The floats an inference pass keeps per sequence and step, which holds no history for BPTT: in every
+    /// direction h and, at most, the input projection of every step (rows that share a worker four at a time
+    /// project step by step instead); per layer its concatenated output when bidirectional; and the input.
+    /// </summary>
+    public long InferenceFloatsPerStep()
+    {
+        long direction = CellOf().GateCount * (long)Hidden + Hidden;
+        long layer = Directions * direction + (Directions == 2 ? 2L * Hidden : 0);
+        return Layers * layer + InputWidth;
+    }
+
+    private IRecurrentCell CellOf() => RecurrentCells.Create(Cell, Activation, GruLinearBeforeReset);
+
     /// <summary>The shape a dataset and options call for.</summary>
     public static NetworkShape For(SequenceModelOptions options, SequenceDataset data)
     {
@@ -53,5 +104,32 @@ internal sealed record NetworkShape(
             Dilations = options.Dilations?.ToArray(),
             PerStep = data.PerStep,
         };
+    }
+}
+
+/// <summary>
+/// What a network costs, as the engine allocates it: its weights, and the bytes each sequence step holds while it
+/// trains (everything BPTT keeps) and while it predicts. Limits on runs and predictions are set from these.
+/// </summary>
+/// <param name="Parameters">Every weight: embedding, each layer and direction, the head.</param>
+/// <param name="TrainingBytesPerStep">What a training pass keeps for one sequence and one step, in bytes.</param>
+/// <param name="InferenceBytesPerStep">What a prediction keeps for one sequence and one step, in bytes.</param>
+internal readonly record struct NetworkSize(long Parameters, long TrainingBytesPerStep, long InferenceBytesPerStep)
+{
+    /// <summary>The size of the network <paramref name="options"/> build on data of this kind.</summary>
+    /// <param name="options">The cell, hidden size, layers, directions, embedding and biases.</param>
+    /// <param name="inputKind">Tokens (through the embedding) or numeric steps.</param>
+    /// <param name="featureCount">Features per step of numeric input (ignored for tokens).</param>
+    /// <param name="vocabularySize">Token ids, &lt;pad&gt; and &lt;unk&gt; included (ignored for numeric input).</param>
+    /// <param name="outputs">The head's outputs: the class count, or 1 for two classes and for regression.</param>
+    public static NetworkSize Of(SequenceModelOptions options, InputKind inputKind, int featureCount, int vocabularySize, int outputs)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var tokens = inputKind == InputKind.Tokens;
+        var shape = new NetworkShape(options.Cell, options.Activation, options.HiddenSize, options.Layers, options.Bidirectional,
+            options.UseBias, options.GruLinearBeforeReset, inputKind, tokens ? options.EmbeddingSize : featureCount,
+            tokens ? vocabularySize : 0, outputs == 1 ? HeadKind.Binary : HeadKind.MultiClass, outputs);
+        return new NetworkSize(shape.CountParameters(), shape.TrainingFloatsPerStep() * sizeof(float),
+            shape.InferenceFloatsPerStep() * sizeof(float));
     }
 }

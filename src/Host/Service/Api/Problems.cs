@@ -2,14 +2,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Recurrent.Host.Service.Api;
 
+/// <summary>The problem+json body of every error (RFC 9457), with the request field at fault.</summary>
+internal sealed record ProblemView(string Type, string Title, int Status, string Detail, string? Field);
+
 /// <summary>problem+json responses (RFC 9457) with the request field at fault in a <c>field</c> member.</summary>
 internal static class Problems
 {
-    public static ProblemHttpResult Of(BadRequestException e) => Make(e.Status, e.Message, e.Field);
-
-    public static ProblemHttpResult NotFound(string detail) => Make(StatusCodes.Status404NotFound, detail, null);
-
-    public static ProblemHttpResult Conflict(string detail) => Make(StatusCodes.Status409Conflict, detail, null);
+    public static ProblemHttpResult Of(ApiProblemException e) => Make(e.Status, e.Message, e.Field);
 
     public static ProblemHttpResult Make(int status, string detail, string? field)
     {
@@ -27,6 +26,7 @@ internal static class Problems
         409 => "Conflict",
         413 => "Payload too large",
         415 => "Unsupported media type",
+        422 => "Unprocessable content",
         429 => "Too many requests",
         503 => "Service unavailable",
         507 => "Insufficient storage",

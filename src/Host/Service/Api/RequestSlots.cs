@@ -12,7 +12,7 @@ internal sealed class RequestSlots(int count, double waitSeconds, string refusal
     public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
         if (!await _free.WaitAsync(TimeSpan.FromSeconds(waitSeconds), cancellationToken))
-            throw new BadRequestException(null, refusal, StatusCodes.Status429TooManyRequests);
+            throw new TooManyRequestsException(refusal);
         return new Slot(_free);
     }
 

@@ -1,9 +1,13 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Store;
 using Recurrent.Trainer.Data;
 
 namespace Recurrent.Host.Service.Datasets;
+
+/// <summary>GET /api/datasets.</summary>
+internal sealed record DatasetList(DatasetRecord[] Datasets);
 
 /// <summary>
 /// /api/datasets: uploads are the raw file as the body (<c>curl --data-binary @reviews.csv</c>), named by the
@@ -14,11 +18,18 @@ internal static class DatasetEndpoints
 {
     public static void Map(RouteGroupBuilder reads, RouteGroupBuilder writes)
     {
-        reads.MapGet("/datasets", (DatasetStore datasets) => TypedResults.Ok(new { datasets = datasets.List() }));
-        writes.MapPost("/datasets", UploadAsync);
+        reads.MapGet("/datasets", (DatasetStore datasets) => TypedResults.Ok(new DatasetList([.. datasets.List()])))
+            .WithTags("datasets")
+            .WithSummary("Uploaded datasets");
+        writes.MapPost("/datasets", UploadAsync)
+            .WithTags("datasets")
+            .WithSummary("Upload a JSONL or CSV dataset (?name=F.jsonl); the body is the raw file")
+            .Reads<Stream>("application/octet-stream")
+            .ProducesProblems(StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests,
+                StatusCodes.Status507InsufficientStorage);
     }
 
-    private static async Task<IResult> UploadAsync(HttpRequest http, string? name, DatasetStore datasets, DataDirectory data,
+    private static async Task<Created<DatasetRecord>> UploadAsync(HttpRequest http, string? name, DatasetStore datasets, DataDirectory data,
         ArtifactStore artifacts, IOptions<ServiceOptions> options, StorageHealth storage, UploadSlots uploads,
         CancellationToken cancellationToken)
     {
@@ -38,7 +49,7 @@ internal static class DatasetEndpoints
                 File.Move(temporary, data.DatasetFile(id, format));
                 artifacts.Publish(data.DatasetFile(id, format));
             });
-            return Results.Json(record, ApiJson.Options, statusCode: StatusCodes.Status201Created);
+            return TypedResults.Created((string?)null, record);
         }
         finally
         {
@@ -100,7 +111,6 @@ internal static class DatasetEndpoints
             train.Labels.IsRegression ? [] : train.Labels.ClassNames, longest, default);
     }
 
-    private static BadRequestException TooLarge(long limit) =>
-        new("body", $"body: the upload is larger than the service's limit of {limit} bytes (Recurrent:MaxUploadBytes).",
-            StatusCodes.Status413PayloadTooLarge);
+    private static PayloadTooLargeException TooLarge(long limit) =>
+        new("body", $"body: the upload is larger than the service's limit of {limit} bytes (Recurrent:MaxUploadBytes).");
 }

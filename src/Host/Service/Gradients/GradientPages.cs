@@ -6,7 +6,7 @@ using Recurrent.Host.Service.Store;
 namespace Recurrent.Host.Service.Gradients;
 
 /// <summary>
-/// A page of a run's gradient history: the steps' records as the monitor made them (or as the store kept them). <see cref="Next"/> is the URL of the following page in the same
+/// A page of a run's gradient history: the steps' records as the monitor made them (or as the store kept them). <c>next</c> is the URL of the following page in the same
 /// direction (older for desc and tail, newer for asc), null when this page reached the end of the stored steps.
 /// </summary>
 internal sealed record GradientPage(long RunId, string State, string Order, int[] StepsBack, GradientRecord[] Steps, string? Next);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.OpenApi;
 using Recurrent.Host.Service.Api;
 
 namespace Recurrent.Host.Service.Gradients;
@@ -21,6 +22,16 @@ internal sealed record GradientQuery(long Since, long? Until, string Order, int 
     public const string Ascending = "asc";
     public const string Descending = "desc";
     public const string Tail = "tail";
+
+    /// <summary>The parameters as the API documents them.</summary>
+    public static QueryParameter[] Parameters { get; } =
+    [
+        new("since", JsonSchemaType.Integer, "Only steps after this one (exclusive); default 0."),
+        new("until", JsonSchemaType.Integer, "Only steps before this one (exclusive); default none."),
+        new("order", JsonSchemaType.String, "asc: the oldest steps of the window first; desc: the newest first; absent: the newest `limit`, oldest first."),
+        new("limit", JsonSchemaType.Integer, $"Steps in the page, 1 to {MaxLimit}; default GradientHistorySteps (500)."),
+        new("every", JsonSchemaType.Integer, "Only steps that are multiples of this (1 to 1000000); default 1."),
+    ];
 
     public static GradientQuery Parse(IQueryCollection query, int defaultLimit)
     {

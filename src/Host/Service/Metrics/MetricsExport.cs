@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.OpenApi;
 using OpenTelemetry.Metrics;
 using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Metrics;
@@ -50,4 +51,30 @@ internal static class MetricsExport
         }), optionsName: null)
         // The exporter maps every method; declaring GET makes other methods a 405 and lets the API description see it.
         .WithMetadata(new HttpMethodMetadata(["GET"]));
+
+    /// <summary>
+    /// GET /metrics in the OpenAPI document: the exporter is middleware, not a route handler, so the generator
+    /// cannot see it.
+    /// </summary>
+    public static void Describe(OpenApiDocument document)
+    {
+        var text = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+        var operation = new OpenApiOperation
+        {
+            Summary = "Prometheus text 0.0.4, or OpenMetrics 1.0 when Accept asks for application/openmetrics-text",
+            Tags = new HashSet<OpenApiTagReference> { new("metrics", document) },
+            Responses = new OpenApiResponses
+            {
+                ["200"] = new OpenApiResponse
+                {
+                    Description = "The metrics of every run the service trains or trained within the retention window",
+                    Content = new Dictionary<string, OpenApiMediaType> { ["text/plain"] = text },
+                },
+            },
+        };
+        document.Tags ??= new HashSet<OpenApiTag>();
+        document.Tags.Add(new OpenApiTag { Name = "metrics" });
+        document.Paths ??= new OpenApiPaths();
+        document.Paths[Path] = new OpenApiPathItem { Operations = new() { [HttpMethod.Get] = operation } };
+    }
 }

@@ -1,11 +1,12 @@
 using System.Runtime;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Microsoft.ML;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Service.Predictions;
@@ -16,9 +17,14 @@ internal static class PredictEndpoints
     // A request whose body or activations were this large has its memory handed back to the system afterwards.
     private const long LargeRequestBytes = 8L << 20;
 
-    public static void Map(RouteGroupBuilder writes) => writes.MapPost("/runs/{id}/predict", PredictAsync);
+    public static void Map(RouteGroupBuilder writes) => writes.MapPost("/runs/{id}/predict", PredictAsync)
+        .WithTags("predictions")
+        .WithSummary("Predictions for records")
+        .Reads<PredictRequest>()
+        .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
+            StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
 
-    private static async Task<IResult> PredictAsync(string id, HttpRequest http, RunStore runs, PredictionEngines engines,
+    private static async Task<Ok<PredictResponse>> PredictAsync(string id, HttpRequest http, RunStore runs, PredictionEngines engines,
         PredictionLimiter limiter, IOptions<ServiceOptions> options, CancellationToken cancellationToken)
     {
         var run = RunEndpoints.Find(runs, id);
@@ -26,12 +32,12 @@ internal static class PredictEndpoints
         using var slot = await limiter.EnterAsync(cancellationToken);
         var request = await ApiJson.ReadAsync<PredictRequest>(http, cancellationToken);
         if (run.State != RunStates.Succeeded)
-            return Problems.Conflict($"Run {run.Id} is {run.State}; it predicts once it has succeeded.");
+            throw new ConflictException(null, $"Run {run.Id} is {run.State}; it predicts once it has succeeded.");
         var engine = engines.For(run.Id);
         var examples = RecordEncoder.Encode(request, engine, options.Value.MaxPredictRecords, options.Value.MaxSequenceLength,
             limiter.CheckSteps);
         request = null;
-        var bytesPerRowStep = BytesPerRowStep(JsonSerializer.Deserialize<RunRequest>(run.Request, ApiJson.Options)!, engine);
+        var bytesPerRowStep = BytesPerRowStep(run, engine);
         limiter.CheckRecords(examples, bytesPerRowStep);
         var predictions = new List<Prediction>(examples.Length);
         foreach (var chunk in limiter.Chunks(examples, bytesPerRowStep))
@@ -40,25 +46,27 @@ internal static class PredictEndpoints
         if (http.ContentLength > LargeRequestBytes || activations > LargeRequestBytes)
             http.HttpContext.Response.OnCompleted(ReturnMemory);
         var classes = engine.Labels.ClassNames;
-        var rows = predictions.Select((p, i) => p.Label is null
-            ? new Dictionary<string, object?> { ["record"] = i, ["value"] = p.Value }
-            : new Dictionary<string, object?>
-            {
-                ["record"] = i,
-                ["label"] = p.Label,
-                ["probabilities"] = classes.Select((c, k) => (c, k)).ToDictionary(x => x.c, x => p.Probabilities[x.k]),
-            }).ToArray();
-        return Results.Json(new Dictionary<string, object?> { ["run_id"] = run.Id, ["engine"] = engine.Name, ["predictions"] = rows },
-            ApiJson.Options);
+        return TypedResults.Ok(new PredictResponse(run.Id, engine.Name,
+            [.. predictions.Select((p, i) => PredictionView.Of(i, p, classes))]));
     }
 
-    /// <summary>Activation bytes per record and step: every layer and direction's gates and states, and the input.</summary>
-    private static long BytesPerRowStep(RunRequest r, IPredictionEngine engine)
+    /// <summary>
+    /// Activation bytes per record and step of the run's network, the engine's own account: the network is the one
+    /// the run's stored request built. A request that no longer maps (a cell this build does not know) is refused.
+    /// </summary>
+    private static long BytesPerRowStep(RunRecord run, IPredictionEngine engine)
     {
-        var cell = Enum.TryParse<RecurrentCellKind>(r.Cell, ignoreCase: true, out var c) ? c : RecurrentCellKind.Lstm;
-        long perStep = (long)r.Layers * (r.Bidirectional ? 2 : 1) * (RunLimits.GateCount(cell) + 2) * r.Hidden
-            + (engine.InputKind == InputKind.Tokens ? r.Embedding : engine.FeatureCount);
-        return perStep * sizeof(float);
+        Trainer.SequenceModelOptions options;
+        try
+        {
+            options = RunRequestMapper.ToTrainerOptions(JsonSerializer.Deserialize<RunRequest>(run.Request, ApiJson.Options)!);
+        }
+        catch (Exception e) when (e is ApiProblemException or JsonException)
+        {
+            throw new UnprocessableException($"Run {run.Id}: its stored request cannot be read ({e.Message}); its network's size is unknown.");
+        }
+        var outputs = engine.Labels.IsRegression || engine.Labels.ClassCount == 2 ? 1 : engine.Labels.ClassCount;
+        return NetworkSize.Of(options, engine.InputKind, engine.FeatureCount, engine.Vocabulary?.Count ?? 0, outputs).InferenceBytesPerStep;
     }
 
     // After a large request: a compacting collection that gives the freed segments back to the system, run once

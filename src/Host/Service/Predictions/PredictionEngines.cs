@@ -26,7 +26,7 @@ internal sealed class PredictionEngines(DataDirectory data, ArtifactStore artifa
         catch (InvalidDataException e)
         {
             _engines.TryRemove(new KeyValuePair<long, Lazy<IPredictionEngine>>(runId, engine));
-            throw new BadRequestException(null, $"Run {runId}: {e.Message}", StatusCodes.Status422UnprocessableEntity);
+            throw new UnprocessableException($"Run {runId}: {e.Message}");
         }
     }
 

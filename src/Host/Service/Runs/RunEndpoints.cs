@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Recurrent.Diagnostics;
 using Recurrent.Host.Service.Api;
@@ -16,63 +17,92 @@ internal static partial class RunEndpoints
 {
     public static void Map(RouteGroupBuilder reads, RouteGroupBuilder writes)
     {
-        writes.MapPost("/runs", CreateAsync);
+        // Every route here is tagged "runs" in the OpenAPI document.
+        reads = reads.MapGroup("").WithTags("runs");
+        writes = writes.MapGroup("").WithTags("runs");
+        writes.MapPost("/runs", CreateAsync).WithSummary("Queue a run")
+            .Reads<RunRequest>()
+            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
+                StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status507InsufficientStorage);
         reads.MapGet("/runs", (RunStore runs, LiveRuns live, EndedRunSummaries ended) =>
-            TypedResults.Ok(new RunList([.. runs.List().Select(r => RunView.Summary(r, live.Get(r.Id), ended.Get(r)))])));
+                TypedResults.Ok(new RunList([.. runs.List().Select(r => RunView.Summary(r, live.Get(r.Id), ended.Get(r)))])))
+            .WithSummary("Every run");
         reads.MapGet("/runs/{id}", (string id, RunStore runs, LiveRuns live, EndedRunSummaries ended) =>
-        {
-            var run = Find(runs, id);
-            return TypedResults.Ok(RunView.Detail(run, live.Get(run.Id), runs.Epochs(run.Id), ended.Get(run)));
-        });
-        reads.MapGet("/runs/{id}/gradients", (string id, HttpRequest http, RunStore runs, LiveRuns live,
-            GradientStore stored, IOptions<ServiceOptions> options) =>
-        {
-            var run = Find(runs, id);
-            var query = GradientQuery.Parse(http.Query, options.Value.GradientHistorySteps);
-            return TypedResults.Ok(GradientPages.Read(run, live.Get(run.Id), stored, query));
-        });
+            {
+                var run = Find(runs, id);
+                return TypedResults.Ok(RunView.Detail(run, live.Get(run.Id), runs.Epochs(run.Id), ended.Get(run)));
+            })
+            .WithSummary("A run with its request, result, epochs and latest gradient")
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        reads.MapGet("/runs/{id}/gradients", (string id, HttpRequest http, RunStore runs, LiveRuns live, GradientStore stored,
+                IOptions<ServiceOptions> options) =>
+            {
+                var run = Find(runs, id);
+                var query = GradientQuery.Parse(http.Query, options.Value.GradientHistorySteps);
+                return TypedResults.Ok(GradientPages.Read(run, live.Get(run.Id), stored, query));
+            })
+            .WithSummary("A page of the per-step gradient history (cursor: since/until, order, limit ≤ 5000, every)")
+            .WithQuery(GradientQuery.Parameters)
+            .ProducesProblems(StatusCodes.Status404NotFound);
         reads.MapGet("/runs/{id}/events", (string id, HttpRequest http, RunStore runs, EventStore events) =>
-            TypedResults.Ok(RunEventLog.Read(Find(runs, id), events, http.Query)));
-        writes.MapPost("/runs/{id}/cancel", (string id, RunStore runs, LiveRuns live, RunStatePublisher states) =>
-        {
-            var run = Find(runs, id);
-            if (runs.CancelQueued(run.Id))
-            {
-                states.Publish();
-                return Results.Json(RunView.Summary(runs.Get(run.Id)!, null), ApiJson.Options, statusCode: StatusCodes.Status200OK);
-            }
-            if (run.State == RunStates.Running)
-            {
-                live.RequestCancel(run.Id);
-                runs.RequestCancel(run.Id); // in a fleet another worker may be training it
-                return Results.Json(RunView.Summary(run, live.Get(run.Id)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
-            }
-            return Problems.Conflict($"Run {run.Id} is {run.State}; only queued or running runs can be cancelled.");
-        });
+                TypedResults.Ok(RunEventLog.Read(Find(runs, id), events, http.Query)))
+            .WithSummary("Lifecycle events by time, then training events by step")
+            .WithQuery(RunEventLog.Parameters)
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        writes.MapPost("/runs/{id}/cancel", Cancel)
+            .WithSummary("Cancel a queued run (200) or a running one (202)")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         reads.MapGet("/runs/{id}/model.onnx", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
-        {
-            var run = Find(runs, id);
-            var path = data.Onnx(run.Id);
-            if (run.State != RunStates.Succeeded || !(File.Exists(path) || artifacts.Fetch(path)))
-                return (IResult)Problems.Conflict($"Run {run.Id} is {run.State}; its ONNX model exists once it has succeeded.");
-            return TypedResults.PhysicalFile(path, "application/octet-stream", $"{run.Name}.onnx");
-        });
+            {
+                var (run, path) = SucceededFile(runs, id, data.Onnx, artifacts, "its ONNX model");
+                return TypedResults.PhysicalFile(path, "application/octet-stream", $"{run.Name}.onnx");
+            })
+            .WithSummary("The exported ONNX model of a succeeded run")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         // The same network as an ML.NET model file (OnnxTransformer inside), made on request from the saved model.
         reads.MapGet("/runs/{id}/model.zip", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
+            {
+                var (run, path) = SucceededFile(runs, id, data.Model, artifacts, "its ML.NET model");
+                var model = Recurrent.Trainer.Models.SequenceModel.Load(path);
+                return TypedResults.File(Recurrent.Trainer.MLNet.MLNetModelExport.ToBytes(model), "application/zip", $"{run.Name}.zip");
+            })
+            .WithSummary("The ML.NET model of a succeeded run")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/zip")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+    }
+
+    private static Results<Ok<RunSummaryView>, Accepted<RunSummaryView>> Cancel(string id, RunStore runs, LiveRuns live,
+        RunStatePublisher states)
+    {
+        var run = Find(runs, id);
+        if (runs.CancelQueued(run.Id))
         {
-            var run = Find(runs, id);
-            var path = data.Model(run.Id);
-            if (run.State != RunStates.Succeeded || !(File.Exists(path) || artifacts.Fetch(path)))
-                return (IResult)Problems.Conflict($"Run {run.Id} is {run.State}; its ML.NET model exists once it has succeeded.");
-            var bytes = Recurrent.Trainer.MLNet.MLNetModelExport.ToBytes(Recurrent.Trainer.Models.SequenceModel.Load(path));
-            return TypedResults.File(bytes, "application/zip", $"{run.Name}.zip");
-        });
+            states.Publish();
+            return TypedResults.Ok(RunView.Summary(runs.Get(run.Id)!, null));
+        }
+        if (run.State != RunStates.Running)
+            throw new ConflictException(null, $"Run {run.Id} is {run.State}; only queued or running runs can be cancelled.");
+        live.RequestCancel(run.Id);
+        runs.RequestCancel(run.Id); // in a fleet another worker may be training it
+        return TypedResults.Accepted((string?)null, RunView.Summary(run, live.Get(run.Id)));
+    }
+
+    /// <summary>A file a run made, which exists once the run has succeeded (fetched from a fleet's artifacts if need be).</summary>
+    private static (RunRecord Run, string Path) SucceededFile(RunStore runs, string id, Func<long, string> file,
+        ArtifactStore artifacts, string what)
+    {
+        var run = Find(runs, id);
+        var path = file(run.Id);
+        if (run.State != RunStates.Succeeded || !(File.Exists(path) || artifacts.Fetch(path)))
+            throw new ConflictException(null, $"Run {run.Id} is {run.State}; {what} exists once it has succeeded.");
+        return (run, path);
     }
 
     public static RunRecord Find(RunStore runs, string id) =>
-        runs.Get(RunIds.Parse(id)) ?? throw new BadRequestException("id", $"No run has id {id}.", StatusCodes.Status404NotFound);
+        runs.Get(RunIds.Parse(id)) ?? throw new NotFoundException("id", $"No run has id {id}.");
 
-    private static async Task<IResult> CreateAsync(HttpRequest http, RunStore runs, RunData data, WorkQueue queue,
+    private static async Task<Created<RunSummaryView>> CreateAsync(HttpRequest http, RunStore runs, RunData data, WorkQueue queue,
         RunStatePublisher states, LiveRuns live, IOptions<ServiceOptions> options, StorageHealth storage,
         CancellationToken cancellationToken)
     {
@@ -86,12 +116,11 @@ internal static partial class RunEndpoints
         // The spec, the uploaded file and the data options are checked now, not minutes later in the worker; the
         // data itself is built there.
         RunLimits.CheckSize(request, trainerOptions, data.Describe(request), limits);
-        var run = runs.Create(request.Name, JsonSerializer.Serialize(request, ApiJson.Options));
-        if (run is null)
-            return Problems.Make(StatusCodes.Status409Conflict, $"name: a run named '{request.Name}' exists already.", "name");
+        var run = runs.Create(request.Name, JsonSerializer.Serialize(request, ApiJson.Options))
+            ?? throw new ConflictException("name", $"name: a run named '{request.Name}' exists already.");
         states.Publish();
         queue.Wake();
-        return Results.Json(RunView.Summary(run, live.Get(run.Id)), ApiJson.Options, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Created((string?)null, RunView.Summary(run, live.Get(run.Id)));
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.OpenApi;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Store;
 
@@ -6,12 +7,19 @@ namespace Recurrent.Host.Service.Runs;
 
 /// <summary>
 /// <c>GET /api/runs/{id}/events</c>: the lifecycle events by time (each with <c>at</c>), then the training events
-/// by step (each with <c>step</c>). <see cref="Next"/> pages on through the training events when a page was full.
+/// by step (each with <c>step</c>). <c>next</c> pages on through the training events when a page was full.
 /// </summary>
 internal sealed record RunEventLog(long RunId, string State, RunEvent[] Events, string? Next)
 {
     /// <summary>The most events of each group one page returns.</summary>
     public const int MaxLimit = 1000;
+
+    /// <summary>The query as the API documents it.</summary>
+    public static QueryParameter[] Parameters { get; } =
+    [
+        new("since", JsonSchemaType.Integer, "Training events after this step; lifecycle events come only with since=0 (the default)."),
+        new("limit", JsonSchemaType.Integer, $"Events of each group in the page, 1 to {MaxLimit}; default {MaxLimit}."),
+    ];
 
     public static RunEventLog Read(RunRecord run, EventStore events, IQueryCollection query)
     {

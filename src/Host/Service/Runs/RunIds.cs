@@ -9,5 +9,5 @@ internal static class RunIds
     public static long Parse(string text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
             ? id
-            : throw new BadRequestException("id", $"No run has id '{text}'; run ids are positive whole numbers.", StatusCodes.Status404NotFound);
+            : throw new NotFoundException("id", $"No run has id '{text}'; run ids are positive whole numbers.");
 }

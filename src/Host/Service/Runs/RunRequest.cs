@@ -3,10 +3,10 @@ using Recurrent.Host.Training;
 namespace Recurrent.Host.Service.Runs;
 
 /// <summary>
-/// The body of <c>POST /api/runs</c>: the data (a built-in spec in <see cref="Data"/> or an uploaded dataset's
-/// <see cref="DatasetId"/>) and the options of <c>recurrent train</c> (<see cref="TrainingRequest"/>), spelled as the
+/// The body of <c>POST /api/runs</c>: the data (a built-in spec in <c>data</c> or an uploaded dataset's
+/// <c>dataset_id</c>) and the options of <c>recurrent train</c> (<c>TrainingRequest</c>), spelled as the
 /// CLI flags in snake_case (<c>--clip-norm</c> is <c>clip_norm</c>). Defaults are the CLI's, except
-/// <see cref="TrainingRequest.Threads"/> (1, so concurrent runs share the machine). Stored as given so a restarted
+/// <c>threads</c> (1, so concurrent runs share the machine). Stored as given so a restarted
 /// service rebuilds the same run.
 /// </summary>
 public sealed class RunRequest : TrainingRequest

@@ -1,3 +1,4 @@
+using Microsoft.OpenApi;
 using Recurrent.Host.Service.Api;
 
 namespace Recurrent.Host.Service.Security;
@@ -16,5 +17,20 @@ internal sealed class BearerTokenFilter(ServiceToken token) : IEndpointFilter
         return Problems.Make(StatusCodes.Status401Unauthorized, header.Length == 0
             ? "This endpoint changes state and needs 'Authorization: Bearer TOKEN'; the token is in the data directory's 'token' file or the configuration (Recurrent:Token)."
             : "The bearer token is not the service's token.", null);
+    }
+}
+
+/// <summary>The routes that change state: the token filter, its 401, and the bearer requirement in the document.</summary>
+internal static class TokenRequirement
+{
+    public static RouteGroupBuilder RequireToken(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter<BearerTokenFilter>().ProducesProblems(StatusCodes.Status401Unauthorized);
+        group.AddOpenApiOperationTransformer((operation, context, _) =>
+        {
+            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiDocumentation.BearerScheme, context.Document)] = [] }];
+            return Task.CompletedTask;
+        });
+        return group;
     }
 }

@@ -6,11 +6,38 @@ namespace Recurrent.Host.Service.Store;
 
 /// <summary>
 /// Every step's gradient record, written in batches at each checkpoint. Steps after the last checkpoint are lost in
-/// a crash, but the resumed run trains them again and writes the same values (a step is stored once, by key).
+/// a crash, but the resumed run (here, or on another worker of a fleet) trains them again and writes the same
+/// values: a step is stored once, by key, and written again over itself.
 /// </summary>
-internal abstract class GradientStore
+internal sealed class GradientStore(StoreDatabase database)
 {
-    public abstract void Add(long runId, IReadOnlyList<GradientRecord> records);
+    public void Add(long runId, IReadOnlyList<GradientRecord> records)
+    {
+        if (records.Count == 0)
+            return;
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction();
+        StoreDatabase.ExecuteEach(connection,
+            """
+            INSERT INTO gradient_steps
+                (run_id, step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10,
+                 clipped_steps, non_finite_steps)
+            VALUES (@run, @step, @epoch, @loss, @norm, @clipped, @nonfinite, @ratio, @horizon, @profile, @clippedsteps, @nonfinitesteps)
+            ON CONFLICT (run_id, step) DO UPDATE SET epoch = EXCLUDED.epoch, loss = EXCLUDED.loss,
+                grad_norm = EXCLUDED.grad_norm, clipped = EXCLUDED.clipped, non_finite = EXCLUDED.non_finite,
+                log10_vanishing_ratio = EXCLUDED.log10_vanishing_ratio, memory_horizon = EXCLUDED.memory_horizon,
+                profile_log10 = EXCLUDED.profile_log10, clipped_steps = EXCLUDED.clipped_steps,
+                non_finite_steps = EXCLUDED.non_finite_steps;
+            """,
+            records.Select(p => new (string, object?)[]
+            {
+                ("@run", runId), ("@step", p.Step), ("@epoch", p.Epoch), ("@loss", StoredRows.Finite(p.Loss)),
+                ("@norm", StoredRows.Finite(p.GradNorm)), ("@clipped", p.Clipped), ("@nonfinite", p.NonFinite),
+                ("@ratio", StoredRows.Finite(p.Log10VanishingRatio)), ("@horizon", p.MemoryHorizon),
+                ("@profile", ProfileJson(p.ProfileLog10)), ("@clippedsteps", p.ClippedSteps), ("@nonfinitesteps", p.NonFiniteSteps),
+            }));
+        transaction.Commit();
+    }
 
     /// <summary>
     /// The run's last stored step (what an ended run finished with, its counts included); null when it stored none.
@@ -34,10 +61,17 @@ internal abstract class GradientStore
     /// first, when <paramref name="ascending"/>; else the newest, newest first. The primary key (run_id, step)
     /// makes either end a range scan, so a page costs its own size whatever the history's length.
     /// </summary>
-    public abstract IReadOnlyList<GradientRecord> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every);
+    public IReadOnlyList<GradientRecord> Range(long runId, long afterStep, long beforeStep, bool ascending, int limit, int every) =>
+        database.Query(
+            $"""
+            SELECT {StoredRows.GradientColumns} FROM gradient_steps
+            WHERE run_id = @run AND step > @after AND step < @before AND step % @every = 0
+            ORDER BY step {(ascending ? "ASC" : "DESC")} LIMIT @limit;
+            """, StoredRows.Gradient, ("@run", runId), ("@after", afterStep), ("@before", beforeStep), ("@every", (long)every),
+            ("@limit", limit));
 
     /// <summary>The profile column: a JSON array, null for a non-finite value.</summary>
-    protected static string ProfileJson(double[] profile) => JsonSerializer.Serialize(profile, ProfileOptions);
+    private static string ProfileJson(double[] profile) => JsonSerializer.Serialize(profile, ProfileOptions);
 
     internal static double[] Profile(string json) => JsonSerializer.Deserialize<double[]>(json, ProfileOptions) ?? [];
 

@@ -52,7 +52,7 @@ internal sealed class StorageHealth(DataDirectory data, IOptions<ServiceOptions>
     public void EnsureWritable()
     {
         if (Problem() is { } problem)
-            throw new Api.BadRequestException(null, $"{problem}; free space and retry.", StatusCodes.Status507InsufficientStorage);
+            throw new Api.InsufficientStorageException($"{problem}; free space and retry.");
     }
 
     /// <summary>True for the errors of a full disk, from the file system or from SQLite.</summary>

@@ -112,7 +112,7 @@ internal static partial class SweepPlanner
         {
             check(run);
         }
-        catch (BadRequestException e)
+        catch (ApiProblemException e)
         {
             throw Located(e, values, where);
         }
@@ -120,10 +120,10 @@ internal static partial class SweepPlanner
     }
 
     // A refusal of one combination names the option in the sweep's terms: grid.X when it varies, base.X when not.
-    private static BadRequestException Located(BadRequestException e, Dictionary<string, JsonNode?> values, string where)
+    private static ApiProblemException Located(ApiProblemException e, Dictionary<string, JsonNode?> values, string where)
     {
         var field = e.Field is null ? "grid" : values.ContainsKey(e.Field) ? $"grid.{e.Field}" : $"base.{e.Field}";
-        return new BadRequestException(field, $"{field}: the combination {where} is refused: {e.Message}", e.Status);
+        return e.At(field, $"{field}: the combination {where} is refused: {e.Message}");
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$")]

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Datasets;
 using Recurrent.Host.Service.Runs;
+using Recurrent.Host.Service.Store.Postgres;
 
 namespace Recurrent.Host.Service.Sweeps;
 
@@ -9,7 +10,7 @@ namespace Recurrent.Host.Service.Sweeps;
 /// Checks a sweep and queues its runs: the one path of <c>POST /api/sweeps</c> and <c>recurrent sweep</c>. Every
 /// combination passes the checks of <c>POST /api/runs</c> (options, limits, data) before any run is stored.
 /// </summary>
-internal sealed class SweepQueue(SweepStore sweeps, RunData data, ServiceOptions options)
+internal sealed class SweepQueue(PgSweepStore sweeps, RunData data, ServiceOptions options)
 {
     public SweepRecord Queue(SweepRequest sweep)
     {
@@ -21,8 +22,8 @@ internal sealed class SweepQueue(SweepStore sweeps, RunData data, ServiceOptions
             return (point.Request.Name, JsonSerializer.Serialize(point.Request, ApiJson.Options));
         }).ToArray();
         return sweeps.Create(sweep.Name, JsonSerializer.Serialize(sweep, ApiJson.Options), members)
-            ?? throw new BadRequestException("name",
-                $"name: a sweep named '{sweep.Name}' exists already, or a run named '{sweep.Name}-N' does.", StatusCodes.Status409Conflict);
+            ?? throw new ConflictException("name",
+                $"name: a sweep named '{sweep.Name}' exists already, or a run named '{sweep.Name}-N' does.");
     }
 
     private void Check(RunRequest request)

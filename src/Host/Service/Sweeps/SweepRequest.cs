@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 namespace Recurrent.Host.Service.Sweeps;
 
 /// <summary>
-/// The body of <c>POST /api/sweeps</c>: run options shared by every run (<see cref="Base"/>, a <c>RunRequest</c>
-/// without its name) and a grid of options to vary (<see cref="Grid"/>: each option with its list of values;
+/// The body of <c>POST /api/sweeps</c>: run options shared by every run (<c>base</c>, a <c>RunRequest</c>
+/// without its name) and a grid of options to vary (<c>grid</c>: each option with its list of values;
 /// <c>null</c> is "unset", as <c>none</c> on the command line). Every combination becomes a run, or a random
-/// <see cref="Sample"/> of them, drawn with <see cref="Seed"/>.
+/// <c>sample</c> of them, drawn with <c>seed</c>.
 /// </summary>
 public sealed class SweepRequest
 {

@@ -2,8 +2,36 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Store;
+using Recurrent.Host.Service.Store.Postgres;
 
 namespace Recurrent.Host.Service.Sweeps;
+
+/// <summary>
+/// A sweep run's gradient health over its stored steps (nulls and 0 stored steps when it stored none); the
+/// non-finite count is its result's when it has one.
+/// </summary>
+internal sealed record SweepGradientView(double? FinalLog10VanishingRatio, double? ClipRate, long? NonFiniteSteps, long StoredSteps)
+{
+    public static SweepGradientView None { get; } = new(null, null, null, 0);
+}
+
+internal sealed record SweepRunLinks(string Run);
+
+/// <summary>One run of a sweep: its rank by validation loss (null while it has none), the grid values it took, its health.</summary>
+internal sealed record SweepRunView(int? Rank, long Id, string Name, string State, string? Worker,
+    Dictionary<string, JsonNode?> Values, double? ValidLoss, double? ValidAccuracy,
+    SweepGradientView Gradient, SweepRunLinks Links);
+
+/// <summary>GET /api/sweeps/{id}, and the answer of POST /api/sweeps.</summary>
+internal sealed record SweepDetailView(long Id, string Name, DateTimeOffset CreatedAt, JsonObject? Grid,
+    int? Sample, string Metric, Dictionary<string, int> States, SweepRunView[] Runs);
+
+internal sealed record SweepLinks(string Self);
+
+internal sealed record SweepListItem(long Id, string Name, DateTimeOffset CreatedAt, SweepLinks Links);
+
+/// <summary>GET /api/sweeps.</summary>
+internal sealed record SweepList(SweepListItem[] Sweeps);
 
 /// <summary>
 /// A sweep's view: its runs ranked by validation loss (lowest first; runs without one, unfinished or failed,
@@ -14,7 +42,7 @@ internal static class SweepView
 {
     public const string Metric = "valid_loss";
 
-    public static SweepDetailView Of(SweepRecord sweep, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<long, SweepGradientView> health)
+    public static SweepDetailView Of(SweepRecord sweep, IReadOnlyList<RunRecord> runs, IReadOnlyDictionary<long, SweepRunHealth> health)
     {
         var request = JsonSerializer.Deserialize<SweepRequest>(sweep.Request, ApiJson.Options)!;
         var varied = request.Grid?.Select(g => g.Key).ToArray() ?? [];
@@ -32,10 +60,12 @@ internal static class SweepView
         new(sweep.Id, sweep.Name, sweep.CreatedAt, new SweepLinks($"/api/sweeps/{sweep.Id}"));
 
     private static SweepRunView Entry(RunRecord run, JsonNode? result, double? loss, int? rank, string[] varied,
-        IReadOnlyDictionary<long, SweepGradientView> health)
+        IReadOnlyDictionary<long, SweepRunHealth> health)
     {
         var request = JsonNode.Parse(run.Request)!.AsObject();
-        var stored = health.GetValueOrDefault(run.Id) ?? SweepGradientView.None;
+        var stored = health.GetValueOrDefault(run.Id) is { } h
+            ? new SweepGradientView(h.FinalLog10VanishingRatio, h.ClipRate, h.NonFiniteSteps, h.StoredSteps)
+            : SweepGradientView.None;
         return new SweepRunView(rank, run.Id, run.Name, run.State, run.Worker,
             varied.ToDictionary(o => o, o => request[o]?.DeepClone()), loss, (double?)result?["valid_accuracy"],
             stored with { NonFiniteSteps = (long?)result?["non_finite_steps"] ?? stored.NonFiniteSteps },

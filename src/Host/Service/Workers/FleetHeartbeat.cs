@@ -17,7 +17,7 @@ namespace Recurrent.Host.Service.Workers;
 /// </summary>
 internal sealed class FleetHeartbeat(
     PgRunStore runs,
-    WorkerRegistry registry,
+    PgWorkerStore registry,
     WorkerIdentity worker,
     WorkerLoad load,
     LiveRuns live,

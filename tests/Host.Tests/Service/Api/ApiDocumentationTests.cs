@@ -78,7 +78,13 @@ public sealed class ApiDocumentationTests
         var step = Item(Schema(document, "/api/runs/{id}/gradients")["properties"]!["steps"]!, document)["properties"]!;
         Assert.Equal(["null", "number"], step["loss"]!["type"]!.AsArray().Select(t => (string)t!).Order());
         Assert.Equal(["null", "number"], step["profile_log10"]!["items"]!["type"]!.AsArray().Select(t => (string)t!).Order());
-        Assert.NotNull(document["paths"]!["/api/runs"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!["clip_norm"]);
+        Assert.NotNull(Resolve(document["paths"]!["/api/runs"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!, document)["properties"]!["clip_norm"]);
+        // Each route says what it answers: its tag, both answers of cancel, health's 503, the problems of predict.
+        Assert.All(document["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject()), o => Assert.Single(o.Value!["tags"]!.AsArray()));
+        Assert.Equal(["200", "202"], Successes(document, "/api/runs/{id}/cancel", "post"));
+        Assert.NotNull(document["paths"]!["/healthz"]!["get"]!["responses"]!["503"]);
+        Assert.Equal(["400", "401", "404", "409", "413", "415", "422", "429"],
+            document["paths"]!["/api/runs/{id}/predict"]!["post"]!["responses"]!.AsObject().Select(r => r.Key).Where(k => k[0] != '2').Order());
 
         // A real run, so every view has data, then each response's fields against its schema.
         var id = (long)(await client.CreateRunAsync(new { name = "documented", data = "adding:8", count = 64, cell = "gru", hidden = 4, epochs = 2, batch = 16 }))["id"]!;
@@ -88,14 +94,26 @@ public sealed class ApiDocumentationTests
         var runs = await SameFieldsAsync(client, document, "/api/runs", "/api/runs");
         SameFields(Item(Schema(document, "/api/runs")["properties"]!["runs"]!, document), runs["runs"]![0]!.AsObject(), "/api/runs runs[0]");
         var detail = await SameFieldsAsync(client, document, "/api/runs/{id}", $"/api/runs/{id}");
-        SameFields(Schema(document, "/api/runs/{id}")["properties"]!["progress"]!, detail["progress"]!.AsObject(), "progress");
-        SameFields(Schema(document, "/api/runs/{id}")["properties"]!["result"]!, detail["result"]!.AsObject(), "result");
+        SameFields(Resolve(Schema(document, "/api/runs/{id}")["properties"]!["progress"]!, document), detail["progress"]!.AsObject(), "progress");
+        SameFields(Resolve(Schema(document, "/api/runs/{id}")["properties"]!["result"]!, document), detail["result"]!.AsObject(), "result");
         var gradients = await SameFieldsAsync(client, document, "/api/runs/{id}/gradients", $"/api/runs/{id}/gradients?limit=2");
         SameFields(Item(Schema(document, "/api/runs/{id}/gradients")["properties"]!["steps"]!, document), gradients["steps"]![0]!.AsObject(), "steps[0]");
         var events = await SameFieldsAsync(client, document, "/api/runs/{id}/events", $"/api/runs/{id}/events");
         SameFields(Item(Schema(document, "/api/runs/{id}/events")["properties"]!["events"]!, document), events["events"]![0]!.AsObject(), "events[0]");
+        await SameFieldsAsync(client, document, "/api/workers", "/api/workers");
+        await SameFieldsAsync(client, document, "/api/sweeps", "/api/sweeps");
+        // A regression's prediction: the value, and no label or probabilities.
+        using var predicted = await client.PostAsJsonAsync($"/api/runs/{id}/predict", new { records = new[] { new { steps = new[] { new[] { 0.5, 1.0 }, [0.2, 0.0] } } } });
+        Assert.Equal(System.Net.HttpStatusCode.OK, predicted.StatusCode);
+        var prediction = (await predicted.Content.ReadFromJsonAsync<JsonObject>())!;
+        SameFields(Schema(document, "/api/runs/{id}/predict", "post"), prediction, "predict");
+        SameFields(Item(Schema(document, "/api/runs/{id}/predict", "post")["properties"]!["predictions"]!, document),
+            prediction["predictions"]![0]!.AsObject(), "predictions[0]");
         await app.StopAsync();
     }
+
+    private static string[] Successes(JsonObject document, string path, string method) =>
+        [.. document["paths"]![path]![method]!["responses"]!.AsObject().Select(r => r.Key).Where(k => k[0] == '2').Order()];
 
     private static async Task<JsonObject> SameFieldsAsync(HttpClient client, JsonObject document, string path, string url)
     {
@@ -104,21 +122,31 @@ public sealed class ApiDocumentationTests
         return body;
     }
 
+    /// <summary>The response sends every field the schema requires and none it does not declare.</summary>
     private static void SameFields(JsonNode schema, JsonObject body, string what)
     {
         var declared = schema["properties"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).ToArray();
+        var required = (schema["required"]?.AsArray() ?? []).Select(r => (string)r!).Order(StringComparer.Ordinal).ToArray();
         var sent = body.Select(p => p.Key).Order(StringComparer.Ordinal).ToArray();
-        Assert.True(declared.SequenceEqual(sent), $"{what}: schema has [{string.Join(", ", declared)}], response has [{string.Join(", ", sent)}]");
+        Assert.True(required.All(sent.Contains) && sent.All(declared.Contains),
+            $"{what}: schema requires [{string.Join(", ", required)}] of [{string.Join(", ", declared)}], response has [{string.Join(", ", sent)}]");
     }
 
-    private static JsonNode Schema(JsonObject document, string path) =>
-        Resolve(document["paths"]![path]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!, document);
+    private static JsonNode Schema(JsonObject document, string path, string method = "get", string status = "200") =>
+        Resolve(document["paths"]![path]![method]!["responses"]![status]!["content"]!["application/json"]!["schema"]!, document);
 
     private static JsonNode Item(JsonNode array, JsonObject document) => Resolve(array["items"]!, document);
 
-    /// <summary>Follows a $ref into components/schemas; inline schemas are returned as they are.</summary>
-    private static JsonNode Resolve(JsonNode schema, JsonObject? document) =>
-        schema["$ref"] is { } reference && document is not null
+    /// <summary>
+    /// Follows a $ref into components/schemas, and a nullable reference (oneOf null or a $ref) to what it references;
+    /// inline schemas are returned as they are.
+    /// </summary>
+    private static JsonNode Resolve(JsonNode schema, JsonObject document)
+    {
+        if (schema["oneOf"] is JsonArray choices && choices.SingleOrDefault(c => c!["type"] is null) is { } referenced)
+            return Resolve(referenced, document);
+        return schema["$ref"] is { } reference
             ? document["components"]!["schemas"]![((string)reference!).Split('/')[^1]]!
             : schema;
+    }
 }

@@ -65,13 +65,18 @@ public sealed class PredictMemoryTests(ITestOutputHelper output)
     [Fact]
     public async Task A_record_too_large_for_the_model_is_refused_before_it_is_computed()
     {
-        // 1 MiB per record: the default LSTM (64 units, embedding 32) keeps (6·64 + 32)·4 = 1664 bytes a step.
+        // 1 MiB per record, of the default LSTM (64 units, embedding 32) as the engine counts its bytes a step
+        // (every direction's h and input projection, and the input: (4·64 + 64 + 32)·4 = 1408).
+        var perStep = Recurrent.Trainer.Layers.NetworkSize.Of(new Recurrent.Trainer.SequenceModelOptions(),
+            Recurrent.Trainer.Data.InputKind.Tokens, featureCount: 0, vocabularySize: 100, outputs: 1).InferenceBytesPerStep;
+        Assert.Equal(1408, perStep);
+        var longest = (int)(1048576 / perStep);
         await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir(),
             extraArgs: ["--Recurrent:Predict:MaxRecordBytes=1048576"]);
         var client = service.Client;
         var id = await TrainTokenModelAsync(client);
-        await PredictAsync(client, id, TokenRecords(records: 2, steps: 630), 2);
-        await Expect.ProblemAsync(client.PostAsync($"/api/runs/{id}/predict", ApiClient.Json(TokenRecords(records: 2, steps: 631))),
+        await PredictAsync(client, id, TokenRecords(records: 2, steps: longest), 2);
+        await Expect.ProblemAsync(client.PostAsync($"/api/runs/{id}/predict", ApiClient.Json(TokenRecords(records: 2, steps: longest + 1))),
             400, "records[0]", "Recurrent:Predict:MaxRecordBytes");
     }
 

@@ -17,7 +17,7 @@ public sealed class PredictionEnginesTests : IDisposable
         File.WriteAllBytes(data.Onnx(7), [0x08, 0x08, 0x12, 0xFF, 0xFF]);
         using var engines = new PredictionEngines(data, new Recurrent.Host.Service.Store.LocalArtifacts(data));
 
-        var error = Assert.Throws<BadRequestException>(() => engines.For(7));
+        var error = Assert.Throws<UnprocessableException>(() => engines.For(7));
 
         Assert.Equal(422, error.Status);
         Assert.StartsWith($"Run 7: {data.Onnx(7)}: ONNX Runtime cannot load this model: [ErrorCode:InvalidProtobuf]", error.Message);

@@ -1,3 +1,4 @@
+using Recurrent.Host.Service.Store;
 using Recurrent.Host.Service.Store.Postgres;
 using Recurrent.Host.Service.Workers;
 using Recurrent.Host.Tests.Support;
@@ -12,8 +13,8 @@ public sealed class PostgresStoreContractTests(PostgresCluster cluster) : StoreC
     {
         var database = new PgDatabase(cluster.NewDatabase());
         var worker = new WorkerIdentity("contract-test", 1, Lease);
-        return new StoreSet(new PgRunStore(database, worker, TimeProvider.System), new PgDatasetStore(database, TimeProvider.System),
-            new PgGradientStore(database), new PgEventStore(database))
+        return new StoreSet(new PgRunStore(database, worker, TimeProvider.System), new DatasetStore(database, TimeProvider.System),
+            new GradientStore(database), new EventStore(database))
         { Cleanup = database.Dispose };
     }
 }

@@ -1,3 +1,4 @@
+using Recurrent.Host.Service.Store;
 using Recurrent.Host.Service.Store.Sqlite;
 using Recurrent.Host.Tests.Support;
 
@@ -8,8 +9,8 @@ public sealed class SqliteStoreContractTests : StoreContractTests
 {
     private protected override StoreSet NewStore()
     {
-        var database = new Database(Path.Combine(ServiceProcess.NewDataDir(), "recurrent.db"));
-        return new StoreSet(new SqliteRunStore(database, TimeProvider.System), new SqliteDatasetStore(database, TimeProvider.System),
-            new SqliteGradientStore(database), new SqliteEventStore(database));
+        var database = new SqliteDatabase(Path.Combine(ServiceProcess.NewDataDir(), "recurrent.db"));
+        return new StoreSet(new SqliteRunStore(database, TimeProvider.System), new DatasetStore(database, TimeProvider.System),
+            new GradientStore(database), new EventStore(database));
     }
 }

@@ -10,21 +10,17 @@ internal sealed class PgArtifacts(PgDatabase database, DataDirectory data) : Art
     public override void Publish(string path)
     {
         var content = File.ReadAllBytes(path);
-        using var connection = database.Open();
-        PgDatabase.Execute(connection,
+        database.Execute(
             """
             INSERT INTO artifacts (key, content, updated_at) VALUES (@key, @content, now())
             ON CONFLICT (key) DO UPDATE SET content = EXCLUDED.content, updated_at = EXCLUDED.updated_at;
-            """, ("key", Key(path)), ("content", content));
+            """, ("@key", Key(path)), ("@content", content));
     }
 
     public override bool Fetch(string path)
     {
-        byte[]? content;
-        using (var connection = database.Open())
-        using (var command = PgDatabase.Command(connection, "SELECT content FROM artifacts WHERE key = @key;", ("key", Key(path))))
-            content = command.ExecuteScalar() as byte[];
-        if (content is null)
+        if (database.First("SELECT content FROM artifacts WHERE key = @key;", r => (byte[])r.GetValue(0), ("@key", Key(path)))
+            is not { } content)
             return false;
         // Written beside and renamed, like every file of the data directory, so a reader never sees half of it.
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -40,7 +36,6 @@ internal sealed class PgArtifacts(PgDatabase database, DataDirectory data) : Art
 
     public override void Delete(string path)
     {
-        using var connection = database.Open();
-        PgDatabase.Execute(connection, "DELETE FROM artifacts WHERE key = @key;", ("key", Key(path)));
+        database.Execute("DELETE FROM artifacts WHERE key = @key;", ("@key", Key(path)));
     }
 }

@@ -5,14 +5,14 @@ namespace Recurrent.Host.Service.Store.Postgres;
 
 /// <summary>
 /// The PostgreSQL database a fleet of workers shares: a pooled data source, and the schema migrated on start
-/// under an advisory lock, so workers starting at the same moment migrate it once.
+/// (under an advisory lock, see <see cref="PostgresDialect"/>).
 /// </summary>
-internal sealed class PgDatabase : IStoreDatabase, IDisposable
+internal sealed class PgDatabase : StoreDatabase, IDisposable
 {
-    // Any constant: the key of the advisory lock that serialises migrations across workers.
-    private const long MigrationLock = 0x5265_6375_7272_656E; // "Recurren"
+    private readonly NpgsqlDataSource _source;
 
     public PgDatabase(string connectionString)
+        : base(PostgresDialect.Instance)
     {
         NpgsqlConnectionStringBuilder builder;
         try
@@ -27,43 +27,19 @@ internal sealed class PgDatabase : IStoreDatabase, IDisposable
         if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
             builder.Timeout = 5;
         builder.ApplicationName ??= "recurrent";
-        Source = NpgsqlDataSource.Create(builder.ConnectionString);
+        _source = NpgsqlDataSource.Create(builder.ConnectionString);
         try
         {
-            using var connection = Open();
-            SchemaVersion = PgSchemaMigrations.Apply(connection, MigrationLock);
+            SchemaVersion = StoreSchema.Apply(this);
         }
         catch (NpgsqlException e)
         {
-            Source.Dispose();
+            _source.Dispose();
             throw new InvalidOperationException($"PostgreSQL at {builder.Host}:{builder.Port} ({builder.Database}): {e.Message}");
         }
     }
 
-    public NpgsqlDataSource Source { get; }
+    public override DbConnection Open() => _source.OpenConnection();
 
-    public int SchemaVersion { get; }
-
-    public NpgsqlConnection Open() => Source.OpenConnection();
-
-    public DbConnection OpenConnection() => Open();
-
-    public DateTimeOffset ReadTime(DbDataReader reader, int column) => PgSql.Time(reader, column);
-
-    public static int Execute(NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(connection, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
-
-    public static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command;
-    }
-
-    public void Dispose() => Source.Dispose();
+    public void Dispose() => _source.Dispose();
 }

@@ -7,11 +7,12 @@ namespace Recurrent.Host.Service.Store.Sqlite;
 /// The SQLite file of runs, datasets and events. Opens a connection per operation (SQLite pools them), in WAL mode
 /// so readers never wait for the worker's writes, and migrates the schema on start.
 /// </summary>
-internal sealed class Database : IStoreDatabase
+internal sealed class SqliteDatabase : StoreDatabase
 {
     private readonly string _connectionString;
 
-    public Database(string path)
+    public SqliteDatabase(string path)
+        : base(SqliteDialect.Instance)
     {
         OwnerOnly(path);
         _connectionString = new SqliteConnectionStringBuilder
@@ -22,9 +23,9 @@ internal sealed class Database : IStoreDatabase
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        using var connection = Open();
-        Execute(connection, "PRAGMA journal_mode=WAL;");
-        SchemaMigrations.Apply(connection);
+        using (var connection = Open())
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+        SchemaVersion = StoreSchema.Apply(this);
     }
 
     // Runs, requests and errors are the owner's business, like the token: the file is created 0600 (SQLite gives
@@ -40,31 +41,12 @@ internal sealed class Database : IStoreDatabase
             File.SetUnixFileMode(file, mode);
     }
 
-    public DbConnection OpenConnection() => Open();
-
-    public DateTimeOffset ReadTime(DbDataReader reader, int column) => Sql.ReadTime(reader, column);
-
-    public SqliteConnection Open()
+    public override DbConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         // Full sync: a run marked succeeded must still be succeeded after a power cut.
         Execute(connection, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
         return connection;
-    }
-
-    public static void Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(connection, sql, parameters);
-        command.ExecuteNonQuery();
-    }
-
-    public static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command;
     }
 }

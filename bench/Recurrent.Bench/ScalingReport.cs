@@ -1,13 +1,12 @@
 using System.Text;
 using Microsoft.ML;
-using Recurrent.Bench;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Training;
 
-namespace Recurrent.Host.Commands;
+namespace Recurrent.Bench;
 
-/// <summary>`recurrent bench --scaling DIR`: the scaling benchmark's points as scaling.csv and two SVG charts.</summary>
+/// <summary>`bench --scaling DIR`: the scaling benchmark's points as scaling.csv and two SVG charts.</summary>
 internal static class ScalingReport
 {
     public static void Run(string directory, int threads, TextWriter log)

@@ -1,7 +1,7 @@
 namespace Recurrent.Host.Service.Api;
 
-/// <summary>Turns a <see cref="BadRequestException"/> (or a full disk) thrown by any endpoint of a group into its problem response.</summary>
-internal sealed class BadRequestFilter : IEndpointFilter
+/// <summary>Turns an <see cref="ApiProblemException"/> (or a full disk) thrown by any endpoint of a group into its problem response.</summary>
+internal sealed class ProblemFilter : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -9,7 +9,7 @@ internal sealed class BadRequestFilter : IEndpointFilter
         {
             return await next(context);
         }
-        catch (BadRequestException e)
+        catch (ApiProblemException e)
         {
             return Problems.Of(e);
         }

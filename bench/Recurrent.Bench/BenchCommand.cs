@@ -1,0 +1,216 @@
+using System.CommandLine;
+using System.Text.Json;
+using Recurrent.Diagnostics;
+using Recurrent.Diagnostics.Metrics;
+using Recurrent.Host.Commands;
+using Recurrent.Host.Service.Gradients;
+using Recurrent.Host.Training;
+using Recurrent.Trainer;
+
+namespace Recurrent.Bench;
+
+/// <summary>The benchmarks' command line (what `recurrent bench` forwards to): times training steps on random data.</summary>
+internal static class BenchCommand
+{
+    public static int Main(string[] args)
+    {
+        var command = Create();
+        var parse = command.Parse(args);
+        // Usage errors are bad input: exit 2, with System.CommandLine's message, as every `recurrent` command.
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+                Console.Error.WriteLine($"recurrent bench: {error.Message}");
+            return ExitCodes.BadInput;
+        }
+        return parse.Invoke();
+    }
+
+    private static RootCommand Create()
+    {
+        var cell = CliOptions.Cell();
+        var activation = CliOptions.Activation();
+        var length = new Option<int>("--length") { Description = "Steps per sequence T.", DefaultValueFactory = _ => 28 };
+        var input = new Option<int>("--input") { Description = "Features per step I.", DefaultValueFactory = _ => 28 };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden units H.", DefaultValueFactory = _ => 128 };
+        var layers = new Option<int>("--layers") { Description = "Stacked layers.", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Sequences per step B.", DefaultValueFactory = _ => 64 };
+        var steps = new Option<int>("--steps") { Description = "Timed training steps.", DefaultValueFactory = _ => 20 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var noDiagnostics = new Option<bool>("--no-diagnostics") { Description = "Do not record per-step adjoint norms (and do not analyse them)." };
+        var monitor = new Option<bool>("--monitor") { Description = "Analyse every step and record it as metrics, as a monitored run does." };
+        var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring, alternating." };
+        var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
+        var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
+        var kernels = new Option<bool>("--kernels") { Description = "Time the matrix products of an LSTM with H = 512 on one thread, with B strided and packed." };
+        var perStep = new Option<bool>("--per-step") { Description = "Compare a per-step head (ten classes at every step) with the per-sequence one at the same sizes, alternating step by step." };
+        var dilations = new Option<string?>("--dilations") { Description = "Compare the same network without and with these dilations (one per layer, e.g. 1,2,4,8; sets --layers), alternating step by step." };
+        var json = CliOptions.Json();
+        var command = new RootCommand("recurrent bench: time training steps (forward, BPTT, clip, Adam) on random data.")
+        {
+            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, kernels, scaling, dilations, perStep, json,
+        };
+        command.SetAction(parse => ExitCodes.Guard(() =>
+        {
+            var request = new TrainingRequest
+            {
+                Cell = parse.GetValue(cell)!,
+                Activation = parse.GetValue(activation)!,
+                Hidden = parse.GetValue(hidden),
+                Layers = parse.GetValue(layers),
+                Threads = parse.GetValue(threads),
+            };
+            var options = TrainingRequestMapper.ToTrainerOptions(request, FieldSpelling.CommandLine, layersGiven: false);
+            options.CollectAdjointNorms = !parse.GetValue(noDiagnostics);
+            if (parse.GetValue(scaling) is { } folder)
+            {
+                ScalingReport.Run(folder, options.Threads, Console.Out);
+                return 0;
+            }
+            if (parse.GetValue(kernels))
+                return RunKernels(parse.GetValue(json));
+            if (parse.GetValue(inference))
+                return RunInference(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(json));
+            if (parse.GetValue(dilations) is { } dilationText)
+                return RunDilations(options, TrainingRequestMapper.ParseDilations(dilationText, FieldSpelling.CommandLine), parse.GetValue(length), parse.GetValue(input),
+                    parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(json));
+            if (parse.GetValue(perStep))
+                return RunPerStep(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(batch), parse.GetValue(steps),
+                    parse.GetValue(json));
+            if (parse.GetValue(overhead))
+            {
+                using var overheadMetrics = new TrainingMetrics();
+                var (without, with) = TrainingBenchmark.Overhead(options, parse.GetValue(length), parse.GetValue(input),
+                    parse.GetValue(batch), parse.GetValue(steps), new TrainingMonitor(overheadMetrics, "bench"));
+                Console.WriteLine(parse.GetValue(json)
+                    ? JsonSerializer.Serialize(new { ms_per_step_without = without, ms_per_step_with = with, overhead_percent = (with / without - 1) * 100 })
+                    : $"median ms/step without diagnostics {without:F2}, with full monitoring {with:F2}: overhead {(with / without - 1) * 100:F2}%");
+                return 0;
+            }
+            using var metrics = parse.GetValue(monitor) ? new TrainingMetrics() : null;
+            var observer = metrics is null ? null : new TrainingMonitor(metrics, "bench");
+            var result = TrainingBenchmark.Run(options, parse.GetValue(length), parse.GetValue(input),
+                parse.GetValue(batch), parse.GetValue(steps), observer: observer);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    cell = options.Cell.ToString().ToLowerInvariant(),
+                    length = parse.GetValue(length),
+                    input = parse.GetValue(input),
+                    hidden = options.HiddenSize,
+                    batch = parse.GetValue(batch),
+                    sequences_per_second = result.SequencesPerSecond,
+                    gflops = result.GigaflopsPerSecond,
+                    ms_per_step = result.MillisecondsPerStep,
+                    peak_working_set_bytes = result.PeakWorkingSetBytes,
+                }));
+            }
+            else
+            {
+                Console.WriteLine($"{options.Cell} T={parse.GetValue(length)} I={parse.GetValue(input)} H={options.HiddenSize} " +
+                    $"B={parse.GetValue(batch)}: {result.SequencesPerSecond:F0} sequences/s, {result.GigaflopsPerSecond:F1} GFLOP/s, " +
+                    $"{result.MillisecondsPerStep:F2} ms/step");
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    private static int RunPerStep(SequenceModelOptions options, int length, int input, int batch, int steps, bool json)
+    {
+        var (sequenceMs, stepMs) = TrainingBenchmark.PerStepVersusPerSequence(options, length, input, batch, steps);
+        double sequenceRate = batch * 1000 / sequenceMs, stepRate = batch * 1000 / stepMs;
+        Console.WriteLine(json
+            ? JsonSerializer.Serialize(new
+            {
+                cell = options.Cell.ToString().ToLowerInvariant(),
+                length,
+                input,
+                hidden = options.HiddenSize,
+                batch,
+                diagnostics = options.CollectAdjointNorms,
+                per_sequence_sequences_per_second = sequenceRate,
+                per_step_sequences_per_second = stepRate,
+                ratio = stepRate / sequenceRate,
+            })
+            : $"{options.Cell} T={length} I={input} H={options.HiddenSize} B={batch}, median of {steps} alternating steps" +
+              $"{(options.CollectAdjointNorms ? "" : " without diagnostics")}: per sequence {sequenceRate:F0} sequences/s, " +
+              $"per step {stepRate:F0} sequences/s, ratio {stepRate / sequenceRate:F2}");
+        return 0;
+    }
+
+    private static int RunDilations(SequenceModelOptions options, int[] dilations, int length, int input,
+        int batch, int steps, bool json)
+    {
+        options.Layers = dilations.Length;
+        var dilated = options.Clone();
+        dilated.Dilations = dilations;
+        var (plainMs, dilatedMs) = TrainingBenchmark.Alternate(options, dilated, length, input, batch, steps);
+        double plainRate = batch * 1000 / plainMs, dilatedRate = batch * 1000 / dilatedMs;
+        Console.WriteLine(json
+            ? JsonSerializer.Serialize(new
+            {
+                cell = options.Cell.ToString().ToLowerInvariant(),
+                length,
+                input,
+                hidden = options.HiddenSize,
+                batch,
+                dilations,
+                undilated_sequences_per_second = plainRate,
+                dilated_sequences_per_second = dilatedRate,
+                ratio = dilatedRate / plainRate,
+            })
+            : $"{options.Cell} T={length} I={input} H={options.HiddenSize} B={batch}, {dilations.Length} layers, median of {steps} alternating steps: " +
+              $"undilated {plainRate:F0} sequences/s, dilations {string.Join(',', dilations)} {dilatedRate:F0} sequences/s, ratio {dilatedRate / plainRate:F2}");
+        return 0;
+    }
+
+    private static int RunKernels(bool json)
+    {
+        var timings = KernelBenchmark.Run();
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                plan = KernelBenchmark.Plan(),
+                products = timings.Select(t => new { name = t.Name, microseconds = t.Microseconds, gflops = t.GigaflopsPerSecond }),
+            }));
+            return 0;
+        }
+        Console.WriteLine("Kernel choices for this machine:");
+        foreach (var line in KernelBenchmark.Plan())
+            Console.WriteLine($"  {line}");
+        Console.WriteLine("Products on one thread (fastest of seven rounds):");
+        foreach (var t in timings)
+            Console.WriteLine($"{t.Name,-72} {t.Microseconds,9:F1} us {t.GigaflopsPerSecond,7:F1} GFLOP/s");
+        return 0;
+    }
+
+    private static int RunInference(SequenceModelOptions options, int length, int inputSize, bool json)
+    {
+        options.Threads = 1;
+        var model = TrainingBenchmark.RandomModel(options, length, inputSize);
+        var result = InferenceBenchmark.Run(model, length, inputSize, repetitions: length * options.HiddenSize > 20_000 ? 60 : 400);
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                cell = options.Cell.ToString().ToLowerInvariant(),
+                length,
+                input = inputSize,
+                hidden = options.HiddenSize,
+                onnxruntime_version = result.OnnxRuntimeVersion,
+                managed_batch1_us = result.ManagedLatencyMicroseconds,
+                onnxruntime_batch1_us = result.OnnxLatencyMicroseconds,
+                managed_batch64_sequences_per_second = result.ManagedSequencesPerSecond,
+                onnxruntime_batch64_sequences_per_second = result.OnnxSequencesPerSecond,
+            }));
+            return 0;
+        }
+        Console.WriteLine($"{options.Cell} T={length} I={inputSize} H={options.HiddenSize}, one thread each (ONNX Runtime {result.OnnxRuntimeVersion}):");
+        Console.WriteLine($"  batch 1 latency   managed {result.ManagedLatencyMicroseconds,9:F0} us   ONNX Runtime {result.OnnxLatencyMicroseconds,9:F0} us   ratio {result.ManagedLatencyMicroseconds / result.OnnxLatencyMicroseconds:F2}");
+        Console.WriteLine($"  batch 64          managed {result.ManagedSequencesPerSecond,9:F0} seq/s ONNX Runtime {result.OnnxSequencesPerSecond,9:F0} seq/s ratio {result.ManagedSequencesPerSecond / result.OnnxSequencesPerSecond:F2}");
+        return 0;
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.ML;
+using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Tensors;
+using Recurrent.Trainer.Training;
+
+namespace Recurrent.Trainer.Tests.Layers;
+
+/// <summary>
+/// The engine's own account of what a network costs (<see cref="NetworkSize"/>), which the service's limits on runs
+/// and predictions use: its parameters are the ones the network allocates, and its bytes per step are what a pass
+/// allocates for each further step of each sequence.
+/// </summary>
+public sealed class NetworkSizeTests
+{
+    public static TheoryData<RecurrentCellKind, int, bool, bool, bool> Shapes => new()
+    {
+        { RecurrentCellKind.Lstm, 1, false, false, true },
+        { RecurrentCellKind.Lstm, 2, true, true, true },
+        { RecurrentCellKind.Gru, 2, false, false, true },
+        { RecurrentCellKind.Gru, 1, true, true, false },
+        { RecurrentCellKind.Rnn, 3, true, false, false },
+        { RecurrentCellKind.Rnn, 1, false, true, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Parameters_are_the_weights_the_network_allocates(RecurrentCellKind cell, int layers, bool bidirectional, bool tokens, bool bias)
+    {
+        var (options, data) = Case(cell, layers, bidirectional, tokens, bias, length: 5);
+        var network = new SequenceModelTrainer(options).Initialize(data).Network;
+        Assert.Equal(network.Parameters.Sum(p => (long)p.Length), Size(options, data).Parameters);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Bytes_per_step_are_what_a_pass_allocates_for_each_further_step(RecurrentCellKind cell, int layers, bool bidirectional, bool tokens, bool bias)
+    {
+        var (options, data) = Case(cell, layers, bidirectional, tokens, bias, length: 5);
+        const int shortLength = 40, longLength = 240;
+        var size = Size(options, data);
+        Assert.InRange(PerStep(options, tokens, rows: 8, shortLength, longLength, training: true), 0.9 * size.TrainingBytesPerStep,
+            1.1 * size.TrainingBytesPerStep);
+        // A prediction of a few rows projects every step's input at once, what the estimate counts; from four rows a
+        // worker on, each step's projection is made in a buffer of one step, and a pass takes less.
+        Assert.InRange(PerStep(options, tokens, rows: 2, shortLength, longLength, training: false), 0.9 * size.InferenceBytesPerStep,
+            1.1 * size.InferenceBytesPerStep);
+        Assert.InRange(PerStep(options, tokens, rows: 8, shortLength, longLength, training: false), 0, size.InferenceBytesPerStep);
+    }
+
+    /// <summary>Bytes one pass allocates per sequence and step: two fresh networks, the difference of their lengths.</summary>
+    private static double PerStep(SequenceModelOptions options, bool tokens, int rows, int shortLength, int longLength, bool training)
+    {
+        long Allocated(int length)
+        {
+            var (_, data) = Case(options.Cell, options.Layers, options.Bidirectional, tokens, options.UseBias, length, rows);
+            var network = new SequenceModelTrainer(options).Initialize(data).Network;
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var batch = new SequenceBatch();
+            batch.Fill(data.Examples, Enumerable.Range(0, data.Count).ToArray(), data.FeatureCount);
+            if (training)
+                network.ComputeGradients(batch, null, null, threads: 1);
+            else
+                network.Infer(batch, threads: 1);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Allocated(shortLength); // first use: the kernels' plan and calibration
+        return (double)(Allocated(longLength) - Allocated(shortLength)) / ((longLength - shortLength) * rows);
+    }
+
+    private static NetworkSize Size(SequenceModelOptions options, SequenceDataset data) =>
+        NetworkSize.Of(options, data.InputKind, data.FeatureCount, data.Vocabulary?.Count ?? 0,
+            data.Labels.ClassCount == 2 ? 1 : data.Labels.ClassCount);
+
+    private static (SequenceModelOptions Options, SequenceDataset Data) Case(RecurrentCellKind cell, int layers, bool bidirectional,
+        bool tokens, bool bias, int length, int count = 4)
+    {
+        var options = new SequenceModelOptions
+        {
+            Cell = cell,
+            HiddenSize = 24,
+            Layers = layers,
+            Bidirectional = bidirectional,
+            EmbeddingSize = 6,
+            UseBias = bias,
+            Threads = 1,
+        };
+        var data = tokens
+            ? EngineFixtures.TokenData(count, vocabulary: 30, [length], HeadKind.MultiClass, classes: 3, seed: 5)
+            : EngineFixtures.NumericData(count, features: 7, [length], HeadKind.MultiClass, classes: 3, seed: 5);
+        return (options, data);
+    }
+}
