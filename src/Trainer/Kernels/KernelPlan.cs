@@ -10,8 +10,10 @@ namespace Recurrent.Trainer.Kernels;
 /// </summary>
 internal sealed record KernelPlan
 {
-    /// <summary>Rows of the two-vector register tiles: 8 (sixteen accumulators) where the JIT has 32 vector registers
-    /// (AVX-512), 4 where it has 16 (AVX2), since eight rows there would need 19 registers and spill.</summary>
+    /// <summary>Rows of the tall two-vector register tiles, before four-row ones take the rows left: 8 (sixteen
+    /// accumulators) where the JIT has 32 vector registers (AVX-512); 6 where it has 16 (AVX2): eight rows there would
+    /// need 19 registers and spill, six need 15 and run twelve FMA chains, four run only eight. 4: four-row tiles
+    /// only (the tile before the AVX2 one; tests and `bench --kernels` compare it).</summary>
     public required int TileRows { get; init; }
 
     /// <summary>Columns of a packed weight panel: two vectors of the machine's width (32 with AVX-512, 16 with AVX2),
@@ -111,7 +113,7 @@ internal sealed record KernelPlan
         var rows = RoundDown(caches.L2Bytes / 2 / (depth * sizeof(float)), 8);
         return new KernelPlan
         {
-            TileRows = Avx512F.IsSupported ? 8 : 4,
+            TileRows = Avx512F.IsSupported ? 8 : 6,
             RecurrentTileRows = 4,
             PanelWidth = panelWidth,
             DepthBlock = depth,
@@ -138,7 +140,7 @@ internal sealed record KernelPlan
         yield return $"caches per core: L1d {Caches.L1DataBytes >> 10} KiB, L2 {Caches.L2Bytes >> 10} KiB, " +
                      $"L3 share {Caches.L3Bytes >> 10} KiB (from {Caches.Source})";
         var columns = 2 * (VectorWidth.Use512 ? 16 : 8);
-        yield return $"register tiles: {(TileRows == 8 ? $"8×{columns} and 4×{columns}" : $"4×{columns}")} " +
+        yield return $"register tiles: {(TileRows == 4 ? $"4×{columns}" : $"{TileRows}×{columns} and 4×{columns}")} " +
                      $"({(Avx512F.IsSupported ? "32 vector registers" : "16 vector registers")}); 8×{columns / 2} and 4×{columns / 2} " +
                      $"for a last single vector of columns, {(VectorWidth.Use512 ? "then 8-column ones, " : "")}then scalar";
         yield return $"packed weight panels: {PanelWidth} columns";
