@@ -82,7 +82,7 @@ internal static partial class Gemm
         ref var b0 = ref Unsafe.AsRef(in b[0]);
         ref var c0 = ref c[0];
         var plan = KernelPlan.Active;
-        var depthBlock = plan.DepthBlock;
+        var depthBlock = aColStride != 1 && !plan.PacksTransposedA(aColStride) && Environment.GetEnvironmentVariable("EXP_TDEPTH") is { } e ? int.Parse(e) : plan.DepthBlock;
         for (var k0 = 0; k0 < k; k0 += depthBlock)
         {
             var kc = Math.Min(depthBlock, k - k0);
