@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ML.NET trainer's costs on Fashion-MNIST rows (needs Debian's dataset-fashion-mnist, scripts/setup.sh):
-# ML.NET Fit against SequenceClassifierTrainer.Fit (LSTM 128, one epoch, alternately), and PredictionEngine latency
+# ML.NET Fit against SequenceModelTrainer.Fit (LSTM 128, one epoch, alternately), and PredictionEngine latency
 # against a raw InferenceSession.Run (T = 28, H = 128). Arguments go to the program (--rounds N, --latency-calls N,
 # --count N).
 set -euo pipefail

@@ -1,5 +1,5 @@
 // Usage: Recurrent.Bench.MLNet [--rounds N] [--latency-calls N] [--count N]
-// 1. Fit wall time through ML.NET (IDataView in, fitted ML.NET model out) against SequenceClassifierTrainer.Fit on
+// 1. Fit wall time through ML.NET (IDataView in, fitted ML.NET model out) against SequenceModelTrainer.Fit on
 //    the same Fashion-MNIST rows (28 steps of 28 pixels), LSTM 128, one epoch, alternately, N rounds each.
 // 2. PredictionEngine latency per sequence against a raw ONNX Runtime InferenceSession.Run of the same network
 //    (T = 28, H = 128, batch 1), alternating blocks of calls.
@@ -25,7 +25,7 @@ var options = new RecurrentTrainerOptions
     LabelColumnName = "Label",
     FeatureColumnName = "Pixels",
     FeaturesPerStep = 28,
-    Cell = CellKind.Lstm,
+    Cell = RecurrentCellKind.Lstm,
     HiddenSize = 128,
     Epochs = 1,
     BatchSize = 64,
@@ -39,7 +39,7 @@ var view = ml.Data.LoadFromEnumerable(rows);
 // (reading the IDataView, training, assembling the model).
 var warmOptions = (RecurrentTrainerOptions)options.Clone();
 warmOptions.MaxSteps = 4;
-new SequenceClassifierTrainer(warmOptions.ToEngineOptions()).Fit(data.Subset(Enumerable.Range(0, 256)));
+new SequenceModelTrainer(warmOptions.ToEngineOptions()).Fit(data.Subset(Enumerable.Range(0, 256)));
 ml.MulticlassClassification.Trainers.Recurrent(warmOptions).Fit(ml.Data.LoadFromEnumerable(rows.Take(256)));
 var engineSeconds = new List<double>();
 var mlnetSeconds = new List<double>();
@@ -56,7 +56,7 @@ for (var round = 0; round < rounds; round++)
 {
     var cpu = CpuSeconds();
     var clock = Stopwatch.StartNew();
-    new SequenceClassifierTrainer(options.ToEngineOptions()).Fit(data);
+    new SequenceModelTrainer(options.ToEngineOptions()).Fit(data);
     engineSeconds.Add(clock.Elapsed.TotalSeconds);
     engineCpu.Add(CpuSeconds() - cpu);
     cpu = CpuSeconds();
@@ -64,7 +64,7 @@ for (var round = 0; round < rounds; round++)
     fitted = ml.MulticlassClassification.Trainers.Recurrent(options).Fit(view);
     mlnetSeconds.Add(clock.Elapsed.TotalSeconds);
     mlnetCpu.Add(CpuSeconds() - cpu);
-    Console.WriteLine($"round {round + 1}: SequenceClassifierTrainer.Fit {engineSeconds[^1]:F2} s (CPU {engineCpu[^1]:F2} s), " +
+    Console.WriteLine($"round {round + 1}: SequenceModelTrainer.Fit {engineSeconds[^1]:F2} s (CPU {engineCpu[^1]:F2} s), " +
         $"ML.NET Fit {mlnetSeconds[^1]:F2} s (CPU {mlnetCpu[^1]:F2} s)");
 }
 // Where ML.NET's extra time goes: reading the IDataView into sequences, and analysing a step's gradient.
@@ -93,7 +93,7 @@ var trainer = ml.MulticlassClassification.Trainers.Recurrent(new RecurrentTraine
     LabelColumnName = "Label",
     FeatureColumnName = "Pixels",
     FeaturesPerStep = 28,
-    Cell = CellKind.Lstm,
+    Cell = RecurrentCellKind.Lstm,
     HiddenSize = 128,
     Epochs = 1,
     MaxSteps = 0,

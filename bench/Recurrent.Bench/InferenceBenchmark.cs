@@ -17,7 +17,7 @@ public static class InferenceBenchmark
     public sealed record Result(double ManagedLatencyMicroseconds, double OnnxLatencyMicroseconds,
         double ManagedSequencesPerSecond, double OnnxSequencesPerSecond, string OnnxRuntimeVersion);
 
-    public static Result Run(SequenceClassifier model, int length, int inputSize, int repetitions)
+    public static Result Run(SequenceModel model, int length, int inputSize, int repetitions)
     {
         var rng = new DeterministicRandom(7);
         SequenceExample Sequence() => SequenceExample.FromSteps(
@@ -96,7 +96,7 @@ public static class InferenceBenchmark
     /// <summary>
     /// The exported model in ONNX Runtime as a caller would run it, one thread inside each operator: each call
     /// packs the sequences into the input tensor, runs, and takes each row's most probable class, as the managed
-    /// engine's <see cref="SequenceClassifier.PredictBatch"/> does.
+    /// engine's <see cref="SequenceModel.PredictBatch"/> does.
     /// </summary>
     private sealed class OnnxSession : IDisposable
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Training;
@@ -24,10 +25,10 @@ public static class ScalingBenchmark
     public static IReadOnlyList<int> HiddenSizes { get; } = [64, 128, 256, 512, 1024];
 
     /// <summary>The cells measured, in order.</summary>
-    public static IReadOnlyList<CellKind> Cells { get; } = [CellKind.Lstm, CellKind.Gru, CellKind.Rnn];
+    public static IReadOnlyList<RecurrentCellKind> Cells { get; } = [RecurrentCellKind.Lstm, RecurrentCellKind.Gru, RecurrentCellKind.Rnn];
 
     /// <summary>One measured configuration.</summary>
-    public sealed record Point(CellKind Cell, int Length, int Input, int Hidden, int Batch, BenchmarkResult Result)
+    public sealed record Point(RecurrentCellKind Cell, int Length, int Input, int Hidden, int Batch, BenchmarkResult Result)
     {
         /// <summary>This point as a line of scaling.csv.</summary>
         public string ToCsv() => string.Create(CultureInfo.InvariantCulture,
@@ -48,12 +49,12 @@ public static class ScalingBenchmark
         return points;
     }
 
-    private static Point Measure(CellKind cell, int length, int hidden, int batch, int threads, TextWriter log)
+    private static Point Measure(RecurrentCellKind cell, int length, int hidden, int batch, int threads, TextWriter log)
     {
         // Enough steps for a stable figure without spending minutes on the largest configurations.
         var work = (double)length * hidden * hidden * batch;
         var steps = Math.Clamp((int)(4e9 / work), 3, 30);
-        var result = TrainingBenchmark.Run(new SequenceClassifierOptions { Cell = cell, HiddenSize = hidden, Threads = threads },
+        var result = TrainingBenchmark.Run(new SequenceModelOptions { Cell = cell, HiddenSize = hidden, Threads = threads },
             length, Input, batch, steps);
         var point = new Point(cell, length, Input, hidden, batch, result);
         log.WriteLine(point.ToCsv());

@@ -29,7 +29,7 @@ public static class TrainingBenchmark
     /// <paramref name="observer"/> (which should analyse and record every step), alternate step by step so that
     /// machine load hits both alike. Returns the median milliseconds per step of each.
     /// </summary>
-    public static (double Without, double With) Overhead(SequenceClassifierOptions options, int length, int inputSize,
+    public static (double Without, double With) Overhead(SequenceModelOptions options, int length, int inputSize,
         int batchSize, int steps, ITrainingObserver observer)
     {
         var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
@@ -37,7 +37,7 @@ public static class TrainingBenchmark
         {
             var run = RunOptions(options, batchSize);
             run.CollectAdjointNorms = diagnostics;
-            return new TrainingLoop(new SequenceClassifierTrainer(run).Initialize(data), run, data, null, watcher);
+            return new TrainingLoop(new SequenceModelTrainer(run).Initialize(data), run, data, null, watcher);
         }
         var plain = Loop(false, null);
         var monitored = Loop(true, observer);
@@ -65,15 +65,15 @@ public static class TrainingBenchmark
     /// as a network without and with dilations), trained step by step in alternation so that machine load hits
     /// both alike. Returns the median milliseconds per step of each.
     /// </summary>
-    public static (double First, double Second) Alternate(SequenceClassifierOptions first,
-        SequenceClassifierOptions second, int length, int inputSize, int batchSize, int steps)
+    public static (double First, double Second) Alternate(SequenceModelOptions first,
+        SequenceModelOptions second, int length, int inputSize, int batchSize, int steps)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
         var (data, batch) = RandomBatch(first, length, inputSize, batchSize);
-        TrainingLoop Loop(SequenceClassifierOptions options)
+        TrainingLoop Loop(SequenceModelOptions options)
         {
             var run = RunOptions(options, batchSize);
-            return new TrainingLoop(new SequenceClassifierTrainer(run).Initialize(data), run, data, null, null);
+            return new TrainingLoop(new SequenceModelTrainer(run).Initialize(data), run, data, null, null);
         }
         var a = Loop(first);
         var b = Loop(second);
@@ -96,7 +96,7 @@ public static class TrainingBenchmark
         return (timesA[steps / 2], timesB[steps / 2]);
     }
 
-    private static (SequenceDataset Data, SequenceBatch Batch) RandomBatch(SequenceClassifierOptions options, int length,
+    private static (SequenceDataset Data, SequenceBatch Batch) RandomBatch(SequenceModelOptions options, int length,
         int inputSize, int batchSize)
     {
         var rng = new DeterministicRandom((ulong)options.Seed);
@@ -116,11 +116,11 @@ public static class TrainingBenchmark
     }
 
     /// <summary>An initialised (untrained) ten-class model of the given shape, for inference benchmarks.</summary>
-    public static SequenceClassifier RandomModel(SequenceClassifierOptions options, int length, int inputSize) =>
-        new SequenceClassifierTrainer(options).Initialize(RandomBatch(options, length, inputSize, 1).Data);
+    public static SequenceModel RandomModel(SequenceModelOptions options, int length, int inputSize) =>
+        new SequenceModelTrainer(options).Initialize(RandomBatch(options, length, inputSize, 1).Data);
 
     // What every benchmark step does besides the options under test: full batches and clipping at norm 1.
-    private static SequenceClassifierOptions RunOptions(SequenceClassifierOptions options, int batchSize)
+    private static SequenceModelOptions RunOptions(SequenceModelOptions options, int batchSize)
     {
         var run = options.Clone();
         run.BatchSize = batchSize;
@@ -129,7 +129,7 @@ public static class TrainingBenchmark
     }
 
     /// <summary>Runs <paramref name="steps"/> timed steps after <paramref name="warmup"/> untimed ones.</summary>
-    public static BenchmarkResult Run(SequenceClassifierOptions options, int length, int inputSize, int batchSize,
+    public static BenchmarkResult Run(SequenceModelOptions options, int length, int inputSize, int batchSize,
         int steps, int warmup = 3, ITrainingObserver? observer = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
@@ -137,7 +137,7 @@ public static class TrainingBenchmark
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
         var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
         var run = RunOptions(options, batchSize);
-        var model = new SequenceClassifierTrainer(run).Initialize(data);
+        var model = new SequenceModelTrainer(run).Initialize(data);
         var loop = new TrainingLoop(model, run, data, null, observer);
         for (var i = 0; i < warmup; i++)
             loop.TrainBatch(batch);

@@ -19,7 +19,7 @@ var pipeline = ml.Transforms.Text.NormalizeText("Text")
     {
         LabelColumnName = "Positive",
         FeatureColumnName = "Tokens",
-        Cell = CellKind.Lstm,
+        Cell = RecurrentCellKind.Lstm,
         HiddenSize = 16,
         Bidirectional = true,
         Epochs = 20,

@@ -19,7 +19,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     {
         LabelColumnName = "Label",
         FeatureColumnName = "Tokens",
-        Cell = CellKind.Gru,
+        Cell = RecurrentCellKind.Gru,
         HiddenSize = 16,
         Bidirectional = true,
         Epochs = 20,

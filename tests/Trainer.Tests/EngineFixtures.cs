@@ -54,9 +54,9 @@ internal static class EngineFixtures
     };
 
     /// <summary>An initialised network for the data, with weights spread a little wider than the default.</summary>
-    public static SequenceNetwork Network(SequenceClassifierOptions options, SequenceDataset data)
+    public static SequenceNetwork Network(SequenceModelOptions options, SequenceDataset data)
     {
-        var model = new SequenceClassifierTrainer(options).Initialize(data);
+        var model = new SequenceModelTrainer(options).Initialize(data);
         var rng = new DeterministicRandom((ulong)options.Seed + 17);
         foreach (var p in model.Network.Parameters)
         {

@@ -100,7 +100,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private static int RunDilations(SequenceClassifierOptions options, int[] dilations, int length, int input,
+    private static int RunDilations(SequenceModelOptions options, int[] dilations, int length, int input,
         int batch, int steps, bool json)
     {
         options.Layers = dilations.Length;
@@ -169,7 +169,7 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static int RunInference(SequenceClassifierOptions options, int length, int inputSize, bool json)
+    private static int RunInference(SequenceModelOptions options, int length, int inputSize, bool json)
     {
         options.Threads = 1;
         var model = TrainingBenchmark.RandomModel(options, length, inputSize);

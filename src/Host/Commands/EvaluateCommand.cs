@@ -16,7 +16,7 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Evaluate a model: loss, accuracy and confusion matrix.") { model, data, seed, count, json };
         command.SetAction(parse => ExitCodes.Guard(() =>
         {
-            var classifier = SequenceClassifier.Load(parse.GetRequiredValue(model));
+            var classifier = SequenceModel.Load(parse.GetRequiredValue(model));
             var dataset = ModelData.Load(parse.GetRequiredValue(data), classifier, parse.GetValue(seed), parse.GetValue(count));
             var evaluation = classifier.Evaluate(dataset);
             var result = new Dictionary<string, object?>

@@ -21,7 +21,7 @@ internal static class ExportCommand
             var mlnetPath = parse.GetValue(mlnet);
             if (onnxPath is null && mlnetPath is null)
                 throw new ArgumentException("export needs --onnx FILE, --mlnet FILE.zip or both.");
-            var classifier = SequenceClassifier.Load(parse.GetRequiredValue(model));
+            var classifier = SequenceModel.Load(parse.GetRequiredValue(model));
             if (onnxPath is not null)
             {
                 classifier.ExportOnnx(onnxPath);

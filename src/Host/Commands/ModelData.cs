@@ -7,7 +7,7 @@ namespace Recurrent.Host.Commands;
 internal static class ModelData
 {
     /// <summary>A file is encoded like the model's training data; a built-in name gives its test split.</summary>
-    public static SequenceDataset Load(string spec, SequenceClassifier model, int seed, int? count,
+    public static SequenceDataset Load(string spec, SequenceModel model, int seed, int? count,
         bool labelsOptional = false) =>
         Load(spec, new SequenceDataset("model", model.InputKind, model.FeatureCount, model.Vocabulary, model.Labels, []),
             seed, count, labelsOptional);

@@ -37,7 +37,7 @@ internal static class PredictCommand
             }
             else
             {
-                var classifier = SequenceClassifier.Load(path);
+                var classifier = SequenceModel.Load(path);
                 var dataset = ModelData.Load(parse.GetRequiredValue(data), classifier, parse.GetValue(seed), parse.GetValue(count),
                     labelsOptional: true);
                 predictions = classifier.PredictBatch(dataset.Examples);

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.ML;
 using Recurrent.Bench;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Trainer.Cells;
@@ -25,7 +26,7 @@ internal static class ScalingReport
             var alongHidden = points.Where(p => p.Cell == cell && p.Length == 28 && p.Batch == 64).ToList();
             var times = alongLength.Select(p => p.Result.MillisecondsPerStep).ToList();
             byLength.Series.Add(new ChartSeries(name, alongLength.Select(p => (double)p.Length).ToList(), times));
-            if (cell == CellKind.Lstm)
+            if (cell == RecurrentCellKind.Lstm)
                 byLength.ReferenceLines.Add(("LSTM, linear from T = 28", times[0] / alongLength[0].Length, 0));
             byHidden.Series.Add(new ChartSeries(name, alongHidden.Select(p => (double)p.Hidden).ToList(),
                 alongHidden.Select(p => p.Result.SequencesPerSecond).ToList()));

@@ -42,8 +42,8 @@ internal static class TrainCommand
             observers.Add(new ProgressReporter(Console.Out, trainerOptions.Epochs, !Console.IsOutputRedirected));
         }
         using var cancel = new ConsoleCancellation();
-        var trainer = new SequenceClassifierTrainer(trainerOptions);
-        SequenceClassifier model;
+        var trainer = new SequenceModelTrainer(trainerOptions);
+        SequenceModel model;
         if (trainerOptions.MaxSteps == 0)
             model = trainer.Initialize(splits.Train);
         else

@@ -110,7 +110,7 @@ internal sealed class TrainOptions
         };
     }
 
-    public SequenceClassifierOptions ToTrainerOptions(ParseResult parse) =>
+    public SequenceModelOptions ToTrainerOptions(ParseResult parse) =>
         TrainingRequestMapper.ToTrainerOptions(ToRequest(parse), FieldSpelling.CommandLine,
             layersGiven: parse.GetResult(Layers) is { Implicit: false });
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
@@ -13,7 +14,7 @@ namespace Recurrent.Host.Experiments;
 /// </summary>
 internal sealed class AgreementStudy : IStudy
 {
-    private static readonly (string Label, CellKind Cell)[] Cells = [("tanh RNN", CellKind.Rnn), ("LSTM", CellKind.Lstm)];
+    private static readonly (string Label, RecurrentCellKind Cell)[] Cells = [("tanh RNN", RecurrentCellKind.Rnn), ("LSTM", RecurrentCellKind.Lstm)];
 
     public string Name => "agreement";
 
@@ -31,7 +32,7 @@ internal sealed class AgreementStudy : IStudy
                 var data = AgreementTask.Generate(distance, seed, count, 500);
                 foreach (var (label, cell) in Cells)
                 {
-                    var options = new SequenceClassifierOptions
+                    var options = new SequenceModelOptions
                     {
                         Cell = cell,
                         HiddenSize = 32,

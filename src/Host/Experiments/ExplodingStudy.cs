@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
@@ -30,15 +31,15 @@ internal sealed class ExplodingStudy : IStudy
             var data = StudyData.Load($"adding:{length}", seed, count, 200);
             foreach (var (label, clipValue, clipNorm) in Variants)
             {
-                var options = new SequenceClassifierOptions
+                var options = new SequenceModelOptions
                 {
-                    Cell = CellKind.Rnn,
-                    Activation = Activation.Relu,
+                    Cell = RecurrentCellKind.Rnn,
+                    Activation = RecurrentActivation.Relu,
                     RecurrentInit = RecurrentInit.Identity,
                     HiddenSize = 32,
                     Epochs = epochs,
                     BatchSize = 32,
-                    Optimizer = OptimizerKind.Sgd,
+                    Optimizer = RecurrentOptimizerKind.Sgd,
                     LearningRate = LearningRate,
                     ClipValue = clipValue,
                     ClipNorm = clipNorm,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
@@ -26,16 +27,16 @@ internal sealed class JacobianBoundStudy : IStudy
         int length = settings.Quick ? 20 : 50, count = settings.Quick ? 320 : 2000, epochs = settings.Quick ? 2 : 8;
         var data = StudyData.Load($"temporal-order:{length}", settings.Seed, count, 200);
         var specs = new List<RunSpec>();
-        foreach (var activation in new[] { Activation.Tanh, Activation.Sigmoid })
+        foreach (var activation in new[] { RecurrentActivation.Tanh, RecurrentActivation.Sigmoid })
         {
             foreach (var init in new[] { RecurrentInit.Xavier, RecurrentInit.Orthogonal, RecurrentInit.Identity })
             {
                 // A larger learning rate moves W_hh further, so the runs sweep a wide range of σ_max.
                 foreach (float rate in settings.Quick ? [0.01f] : new[] { 0.003f, 0.03f })
                 {
-                    var options = new SequenceClassifierOptions
+                    var options = new SequenceModelOptions
                     {
-                        Cell = CellKind.Rnn,
+                        Cell = RecurrentCellKind.Rnn,
                         Activation = activation,
                         RecurrentInit = init,
                         HiddenSize = 32,
@@ -55,7 +56,7 @@ internal sealed class JacobianBoundStudy : IStudy
         return Report(settings, length, count, epochs, results);
     }
 
-    private static string ActivationName(Activation activation) => activation == Activation.Tanh ? "tanh (γ = 1)" : "sigmoid (γ = 1/4)";
+    private static string ActivationName(RecurrentActivation activation) => activation == RecurrentActivation.Tanh ? "tanh (γ = 1)" : "sigmoid (γ = 1/4)";
 
     private static StudyReport Report(StudySettings settings, int length, int count, int epochs, IReadOnlyList<RunResult> results)
     {

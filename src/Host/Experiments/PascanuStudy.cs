@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
@@ -37,11 +38,11 @@ internal sealed class PascanuStudy : IStudy
                 var data = StudyData.Load($"temporal-order:{length}", seed, steps * 20, 500);
                 foreach (var (label, clip, omega) in Variants)
                 {
-                    var options = new SequenceClassifierOptions
+                    var options = new SequenceModelOptions
                     {
-                        Cell = CellKind.Rnn,
+                        Cell = RecurrentCellKind.Rnn,
                         HiddenSize = 50,
-                        Optimizer = OptimizerKind.Sgd,
+                        Optimizer = RecurrentOptimizerKind.Sgd,
                         LearningRate = 0.01f,
                         BatchSize = 20,
                         ClipNorm = clip,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
@@ -41,12 +42,12 @@ internal sealed class RemediesStudy : IStudy
         return Report(settings, length, count, epochs, seeds, window, results);
     }
 
-    private static IEnumerable<(string Label, SequenceClassifierOptions Options)> Variants(int window)
+    private static IEnumerable<(string Label, SequenceModelOptions Options)> Variants(int window)
     {
-        SequenceClassifierOptions Rnn() => new() { Cell = CellKind.Rnn, HiddenSize = 32, LearningRate = BaseRate };
+        SequenceModelOptions Rnn() => new() { Cell = RecurrentCellKind.Rnn, HiddenSize = 32, LearningRate = BaseRate };
         yield return (Baseline, Rnn());
         var irnn = Rnn();
-        irnn.Activation = Activation.Relu;
+        irnn.Activation = RecurrentActivation.Relu;
         irnn.RecurrentInit = RecurrentInit.Identity;
         irnn.ClipNorm = 1f; // Le et al. clip too: without it the unbounded ReLU recurrence diverges at this rate.
         yield return ("IRNN (ReLU, W_hh = I, clip 1)", irnn);
@@ -62,12 +63,12 @@ internal sealed class RemediesStudy : IStudy
         var truncated = Rnn();
         truncated.TruncationSteps = window;
         yield return ($"truncated BPTT k2={window}", truncated);
-        yield return ("LSTM", new SequenceClassifierOptions { Cell = CellKind.Lstm, HiddenSize = 32, LearningRate = BaseRate });
-        yield return ("GRU", new SequenceClassifierOptions { Cell = CellKind.Gru, HiddenSize = 32, LearningRate = BaseRate });
+        yield return ("LSTM", new SequenceModelOptions { Cell = RecurrentCellKind.Lstm, HiddenSize = 32, LearningRate = BaseRate });
+        yield return ("GRU", new SequenceModelOptions { Cell = RecurrentCellKind.Gru, HiddenSize = 32, LearningRate = BaseRate });
         // A reservoir needs more units than a trained recurrence to hold the same history; only the head learns.
-        yield return ("echo state (128 units, ρ 0.9)", new SequenceClassifierOptions
+        yield return ("echo state (128 units, ρ 0.9)", new SequenceModelOptions
         {
-            Cell = CellKind.Rnn,
+            Cell = RecurrentCellKind.Rnn,
             HiddenSize = 128,
             RecurrentInit = RecurrentInit.EchoState,
             SpectralRadius = 0.9f,

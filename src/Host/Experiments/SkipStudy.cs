@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
@@ -69,25 +70,25 @@ internal sealed class SkipStudy : IStudy
     /// About 10,000 recurrent weights each: 96 tanh or ReLU units, 48 LSTM units, six dilated layers of 32. Every
     /// variant clips the global norm at 1, as Le et al. and Chang et al. do (the unbounded IRNN needs it).
     /// </summary>
-    private static IEnumerable<(string Label, SequenceClassifierOptions Options)> Variants(float rate)
+    private static IEnumerable<(string Label, SequenceModelOptions Options)> Variants(float rate)
     {
-        SequenceClassifierOptions Rnn(int hidden) => new()
+        SequenceModelOptions Rnn(int hidden) => new()
         {
-            Cell = CellKind.Rnn,
+            Cell = RecurrentCellKind.Rnn,
             HiddenSize = hidden,
             LearningRate = rate,
             ClipNorm = 1f,
         };
         yield return (Tanh, Rnn(96));
         var irnn = Rnn(96);
-        irnn.Activation = Activation.Relu;
+        irnn.Activation = RecurrentActivation.Relu;
         irnn.RecurrentInit = RecurrentInit.Identity;
         yield return (Irnn, irnn);
         var dilated = Rnn(32);
         dilated.Layers = DilationLadder.Length;
         dilated.Dilations = DilationLadder;
         yield return (Dilated, dilated);
-        yield return (Lstm, new SequenceClassifierOptions { Cell = CellKind.Lstm, HiddenSize = 48, LearningRate = rate, ClipNorm = 1f });
+        yield return (Lstm, new SequenceModelOptions { Cell = RecurrentCellKind.Lstm, HiddenSize = 48, LearningRate = rate, ClipNorm = 1f });
     }
 
     private static StudyReport Report(StudySettings settings, Budget order, Budget pixels, IReadOnlyList<RunResult> results)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using Recurrent.Host.Experiments.Reports;
 using Recurrent.Host.Experiments.Runs;
 using Recurrent.Trainer;
@@ -12,8 +13,8 @@ namespace Recurrent.Host.Experiments;
 /// </summary>
 internal sealed class VanishingStudy : IStudy
 {
-    private static readonly (string Label, CellKind Cell)[] Cells =
-        [("tanh RNN", CellKind.Rnn), ("LSTM", CellKind.Lstm), ("GRU", CellKind.Gru)];
+    private static readonly (string Label, RecurrentCellKind Cell)[] Cells =
+        [("tanh RNN", RecurrentCellKind.Rnn), ("LSTM", RecurrentCellKind.Lstm), ("GRU", RecurrentCellKind.Gru)];
 
     public string Name => "vanishing";
 
@@ -32,7 +33,7 @@ internal sealed class VanishingStudy : IStudy
                 var data = StudyData.Load($"{task}:{length}", settings.Seed, count);
                 foreach (var (label, cell) in Cells)
                 {
-                    var options = new SequenceClassifierOptions
+                    var options = new SequenceModelOptions
                     {
                         Cell = cell,
                         HiddenSize = hidden,
@@ -116,7 +117,7 @@ internal sealed class VanishingStudy : IStudy
 
         report.Paragraph("Each run trains on freshly generated sequences and is tested on 500 sequences it never saw. " +
             "`initial` is the median over the first analysed steps (the untrained network), `final` over the last fifth of training. " +
-            "log10 g_1/g_T is the diagnostics' vanishing ratio (reference/diagnostics.md): −3 means the gradient at step 1 is a thousandth of the gradient where the loss enters.");
+            "log10 g_1/g_T is the diagnostics' vanishing ratio (the metric recurrent_grad_vanishing_log10_ratio): −3 means the gradient at step 1 is a thousandth of the gradient where the loss enters.");
         foreach (var task in new[] { order, "adding" })
         {
             foreach (var (stem, caption, pick) in new (string, string, Func<RunResult, double>)[]

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
@@ -7,9 +8,9 @@ namespace Recurrent.Host.Training;
 
 /// <summary>
 /// The one mapping from a <see cref="TrainingRequest"/> (CLI flags, a REST body, a sweep point) to the engine's
-/// <see cref="SequenceClassifierOptions"/> and the data loader's <see cref="DatasetOptions"/>: every name, spec and
+/// <see cref="SequenceModelOptions"/> and the data loader's <see cref="DatasetOptions"/>: every name, spec and
 /// list is parsed and checked here, and every refusal is a <see cref="TrainingRequestException"/> naming the field
-/// as the user spelled it. A rule the engine itself enforces (<see cref="SequenceClassifierOptions.Validate"/>) is
+/// as the user spelled it. A rule the engine itself enforces (<see cref="SequenceModelOptions.Validate"/>) is
 /// quoted as the engine states it, after the field.
 /// </summary>
 public static class TrainingRequestMapper
@@ -17,26 +18,26 @@ public static class TrainingRequestMapper
     // The engine names its own properties; users wrote the request's fields.
     private static readonly Dictionary<string, string> FieldOfOption = new(StringComparer.Ordinal)
     {
-        [nameof(SequenceClassifierOptions.HiddenSize)] = "hidden",
-        [nameof(SequenceClassifierOptions.Layers)] = "layers",
-        [nameof(SequenceClassifierOptions.Dilations)] = "dilations",
-        [nameof(SequenceClassifierOptions.EmbeddingSize)] = "embedding",
-        [nameof(SequenceClassifierOptions.Epochs)] = "epochs",
-        [nameof(SequenceClassifierOptions.BatchSize)] = "batch",
-        [nameof(SequenceClassifierOptions.MaxSteps)] = "max_steps",
-        [nameof(SequenceClassifierOptions.LearningRate)] = "lr",
-        [nameof(SequenceClassifierOptions.LearningRateDecay)] = "lr_decay",
-        [nameof(SequenceClassifierOptions.Momentum)] = "momentum",
-        [nameof(SequenceClassifierOptions.WeightDecay)] = "weight_decay",
-        [nameof(SequenceClassifierOptions.ClipNorm)] = "clip_norm",
-        [nameof(SequenceClassifierOptions.ClipValue)] = "clip_value",
-        [nameof(SequenceClassifierOptions.TruncationSteps)] = "bptt",
-        [nameof(SequenceClassifierOptions.TruncationStride)] = "bptt",
-        [nameof(SequenceClassifierOptions.EarlyStoppingPatience)] = "patience",
-        [nameof(SequenceClassifierOptions.Threads)] = "threads",
-        [nameof(SequenceClassifierOptions.ForgetGateBias)] = "forget_bias",
-        [nameof(SequenceClassifierOptions.SpectralRadius)] = "spectral_radius",
-        [nameof(SequenceClassifierOptions.OmegaWeight)] = "omega",
+        [nameof(SequenceModelOptions.HiddenSize)] = "hidden",
+        [nameof(SequenceModelOptions.Layers)] = "layers",
+        [nameof(SequenceModelOptions.Dilations)] = "dilations",
+        [nameof(SequenceModelOptions.EmbeddingSize)] = "embedding",
+        [nameof(SequenceModelOptions.Epochs)] = "epochs",
+        [nameof(SequenceModelOptions.BatchSize)] = "batch",
+        [nameof(SequenceModelOptions.MaxSteps)] = "max_steps",
+        [nameof(SequenceModelOptions.LearningRate)] = "lr",
+        [nameof(SequenceModelOptions.LearningRateDecay)] = "lr_decay",
+        [nameof(SequenceModelOptions.Momentum)] = "momentum",
+        [nameof(SequenceModelOptions.WeightDecay)] = "weight_decay",
+        [nameof(SequenceModelOptions.ClipNorm)] = "clip_norm",
+        [nameof(SequenceModelOptions.ClipValue)] = "clip_value",
+        [nameof(SequenceModelOptions.TruncationSteps)] = "bptt",
+        [nameof(SequenceModelOptions.TruncationStride)] = "bptt",
+        [nameof(SequenceModelOptions.EarlyStoppingPatience)] = "patience",
+        [nameof(SequenceModelOptions.Threads)] = "threads",
+        [nameof(SequenceModelOptions.ForgetGateBias)] = "forget_bias",
+        [nameof(SequenceModelOptions.SpectralRadius)] = "spectral_radius",
+        [nameof(SequenceModelOptions.OmegaWeight)] = "omega",
     };
 
     private static readonly Dictionary<string, string> FieldOfDataOption = new(StringComparer.Ordinal)
@@ -55,16 +56,16 @@ public static class TrainingRequestMapper
     /// Whether the user set the layer count (then it must agree with the count of dilations); default: when it is
     /// not the default 1.
     /// </param>
-    public static SequenceClassifierOptions ToTrainerOptions(TrainingRequest request, FieldSpelling spelling,
+    public static SequenceModelOptions ToTrainerOptions(TrainingRequest request, FieldSpelling spelling,
         bool? layersGiven = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var (stride, window) = ParseBptt(request.Bptt, spelling);
         var layers = Layers(request, spelling, layersGiven ?? request.Layers != 1);
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
-            Cell = ParseEnum<CellKind>(request.Cell, "cell", spelling),
-            Activation = ParseEnum<Activation>(request.Activation, "activation", spelling),
+            Cell = ParseEnum<RecurrentCellKind>(request.Cell, "cell", spelling),
+            Activation = ParseEnum<RecurrentActivation>(request.Activation, "activation", spelling),
             HiddenSize = request.Hidden,
             Layers = layers,
             Dilations = request.Dilations,
@@ -79,7 +80,7 @@ public static class TrainingRequestMapper
             Epochs = request.Epochs,
             BatchSize = request.Batch,
             MaxSteps = request.MaxSteps,
-            Optimizer = ParseEnum<OptimizerKind>(request.Optimizer, "optimizer", spelling),
+            Optimizer = ParseEnum<RecurrentOptimizerKind>(request.Optimizer, "optimizer", spelling),
             LearningRate = request.Lr,
             LearningRateDecay = request.LrDecay,
             Momentum = request.Momentum,
@@ -88,7 +89,7 @@ public static class TrainingRequestMapper
             ClipValue = request.ClipValue,
             TruncationStride = stride,
             TruncationSteps = window,
-            NonFinitePolicy = ParseEnum<NonFinitePolicy>(request.NonFinite, "non_finite", spelling),
+            NonFinitePolicy = ParseEnum<RecurrentNonFinitePolicy>(request.NonFinite, "non_finite", spelling),
             EarlyStoppingPatience = request.Patience,
             Seed = request.Seed,
             Threads = request.Threads,
@@ -100,10 +101,10 @@ public static class TrainingRequestMapper
         catch (ArgumentException e)
         {
             var field = e.ParamName is { } p && FieldOfOption.TryGetValue(p, out var f) ? f : e.ParamName ?? "options";
-            // "SequenceClassifierOptions.ClipNorm must be a positive number. (Parameter 'ClipNorm')" -> "ClipNorm must ...".
+            // "SequenceModelOptions.ClipNorm must be a positive number. (Parameter 'ClipNorm')" -> "ClipNorm must ...".
             var rule = e.Message.Split(" (Parameter", 2)[0];
-            rule = rule.StartsWith(nameof(SequenceClassifierOptions) + ".", StringComparison.Ordinal)
-                ? rule[(nameof(SequenceClassifierOptions).Length + 1)..] : rule;
+            rule = rule.StartsWith(nameof(SequenceModelOptions) + ".", StringComparison.Ordinal)
+                ? rule[(nameof(SequenceModelOptions).Length + 1)..] : rule;
             throw new TrainingRequestException(field, $"{Spell(field, spelling)}: {rule}", e);
         }
         return options;

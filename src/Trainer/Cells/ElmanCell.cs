@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Microsoft.ML;
 using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Trainer.Cells;
@@ -8,7 +9,7 @@ namespace Recurrent.Trainer.Cells;
 /// The Elman cell of the seeds: a_t = W_xh x_t + W_hh h_{t-1} + b, h_t = f(a_t). Its Jacobian
 /// ∂h_t/∂h_{t-1} = diag(f'(a_t)) W_hh is the factor whose product over time vanishes or explodes.
 /// </summary>
-internal sealed class ElmanCell(Activation activation) : IRecurrentCell
+internal sealed class ElmanCell(RecurrentActivation activation) : IRecurrentCell
 {
     public int GateCount => 1;
 
@@ -16,7 +17,7 @@ internal sealed class ElmanCell(Activation activation) : IRecurrentCell
 
     public bool SupportsOmega => true;
 
-    public Activation Activation { get; } = activation;
+    public RecurrentActivation Activation { get; } = activation;
 
     public void Forward(ref CellStep s)
     {
@@ -29,10 +30,10 @@ internal sealed class ElmanCell(Activation activation) : IRecurrentCell
     }
 
     // h = f(a) in one pass over all rows (they are contiguous for this cell).
-    private readonly ref struct Activate(Activation activation, ReadOnlySpan<float> preActivations, Span<float> h)
+    private readonly ref struct Activate(RecurrentActivation activation, ReadOnlySpan<float> preActivations, Span<float> h)
         : IColumnKernel
     {
-        private readonly Activation _activation = activation;
+        private readonly RecurrentActivation _activation = activation;
         private readonly ref float _a = ref MemoryMarshal.GetReference(preActivations);
         private readonly ref float _h = ref MemoryMarshal.GetReference(h);
 
@@ -50,8 +51,8 @@ internal sealed class ElmanCell(Activation activation) : IRecurrentCell
                 var a = TOps.Load(ref _a, j);
                 var y = _activation switch
                 {
-                    Activation.Tanh => Activations.Tanh<TOps, TV>(a),
-                    Activation.Sigmoid => Activations.Sigmoid<TOps, TV>(a),
+                    RecurrentActivation.Tanh => Activations.Tanh<TOps, TV>(a),
+                    RecurrentActivation.Sigmoid => Activations.Sigmoid<TOps, TV>(a),
                     _ => TOps.SelectLess(a, zero, zero, a),
                 };
                 TOps.Store(y, ref _h, j);
@@ -69,8 +70,8 @@ internal sealed class ElmanCell(Activation activation) : IRecurrentCell
         var da = s.InputProjectionGradient[..n];
         switch (Activation)
         {
-            case Activation.Tanh: GateMath.TimesTanhDerivative(dh, h, da); break;
-            case Activation.Sigmoid: GateMath.TimesSigmoidDerivative(dh, h, da); break;
+            case RecurrentActivation.Tanh: GateMath.TimesTanhDerivative(dh, h, da); break;
+            case RecurrentActivation.Sigmoid: GateMath.TimesSigmoidDerivative(dh, h, da); break;
             default: GateMath.TimesReluDerivative(dh, h, da); break;
         }
         RecurrentProduct.Backward(da, s.Rows, s.RecurrentWeights, s.PreviousStateGradient, 0, s.Hidden,

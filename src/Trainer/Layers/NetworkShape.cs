@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 
@@ -6,8 +7,8 @@ namespace Recurrent.Trainer.Layers;
 
 /// <summary>Everything that fixes the parameter shapes of a network.</summary>
 internal sealed record NetworkShape(
-    CellKind Cell,
-    Activation Activation,
+    RecurrentCellKind Cell,
+    RecurrentActivation Activation,
     int Hidden,
     int Layers,
     bool Bidirectional,
@@ -32,7 +33,7 @@ internal sealed record NetworkShape(
     public int DilationOf(int layer) => Dilations is { } d ? d[layer] : 1;
 
     /// <summary>The shape a dataset and options call for.</summary>
-    public static NetworkShape For(SequenceClassifierOptions options, SequenceDataset data)
+    public static NetworkShape For(SequenceModelOptions options, SequenceDataset data)
     {
         var head = data.Labels.IsRegression ? HeadKind.Regression
             : data.Labels.ClassCount == 2 ? HeadKind.Binary : HeadKind.MultiClass;

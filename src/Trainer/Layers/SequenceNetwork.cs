@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Diagnostics;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
@@ -76,7 +77,7 @@ internal sealed class SequenceNetwork
 
     // Bounds of |f'| that make ‖∂h_t/∂h_{t-1}‖ ≤ γ σ_max(W_hh) for the Elman cell (seed 003).
     private static double Gamma(NetworkShape shape) =>
-        shape.Cell == CellKind.Rnn && shape.Activation == Activation.Sigmoid ? 0.25 : 1.0;
+        shape.Cell == RecurrentCellKind.Rnn && shape.Activation == RecurrentActivation.Sigmoid ? 0.25 : 1.0;
 
     /// <summary>
     /// Runs the network for training; leaves the logits [B, Outputs] in <see cref="Logits"/>. The weights may have

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Analysis;

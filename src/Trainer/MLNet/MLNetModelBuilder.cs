@@ -28,11 +28,11 @@ public static class MLNetModelBuilder
     /// vector for token models, a Single vector of steps for numeric ones) from data shaped like
     /// <paramref name="input"/>.
     /// </summary>
-    public static ITransformer Build(MLContext ml, SequenceClassifier model, string featureColumnName, IDataView input) =>
+    public static ITransformer Build(MLContext ml, SequenceModel model, string featureColumnName, IDataView input) =>
         Build(ml, model, featureColumnName, input, TaskOf(model));
 
     /// <summary>The ML.NET task a model's head answers: two classes are binary, more multi-class.</summary>
-    public static RecurrentTask TaskOf(SequenceClassifier model) => model.Head switch
+    public static RecurrentTask TaskOf(SequenceModel model) => model.Head switch
     {
         HeadKind.MultiClass => RecurrentTask.MulticlassClassification,
         HeadKind.Binary => RecurrentTask.BinaryClassification,
@@ -40,10 +40,10 @@ public static class MLNetModelBuilder
     };
 
     /// <summary>
-    /// As <see cref="Build(MLContext, SequenceClassifier, string, IDataView)"/> with the outputs of
+    /// As <see cref="Build(MLContext, SequenceModel, string, IDataView)"/> with the outputs of
     /// <paramref name="task"/> (a two-class model gives multi-class outputs for a key label).
     /// </summary>
-    public static ITransformer Build(MLContext ml, SequenceClassifier model, string featureColumnName, IDataView input,
+    public static ITransformer Build(MLContext ml, SequenceModel model, string featureColumnName, IDataView input,
         RecurrentTask task)
     {
         ArgumentNullException.ThrowIfNull(ml);

@@ -20,7 +20,7 @@ public static class MLNetModelExport
     public const string FeaturesColumn = "Features";
 
     /// <summary>The fitted ML.NET model and the input schema it reads.</summary>
-    public static ITransformer Create(MLContext ml, SequenceClassifier model, out DataViewSchema inputSchema)
+    public static ITransformer Create(MLContext ml, SequenceModel model, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(model);
@@ -42,7 +42,7 @@ public static class MLNetModelExport
     }
 
     /// <summary>The model file's bytes.</summary>
-    public static byte[] ToBytes(SequenceClassifier model)
+    public static byte[] ToBytes(SequenceModel model)
     {
         var ml = new MLContext();
         var transformer = Create(ml, model, out var inputSchema);
@@ -52,7 +52,7 @@ public static class MLNetModelExport
     }
 
     /// <summary>Writes the model file atomically.</summary>
-    public static void Save(SequenceClassifier model, string path) => AtomicFile.Write(path, ToBytes(model));
+    public static void Save(SequenceModel model, string path) => AtomicFile.Write(path, ToBytes(model));
 
     private sealed class Term
     {

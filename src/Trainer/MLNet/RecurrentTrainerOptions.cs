@@ -2,14 +2,17 @@ using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Metrics;
 using Recurrent.Trainer.Training;
 
-namespace Recurrent.Trainer.MLNet;
+using Recurrent.Trainer;
+using Recurrent.Trainer.MLNet;
+
+namespace Microsoft.ML;
 
 /// <summary>
 /// Options of the ML.NET trainer (<c>mlContext.*.Trainers.Recurrent(options)</c>): every knob of
-/// <see cref="SequenceClassifierOptions"/> under the same name and default, plus the ML.NET columns and the ways to
+/// <see cref="SequenceModelOptions"/> under the same name and default, plus the ML.NET columns and the ways to
 /// watch training.
 /// </summary>
-public sealed class RecurrentTrainerOptions : SequenceClassifierOptions
+public sealed class RecurrentTrainerOptions : SequenceModelOptions
 {
     /// <summary>The label column: a key (multi-class), Boolean (binary) or Single (regression). Default "Label".</summary>
     public string LabelColumnName { get; set; } = "Label";

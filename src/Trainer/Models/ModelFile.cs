@@ -16,15 +16,15 @@ internal static class ModelFile
 
     internal static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
 
-    internal sealed record Header(NetworkShape Shape, SequenceClassifierOptions Options, string[]? Vocabulary,
+    internal sealed record Header(NetworkShape Shape, SequenceModelOptions Options, string[]? Vocabulary,
         string[] Classes, bool Regression, ParameterEntry[] Parameters);
 
     internal sealed record ParameterEntry(string Name, int[] Shape);
 
-    public static void Save(SequenceClassifier model, string path) =>
+    public static void Save(SequenceModel model, string path) =>
         ChecksummedFile.Write(path, Magic, FormatVersion, Describe(model), model.Parameters.Select(p => p.Value), Json);
 
-    public static SequenceClassifier Load(string path)
+    public static SequenceModel Load(string path)
     {
         var (header, arrays) = ChecksummedFile.Read<Header>(path, Magic, FormatVersion, "model", Json);
         var model = Rebuild(path, header, arrays);
@@ -32,12 +32,12 @@ internal static class ModelFile
         return model;
     }
 
-    internal static Header Describe(SequenceClassifier model) =>
+    internal static Header Describe(SequenceModel model) =>
         new(model.Network.Shape, model.Options, model.Vocabulary?.Tokens.ToArray(), model.Labels.ClassNames.ToArray(),
             model.Labels.IsRegression, model.Parameters.Select(p => new ParameterEntry(p.Name, p.Shape.ToArray())).ToArray());
 
     /// <summary>Builds the model a header describes and reads its parameters.</summary>
-    internal static SequenceClassifier Rebuild(string path, Header header, ChecksummedFile.ArrayReader arrays)
+    internal static SequenceModel Rebuild(string path, Header header, ChecksummedFile.ArrayReader arrays)
     {
         var network = new SequenceNetwork(header.Shape);
         var parameters = network.Parameters;
@@ -54,6 +54,6 @@ internal static class ModelFile
         }
         var labels = header.Regression ? LabelSet.Regression() : LabelSet.Classes(header.Classes);
         var vocabulary = header.Vocabulary is null ? null : new Vocabulary(header.Vocabulary.Skip(2));
-        return new SequenceClassifier(network, header.Options, vocabulary, labels);
+        return new SequenceModel(network, header.Options, vocabulary, labels);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
@@ -7,7 +8,7 @@ using Recurrent.Trainer.Models;
 namespace Recurrent.Trainer.Onnx;
 
 /// <summary>
-/// Maps a trained <see cref="SequenceClassifier"/> onto standard ONNX operators: Gather for the embedding, a
+/// Maps a trained <see cref="SequenceModel"/> onto standard ONNX operators: Gather for the embedding, a
 /// Transpose to time-major, one RNN/LSTM/GRU operator per layer (both directions in one operator) reading
 /// <c>sequence_lens</c>, and a Gemm head with Softmax or Sigmoid. The engine keeps weights in ONNX's layout and gate
 /// order, so every weight is copied, never permuted.
@@ -25,10 +26,10 @@ public static class ClassifierOnnxExport
     public const string Lengths = "sequence_lens";
 
     /// <summary>The ONNX model of a trained classifier.</summary>
-    public static OnnxModel Build(SequenceClassifier model) => Build(model, StandardOnnxBoundary.Instance);
+    public static OnnxModel Build(SequenceModel model) => Build(model, StandardOnnxBoundary.Instance);
 
     /// <summary>The ONNX model of a trained classifier with the given inputs and outputs.</summary>
-    internal static OnnxModel Build(SequenceClassifier model, IOnnxModelBoundary boundary)
+    internal static OnnxModel Build(SequenceModel model, IOnnxModelBoundary boundary)
     {
         var network = model.Network;
         var shape = network.Shape;
@@ -104,19 +105,19 @@ public static class ClassifierOnnxExport
             OnnxAttribute.Int("hidden_size", hidden),
             OnnxAttribute.String("direction", count == 2 ? "bidirectional" : "forward"),
         };
-        var op = shape.Cell switch { CellKind.Lstm => "LSTM", CellKind.Gru => "GRU", _ => "RNN" };
-        if (shape.Cell == CellKind.Rnn)
+        var op = shape.Cell switch { RecurrentCellKind.Lstm => "LSTM", RecurrentCellKind.Gru => "GRU", _ => "RNN" };
+        if (shape.Cell == RecurrentCellKind.Rnn)
         {
-            var activation = shape.Activation switch { Activation.Relu => "Relu", Activation.Sigmoid => "Sigmoid", _ => "Tanh" };
+            var activation = shape.Activation switch { RecurrentActivation.Relu => "Relu", RecurrentActivation.Sigmoid => "Sigmoid", _ => "Tanh" };
             attributes.Add(OnnxAttribute.Strings("activations", Enumerable.Repeat(activation, count)));
         }
-        if (shape.Cell == CellKind.Gru)
+        if (shape.Cell == RecurrentCellKind.Gru)
             attributes.Add(OnnxAttribute.Int("linear_before_reset", shape.GruLinearBeforeReset ? 1 : 0));
         g.AddNode(op, [input, $"{prefix}_W", $"{prefix}_R", $"{prefix}_B", lengths], [$"{prefix}_Y", $"{prefix}_Y_h"],
             [.. attributes]);
     }
 
-    private static List<KeyValuePair<string, string>> Metadata(SequenceClassifier model)
+    private static List<KeyValuePair<string, string>> Metadata(SequenceModel model)
     {
         // Metadata is read by people and other languages: keep "<pad>" readable instead of \u003C-escaped.
         var json = new JsonSerializerOptions(ModelFile.Json) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

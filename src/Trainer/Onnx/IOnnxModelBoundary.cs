@@ -16,8 +16,8 @@ internal interface IOnnxModelBoundary
     /// <see cref="ClassifierOnnxExport.Lengths"/> (an input or a computed value) for the recurrent operators.
     /// </summary>
     /// <returns>The name of the steps, float [batch, sequence, width].</returns>
-    string AddInputs(OnnxGraphBuilder g, SequenceClassifier model);
+    string AddInputs(OnnxGraphBuilder g, SequenceModel model);
 
     /// <summary>Declares the outputs from the head's result <paramref name="head"/>, float [batch, outputs].</summary>
-    void AddOutputs(OnnxGraphBuilder g, SequenceClassifier model, string head);
+    void AddOutputs(OnnxGraphBuilder g, SequenceModel model, string head);
 }

@@ -33,7 +33,7 @@ internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, in
 
     public string DocString => "Recurrent sequence model for ML.NET's OnnxTransformer: one row per call.";
 
-    public string AddInputs(OnnxGraphBuilder g, SequenceClassifier model)
+    public string AddInputs(OnnxGraphBuilder g, SequenceModel model)
     {
         var shape = model.Network.Shape;
         OnnxDimension sequence = fixedLength is int length ? length : "sequence";
@@ -59,7 +59,7 @@ internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, in
         return x;
     }
 
-    public void AddOutputs(OnnxGraphBuilder g, SequenceClassifier model, string head)
+    public void AddOutputs(OnnxGraphBuilder g, SequenceModel model, string head)
     {
         g.AddInitializer("flat", [1], [-1L]);
         switch (task)

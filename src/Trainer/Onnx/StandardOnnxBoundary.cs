@@ -14,7 +14,7 @@ internal sealed class StandardOnnxBoundary : IOnnxModelBoundary
 
     public string DocString => "Recurrent sequence classifier; batch-first input with per-sequence lengths.";
 
-    public string AddInputs(OnnxGraphBuilder g, SequenceClassifier model)
+    public string AddInputs(OnnxGraphBuilder g, SequenceModel model)
     {
         var shape = model.Network.Shape;
         string x;
@@ -34,7 +34,7 @@ internal sealed class StandardOnnxBoundary : IOnnxModelBoundary
         return x;
     }
 
-    public void AddOutputs(OnnxGraphBuilder g, SequenceClassifier model, string head)
+    public void AddOutputs(OnnxGraphBuilder g, SequenceModel model, string head)
     {
         g.AddOutput(head, OnnxType.Float, ["batch", model.Network.Head.Outputs]);
         switch (model.Head)

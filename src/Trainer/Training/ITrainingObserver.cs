@@ -2,7 +2,7 @@ using Recurrent.Diagnostics;
 
 namespace Recurrent.Trainer.Training;
 
-/// <summary>Receives progress from <see cref="SequenceClassifierTrainer.Fit"/> on the training thread.</summary>
+/// <summary>Receives progress from <see cref="SequenceModelTrainer.Fit"/> on the training thread.</summary>
 public interface ITrainingObserver
 {
     /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data.Synthetic;
 using Recurrent.Trainer.Layers;
@@ -10,7 +11,7 @@ namespace Recurrent.Trainer.Training;
 /// </summary>
 internal static class Initializer
 {
-    public static void Initialize(SequenceNetwork network, SequenceClassifierOptions options, DeterministicRandom rng)
+    public static void Initialize(SequenceNetwork network, SequenceModelOptions options, DeterministicRandom rng)
     {
         if (network.Embedding is { } embedding)
         {
@@ -39,7 +40,7 @@ internal static class Initializer
                 direction.InputBias?.Value.AsSpan().Clear();
                 direction.RecurrentBias?.Value.AsSpan().Clear();
                 // Gate order i, o, f, c: the forget gate is the third block.
-                if (options.Cell == CellKind.Lstm && direction.InputBias is { } bias)
+                if (options.Cell == RecurrentCellKind.Lstm && direction.InputBias is { } bias)
                     bias.Value.AsSpan(2 * hidden, hidden).Fill(options.ForgetGateBias);
             }
         }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Microsoft.ML;
 using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Layers;
 
@@ -16,11 +17,11 @@ internal abstract class Optimizer(float weightDecay)
     /// <summary>Updates performed so far.</summary>
     public long Updates { get; protected set; }
 
-    public static Optimizer Create(SequenceClassifierOptions options, IReadOnlyList<Parameter> parameters) =>
+    public static Optimizer Create(SequenceModelOptions options, IReadOnlyList<Parameter> parameters) =>
         options.Optimizer switch
         {
-            OptimizerKind.Sgd => new SgdOptimizer(options.WeightDecay),
-            OptimizerKind.Momentum => new MomentumOptimizer(options.WeightDecay, options.Momentum, parameters),
+            RecurrentOptimizerKind.Sgd => new SgdOptimizer(options.WeightDecay),
+            RecurrentOptimizerKind.Momentum => new MomentumOptimizer(options.WeightDecay, options.Momentum, parameters),
             _ => new AdamOptimizer(options.WeightDecay, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon,
                 parameters),
         };

@@ -8,7 +8,7 @@ namespace Recurrent.Trainer.Training;
 /// </summary>
 public sealed class TrainingCheckpoint
 {
-    internal TrainingCheckpoint(SequenceClassifier model, TrainingPosition position, float[][] optimizerState,
+    internal TrainingCheckpoint(SequenceModel model, TrainingPosition position, float[][] optimizerState,
         float[][]? bestWeights, string? optionsHash = null)
     {
         Model = model;
@@ -20,26 +20,26 @@ public sealed class TrainingCheckpoint
 
     /// <summary>
     /// SHA-256 (hex) of the training options this checkpoint was taken with, in their serialized form without
-    /// <see cref="SequenceClassifierOptions.Threads"/> (results do not depend on it), so an option added later is
+    /// <see cref="SequenceModelOptions.Threads"/> (results do not depend on it), so an option added later is
     /// covered without a change here.
     /// </summary>
     public string OptionsHash { get; }
 
     /// <summary>True when <paramref name="options"/> are the options this checkpoint was taken with (threads aside).</summary>
-    public bool WasTakenWith(SequenceClassifierOptions options) => OptionsHash == HashOf(options);
+    public bool WasTakenWith(SequenceModelOptions options) => OptionsHash == HashOf(options);
 
     /// <summary>The hash <see cref="OptionsHash"/> holds, for any options.</summary>
-    public static string HashOf(SequenceClassifierOptions options)
+    public static string HashOf(SequenceModelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var node = System.Text.Json.JsonSerializer.SerializeToNode(options, ModelFile.Json)!.AsObject();
-        node.Remove(nameof(SequenceClassifierOptions.Threads));
+        node.Remove(nameof(SequenceModelOptions.Threads));
         var bytes = System.Text.Encoding.UTF8.GetBytes(node.ToJsonString());
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
     }
 
     /// <summary>The model as it was after the last completed step.</summary>
-    public SequenceClassifier Model { get; }
+    public SequenceModel Model { get; }
 
     internal TrainingPosition Position { get; }
 

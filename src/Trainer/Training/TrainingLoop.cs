@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Models;
@@ -12,9 +13,9 @@ namespace Recurrent.Trainer.Training;
 /// </summary>
 internal sealed class TrainingLoop
 {
-    private readonly SequenceClassifier _model;
+    private readonly SequenceModel _model;
     private readonly SequenceNetwork _network;
-    private readonly SequenceClassifierOptions _options;
+    private readonly SequenceModelOptions _options;
     private readonly SequenceDataset _train;
     private readonly SequenceDataset? _valid;
     private readonly ITrainingObserver? _observer;
@@ -29,7 +30,7 @@ internal sealed class TrainingLoop
     private TrainingPosition _position;
     private readonly float[][]? _forwardRecurrentWeights;
 
-    public TrainingLoop(SequenceClassifier model, SequenceClassifierOptions options, SequenceDataset train,
+    public TrainingLoop(SequenceModel model, SequenceModelOptions options, SequenceDataset train,
         SequenceDataset? valid, ITrainingObserver? observer, CheckpointOptions? checkpoints = null)
     {
         _model = model;
@@ -145,7 +146,7 @@ internal sealed class TrainingLoop
                 TotalSequences = _position.TotalSequences + indices.Length,
             };
             _observer?.OnStep(_report);
-            if (_report.Snapshot.NonFinite && _options.NonFinitePolicy == NonFinitePolicy.Stop)
+            if (_report.Snapshot.NonFinite && _options.NonFinitePolicy == RecurrentNonFinitePolicy.Stop)
                 throw new NonFiniteGradientException(_position.Step, "the loss or a gradient was NaN or infinite");
             if (_checkpoints is { EverySteps: > 0 } && _position.Step % _checkpoints.EverySteps == 0)
                 TakeCheckpoint();

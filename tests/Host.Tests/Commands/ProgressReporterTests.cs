@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML;
 using Recurrent.Host.Commands;
 using Recurrent.Host.Tests.Service;
 using Recurrent.Host.Tests.Support;
@@ -88,11 +89,11 @@ public sealed class ProgressReporterTests
     private static string Train(bool interactive, double secondsPerStep, int width = 0)
     {
         var splits = DatasetLoader.Load("temporal-order:20", options: new DatasetOptions { Count = 320 });
-        var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 4, Epochs = 2, BatchSize = 16, Seed = 1 };
+        var options = new SequenceModelOptions { Cell = RecurrentCellKind.Rnn, HiddenSize = 4, Epochs = 2, BatchSize = 16, Seed = 1 };
         var clock = new SteppedClock();
         var output = new StringWriter();
         var reporter = new ProgressReporter(output, options.Epochs, interactive, clock, terminalWidth: () => width);
-        new SequenceClassifierTrainer(options).Fit(splits.Train, null, new Ticking(clock, secondsPerStep, reporter));
+        new SequenceModelTrainer(options).Fit(splits.Train, null, new Ticking(clock, secondsPerStep, reporter));
         return output.ToString();
     }
 

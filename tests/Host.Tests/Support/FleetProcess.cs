@@ -76,6 +76,6 @@ internal static class FleetProcess
         var content = command.ExecuteScalar() as byte[] ?? throw new InvalidOperationException($"run {runId}: no model in the store");
         var path = Path.Combine(ServiceProcess.NewDataDir(), "model.bin");
         File.WriteAllBytes(path, content);
-        return SequenceClassifier.Load(path).Parameters.Select(p => p.Value.ToArray()).ToArray();
+        return SequenceModel.Load(path).Parameters.Select(p => p.Value.ToArray()).ToArray();
     }
 }

@@ -7,7 +7,7 @@ namespace Recurrent.Host.Tests.Support;
 internal static class Weights
 {
     public static float[][] Of(string dataDir, long runId) =>
-        SequenceClassifier.Load(Path.Combine(dataDir, "runs", runId.ToString(CultureInfo.InvariantCulture), "model.bin"))
+        SequenceModel.Load(Path.Combine(dataDir, "runs", runId.ToString(CultureInfo.InvariantCulture), "model.bin"))
             .Parameters.Select(p => p.Value.ToArray()).ToArray();
 
     public static void AssertIdentical(float[][] expected, float[][] actual)

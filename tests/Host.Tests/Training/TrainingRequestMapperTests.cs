@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.ML;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Training;
@@ -59,18 +60,18 @@ public sealed class TrainingRequestMapperTests
 
         var o = RunRequestMapper.ToTrainerOptions(request);
 
-        Assert.Equal((CellKind.Rnn, Activation.Relu, 7, 2, true, 5), (o.Cell, o.Activation, o.HiddenSize, o.Layers, o.Bidirectional, o.EmbeddingSize));
+        Assert.Equal((RecurrentCellKind.Rnn, RecurrentActivation.Relu, 7, 2, true, 5), (o.Cell, o.Activation, o.HiddenSize, o.Layers, o.Bidirectional, o.EmbeddingSize));
         Assert.Equal([1, 2], o.Dilations!);
-        Assert.Equal((3, 9, OptimizerKind.Momentum, 0.5f, 0.9f, 0.8f, 0.01f), (o.Epochs, o.BatchSize, o.Optimizer, o.LearningRate, o.LearningRateDecay, o.Momentum, o.WeightDecay));
+        Assert.Equal((3, 9, RecurrentOptimizerKind.Momentum, 0.5f, 0.9f, 0.8f, 0.01f), (o.Epochs, o.BatchSize, o.Optimizer, o.LearningRate, o.LearningRateDecay, o.Momentum, o.WeightDecay));
         Assert.Equal(((float?)null, (float?)2f, (int?)5, (int?)10), (o.ClipNorm, o.ClipValue, o.TruncationStride, o.TruncationSteps));
         Assert.Equal((RecurrentInit.EchoState, 0.7f, true, 0.25f, 2f, false), (o.RecurrentInit, o.SpectralRadius, o.FreezeRecurrent, o.OmegaWeight, o.ForgetGateBias, o.GruLinearBeforeReset));
-        Assert.Equal((NonFinitePolicy.Stop, 4, (long?)100, 11, 2), (o.NonFinitePolicy, o.EarlyStoppingPatience, o.MaxSteps, o.Seed, o.Threads));
+        Assert.Equal((RecurrentNonFinitePolicy.Stop, 4, (long?)100, 11, 2), (o.NonFinitePolicy, o.EarlyStoppingPatience, o.MaxSteps, o.Seed, o.Threads));
     }
 
     [Fact]
     public void A_request_left_at_its_defaults_is_the_engine_s_defaults_but_the_service_trains_on_one_thread()
     {
-        var engine = new Recurrent.Trainer.SequenceClassifierOptions();
+        var engine = new Recurrent.Trainer.SequenceModelOptions();
 
         var cli = TrainingRequestMapper.ToTrainerOptions(new TrainingRequest(), FieldSpelling.CommandLine);
         var service = RunRequestMapper.ToTrainerOptions(new RunRequest());

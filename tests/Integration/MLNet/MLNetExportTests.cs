@@ -36,7 +36,7 @@ public sealed class MLNetExportTests
 
         var cli = Ok(RecurrentCli.Run("predict", "--model", onnx, "--data", records, "--json")).Json.GetProperty("predictions");
         var consumer = MLNetConsumer.Predict(zip, records);
-        var positive = SequenceClassifier.Load(model).Labels.ClassNames[1];
+        var positive = SequenceModel.Load(model).Labels.ClassNames[1];
         Assert.Equal(cli.GetArrayLength(), consumer.Length);
         for (var i = 0; i < consumer.Length; i++)
         {
@@ -56,7 +56,7 @@ public sealed class MLNetExportTests
             "--layers", "2", "--epochs", "1", "--out", model, "--onnx", onnx));
         Ok(RecurrentCli.Run("export", "--model", model, "--onnx", Path.Combine(dir.Path, "again.onnx"), "--mlnet", zip));
 
-        var classifier = SequenceClassifier.Load(model);
+        var classifier = SequenceModel.Load(model);
         var random = new Random(7);
         var records = Path.Combine(dir.Path, "records.jsonl");
         File.WriteAllLines(records, Enumerable.Range(0, 6).Select(i => new JsonObject

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Cells;
@@ -19,7 +20,7 @@ public sealed class DilatedExportTests(ITestOutputHelper log)
 {
     private const double Agreement = 1e-5;
 
-    public sealed record Case(string Name, CellKind Cell, Activation Activation, int[] Dilations, bool Bidirectional,
+    public sealed record Case(string Name, RecurrentCellKind Cell, RecurrentActivation Activation, int[] Dilations, bool Bidirectional,
         bool Tokens, string Head, bool LinearBeforeReset = true)
     {
         public override string ToString() => Name;
@@ -27,14 +28,14 @@ public sealed class DilatedExportTests(ITestOutputHelper log)
 
     public static TheoryData<Case> Cases() => new()
     {
-        new("rnn tanh d=3 numeric binary", CellKind.Rnn, Activation.Tanh, [3], false, false, "binary"),
-        new("rnn relu d=1,2,4 tokens multiclass", CellKind.Rnn, Activation.Relu, [1, 2, 4], false, true, "multiclass"),
-        new("rnn sigmoid d=2,5 bidirectional regression", CellKind.Rnn, Activation.Sigmoid, [2, 5], true, false, "regression"),
-        new("lstm d=1,3 bidirectional tokens binary", CellKind.Lstm, Activation.Tanh, [1, 3], true, true, "binary"),
-        new("lstm d=4,1 numeric multiclass", CellKind.Lstm, Activation.Tanh, [4, 1], false, false, "multiclass"),
-        new("gru d=2,5 numeric multiclass", CellKind.Gru, Activation.Tanh, [2, 5], false, false, "multiclass"),
-        new("gru reset-before d=3 bidirectional numeric binary", CellKind.Gru, Activation.Tanh, [3], true, false, "binary", LinearBeforeReset: false),
-        new("lstm d=16 longer than every sequence", CellKind.Lstm, Activation.Tanh, [16], true, false, "multiclass"),
+        new("rnn tanh d=3 numeric binary", RecurrentCellKind.Rnn, RecurrentActivation.Tanh, [3], false, false, "binary"),
+        new("rnn relu d=1,2,4 tokens multiclass", RecurrentCellKind.Rnn, RecurrentActivation.Relu, [1, 2, 4], false, true, "multiclass"),
+        new("rnn sigmoid d=2,5 bidirectional regression", RecurrentCellKind.Rnn, RecurrentActivation.Sigmoid, [2, 5], true, false, "regression"),
+        new("lstm d=1,3 bidirectional tokens binary", RecurrentCellKind.Lstm, RecurrentActivation.Tanh, [1, 3], true, true, "binary"),
+        new("lstm d=4,1 numeric multiclass", RecurrentCellKind.Lstm, RecurrentActivation.Tanh, [4, 1], false, false, "multiclass"),
+        new("gru d=2,5 numeric multiclass", RecurrentCellKind.Gru, RecurrentActivation.Tanh, [2, 5], false, false, "multiclass"),
+        new("gru reset-before d=3 bidirectional numeric binary", RecurrentCellKind.Gru, RecurrentActivation.Tanh, [3], true, false, "binary", LinearBeforeReset: false),
+        new("lstm d=16 longer than every sequence", RecurrentCellKind.Lstm, RecurrentActivation.Tanh, [16], true, false, "multiclass"),
     };
 
     [Theory]
@@ -42,7 +43,7 @@ public sealed class DilatedExportTests(ITestOutputHelper log)
     public void Onnx_runtime_agrees_with_the_managed_engine(Case c)
     {
         var data = Data(c);
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
             Cell = c.Cell,
             Activation = c.Activation,
@@ -56,7 +57,7 @@ public sealed class DilatedExportTests(ITestOutputHelper log)
             BatchSize = 8,
             LearningRate = 0.01f,
         };
-        var model = new SequenceClassifierTrainer(options).Fit(data);
+        var model = new SequenceModelTrainer(options).Fit(data);
         var largest = OnnxAgreement.LargestDifference(model, data);
         log.WriteLine($"{c.Name}: max |managed − ONNX Runtime| = {largest:E2}");
         Assert.True(largest <= Agreement, $"managed and ONNX Runtime differ by {largest:E2}");
@@ -78,8 +79,8 @@ public sealed class DilatedExportTests(ITestOutputHelper log)
             "--hidden", "8", "--dilations", "1,2,4", "--epochs", "1", "--batch", "16", "--out", model, "--onnx", onnx,
             "--json");
         Assert.True(train.ExitCode == 0, train.Error);
-        Assert.Equal([1, 2, 4], SequenceClassifier.Load(model).Options.Dilations!);
-        Assert.Equal(3, SequenceClassifier.Load(model).Options.Layers);
+        Assert.Equal([1, 2, 4], SequenceModel.Load(model).Options.Dilations!);
+        Assert.Equal(3, SequenceModel.Load(model).Options.Layers);
 
         var managed = RecurrentCli.Run("predict", "--model", model, "--data", "temporal-order:21", "--count", "20", "--json");
         var runtime = RecurrentCli.Run("predict", "--model", onnx, "--data", "temporal-order:21", "--count", "20", "--json");

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Integration.Tests.Support;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Cells;
@@ -17,7 +18,7 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
 {
     private const double Agreement = 1e-5;
 
-    public sealed record Case(string Name, CellKind Cell, Activation Activation, int Layers, bool Bidirectional,
+    public sealed record Case(string Name, RecurrentCellKind Cell, RecurrentActivation Activation, int Layers, bool Bidirectional,
         bool Tokens, string Head, bool LinearBeforeReset = true)
     {
         public override string ToString() => Name;
@@ -25,15 +26,15 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
 
     public static TheoryData<Case> Cases() => new()
     {
-        new("rnn tanh numeric binary", CellKind.Rnn, Activation.Tanh, 1, false, false, "binary"),
-        new("rnn relu tokens multiclass bidirectional", CellKind.Rnn, Activation.Relu, 1, true, true, "multiclass"),
-        new("rnn tanh 2 layers regression", CellKind.Rnn, Activation.Tanh, 2, false, false, "regression"),
-        new("lstm numeric multiclass", CellKind.Lstm, Activation.Tanh, 1, false, false, "multiclass"),
-        new("lstm tokens binary 2 layers bidirectional", CellKind.Lstm, Activation.Tanh, 2, true, true, "binary"),
-        new("lstm numeric regression bidirectional", CellKind.Lstm, Activation.Tanh, 1, true, false, "regression"),
-        new("gru tokens multiclass 2 layers", CellKind.Gru, Activation.Tanh, 2, false, true, "multiclass"),
-        new("gru numeric binary bidirectional", CellKind.Gru, Activation.Tanh, 1, true, false, "binary"),
-        new("gru reset-before numeric multiclass 2 layers bidirectional", CellKind.Gru, Activation.Tanh, 2, true, false, "multiclass", LinearBeforeReset: false),
+        new("rnn tanh numeric binary", RecurrentCellKind.Rnn, RecurrentActivation.Tanh, 1, false, false, "binary"),
+        new("rnn relu tokens multiclass bidirectional", RecurrentCellKind.Rnn, RecurrentActivation.Relu, 1, true, true, "multiclass"),
+        new("rnn tanh 2 layers regression", RecurrentCellKind.Rnn, RecurrentActivation.Tanh, 2, false, false, "regression"),
+        new("lstm numeric multiclass", RecurrentCellKind.Lstm, RecurrentActivation.Tanh, 1, false, false, "multiclass"),
+        new("lstm tokens binary 2 layers bidirectional", RecurrentCellKind.Lstm, RecurrentActivation.Tanh, 2, true, true, "binary"),
+        new("lstm numeric regression bidirectional", RecurrentCellKind.Lstm, RecurrentActivation.Tanh, 1, true, false, "regression"),
+        new("gru tokens multiclass 2 layers", RecurrentCellKind.Gru, RecurrentActivation.Tanh, 2, false, true, "multiclass"),
+        new("gru numeric binary bidirectional", RecurrentCellKind.Gru, RecurrentActivation.Tanh, 1, true, false, "binary"),
+        new("gru reset-before numeric multiclass 2 layers bidirectional", RecurrentCellKind.Gru, RecurrentActivation.Tanh, 2, true, false, "multiclass", LinearBeforeReset: false),
     };
 
     [Theory]
@@ -41,7 +42,7 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
     public void Onnx_runtime_agrees_with_the_managed_engine(Case c)
     {
         var data = Data(c);
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
             Cell = c.Cell,
             Activation = c.Activation,
@@ -54,7 +55,7 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
             BatchSize = 8,
             LearningRate = 0.01f,
         };
-        var model = new SequenceClassifierTrainer(options).Fit(data);
+        var model = new SequenceModelTrainer(options).Fit(data);
         var largest = OnnxAgreement.LargestDifference(model, data);
         log.WriteLine($"{c.Name}: max |managed − ONNX Runtime| = {largest:E2}");
         Assert.True(largest <= Agreement, $"managed and ONNX Runtime differ by {largest:E2}");
@@ -67,8 +68,8 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
     [Fact]
     public void Metadata_carries_labels_vocabulary_and_options()
     {
-        var data = Data(new Case("meta", CellKind.Lstm, Activation.Tanh, 1, false, true, "multiclass"));
-        var model = new SequenceClassifierTrainer(new SequenceClassifierOptions { HiddenSize = 4, MaxSteps = 0 }).Initialize(data);
+        var data = Data(new Case("meta", RecurrentCellKind.Lstm, RecurrentActivation.Tanh, 1, false, true, "multiclass"));
+        var model = new SequenceModelTrainer(new SequenceModelOptions { HiddenSize = 4, MaxSteps = 0 }).Initialize(data);
         using var directory = new TemporaryDirectory();
         var path = directory.File("model.onnx");
         model.ExportOnnx(path);
@@ -82,8 +83,8 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
     [Fact]
     public void Exporting_the_same_model_twice_writes_the_same_bytes()
     {
-        var data = Data(new Case("same", CellKind.Gru, Activation.Tanh, 2, true, true, "multiclass"));
-        var model = new SequenceClassifierTrainer(new SequenceClassifierOptions { HiddenSize = 4, Layers = 2, Bidirectional = true, MaxSteps = 0 })
+        var data = Data(new Case("same", RecurrentCellKind.Gru, RecurrentActivation.Tanh, 2, true, true, "multiclass"));
+        var model = new SequenceModelTrainer(new SequenceModelOptions { HiddenSize = 4, Layers = 2, Bidirectional = true, MaxSteps = 0 })
             .Initialize(data);
         using var directory = new TemporaryDirectory();
         model.ExportOnnx(directory.File("first.onnx"));

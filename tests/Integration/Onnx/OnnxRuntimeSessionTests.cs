@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
 using Recurrent.Host.Service.Predictions;
 using Recurrent.Integration.Tests.Support;
@@ -50,7 +51,7 @@ public sealed class OnnxRuntimeSessionTests
         var examples = Enumerable.Range(0, 6).Select(i => SequenceExample.FromSteps(
             [.. Enumerable.Range(0, (i + 1) * 2).Select(_ => (float)random.NextUniform(-1, 1))], 2, i % 2)).ToArray();
         var data = new SequenceDataset("concurrent", InputKind.Numeric, 2, null, LabelSet.Classes(["a", "b"]), examples);
-        var model = new SequenceClassifierTrainer(new SequenceClassifierOptions { Cell = CellKind.Lstm, HiddenSize = 5, Bidirectional = true, MaxSteps = 0 })
+        var model = new SequenceModelTrainer(new SequenceModelOptions { Cell = RecurrentCellKind.Lstm, HiddenSize = 5, Bidirectional = true, MaxSteps = 0 })
             .Initialize(data);
         using var directory = new TemporaryDirectory();
         var path = directory.File("model.onnx");

@@ -12,7 +12,7 @@ internal static class OnnxAgreement
     /// Exports <paramref name="model"/>, predicts <paramref name="data"/> both ways, asserts that every label agrees,
     /// and returns the largest difference of a probability (of the value, for regression).
     /// </summary>
-    public static double LargestDifference(SequenceClassifier model, SequenceDataset data)
+    public static double LargestDifference(SequenceModel model, SequenceDataset data)
     {
         var managed = model.PredictBatch(data.Examples);
         using var directory = new TemporaryDirectory();

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Training;
@@ -25,7 +26,7 @@ public class SeedExampleTests
     [Fact]
     public void Engine_gradients_equal_the_seeds_sum_over_time_formulas()
     {
-        var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 1, UseBias = false };
+        var options = new SequenceModelOptions { Cell = RecurrentCellKind.Rnn, HiddenSize = 1, UseBias = false };
         var data = ToyData();
         var network = EngineFixtures.Network(options, data);
         double[] wi = network.Parameters.Single(p => p.Name == "layer0.W_xh").Value.Select(v => (double)v).ToArray();
@@ -70,18 +71,18 @@ public class SeedExampleTests
     [Fact]
     public void The_three_sentences_are_learnt_completely()
     {
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
-            Cell = CellKind.Rnn,
+            Cell = RecurrentCellKind.Rnn,
             HiddenSize = 1,
             UseBias = false,
-            Optimizer = OptimizerKind.Sgd,
+            Optimizer = RecurrentOptimizerKind.Sgd,
             LearningRate = 0.5f,
             Epochs = 300,
             BatchSize = 3,
             Seed = 1,
         };
-        var model = new SequenceClassifierTrainer(options).Fit(ToyData());
+        var model = new SequenceModelTrainer(options).Fit(ToyData());
         var evaluation = model.Evaluate(ToyData());
         Assert.Equal(1.0, evaluation.Accuracy);
         Assert.True(evaluation.Loss < 0.2, $"loss {evaluation.Loss}");

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Layers;
@@ -213,18 +214,18 @@ public class KernelPlanTests
     }
 
     [Theory]
-    [InlineData(CellKind.Lstm)]
-    [InlineData(CellKind.Gru)]
-    public void Training_and_prediction_give_the_same_bits_under_every_plan(CellKind cell)
+    [InlineData(RecurrentCellKind.Lstm)]
+    [InlineData(RecurrentCellKind.Gru)]
+    public void Training_and_prediction_give_the_same_bits_under_every_plan(RecurrentCellKind cell)
     {
         // One thread, so every product runs on this thread under the forced plan. H = 24 and 264 inputs reach the
         // narrow column tiles (dW_hh, the steps) and the packed transposed A (dW_xh).
         var data = EngineFixtures.NumericData(48, 264, [9, 5, 12], HeadKind.MultiClass, 3, seed: 4);
-        SequenceClassifier? first = null;
+        SequenceModel? first = null;
         foreach (var plan in Plans())
         {
             using var scope = KernelPlan.Use(plan);
-            var model = new SequenceClassifierTrainer(new SequenceClassifierOptions
+            var model = new SequenceModelTrainer(new SequenceModelOptions
             {
                 Cell = cell,
                 HiddenSize = 24,

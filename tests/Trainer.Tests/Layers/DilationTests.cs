@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Models;
@@ -12,7 +13,7 @@ namespace Recurrent.Trainer.Tests.Layers;
 /// </summary>
 public class DilationTests
 {
-    private static SequenceClassifierOptions Options(int[]? dilations, CellKind cell = CellKind.Rnn) => new()
+    private static SequenceModelOptions Options(int[]? dilations, RecurrentCellKind cell = RecurrentCellKind.Rnn) => new()
     {
         Cell = cell,
         HiddenSize = 6,
@@ -32,9 +33,9 @@ public class DilationTests
     [Fact]
     public void Dilations_of_one_train_the_same_network_bit_for_bit()
     {
-        var plain = new SequenceClassifierTrainer(Options(null)).Fit(Data);
-        var ones = new SequenceClassifierTrainer(Options([1, 1])).Fit(Data);
-        var dilated = new SequenceClassifierTrainer(Options([1, 2])).Fit(Data);
+        var plain = new SequenceModelTrainer(Options(null)).Fit(Data);
+        var ones = new SequenceModelTrainer(Options([1, 1])).Fit(Data);
+        var dilated = new SequenceModelTrainer(Options([1, 2])).Fit(Data);
 
         for (var i = 0; i < plain.Parameters.Count; i++)
             Assert.Equal(plain.Parameters[i].Value, ones.Parameters[i].Value);
@@ -42,11 +43,11 @@ public class DilationTests
     }
 
     [Theory]
-    [InlineData(CellKind.Rnn, 9, 1, new[] { 2 })]
-    [InlineData(CellKind.Lstm, 9, 2, new[] { 1, 3 })]
-    [InlineData(CellKind.Gru, 12, 2, new[] { 4, 2 })]
-    [InlineData(CellKind.Lstm, 5, 1, new[] { 16 })]
-    public void Inference_gives_the_training_forward_logits_bit_for_bit(CellKind cell, int batch, int threads,
+    [InlineData(RecurrentCellKind.Rnn, 9, 1, new[] { 2 })]
+    [InlineData(RecurrentCellKind.Lstm, 9, 2, new[] { 1, 3 })]
+    [InlineData(RecurrentCellKind.Gru, 12, 2, new[] { 4, 2 })]
+    [InlineData(RecurrentCellKind.Lstm, 5, 1, new[] { 16 })]
+    public void Inference_gives_the_training_forward_logits_bit_for_bit(RecurrentCellKind cell, int batch, int threads,
         int[] dilations)
     {
         var options = Options(dilations, cell);
@@ -66,12 +67,12 @@ public class DilationTests
     [Fact]
     public void A_saved_dilated_model_loads_with_its_dilations_and_predicts_the_same()
     {
-        var model = new SequenceClassifierTrainer(Options([1, 3])).Fit(Data);
+        var model = new SequenceModelTrainer(Options([1, 3])).Fit(Data);
         var path = Path.Combine(Path.GetTempPath(), $"recurrent-{Guid.NewGuid():N}.model");
         try
         {
             model.Save(path);
-            var loaded = SequenceClassifier.Load(path);
+            var loaded = SequenceModel.Load(path);
             Assert.Equal([1, 3], loaded.Network.Shape.Dilations!);
             Assert.Equal([1, 3], loaded.Options.Dilations!);
             var expected = model.PredictBatch(Data.Examples);
@@ -88,7 +89,7 @@ public class DilationTests
     [Fact]
     public void An_undilated_model_file_does_not_mention_dilations()
     {
-        var model = new SequenceClassifierTrainer(Options(null)).Initialize(Data);
+        var model = new SequenceModelTrainer(Options(null)).Initialize(Data);
         var path = Path.Combine(Path.GetTempPath(), $"recurrent-{Guid.NewGuid():N}.model");
         try
         {
@@ -111,23 +112,23 @@ public class DilationTests
     [InlineData(new[] { 200_000 }, 1, "layer 0 has 200000")]
     public void Bad_dilations_are_refused_with_the_field_named(int[] dilations, int layers, string message)
     {
-        var options = new SequenceClassifierOptions { Layers = layers, Dilations = dilations };
+        var options = new SequenceModelOptions { Layers = layers, Dilations = dilations };
 
-        var error = Assert.Throws<ArgumentException>(() => new SequenceClassifierTrainer(options));
+        var error = Assert.Throws<ArgumentException>(() => new SequenceModelTrainer(options));
 
-        Assert.Contains("SequenceClassifierOptions.Dilations", error.Message);
+        Assert.Contains("SequenceModelOptions.Dilations", error.Message);
         Assert.Contains(message, error.Message);
     }
 
     [Fact]
     public void A_dilated_run_with_truncation_and_clipping_reports_every_real_step()
     {
-        var options = Options([2, 4], CellKind.Lstm);
+        var options = Options([2, 4], RecurrentCellKind.Lstm);
         options.TruncationSteps = 5;
         options.Epochs = 1;
         var observer = new RecordingObserver();
 
-        var model = new SequenceClassifierTrainer(options).Fit(Data, observer: observer);
+        var model = new SequenceModelTrainer(options).Fit(Data, observer: observer);
 
         Assert.True(double.IsFinite(model.TrainingSummary!.FinalTrainLoss));
         Assert.NotEmpty(observer.Steps);

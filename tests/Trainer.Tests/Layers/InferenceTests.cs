@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Layers;
@@ -11,16 +12,16 @@ namespace Recurrent.Trainer.Tests.Layers;
 public class InferenceTests
 {
     [Theory]
-    [InlineData(CellKind.Rnn, 1, false, 9, 1)]
-    [InlineData(CellKind.Lstm, 1, false, 9, 2)]
-    [InlineData(CellKind.Lstm, 2, true, 11, 2)]
-    [InlineData(CellKind.Lstm, 1, false, 2, 1)]
-    [InlineData(CellKind.Gru, 2, false, 8, 1)]
-    [InlineData(CellKind.Gru, 1, true, 3, 2)]
-    public void Inference_gives_the_training_forward_logits_bit_for_bit(CellKind cell, int layers, bool bidirectional,
+    [InlineData(RecurrentCellKind.Rnn, 1, false, 9, 1)]
+    [InlineData(RecurrentCellKind.Lstm, 1, false, 9, 2)]
+    [InlineData(RecurrentCellKind.Lstm, 2, true, 11, 2)]
+    [InlineData(RecurrentCellKind.Lstm, 1, false, 2, 1)]
+    [InlineData(RecurrentCellKind.Gru, 2, false, 8, 1)]
+    [InlineData(RecurrentCellKind.Gru, 1, true, 3, 2)]
+    public void Inference_gives_the_training_forward_logits_bit_for_bit(RecurrentCellKind cell, int layers, bool bidirectional,
         int batch, int threads)
     {
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
             Cell = cell,
             HiddenSize = 37,
@@ -50,13 +51,13 @@ public class InferenceTests
     // Inference adds h_{t-1}·W_hhᵀ and x_t·W_xhᵀ as one product over [x_t | h_{t-1}] when I + H fits one depth block
     // of the kernels, as two products otherwise: 20 + 40 fits a block of 64 and 30 + 40 does not, and both fit 512.
     [Theory]
-    [InlineData(CellKind.Lstm, 20)]
-    [InlineData(CellKind.Lstm, 30)]
-    [InlineData(CellKind.Rnn, 20)]
-    [InlineData(CellKind.Rnn, 30)]
-    public void One_product_or_two_per_step_gives_the_training_forward_logits_bit_for_bit(CellKind cell, int inputs)
+    [InlineData(RecurrentCellKind.Lstm, 20)]
+    [InlineData(RecurrentCellKind.Lstm, 30)]
+    [InlineData(RecurrentCellKind.Rnn, 20)]
+    [InlineData(RecurrentCellKind.Rnn, 30)]
+    public void One_product_or_two_per_step_gives_the_training_forward_logits_bit_for_bit(RecurrentCellKind cell, int inputs)
     {
-        var options = new SequenceClassifierOptions { Cell = cell, HiddenSize = 40, Seed = 6, Threads = 1 };
+        var options = new SequenceModelOptions { Cell = cell, HiddenSize = 40, Seed = 6, Threads = 1 };
         var data = EngineFixtures.NumericData(9, inputs, [7, 2, 7, 5], HeadKind.MultiClass, 3, seed: 9);
         var network = EngineFixtures.Network(options, data);
         var sequences = EngineFixtures.Batch(data);

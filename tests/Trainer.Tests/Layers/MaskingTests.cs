@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Layers;
 
@@ -7,13 +8,13 @@ namespace Recurrent.Trainer.Tests.Layers;
 public class MaskingTests
 {
     [Theory]
-    [InlineData(CellKind.Rnn, false)]
-    [InlineData(CellKind.Lstm, false)]
-    [InlineData(CellKind.Gru, true)]
-    [InlineData(CellKind.Lstm, true)]
-    public void Padded_batch_equals_sequences_one_at_a_time(CellKind cell, bool bidirectional)
+    [InlineData(RecurrentCellKind.Rnn, false)]
+    [InlineData(RecurrentCellKind.Lstm, false)]
+    [InlineData(RecurrentCellKind.Gru, true)]
+    [InlineData(RecurrentCellKind.Lstm, true)]
+    public void Padded_batch_equals_sequences_one_at_a_time(RecurrentCellKind cell, bool bidirectional)
     {
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
             Cell = cell,
             HiddenSize = 6,

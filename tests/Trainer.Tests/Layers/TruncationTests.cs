@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Diagnostics;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Layers;
@@ -212,11 +213,11 @@ public sealed class TruncationTests
     }
 
     [Theory]
-    [InlineData(CellKind.Lstm, false)]
-    [InlineData(CellKind.Gru, true)]
-    public void Window_as_long_as_the_sequence_equals_full_BPTT(CellKind cell, bool bidirectional)
+    [InlineData(RecurrentCellKind.Lstm, false)]
+    [InlineData(RecurrentCellKind.Gru, true)]
+    public void Window_as_long_as_the_sequence_equals_full_BPTT(RecurrentCellKind cell, bool bidirectional)
     {
-        var options = new SequenceClassifierOptions { Cell = cell, HiddenSize = 4, Bidirectional = bidirectional, Seed = 2 };
+        var options = new SequenceModelOptions { Cell = cell, HiddenSize = 4, Bidirectional = bidirectional, Seed = 2 };
         var data = EngineFixtures.NumericData(3, 2, [6, 4, 5], HeadKind.Binary, 2, seed: 8);
         var network = EngineFixtures.Network(options, data);
         var batch = EngineFixtures.Batch(data);
@@ -230,7 +231,7 @@ public sealed class TruncationTests
     [Fact]
     public void Short_window_cuts_the_gradient_of_early_inputs_and_measures_only_the_window()
     {
-        var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 4, Seed = 2 };
+        var options = new SequenceModelOptions { Cell = RecurrentCellKind.Rnn, HiddenSize = 4, Seed = 2 };
         var data = EngineFixtures.NumericData(2, 3, [6, 6], HeadKind.Binary, 2, seed: 8);
         var network = EngineFixtures.Network(options, data);
         var batch = EngineFixtures.Batch(data);

@@ -18,7 +18,7 @@ public sealed class BinaryAndRegressionTests
         var options = new RecurrentTrainerOptions
         {
             FeatureColumnName = "Tokens",
-            Cell = CellKind.Lstm,
+            Cell = RecurrentCellKind.Lstm,
             HiddenSize = 12,
             EmbeddingSize = 8,
             Epochs = 10,
@@ -65,7 +65,7 @@ public sealed class BinaryAndRegressionTests
         var options = new RecurrentTrainerOptions
         {
             FeaturesPerStep = 2,
-            Cell = CellKind.Lstm,
+            Cell = RecurrentCellKind.Lstm,
             HiddenSize = 16,
             Epochs = 4,
             BatchSize = 32,

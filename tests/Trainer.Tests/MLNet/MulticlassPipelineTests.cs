@@ -13,7 +13,7 @@ public sealed class MulticlassPipelineTests
     {
         LabelColumnName = "Label",
         FeatureColumnName = "Tokens",
-        Cell = CellKind.Gru,
+        Cell = RecurrentCellKind.Gru,
         HiddenSize = 16,
         EmbeddingSize = 8,
         Epochs = epochs,
@@ -22,7 +22,7 @@ public sealed class MulticlassPipelineTests
         Seed = 3,
     };
 
-    private static (IEstimator<ITransformer> Pipeline, RecurrentEstimator Trainer) Pipeline(MLContext ml, RecurrentTrainerOptions options)
+    private static (IEstimator<ITransformer> Pipeline, RecurrentTrainer Trainer) Pipeline(MLContext ml, RecurrentTrainerOptions options)
     {
         var trainer = ml.MulticlassClassification.Trainers.Recurrent(options);
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
@@ -103,7 +103,7 @@ public sealed class MulticlassPipelineTests
         var ml = new MLContext(seed: 1);
         var split = ml.Data.TrainTestSplit(MLNetTestData.LoadReviews(ml), testFraction: 0.25, seed: 1);
         var options = Options(epochs: 3);
-        options.Cell = CellKind.Lstm;
+        options.Cell = RecurrentCellKind.Lstm;
         options.Layers = 2;
         options.Dilations = [1, 3];
         var (pipeline, trainer) = Pipeline(ml, options);
@@ -139,7 +139,7 @@ public sealed class MulticlassPipelineTests
         var (pipeline, trainer) = Pipeline(ml, options);
         var model = pipeline.Fit(data);
 
-        var direct = new SequenceClassifierTrainer(options.ToEngineOptions())
+        var direct = new SequenceModelTrainer(options.ToEngineOptions())
             .Fit(MLNetTestData.EngineView(model, 4, data, RecurrentTask.MulticlassClassification, options));
         var throughMLNet = trainer.LastModel!;
         Assert.Equal(direct.Parameters.Count, throughMLNet.Parameters.Count);
@@ -154,7 +154,7 @@ public sealed class MulticlassPipelineTests
         var train = ml.Data.LoadFromEnumerable(MLNetTestData.LongRange(600, seed: 1));
         var test = ml.Data.LoadFromEnumerable(MLNetTestData.LongRange(150, seed: 2));
         var options = Options(epochs: 6);
-        options.Cell = CellKind.Lstm;
+        options.Cell = RecurrentCellKind.Lstm;
         options.ClipNorm = 1;
         var (pipeline, trainer) = Pipeline(ml, options);
         var model = pipeline.Fit(train);

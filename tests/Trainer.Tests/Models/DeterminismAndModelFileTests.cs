@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Models;
@@ -7,12 +8,12 @@ namespace Recurrent.Trainer.Tests.Models;
 
 public class DeterminismAndModelFileTests
 {
-    private static SequenceClassifier Train(int seed, int threads)
+    private static SequenceModel Train(int seed, int threads)
     {
         var data = EngineFixtures.TokenData(40, 12, [6, 3, 8], HeadKind.MultiClass, 3, seed: 9);
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
-            Cell = CellKind.Gru,
+            Cell = RecurrentCellKind.Gru,
             HiddenSize = 8,
             Bidirectional = true,
             Epochs = 2,
@@ -21,7 +22,7 @@ public class DeterminismAndModelFileTests
             Threads = threads,
             ClipNorm = 1f,
         };
-        return new SequenceClassifierTrainer(options).Fit(data);
+        return new SequenceModelTrainer(options).Fit(data);
     }
 
     [Fact]
@@ -43,7 +44,7 @@ public class DeterminismAndModelFileTests
         try
         {
             model.Save(path);
-            var loaded = SequenceClassifier.Load(path);
+            var loaded = SequenceModel.Load(path);
             for (var i = 0; i < model.Parameters.Count; i++)
                 Assert.Equal(model.Parameters[i].Value, loaded.Parameters[i].Value);
             var sample = EngineFixtures.TokenData(3, 12, [5], HeadKind.MultiClass, 3, seed: 77).Examples;
@@ -71,22 +72,22 @@ public class DeterminismAndModelFileTests
             var bytes = File.ReadAllBytes(path);
 
             File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-            Assert.Contains("corrupt or truncated", Assert.Throws<InvalidDataException>(() => SequenceClassifier.Load(path)).Message);
+            Assert.Contains("corrupt or truncated", Assert.Throws<InvalidDataException>(() => SequenceModel.Load(path)).Message);
 
             var flipped = (byte[])bytes.Clone();
             flipped[bytes.Length / 2] ^= 0x40;
             File.WriteAllBytes(path, flipped);
-            Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => SequenceClassifier.Load(path)).Message);
+            Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => SequenceModel.Load(path)).Message);
 
             File.WriteAllText(path, "label,text\n1,hello\n");
-            Assert.Contains("not a Recurrent model file", Assert.Throws<InvalidDataException>(() => SequenceClassifier.Load(path)).Message);
+            Assert.Contains("not a Recurrent model file", Assert.Throws<InvalidDataException>(() => SequenceModel.Load(path)).Message);
 
             var future = (byte[])bytes.Clone();
             future[8] = 99;
             File.WriteAllBytes(path, future);
-            Assert.Contains("format 99 is not supported", Assert.Throws<InvalidDataException>(() => SequenceClassifier.Load(path)).Message);
+            Assert.Contains("format 99 is not supported", Assert.Throws<InvalidDataException>(() => SequenceModel.Load(path)).Message);
 
-            Assert.Contains("cannot read", Assert.Throws<InvalidDataException>(() => SequenceClassifier.Load(path + ".missing")).Message);
+            Assert.Contains("cannot read", Assert.Throws<InvalidDataException>(() => SequenceModel.Load(path + ".missing")).Message);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.MLNet;
@@ -27,9 +28,9 @@ public sealed class UnusedInitializerTests
             : SequenceExample.FromSteps([0.1f, 0.2f, 0.3f, 0.4f], 2, c);
         var data = new SequenceDataset("shape", tokens ? InputKind.Tokens : InputKind.Numeric, tokens ? 0 : 2,
             tokens ? new Vocabulary(["x", "y"]) : null, labels, [Example(0), Example(1), Example(2)]);
-        var model = new SequenceClassifierTrainer(new SequenceClassifierOptions
+        var model = new SequenceModelTrainer(new SequenceModelOptions
         {
-            Cell = CellKind.Lstm,
+            Cell = RecurrentCellKind.Lstm,
             HiddenSize = 3,
             EmbeddingSize = 2,
             Layers = layers,

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
@@ -11,7 +12,7 @@ namespace Recurrent.Trainer.Tests.Reference;
 /// </summary>
 public class EngineVersusReferenceTests
 {
-    public sealed record Case(string Name, CellKind Cell, Activation Activation, int Layers, bool Bidirectional,
+    public sealed record Case(string Name, RecurrentCellKind Cell, RecurrentActivation Activation, int Layers, bool Bidirectional,
         bool Tokens, HeadKind Head, bool UseBias = true, bool LinearBeforeReset = true, int? Truncation = null,
         int Hidden = 5, int[]? Dilations = null)
     {
@@ -23,9 +24,9 @@ public class EngineVersusReferenceTests
         var data = new TheoryData<Case>();
         foreach (var (cellName, cell, activation, lbr) in new[]
         {
-            ("rnn-tanh", CellKind.Rnn, Activation.Tanh, true), ("rnn-relu", CellKind.Rnn, Activation.Relu, true),
-            ("rnn-sigmoid", CellKind.Rnn, Activation.Sigmoid, true), ("lstm", CellKind.Lstm, Activation.Tanh, true),
-            ("gru", CellKind.Gru, Activation.Tanh, true), ("gru-reset-first", CellKind.Gru, Activation.Tanh, false),
+            ("rnn-tanh", RecurrentCellKind.Rnn, RecurrentActivation.Tanh, true), ("rnn-relu", RecurrentCellKind.Rnn, RecurrentActivation.Relu, true),
+            ("rnn-sigmoid", RecurrentCellKind.Rnn, RecurrentActivation.Sigmoid, true), ("lstm", RecurrentCellKind.Lstm, RecurrentActivation.Tanh, true),
+            ("gru", RecurrentCellKind.Gru, RecurrentActivation.Tanh, true), ("gru-reset-first", RecurrentCellKind.Gru, RecurrentActivation.Tanh, false),
         })
         {
             data.Add(new Case($"{cellName} numeric binary", cell, activation, 1, false, false, HeadKind.Binary, LinearBeforeReset: lbr));
@@ -49,7 +50,7 @@ public class EngineVersusReferenceTests
     [MemberData(nameof(Cases))]
     public void Loss_gradients_and_adjoint_norms_match_the_reference(Case c)
     {
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
             Cell = c.Cell,
             Activation = c.Activation,
@@ -74,11 +75,11 @@ public class EngineVersusReferenceTests
 
         var config = new ReferenceConfig
         {
-            Cell = c.Cell switch { CellKind.Lstm => ReferenceCellKind.Lstm, CellKind.Gru => ReferenceCellKind.Gru, _ => ReferenceCellKind.Rnn },
+            Cell = c.Cell switch { RecurrentCellKind.Lstm => ReferenceCellKind.Lstm, RecurrentCellKind.Gru => ReferenceCellKind.Gru, _ => ReferenceCellKind.Rnn },
             Activation = c.Activation switch
             {
-                Activation.Relu => ReferenceActivation.Relu,
-                Activation.Sigmoid => ReferenceActivation.Sigmoid,
+                RecurrentActivation.Relu => ReferenceActivation.Relu,
+                RecurrentActivation.Sigmoid => ReferenceActivation.Sigmoid,
                 _ => ReferenceActivation.Tanh,
             },
             HiddenSize = c.Hidden,

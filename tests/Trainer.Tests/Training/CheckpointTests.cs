@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Training;
@@ -6,9 +7,9 @@ namespace Recurrent.Trainer.Tests.Training;
 
 public class CheckpointTests
 {
-    private static SequenceClassifierOptions Options() => new()
+    private static SequenceModelOptions Options() => new()
     {
-        Cell = CellKind.Lstm,
+        Cell = RecurrentCellKind.Lstm,
         HiddenSize = 6,
         Epochs = 3,
         BatchSize = 8,
@@ -22,7 +23,7 @@ public class CheckpointTests
     public void Resuming_from_a_mid_epoch_checkpoint_file_reproduces_the_uninterrupted_run()
     {
         var data = EngineFixtures.TokenData(60, 10, [5, 3, 7], HeadKind.MultiClass, 3, seed: 12);
-        var uninterrupted = new SequenceClassifierTrainer(Options()).Fit(data);
+        var uninterrupted = new SequenceModelTrainer(Options()).Fit(data);
 
         var path = Path.Combine(Path.GetTempPath(), $"recurrent-{Guid.NewGuid():N}.ckpt");
         try
@@ -39,13 +40,13 @@ public class CheckpointTests
                 },
             };
             Assert.Throws<OperationCanceledException>(() =>
-                new SequenceClassifierTrainer(Options()).Fit(data, null, null, cancel.Token, checkpoints));
+                new SequenceModelTrainer(Options()).Fit(data, null, null, cancel.Token, checkpoints));
 
             var checkpoint = TrainingCheckpoint.Load(path);
             Assert.Equal(10, checkpoint.Step);
             Assert.Equal(2, checkpoint.Epoch);
             Assert.Equal(2, checkpoint.BatchInEpoch);
-            var trainer = new SequenceClassifierTrainer(Options());
+            var trainer = new SequenceModelTrainer(Options());
             var resumed = trainer.Fit(data, checkpoints: new CheckpointOptions { ResumeFrom = checkpoint });
             Assert.Equal(24, trainer.LastSummary!.Steps);
             for (var i = 0; i < uninterrupted.Parameters.Count; i++)
@@ -62,7 +63,7 @@ public class CheckpointTests
     {
         var data = EngineFixtures.NumericData(16, 2, [4], HeadKind.Binary, 2, seed: 3);
         var taken = new List<(long Step, int Epoch, int Batch)>();
-        new SequenceClassifierTrainer(Options()).Fit(data, checkpoints: new CheckpointOptions
+        new SequenceModelTrainer(Options()).Fit(data, checkpoints: new CheckpointOptions
         {
             Save = c => taken.Add((c.Step, c.Epoch, c.BatchInEpoch)),
         });
@@ -71,7 +72,7 @@ public class CheckpointTests
         var path = Path.Combine(Path.GetTempPath(), $"recurrent-{Guid.NewGuid():N}.ckpt");
         try
         {
-            new SequenceClassifierTrainer(Options()).Fit(data, checkpoints: new CheckpointOptions { Save = c => c.Save(path) });
+            new SequenceModelTrainer(Options()).Fit(data, checkpoints: new CheckpointOptions { Save = c => c.Save(path) });
             var bytes = File.ReadAllBytes(path);
             File.WriteAllBytes(path, bytes[..^10]);
             var error = Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Load(path));

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
@@ -49,8 +50,8 @@ public class ClippingAndNonFiniteTests
         steps[3] = float.NaN;
         poisoned[0] = SequenceExample.FromSteps(steps, 2, poisoned[0].ClassIndex);
         var poisonedData = new SequenceDataset("nan", InputKind.Numeric, 2, null, data.Labels, poisoned);
-        var options = new SequenceClassifierOptions { Cell = CellKind.Lstm, HiddenSize = 4, Epochs = 1, BatchSize = 8 };
-        var trainer = new SequenceClassifierTrainer(options);
+        var options = new SequenceModelOptions { Cell = RecurrentCellKind.Lstm, HiddenSize = 4, Epochs = 1, BatchSize = 8 };
+        var trainer = new SequenceModelTrainer(options);
         var initial = trainer.Initialize(poisonedData).Parameters.Select(p => (float[])p.Value.Clone()).ToArray();
         var observer = new RecordingObserver();
         var model = trainer.Fit(poisonedData, observer: observer);
@@ -67,8 +68,8 @@ public class ClippingAndNonFiniteTests
         var examples = data.Examples.ToArray();
         examples[2] = SequenceExample.FromSteps(new float[10], 2, float.PositiveInfinity);
         var bad = new SequenceDataset("inf", InputKind.Numeric, 2, null, data.Labels, examples);
-        var options = new SequenceClassifierOptions { HiddenSize = 3, BatchSize = 4, NonFinitePolicy = NonFinitePolicy.Stop };
-        var error = Assert.Throws<NonFiniteGradientException>(() => new SequenceClassifierTrainer(options).Fit(bad));
+        var options = new SequenceModelOptions { HiddenSize = 3, BatchSize = 4, NonFinitePolicy = RecurrentNonFinitePolicy.Stop };
+        var error = Assert.Throws<NonFiniteGradientException>(() => new SequenceModelTrainer(options).Fit(bad));
         Assert.Equal(1, error.Step);
         Assert.Contains("NaN or infinite", error.Message);
     }
@@ -77,20 +78,20 @@ public class ClippingAndNonFiniteTests
     public void Exploding_IRNN_with_norm_clipping_reports_clipped_steps_and_stays_finite()
     {
         var data = EngineFixtures.NumericData(32, 2, [30], HeadKind.Regression, 0, seed: 6);
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
-            Cell = CellKind.Rnn,
-            Activation = Activation.Relu,
+            Cell = RecurrentCellKind.Rnn,
+            Activation = RecurrentActivation.Relu,
             RecurrentInit = RecurrentInit.Identity,
             HiddenSize = 8,
-            Optimizer = OptimizerKind.Sgd,
+            Optimizer = RecurrentOptimizerKind.Sgd,
             LearningRate = 0.5f,
             ClipNorm = 1f,
             Epochs = 3,
             BatchSize = 8,
         };
         var observer = new RecordingObserver();
-        new SequenceClassifierTrainer(options).Fit(data, observer: observer);
+        new SequenceModelTrainer(options).Fit(data, observer: observer);
         Assert.Contains(observer.Steps, s => s.Clipped && s.PreClipNorm > 1);
         Assert.DoesNotContain(observer.Steps, s => s.NonFinite);
     }

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Analysis;
 using Recurrent.Trainer.Cells;
@@ -50,9 +51,9 @@ public class GradientHealthTests
     {
         var data = Data("temporal-order:100", 320);
         var observer = new VanishingObserver();
-        new SequenceClassifierTrainer(new SequenceClassifierOptions
+        new SequenceModelTrainer(new SequenceModelOptions
         {
-            Cell = CellKind.Rnn,
+            Cell = RecurrentCellKind.Rnn,
             HiddenSize = 32,
             Epochs = 1,
             BatchSize = 32,
@@ -67,9 +68,9 @@ public class GradientHealthTests
     {
         var data = Data("temporal-order:50", 3000);
         var observer = new VanishingObserver();
-        var model = new SequenceClassifierTrainer(new SequenceClassifierOptions
+        var model = new SequenceModelTrainer(new SequenceModelOptions
         {
-            Cell = CellKind.Lstm,
+            Cell = RecurrentCellKind.Lstm,
             HiddenSize = 32,
             Epochs = 4,
             BatchSize = 32,
@@ -113,17 +114,17 @@ public class GradientHealthTests
     }
 
     [Theory]
-    [InlineData(Activation.Sigmoid)]
-    [InlineData(Activation.Tanh)]
-    public void No_step_multiplies_the_adjoint_by_more_than_the_bound_of_the_weights_it_ran_with(Activation activation)
+    [InlineData(RecurrentActivation.Sigmoid)]
+    [InlineData(RecurrentActivation.Tanh)]
+    public void No_step_multiplies_the_adjoint_by_more_than_the_bound_of_the_weights_it_ran_with(RecurrentActivation activation)
     {
         // Adam at 0.03 moves every weight by about 0.03 per step, enough to change σ_max(W_hh) by a factor of two:
         // the bound only holds for the W_hh of the forward pass, not for the updated one observers see afterwards.
         var data = Data("temporal-order:50", 2000);
         var observer = new JacobianBoundObserver();
-        new SequenceClassifierTrainer(new SequenceClassifierOptions
+        new SequenceModelTrainer(new SequenceModelOptions
         {
-            Cell = CellKind.Rnn,
+            Cell = RecurrentCellKind.Rnn,
             Activation = activation,
             HiddenSize = 32,
             Epochs = 8,
@@ -138,8 +139,8 @@ public class GradientHealthTests
     public void Observers_get_the_recurrent_weights_the_forward_pass_used_not_the_updated_ones()
     {
         var data = Data("temporal-order:50", 96);
-        var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 8, Epochs = 1, BatchSize = 32 };
-        var model = new SequenceClassifierTrainer(options).Initialize(data.Train);
+        var options = new SequenceModelOptions { Cell = RecurrentCellKind.Rnn, HiddenSize = 8, Epochs = 1, BatchSize = 32 };
+        var model = new SequenceModelTrainer(options).Initialize(data.Train);
         var live = model.Parameters.Single(p => p.Name == "layer0.W_hh").Value;
         var beforeStep = (float[])live.Clone();
         var steps = 0;
@@ -167,25 +168,25 @@ public class GradientHealthTests
     public void IRNN_with_a_large_learning_rate_explodes_and_norm_clipping_tames_it()
     {
         var data = Data("adding:50", 320);
-        SequenceClassifierOptions Options(float? clip) => new()
+        SequenceModelOptions Options(float? clip) => new()
         {
-            Cell = CellKind.Rnn,
-            Activation = Activation.Relu,
+            Cell = RecurrentCellKind.Rnn,
+            Activation = RecurrentActivation.Relu,
             RecurrentInit = RecurrentInit.Identity,
             HiddenSize = 32,
-            Optimizer = OptimizerKind.Sgd,
+            Optimizer = RecurrentOptimizerKind.Sgd,
             LearningRate = 1f,
             Epochs = 2,
             BatchSize = 32,
             ClipNorm = clip,
         };
         var unclipped = new VanishingObserver();
-        new SequenceClassifierTrainer(Options(null)).Fit(data.Train, observer: unclipped);
+        new SequenceModelTrainer(Options(null)).Fit(data.Train, observer: unclipped);
         Assert.True(unclipped.NonFinite > 0 || unclipped.Norms.Max() > 1e3,
             $"expected exploding norms or non-finite steps; largest norm {unclipped.Norms.Max():G3}, non-finite {unclipped.NonFinite}");
 
         var clipped = new VanishingObserver();
-        new SequenceClassifierTrainer(Options(1f)).Fit(data.Train, observer: clipped);
+        new SequenceModelTrainer(Options(1f)).Fit(data.Train, observer: clipped);
         Assert.True(clipped.Clipped > 0, "norm clipping should fire");
         Assert.Equal(0, clipped.NonFinite);
     }

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Training;
@@ -19,7 +20,7 @@ public class OptimizerTests
     public void SGD_is_the_seeds_rule_with_weight_decay_added_to_the_gradient()
     {
         var p = OneWeight(2f, 0.5f);
-        var sgd = Optimizer.Create(new SequenceClassifierOptions { Optimizer = OptimizerKind.Sgd, WeightDecay = 0.1f }, [p]);
+        var sgd = Optimizer.Create(new SequenceModelOptions { Optimizer = RecurrentOptimizerKind.Sgd, WeightDecay = 0.1f }, [p]);
         sgd.Step([p], 0.1f);
         Assert.Equal(2 - 0.1 * (0.5 + 0.1 * 2), p.Value[0], 6);
     }
@@ -28,7 +29,7 @@ public class OptimizerTests
     public void Momentum_accumulates_velocity()
     {
         var p = OneWeight(1f, 1f);
-        var momentum = Optimizer.Create(new SequenceClassifierOptions { Optimizer = OptimizerKind.Momentum, Momentum = 0.9f }, [p]);
+        var momentum = Optimizer.Create(new SequenceModelOptions { Optimizer = RecurrentOptimizerKind.Momentum, Momentum = 0.9f }, [p]);
         momentum.Step([p], 0.1f);       // v = 1, w = 0.9
         momentum.Step([p], 0.1f);       // v = 0.9 + 1 = 1.9, w = 0.9 − 0.19
         Assert.Equal(0.71, p.Value[0], 6);
@@ -38,7 +39,7 @@ public class OptimizerTests
     public void Adam_takes_bias_corrected_steps()
     {
         var p = OneWeight(1f, 0.5f);
-        var adam = Optimizer.Create(new SequenceClassifierOptions { Optimizer = OptimizerKind.Adam }, [p]);
+        var adam = Optimizer.Create(new SequenceModelOptions { Optimizer = RecurrentOptimizerKind.Adam }, [p]);
         double w = 1, m = 0, v = 0;
         for (var t = 1; t <= 3; t++)
         {
@@ -58,7 +59,7 @@ public class OptimizerTests
         // 53 = 3 × 16 + 5: three 512-bit vectors and a scalar tail; each weight is also updated alone (length 1,
         // scalar only) and must come out identical, and close to the rule evaluated in double.
         const int n = 53;
-        var options = new SequenceClassifierOptions { Optimizer = OptimizerKind.Adam, WeightDecay = 0.01f };
+        var options = new SequenceModelOptions { Optimizer = RecurrentOptimizerKind.Adam, WeightDecay = 0.01f };
         var rng = new Trainer.Data.Synthetic.DeterministicRandom(9);
         var together = new Parameter("w", "W_hh", n);
         var alone = Enumerable.Range(0, n).Select(_ => new Parameter("w", "W_hh", 1)).ToArray();
@@ -90,7 +91,7 @@ public class OptimizerTests
     {
         var data = EngineFixtures.NumericData(8, 2, [3], HeadKind.Binary, 2, seed: 1);
         var observer = new RecordingObserver();
-        new SequenceClassifierTrainer(new SequenceClassifierOptions
+        new SequenceModelTrainer(new SequenceModelOptions
         {
             HiddenSize = 3,
             Epochs = 3,
@@ -107,18 +108,18 @@ public class OptimizerTests
         // A learning rate far too large makes validation loss worsen after the first epochs.
         var data = EngineFixtures.NumericData(32, 2, [6], HeadKind.Binary, 2, seed: 2);
         var valid = EngineFixtures.NumericData(16, 2, [6], HeadKind.Binary, 2, seed: 3);
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
-            Cell = CellKind.Rnn,
+            Cell = RecurrentCellKind.Rnn,
             HiddenSize = 8,
             Epochs = 40,
             BatchSize = 8,
-            Optimizer = OptimizerKind.Sgd,
+            Optimizer = RecurrentOptimizerKind.Sgd,
             LearningRate = 3f,
             EarlyStoppingPatience = 2,
         };
         var observer = new RecordingObserver();
-        var trainer = new SequenceClassifierTrainer(options);
+        var trainer = new SequenceModelTrainer(options);
         var model = trainer.Fit(data, valid, observer);
         var summary = trainer.LastSummary!;
         Assert.True(summary.StoppedEarly, "validation loss should stop improving");

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Layers;
@@ -14,7 +15,7 @@ public class RemedyOptionTests
     {
         // With H = 1, ‖a ∂h_{k+1}/∂h_k‖/‖a‖ = |tanh'(a_{k+1}) w_h|: Ω = Σ_k (|tanh'(a_{k+1}) w_h| − 1)².
         var data = EngineFixtures.NumericData(3, 2, [4, 2, 3], HeadKind.Binary, 2, seed: 5);
-        var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 1, UseBias = false, Seed = 2 };
+        var options = new SequenceModelOptions { Cell = RecurrentCellKind.Rnn, HiddenSize = 1, UseBias = false, Seed = 2 };
         var network = EngineFixtures.Network(options, data);
         var batch = EngineFixtures.Batch(data);
         var plain = network.ComputeGradients(batch, null, null, 1);
@@ -54,7 +55,7 @@ public class RemedyOptionTests
         // zero (they once were read unset and threw). The plan splits one part per thread, as it did then.
         using var plan = KernelPlan.Use(KernelPlan.Detected with { RecurrentTileRows = 0 });
         var data = EngineFixtures.NumericData(5, 2, [6, 4, 5, 3, 6], HeadKind.Binary, 2, seed: 3);
-        var options = new SequenceClassifierOptions { Cell = CellKind.Rnn, HiddenSize = 3, Seed = 4 };
+        var options = new SequenceModelOptions { Cell = RecurrentCellKind.Rnn, HiddenSize = 3, Seed = 4 };
         var network = EngineFixtures.Network(options, data);
         var batch = EngineFixtures.Batch(data);
         var oneLoss = network.ComputeGradients(batch, null, null, 1, 0.5f);
@@ -70,7 +71,7 @@ public class RemedyOptionTests
     public void Omega_is_refused_for_gated_cells()
     {
         var error = Assert.Throws<ArgumentException>(() =>
-            new SequenceClassifierTrainer(new SequenceClassifierOptions { Cell = CellKind.Lstm, OmegaWeight = 1 }));
+            new SequenceModelTrainer(new SequenceModelOptions { Cell = RecurrentCellKind.Lstm, OmegaWeight = 1 }));
         Assert.Contains("OmegaWeight applies to the rnn cell only", error.Message);
     }
 
@@ -81,15 +82,15 @@ public class RemedyOptionTests
     {
         // A 2×2 reservoir: its eigenvalues are (tr ± √(tr² − 4 det)) / 2, so ρ is known in closed form.
         var data = EngineFixtures.NumericData(2, 1, [3], HeadKind.Binary, 2, seed: 1);
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
-            Cell = CellKind.Rnn,
+            Cell = RecurrentCellKind.Rnn,
             HiddenSize = 2,
             RecurrentInit = RecurrentInit.EchoState,
             SpectralRadius = radius,
             Seed = 9,
         };
-        var w = new SequenceClassifierTrainer(options).Initialize(data).Parameters.Single(p => p.Name == "layer0.W_hh").Value;
+        var w = new SequenceModelTrainer(options).Initialize(data).Parameters.Single(p => p.Name == "layer0.W_hh").Value;
         double trace = w[0] + w[3], determinant = (double)w[0] * w[3] - (double)w[1] * w[2];
         var root = Complex.Sqrt(trace * trace - 4 * determinant);
         var rho = Math.Max(Complex.Abs((trace + root) / 2), Complex.Abs((trace - root) / 2));
@@ -100,9 +101,9 @@ public class RemedyOptionTests
     public void Echo_state_network_trains_only_the_readout()
     {
         var data = EngineFixtures.NumericData(32, 2, [8, 5], HeadKind.Binary, 2, seed: 3);
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
-            Cell = CellKind.Rnn,
+            Cell = RecurrentCellKind.Rnn,
             HiddenSize = 16,
             RecurrentInit = RecurrentInit.EchoState,
             FreezeRecurrent = true,
@@ -111,7 +112,7 @@ public class RemedyOptionTests
             WeightDecay = 0.01f,
             LearningRate = 0.05f,
         };
-        var trainer = new SequenceClassifierTrainer(options);
+        var trainer = new SequenceModelTrainer(options);
         var initial = trainer.Initialize(data).Parameters.ToDictionary(p => p.Name, p => (float[])p.Value.Clone());
         var observer = new RecordingObserver();
         var model = trainer.Fit(data, observer: observer);

@@ -15,7 +15,7 @@ internal static class ExperimentRunner
         options.Threads = 1;
         var recorder = new RunRecorder(spec.AnalyzeEvery);
         var clock = Stopwatch.StartNew();
-        var model = new SequenceClassifierTrainer(options).Fit(spec.Data.Train, spec.Data.Validation, recorder, cancellationToken);
+        var model = new SequenceModelTrainer(options).Fit(spec.Data.Train, spec.Data.Validation, recorder, cancellationToken);
         double seconds = clock.Elapsed.TotalSeconds;
         var test = spec.Data.Test ?? spec.Data.Validation ?? spec.Data.Train;
         var evaluation = model.Evaluate(test);

@@ -10,7 +10,7 @@ namespace Recurrent.Host.Experiments.Runs;
 /// <param name="Data">Training, validation and fresh test sequences.</param>
 /// <param name="Options">Trainer options; the runner forces one thread per run and runs two runs at once.</param>
 /// <param name="AnalyzeEvery">Analyse every n-th step's snapshot (the analysis costs O(B·T) per call).</param>
-internal sealed record RunSpec(string Label, DatasetSplits Data, SequenceClassifierOptions Options, int AnalyzeEvery = 1)
+internal sealed record RunSpec(string Label, DatasetSplits Data, SequenceModelOptions Options, int AnalyzeEvery = 1)
 {
     /// <summary>Free-form coordinates of the run (length, seed, variant...), copied into the result.</summary>
     public Dictionary<string, object> Tags { get; init; } = new(StringComparer.Ordinal);

@@ -21,7 +21,7 @@ internal interface IPredictionEngine : IDisposable
 }
 
 /// <summary>The managed engine on the run's model file.</summary>
-internal sealed class ManagedEngine(SequenceClassifier model) : IPredictionEngine
+internal sealed class ManagedEngine(SequenceModel model) : IPredictionEngine
 {
     public string Name => "managed";
 

@@ -9,7 +9,7 @@ using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 namespace Recurrent.Host.Service.Predictions;
 
 /// <summary>
-/// Predictions from a model exported by <see cref="SequenceClassifier.ExportOnnx"/>, computed by ONNX Runtime
+/// Predictions from a model exported by <see cref="SequenceModel.ExportOnnx"/>, computed by ONNX Runtime
 /// (Microsoft.ML.OnnxRuntime). The labels, vocabulary and input width come from the file's metadata, so no model file
 /// of ours is needed. <see cref="PredictBatch"/> may be called from several threads at once, as
 /// <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>

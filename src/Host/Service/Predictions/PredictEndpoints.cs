@@ -1,5 +1,6 @@
 using System.Runtime;
 using System.Text.Json;
+using Microsoft.ML;
 using Microsoft.Extensions.Options;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Runs;
@@ -54,7 +55,7 @@ internal static class PredictEndpoints
     /// <summary>Activation bytes per record and step: every layer and direction's gates and states, and the input.</summary>
     private static long BytesPerRowStep(RunRequest r, IPredictionEngine engine)
     {
-        var cell = Enum.TryParse<Trainer.Cells.CellKind>(r.Cell, ignoreCase: true, out var c) ? c : Trainer.Cells.CellKind.Lstm;
+        var cell = Enum.TryParse<RecurrentCellKind>(r.Cell, ignoreCase: true, out var c) ? c : RecurrentCellKind.Lstm;
         long perStep = (long)r.Layers * (r.Bidirectional ? 2 : 1) * (RunLimits.GateCount(cell) + 2) * r.Hidden
             + (engine.InputKind == InputKind.Tokens ? r.Embedding : engine.FeatureCount);
         return perStep * sizeof(float);

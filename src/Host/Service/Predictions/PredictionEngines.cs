@@ -35,7 +35,7 @@ internal sealed class PredictionEngines(DataDirectory data, ArtifactStore artifa
         if (Local(data.Onnx(runId)))
             return new OnnxEngine(OnnxPredictor.Open(data.Onnx(runId)));
         Local(data.Model(runId));
-        return new ManagedEngine(SequenceClassifier.Load(data.Model(runId)));
+        return new ManagedEngine(SequenceModel.Load(data.Model(runId)));
     }
 
     // A finished run's files never change, so a copy fetched from the fleet's store once serves from then on.

@@ -64,7 +64,7 @@ internal static partial class RunEndpoints
             var path = data.Model(run.Id);
             if (run.State != RunStates.Succeeded || !(File.Exists(path) || artifacts.Fetch(path)))
                 return (IResult)Problems.Conflict($"Run {run.Id} is {run.State}; its ML.NET model exists once it has succeeded.");
-            var bytes = Recurrent.Trainer.MLNet.MLNetModelExport.ToBytes(Recurrent.Trainer.Models.SequenceClassifier.Load(path));
+            var bytes = Recurrent.Trainer.MLNet.MLNetModelExport.ToBytes(Recurrent.Trainer.Models.SequenceModel.Load(path));
             return TypedResults.File(bytes, "application/zip", $"{run.Name}.zip");
         });
     }

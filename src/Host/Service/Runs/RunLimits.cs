@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Datasets;
 using Recurrent.Trainer;
@@ -24,7 +25,7 @@ internal static class RunLimits
         AtMost("count", r.Count ?? 0, limits.MaxCount, "MaxCount");
     }
 
-    public static void CheckSize(RunRequest r, SequenceClassifierOptions o, DataShape data, RunLimitOptions limits)
+    public static void CheckSize(RunRequest r, SequenceModelOptions o, DataShape data, RunLimitOptions limits)
     {
         if (data.Values > limits.MaxDataValues)
             throw new BadRequestException(r.Count is null ? "data" : "count",
@@ -46,7 +47,7 @@ internal static class RunLimits
     }
 
     /// <summary>Weights of the embedding, every layer and direction (W_xh, W_hh, b_xh, b_hh) and the head.</summary>
-    public static long Parameters(SequenceClassifierOptions o, DataShape data)
+    public static long Parameters(SequenceModelOptions o, DataShape data)
     {
         long gates = GateCount(o.Cell);
         long hidden = o.HiddenSize;
@@ -65,7 +66,7 @@ internal static class RunLimits
     /// What the forward pass caches per step for the backward pass: the gate pre-activations and the states of every
     /// layer and direction, and the step's input, in float32. An estimate within a small factor of the engine's.
     /// </summary>
-    public static long ActivationBytes(SequenceClassifierOptions o, DataShape data)
+    public static long ActivationBytes(SequenceModelOptions o, DataShape data)
     {
         long directions = o.Bidirectional ? 2 : 1;
         long perStep = o.Layers * directions * (GateCount(o.Cell) + 3) * (long)o.HiddenSize
@@ -73,10 +74,10 @@ internal static class RunLimits
         return (long)o.BatchSize * data.MaxSteps * perStep * sizeof(float);
     }
 
-    public static int GateCount(CellKind cell) => cell switch
+    public static int GateCount(RecurrentCellKind cell) => cell switch
     {
-        CellKind.Lstm => 4,
-        CellKind.Gru => 3,
+        RecurrentCellKind.Lstm => 4,
+        RecurrentCellKind.Gru => 3,
         _ => 1,
     };
 

@@ -11,7 +11,7 @@ namespace Recurrent.Host.Service.Runs;
 /// </summary>
 internal static class RunRequestMapper
 {
-    public static SequenceClassifierOptions ToTrainerOptions(RunRequest r) =>
+    public static SequenceModelOptions ToTrainerOptions(RunRequest r) =>
         Refusing(() => TrainingRequestMapper.ToTrainerOptions(r, FieldSpelling.Json));
 
     public static DatasetOptions ToDatasetOptions(RunRequest r) =>

@@ -33,7 +33,7 @@ internal sealed class RunExecutor(
     public void Execute(RunRecord run, CancellationToken stopping)
     {
         RunRequest request;
-        SequenceClassifierOptions trainerOptions;
+        SequenceModelOptions trainerOptions;
         try
         {
             request = JsonSerializer.Deserialize<RunRequest>(run.Request, ApiJson.Options)!;
@@ -65,7 +65,7 @@ internal sealed class RunExecutor(
             if (resume is null && (run.Step > 0 || run.CheckpointStep is not null))
                 runs.ResetProgress(run.Id); // starting over: the stored step and epochs belong to the lost attempt
             var observer = new StoreObserver(runs, run.Id, liveRun);
-            var trainer = new SequenceClassifierTrainer(trainerOptions);
+            var trainer = new SequenceModelTrainer(trainerOptions);
             var checkpointPath = data.Checkpoint(run.Id);
             var model = trainerOptions.MaxSteps == 0
                 ? trainer.Initialize(splits.Train)
@@ -175,7 +175,7 @@ internal sealed class RunExecutor(
     private static bool IsStoreOutage(Exception e) =>
         e is Npgsql.NpgsqlException || (e.InnerException is { } inner && IsStoreOutage(inner));
 
-    private TrainingCheckpoint? LoadCheckpoint(RunRecord run, SequenceClassifierOptions trainerOptions)
+    private TrainingCheckpoint? LoadCheckpoint(RunRecord run, SequenceModelOptions trainerOptions)
     {
         var path = data.Checkpoint(run.Id);
         // In a fleet the run may have trained on another worker since: the stored checkpoint is the latest one.

@@ -19,7 +19,7 @@ internal sealed record RunResult(
     bool StoppedEarly,
     double Seconds)
 {
-    public static RunResult Describe(SequenceClassifier model, DatasetSplits splits, TrainingSummary? summary, TimeSpan elapsed)
+    public static RunResult Describe(SequenceModel model, DatasetSplits splits, TrainingSummary? summary, TimeSpan elapsed)
     {
         var train = model.Evaluate(splits.Train);
         var valid = splits.Validation is { } v ? model.Evaluate(v) : null;

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Metrics;
 using Recurrent.Host.Service.Gradients;
@@ -20,9 +21,9 @@ public sealed class TrainedRunMetricsTests
         var splits = DatasetLoader.Load("temporal-order:20", options: new DatasetOptions { Count = 200 });
         using var metrics = new TrainingMetrics();
         using var endpoint = new MetricsEndpoint(metrics);
-        var options = new SequenceClassifierOptions
+        var options = new SequenceModelOptions
         {
-            Cell = CellKind.Rnn,
+            Cell = RecurrentCellKind.Rnn,
             HiddenSize = 4,
             Epochs = 2,
             BatchSize = 16,
@@ -31,7 +32,7 @@ public sealed class TrainedRunMetricsTests
             CollectAdjointNorms = collectAdjointNorms,
         };
 
-        new SequenceClassifierTrainer(options).Fit(splits.Train, null, new TrainingMonitor(metrics, "run"));
+        new SequenceModelTrainer(options).Fit(splits.Train, null, new TrainingMonitor(metrics, "run"));
 
         var text = endpoint.Text();
         var steps = (splits.Train.Count + 15) / 16 * 2;

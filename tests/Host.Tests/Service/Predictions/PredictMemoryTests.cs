@@ -15,7 +15,7 @@ namespace Recurrent.Host.Tests.Service.Predictions;
 public sealed class PredictMemoryTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// The bound stated in src/Host/Service/README.md: peak RSS (VmHWM) of the whole process, with ONNX Runtime
+    /// The bound stated in docs/operations.md: peak RSS (VmHWM) of the whole process, with ONNX Runtime
     /// loaded, after the maximum request 3 times in a row and 4 at once (2 computed at a time).
     /// </summary>
     private const long PeakBoundBytes = 512L << 20;

@@ -23,8 +23,8 @@ public sealed class PredictionEnginesTests : IDisposable
         Assert.StartsWith($"Run 7: {data.Onnx(7)}: ONNX Runtime cannot load this model: [ErrorCode:InvalidProtobuf]", error.Message);
 
         // Nothing was cached for the failure: a readable file is opened on the next request.
-        var model = new Recurrent.Trainer.Training.SequenceClassifierTrainer(
-            new Recurrent.Trainer.SequenceClassifierOptions { HiddenSize = 3, MaxSteps = 0 })
+        var model = new Recurrent.Trainer.Training.SequenceModelTrainer(
+            new Recurrent.Trainer.SequenceModelOptions { HiddenSize = 3, MaxSteps = 0 })
             .Initialize(Recurrent.Trainer.Data.DatasetLoader.Load("seed-toy").Train);
         model.ExportOnnx(data.Onnx(7));
         Assert.Equal("onnxruntime", engines.For(7).Name);

@@ -9,13 +9,13 @@ namespace Recurrent.Trainer.Models;
 /// A trained recurrent sequence model: predicts classes (with probabilities) or values, evaluates itself on
 /// labelled data, and saves to a versioned file. Predictions from several threads are serialised.
 /// </summary>
-public sealed class SequenceClassifier
+public sealed class SequenceModel
 {
     private const int EvaluationBatch = 256;
     private readonly object _inferenceLock = new();
     private readonly SequenceBatch _batch = new();
 
-    internal SequenceClassifier(SequenceNetwork network, SequenceClassifierOptions options, Vocabulary? vocabulary,
+    internal SequenceModel(SequenceNetwork network, SequenceModelOptions options, Vocabulary? vocabulary,
         LabelSet labels)
     {
         Network = network;
@@ -27,7 +27,7 @@ public sealed class SequenceClassifier
     internal SequenceNetwork Network { get; }
 
     /// <summary>The options the model was built and trained with.</summary>
-    public SequenceClassifierOptions Options { get; }
+    public SequenceModelOptions Options { get; }
 
     /// <summary>The token vocabulary (null for numeric input).</summary>
     public Vocabulary? Vocabulary { get; }
@@ -44,7 +44,7 @@ public sealed class SequenceClassifier
     /// <summary>The head: binary, multi-class or regression.</summary>
     public HeadKind Head => Network.Shape.Head;
 
-    /// <summary>What training did, when this model came from <see cref="SequenceClassifierTrainer.Fit"/>.</summary>
+    /// <summary>What training did, when this model came from <see cref="SequenceModelTrainer.Fit"/>.</summary>
     public TrainingSummary? TrainingSummary { get; internal set; }
 
     /// <summary>
@@ -57,12 +57,12 @@ public sealed class SequenceClassifier
     public void WeightsChanged() => Network.WeightsChanged();
 
     /// <summary>A deep copy with its own weights.</summary>
-    public SequenceClassifier Copy()
+    public SequenceModel Copy()
     {
         var network = new SequenceNetwork(Network.Shape);
         for (var i = 0; i < Parameters.Count; i++)
             Parameters[i].Value.CopyTo(network.Parameters[i].Value, 0);
-        return new SequenceClassifier(network, Options.Clone(), Vocabulary, Labels) { TrainingSummary = TrainingSummary };
+        return new SequenceModel(network, Options.Clone(), Vocabulary, Labels) { TrainingSummary = TrainingSummary };
     }
 
     /// <summary>Predicts one sequence.</summary>
@@ -87,7 +87,7 @@ public sealed class SequenceClassifier
     public Evaluation Evaluate(SequenceDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        SequenceClassifierTrainer.CheckCompatible(DescribeSelf(data), data);
+        SequenceModelTrainer.CheckCompatible(DescribeSelf(data), data);
         var classes = Labels.ClassCount;
         var confusion = Labels.IsRegression ? null : new int[classes, classes];
         double lossSum = 0;
@@ -214,5 +214,5 @@ public sealed class SequenceClassifier
     public void Save(string path) => ModelFile.Save(this, path);
 
     /// <summary>Reads a model written by <see cref="Save"/>; a corrupt or incompatible file raises <see cref="InvalidDataException"/>.</summary>
-    public static SequenceClassifier Load(string path) => ModelFile.Load(path);
+    public static SequenceModel Load(string path) => ModelFile.Load(path);
 }

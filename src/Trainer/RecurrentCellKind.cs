@@ -1,7 +1,7 @@
-namespace Recurrent.Trainer.Cells;
+namespace Microsoft.ML;
 
 /// <summary>The recurrent cell.</summary>
-public enum CellKind
+public enum RecurrentCellKind
 {
     /// <summary>Elman RNN: h_t = f(W_xh x_t + W_hh h_{t-1} + b).</summary>
     Rnn,

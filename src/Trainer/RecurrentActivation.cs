@@ -1,7 +1,7 @@
-namespace Recurrent.Trainer.Cells;
+namespace Microsoft.ML;
 
 /// <summary>The Elman cell's non-linearity f.</summary>
-public enum Activation
+public enum RecurrentActivation
 {
     /// <summary>tanh, derivative bound 1.</summary>
     Tanh,

@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Training;
+namespace Microsoft.ML;
 
 /// <summary>How the recurrent weights W_hh start.</summary>
 public enum RecurrentInit
@@ -14,7 +14,7 @@ public enum RecurrentInit
 
     /// <summary>
     /// A Gaussian matrix per gate block scaled to the spectral radius
-    /// <see cref="SequenceClassifierOptions.SpectralRadius"/>: the reservoir of an echo state network.
+    /// <see cref="Recurrent.Trainer.SequenceModelOptions.SpectralRadius"/>: the reservoir of an echo state network.
     /// </summary>
     EchoState,
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Training;
 
@@ -6,15 +7,15 @@ namespace Recurrent.Trainer;
 /// <summary>
 /// Everything that decides a model's shape and how it trains. Every field has a documented default; the
 /// defaults train a one-layer LSTM with Adam (learning rate 0.001), no clipping and no weight decay.
-/// <see cref="MLNet.RecurrentTrainerOptions"/> (the ML.NET trainer's options) adds the ML.NET columns to these knobs.
+/// <see cref="RecurrentTrainerOptions"/> (the ML.NET trainer's options) adds the ML.NET columns to these knobs.
 /// </summary>
-public class SequenceClassifierOptions
+public class SequenceModelOptions
 {
-    /// <summary>The recurrent cell. Default <see cref="CellKind.Lstm"/>.</summary>
-    public CellKind Cell { get; set; } = CellKind.Lstm;
+    /// <summary>The recurrent cell. Default <see cref="RecurrentCellKind.Lstm"/>.</summary>
+    public RecurrentCellKind Cell { get; set; } = RecurrentCellKind.Lstm;
 
-    /// <summary>The Elman cell's non-linearity (ignored by gated cells). Default <see cref="Cells.Activation.Tanh"/>.</summary>
-    public Activation Activation { get; set; } = Activation.Tanh;
+    /// <summary>The Elman cell's non-linearity (ignored by gated cells). Default <see cref="RecurrentActivation.Tanh"/>.</summary>
+    public RecurrentActivation Activation { get; set; } = RecurrentActivation.Tanh;
 
     /// <summary>Hidden units per layer and direction. Default 64.</summary>
     public int HiddenSize { get; set; } = 64;
@@ -74,8 +75,8 @@ public class SequenceClassifierOptions
     /// <summary>Stop after this many optimizer steps in all (null: no limit; 0: do not train). Default null.</summary>
     public long? MaxSteps { get; set; }
 
-    /// <summary>The optimizer. Default <see cref="OptimizerKind.Adam"/>.</summary>
-    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
+    /// <summary>The optimizer. Default <see cref="RecurrentOptimizerKind.Adam"/>.</summary>
+    public RecurrentOptimizerKind Optimizer { get; set; } = RecurrentOptimizerKind.Adam;
 
     /// <summary>The learning rate η. Default 0.001.</summary>
     public float LearningRate { get; set; } = 0.001f;
@@ -83,7 +84,7 @@ public class SequenceClassifierOptions
     /// <summary>Multiplies the learning rate after every epoch (1 keeps it constant). Default 1.</summary>
     public float LearningRateDecay { get; set; } = 1f;
 
-    /// <summary>Momentum μ for <see cref="OptimizerKind.Momentum"/>. Default 0.9.</summary>
+    /// <summary>Momentum μ for <see cref="RecurrentOptimizerKind.Momentum"/>. Default 0.9.</summary>
     public float Momentum { get; set; } = 0.9f;
 
     /// <summary>Adam's β1. Default 0.9.</summary>
@@ -119,8 +120,8 @@ public class SequenceClassifierOptions
     /// </summary>
     public int? TruncationStride { get; set; }
 
-    /// <summary>What a NaN or infinite loss or gradient does. Default <see cref="NonFinitePolicy.Skip"/>.</summary>
-    public NonFinitePolicy NonFinitePolicy { get; set; } = NonFinitePolicy.Skip;
+    /// <summary>What a NaN or infinite loss or gradient does. Default <see cref="RecurrentNonFinitePolicy.Skip"/>.</summary>
+    public RecurrentNonFinitePolicy NonFinitePolicy { get; set; } = RecurrentNonFinitePolicy.Skip;
 
     /// <summary>Stop when validation loss has not improved for this many epochs (0: never). Default 0.</summary>
     public int EarlyStoppingPatience { get; set; }
@@ -135,16 +136,16 @@ public class SequenceClassifierOptions
     public int Threads { get; set; }
 
     /// <summary>A copy of these options (of the same type).</summary>
-    public SequenceClassifierOptions Clone() => (SequenceClassifierOptions)MemberwiseClone();
+    public SequenceModelOptions Clone() => (SequenceModelOptions)MemberwiseClone();
 
     /// <summary>
-    /// A plain <see cref="SequenceClassifierOptions"/> with the same knobs, without what a derived type adds: what
+    /// A plain <see cref="SequenceModelOptions"/> with the same knobs, without what a derived type adds: what
     /// a model keeps and saves.
     /// </summary>
-    public SequenceClassifierOptions ToEngineOptions()
+    public SequenceModelOptions ToEngineOptions()
     {
-        var plain = new SequenceClassifierOptions();
-        foreach (var property in typeof(SequenceClassifierOptions).GetProperties())
+        var plain = new SequenceModelOptions();
+        foreach (var property in typeof(SequenceModelOptions).GetProperties())
         {
             if (property.CanRead && property.CanWrite)
                 property.SetValue(plain, property.GetValue(this));
@@ -178,13 +179,13 @@ public class SequenceClassifierOptions
         Require(float.IsFinite(ForgetGateBias), nameof(ForgetGateBias), "must be finite");
         Require(float.IsFinite(SpectralRadius) && SpectralRadius > 0, nameof(SpectralRadius), "must be a positive number");
         Require(float.IsFinite(OmegaWeight) && OmegaWeight >= 0, nameof(OmegaWeight), "must not be negative");
-        Require(OmegaWeight == 0 || Cell == CellKind.Rnn, nameof(OmegaWeight), "applies to the rnn cell only");
+        Require(OmegaWeight == 0 || Cell == RecurrentCellKind.Rnn, nameof(OmegaWeight), "applies to the rnn cell only");
         DilationRules.Validate(this);
     }
 
     private static void Require(bool condition, string field, string problem)
     {
         if (!condition)
-            throw new ArgumentException($"SequenceClassifierOptions.{field} {problem}.", field);
+            throw new ArgumentException($"SequenceModelOptions.{field} {problem}.", field);
     }
 }

@@ -5,21 +5,24 @@ using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Training;
 
-namespace Recurrent.Trainer.MLNet;
+using Recurrent.Trainer;
+using Recurrent.Trainer.MLNet;
+
+namespace Microsoft.ML;
 
 /// <summary>
 /// The ML.NET estimator of a recurrent sequence model: <see cref="Fit"/> reads the label and sequence columns,
-/// trains with the engine (<see cref="SequenceClassifierTrainer"/>, full diagnostics), and returns a model made
+/// trains with the engine (<see cref="SequenceModelTrainer"/>, full diagnostics), and returns a model made
 /// only of ML.NET's own transformers (<see cref="MLNetModelBuilder"/>). Created by
 /// <c>mlContext.{MulticlassClassification|BinaryClassification|Regression}.Trainers.Recurrent(...)</c>.
 /// </summary>
-public sealed class RecurrentEstimator : IEstimator<ITransformer>
+public sealed class RecurrentTrainer : IEstimator<ITransformer>
 {
     private readonly MLContext _ml;
     private readonly IHost _host;
     private readonly RecurrentTrainerOptions _options;
 
-    internal RecurrentEstimator(IHostEnvironment environment, RecurrentTask task, RecurrentTrainerOptions options)
+    internal RecurrentTrainer(IHostEnvironment environment, RecurrentTask task, RecurrentTrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.ValidateAll();
@@ -35,7 +38,7 @@ public sealed class RecurrentEstimator : IEstimator<ITransformer>
     public RecurrentTask Task { get; }
 
     /// <summary>The trained engine model of the last <see cref="Fit"/> (its weights, vocabulary and classes).</summary>
-    public SequenceClassifier? LastModel { get; private set; }
+    public SequenceModel? LastModel { get; private set; }
 
     /// <summary>Trains on <paramref name="input"/> and returns the fitted ML.NET model.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type.</exception>
@@ -54,7 +57,7 @@ public sealed class RecurrentEstimator : IEstimator<ITransformer>
         {
             channel.Info(MessageSensitivity.None, $"Recurrent: {_options.Cell} with {_options.HiddenSize} hidden units, {train.Count} training sequences"
                 + (validation is null ? "" : $", {validation.Count} held out") + $", {_options.Epochs} epochs.");
-            var trainer = new SequenceClassifierTrainer(_options.ToEngineOptions());
+            var trainer = new SequenceModelTrainer(_options.ToEngineOptions());
             LastModel = trainer.Fit(train, validation, new EpochLogObserver(channel, _options), _options.CancellationToken);
         }
         return MLNetModelBuilder.Build(_ml, LastModel, _options.FeatureColumnName, input, Task);

@@ -1,7 +1,7 @@
-namespace Recurrent.Trainer.Training;
+namespace Microsoft.ML;
 
 /// <summary>The optimizer.</summary>
-public enum OptimizerKind
+public enum RecurrentOptimizerKind
 {
     /// <summary>w ← w − η ∂L/∂w.</summary>
     Sgd,

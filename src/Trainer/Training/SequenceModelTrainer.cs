@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Data.Synthetic;
 using Recurrent.Trainer.Layers;
@@ -5,13 +6,13 @@ using Recurrent.Trainer.Models;
 
 namespace Recurrent.Trainer.Training;
 
-/// <summary>Trains a <see cref="SequenceClassifier"/> by backpropagation through time.</summary>
-public sealed class SequenceClassifierTrainer
+/// <summary>Trains a <see cref="SequenceModel"/> by backpropagation through time.</summary>
+public sealed class SequenceModelTrainer
 {
-    private readonly SequenceClassifierOptions _options;
+    private readonly SequenceModelOptions _options;
 
     /// <summary>A trainer with a private copy of the options, checked at once.</summary>
-    public SequenceClassifierTrainer(SequenceClassifierOptions options)
+    public SequenceModelTrainer(SequenceModelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -22,21 +23,21 @@ public sealed class SequenceClassifierTrainer
     public TrainingSummary? LastSummary { get; private set; }
 
     /// <summary>A model with freshly initialised weights for this data, not trained.</summary>
-    public SequenceClassifier Initialize(SequenceDataset train)
+    public SequenceModel Initialize(SequenceDataset train)
     {
         ArgumentNullException.ThrowIfNull(train);
         var network = new SequenceNetwork(NetworkShape.For(_options, train));
         Initializer.Initialize(network, _options, new DeterministicRandom((ulong)_options.Seed));
-        return new SequenceClassifier(network, _options.Clone(), train.Vocabulary, train.Labels);
+        return new SequenceModel(network, _options.Clone(), train.Vocabulary, train.Labels);
     }
 
     /// <summary>
     /// Trains on <paramref name="train"/>, evaluating on <paramref name="validation"/> after every epoch, and
     /// returns the model. Throws <see cref="OperationCanceledException"/> when cancelled and
-    /// <see cref="NonFiniteGradientException"/> under <see cref="NonFinitePolicy.Stop"/>. With
+    /// <see cref="NonFiniteGradientException"/> under <see cref="RecurrentNonFinitePolicy.Stop"/>. With
     /// <paramref name="checkpoints"/> it hands out checkpoints and can resume from one.
     /// </summary>
-    public SequenceClassifier Fit(SequenceDataset train, SequenceDataset? validation = null,
+    public SequenceModel Fit(SequenceDataset train, SequenceDataset? validation = null,
         ITrainingObserver? observer = null, CancellationToken cancellationToken = default,
         CheckpointOptions? checkpoints = null)
     {
@@ -54,7 +55,7 @@ public sealed class SequenceClassifierTrainer
         return model;
     }
 
-    private static SequenceDataset DescribeModel(SequenceClassifier model) =>
+    private static SequenceDataset DescribeModel(SequenceModel model) =>
         new("checkpoint", model.InputKind, model.FeatureCount, model.Vocabulary, model.Labels, []);
 
     internal static void CheckCompatible(SequenceDataset train, SequenceDataset other)
