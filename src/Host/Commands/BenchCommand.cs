@@ -142,9 +142,15 @@ internal static class BenchCommand
                 sgemm = peer,
                 step_products = step.Select(t => new
                 {
-                    name = t.Product.Name, m = t.Product.M, n = t.Product.N, k = t.Product.K,
-                    transposed_a = t.Product.TransposedA, per_step = t.Product.PerStep, microseconds = t.Microseconds,
-                    gflops = t.GigaflopsPerSecond, sgemm_gflops = t.SgemmGigaflopsPerSecond,
+                    name = t.Product.Name,
+                    m = t.Product.M,
+                    n = t.Product.N,
+                    k = t.Product.K,
+                    transposed_a = t.Product.TransposedA,
+                    per_step = t.Product.PerStep,
+                    microseconds = t.Microseconds,
+                    gflops = t.GigaflopsPerSecond,
+                    sgemm_gflops = t.SgemmGigaflopsPerSecond,
                 }),
                 products = timings.Select(t => new { name = t.Name, microseconds = t.Microseconds, gflops = t.GigaflopsPerSecond }),
             }));
