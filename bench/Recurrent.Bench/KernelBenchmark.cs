@@ -81,10 +81,12 @@ public static class KernelBenchmark
                     new MatrixSpan(gradient, Gates / 2, Hidden), accumulate: false);
         }
         var inPlace = KernelPlan.Active with { PackTransposedAFromStrideBytes = long.MaxValue };
+        var panelByPanel = inPlace with { TransposedADepthBlock = 0 };
         var packedA = KernelPlan.Active with { PackTransposedAFromStrideBytes = 0 };
         timings.AddRange(TimeAlternating(Gates / 2, Hidden, WeightGradientSteps * Batch,
-            ($"Σ ∂L/∂zᵀ·h for dW_hh ({Gates / 2}×{Hidden}×{WeightGradientSteps * Batch}), A read in place",
-                () => WeightGradient(inPlace)),
+            ($"Σ ∂L/∂zᵀ·h for dW_hh ({Gates / 2}×{Hidden}×{WeightGradientSteps * Batch}), A in place, panel by panel",
+                () => WeightGradient(panelByPanel)),
+            ("Σ ∂L/∂zᵀ·h for dW_hh, A in place, row tiles first", () => WeightGradient(inPlace)),
             ("Σ ∂L/∂zᵀ·h for dW_hh, A packed in row tiles", () => WeightGradient(packedA))));
         // The batch-64 product with eight-row tiles (sixteen accumulators: AVX-512's), six-row ones (twelve: AVX2's)
         // and four-row ones (eight), on this machine's registers.

@@ -82,7 +82,9 @@ internal static partial class Gemm
         ref var b0 = ref Unsafe.AsRef(in b[0]);
         ref var c0 = ref c[0];
         var plan = KernelPlan.Active;
-        var depthBlock = aColStride != 1 && !plan.PacksTransposedA(aColStride) && Environment.GetEnvironmentVariable("EXP_TDEPTH") is { } e ? int.Parse(e) : plan.DepthBlock;
+        // A transposed A read in place walks its rows tile by tile with every panel of B (TransposedRowsFirst),
+        // in shallower blocks: a tile's k lines of A and one panel of B then share L1d.
+        var depthBlock = aColStride != 1 && plan.TransposedADepthBlock > 0 ? plan.TransposedADepthBlock : plan.DepthBlock;
         for (var k0 = 0; k0 < k; k0 += depthBlock)
         {
             var kc = Math.Min(depthBlock, k - k0);
@@ -166,6 +168,10 @@ internal static partial class Gemm
                         rows, wide, kc, plan);
                 }
             }
+            else if (acs != 1 && plan.TransposedADepthBlock > 0)
+            {
+                TransposedRowsFirst<TOps, TV>(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, wide, kc, plan);
+            }
             else
             {
                 WideColumns<TOps, TV>(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, wide, kc, plan);
@@ -193,6 +199,7 @@ internal static partial class Gemm
         var tall = TallRows(plan, rows);
         var pack = rows >= PackedPanelRows && ldb != 2 * width;
         var panel = pack ? PanelBuffer(kc * 2 * width) : [];
+        ref var panelStart = ref pack ? ref panel[0] : ref b;
         // In a packed A the rows of a tile are side by side: row r of the tile at i is element r of each k's group.
         nint tileRows = plan.TileRows;
         for (var j = 0; j < wide; j += 2 * width)
@@ -201,8 +208,8 @@ internal static partial class Gemm
             var stride = ldb;
             if (pack)
             {
-                PackPanel<TOps, TV>(ref bj, ldb, panel, kc);
-                bj = ref panel[0];
+                PackPanel<TOps, TV>(ref bj, ldb, ref panelStart, kc);
+                bj = ref panelStart;
                 stride = 2 * width;
             }
             var i = 0;
@@ -225,6 +232,40 @@ internal static partial class Gemm
                     Tile4<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref bj, stride,
                         ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
             }
+        }
+    }
+
+    // The wide columns of a transposed A read in place (the weight gradients Σ ∂L/∂zᵀ·h: the elements of one k of a
+    // tile's rows are side by side, and each k lies a row of ∂L/∂z further). Walking panel by panel, as WideColumns
+    // does, reads all of A's block once per panel, and its lines, one per k and used for a few floats, fill L1d and
+    // evict the panel. Here every strip of B is copied first, then each row tile walks all the panels while its k lines
+    // stay in L1d beside the panel it reads (the plan's TransposedADepthBlock keeps the two within L1d).
+    private static void TransposedRowsFirst<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c,
+        int ldc, int rows, int wide, int kc, KernelPlan plan)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
+    {
+        var width = 2 * TOps.Count;
+        var panels = PanelBuffer(kc * wide);
+        for (var j = 0; j < wide; j += width)
+            PackPanel<TOps, TV>(ref Unsafe.Add(ref b, j), ldb, ref panels[j * kc], kc);
+        var tall = TallRows(plan, rows);
+        for (var i = 0; i < rows;)
+        {
+            var height = i < tall ? plan.TileRows : RowBlock;
+            ref var ai = ref Unsafe.Add(ref a, (nint)i * ars);
+            for (var j = 0; j < wide; j += width)
+            {
+                ref var panel = ref panels[j * kc];
+                ref var cij = ref Unsafe.Add(ref c, (nint)i * ldc + j);
+                if (height == 2 * RowBlock)
+                    Tile8<TOps, TV>(ref ai, ars, acs, ref panel, width, ref cij, ldc, kc);
+                else if (height == RowBlock)
+                    Tile4<TOps, TV>(ref ai, ars, acs, ref panel, width, ref cij, ldc, kc);
+                else
+                    Tile6<TOps, TV>(ref ai, ars, acs, ref panel, width, ref cij, ldc, kc);
+            }
+            i += height;
         }
     }
 
@@ -331,12 +372,11 @@ internal static partial class Gemm
     // Copies B's strip of two vectors of columns, kc rows, into a contiguous buffer: rows of B a matrix width apart
     // fall into a few cache sets and evict each other while the tiles walk down k, the copy's rows do not.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PackPanel<TOps, TV>(ref float b, int ldb, float[] panel, int kc)
+    private static void PackPanel<TOps, TV>(ref float b, int ldb, ref float destination, int kc)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
         nint w = TOps.Count;
-        ref var destination = ref panel[0];
         for (var p = 0; p < kc; p++)
         {
             ref var row = ref Unsafe.Add(ref b, (nint)p * ldb);

@@ -34,6 +34,12 @@ internal sealed record KernelPlan
     /// strides, so <see cref="KernelCalibration"/> measures it.</summary>
     public required long PackTransposedAFromStrideBytes { get; init; }
 
+    /// <summary>K, in rows of B, of one pass over a transposed A read in place, whose row tiles then each walk every
+    /// panel of B (<c>Gemm.TransposedRowsFirst</c>): a tile touches one line of A per k, so a quarter of L1d in lines
+    /// (128 with 32 KiB) and a panel as deep leave room in L1d. 0: panel by panel at <see cref="DepthBlock"/> (the
+    /// walk before; tests and `bench --kernels` compare it).</summary>
+    public required int TransposedADepthBlock { get; init; }
+
     /// <summary>Whether a transposed A with this k-stride (in floats) is packed.</summary>
     public bool PacksTransposedA(int columnStride) => (long)columnStride * sizeof(float) >= PackTransposedAFromStrideBytes;
 
@@ -118,6 +124,7 @@ internal sealed record KernelPlan
             PanelWidth = panelWidth,
             DepthBlock = depth,
             PackedARows = Math.Clamp(rows, 64, 4096),
+            TransposedADepthBlock = Math.Clamp(RoundDown(caches.L1DataBytes / 4 / 64, 32), 64, 256),
             PackTransposedAFromStrideBytes = long.MaxValue,
             AlternateWalkAboveBytes = caches.L1DataBytes / 2,
             Caches = caches,
@@ -148,7 +155,10 @@ internal sealed record KernelPlan
         var packing = PackTransposedAFromStrideBytes == long.MaxValue ? "read in place"
             : $"packed in blocks of {PackedARows} rows ({PackedARows * DepthBlock * sizeof(float) >> 10} KiB in L2) when its " +
               $"k-stride is at least {PackTransposedAFromStrideBytes >> 10} KiB and eight panels of B or more share the copy, else read in place";
-        yield return $"transposed A: {packing}; {PackingOrigin}";
+        yield return $"transposed A: {packing}; {PackingOrigin}; read in place, " +
+                     (TransposedADepthBlock > 0
+                         ? $"each row tile walks every panel of B, {TransposedADepthBlock} deep (its k lines, {TransposedADepthBlock * 64 >> 10} KiB, beside a panel in L1d)"
+                         : "panel by panel");
         yield return $"batch-1 walk over packed W: alternating direction each step when W exceeds {AlternateWalkAboveBytes >> 10} KiB " +
                      $"(half of L1d), else one way; the panels last read are still in L1/L2 ({Caches.L2Bytes >> 10} KiB) when the next step starts";
         yield return $"thread split: rows of C in parts of at least 16 rows, when a product has at least 2^18 multiply-adds; " +

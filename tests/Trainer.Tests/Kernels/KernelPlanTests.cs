@@ -26,6 +26,8 @@ public class KernelPlanTests
         KernelPlan.For(Small) with { PackTransposedAFromStrideBytes = 0, TileRows = 8, PanelWidth = 16 },
         KernelPlan.For(Small) with { PackTransposedAFromStrideBytes = 0, TileRows = 6, DepthBlock = 64, PackedARows = 72 },
         KernelPlan.For(Small) with { TileRows = 6, PanelWidth = 32 },
+        KernelPlan.For(Small) with { TransposedADepthBlock = 0, PackTransposedAFromStrideBytes = long.MaxValue },
+        KernelPlan.For(Small) with { TransposedADepthBlock = 64, TileRows = 8, PackTransposedAFromStrideBytes = long.MaxValue },
     ];
 
     [Fact]
