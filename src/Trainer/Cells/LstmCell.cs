@@ -14,6 +14,8 @@ internal sealed class LstmCell : IRecurrentCell
 
     public bool AddsToInputProjection => true;
 
+    public bool HasCellState => true;
+
     public void Forward(ref CellStep s)
     {
         if (!s.RecurrentProductAdded)

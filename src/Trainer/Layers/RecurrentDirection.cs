@@ -322,7 +322,8 @@ internal sealed class RecurrentDirection
                 TensorPrimitives.Add(outputGradient.AsSpan((t * batch + first + r) * stride + column, hidden),
                     carry.Slice(r * hidden, hidden), row);
             }
-            recorder?.Record(t, _layout.Dilation, first, count, dh, dc, hidden);
+            // Without a cell state ∂L/∂c is all zeros: its sum of squares would add +0 to each norm.
+            recorder?.Record(t, _layout.Dilation, first, count, dh, _cell.HasCellState ? dc : default, hidden);
             var step = new CellStep
             {
                 Rows = count,
