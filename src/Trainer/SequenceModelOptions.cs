@@ -14,11 +14,11 @@ namespace Recurrent.Trainer;
 public class SequenceModelOptions
 {
     /// <summary>The recurrent cell. Default <see cref="RecurrentCellKind.Lstm"/>.</summary>
-    [Description("The recurrent cell: lstm, gru or rnn (Elman).")]
+    [Description("The recurrent cell: LSTM, GRU or Elman RNN.")]
     public RecurrentCellKind Cell { get; set; } = Defaults.Cell;
 
     /// <summary>The Elman cell's non-linearity (ignored by gated cells). Default <see cref="RecurrentActivation.Tanh"/>.</summary>
-    [Description("The rnn cell's non-linearity: tanh, relu or sigmoid (gated cells ignore it).")]
+    [Description("The Elman cell's non-linearity (gated cells ignore it).")]
     public RecurrentActivation Activation { get; set; } = Defaults.Activation;
 
     /// <summary>Hidden units per layer and direction. Default 64.</summary>
@@ -57,7 +57,7 @@ public class SequenceModelOptions
     public bool GruLinearBeforeReset { get; set; } = Defaults.GruLinearBeforeReset;
 
     /// <summary>How W_hh starts. Default <see cref="RecurrentInit.Xavier"/>.</summary>
-    [Description("How W_hh starts: xavier, orthogonal, identity or echo-state.")]
+    [Description("How W_hh starts: Glorot uniform, orthogonal, identity, or an echo state reservoir.")]
     public RecurrentInit RecurrentInit { get; set; } = Defaults.RecurrentInit;
 
     /// <summary>Spectral radius of W_hh under <see cref="RecurrentInit.EchoState"/>; below 1 the state forgets its past. Default 0.9.</summary>
@@ -95,7 +95,7 @@ public class SequenceModelOptions
     public long? MaxSteps { get; set; }
 
     /// <summary>The optimizer. Default <see cref="RecurrentOptimizerKind.Adam"/>.</summary>
-    [Description("The optimizer: sgd, momentum or adam.")]
+    [Description("The optimizer: plain SGD, SGD with momentum, or Adam.")]
     public RecurrentOptimizerKind Optimizer { get; set; } = Defaults.Optimizer;
 
     /// <summary>The learning rate η. Default 0.001.</summary>
@@ -134,7 +134,7 @@ public class SequenceModelOptions
     public float? ClipNorm { get; set; }
 
     /// <summary>Clamp every gradient element to ±this threshold. Default null (off).</summary>
-    [Description("Clamp every gradient element to plus or minus this."), Range(0d, double.PositiveInfinity, MinimumIsExclusive = true)]
+    [Description("Clamp every gradient element to ± this."), Range(0d, double.PositiveInfinity, MinimumIsExclusive = true)]
     public float? ClipValue { get; set; }
 
     /// <summary>
@@ -167,7 +167,7 @@ public class SequenceModelOptions
     /// <see cref="SequenceModelTrainer"/> uses <see cref="Defaults.Seed"/> (1), so the engine is reproducible as it
     /// stands, and the ML.NET trainer takes its seed from the MLContext, as ML.NET's own trainers do.
     /// </summary>
-    [Description("Seed of every random choice (initialisation, shuffling, generated data); none: 1, or the MLContext's in ML.NET.")]
+    [Description("Seed of every random choice (initialisation, shuffling, generated data); none: 1, in ML.NET the MLContext's.")]
     public int? Seed { get; set; }
 
     // The seed the engine runs with.

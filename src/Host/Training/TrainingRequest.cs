@@ -34,7 +34,7 @@ public class TrainingRequest : SequenceModelOptions
     public int? Count { get => DataOptions.Count; set => DataOptions.Count = value; }
 
     /// <summary>Most token ids kept, the reserved &lt;pad&gt; and &lt;unk&gt; included. Default none (unlimited).</summary>
-    [Description("Keep at most this many token ids (the reserved <pad> and <unk> included; none: unlimited).")]
+    [Description("Keep at most this many token ids, the two reserved ones (padding, unknown) included; none: unlimited.")]
     [Range(2, int.MaxValue)]
     public int? VocabularyMaxSize
     {
@@ -53,7 +53,7 @@ public class TrainingRequest : SequenceModelOptions
     public int? MaxLength { get => DataOptions.MaxLength; set => DataOptions.MaxLength = value; }
 
     /// <summary>Which part of a too-long sequence is kept. Default keep-first.</summary>
-    [Description("Which part of a too-long sequence is kept: keep-first or keep-last.")]
+    [Description("Which part of a too-long sequence is kept.")]
     public TruncationPolicy Truncation { get => DataOptions.Truncation; set => DataOptions.Truncation = value; }
 
     /// <summary>Whether the user gave this option (by its property name), under any spelling.</summary>

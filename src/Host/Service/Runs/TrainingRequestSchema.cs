@@ -7,11 +7,11 @@ using Recurrent.Host.Training;
 namespace Recurrent.Host.Service.Runs;
 
 /// <summary>
-/// The OpenAPI schema of a run request, from the options' declarations: each option's help
-/// (<see cref="System.ComponentModel.DescriptionAttribute"/>) and default (a new <see cref="RunRequest"/>'s, so the
-/// service's own), an enum as the names it reads and writes (<c>echo-state</c>), and every deprecated spelling
-/// marked deprecated with what to write instead. The ranges come from the declared
-/// <see cref="System.ComponentModel.DataAnnotations.RangeAttribute"/>, which ASP.NET Core documents itself.
+/// The OpenAPI schema of a run request, from the options' declarations: each option's default (a new
+/// <see cref="RunRequest"/>'s, so the service's own), an enum as the names it reads and writes (<c>echo-state</c>),
+/// and every deprecated spelling marked deprecated with what to write instead. ASP.NET Core documents the rest from
+/// the same declarations itself: the ranges (<see cref="System.ComponentModel.DataAnnotations.RangeAttribute"/>) and
+/// the help (the properties' documentation).
 /// </summary>
 internal static class TrainingRequestSchema
 {
@@ -19,22 +19,17 @@ internal static class TrainingRequestSchema
 
     public static void Describe(OpenApiSchema schema, JsonTypeInfo type, JsonPropertyInfo? property)
     {
-        if (property is null)
+        // An option's enum: one schema per type, shared by every property of that type.
+        if (type.Type.IsEnum && TrainingOptions.All.Any(o => o.ValueType == type.Type))
         {
-            if (type.Type.IsEnum && TrainingOptions.All.Any(o => o.ValueType == type.Type))
-            {
-                schema.Type = JsonSchemaType.String;
-                schema.Enum = [.. Enum.GetValues(type.Type).Cast<Enum>().Select(v => (JsonNode)JsonValue.Create(TrainingOptions.ValueName(v)))];
-            }
+            schema.Type = JsonSchemaType.String;
+            schema.Enum = [.. Enum.GetValues(type.Type).Cast<Enum>().Select(v => (JsonNode)JsonValue.Create(TrainingOptions.ValueName(v)))];
             return;
         }
-        if (!property.DeclaringType.IsAssignableTo(typeof(TrainingRequest)))
+        if (property is null || !property.DeclaringType.IsAssignableTo(typeof(Recurrent.Trainer.SequenceModelOptions)))
             return;
         if (property.AttributeProvider is PropertyInfo declared && TrainingOptions.Named(declared.Name) is { } option)
-        {
-            schema.Description = option.Description;
             schema.Default = Json(option.DefaultIn(Defaults));
-        }
         else if (DeprecatedSpellings.OfJson(property.Name) is { } old)
         {
             schema.Deprecated = true;
