@@ -106,6 +106,14 @@ public class SequenceModelOptions
     [Description("Multiplies the learning rate after every epoch."), Range(0d, double.PositiveInfinity, MinimumIsExclusive = true)]
     public float LearningRateDecay { get; set; } = Defaults.LearningRateDecay;
 
+    /// <summary>
+    /// Warm the learning rate up linearly over the first this many optimizer steps: step s (from 1) uses
+    /// η·s/this, a remedy for the large, unsettled gradients of an untrained network. Default 0 (no warm-up).
+    /// </summary>
+    [Description("Raise the learning rate linearly from 0 over this many first steps (0: no warm-up)."), Range(0, int.MaxValue)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public int LearningRateWarmupSteps { get; set; }
+
     /// <summary>Momentum μ for <see cref="RecurrentOptimizerKind.Momentum"/>. Default 0.9.</summary>
     [Description("Momentum of the momentum optimizer."), Range(0d, 1d, MaximumIsExclusive = true)]
     public float Momentum { get; set; } = Defaults.Momentum;
