@@ -168,8 +168,14 @@ public sealed partial class FolderDependencyTests
         return used;
     }
 
+    /// <summary>The parts a qualified name's namespace may have: the assembly's, ML.NET's, and every folder's name.</summary>
     private static readonly HashSet<string> NamespaceSegments =
-        ["Recurrent", "Trainer", "Microsoft", "ML", "Cells", "Data", "Files", "Idx", "Synthetic", "Kernels", "Layers", "MLNet", "Models", "Onnx", "Tensors", "Training"];
+    [
+        "Recurrent", "Trainer", "Microsoft", "ML",
+        .. Directory.EnumerateDirectories(TrainerDirectory(), "*", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(TrainerDirectory(), path).Replace('\\', '/').Split('/'))
+            .Where(parts => parts[0] is not ("bin" or "obj")).Select(parts => parts[^1]),
+    ];
 
     /// <summary>The code with comments, string and character literals blanked (their lengths kept).</summary>
     private static string Strip(string source)
