@@ -97,6 +97,9 @@ internal static class ServiceApp
         services.AddSingleton(new WorkQueue(options.Postgres is null ? null : TimeSpan.FromSeconds(1)));
         services.AddSingleton<RunStatePublisher>();
         services.AddSingleton<RunExecutor>();
+        services.AddSingleton<TrainingHold>();
+        services.AddSingleton<UnrecordedEnds>();
+        services.AddHostedService(s => s.GetRequiredService<UnrecordedEnds>());
         services.AddSingleton<PredictionEngines>();
         services.AddSingleton<PredictionLimiter>();
         services.AddSingleton<UploadSlots>();
@@ -138,8 +141,9 @@ internal static class ServiceApp
         services.AddSingleton<EventStore>();
         if (options.Postgres is { } connectionString)
         {
-            var pg = new PgDatabase(connectionString);
+            var pg = new PgDatabase(connectionString, PgRunStore.ApplicationName(worker.Id));
             var runs = new PgRunStore(pg, worker, TimeProvider.System);
+            services.AddSingleton<RunFence, PgRunFence>();
             services.AddSingleton(pg);
             services.AddSingleton<StoreDatabase>(pg);
             services.AddSingleton(runs);
@@ -151,6 +155,7 @@ internal static class ServiceApp
         }
         var fresh = !File.Exists(data.Database);
         var sqlite = new SqliteDatabase(data.Database);
+        services.AddSingleton<RunFence>();
         services.AddSingleton(sqlite);
         services.AddSingleton<StoreDatabase>(sqlite);
         services.AddSingleton<RunStore, SqliteRunStore>();
@@ -173,13 +178,8 @@ internal static class ServiceApp
             log.LogInformation("Resuming interrupted runs {Ids} from their checkpoints", string.Join(", ", interrupted));
         var data = app.Services.GetRequiredService<DataDirectory>();
         foreach (var id in crashLooping)
-        {
-            log.LogWarning("Run {Id} was interrupted {Times} times and is failed", id, options.MaxRunInterruptions);
-            if (Directory.Exists(data.RunDir(id)))
-                File.Delete(data.Checkpoint(id));
-            app.Services.GetRequiredService<ArtifactStore>().Delete(data.Checkpoint(id));
-        }
-        data.RemoveTemporaryFiles(runs.List().Where(r => RunStates.IsFinal(r.State)).Select(r => r.Id));
+            log.LogWarning("Run {Id} was interrupted {Times} times and is failed (its checkpoint is kept)", id, options.MaxRunInterruptions);
+        data.RemoveTemporaryFiles(runs.List().Where(r => r.State is RunStates.Succeeded or RunStates.Cancelled).Select(r => r.Id));
         if (fresh && options.Demo)
         {
             foreach (var demo in DemoRuns.Requests)

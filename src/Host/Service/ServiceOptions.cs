@@ -80,6 +80,9 @@ public sealed class ServiceOptions
     /// </summary>
     public int LeaseSeconds { get; set; } = 30;
 
+    /// <summary>What tests and fault reproduction drive; nothing is set by default.</summary>
+    public DebugOptions Debug { get; set; } = new();
+
     /// <summary>Most runs one sweep may queue (its grid, or its sample). Default 256.</summary>
     public int MaxSweepRuns { get; set; } = 256;
 
@@ -118,4 +121,14 @@ public sealed class ServiceOptions
         if (Token is not null && Token.Length < 16)
             throw new ArgumentException("Recurrent:Token must be at least 16 characters.");
     }
+}
+
+/// <summary>Settings for tests and for reproducing faults (<c>Recurrent:Debug:KEY</c>); none is set by default.</summary>
+public sealed class DebugOptions
+{
+    /// <summary>
+    /// A file holding a step number: every run this process trains pauses after that step (before its checkpoint)
+    /// while the file exists and names it. Unset by default.
+    /// </summary>
+    public string? HoldFile { get; set; }
 }

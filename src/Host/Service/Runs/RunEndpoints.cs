@@ -24,12 +24,12 @@ internal static partial class RunEndpoints
             .Reads<RunRequest>()
             .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
                 StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status507InsufficientStorage);
-        reads.MapGet("/runs", (RunStore runs, LiveRuns live, EndedRunSummaries ended) =>
-                TypedResults.Ok(new RunList([.. runs.List().Select(r => RunView.Summary(r, live.Get(r.Id), ended.Get(r)))])))
+        reads.MapGet("/runs", (RunStore runs, LiveRuns live, EndedRunSummaries ended, UnrecordedEnds unrecorded) =>
+                TypedResults.Ok(new RunList([.. runs.List().Select(unrecorded.Apply).Select(r => RunView.Summary(r, live.Get(r.Id), ended.Get(r)))])))
             .WithSummary("Every run");
-        reads.MapGet("/runs/{id}", (string id, RunStore runs, LiveRuns live, EndedRunSummaries ended) =>
+        reads.MapGet("/runs/{id}", (string id, RunStore runs, LiveRuns live, EndedRunSummaries ended, UnrecordedEnds unrecorded) =>
             {
-                var run = Find(runs, id);
+                var run = unrecorded.Apply(Find(runs, id));
                 return TypedResults.Ok(RunView.Detail(run, live.Get(run.Id), runs.Epochs(run.Id), ended.Get(run)));
             })
             .WithSummary("A run with its request, result, epochs and latest gradient")
@@ -50,7 +50,7 @@ internal static partial class RunEndpoints
             .WithQuery(RunEventLog.Parameters)
             .ProducesProblems(StatusCodes.Status404NotFound);
         writes.MapPost("/runs/{id}/cancel", Cancel)
-            .WithSummary("Cancel a queued run (200) or a running one (202)")
+            .WithSummary("Cancel a queued run (200, cancelled) or a running one (202: it ends cancelled); 409 when it has ended")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         reads.MapGet("/runs/{id}/model.onnx", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
             {
@@ -72,20 +72,32 @@ internal static partial class RunEndpoints
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
     }
 
+    /// <summary>
+    /// The store decides, in one guarded update each: a queued run is cancelled at once (200); a running one is
+    /// marked, and from then on can only end cancelled, whenever its worker notices (202); a run that ended first,
+    /// even a moment before, is a 409 that says how it ended.
+    /// </summary>
     private static Results<Ok<RunSummaryView>, Accepted<RunSummaryView>> Cancel(string id, RunStore runs, LiveRuns live,
-        RunStatePublisher states)
+        RunStatePublisher states, UnrecordedEnds unrecorded)
     {
         var run = Find(runs, id);
+        if (unrecorded.Get(run.Id) is { } end)
+            throw new ConflictException(null,
+                $"Run {run.Id} has already ended {end.State}: {end.Error}; too late to cancel (its end is recorded once the store takes writes again).");
         if (runs.CancelQueued(run.Id))
         {
             states.Publish();
             return TypedResults.Ok(RunView.Summary(runs.Get(run.Id)!, null));
         }
-        if (run.State != RunStates.Running)
-            throw new ConflictException(null, $"Run {run.Id} is {run.State}; only queued or running runs can be cancelled.");
-        live.RequestCancel(run.Id);
-        runs.RequestCancel(run.Id); // in a fleet another worker may be training it
-        return TypedResults.Accepted((string?)null, RunView.Summary(run, live.Get(run.Id)));
+        if (!runs.RequestCancel(run.Id))
+        {
+            var now = runs.Get(run.Id)!;
+            throw new ConflictException(null, RunStates.IsFinal(now.State)
+                ? $"Run {run.Id} has already ended {now.State}; too late to cancel."
+                : $"Run {run.Id} is {now.State}; only queued or running runs can be cancelled.");
+        }
+        live.RequestCancel(run.Id); // the worker is this process; in a fleet, its heartbeat reads the mark
+        return TypedResults.Accepted((string?)null, RunView.Summary(runs.Get(run.Id)!, live.Get(run.Id)));
     }
 
     /// <summary>A file a run made, which exists once the run has succeeded (fetched from a fleet's artifacts if need be).</summary>

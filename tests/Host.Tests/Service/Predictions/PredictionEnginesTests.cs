@@ -15,7 +15,7 @@ public sealed class PredictionEnginesTests : IDisposable
         var data = new DataDirectory(_root);
         Directory.CreateDirectory(data.RunDir(7));
         File.WriteAllBytes(data.Onnx(7), [0x08, 0x08, 0x12, 0xFF, 0xFF]);
-        using var engines = new PredictionEngines(data, new Recurrent.Host.Service.Store.LocalArtifacts(data));
+        using var engines = new PredictionEngines(data, new Recurrent.Host.Service.Store.LocalArtifacts(data, new Recurrent.Host.Service.Store.Sqlite.SqliteDatabase(data.Database), new Recurrent.Host.Service.Store.RunFence()));
 
         var error = Assert.Throws<UnprocessableException>(() => engines.For(7));
 
