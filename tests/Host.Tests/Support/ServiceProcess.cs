@@ -116,6 +116,18 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGSTOP: the process is paused, as by a long GC pause, a debugger or a VM stall, holding what it holds.</summary>
+    public void Pause() => Signal(19);
+
+    /// <summary>SIGCONT: the paused process goes on where it stopped.</summary>
+    public void Resume() => Signal(18);
+
+    private void Signal(int signal)
+    {
+        if (SendSignal(_process.Id, signal) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed");
+    }
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>The process's id, for reading /proc/ID.</summary>
