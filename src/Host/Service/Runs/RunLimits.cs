@@ -13,11 +13,30 @@ namespace Recurrent.Host.Service.Runs;
 /// </summary>
 internal static class RunLimits
 {
-    public static void CheckOptions(RunRequest r, RunLimitOptions limits, int maxSequenceLength)
+    /// <summary>
+    /// The options' own bounds, on the request and on the options it maps to (<paramref name="o"/>): the layers a
+    /// request builds are its dilations' count when it gives dilations, and a dilation is at most the longest sequence
+    /// the service accepts (a skip longer than every sequence connects nothing, and pads each one to its length).
+    /// </summary>
+    public static void CheckOptions(RunRequest r, SequenceModelOptions o, RunLimitOptions limits, int maxSequenceLength)
     {
         AtMost("max_length", r.MaxLength ?? 0, maxSequenceLength, "MaxSequenceLength", section: "");
         AtMost("hidden", r.Hidden, limits.MaxHidden, "MaxHidden");
         AtMost("layers", r.Layers, limits.MaxLayers, "MaxLayers");
+        if (r.Dilations is { } dilations)
+        {
+            if (dilations.Length > limits.MaxLayers)
+                throw new BadRequestException("dilations",
+                    $"dilations: {dilations.Length} entries make {dilations.Length} layers, more than the service's limit of {limits.MaxLayers} (Recurrent:Runs:MaxLayers).");
+            for (var l = 0; l < dilations.Length; l++)
+            {
+                if (dilations[l] > maxSequenceLength)
+                    throw new BadRequestException("dilations",
+                        $"dilations: layer {l}'s dilation {dilations[l]} is more than the longest sequence the service takes, " +
+                        $"{maxSequenceLength} steps (Recurrent:MaxSequenceLength); a skip that long connects nothing.");
+            }
+        }
+        AtMost("layers", o.Layers, limits.MaxLayers, "MaxLayers");
         AtMost("embedding", r.Embedding, limits.MaxEmbedding, "MaxEmbedding");
         AtMost("epochs", r.Epochs, limits.MaxEpochs, "MaxEpochs");
         AtMost("batch", r.Batch, limits.MaxBatch, "MaxBatch");
@@ -38,12 +57,14 @@ internal static class RunLimits
                 $"hidden: a {o.Cell.ToString().ToLowerInvariant()} of {o.Layers} layer(s) of {o.HiddenSize} units has {size.Parameters:N0} " +
                 $"parameters on this data, more than the service's limit of {limits.MaxParameters:N0} (Recurrent:Runs:MaxParameters); " +
                 "lower hidden, layers or embedding.");
-        var activations = (long)o.BatchSize * data.MaxSteps * size.TrainingBytesPerStep;
+        // Each layer of dilation d holds its sequences padded to a multiple of d: the engine's own account.
+        var activations = (long)o.BatchSize * size.TrainingBytes(data.MaxSteps);
         if (activations > limits.MaxActivationBytes)
             throw new BadRequestException("batch",
                 $"batch: backpropagation through a batch of {o.BatchSize} sequences of {data.MaxSteps} steps keeps about " +
-                $"{activations / (1 << 20):N0} MiB of activations, more than the service's limit of " +
-                $"{limits.MaxActivationBytes / (1 << 20):N0} MiB (Recurrent:Runs:MaxActivationBytes); lower batch, hidden or max_length.");
+                $"{activations / (1 << 20):N0} MiB of activations{(o.Dilations is { Count: > 0 } d && d.Max() > 1 ? $" (dilations {string.Join(",", d)} pad each layer's steps to a multiple of its dilation)" : "")}, " +
+                $"more than the service's limit of {limits.MaxActivationBytes / (1 << 20):N0} MiB (Recurrent:Runs:MaxActivationBytes); " +
+                "lower batch, hidden, max_length or the dilations.");
     }
 
     private static void AtMost(string field, long value, long limit, string key, string section = "Runs:")
