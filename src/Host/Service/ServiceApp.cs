@@ -58,8 +58,10 @@ internal static class ServiceApp
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 64 * 1024);
+        HostingDefenses.Add(builder, options, urls);
 
         var data = new DataDirectory(options.DataDir);
+        HostingDefenses.OwnerOnly(data);
         var token = ServiceToken.Resolve(options.Token, data, urls);
         var worker = new WorkerIdentity(options.WorkerId ?? WorkerIdentity.DefaultId(), options.MaxConcurrentRuns,
             TimeSpan.FromSeconds(options.LeaseSeconds));
@@ -90,6 +92,8 @@ internal static class ServiceApp
         if (workerMetrics is not null)
             services.AddSingleton(workerMetrics);
         services.AddSingleton<StorageHealth>();
+        services.AddSingleton<StoreIntegrity>();
+        services.AddHostedService(s => s.GetRequiredService<StoreIntegrity>());
         services.AddSingleton<EndedRunSummaries>();
         services.AddSingleton<RunData>();
         services.AddSingleton<LiveRuns>();
@@ -123,6 +127,7 @@ internal static class ServiceApp
             }
             await next(context);
         });
+        HostingDefenses.Use(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         Prepare(app, fresh, token, options);

@@ -30,20 +30,81 @@ internal static class ApiJson
         return options;
     }
 
-    /// <summary>Reads a whole request body as <typeparamref name="T"/>; every fault becomes a <see cref="BadRequestException"/> naming the field.</summary>
+    /// <summary>
+    /// Reads a whole request body (bounded by Kestrel's body limit) as <typeparamref name="T"/>; every fault becomes
+    /// a <see cref="BadRequestException"/> naming the field. A key given twice is refused at any depth, also inside
+    /// the free-form objects (a sweep's grid), before anything is deserialized.
+    /// </summary>
     public static async Task<T> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
     {
         if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             throw new UnsupportedMediaTypeException($"The body must be application/json, not {type}.");
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, cancellationToken);
+        var bytes = new ReadOnlyMemory<byte>(body.GetBuffer(), 0, (int)body.Length);
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(request.Body, Options, cancellationToken)
+            RefuseDuplicateKeys(bytes.Span);
+            return JsonSerializer.Deserialize<T>(bytes.Span, Options)
                 ?? throw new BadRequestException(null, "The body must be a JSON object, not null.");
         }
         catch (JsonException e)
         {
             throw JsonErrors.Describe(e, typeof(T));
         }
+    }
+
+    /// <summary>Throws <see cref="BadRequestException"/> naming the path of the first key an object gives twice.</summary>
+    internal static void RefuseDuplicateKeys(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = Options.MaxDepth });
+        var frames = new List<Frame>();
+        while (reader.Read())
+        {
+            var token = reader.TokenType;
+            if (token is JsonTokenType.EndObject or JsonTokenType.EndArray)
+            {
+                frames.RemoveAt(frames.Count - 1);
+                continue;
+            }
+            if (token == JsonTokenType.PropertyName)
+            {
+                var frame = frames[^1];
+                frame.Property = reader.GetString()!;
+                if (!frame.Keys!.Add(frame.Property))
+                    throw new BadRequestException(PathOf(frames), $"{PathOf(frames)}: given more than once; give each field once.");
+                continue;
+            }
+            if (frames.Count > 0 && frames[^1].Keys is null)
+                frames[^1].Index++;
+            if (token == JsonTokenType.StartObject)
+                frames.Add(new Frame { Keys = new HashSet<string>(StringComparer.Ordinal) });
+            else if (token == JsonTokenType.StartArray)
+                frames.Add(new Frame());
+        }
+    }
+
+    private static string PathOf(List<Frame> frames)
+    {
+        var path = new System.Text.StringBuilder();
+        foreach (var frame in frames)
+        {
+            if (frame.Keys is null)
+                path.Append('[').Append(frame.Index).Append(']');
+            else if (frame.Property is not null)
+                path.Append(path.Length == 0 ? "" : ".").Append(frame.Property);
+        }
+        return path.ToString();
+    }
+
+    /// <summary>An object (with its keys so far and the current one) or an array (with the current index) being read.</summary>
+    private sealed class Frame
+    {
+        public HashSet<string>? Keys { get; init; }
+
+        public string? Property { get; set; }
+
+        public int Index { get; set; } = -1;
     }
 }

@@ -57,19 +57,28 @@ internal static partial class RunEndpoints
                 var (run, path) = SucceededFile(runs, id, data.Onnx, artifacts, "its ONNX model");
                 return TypedResults.PhysicalFile(path, "application/octet-stream", $"{run.Name}.onnx");
             })
-            .WithSummary("The exported ONNX model of a succeeded run")
+            .WithSummary("The exported ONNX model of a succeeded run (checked against its stored digest: a damaged file is a 500 naming it)")
             .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status500InternalServerError);
         // The same network as an ML.NET model file (OnnxTransformer inside), made on request from the saved model.
         reads.MapGet("/runs/{id}/model.zip", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
             {
                 var (run, path) = SucceededFile(runs, id, data.Model, artifacts, "its ML.NET model");
-                var model = Recurrent.Trainer.Models.SequenceModel.Load(path);
+                Recurrent.Trainer.Models.SequenceModel model;
+                try
+                {
+                    model = Recurrent.Trainer.Models.SequenceModel.Load(path);
+                }
+                catch (InvalidDataException e)
+                {
+                    // Its own checksum found the damage (a file from before digests were stored): named, not a bare 500.
+                    throw new DamagedFileException(data.Relative(path), $"{data.Relative(e.Message)} It is not used; train the run again.");
+                }
                 return TypedResults.File(Recurrent.Trainer.MLNet.MLNetModelExport.ToBytes(model), "application/zip", $"{run.Name}.zip");
             })
-            .WithSummary("The ML.NET model of a succeeded run")
+            .WithSummary("The ML.NET model of a succeeded run (a damaged model file is a 500 naming it)")
             .Produces<Stream>(StatusCodes.Status200OK, "application/zip")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status500InternalServerError);
     }
 
     /// <summary>
@@ -106,7 +115,7 @@ internal static partial class RunEndpoints
     {
         var run = Find(runs, id);
         var path = file(run.Id);
-        if (run.State != RunStates.Succeeded || !(File.Exists(path) || artifacts.Fetch(path)))
+        if (run.State != RunStates.Succeeded || !artifacts.Ensure(path))
             throw new ConflictException(null, $"Run {run.Id} is {run.State}; {what} exists once it has succeeded.");
         return (run, path);
     }
@@ -124,7 +133,7 @@ internal static partial class RunEndpoints
             throw new BadRequestException("name", "name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
         var trainerOptions = RunRequestMapper.ToTrainerOptions(request);
         var limits = options.Value.Runs;
-        RunLimits.CheckOptions(request, limits, options.Value.MaxSequenceLength);
+        RunLimits.CheckOptions(request, trainerOptions, limits, options.Value.MaxSequenceLength);
         // The spec, the uploaded file and the data options are checked now, not minutes later in the worker; the
         // data itself is built there.
         RunLimits.CheckSize(request, trainerOptions, data.Describe(request), limits);

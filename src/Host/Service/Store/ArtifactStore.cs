@@ -19,6 +19,9 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
     /// <summary>Records the file just written at <paramref name="path"/> (an upload: no run holds it).</summary>
     public void Publish(string path) => Store(path, null);
 
+    /// <summary>The same inside the caller's transaction (an upload recorded with its dataset's row).</summary>
+    public void Publish(System.Data.Common.DbConnection connection, string path) => Store(connection, path, null);
+
     /// <summary>Records a file of a run its worker holds; <see cref="LeaseLostException"/>, recording nothing, when it does not.</summary>
     public void Publish(string path, RunLease lease) => Store(path, lease);
 
@@ -76,10 +79,16 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
 
     private void Store(string path, RunLease? lease)
     {
-        var content = File.ReadAllBytes(path);
-        var key = Key(path);
         using var connection = Database.Open();
         using var transaction = connection.BeginTransaction();
+        Store(connection, path, lease);
+        transaction.Commit();
+    }
+
+    private void Store(System.Data.Common.DbConnection connection, string path, RunLease? lease)
+    {
+        var content = File.ReadAllBytes(path);
+        var key = Key(path);
         (string, object?)[] values = [("@key", key), ("@sha", Convert.ToHexStringLower(SHA256.HashData(content))), ("@size", (long)content.Length)];
         var recorded = lease is { } held
             ? StoreDatabase.Execute(connection,
@@ -93,9 +102,8 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
                 ON CONFLICT (key) DO UPDATE SET sha256 = EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes;
                 """, values);
         if (recorded == 0)
-            throw new LeaseLostException(lease!.Value.RunId); // disposed without a commit: nothing recorded
+            throw new LeaseLostException(lease!.Value.RunId); // the caller's transaction is not committed: nothing recorded
         StoreContent(connection, key, content);
-        transaction.Commit();
     }
 }
 
