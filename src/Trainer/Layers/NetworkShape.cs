@@ -91,8 +91,9 @@ internal sealed record NetworkShape(
     /// <summary>
     /// The floats a training pass keeps for one sequence of <paramref name="steps"/> steps, dilations included: a
     /// layer of dilation d runs d interleaved sub-sequences of ⌈T/d⌉ steps, so it holds d·⌈T/d⌉ steps (T padded up to
-    /// a multiple of d; a dilation far beyond T pads a short sequence to d steps) and d more state slots per
-    /// direction. Without dilations, <paramref name="steps"/> × <see cref="TrainingFloatsPerStep"/> and the slots.
+    /// a multiple of d; a dilation far beyond T pads a short sequence to d steps), d more state slots per direction
+    /// and the scratch of d rows. Without dilations, <paramref name="steps"/> × <see cref="TrainingFloatsPerStep"/>,
+    /// the slots and one row's scratch. It is a bound, like the per-step figures.
     /// </summary>
     public long TrainingFloats(int steps) => Floats(steps, TrainingFloatsPerStep(), training: true);
 
@@ -104,13 +105,25 @@ internal sealed record NetworkShape(
         long input = InputWidth * (InputKind == InputKind.Tokens && training ? 2L : 1L);
         var perLayer = (perStep - input) / Layers;
         long total = steps * input;
+        var row = ScratchFloatsPerRow(training);
         for (var layer = 0; layer < Layers; layer++)
         {
             long d = DilationOf(layer), padded = d * ((steps + d - 1) / d);
-            // h (and c) keep one more slot per sub-sequence: the initial state.
-            total += padded * perLayer + d * Directions * Hidden * (training ? 2L : 1L);
+            // h (and c) keep one more slot per sub-sequence: the initial state; and each of the d rows a sequence
+            // becomes has its workers' scratch of one step (DirectionBuffers.PartScratch), which for a dilation far
+            // beyond the sequence weighs as much as its steps.
+            total += padded * perLayer + d * Directions * (Hidden * (training ? 2L : 1L) + row);
         }
         return total;
+    }
+
+    /// <summary>One row's scratch of one step in a direction, as <c>DirectionBuffers.PartScratch</c> sizes it.</summary>
+    private long ScratchFloatsPerRow(bool training)
+    {
+        var cell = CellOf();
+        long gateWidth = cell.GateCount * (long)Hidden;
+        var recurrent = cell.AddsToInputProjection ? 0 : gateWidth;
+        return recurrent + (training ? 4L * Hidden : 2 * gateWidth + 3L * Hidden);
     }
 
     private IRecurrentCell CellOf() => RecurrentCells.Create(Cell, Activation, GruLinearBeforeReset);

@@ -41,8 +41,21 @@ internal static class ApiJson
         if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             throw new UnsupportedMediaTypeException($"The body must be application/json, not {type}.");
         using var body = new MemoryStream();
-        await request.Body.CopyToAsync(body, cancellationToken);
+        try
+        {
+            await request.Body.CopyToAsync(body, cancellationToken);
+        }
+        catch (OperationCanceledException) when (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>()
+                                                     ?.RequestTimeoutToken.IsCancellationRequested != true)
+        {
+            // Not the request's deadline (that middleware answers itself): Kestrel cut a body arriving below the minimum
+            // rate, or the client went away (then nobody reads this).
+            throw new RequestTimeoutException(
+                "body: the body arrived slower than the service's minimum rate (Recurrent:MinRequestBodyBytesPerSecond) and was cut off; send it faster.");
+        }
         var bytes = new ReadOnlyMemory<byte>(body.GetBuffer(), 0, (int)body.Length);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
+            throw NotUtf8(bytes.Span);
         try
         {
             RefuseDuplicateKeys(bytes.Span);
@@ -53,6 +66,25 @@ internal static class ApiJson
         {
             throw JsonErrors.Describe(e, typeof(T));
         }
+    }
+
+    /// <summary>A 400 naming the line and byte of the first byte that is not UTF-8.</summary>
+    private static BadRequestException NotUtf8(ReadOnlySpan<byte> bytes)
+    {
+        int line = 1, lineStart = 0, i = 0;
+        while (i < bytes.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(bytes[i..], out var rune, out var consumed) != System.Buffers.OperationStatus.Done)
+                break;
+            if (rune.Value == '\n')
+            {
+                line++;
+                lineStart = i + 1;
+            }
+            i += consumed;
+        }
+        return new BadRequestException("body",
+            $"body: not valid UTF-8 at line {line}, byte {i - lineStart + 1} (0x{bytes[i]:X2}); JSON must be UTF-8.");
     }
 
     /// <summary>Throws <see cref="BadRequestException"/> naming the path of the first key an object gives twice.</summary>

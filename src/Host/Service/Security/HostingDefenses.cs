@@ -51,8 +51,13 @@ internal static partial class HostingDefenses
             headers["Referrer-Policy"] = "no-referrer";
             await next(context);
         });
-        app.UseRequestTimeouts();
     }
+
+    /// <summary>
+    /// The per-request deadline. Inside the exception handler: a request cancelled by its deadline is then answered by
+    /// the deadline's own 408 problem, where the handler would have seen an aborted request (499).
+    /// </summary>
+    public static void UseDeadline(WebApplication app) => app.UseRequestTimeouts();
 
     /// <summary>The configured hosts, else the loopback names, the bound addresses, and this machine's when bound to all.</summary>
     internal static List<string> AllowedHosts(ServiceOptions options, IEnumerable<string> urls)
