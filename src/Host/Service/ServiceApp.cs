@@ -129,6 +129,7 @@ internal static class ServiceApp
         });
         HostingDefenses.Use(app);
         app.UseExceptionHandler();
+        HostingDefenses.UseDeadline(app);
         app.UseStatusCodePages();
         Prepare(app, fresh, token, options);
         MapEndpoints(app);
@@ -200,9 +201,13 @@ internal static class ServiceApp
         HealthEndpoint.Map(app);
         PageEndpoints.Map(app);
         app.MapTrainingMetrics(app.Services.GetRequiredService<TrainingMetrics>());
-        var api = app.MapGroup("/api").AddEndpointFilter<ProblemFilter>().ProducesProblems(StatusCodes.Status400BadRequest);
+        // Any route: a request past its deadline (or a body too slow), a store damaged or unreachable; each route
+        // declares its own refusals (400 where it reads a body or a query).
+        var api = app.MapGroup("/api").AddEndpointFilter<ProblemFilter>()
+            .ProducesProblems(StatusCodes.Status408RequestTimeout, StatusCodes.Status503ServiceUnavailable);
         var reads = api.MapGroup("");
-        var writes = api.MapGroup("").RequireToken();
+        // Any write may also find the disk full.
+        var writes = api.MapGroup("").RequireToken().ProducesProblems(StatusCodes.Status507InsufficientStorage);
         DatasetEndpoints.Map(reads, writes);
         RunEndpoints.Map(reads, writes);
         PredictEndpoints.Map(writes);

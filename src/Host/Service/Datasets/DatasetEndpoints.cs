@@ -25,7 +25,7 @@ internal static class DatasetEndpoints
             .WithTags("datasets")
             .WithSummary("Upload a JSONL or CSV dataset (?name=F.jsonl); the body is the raw file")
             .Reads<Stream>("application/octet-stream")
-            .ProducesProblems(StatusCodes.Status408RequestTimeout, StatusCodes.Status413PayloadTooLarge,
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge,
                 StatusCodes.Status429TooManyRequests, StatusCodes.Status507InsufficientStorage);
     }
 

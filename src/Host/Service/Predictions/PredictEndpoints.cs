@@ -21,7 +21,7 @@ internal static class PredictEndpoints
         .WithTags("predictions")
         .WithSummary("Predictions for records")
         .Reads<PredictRequest>()
-        .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status408RequestTimeout, StatusCodes.Status409Conflict,
+        .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict,
             StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity,
             StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError);
 

@@ -22,8 +22,8 @@ internal static partial class RunEndpoints
         writes = writes.MapGroup("").WithTags("runs");
         writes.MapPost("/runs", CreateAsync).WithSummary("Queue a run")
             .Reads<RunRequest>()
-            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
-                StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status507InsufficientStorage);
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
+                StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status500InternalServerError);
         reads.MapGet("/runs", (RunStore runs, LiveRuns live, EndedRunSummaries ended, UnrecordedEnds unrecorded) =>
                 TypedResults.Ok(new RunList([.. runs.List().Select(unrecorded.Apply).Select(r => RunView.Summary(r, live.Get(r.Id), ended.Get(r)))])))
             .WithSummary("Every run");
@@ -43,12 +43,12 @@ internal static partial class RunEndpoints
             })
             .WithSummary("A page of the per-step gradient history (cursor: since/until, order, limit ≤ 5000, every)")
             .WithQuery(GradientQuery.Parameters)
-            .ProducesProblems(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         reads.MapGet("/runs/{id}/events", (string id, HttpRequest http, RunStore runs, EventStore events) =>
                 TypedResults.Ok(RunEventLog.Read(Find(runs, id), events, http.Query)))
             .WithSummary("Lifecycle events by time, then training events by step")
             .WithQuery(RunEventLog.Parameters)
-            .ProducesProblems(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         writes.MapPost("/runs/{id}/cancel", Cancel)
             .WithSummary("Cancel a queued run (200, cancelled) or a running one (202: it ends cancelled); 409 when it has ended")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
