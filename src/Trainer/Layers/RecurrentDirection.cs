@@ -116,7 +116,13 @@ internal sealed partial class RecurrentDirection
         _layout.Arrange(steps, batch, lengths);
         lengths = _layout.Lengths;
         _input = StridedMatrix.RowMajor(x, steps * batch, InputSize, offset);
-        _buffers.Allocate(_layout.Steps, _layout.Rows, threads, training);
+        // One product per step over [x_t | h_{t-1}] (or x_t's own, for the GRU) pays when it is one depth block of
+        // the kernels: C, the step's pre-activations, then stays in cache from the bias to the gates and is read and
+        // written once. Deeper, the blocks pass over C as often either way, and the copy of x_t and h_{t-1} side by
+        // side is pure cost (measured at I = 64, H = 512). Inference projects per step at any depth (its
+        // projection of all steps would only stream through memory); training projects per step where it fits.
+        var stepFitsOneBlock = InputSize + Hidden <= KernelPlan.Active.DepthBlock;
+        _buffers.Allocate(_layout.Steps, _layout.Rows, threads, training, trainingProjectsPerStep: stepFitsOneBlock);
         steps = _buffers.Steps;
         batch = _buffers.Rows;
         int rows = steps * batch, hidden = Hidden;
@@ -128,11 +134,7 @@ internal sealed partial class RecurrentDirection
             Gemm.MultiplyParallel(_input, _inputWeightsT,
                 StridedMatrix.RowMajor(_buffers.InputProjection, _input.Rows, _gateWidth), accumulate: true, threads);
         }
-        // One product per step only pays when [x_t | h_{t-1}] is one depth block of the kernels: C is then read and
-        // written once instead of twice. Deeper, the blocks pass over C as often either way, and the copy of x_t and
-        // h_{t-1} side by side is pure cost (measured at I = 64, H = 512).
-        var stacked = _buffers.ProjectPerStep && _cell.AddsToInputProjection &&
-                      InputSize + hidden <= KernelPlan.Active.DepthBlock;
+        var stacked = _buffers.ProjectPerStep && _cell.AddsToInputProjection && stepFitsOneBlock;
         if (stacked && weightVersion != _stackedVersion)
         {
             _stackedWeightsT ??= new PackedMatrix(InputSize + hidden, _gateWidth, hidden);
@@ -332,7 +334,8 @@ internal sealed partial class RecurrentDirection
                 TensorPrimitives.Add(outputGradient.AsSpan((t * batch + first + r) * stride + column, hidden),
                     carry.Slice(r * hidden, hidden), row);
             }
-            recorder?.Record(t, _layout.Dilation, first, count, dh, dc, hidden);
+            // Without a cell state ∂L/∂c is all zeros: its sum of squares would add +0 to each norm.
+            recorder?.Record(t, _layout.Dilation, first, count, dh, _cell.HasCellState ? dc : default, hidden);
             var step = new CellStep
             {
                 Rows = count,
