@@ -69,6 +69,7 @@ internal sealed class PredictionEngines(DataDirectory data, ArtifactStore artifa
 
     private IPredictionEngine Open(long runId)
     {
+        NativeHeap.ReturnLargeBlocks();
         if (artifacts.Ensure(data.Onnx(runId)))
             return new OnnxEngine(OnnxPredictor.Open(data.Onnx(runId), memoryArena: false));
         if (!artifacts.Ensure(data.Model(runId)))
