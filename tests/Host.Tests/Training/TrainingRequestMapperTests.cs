@@ -160,7 +160,7 @@ public sealed class TrainingRequestMapperTests
     [Fact]
     public void A_request_whose_dilations_set_the_layers_reads_back_from_the_store_as_the_same_request()
     {
-        // The service stores the request with every field written out (layers included) and its worker maps it again.
+        // The service stores the request (a layer count the user did not give is left out) and its worker maps it again.
         var request = JsonSerializer.Deserialize<RunRequest>("""{"data": "adding:10", "dilations": [1, 2, 4]}""", ApiJson.Options)!;
         var accepted = RunRequestMapper.ToTrainerOptions(request);
 
