@@ -53,7 +53,9 @@ public sealed class FleetOutageTests(PostgresCluster cluster)
         Weights.AssertIdentical(FleetProcess.StoredWeights(database, reference), FleetProcess.StoredWeights(database, survivor));
         var kinds = (await worker.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{survivor}/events"))!["events"]!.AsArray()
             .Select(e => (string?)e!["kind"]).ToArray();
-        Assert.Contains("interrupted", kinds); // its lease ran out while the database was away
+        // Its lease ran out while the database was away, under a live worker: stopped and requeued, not a death.
+        Assert.Contains("stopped", kinds);
+        Assert.DoesNotContain("interrupted", kinds);
         Assert.Contains("resumed", kinds);
         Assert.Contains("recurrent_worker_store_up{worker=\"outage\"} 1", await MetricsAsync(worker));
         Assert.Contains("recurrent_worker_active_runs{worker=\"outage\"} 0", await MetricsAsync(worker));

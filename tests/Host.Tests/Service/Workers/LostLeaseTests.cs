@@ -22,12 +22,13 @@ public sealed class LostLeaseTests(PostgresCluster cluster)
         const string running = "recurrent_run_info{run=\"taken-over\",state=\"running\"} 1";
         Assert.Contains(running, await worker.Client.GetStringAsync("/metrics"));
 
-        // Another worker has taken the run over (for an hour, so no one hands it back to the queue meanwhile).
+        // Another worker has taken the run over (for an hour, so no one hands it back to the queue meanwhile); a
+        // claim is its holder's process incarnation, which the loser's renewals are fenced by.
         await using (var connection = new NpgsqlConnection(database))
         {
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
-                "UPDATE runs SET worker = 'winner', lease_until = now() + interval '1 hour' WHERE id = @id;", connection);
+                "UPDATE runs SET worker = 'winner', incarnation = 'winner-1', lease_until = now() + interval '1 hour' WHERE id = @id;", connection);
             command.Parameters.AddWithValue("id", id);
             Assert.Equal(1, await command.ExecuteNonQueryAsync());
         }

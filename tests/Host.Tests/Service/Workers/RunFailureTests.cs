@@ -50,7 +50,8 @@ public sealed class RunFailureTests
         Assert.Equal("failed", (string?)run["state"]);
         Assert.Contains("died 2 times", (string?)run["error"], StringComparison.Ordinal);
         Assert.Contains("Recurrent:MaxRunInterruptions", (string?)run["error"], StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(dataDir, "runs", $"{id}", "checkpoint.bin")));
+        // A failure never deletes a checkpoint: the run's last state stays for whoever looks into it.
+        Assert.True(File.Exists(Path.Combine(dataDir, "runs", $"{id}", "checkpoint.bin")));
         using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "recurrent.db")};Mode=ReadOnly");
         connection.Open();
         using var command = connection.CreateCommand();
