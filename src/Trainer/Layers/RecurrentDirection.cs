@@ -48,9 +48,10 @@ internal sealed partial class RecurrentDirection
     private StridedMatrix _input;
 
     public RecurrentDirection(string prefix, IRecurrentCell cell, int inputSize, int hidden, bool reverse, bool useBias,
-        int dilation = 1)
+        int dilation = 1, SkipUpdateGate? skip = null)
     {
         _cell = cell;
+        _skip = skip;
         _layout = new DilatedLayout(dilation, reverse);
         InputSize = inputSize;
         Hidden = hidden;
@@ -90,7 +91,7 @@ internal sealed partial class RecurrentDirection
     public Parameter? RecurrentBias { get; }
 
     public IEnumerable<Parameter> Parameters =>
-        new[] { InputWeights, RecurrentWeights, InputBias, RecurrentBias }.OfType<Parameter>();
+        new[] { InputWeights, RecurrentWeights, InputBias, RecurrentBias, _skip?.Weights, _skip?.Bias }.OfType<Parameter>();
 
     /// <summary>The outputs h_t of the last forward pass as one [T, B, H] block starting at <see cref="OutputOffset"/>.</summary>
     public float[] Output => _buffers.States;
@@ -121,7 +122,10 @@ internal sealed partial class RecurrentDirection
         batch = _buffers.Rows;
         int rows = steps * batch, hidden = Hidden;
         PackWeights(weightVersion);
-        if (!_buffers.ProjectPerStep)
+        _skip?.Allocate(steps, batch, _buffers.Parts, (batch + _buffers.Parts - 1) / _buffers.Parts, InputSize, training);
+        // A skipping inference projects x_t only for the rows that update, one step at a time.
+        var projectPerStep = _buffers.ProjectPerStep || (_skip is not null && !training);
+        if (!projectPerStep)
         {
             // Rows past T·B (the last sub-step's padding when d does not divide T) keep the bias alone.
             FillInputBias(_buffers.InputProjection, rows);
@@ -131,7 +135,7 @@ internal sealed partial class RecurrentDirection
         // One product per step only pays when [x_t | h_{t-1}] is one depth block of the kernels: C is then read and
         // written once instead of twice. Deeper, the blocks pass over C as often either way, and the copy of x_t and
         // h_{t-1} side by side is pure cost (measured at I = 64, H = 512).
-        var stacked = _buffers.ProjectPerStep && _cell.AddsToInputProjection &&
+        var stacked = projectPerStep && _cell.AddsToInputProjection &&
                       InputSize + hidden <= KernelPlan.Active.DepthBlock;
         if (stacked && weightVersion != _stackedVersion)
         {
@@ -145,7 +149,16 @@ internal sealed partial class RecurrentDirection
         if (training)
             _buffers.Cells.AsSpan(initial, batch * hidden).Clear();
 
-        _buffers.RunParts((part, first, count) => ForwardRows(part, first, count, lengths, training, stacked));
+        if (_skip is null)
+        {
+            _buffers.RunParts((part, first, count) => ForwardRows(part, first, count, lengths, training, stacked));
+            return;
+        }
+        if (training)
+            _buffers.RunParts((part, first, count) => SkippingTrainingRows(part, first, count, lengths));
+        else
+            _buffers.RunParts((part, first, count) => SkippingInferenceRows(part, first, count, lengths, stacked));
+        _skip.Count(lengths);
     }
 
     // The products want Wᵀ, packed; it is rebuilt only when the weights have changed since the last pass.
@@ -274,13 +287,14 @@ internal sealed partial class RecurrentDirection
     /// Pascanu et al.'s Ω to W_hh and returns the weighted Ω averaged over the batch; otherwise it returns 0.
     /// <paramref name="segments"/> reads <paramref name="truncation"/> as per-step losses' segments of k steps
     /// (<see cref="DilatedLayout.SetSegments"/>) instead of one window. <paramref name="adjointOnly"/> propagates the
-    /// adjoint (for the recorder and ∂L/∂x_t) without touching the weight gradients.
+    /// adjoint (for the recorder and ∂L/∂x_t) without touching the weight gradients. <paramref name="skipBudget"/> is
+    /// ∂L/∂u_t of a skipping direction's budget term (λ over the loss's divisor).
     /// </remarks>
     public double Backward(float[] outputGradient, int stride, int column, int[] lengths, int? truncation,
         float[]? inputGradient, bool accumulateInput, AdjointRecorder? recorder, int threads, float omegaWeight = 0,
-        bool segments = false, bool adjointOnly = false)
+        bool segments = false, bool adjointOnly = false, float skipBudget = 0)
     {
-        var omega = omegaWeight > 0 && _cell.SupportsOmega && !adjointOnly ? _omega ??= new OmegaRegularizer() : null;
+        var omega = omegaWeight > 0 && _cell.SupportsOmega && _skip is null && !adjointOnly ? _omega ??= new OmegaRegularizer() : null;
         if (segments)
             _layout.SetSegments(truncation);
         else
@@ -290,13 +304,20 @@ internal sealed partial class RecurrentDirection
         _recurrentWeights ??= new PackedMatrix(_gateWidth, Hidden, Hidden);
         _recurrentWeights.Pack(RecurrentWeights.Value);
         omega?.Reset(_buffers.Parts, Hidden);
-        _buffers.RunParts((part, first, count) =>
-            BackwardRows(part, first, count, outputGradient, stride, column, lengths, window, recorder, omega));
+        if (_skip is null)
+            _buffers.RunParts((part, first, count) =>
+                BackwardRows(part, first, count, outputGradient, stride, column, lengths, window, recorder, omega));
+        else
+            _buffers.RunParts((part, first, count) => SkippingBackwardRows(part, first, count, outputGradient, stride,
+                column, lengths, window, recorder, skipBudget));
         var previousStates = StridedMatrix.RowMajor(_buffers.States, _input.Rows, Hidden,
             (Reverse ? _buffers.Rows : 0) * Hidden);
         if (!adjointOnly)
+        {
             _weightGradients.Accumulate(_input, _buffers, previousStates, InputWeights, RecurrentWeights, InputBias,
                 RecurrentBias, threads);
+            _skip?.AccumulateGradients(_buffers.States, _buffers.Cells, OutputOffset);
+        }
         if (inputGradient is not null)
             Gemm.MultiplyParallel(StridedMatrix.RowMajor(_buffers.InputProjectionGradient, _input.Rows, _gateWidth),
                 StridedMatrix.RowMajor(InputWeights.Value, _gateWidth, InputSize),
