@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Inference of the managed engine against ONNX Runtime 1.31.1 (the Microsoft.ML.OnnxRuntime package) on the same
+# Inference of the managed engine against ONNX Runtime 1.32.0 (the Microsoft.ML.OnnxRuntime package) on the same
 # exported model, one thread each, in one process (`recurrent bench --inference`): batch-1 latency (median) and
 # batch-64 throughput, both sides timed in alternating rounds.
 # Usage: bench/compare-inference.sh   (ONNX Runtime comes with the build: nothing to install)

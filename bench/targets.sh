@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Every performance target of the project against its anchor, in one run: training against Debian's PyTorch and
-# numpy's sgemm, inference against ONNX Runtime 1.31.1 (the Microsoft.ML.OnnxRuntime package, in the same process),
-# peak memory. Prints each ratio with its verdict and a Markdown table for the README.
+# Every performance target of the project against its anchor, in one run: training against numpy's sgemm on the
+# step's own products (PyTorch's speed reported beside it), inference against ONNX Runtime 1.32.0 (the
+# Microsoft.ML.OnnxRuntime package, in the same process), peak memory. Prints each ratio with its verdict and a Markdown table for the README.
 # Usage: bench/targets.sh [ROUNDS]   (default 3; peers installed here when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -42,7 +42,7 @@ internal static class BenchCommand
         var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring, alternating." };
         var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
         var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
-        var kernels = new Option<bool>("--kernels") { Description = "Time the matrix products of an LSTM with H = 512 on one thread, with B strided and packed." };
+        var kernels = new Option<bool>("--kernels") { Description = "Print the kernel plan and time, on one thread, the matrix products of one training step of --cell at --length/--input/--hidden/--batch against numpy's sgemm on the same shapes (python3 with numpy; OPENBLAS_CORETYPE passes through), then each kernel choice against its alternative." };
         var perStep = new Option<bool>("--per-step") { Description = "Compare a per-step head (ten classes at every step) with the per-sequence one at the same sizes, alternating step by step." };
         var dilations = new Option<string?>("--dilations") { Description = "Compare the same network without and with these dilations (one per layer, e.g. 1,2,4,8; sets --layers), alternating step by step." };
         var json = CliOptions.Json();
@@ -68,7 +68,8 @@ internal static class BenchCommand
                 return 0;
             }
             if (parse.GetValue(kernels))
-                return RunKernels(parse.GetValue(json));
+                return RunKernels(options.Cell.ToString().ToLowerInvariant(), parse.GetValue(length), parse.GetValue(input),
+                    options.HiddenSize, parse.GetValue(batch), parse.GetValue(json));
             if (parse.GetValue(inference))
                 return RunInference(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(json));
             if (parse.GetValue(dilations) is { } dilationText)
@@ -166,14 +167,31 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static int RunKernels(bool json)
+    private static int RunKernels(string cell, int length, int input, int hidden, int batch, bool json)
     {
+        // The step's own products first, each against numpy's sgemm on the same shape (both one thread), then the
+        // kernel choices each against its alternative.
+        var products = StepProducts.Of(cell, length, input, hidden, batch, threads: Environment.ProcessorCount);
+        var (step, peer) = StepProducts.TimeAgainstSgemm(products);
         var timings = KernelBenchmark.Run();
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 plan = KernelBenchmark.Plan(),
+                sgemm = peer,
+                step_products = step.Select(t => new
+                {
+                    name = t.Product.Name,
+                    m = t.Product.M,
+                    n = t.Product.N,
+                    k = t.Product.K,
+                    transposed_a = t.Product.TransposedA,
+                    per_step = t.Product.PerStep,
+                    microseconds = t.Microseconds,
+                    gflops = t.GigaflopsPerSecond,
+                    sgemm_gflops = t.SgemmGigaflopsPerSecond,
+                }),
                 products = timings.Select(t => new { name = t.Name, microseconds = t.Microseconds, gflops = t.GigaflopsPerSecond }),
             }));
             return 0;
@@ -181,7 +199,17 @@ internal static class BenchCommand
         Console.WriteLine("Kernel choices for this machine:");
         foreach (var line in KernelBenchmark.Plan())
             Console.WriteLine($"  {line}");
-        Console.WriteLine("Products on one thread (fastest of seven rounds):");
+        Console.WriteLine($"Products of one {cell.ToUpperInvariant()} step, T={length} I={input} H={hidden} B={batch}, one thread " +
+                          $"(fastest of {StepProducts.Rounds} short rounds, twice, alternating with the anchor), against {peer} on the same shape:");
+        Console.WriteLine($"{"product",-58} {"m×n×k",-16} {"per step",8} {"us",9} {"GFLOP/s",8} {"sgemm",7} {"ratio",6}");
+        foreach (var t in step)
+        {
+            var p = t.Product;
+            var ratio = t.SgemmGigaflopsPerSecond is { } s ? $"{t.GigaflopsPerSecond / s:F2}" : "—";
+            Console.WriteLine($"{p.Name + (p.TransposedA ? " (Aᵀ)" : ""),-58} {$"{p.M}×{p.N}×{p.K}",-16} {p.PerStep,8} " +
+                              $"{t.Microseconds,9:F1} {t.GigaflopsPerSecond,8:F1} {SgemmPeer.Format(t.SgemmGigaflopsPerSecond),7} {ratio,6}");
+        }
+        Console.WriteLine("Kernel choices against their alternatives, LSTM H = 512, one thread (fastest of seven rounds):");
         foreach (var t in timings)
             Console.WriteLine($"{t.Name,-72} {t.Microseconds,9:F1} us {t.GigaflopsPerSecond,7:F1} GFLOP/s");
         return 0;

@@ -81,23 +81,24 @@ public static class KernelBenchmark
                     new MatrixSpan(gradient, Gates / 2, Hidden), accumulate: false);
         }
         var inPlace = KernelPlan.Active with { PackTransposedAFromStrideBytes = long.MaxValue };
+        var panelByPanel = inPlace with { TransposedADepthBlock = 0 };
         var packedA = KernelPlan.Active with { PackTransposedAFromStrideBytes = 0 };
         timings.AddRange(TimeAlternating(Gates / 2, Hidden, WeightGradientSteps * Batch,
-            ($"Σ ∂L/∂zᵀ·h for dW_hh ({Gates / 2}×{Hidden}×{WeightGradientSteps * Batch}), A read in place",
-                () => WeightGradient(inPlace)),
+            ($"Σ ∂L/∂zᵀ·h for dW_hh ({Gates / 2}×{Hidden}×{WeightGradientSteps * Batch}), A in place, panel by panel",
+                () => WeightGradient(panelByPanel)),
+            ("Σ ∂L/∂zᵀ·h for dW_hh, A in place, row tiles first", () => WeightGradient(inPlace)),
             ("Σ ∂L/∂zᵀ·h for dW_hh, A packed in row tiles", () => WeightGradient(packedA))));
-        // The batch-64 product with eight-row tiles and with four-row ones (what a machine with 16 vector registers
-        // runs; DOTNET_EnableAVX512F=0 shows this machine as one).
+        // The batch-64 product with eight-row tiles (sixteen accumulators: AVX-512's), six-row ones (twelve: AVX2's)
+        // and four-row ones (eight), on this machine's registers.
         void RecurrentProduct(KernelPlan plan)
         {
             using (KernelPlan.Use(plan))
                 Gemm.Multiply(MatrixView.RowMajor(h, Batch, Hidden), packedTransposed, new MatrixSpan(c, Batch, Gates),
                     accumulate: false);
         }
-        KernelPlan eight = KernelPlan.Active with { TileRows = 8 }, four = KernelPlan.Active with { TileRows = 4 };
-        timings.AddRange(TimeAlternating(Batch, Gates, Hidden,
-            ($"h·W_hhᵀ, batch {Batch}, B packed, 8-row tiles", () => RecurrentProduct(eight)),
-            ($"h·W_hhᵀ, batch {Batch}, B packed, 4-row tiles", () => RecurrentProduct(four))));
+        timings.AddRange(TimeAlternating(Batch, Gates, Hidden, new[] { 8, 6, 4 }
+            .Select(rows => ($"h·W_hhᵀ, batch {Batch}, B packed, {rows}-row tiles",
+                (Action)(() => RecurrentProduct(KernelPlan.Active with { TileRows = rows })))).ToArray()));
         // The same product with 16- and 32-column panels: a panel as wide as the tile pair, or twice as wide (on a
         // 256-bit machine, where the tiles then copy each strip again).
         var panels16 = new PackedMatrix(Hidden, Gates, Hidden, panelWidth: 16);

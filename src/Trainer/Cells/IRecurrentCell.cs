@@ -28,6 +28,9 @@ internal interface IRecurrentCell
     /// </summary>
     bool SupportsOmega => false;
 
+    /// <summary>Whether the cell carries a cell state c_t beside h_t (the LSTM): only then is ∂L/∂c_t ever nonzero.</summary>
+    bool HasCellState => false;
+
     /// <summary>Computes h_t (and c_t) from x_t's projection and h_{t-1}, keeping what backward needs.</summary>
     void Forward(ref CellStep step);
 

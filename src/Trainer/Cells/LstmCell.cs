@@ -14,6 +14,8 @@ internal sealed class LstmCell : IRecurrentCell
 
     public bool AddsToInputProjection => true;
 
+    public bool HasCellState => true;
+
     public void Forward(ref CellStep s)
     {
         if (!s.RecurrentProductAdded)
@@ -54,7 +56,10 @@ internal sealed class LstmCell : IRecurrentCell
         private readonly ref float _tanhCell = ref MemoryMarshal.GetReference(tanhCell);
         private readonly ref float _h = ref MemoryMarshal.GetReference(h);
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        // A call of its own, not inlined into ColumnKernel.Run: as its own compilation it has the inlining budget for
+        // every activation (inlined into Run, the JIT ran out of budget and called Sigmoid and Tanh, passing vectors
+        // through memory).
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public int Columns<TOps, TV>(int j, int hidden)
             where TOps : struct, IVectorOps<TV>
             where TV : struct

@@ -25,13 +25,21 @@ internal static partial class Gemm
 
     /// <summary>
     /// The same product with the rows of C split across <paramref name="threads"/> workers when the product is large
-    /// enough to pay for the hand-off.
+    /// enough to pay for the hand-off, or its columns when C has too few rows to share (dW_xh = Σ x_tᵀ·∂L/∂z_t with
+    /// I = 28 is 28 rows by 4H columns, K = T·B deep).
     /// </summary>
     public static void MultiplyParallel(StridedMatrix a, StridedMatrix b, StridedMatrix c, bool accumulate,
         int threads)
     {
         CheckShapes(a, b.Rows, b.Columns, c);
-        SplitRows(c.Rows, (long)c.Rows * c.Columns * a.Columns, threads, (first, rows) =>
+        var work = (long)c.Rows * c.Columns * a.Columns;
+        if (RowParts(c.Rows, work, threads) <= 1 && ColumnParts(c.Columns, work, threads) > 1)
+        {
+            SplitColumns(c.Columns, work, threads, (first, columns) =>
+                Multiply(a, b.ColumnRange(first, columns), c.ColumnRange(first, columns), accumulate));
+            return;
+        }
+        SplitRows(c.Rows, work, threads, (first, rows) =>
             Multiply(a.RowRange(first, rows), b, c.RowRange(first, rows), accumulate));
     }
 
@@ -74,7 +82,9 @@ internal static partial class Gemm
         ref var b0 = ref Unsafe.AsRef(in b[0]);
         ref var c0 = ref c[0];
         var plan = KernelPlan.Active;
-        var depthBlock = plan.DepthBlock;
+        // A transposed A read in place walks its rows tile by tile with every panel of B (TransposedRowsFirst),
+        // in shallower blocks: a tile's k lines of A and one panel of B then share L1d.
+        var depthBlock = aColStride != 1 && plan.TransposedADepthBlock > 0 ? plan.TransposedADepthBlock : plan.DepthBlock;
         for (var k0 = 0; k0 < k; k0 += depthBlock)
         {
             var kc = Math.Min(depthBlock, k - k0);
@@ -87,23 +97,44 @@ internal static partial class Gemm
         }
     }
 
+    // A product is split when it has this many multiply-adds or more; below, the hand-off costs more than it saves.
+    private const long SplitWork = 1 << 18;
+
+    // Columns of one part of a column split: whole tile pairs of either vector width, so no part ends in narrow tiles
+    // that a whole product would not run.
+    private const int ColumnQuantum = 32;
+
+    private static int RowParts(int m, long work, int threads) =>
+        work < SplitWork ? 1 : Math.Min(threads, Math.Max(1, m / 16));
+
+    private static int ColumnParts(int n, long work, int threads) =>
+        work < SplitWork ? 1 : Math.Min(threads, Math.Max(1, n / (4 * ColumnQuantum)));
+
     // Runs body(first, rows) over the m rows, split into tile-aligned parts when the work pays for the hand-off.
-    private static void SplitRows(int m, long work, int threads, Action<int, int> body)
+    private static void SplitRows(int m, long work, int threads, Action<int, int> body) =>
+        Split(m, RowParts(m, work, threads), RowBlock, body);
+
+    // Runs body(first, columns) over the n columns, split into parts of whole tile pairs.
+    private static void SplitColumns(int n, long work, int threads, Action<int, int> body) =>
+        Split(n, ColumnParts(n, work, threads), ColumnQuantum, body);
+
+    // Each part is a multiple of `quantum` long but the last; every element of C stays one FMA chain whatever the
+    // split, so the bits do not depend on it.
+    private static void Split(int length, int parts, int quantum, Action<int, int> body)
     {
-        var parts = Math.Min(threads, Math.Max(1, m / 16));
-        if (parts <= 1 || work < 1 << 18)
+        if (parts <= 1)
         {
-            body(0, m);
+            body(0, length);
             return;
         }
-        var rowsPerPart = (m + parts - 1) / parts;
-        rowsPerPart = (rowsPerPart + RowBlock - 1) / RowBlock * RowBlock;
+        var perPart = (length + parts - 1) / parts;
+        perPart = (perPart + quantum - 1) / quantum * quantum;
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
         {
-            var first = part * rowsPerPart;
-            var rows = Math.Min(rowsPerPart, m - first);
-            if (rows > 0)
-                body(first, rows);
+            var first = part * perPart;
+            var count = Math.Min(perPart, length - first);
+            if (count > 0)
+                body(first, count);
         });
     }
 
@@ -137,6 +168,10 @@ internal static partial class Gemm
                         rows, wide, kc, plan);
                 }
             }
+            else if (acs != 1 && plan.TransposedADepthBlock > 0)
+            {
+                TransposedRowsFirst<TOps, TV>(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, wide, kc, plan);
+            }
             else
             {
                 WideColumns<TOps, TV>(ref a, ars, acs, ref b, ldb, ref c, ldc, fullRows, wide, kc, plan);
@@ -151,8 +186,9 @@ internal static partial class Gemm
             SingleRow<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), acs, ref b, ldb, ref Unsafe.Add(ref c, (nint)i * ldc), n, kc);
     }
 
-    // The first `wide` columns (whole pairs of vectors) of `rows` rows, a whole number of four-row tiles. With
-    // ars = 0 A is a packed copy from PackRowTiles: the tile at row i starts at i·kc and holds its rows side by side.
+    // The first `wide` columns (whole pairs of vectors) of `rows` rows, a whole number of four-row tiles, in the
+    // plan's tiles (TileHeight). With ars = 0 A is a packed copy from PackRowTiles: the tile at row i starts at i·kc
+    // and holds its rows side by side.
     private static void WideColumns<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc,
         int rows, int wide, int kc, KernelPlan plan)
         where TOps : struct, IVectorOps<TV>
@@ -160,28 +196,32 @@ internal static partial class Gemm
     {
         var width = TOps.Count;
         var packedA = ars == 0;
-        var eightRows = plan.TileRows == 2 * RowBlock;
+        var tall = TallRows(plan, rows);
         var pack = rows >= PackedPanelRows && ldb != 2 * width;
         var panel = pack ? PanelBuffer(kc * 2 * width) : [];
+        ref var panelStart = ref pack ? ref panel[0] : ref b;
+        // In a packed A the rows of a tile are side by side: row r of the tile at i is element r of each k's group.
+        nint tileRows = plan.TileRows;
         for (var j = 0; j < wide; j += 2 * width)
         {
             ref var bj = ref Unsafe.Add(ref b, j);
             var stride = ldb;
             if (pack)
             {
-                PackPanel<TOps, TV>(ref bj, ldb, panel, kc);
-                bj = ref panel[0];
+                PackPanel<TOps, TV>(ref bj, ldb, ref panelStart, kc);
+                bj = ref panelStart;
                 stride = 2 * width;
             }
             var i = 0;
-            for (; eightRows && i + 2 * RowBlock <= rows; i += 2 * RowBlock)
+            for (; i < tall; i += plan.TileRows)
             {
-                if (packedA)
-                    Tile8<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * kc), 1, 2 * RowBlock, ref bj, stride,
-                        ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
+                ref var ai = ref Unsafe.Add(ref a, packedA ? (nint)i * kc : (nint)i * ars);
+                int rowStride = packedA ? 1 : ars, depthStride = packedA ? (int)tileRows : acs;
+                ref var ci = ref Unsafe.Add(ref c, (nint)i * ldc + j);
+                if (tileRows == 2 * RowBlock)
+                    Tile8<TOps, TV>(ref ai, rowStride, depthStride, ref bj, stride, ref ci, ldc, kc);
                 else
-                    Tile8<TOps, TV>(ref Unsafe.Add(ref a, (nint)i * ars), ars, acs, ref bj, stride,
-                        ref Unsafe.Add(ref c, (nint)i * ldc + j), ldc, kc);
+                    Tile6<TOps, TV>(ref ai, rowStride, depthStride, ref bj, stride, ref ci, ldc, kc);
             }
             for (; i < rows; i += RowBlock)
             {
@@ -194,6 +234,50 @@ internal static partial class Gemm
             }
         }
     }
+
+    // The wide columns of a transposed A read in place (the weight gradients Σ ∂L/∂zᵀ·h: the elements of one k of a
+    // tile's rows are side by side, and each k lies a row of ∂L/∂z further). Walking panel by panel, as WideColumns
+    // does, reads all of A's block once per panel, and its lines, one per k and used for a few floats, fill L1d and
+    // evict the panel. Here every strip of B is copied first, then each row tile walks all the panels while its k lines
+    // stay in L1d beside the panel it reads (the plan's TransposedADepthBlock keeps the two within L1d).
+    private static void TransposedRowsFirst<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c,
+        int ldc, int rows, int wide, int kc, KernelPlan plan)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
+    {
+        var width = 2 * TOps.Count;
+        var panels = PanelBuffer(kc * wide);
+        for (var j = 0; j < wide; j += width)
+            PackPanel<TOps, TV>(ref Unsafe.Add(ref b, j), ldb, ref panels[j * kc], kc);
+        var tall = TallRows(plan, rows);
+        for (var i = 0; i < rows;)
+        {
+            var height = i < tall ? plan.TileRows : RowBlock;
+            ref var ai = ref Unsafe.Add(ref a, (nint)i * ars);
+            for (var j = 0; j < wide; j += width)
+            {
+                ref var panel = ref panels[j * kc];
+                ref var cij = ref Unsafe.Add(ref c, (nint)i * ldc + j);
+                if (height == 2 * RowBlock)
+                    Tile8<TOps, TV>(ref ai, ars, acs, ref panel, width, ref cij, ldc, kc);
+                else if (height == RowBlock)
+                    Tile4<TOps, TV>(ref ai, ars, acs, ref panel, width, ref cij, ldc, kc);
+                else
+                    Tile6<TOps, TV>(ref ai, ars, acs, ref panel, width, ref cij, ldc, kc);
+            }
+            i += height;
+        }
+    }
+
+    // Rows (from the first) that the plan's tall tiles cover, the rest going to four-row tiles: 8-row tiles while
+    // eight rows remain; 6-row tiles in pairs (twelve rows), so that what remains stays a whole number of four-row
+    // tiles (32 rows: four tiles of 6, two of 4). With TileRows = 4, none.
+    private static int TallRows(KernelPlan plan, int rows) => plan.TileRows switch
+    {
+        8 => rows / 8 * 8,
+        6 => rows / 12 * 12,
+        _ => 0,
+    };
 
     // Columns from j on, one vector at a time, for the first `rows` rows (whole four-row tiles): eight (four) rows
     // per pass, so eight independent FMA chains instead of one. Returns where it stopped.
@@ -233,17 +317,19 @@ internal static partial class Gemm
         return _panelBuffer;
     }
 
-    // Copies `rows` rows of A (a whole number of four-row tiles), kc deep, as the plan's tiles (eight rows and a last
-    // four-row one, or four-row ones) back to back, each holding its rows' elements of one k side by side: the tiles then read A as one stream.
+    // Copies `rows` rows of A (a whole number of four-row tiles), kc deep, as the plan's tiles (TallRows in tall
+    // tiles, then four-row ones) back to back, each holding its rows' elements of one k side by side: the tiles then
+    // read A as one stream.
     private static float[] PackRowTiles(ref float a, int ars, int acs, int rows, int kc, KernelPlan plan)
     {
         var length = plan.PackedARows * kc;
         if (_packedA is null || _packedA.Length < length)
             _packedA = new float[length];
         ref var destination = ref _packedA[0];
+        var tall = TallRows(plan, rows);
         for (var i = 0; i < rows;)
         {
-            var height = plan.TileRows == 2 * RowBlock && i + 2 * RowBlock <= rows ? 2 * RowBlock : RowBlock;
+            var height = i < tall ? plan.TileRows : RowBlock;
             ref var tile = ref Unsafe.Add(ref destination, (nint)i * kc);
             ref var source = ref Unsafe.Add(ref a, (nint)i * ars);
             if (ars == 1 && height == 2 * RowBlock)
@@ -252,11 +338,23 @@ internal static partial class Gemm
                     Vector256.LoadUnsafe(ref Unsafe.Add(ref source, (nint)p * acs))
                         .StoreUnsafe(ref Unsafe.Add(ref tile, (nint)p * height));
             }
-            else if (ars == 1)
+            else if (ars == 1 && height == RowBlock)
             {
                 for (var p = 0; p < kc; p++)
                     Vector128.LoadUnsafe(ref Unsafe.Add(ref source, (nint)p * acs))
                         .StoreUnsafe(ref Unsafe.Add(ref tile, (nint)p * height));
+            }
+            else if (ars == 1)
+            {
+                // Six rows: four as one vector, two as one 64-bit move.
+                for (var p = 0; p < kc; p++)
+                {
+                    ref var from = ref Unsafe.Add(ref source, (nint)p * acs);
+                    ref var to = ref Unsafe.Add(ref tile, (nint)p * height);
+                    Vector128.LoadUnsafe(ref from).StoreUnsafe(ref to);
+                    Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref to, 4)),
+                        Unsafe.ReadUnaligned<long>(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref from, 4))));
+                }
             }
             else
             {
@@ -274,12 +372,11 @@ internal static partial class Gemm
     // Copies B's strip of two vectors of columns, kc rows, into a contiguous buffer: rows of B a matrix width apart
     // fall into a few cache sets and evict each other while the tiles walk down k, the copy's rows do not.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PackPanel<TOps, TV>(ref float b, int ldb, float[] panel, int kc)
+    private static void PackPanel<TOps, TV>(ref float b, int ldb, ref float destination, int kc)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
         nint w = TOps.Count;
-        ref var destination = ref panel[0];
         for (var p = 0; p < kc; p++)
         {
             ref var row = ref Unsafe.Add(ref b, (nint)p * ldb);

@@ -10,8 +10,10 @@ namespace Recurrent.Trainer.Kernels;
 /// </summary>
 internal sealed record KernelPlan
 {
-    /// <summary>Rows of the two-vector register tiles: 8 (sixteen accumulators) where the JIT has 32 vector registers
-    /// (AVX-512), 4 where it has 16 (AVX2), since eight rows there would need 19 registers and spill.</summary>
+    /// <summary>Rows of the tall two-vector register tiles, before four-row ones take the rows left: 8 (sixteen
+    /// accumulators) where the JIT has 32 vector registers (AVX-512); 6 where it has 16 (AVX2): eight rows there would
+    /// need 19 registers and spill, six need 15 and run twelve FMA chains, four run only eight. 4: four-row tiles
+    /// only (the tile before the AVX2 one; tests and `bench --kernels` compare it).</summary>
     public required int TileRows { get; init; }
 
     /// <summary>Columns of a packed weight panel: two vectors of the machine's width (32 with AVX-512, 16 with AVX2),
@@ -31,6 +33,12 @@ internal sealed record KernelPlan
     /// <see cref="long.MaxValue"/>: never. Whether the copy pays depends on how the caches and prefetchers take the
     /// strides, so <see cref="KernelCalibration"/> measures it.</summary>
     public required long PackTransposedAFromStrideBytes { get; init; }
+
+    /// <summary>K, in rows of B, of one pass over a transposed A read in place, whose row tiles then each walk every
+    /// panel of B (<c>Gemm.TransposedRowsFirst</c>): a tile touches one line of A per k, so a quarter of L1d in lines
+    /// (128 with 32 KiB) and a panel as deep leave room in L1d. 0: panel by panel at <see cref="DepthBlock"/> (the
+    /// walk before; tests and `bench --kernels` compare it).</summary>
+    public required int TransposedADepthBlock { get; init; }
 
     /// <summary>Whether a transposed A with this k-stride (in floats) is packed.</summary>
     public bool PacksTransposedA(int columnStride) => (long)columnStride * sizeof(float) >= PackTransposedAFromStrideBytes;
@@ -111,11 +119,12 @@ internal sealed record KernelPlan
         var rows = RoundDown(caches.L2Bytes / 2 / (depth * sizeof(float)), 8);
         return new KernelPlan
         {
-            TileRows = Avx512F.IsSupported ? 8 : 4,
+            TileRows = Avx512F.IsSupported ? 8 : 6,
             RecurrentTileRows = 4,
             PanelWidth = panelWidth,
             DepthBlock = depth,
             PackedARows = Math.Clamp(rows, 64, 4096),
+            TransposedADepthBlock = Math.Clamp(RoundDown(caches.L1DataBytes / 4 / 64, 32), 64, 256),
             PackTransposedAFromStrideBytes = long.MaxValue,
             AlternateWalkAboveBytes = caches.L1DataBytes / 2,
             Caches = caches,
@@ -138,7 +147,7 @@ internal sealed record KernelPlan
         yield return $"caches per core: L1d {Caches.L1DataBytes >> 10} KiB, L2 {Caches.L2Bytes >> 10} KiB, " +
                      $"L3 share {Caches.L3Bytes >> 10} KiB (from {Caches.Source})";
         var columns = 2 * (VectorWidth.Use512 ? 16 : 8);
-        yield return $"register tiles: {(TileRows == 8 ? $"8×{columns} and 4×{columns}" : $"4×{columns}")} " +
+        yield return $"register tiles: {(TileRows == 4 ? $"4×{columns}" : $"{TileRows}×{columns} and 4×{columns}")} " +
                      $"({(Avx512F.IsSupported ? "32 vector registers" : "16 vector registers")}); 8×{columns / 2} and 4×{columns / 2} " +
                      $"for a last single vector of columns, {(VectorWidth.Use512 ? "then 8-column ones, " : "")}then scalar";
         yield return $"packed weight panels: {PanelWidth} columns";
@@ -146,7 +155,10 @@ internal sealed record KernelPlan
         var packing = PackTransposedAFromStrideBytes == long.MaxValue ? "read in place"
             : $"packed in blocks of {PackedARows} rows ({PackedARows * DepthBlock * sizeof(float) >> 10} KiB in L2) when its " +
               $"k-stride is at least {PackTransposedAFromStrideBytes >> 10} KiB and eight panels of B or more share the copy, else read in place";
-        yield return $"transposed A: {packing}; {PackingOrigin}";
+        yield return $"transposed A: {packing}; {PackingOrigin}; read in place, " +
+                     (TransposedADepthBlock > 0
+                         ? $"each row tile walks every panel of B, {TransposedADepthBlock} deep (its k lines, {TransposedADepthBlock * 64 >> 10} KiB, beside a panel in L1d)"
+                         : "panel by panel");
         yield return $"batch-1 walk over packed W: alternating direction each step when W exceeds {AlternateWalkAboveBytes >> 10} KiB " +
                      $"(half of L1d), else one way; the panels last read are still in L1/L2 ({Caches.L2Bytes >> 10} KiB) when the next step starts";
         yield return $"thread split: rows of C in parts of at least 16 rows, when a product has at least 2^18 multiply-adds; " +

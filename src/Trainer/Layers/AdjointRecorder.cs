@@ -65,7 +65,7 @@ internal sealed class AdjointRecorder
     /// <summary>
     /// Records sub-step <paramref name="step"/> of a direction with dilation d for its rows first..first+count
     /// (row k·B + b is step step·d + k of sequence b; with d = 1 rows are sequences); called from the worker that
-    /// owns those rows.
+    /// owns those rows. <paramref name="dc"/> is ∂L/∂c_t, or empty for a cell without a cell state.
     /// </summary>
     public void Record(int step, int dilation, int first, int count, ReadOnlySpan<float> dh, ReadOnlySpan<float> dc,
         int hidden)
@@ -80,7 +80,9 @@ internal sealed class AdjointRecorder
             var start = length - WindowOf(length);
             if (t < start || t >= length)
                 continue;
-            var sum = GateMath.SumOfSquares(dh.Slice(r * hidden, hidden)) + GateMath.SumOfSquares(dc.Slice(r * hidden, hidden));
+            var sum = GateMath.SumOfSquares(dh.Slice(r * hidden, hidden));
+            if (!dc.IsEmpty)
+                sum += GateMath.SumOfSquares(dc.Slice(r * hidden, hidden));
             norms[b * Stride + t - start] = (float)(Math.Sqrt(sum) * _scale);
         }
     }

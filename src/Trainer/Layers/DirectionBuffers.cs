@@ -11,8 +11,9 @@ namespace Recurrent.Trainer.Layers;
 /// </summary>
 internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool reverse)
 {
-    // Inference with a few rows per worker or more projects x_t one step at a time into a buffer that stays in
-    // cache; a projection of all T steps at once would stream T·B·4H floats through memory twice.
+    // A pass with a few rows per worker or more projects x_t one step at a time into a buffer that stays in cache;
+    // a projection of all T steps at once would stream T·B·GH floats through memory twice (written with the bias,
+    // then read and written again by the product, far from any cache by the time its step comes).
     private const int PerStepProjectionRows = 4;
 
     private readonly int _gateWidth = cell.GateCount * hidden;
@@ -29,7 +30,7 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
     /// <summary>Workers of the last pass; worker p owns rows p·⌈Rows/Parts⌉ onwards.</summary>
     public int Parts { get; private set; } = 1;
 
-    /// <summary>Whether the last (inference) pass projects x_t per step into its worker's scratch.</summary>
+    /// <summary>Whether the last pass projects x_t per step into its worker's scratch.</summary>
     public bool ProjectPerStep { get; private set; }
 
     /// <summary>x_t W_xhᵀ + b, [steps, rows, G·H] (unless projected per step).</summary>
@@ -62,13 +63,17 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
     /// <summary>The slot of the state step t reads: h_{t-1} forward, h_{t+1} in reverse.</summary>
     public int PreviousSlot(int t) => reverse ? t + 1 : t;
 
-    /// <summary>Sizes every buffer for <paramref name="steps"/> sub-steps of <paramref name="rows"/> rows.</summary>
-    public void Allocate(int steps, int rows, int threads, bool training)
+    /// <summary>
+    /// Sizes every buffer for <paramref name="steps"/> sub-steps of <paramref name="rows"/> rows. A training pass
+    /// projects per step only where <paramref name="trainingProjectsPerStep"/> says (where the step's product over
+    /// [x_t | h_{t-1}] is one depth block: deeper, one product over all T·B rows runs the tiles longer).
+    /// </summary>
+    public void Allocate(int steps, int rows, int threads, bool training, bool trainingProjectsPerStep = false)
     {
         Steps = steps;
         Rows = rows;
         var parts = KernelPlan.Active.RecurrentParts(rows, threads);
-        ProjectPerStep = !training && rows / parts >= PerStepProjectionRows;
+        ProjectPerStep = (!training || trainingProjectsPerStep) && rows / parts >= PerStepProjectionRows;
         if (!ProjectPerStep)
             Workspace.Ensure(ref _inputProjection, steps * rows * _gateWidth);
         Workspace.Ensure(ref _states, (steps + 1) * rows * hidden);
@@ -87,7 +92,7 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
         for (var p = 0; p < parts; p++)
         {
             _parts[p] ??= new PartScratch();
-            _parts[p].Ensure(rowsPerPart, hidden, _gateWidth, training, !cell.AddsToInputProjection);
+            _parts[p].Ensure(rowsPerPart, hidden, _gateWidth, training, !cell.AddsToInputProjection, ProjectPerStep);
         }
         Parts = parts;
     }
@@ -117,19 +122,22 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
     {
         public float[] RecurrentProjection = [], StateGradient = [], Carry = [], CellGradient = [], Scratch = [];
 
-        /// <summary>One step's buffers for inference, which keeps no history but h_t.</summary>
+        /// <summary>One step's projection (when projected per step), and the buffers of inference, which keeps no
+        /// history but h_t.</summary>
         public float[] InputProjection = [], Gates = [], Extra = [], Cells = [];
 
-        /// <summary>[x_t | h_{t-1}] of one inference step, [rows, I + H], for the one-product step (grown by its user).</summary>
+        /// <summary>[x_t | h_{t-1}] of one step, [rows, I + H], for the one-product step (grown by its user).</summary>
         public float[] StackedInput = [];
 
-        public void Ensure(int rows, int hidden, int width, bool training, bool separateRecurrentProjection)
+        public void Ensure(int rows, int hidden, int width, bool training, bool separateRecurrentProjection,
+            bool projectPerStep)
         {
             if (separateRecurrentProjection)
                 Workspace.Ensure(ref RecurrentProjection, rows * width);
+            if (projectPerStep)
+                Workspace.Ensure(ref InputProjection, rows * width);
             if (!training)
             {
-                Workspace.Ensure(ref InputProjection, rows * width);
                 Workspace.Ensure(ref Gates, rows * width);
                 Workspace.Ensure(ref Extra, rows * hidden);
                 Workspace.Ensure(ref Cells, 2 * rows * hidden);

@@ -80,7 +80,9 @@ internal sealed record NetworkShape(
     /// and their gradients (a second one for a cell whose recurrent product has its own, the GRU), h, c and the
     /// cell's extra; per layer its gradient and, when bidirectional, its concatenated output; and the input (the
     /// embedded tokens and their gradient, or the features). A skip gate adds the candidate h (and c) and four
-    /// floats (ũ, u, Δũ and its gradient). Per-worker scratch of one step is not counted.
+    /// floats (ũ, u, Δũ and its gradient). Per-worker scratch of one step is not counted. It is a bound: where a
+    /// worker's rows and the kernel plan let training project each step's input in a buffer of one step, a pass
+    /// keeps less.
     /// </summary>
     public long TrainingFloatsPerStep()
     {

@@ -20,7 +20,7 @@ internal sealed partial class RecurrentDirection
     public SkipUpdateGate? SkipGate => _skip;
 
     // Training forward of one worker's rows: the candidate at every step, then the gate's choice.
-    private void SkippingTrainingRows(int part, int first, int count, int[] lengths)
+    private void SkippingTrainingRows(int part, int first, int count, int[] lengths, bool stacked)
     {
         var b = _buffers;
         var gate = _skip!;
@@ -32,13 +32,18 @@ internal sealed partial class RecurrentDirection
         {
             var t = Reverse ? steps - 1 - i : i;
             var at = t * batch + first;
+            var previousState = b.States.AsSpan((b.PreviousSlot(t) * batch + first) * hidden, count * hidden);
+            var projection = b.ProjectPerStep
+                ? scratch.InputProjection.AsSpan(0, count * width)
+                : b.InputProjection.AsSpan(at * width, count * width);
             var step = new CellStep
             {
+                RecurrentProductAdded = b.ProjectPerStep && ProjectStep(scratch, at, count, previousState, projection, stacked),
                 Rows = count,
                 Hidden = hidden,
-                InputProjection = b.InputProjection.AsSpan(at * width, count * width),
+                InputProjection = projection,
                 RecurrentProjection = scratch.RecurrentProjection,
-                PreviousState = b.States.AsSpan((b.PreviousSlot(t) * batch + first) * hidden, count * hidden),
+                PreviousState = previousState,
                 PreviousCell = b.Cells.AsSpan((b.PreviousSlot(t) * batch + first) * hidden, count * hidden),
                 State = gate.CandidateStates.AsSpan(at * hidden, count * hidden),
                 Cell = gate.HasCell ? gate.CandidateCells.AsSpan(at * hidden, count * hidden) : default,
@@ -115,7 +120,7 @@ internal sealed partial class RecurrentDirection
         var previous = own.PreviousStates.AsSpan(0, k * hidden);
         var previousCells = own.PreviousCells.AsSpan(0, k * hidden);
         var x = _input.Data.AsSpan(_input.Offset);
-        var projection = scratch.InputProjection.AsSpan(0, k * width);
+        var projection = own.Projection.AsSpan(0, k * width);
         FillInputBias(projection, k);
         var depth = inputs + hidden;
         var gathered = stacked

@@ -117,12 +117,19 @@ internal sealed partial class RecurrentDirection
         _layout.Arrange(steps, batch, lengths);
         lengths = _layout.Lengths;
         _input = StridedMatrix.RowMajor(x, steps * batch, InputSize, offset);
-        _buffers.Allocate(_layout.Steps, _layout.Rows, threads, training);
+        // One product per step over [x_t | h_{t-1}] (or x_t's own, for the GRU) pays when it is one depth block of
+        // the kernels: C, the step's pre-activations, then stays in cache from the bias to the gates and is read and
+        // written once. Deeper, the blocks pass over C as often either way, and the copy of x_t and h_{t-1} side by
+        // side is pure cost (measured at I = 64, H = 512). Inference projects per step at any depth (its
+        // projection of all steps would only stream through memory); training projects per step where it fits.
+        var stepFitsOneBlock = InputSize + Hidden <= KernelPlan.Active.DepthBlock;
+        _buffers.Allocate(_layout.Steps, _layout.Rows, threads, training, trainingProjectsPerStep: stepFitsOneBlock);
         steps = _buffers.Steps;
         batch = _buffers.Rows;
         int rows = steps * batch, hidden = Hidden;
         PackWeights(weightVersion);
-        _skip?.Allocate(steps, batch, _buffers.Parts, (batch + _buffers.Parts - 1) / _buffers.Parts, InputSize, training);
+        _skip?.Allocate(steps, batch, _buffers.Parts, (batch + _buffers.Parts - 1) / _buffers.Parts, InputSize, _gateWidth,
+            training);
         // A skipping inference projects x_t only for the rows that update, one step at a time.
         var projectPerStep = _buffers.ProjectPerStep || (_skip is not null && !training);
         if (!projectPerStep)
@@ -132,11 +139,7 @@ internal sealed partial class RecurrentDirection
             Gemm.MultiplyParallel(_input, _inputWeightsT,
                 StridedMatrix.RowMajor(_buffers.InputProjection, _input.Rows, _gateWidth), accumulate: true, threads);
         }
-        // One product per step only pays when [x_t | h_{t-1}] is one depth block of the kernels: C is then read and
-        // written once instead of twice. Deeper, the blocks pass over C as often either way, and the copy of x_t and
-        // h_{t-1} side by side is pure cost (measured at I = 64, H = 512).
-        var stacked = projectPerStep && _cell.AddsToInputProjection &&
-                      InputSize + hidden <= KernelPlan.Active.DepthBlock;
+        var stacked = projectPerStep && _cell.AddsToInputProjection && stepFitsOneBlock;
         if (stacked && weightVersion != _stackedVersion)
         {
             _stackedWeightsT ??= new PackedMatrix(InputSize + hidden, _gateWidth, hidden);
@@ -155,7 +158,7 @@ internal sealed partial class RecurrentDirection
             return;
         }
         if (training)
-            _buffers.RunParts((part, first, count) => SkippingTrainingRows(part, first, count, lengths));
+            _buffers.RunParts((part, first, count) => SkippingTrainingRows(part, first, count, lengths, stacked));
         else
             _buffers.RunParts((part, first, count) => SkippingInferenceRows(part, first, count, lengths, stacked));
         _skip.Count(lengths);
@@ -204,22 +207,8 @@ internal sealed partial class RecurrentDirection
                 ? scratch.InputProjection.AsSpan(0, count * width)
                 : b.InputProjection.AsSpan((t * batch + first) * width, count * width);
             var previousState = b.States.AsSpan((b.PreviousSlot(t) * batch + first) * hidden, count * hidden);
-            var recurrentAdded = false;
-            if (b.ProjectPerStep)
-            {
-                FillInputBias(projection, count);
-                var inputRows = Math.Min(count, _input.Rows - (t * batch + first));
-                if (stacked && inputRows == count)
-                {
-                    ProjectStacked(scratch, _input.RowRange(t * batch + first, count), previousState, projection);
-                    recurrentAdded = true;
-                }
-                else if (inputRows > 0)
-                {
-                    Gemm.Multiply(_input.RowRange(t * batch + first, inputRows), _inputWeightsT,
-                        new MatrixSpan(projection, inputRows, width), accumulate: true);
-                }
-            }
+            var recurrentAdded = b.ProjectPerStep && ProjectStep(scratch, t * batch + first, count, previousState, projection,
+                stacked);
             var step = new CellStep
             {
                 RecurrentProductAdded = recurrentAdded,
@@ -259,6 +248,24 @@ internal sealed partial class RecurrentDirection
                 }
             }
         }
+    }
+
+    // The projection of one step's rows from `at` (rows past the input, a dilated layer's last sub-step's padding,
+    // keep the bias alone); returns whether h_{t-1}'s product is in it too (the one-product step).
+    private bool ProjectStep(DirectionBuffers.PartScratch scratch, int at, int count, ReadOnlySpan<float> previousState,
+        Span<float> projection, bool stacked)
+    {
+        FillInputBias(projection, count);
+        var inputRows = Math.Min(count, _input.Rows - at);
+        if (stacked && inputRows == count)
+        {
+            ProjectStacked(scratch, _input.RowRange(at, count), previousState, projection);
+            return true;
+        }
+        if (inputRows > 0)
+            Gemm.Multiply(_input.RowRange(at, inputRows), _inputWeightsT, new MatrixSpan(projection, inputRows, _gateWidth),
+                accumulate: true);
+        return false;
     }
 
     // projection += [x_t | h_{t-1}] · [W_xhᵀ ; W_hhᵀ] for one worker's rows: x_t and h_{t-1} side by side in the
@@ -353,7 +360,8 @@ internal sealed partial class RecurrentDirection
                 TensorPrimitives.Add(outputGradient.AsSpan((t * batch + first + r) * stride + column, hidden),
                     carry.Slice(r * hidden, hidden), row);
             }
-            recorder?.Record(t, _layout.Dilation, first, count, dh, dc, hidden);
+            // Without a cell state ∂L/∂c is all zeros: its sum of squares would add +0 to each norm.
+            recorder?.Record(t, _layout.Dilation, first, count, dh, _cell.HasCellState ? dc : default, hidden);
             var step = new CellStep
             {
                 Rows = count,

@@ -79,7 +79,7 @@ internal sealed class SkipUpdateGate
     public PartScratch Part(int part) => _parts[part];
 
     /// <summary>Sizes the histories for <paramref name="steps"/> sub-steps of <paramref name="rows"/> rows.</summary>
-    public void Allocate(int steps, int rows, int parts, int rowsPerPart, int inputSize, bool training)
+    public void Allocate(int steps, int rows, int parts, int rowsPerPart, int inputSize, int gateWidth, bool training)
     {
         _steps = steps;
         _rows = rows;
@@ -99,7 +99,7 @@ internal sealed class SkipUpdateGate
         for (var p = 0; p < parts; p++)
         {
             _parts[p] ??= new PartScratch();
-            _parts[p].Ensure(rowsPerPart, Hidden, inputSize, training);
+            _parts[p].Ensure(rowsPerPart, Hidden, inputSize, gateWidth, training);
         }
     }
 
@@ -316,9 +316,9 @@ internal sealed class SkipUpdateGate
         /// <summary>Inference: the rows that update this step, and their inputs and outputs gathered together.</summary>
         public int[] Rows = [];
 
-        public float[] Inputs = [], PreviousStates = [], PreviousCells = [], States = [], Cells = [], CurrentCells = [];
+        public float[] Inputs = [], Projection = [], PreviousStates = [], PreviousCells = [], States = [], Cells = [], CurrentCells = [];
 
-        public void Ensure(int rows, int hidden, int inputSize, bool training)
+        public void Ensure(int rows, int hidden, int inputSize, int gateWidth, bool training)
         {
             Workspace.Ensure(ref Carry, rows);
             if (training)
@@ -333,6 +333,7 @@ internal sealed class SkipUpdateGate
             if (Rows.Length < rows)
                 Rows = new int[rows];
             Workspace.Ensure(ref Inputs, rows * inputSize);
+            Workspace.Ensure(ref Projection, rows * gateWidth);
             Workspace.Ensure(ref PreviousStates, rows * hidden);
             Workspace.Ensure(ref PreviousCells, rows * hidden);
             Workspace.Ensure(ref States, rows * hidden);

@@ -72,10 +72,22 @@ public sealed class CommandLineTests
         Assert.Contains(plan, line => line.StartsWith("depth block: ", StringComparison.Ordinal));
         Assert.Contains(plan, line => line.StartsWith("batch-1 walk", StringComparison.Ordinal));
         var timings = kernels.Json.GetProperty("products").EnumerateArray().ToArray();
-        Assert.Equal(15, timings.Length);
+        Assert.Equal(17, timings.Length);
         Assert.Contains(timings, t => t.GetProperty("name").GetString()!.Contains("alternating ways"));
         Assert.Contains(timings, t => t.GetProperty("name").GetString()!.Contains("A packed in row tiles"));
+        Assert.Contains(timings, t => t.GetProperty("name").GetString()!.Contains("6-row tiles"));
         Assert.All(timings, t => Assert.True(t.GetProperty("gflops").GetDouble() > 0));
+        // The default step (LSTM T=28 I=28 H=128 B=64): its products with their shapes, timed; the sgemm anchor
+        // beside each is a number where python3 with numpy runs, else null and the reason in "sgemm".
+        var step = kernels.Json.GetProperty("step_products").EnumerateArray().ToArray();
+        Assert.Contains(step, p => p.GetProperty("name").GetString()!.StartsWith("forward step [x_t | h_t-1]", StringComparison.Ordinal)
+                                   && p.GetProperty("m").GetInt32() == 32 && p.GetProperty("k").GetInt32() == 156);
+        Assert.Contains(step, p => p.GetProperty("name").GetString()!.StartsWith("dW_hh", StringComparison.Ordinal)
+                                   && p.GetProperty("transposed_a").GetBoolean() && p.GetProperty("k").GetInt32() == 28 * 64);
+        Assert.All(step, p => Assert.True(p.GetProperty("gflops").GetDouble() > 0));
+        var anchor = kernels.Json.GetProperty("sgemm").GetString()!;
+        Assert.All(step, p => Assert.Equal(anchor.StartsWith("numpy sgemm", StringComparison.Ordinal),
+            p.GetProperty("sgemm_gflops").ValueKind == System.Text.Json.JsonValueKind.Number));
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace Recurrent.Integration.Tests.Support;
 
 /// <summary>
-/// Writes a model to a file and puts it through all three peers: the onnx checker, ONNX Runtime 1.31.1 through
+/// Writes a model to a file and puts it through all three peers: the onnx checker, ONNX Runtime 1.32.0 through
 /// Microsoft.ML.OnnxRuntime, and ONNX Runtime 1.30 through onnxruntime-node (a separate build and binding). The two
 /// runtimes must agree within 1e-6 on every output; Microsoft.ML.OnnxRuntime's outputs are returned for comparison
 /// with the reference equations.

@@ -24,6 +24,10 @@ public class KernelPlanTests
         KernelPlan.For(Small) with { DepthBlock = 512, PackedARows = 4096, AlternateWalkAboveBytes = long.MaxValue },
         KernelPlan.For(Small) with { DepthBlock = 128, PackedARows = 72, PackTransposedAFromStrideBytes = 256, TileRows = 4 },
         KernelPlan.For(Small) with { PackTransposedAFromStrideBytes = 0, TileRows = 8, PanelWidth = 16 },
+        KernelPlan.For(Small) with { PackTransposedAFromStrideBytes = 0, TileRows = 6, DepthBlock = 64, PackedARows = 72 },
+        KernelPlan.For(Small) with { TileRows = 6, PanelWidth = 32 },
+        KernelPlan.For(Small) with { TransposedADepthBlock = 0, PackTransposedAFromStrideBytes = long.MaxValue },
+        KernelPlan.For(Small) with { TransposedADepthBlock = 64, TileRows = 8, PackTransposedAFromStrideBytes = long.MaxValue },
     ];
 
     [Fact]
@@ -43,8 +47,8 @@ public class KernelPlanTests
         Assert.Equal(wide ? 32 : 16, plan.PanelWidth);
         Assert.Equal((wide ? 256 : 512, wide ? 1024 : 512, 24L << 10),
             (plan.DepthBlock, plan.PackedARows, plan.AlternateWalkAboveBytes));
-        // Eight-row tiles need 19 vector registers: only where the JIT has 32 (AVX-512).
-        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 8 : 4, plan.TileRows);
+        // Eight-row tiles need 19 vector registers: only where the JIT has 32 (AVX-512); six-row ones need 15.
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 8 : 6, plan.TileRows);
 
         // Two hardware threads sharing one core's 32 KiB L1d and 512 KiB L2 get half of each.
         using var shared = new TempCacheDirectory();
@@ -85,7 +89,7 @@ public class KernelPlanTests
         var (first, origin) = KernelCalibration.Apply(plan, file);
         Assert.StartsWith("calibrated now (H = 512 (k-stride 8 KiB): packed ", origin);
         var lines = File.ReadAllLines(file);
-        Assert.StartsWith("format=3;cpu=", lines[0]);
+        Assert.StartsWith("format=4;cpu=", lines[0]);
         Assert.Contains(";l2=1048576;", lines[0]);
         Assert.StartsWith("pack_from_stride_bytes=", lines[1]);
 

@@ -40,8 +40,12 @@ public sealed class NetworkSizeTests
         var (options, data) = Case(cell, layers, bidirectional, tokens, bias, length: 5);
         const int shortLength = 40, longLength = 240;
         var size = Size(options, data);
-        Assert.InRange(PerStep(options, tokens, rows: 8, shortLength, longLength, training: true), 0.9 * size.TrainingBytesPerStep,
+        // The estimate is a bound: a few rows keep every step's input projection, what it counts; from four rows a
+        // worker on, training may project each step in a buffer of one step (where [x_t | h_{t-1}] fits one depth
+        // block of this machine's kernel plan), and a pass takes less.
+        Assert.InRange(PerStep(options, tokens, rows: 2, shortLength, longLength, training: true), 0.9 * size.TrainingBytesPerStep,
             1.1 * size.TrainingBytesPerStep);
+        Assert.InRange(PerStep(options, tokens, rows: 8, shortLength, longLength, training: true), 0, size.TrainingBytesPerStep);
         // A prediction of a few rows projects every step's input at once, what the estimate counts; from four rows a
         // worker on, each step's projection is made in a buffer of one step, and a pass takes less.
         Assert.InRange(PerStep(options, tokens, rows: 2, shortLength, longLength, training: false), 0.9 * size.InferenceBytesPerStep,
