@@ -112,8 +112,8 @@ public sealed class SkipUpdateTests
     {
         var options = new SequenceModelOptions { Cell = cell, HiddenSize = 9, Layers = 2, Bidirectional = bidirectional, Seed = 3 };
         var data = perStep
-            ? EngineFixtures.PerStepData(true, 6, 8, [6, 2, 5], HeadKind.MultiClass, 3, seed: 2)
-            : EngineFixtures.TokenData(6, 8, [6, 2, 5], HeadKind.MultiClass, 3, seed: 2);
+            ? EngineFixtures.PerStepData(true, 12, 8, [6, 2, 5], HeadKind.MultiClass, 3, seed: 2)
+            : EngineFixtures.TokenData(12, 8, [6, 2, 5], HeadKind.MultiClass, 3, seed: 2);
         var plain = EngineFixtures.Network(options, data);
         var skipping = EngineFixtures.Network(options, data, skipBias: 40f); // Δũ = σ(40 + ...) = 1 in float
         foreach (var p in plain.Parameters)
