@@ -263,13 +263,24 @@ internal sealed class SequenceNetwork
     /// </summary>
     public double[] UpdateShares()
     {
-        if (!Shape.SkipUpdates)
-            return [];
-        return _layers.Select(layer =>
+        var shares = new double[Shape.SkipUpdates ? _layers.Length : 0];
+        MeasureUpdateShares(shares);
+        return shares;
+    }
+
+    /// <summary><see cref="UpdateShares"/> into a span of one entry per layer (NaN for a batch without a valid step).</summary>
+    public void MeasureUpdateShares(Span<double> perLayer)
+    {
+        for (var l = 0; l < perLayer.Length; l++)
         {
-            long updated = layer.Sum(d => d.SkipGate!.UpdatedSteps), valid = layer.Sum(d => d.SkipGate!.ValidSteps);
-            return valid > 0 ? (double)updated / valid : double.NaN;
-        }).ToArray();
+            long updated = 0, valid = 0;
+            foreach (var direction in _layers[l])
+            {
+                updated += direction.SkipGate!.UpdatedSteps;
+                valid += direction.SkipGate!.ValidSteps;
+            }
+            perLayer[l] = valid > 0 ? (double)updated / valid : double.NaN;
+        }
     }
 
     // g_t of the loss of each sequence's last step alone: its ∂ℓ/∂u enters the top layer at that step and is carried

@@ -48,6 +48,7 @@ internal sealed class TrainingLoop
         var snapshot = _report.Snapshot;
         snapshot.GroupNames = _groups;
         snapshot.GroupNorms = new double[_groups.Length];
+        snapshot.UpdateShares = new double[_network.Shape.SkipUpdates ? _network.Shape.Layers : 0];
         if (observer is null)
         {
             snapshot.RecurrentWeights = _network.RecurrentWeights;
@@ -274,6 +275,7 @@ internal sealed class TrainingLoop
         snapshot.NonFinite = nonFinite;
         snapshot.ClippedSteps = _position.Clipped;
         snapshot.NonFiniteSteps = _position.NonFinite;
+        _network.MeasureUpdateShares(snapshot.UpdateShares);
         if (_adjoints is null)
             snapshot.ClearAdjointNorms();
         else
