@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using System.CommandLine;
 using System.Text.Json;
 using Recurrent.Diagnostics;
@@ -28,8 +29,8 @@ internal static class BenchCommand
 
     private static RootCommand Create()
     {
-        var cell = CliOptions.Cell();
-        var activation = CliOptions.Activation();
+        var cell = new Option<string>("--cell") { Description = "Recurrent cell: lstm, gru or rnn.", DefaultValueFactory = _ => "lstm" };
+        var activation = new Option<string>("--activation") { Description = "The rnn cell's non-linearity: tanh, relu or sigmoid.", DefaultValueFactory = _ => "tanh" };
         var length = new Option<int>("--length") { Description = "Steps per sequence T.", DefaultValueFactory = _ => 28 };
         var input = new Option<int>("--input") { Description = "Features per step I.", DefaultValueFactory = _ => 28 };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units H.", DefaultValueFactory = _ => 128 };
@@ -54,13 +55,13 @@ internal static class BenchCommand
         {
             var request = new TrainingRequest
             {
-                Cell = parse.GetValue(cell)!,
-                Activation = parse.GetValue(activation)!,
-                Hidden = parse.GetValue(hidden),
+                Cell = (RecurrentCellKind)TrainingOptions.Named(nameof(TrainingRequest.Cell))!.Parse(parse.GetValue(cell)!, FieldSpelling.CommandLine)!,
+                Activation = (RecurrentActivation)TrainingOptions.Named(nameof(TrainingRequest.Activation))!.Parse(parse.GetValue(activation)!, FieldSpelling.CommandLine)!,
+                HiddenSize = parse.GetValue(hidden),
                 Layers = parse.GetValue(layers),
                 Threads = parse.GetValue(threads),
             };
-            var options = TrainingRequestMapper.ToTrainerOptions(request, FieldSpelling.CommandLine, layersGiven: false);
+            var options = TrainingRequestMapper.ToTrainerOptions(request, FieldSpelling.CommandLine);
             options.CollectAdjointNorms = !parse.GetValue(noDiagnostics);
             if (parse.GetValue(scaling) is { } folder)
             {

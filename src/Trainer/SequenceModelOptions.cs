@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.ML;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Training;
@@ -12,15 +14,19 @@ namespace Recurrent.Trainer;
 public class SequenceModelOptions
 {
     /// <summary>The recurrent cell. Default <see cref="RecurrentCellKind.Lstm"/>.</summary>
+    [Description("The recurrent cell: LSTM, GRU or Elman RNN.")]
     public RecurrentCellKind Cell { get; set; } = Defaults.Cell;
 
     /// <summary>The Elman cell's non-linearity (ignored by gated cells). Default <see cref="RecurrentActivation.Tanh"/>.</summary>
+    [Description("The Elman cell's non-linearity (gated cells ignore it).")]
     public RecurrentActivation Activation { get; set; } = Defaults.Activation;
 
     /// <summary>Hidden units per layer and direction. Default 64.</summary>
+    [Description("Hidden units per layer and direction."), Range(1, int.MaxValue)]
     public int HiddenSize { get; set; } = Defaults.HiddenSize;
 
     /// <summary>Stacked recurrent layers. Default 1.</summary>
+    [Description("Stacked recurrent layers."), Range(1, int.MaxValue)]
     public int Layers { get; set; } = Defaults.Layers;
 
     /// <summary>
@@ -28,84 +34,115 @@ public class SequenceModelOptions
     /// and the initial state for t &lt; d; one positive integer per layer. Default null: 1 for every layer.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    [Description("One dilation per layer, such as 1,2,4,8: layer l's state comes from step t - d_l (skip connections through time); their count sets the layers. None: 1 for every layer.")]
     public IReadOnlyList<int>? Dilations { get; set; }
 
     /// <summary>Run every layer forward and backward in time and concatenate. Default false.</summary>
+    [Description("Run every layer forward and backward in time.")]
     public bool Bidirectional { get; set; }
 
     /// <summary>Width of the token embedding (token inputs only). Default 32.</summary>
+    [Description("Width of the token embedding (token data only)."), Range(1, int.MaxValue)]
     public int EmbeddingSize { get; set; } = Defaults.EmbeddingSize;
 
     /// <summary>Give the recurrent layers biases b_xh and b_hh, and the head a bias. Default true.</summary>
+    [Description("Biases in the recurrent layers and the head.")]
     public bool UseBias { get; set; } = Defaults.UseBias;
 
     /// <summary>
     /// GRU only: apply the reset gate after the recurrent product (r ⊙ (W_hh h + b)), as PyTorch does and ONNX
     /// calls linear_before_reset = 1. Default true.
     /// </summary>
+    [Description("GRU: the reset gate after the recurrent product, as PyTorch (false: before it, ONNX's default form).")]
     public bool GruLinearBeforeReset { get; set; } = Defaults.GruLinearBeforeReset;
 
     /// <summary>How W_hh starts. Default <see cref="RecurrentInit.Xavier"/>.</summary>
+    [Description("How W_hh starts: Glorot uniform, orthogonal, identity, or an echo state reservoir.")]
     public RecurrentInit RecurrentInit { get; set; } = Defaults.RecurrentInit;
 
     /// <summary>Spectral radius of W_hh under <see cref="RecurrentInit.EchoState"/>; below 1 the state forgets its past. Default 0.9.</summary>
+    [Description("W_hh's spectral radius under echo-state initialisation."), Range(0d, double.PositiveInfinity, MinimumIsExclusive = true)]
     public float SpectralRadius { get; set; } = Defaults.SpectralRadius;
 
     /// <summary>
     /// Keep the recurrent layers (and embedding) as initialised and train only the head: with
     /// <see cref="RecurrentInit.EchoState"/> this is an echo state network. Default false.
     /// </summary>
+    [Description("Train only the head (with echo-state initialisation: an echo state network).")]
     public bool FreezeRecurrent { get; set; }
 
     /// <summary>
     /// Weight of Pascanu et al.'s regulariser Ω = Σ_k (‖a_{k+1} ∂h_{k+1}/∂h_k‖ / ‖a_{k+1}‖ − 1)², which pushes each
     /// step's Jacobian to preserve the gradient's norm (Elman cells only; a_{k+1} and f' held constant). Default 0.
     /// </summary>
+    [Description("Weight of Pascanu et al.'s regulariser Omega (rnn cell)."), Range(0d, double.PositiveInfinity)]
     public float OmegaWeight { get; set; }
 
     /// <summary>LSTM only: the initial forget-gate bias, so memory is kept at the start. Default 1.</summary>
+    [Description("LSTM: the forget gate's initial bias.")]
     public float ForgetGateBias { get; set; } = Defaults.ForgetGateBias;
 
     /// <summary>Passes over the training data. Default 10.</summary>
+    [Description("Passes over the training data."), Range(0, int.MaxValue)]
     public int Epochs { get; set; } = Defaults.Epochs;
 
     /// <summary>Sequences per optimizer step. Default 32.</summary>
+    [Description("Sequences per optimizer step."), Range(1, int.MaxValue)]
     public int BatchSize { get; set; } = Defaults.BatchSize;
 
     /// <summary>Stop after this many optimizer steps in all (null: no limit; 0: do not train). Default null.</summary>
+    [Description("Stop after this many optimizer steps in all (0: write the initialised model untrained)."), Range(0d, double.PositiveInfinity)]
     public long? MaxSteps { get; set; }
 
     /// <summary>The optimizer. Default <see cref="RecurrentOptimizerKind.Adam"/>.</summary>
+    [Description("The optimizer: plain SGD, SGD with momentum, or Adam.")]
     public RecurrentOptimizerKind Optimizer { get; set; } = Defaults.Optimizer;
 
     /// <summary>The learning rate η. Default 0.001.</summary>
+    [Description("The learning rate."), Range(0d, double.PositiveInfinity, MinimumIsExclusive = true)]
     public float LearningRate { get; set; } = Defaults.LearningRate;
 
     /// <summary>Multiplies the learning rate after every epoch (1 keeps it constant). Default 1.</summary>
+    [Description("Multiplies the learning rate after every epoch."), Range(0d, double.PositiveInfinity, MinimumIsExclusive = true)]
     public float LearningRateDecay { get; set; } = Defaults.LearningRateDecay;
 
+    /// <summary>
+    /// Warm the learning rate up linearly over the first this many optimizer steps: step s (from 1) uses
+    /// η·s/this, a remedy for the large, unsettled gradients of an untrained network. Default 0 (no warm-up).
+    /// </summary>
+    [Description("Raise the learning rate linearly from 0 over this many first steps (0: no warm-up)."), Range(0, int.MaxValue)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public int LearningRateWarmupSteps { get; set; }
+
     /// <summary>Momentum μ for <see cref="RecurrentOptimizerKind.Momentum"/>. Default 0.9.</summary>
+    [Description("Momentum of the momentum optimizer."), Range(0d, 1d, MaximumIsExclusive = true)]
     public float Momentum { get; set; } = Defaults.Momentum;
 
     /// <summary>Adam's β1. Default 0.9.</summary>
+    [Description("Adam's beta1."), Range(0d, 1d, MaximumIsExclusive = true)]
     public float AdamBeta1 { get; set; } = Defaults.AdamBeta1;
 
     /// <summary>Adam's β2. Default 0.999.</summary>
+    [Description("Adam's beta2."), Range(0d, 1d, MaximumIsExclusive = true)]
     public float AdamBeta2 { get; set; } = Defaults.AdamBeta2;
 
     /// <summary>Adam's ε. Default 1e-8.</summary>
+    [Description("Adam's epsilon."), Range(0d, double.PositiveInfinity, MinimumIsExclusive = true)]
     public float AdamEpsilon { get; set; } = Defaults.AdamEpsilon;
 
     /// <summary>L2 weight decay λ, added to the gradient as λw after clipping. Default 0 (off).</summary>
+    [Description("L2 weight decay."), Range(0d, double.PositiveInfinity)]
     public float WeightDecay { get; set; }
 
     /// <summary>
     /// Rescale the whole gradient when its global L2 norm exceeds this threshold (Pascanu et al.). Default null
     /// (off). Cannot be combined with <see cref="ClipValue"/>.
     /// </summary>
+    [Description("Rescale the gradient when its global L2 norm exceeds this."), Range(0d, double.PositiveInfinity, MinimumIsExclusive = true)]
     public float? ClipNorm { get; set; }
 
     /// <summary>Clamp every gradient element to ±this threshold. Default null (off).</summary>
+    [Description("Clamp every gradient element to ± this."), Range(0d, double.PositiveInfinity, MinimumIsExclusive = true)]
     public float? ClipValue { get; set; }
 
     /// <summary>
@@ -114,6 +151,7 @@ public class SequenceModelOptions
     /// BPTT runs within each segment (the state entering a segment is a constant), so each step's loss reaches back
     /// to its segment's start, 1 to k2 steps. Default null.
     /// </summary>
+    [Description("Truncated BPTT: the gradient goes back at most this many steps (none: full BPTT)."), Range(1, int.MaxValue)]
     public int? TruncationSteps { get; set; }
 
     /// <summary>
@@ -121,12 +159,15 @@ public class SequenceModelOptions
     /// sequence's last step, so only k2 changes the gradient; a per-step head's segments are k1 = k2 steps, so there
     /// it must be null or equal to k2. Default null (equal to k2).
     /// </summary>
+    [Description("Truncated BPTT's stride k1, kept with the model for reference."), Range(1, int.MaxValue)]
     public int? TruncationStride { get; set; }
 
     /// <summary>What a NaN or infinite loss or gradient does. Default <see cref="RecurrentNonFinitePolicy.Skip"/>.</summary>
+    [Description("A NaN or infinite loss or gradient: skip the step, or stop with an error.")]
     public RecurrentNonFinitePolicy NonFinitePolicy { get; set; } = Defaults.NonFinitePolicy;
 
     /// <summary>Stop when validation loss has not improved for this many epochs (0: never). Default 0.</summary>
+    [Description("Stop when the validation loss has not improved for this many epochs (0: never)."), Range(0, int.MaxValue)]
     public int EarlyStoppingPatience { get; set; }
 
     /// <summary>
@@ -134,15 +175,18 @@ public class SequenceModelOptions
     /// <see cref="SequenceModelTrainer"/> uses <see cref="Defaults.Seed"/> (1), so the engine is reproducible as it
     /// stands, and the ML.NET trainer takes its seed from the MLContext, as ML.NET's own trainers do.
     /// </summary>
+    [Description("Seed of every random choice (initialisation, shuffling, generated data); none: 1, in ML.NET the MLContext's.")]
     public int? Seed { get; set; }
 
     // The seed the engine runs with.
     internal int SeedOrDefault => Seed ?? Defaults.Seed;
 
     /// <summary>Measure g_t = ‖∂L/∂s_t‖ at every step for the gradient snapshot. Default true.</summary>
+    [Description("Measure g_t at every step for the gradient diagnostics.")]
     public bool CollectAdjointNorms { get; set; } = Defaults.CollectAdjointNorms;
 
     /// <summary>Worker threads for the matrix products (0: one per core). Default 0.</summary>
+    [Description("Worker threads (0: one per core)."), Range(0, int.MaxValue)]
     public int Threads { get; set; }
 
     /// <summary>
@@ -218,36 +262,22 @@ public class SequenceModelOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field whose value cannot work.</summary>
     public void Validate()
     {
-        Require(HiddenSize >= 1, nameof(HiddenSize), "must be at least 1");
-        Require(Layers >= 1, nameof(Layers), "must be at least 1");
-        Require(EmbeddingSize >= 1, nameof(EmbeddingSize), "must be at least 1");
-        Require(Epochs >= 0, nameof(Epochs), "must not be negative");
-        Require(BatchSize >= 1, nameof(BatchSize), "must be at least 1");
-        Require(MaxSteps is null or >= 0, nameof(MaxSteps), "must not be negative");
-        Require(float.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), "must be a positive number");
-        Require(float.IsFinite(LearningRateDecay) && LearningRateDecay > 0, nameof(LearningRateDecay), "must be a positive number");
-        Require(Momentum is >= 0 and < 1, nameof(Momentum), "must be in [0, 1)");
-        Require(AdamBeta1 is >= 0 and < 1, nameof(AdamBeta1), "must be in [0, 1)");
-        Require(AdamBeta2 is >= 0 and < 1, nameof(AdamBeta2), "must be in [0, 1)");
-        Require(AdamEpsilon > 0, nameof(AdamEpsilon), "must be positive");
-        Require(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "must not be negative");
-        Require(ClipNorm is null || (float.IsFinite(ClipNorm.Value) && ClipNorm > 0), nameof(ClipNorm), "must be a positive number");
-        Require(ClipValue is null || (float.IsFinite(ClipValue.Value) && ClipValue > 0), nameof(ClipValue), "must be a positive number");
-        Require(ClipNorm is null || ClipValue is null, nameof(ClipValue), "cannot be combined with ClipNorm");
-        Require(TruncationSteps is null or >= 1, nameof(TruncationSteps), "must be at least 1");
-        Require(TruncationStride is null or >= 1, nameof(TruncationStride), "must be at least 1");
-        Require(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), "must not be negative");
-        Require(Threads >= 0, nameof(Threads), "must not be negative");
-        Require(float.IsFinite(ForgetGateBias), nameof(ForgetGateBias), "must be finite");
-        Require(float.IsFinite(SpectralRadius) && SpectralRadius > 0, nameof(SpectralRadius), "must be a positive number");
-        Require(float.IsFinite(OmegaWeight) && OmegaWeight >= 0, nameof(OmegaWeight), "must not be negative");
-        Require(OmegaWeight == 0 || Cell == RecurrentCellKind.Rnn, nameof(OmegaWeight), "applies to the rnn cell only");
-        DilationRules.Validate(this);
+        if (FindProblem() is { } problem)
+            throw new ArgumentException($"{GetType().Name}.{problem.Option} {problem.Describe(name => name)}.", problem.Option);
     }
 
-    private static void Require(bool condition, string field, string problem)
+    /// <summary>
+    /// The first option whose value cannot work: out of its declared range (<see cref="RangeAttribute"/>, every
+    /// option of this type and a derived one, in declaration order), or against a rule between options.
+    /// </summary>
+    internal OptionProblem? FindProblem()
     {
-        if (!condition)
-            throw new ArgumentException($"SequenceModelOptions.{field} {problem}.", field);
+        if (OptionBounds.FirstViolation(this) is { } outOfRange)
+            return outOfRange;
+        if (ClipNorm is not null && ClipValue is not null)
+            return new OptionProblem(nameof(ClipValue), "cannot be combined with {0}", nameof(ClipNorm));
+        if (OmegaWeight != 0 && Cell != RecurrentCellKind.Rnn)
+            return new OptionProblem(nameof(OmegaWeight), "applies to the rnn cell only");
+        return DilationRules.Problem(this);
     }
 }

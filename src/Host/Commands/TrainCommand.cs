@@ -21,8 +21,7 @@ internal static class TrainCommand
     private static int Run(ParseResult parse, TrainOptions o)
     {
         var json = parse.GetValue(o.Json);
-        var trainerOptions = o.ToTrainerOptions(parse);
-        var dataOptions = o.ToDatasetOptions(parse);
+        var (trainerOptions, dataOptions) = o.ToOptions(parse);
         var clock = Stopwatch.StartNew();
         var splits = DatasetLoader.Load(parse.GetRequiredValue(o.Data), parse.GetValue(o.Valid), parse.GetValue(o.Test),
             dataOptions);

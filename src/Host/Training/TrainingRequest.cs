@@ -1,114 +1,75 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using Recurrent.Trainer;
+using Recurrent.Trainer.Data;
+
 namespace Recurrent.Host.Training;
 
 /// <summary>
-/// The options of one training run as a user gives them, whichever way: the flags of <c>recurrent train</c> and
-/// <c>recurrent bench</c> (<c>--clip-norm</c>), the fields of <c>POST /api/runs</c> and of a sweep's base and grid
-/// (<c>clip_norm</c>). Names are spelled as the user writes them (cell "lstm", bptt "K1,K2", init "echo-state");
-/// <see cref="TrainingRequestMapper"/> turns them into the engine's options, in one place. Defaults are the CLI's.
-/// A new option is added here and in <see cref="TrainingRequestMapper"/>, and the service takes it at once; the CLI
-/// declares its flag in Commands/TrainOptions.
+/// The options of one training run as a user gives them, whichever way: the flags of <c>recurrent train</c>
+/// (<c>--clip-norm</c>), the fields of <c>POST /api/runs</c> and of a sweep's base and grid (<c>clip_norm</c>). It is
+/// the engine's <see cref="SequenceModelOptions"/> (every option declared there once: name, type, default in
+/// <see cref="SequenceModelOptions.Defaults"/>, range, help) plus the data loader's options a run takes, declared
+/// here over <see cref="DatasetOptions"/> (whose defaults they keep). <see cref="TrainingOptions"/> derives the flags,
+/// the JSON fields and their documentation from these declarations; <see cref="TrainingRequestMapper"/> checks them.
 /// </summary>
-public class TrainingRequest
+public class TrainingRequest : SequenceModelOptions
 {
-    /// <summary>Fraction of an uploaded dataset held out for validation.</summary>
-    public double ValidFraction { get; set; }
+    private readonly Dictionary<string, string> _given = new(StringComparer.Ordinal);
+    private readonly List<(string Option, string First, string Second)> _conflicts = [];
 
-    /// <summary>Built-in tasks: sequences to generate; files: read at most this many.</summary>
-    public int? Count { get; set; }
+    // The data loader's options, whose defaults the properties below keep.
+    [JsonIgnore]
+    internal DatasetOptions DataOptions { get; } = new();
 
-    /// <summary>Most token ids kept.</summary>
-    public int? VocabSize { get; set; }
+    /// <summary>Fraction of a training file held out for validation, chosen by the seed. Default 0.</summary>
+    [Description("Hold out this fraction of the training file for validation.")]
+    [Range(0d, 1d, MaximumIsExclusive = true)]
+    public double ValidationFraction { get => DataOptions.ValidationFraction; set => DataOptions.ValidationFraction = value; }
 
-    /// <summary>Keep tokens seen at least this often.</summary>
-    public int MinCount { get; set; } = 1;
+    /// <summary>Built-in tasks: sequences to generate (none: 1000); files: read at most this many. Default none.</summary>
+    [Description("Built-in tasks: sequences to generate (none: 1000); files: read at most this many.")]
+    [Range(1, int.MaxValue)]
+    public int? Count { get => DataOptions.Count; set => DataOptions.Count = value; }
 
-    /// <summary>Cut longer sequences.</summary>
-    public int? MaxLength { get; set; }
+    /// <summary>Most token ids kept, the reserved &lt;pad&gt; and &lt;unk&gt; included. Default none (unlimited).</summary>
+    [Description("Keep at most this many token ids, the two reserved ones (padding, unknown) included; none: unlimited.")]
+    [Range(2, int.MaxValue)]
+    public int? VocabularyMaxSize
+    {
+        get => DataOptions.VocabularyMaxSize == int.MaxValue ? null : DataOptions.VocabularyMaxSize;
+        set => DataOptions.VocabularyMaxSize = value ?? int.MaxValue;
+    }
 
-    /// <summary>first or last.</summary>
-    public string Truncate { get; set; } = "first";
+    /// <summary>Keep tokens seen at least this often in training. Default 1.</summary>
+    [Description("Keep tokens seen at least this often in training.")]
+    [Range(1, int.MaxValue)]
+    public int VocabularyMinCount { get => DataOptions.VocabularyMinCount; set => DataOptions.VocabularyMinCount = value; }
 
-    /// <summary>lstm, gru or rnn.</summary>
-    public string Cell { get; set; } = "lstm";
+    /// <summary>Cut longer sequences to this many steps. Default none.</summary>
+    [Description("Cut longer sequences to this many steps.")]
+    [Range(1, int.MaxValue)]
+    public int? MaxLength { get => DataOptions.MaxLength; set => DataOptions.MaxLength = value; }
 
-    /// <summary>tanh, relu or sigmoid (rnn cells).</summary>
-    public string Activation { get; set; } = "tanh";
+    /// <summary>Which part of a too-long sequence is kept. Default keep-first.</summary>
+    [Description("Which part of a too-long sequence is kept.")]
+    public TruncationPolicy Truncation { get => DataOptions.Truncation; set => DataOptions.Truncation = value; }
 
-    /// <summary>Hidden units per layer and direction.</summary>
-    public int Hidden { get; set; } = 64;
+    /// <summary>Whether the user gave this option (by its property name), under any spelling.</summary>
+    internal bool WasGiven(string option) => _given.ContainsKey(option);
 
-    /// <summary>Stacked layers.</summary>
-    public int Layers { get; set; } = 1;
+    /// <summary>The JSON field the user gave an option as (<c>lr</c> or <c>learning_rate</c>); its own when not given.</summary>
+    internal string FieldOf(string option) => _given.GetValueOrDefault(option) ?? TrainingOptions.JsonName(option);
 
-    /// <summary>One dilation per layer (skip connections through time); their count sets the layers. Null: 1 per layer.</summary>
-    public int[]? Dilations { get; set; }
+    /// <summary>Options the user gave twice, under two spellings (a name and its deprecated alias).</summary>
+    internal IReadOnlyList<(string Option, string First, string Second)> Conflicts => _conflicts;
 
-    /// <summary>Run each layer forward and backward in time.</summary>
-    public bool Bidirectional { get; set; }
-
-    /// <summary>Embedding width for token data.</summary>
-    public int Embedding { get; set; } = 32;
-
-    /// <summary>Passes over the training data.</summary>
-    public int Epochs { get; set; } = 10;
-
-    /// <summary>Sequences per optimizer step.</summary>
-    public int Batch { get; set; } = 32;
-
-    /// <summary>sgd, momentum or adam.</summary>
-    public string Optimizer { get; set; } = "adam";
-
-    /// <summary>Learning rate.</summary>
-    public float Lr { get; set; } = 0.001f;
-
-    /// <summary>Learning-rate factor per epoch.</summary>
-    public float LrDecay { get; set; } = 1f;
-
-    /// <summary>Momentum of the momentum optimizer.</summary>
-    public float Momentum { get; set; } = 0.9f;
-
-    /// <summary>L2 weight decay.</summary>
-    public float WeightDecay { get; set; }
-
-    /// <summary>Global gradient-norm clip threshold.</summary>
-    public float? ClipNorm { get; set; }
-
-    /// <summary>Element-wise gradient clip.</summary>
-    public float? ClipValue { get; set; }
-
-    /// <summary>full, or K1,K2 for truncated BPTT.</summary>
-    public string Bptt { get; set; } = "full";
-
-    /// <summary>xavier, orthogonal, identity or echo-state (the CLI's spellings).</summary>
-    public string Init { get; set; } = "xavier";
-
-    /// <summary>Spectral radius of W_hh for init echo-state.</summary>
-    public float SpectralRadius { get; set; } = 0.9f;
-
-    /// <summary>Train only the head (with init echo-state: an echo state network).</summary>
-    public bool FreezeRecurrent { get; set; }
-
-    /// <summary>Weight of Pascanu et al.'s regulariser Omega (rnn cell).</summary>
-    public float Omega { get; set; }
-
-    /// <summary>LSTM initial forget-gate bias.</summary>
-    public float ForgetBias { get; set; } = 1f;
-
-    /// <summary>GRU: reset gate before the recurrent product.</summary>
-    public bool GruResetBefore { get; set; }
-
-    /// <summary>skip or stop.</summary>
-    public string NonFinite { get; set; } = "skip";
-
-    /// <summary>Early-stopping patience in epochs (0: never).</summary>
-    public int Patience { get; set; }
-
-    /// <summary>Stop after this many optimizer steps.</summary>
-    public long? MaxSteps { get; set; }
-
-    /// <summary>Seed of initialisation, shuffling and built-in data.</summary>
-    public int Seed { get; set; } = 1;
-
-    /// <summary>Worker threads of this run (0: one per core).</summary>
-    public int Threads { get; set; }
+    /// <summary>Records that the user gave <paramref name="option"/> as <paramref name="spelling"/>.</summary>
+    internal void Gave(string option, string spelling)
+    {
+        if (_given.TryGetValue(option, out var first) && first != spelling)
+            _conflicts.Add((option, first, spelling));
+        _given.TryAdd(option, spelling);
+    }
 }

@@ -10,7 +10,7 @@ public sealed class DatasetOptions
     /// Seed of every random choice in the data: synthetic sequences, the validation hold-out. The same seed gives
     /// the same data. Default 1.
     /// </summary>
-    public int Seed { get; set; } = 1;
+    public int Seed { get; set; } = SequenceModelOptions.Defaults.Seed;
 
     /// <summary>
     /// <see cref="DatasetLoader.LoadLike"/> only: records may leave out their label (data to predict); such records get

@@ -95,14 +95,14 @@ internal static class ClassifierOnnxExport
 
     internal static OnnxModel Finish(OnnxGraphBuilder g, SequenceModel model, IOnnxModelBoundary boundary,
         params IEnumerable<KeyValuePair<string, string>> metadata) => new(g.Build())
-    {
-        IrVersion = boundary.OpsetVersion >= 20 ? 9 : 8,
-        OpsetVersion = boundary.OpsetVersion,
-        ExtraOpsets = boundary.ExtraOpsets,
-        ProducerVersion = typeof(ClassifierOnnxExport).Assembly.GetName().Version?.ToString(),
-        DocString = "Exported by Recurrent. metadata_props carry the labels, vocabulary and options.",
-        Metadata = [.. Metadata(model, boundary), .. metadata],
-    };
+        {
+            IrVersion = boundary.OpsetVersion >= 20 ? 9 : 8,
+            OpsetVersion = boundary.OpsetVersion,
+            ExtraOpsets = boundary.ExtraOpsets,
+            ProducerVersion = typeof(ClassifierOnnxExport).Assembly.GetName().Version?.ToString(),
+            DocString = "Exported by Recurrent. metadata_props carry the labels, vocabulary and options.",
+            Metadata = [.. Metadata(model, boundary), .. metadata],
+        };
 
     /// <remarks>
     /// With <paramref name="initialState"/> (and, for the LSTM, <paramref name="initialCell"/>) the operator starts

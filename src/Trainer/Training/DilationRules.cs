@@ -6,24 +6,21 @@ internal static class DilationRules
     /// <summary>The largest dilation accepted: far beyond any sequence the engine trains on.</summary>
     public const int MaxDilation = 100_000;
 
-    /// <summary>Throws <see cref="ArgumentException"/> when the dilations do not give one positive integer per layer.</summary>
-    public static void Validate(SequenceModelOptions options)
+    /// <summary>The problem when the dilations do not give one whole number from 1 to <see cref="MaxDilation"/> per layer.</summary>
+    public static OptionProblem? Problem(SequenceModelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Dilations is not { } dilations)
-            return;
+            return null;
         const string field = nameof(SequenceModelOptions.Dilations);
         if (dilations.Count != options.Layers)
-            throw new ArgumentException(
-                $"SequenceModelOptions.{field} must have one entry per layer: {dilations.Count} given for {options.Layers} layer(s).",
-                field);
+            return new OptionProblem(field, $"must have one entry per layer: {dilations.Count} given for {options.Layers} layer(s)");
         for (var l = 0; l < dilations.Count; l++)
         {
             if (dilations[l] is < 1 or > MaxDilation)
-                throw new ArgumentException(
-                    $"SequenceModelOptions.{field} must hold whole numbers between 1 and {MaxDilation}; layer {l} has {dilations[l]}.",
-                    field);
+                return new OptionProblem(field, $"must hold whole numbers between 1 and {MaxDilation}; layer {l} has {dilations[l]}");
         }
+        return null;
     }
 
     /// <summary>

@@ -235,7 +235,8 @@ internal sealed class TrainingLoop
         _report.Correct = _model.CountCorrect(_network.Logits, batch);
         _report.Sequences = batch.Size;
         _report.LabelledSteps = batch.PerStep ? batch.LabelledSteps : batch.Size;
-        _report.LearningRate = _position.LearningRate;
+        var learningRate = WarmedUp(_position.LearningRate, step);
+        _report.LearningRate = learningRate;
         var snapshot = _report.Snapshot;
         var preClipNorm = GradientClipping.Measure(_network.Parameters, _groups, snapshot.GroupNorms);
         var nonFinite = !double.IsFinite(loss) || !double.IsFinite(preClipNorm);
@@ -256,10 +257,14 @@ internal sealed class TrainingLoop
         FillSnapshot(snapshot, batch.Size, loss, preClipNorm, clipped, nonFinite);
         if (nonFinite)
             return;
-        _optimizer.Step(_network.Parameters, _position.LearningRate);
+        _optimizer.Step(_network.Parameters, learningRate);
         _network.WeightsChanged();
         _position = _position with { OptimizerUpdates = _optimizer.Updates };
     }
+
+    // η·s/W over the first W steps of the run (s from 1), then η.
+    private float WarmedUp(float learningRate, long step) =>
+        step < _options.LearningRateWarmupSteps ? learningRate * step / _options.LearningRateWarmupSteps : learningRate;
 
     // The one place a step's snapshot is filled (the group norms were measured into it), after backward and
     // clipping, before the update; its counts are the position's, which a resumed run restores from its checkpoint.

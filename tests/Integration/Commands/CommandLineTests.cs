@@ -121,14 +121,45 @@ public sealed class CommandLineTests
 
     [Theory]
     [InlineData("--bptt", "10", "--bptt: '10' is not 'full' or two positive whole numbers K1,K2")]
-    [InlineData("--clip-norm", "-1", "ClipNorm must be a positive number")]
+    [InlineData("--clip-norm", "-1", "--clip-norm: must be a positive number")]
     [InlineData("--cell", "transformer", "--cell: 'transformer' is not one of rnn, lstm, gru")]
+    [InlineData("--hidden-size", "many", "--hidden-size: 'many' is not a whole number")]
+    [InlineData("--lr", "0", "--lr: must be a positive number")]
+    [InlineData("--truncation", "middle", "--truncation: 'middle' is not one of keep-first, keep-last")]
     public void Bad_options_exit_with_code_two_and_say_which(string option, string value, string expected)
     {
         using var directory = new TemporaryDirectory();
         var result = RecurrentCli.Run("train", "--data", "seed-toy", "--epochs", "1", "--out", directory.File("m.model"), option, value);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(expected, result.Error + result.Output);
+    }
+
+    [Fact]
+    public void A_deprecated_flag_still_works_warns_and_trains_what_its_new_name_trains()
+    {
+        using var directory = new TemporaryDirectory();
+        string[] common = ["train", "--data", "temporal-order:12", "--count", "64", "--cell", "gru", "--epochs", "1", "--threads", "1"];
+        var old = RecurrentCli.Run([.. common, "--hidden", "4", "--batch", "16", "--lr", "0.01", "--gru-reset-before", "--bptt", "3,5",
+            "--out", directory.File("old.model")]);
+        var current = RecurrentCli.Run([.. common, "--hidden-size", "4", "--batch-size", "16", "--learning-rate", "0.01",
+            "--gru-linear-before-reset", "false", "--truncation-stride", "3", "--truncation-steps", "5", "--out", directory.File("new.model")]);
+
+        Assert.Equal(0, old.ExitCode);
+        Assert.Equal(0, current.ExitCode);
+        Assert.Contains("--hidden is deprecated; use --hidden-size.", old.Error);
+        Assert.Contains("--gru-reset-before is deprecated; use --gru-linear-before-reset false.", old.Error);
+        Assert.Contains("--bptt is deprecated; use --truncation-steps K2 and --truncation-stride K1 for K1,K2 (neither for full).", old.Error);
+        Assert.DoesNotContain("deprecated", current.Error);
+        Assert.Equal(File.ReadAllBytes(directory.File("new.model")), File.ReadAllBytes(directory.File("old.model")));
+    }
+
+    [Fact]
+    public void An_option_given_under_its_name_and_its_deprecated_flag_exits_with_code_two()
+    {
+        using var directory = new TemporaryDirectory();
+        var result = RecurrentCli.Run("train", "--data", "seed-toy", "--hidden", "4", "--hidden-size", "8", "--out", directory.File("m.model"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--hidden: --hidden-size gives the same option (--hidden-size); give it once.", result.Error);
     }
 
     [Fact]

@@ -1,12 +1,19 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.ML;
 
 namespace Recurrent.Trainer.Tests.MLNet;
 
-/// <summary>docs/mlnet.md's options table and the README's are true: every option listed once, with its default.</summary>
+/// <summary>
+/// docs/mlnet.md's options table is generated from the declarations (every option of
+/// <see cref="RecurrentTrainerOptions"/> with its default and its help, <see cref="DescriptionAttribute"/>), and the
+/// README's rows are the same rows. Run with RECURRENT_WRITE_DOCS=1 to rewrite the table after changing an option.
+/// </summary>
 public sealed class OptionsTableTests
 {
+    private const string Header = "| option | default | meaning |";
+
     private static string Repository()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -15,21 +22,6 @@ public sealed class OptionsTableTests
                 return dir.FullName;
         }
         throw new DirectoryNotFoundException("No Diagnostics.sln above the tests.");
-    }
-
-    // Rows "| `Name` | default | meaning |" under a header "| option | default | meaning |".
-    private static Dictionary<string, string> Table(string file)
-    {
-        var lines = File.ReadAllLines(Path.Combine(Repository(), file));
-        var start = Array.FindIndex(lines, l => l.StartsWith("| option | default | meaning |", StringComparison.Ordinal));
-        Assert.True(start >= 0, $"{file} has no options table.");
-        var rows = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in lines.Skip(start + 2).TakeWhile(l => l.StartsWith('|')))
-        {
-            var cells = line.Split('|').Select(c => c.Trim()).ToArray();
-            Assert.True(rows.TryAdd(cells[1].Trim('`'), cells[2]), $"{file} lists {cells[1]} twice.");
-        }
-        return rows;
     }
 
     private static string Format(object? value) => value switch
@@ -41,31 +33,56 @@ public sealed class OptionsTableTests
         _ => value.ToString()!,
     };
 
+    // The ML.NET options first (columns, watching), then the engine's, each type's in declaration order.
     private static IEnumerable<PropertyInfo> Options() =>
-        typeof(RecurrentTrainerOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite);
+        new[] { typeof(RecurrentTrainerOptions), typeof(SequenceModelOptions) }
+            .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+            .Where(p => p.CanWrite);
 
-    [Fact]
-    public void The_reference_table_lists_every_option_with_its_default()
+    /// <summary>The table's rows, as generated from the declarations.</summary>
+    public static IReadOnlyList<string> Rows()
     {
-        var table = Table("docs/mlnet.md");
         var defaults = new RecurrentTrainerOptions();
-        Assert.Equal(Options().Select(p => p.Name).Order(), table.Keys.Order());
-        foreach (var property in Options())
-            Assert.True(Format(property.GetValue(defaults)) == table[property.Name],
-                $"docs/mlnet.md says {property.Name} defaults to {table[property.Name]}; the code says {Format(property.GetValue(defaults))}.");
+        return [.. Options().Select(p =>
+            $"| `{p.Name}` | {Format(p.GetValue(defaults))} | {p.GetCustomAttribute<DescriptionAttribute>()?.Description} |")];
+    }
+
+    // The lines of the first table under the header, and where they are.
+    private static (string[] Lines, int Start, int Count) Table(string file)
+    {
+        var lines = File.ReadAllLines(Path.Combine(Repository(), file));
+        var start = Array.FindIndex(lines, l => l.StartsWith(Header, StringComparison.Ordinal));
+        Assert.True(start >= 0, $"{file} has no options table.");
+        var count = lines.Skip(start + 2).TakeWhile(l => l.StartsWith('|')).Count();
+        return (lines, start + 2, count);
     }
 
     [Fact]
-    public void The_README_table_gives_the_defaults_of_what_it_lists()
+    public void Every_option_declares_its_help()
     {
-        var table = Table("README.md");
-        var defaults = new RecurrentTrainerOptions();
-        Assert.True(table.Count >= 10);
-        foreach (var (name, value) in table)
+        Assert.All(Options(), p => Assert.False(string.IsNullOrWhiteSpace(p.GetCustomAttribute<DescriptionAttribute>()?.Description), p.Name));
+    }
+
+    [Fact]
+    public void The_reference_table_is_the_generated_one()
+    {
+        var (lines, start, count) = Table("docs/mlnet.md");
+        var rows = Rows();
+        if (Environment.GetEnvironmentVariable("RECURRENT_WRITE_DOCS") == "1")
         {
-            var property = typeof(RecurrentTrainerOptions).GetProperty(name);
-            Assert.True(property is not null, $"README lists {name}, which is not an option.");
-            Assert.Equal(Format(property.GetValue(defaults)), value);
+            File.WriteAllLines(Path.Combine(Repository(), "docs/mlnet.md"), [.. lines.Take(start), .. rows, .. lines.Skip(start + count)]);
+            return;
         }
+        Assert.Equal(rows, lines.Skip(start).Take(count));
+    }
+
+    [Fact]
+    public void The_README_table_lists_generated_rows()
+    {
+        var (lines, start, count) = Table("README.md");
+        var rows = Rows().ToHashSet(StringComparer.Ordinal);
+        Assert.True(count >= 10);
+        Assert.All(lines.Skip(start).Take(count), row => Assert.True(rows.Contains(row),
+            $"README's row {row} is not as the declarations generate it (see docs/mlnet.md)."));
     }
 }

@@ -19,20 +19,20 @@ public sealed class PerStepReferenceTests
 
     private static ReferenceConfig Config(ReferenceCellKind cell, int layers, bool bidirectional, int? truncation = null,
         int[]? dilations = null) => new()
-    {
-        Cell = cell,
-        Layers = layers,
-        Bidirectional = bidirectional,
-        HiddenSize = 2,
-        Input = ReferenceInputKind.Tokens,
-        EmbeddingSize = 2,
-        VocabularySize = 5,
-        Head = ReferenceHeadKind.MultiClass,
-        ClassCount = 3,
-        Truncation = truncation,
-        Dilations = dilations,
-        PerStep = true,
-    };
+        {
+            Cell = cell,
+            Layers = layers,
+            Bidirectional = bidirectional,
+            HiddenSize = 2,
+            Input = ReferenceInputKind.Tokens,
+            EmbeddingSize = 2,
+            VocabularySize = 5,
+            Head = ReferenceHeadKind.MultiClass,
+            ClassCount = 3,
+            Truncation = truncation,
+            Dilations = dilations,
+            PerStep = true,
+        };
 
     [Theory]
     [MemberData(nameof(TruncatedShapes))]

@@ -33,6 +33,7 @@ internal static class ApiDocumentation
         {
             DescribeNonFinite(schema, context.JsonPropertyInfo?.CustomConverter);
             DescribeOmitted(schema, context.JsonTypeInfo);
+            Runs.TrainingRequestSchema.Describe(schema, context.JsonTypeInfo, context.JsonPropertyInfo);
             return Task.CompletedTask;
         });
     });

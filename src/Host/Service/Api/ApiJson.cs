@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Recurrent.Host.Training;
 
 namespace Recurrent.Host.Service.Api;
 
@@ -27,6 +29,8 @@ internal static class ApiJson
         options.MaxDepth = 16;
         // {"hidden": 4, "hidden": 4000} must not mean whichever the parser kept.
         options.AllowDuplicateProperties = false;
+        // Training requests: every option by its one name, its deprecated spellings read, enums by their names.
+        options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(TrainingRequestJson.Modify);
         return options;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Recurrent.Host.Training;
 
 namespace Recurrent.Host.Service.Api;
 
@@ -8,6 +9,8 @@ internal static partial class JsonErrors
 {
     public static BadRequestException Describe(JsonException e, Type root)
     {
+        if ((e as OptionValueException ?? e.InnerException as OptionValueException) is { } option)
+            return new BadRequestException(option.Field, option.Problem);
         var unknown = UnknownMember().Match(e.Message);
         if (unknown.Success)
         {
@@ -53,7 +56,9 @@ internal static partial class JsonErrors
         {
             var name = IndexSuffix().Replace(segment, "");
             var property = type?.GetProperties().FirstOrDefault(p => ApiJson.Options.PropertyNamingPolicy!.ConvertName(p.Name) == name);
-            type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            var declared = property?.PropertyType
+                ?? (type?.IsAssignableTo(typeof(TrainingRequest)) == true ? DeprecatedSpellings.OfJson(name)?.Type : null);
+            type = declared is null ? null : Nullable.GetUnderlyingType(declared) ?? declared;
             for (var depth = IndexSuffix().Match(segment).Value.Count(c => c == '['); depth > 0 && type is not null; depth--)
                 type = type.IsArray ? type.GetElementType() : type.GetGenericArguments().FirstOrDefault();
         }

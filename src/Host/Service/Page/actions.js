@@ -65,7 +65,7 @@ function requestFromForm(form) {
   if (text('source') === 'dataset') request.dataset_id = Number(text('dataset_id'));
   else request.data = text('data');
   request.cell = text('cell');
-  for (const key of ['hidden', 'layers', 'epochs', 'lr', 'clip_norm', 'count']) {
+  for (const key of ['hidden_size', 'layers', 'epochs', 'learning_rate', 'clip_norm', 'count']) {
     const value = number(key);
     if (value !== undefined) request[key] = value;
   }

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Recurrent.Host.Service.Api;
 
 namespace Recurrent.Host.Service.Runs;
@@ -13,21 +14,21 @@ internal static class DemoRuns
 {
     public static IReadOnlyList<RunRequest> Requests { get; } =
     [
-        Demo("demo-lstm", "lstm", epochs: 250),
-        Demo("demo-rnn-tanh", "rnn", epochs: 600),
+        Demo("demo-lstm", RecurrentCellKind.Lstm, epochs: 250),
+        Demo("demo-rnn-tanh", RecurrentCellKind.Rnn, epochs: 600),
     ];
 
-    private static RunRequest Demo(string name, string cell, int epochs) => new()
+    private static RunRequest Demo(string name, RecurrentCellKind cell, int epochs) => new()
     {
         Name = name,
         Data = "temporal-order:100",
         Count = 5000,
         Cell = cell,
-        Activation = "tanh",
-        Hidden = 32,
+        Activation = RecurrentActivation.Tanh,
+        HiddenSize = 32,
         Epochs = epochs,
-        Batch = 32,
-        Lr = 0.005f,
+        BatchSize = 32,
+        LearningRate = 0.005f,
         ClipNorm = 1,
         Seed = 1,
     };

@@ -16,11 +16,12 @@ internal static class RunLimits
     public static void CheckOptions(RunRequest r, RunLimitOptions limits, int maxSequenceLength)
     {
         AtMost("max_length", r.MaxLength ?? 0, maxSequenceLength, "MaxSequenceLength", section: "");
-        AtMost("hidden", r.Hidden, limits.MaxHidden, "MaxHidden");
+        // Fields named as the request spelled them (hidden_size, or its deprecated hidden).
+        AtMost(r.FieldOf(nameof(r.HiddenSize)), r.HiddenSize, limits.MaxHidden, "MaxHidden");
         AtMost("layers", r.Layers, limits.MaxLayers, "MaxLayers");
-        AtMost("embedding", r.Embedding, limits.MaxEmbedding, "MaxEmbedding");
+        AtMost(r.FieldOf(nameof(r.EmbeddingSize)), r.EmbeddingSize, limits.MaxEmbedding, "MaxEmbedding");
         AtMost("epochs", r.Epochs, limits.MaxEpochs, "MaxEpochs");
-        AtMost("batch", r.Batch, limits.MaxBatch, "MaxBatch");
+        AtMost(r.FieldOf(nameof(r.BatchSize)), r.BatchSize, limits.MaxBatch, "MaxBatch");
         AtMost("threads", r.Threads, limits.MaxThreads, "MaxThreads");
         AtMost("count", r.Count ?? 0, limits.MaxCount, "MaxCount");
     }
@@ -34,16 +35,16 @@ internal static class RunLimits
                 $"service's limit of {limits.MaxDataValues:N0} (Recurrent:Runs:MaxDataValues); lower count or max_length.");
         var size = NetworkSize.Of(o, data.InputKind, data.FeatureCount, data.VocabularySize, data.Outputs);
         if (size.Parameters > limits.MaxParameters)
-            throw new BadRequestException("hidden",
-                $"hidden: a {o.Cell.ToString().ToLowerInvariant()} of {o.Layers} layer(s) of {o.HiddenSize} units has {size.Parameters:N0} " +
+            throw new BadRequestException(r.FieldOf(nameof(r.HiddenSize)),
+                $"{r.FieldOf(nameof(r.HiddenSize))}: a {o.Cell.ToString().ToLowerInvariant()} of {o.Layers} layer(s) of {o.HiddenSize} units has {size.Parameters:N0} " +
                 $"parameters on this data, more than the service's limit of {limits.MaxParameters:N0} (Recurrent:Runs:MaxParameters); " +
-                "lower hidden, layers or embedding.");
+                "lower hidden_size, layers or embedding_size.");
         var activations = (long)o.BatchSize * data.MaxSteps * size.TrainingBytesPerStep;
         if (activations > limits.MaxActivationBytes)
-            throw new BadRequestException("batch",
-                $"batch: backpropagation through a batch of {o.BatchSize} sequences of {data.MaxSteps} steps keeps about " +
+            throw new BadRequestException(r.FieldOf(nameof(r.BatchSize)),
+                $"{r.FieldOf(nameof(r.BatchSize))}: backpropagation through a batch of {o.BatchSize} sequences of {data.MaxSteps} steps keeps about " +
                 $"{activations / (1 << 20):N0} MiB of activations, more than the service's limit of " +
-                $"{limits.MaxActivationBytes / (1 << 20):N0} MiB (Recurrent:Runs:MaxActivationBytes); lower batch, hidden or max_length.");
+                $"{limits.MaxActivationBytes / (1 << 20):N0} MiB (Recurrent:Runs:MaxActivationBytes); lower batch_size, hidden_size or max_length.");
     }
 
     private static void AtMost(string field, long value, long limit, string key, string section = "Runs:")

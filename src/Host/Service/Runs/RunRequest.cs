@@ -4,10 +4,9 @@ namespace Recurrent.Host.Service.Runs;
 
 /// <summary>
 /// The body of <c>POST /api/runs</c>: the data (a built-in spec in <c>data</c> or an uploaded dataset's
-/// <c>dataset_id</c>) and the options of <c>recurrent train</c> (<c>TrainingRequest</c>), spelled as the
-/// CLI flags in snake_case (<c>--clip-norm</c> is <c>clip_norm</c>). Defaults are the CLI's, except
-/// <c>threads</c> (1, so concurrent runs share the machine). Stored as given so a restarted
-/// service rebuilds the same run.
+/// <c>dataset_id</c>) and every training option (<c>TrainingRequest</c>), each the snake_case of its one name
+/// (<c>clip_norm</c>; the flag is <c>--clip-norm</c>). Defaults are the engine's, except <c>threads</c> (1, so
+/// concurrent runs share the machine). Stored so a restarted service rebuilds the same run.
 /// </summary>
 public sealed class RunRequest : TrainingRequest
 {

@@ -15,7 +15,7 @@ internal static class RunRequestMapper
         Refusing(() => TrainingRequestMapper.ToTrainerOptions(r, FieldSpelling.Json));
 
     public static DatasetOptions ToDatasetOptions(RunRequest r) =>
-        Refusing(() => TrainingRequestMapper.ToDatasetOptions(r, FieldSpelling.Json));
+        Refusing(() => TrainingRequestMapper.ToDatasetOptions(r));
 
     /// <summary>The request field behind a data-layer complaint about an option, or null when it is about the data.</summary>
     public static string? FieldOf(DataFormatException e) => TrainingRequestMapper.FieldOf(e);

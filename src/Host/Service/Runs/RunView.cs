@@ -6,6 +6,7 @@ using Recurrent.Host.Service.Gradients;
 using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
 using Recurrent.Host.Service.Workers;
+using Recurrent.Host.Training;
 
 namespace Recurrent.Host.Service.Runs;
 
@@ -37,8 +38,8 @@ internal static class RunView
         var latest = progress is { Last: { } last }
             ? new RunLatestView(Finite(last.Loss), progress.ClipRate, progress.LastLog10VanishingRatio)
             : ended is null ? null : new RunLatestView(Finite(ended.Loss), ended.ClipRate, ended.Log10VanishingRatio);
-        return new RunSummaryView(run.Id, run.Name, run.State, request.Data, request.DatasetId, request.Cell.ToLowerInvariant(),
-            request.Dilations, request.ClipNorm, run.CreatedAt, run.StartedAt, run.FinishedAt,
+        return new RunSummaryView(run.Id, run.Name, run.State, request.Data, request.DatasetId, TrainingOptions.ValueName(request.Cell),
+            request.Dilations?.ToArray(), request.ClipNorm, run.CreatedAt, run.StartedAt, run.FinishedAt,
             new RunProgressView(step, epoch, request.Epochs, progress?.BatchInEpoch, progress?.BatchesPerEpoch, fraction,
                 run.CheckpointStep),
             latest, run.Error, run.Worker, run.Attempts, run.SweepId, RunLinks.Of(run.Id));

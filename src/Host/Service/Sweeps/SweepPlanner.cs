@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Runs;
+using Recurrent.Host.Training;
 
 namespace Recurrent.Host.Service.Sweeps;
 
@@ -17,10 +18,11 @@ internal sealed record SweepPoint(IReadOnlyDictionary<string, JsonNode?> Values,
 /// </summary>
 internal static partial class SweepPlanner
 {
-    /// <summary>The options a run request takes, by their JSON names.</summary>
+    /// <summary>The options a run request takes, by their JSON names (and the deprecated spellings it still reads).</summary>
     private static readonly HashSet<string> Options = typeof(RunRequest)
         .GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name))
+        .Concat(DeprecatedSpellings.All.Select(s => s.JsonName))
         .ToHashSet(StringComparer.Ordinal);
 
     public static string NameOf(SweepRequest sweep)

@@ -52,9 +52,9 @@ public sealed class PageActionsTests(ITestOutputHelper output)
         {
             ["name"] = "page-short",
             ["cell"] = "gru",
-            ["hidden"] = "6",
+            ["hidden_size"] = "6",
             ["epochs"] = "3",
-            ["lr"] = "0.01",
+            ["learning_rate"] = "0.01",
             ["count"] = "",
             ["dilations"] = "1, 2",
         });
@@ -92,7 +92,7 @@ public sealed class PageActionsTests(ITestOutputHelper output)
             ["data"] = "temporal-order:30",
             ["count"] = "4000",
             ["cell"] = "rnn",
-            ["hidden"] = "16",
+            ["hidden_size"] = "16",
             ["epochs"] = "500",
             ["clip_norm"] = "1",
             ["dilations"] = "",
@@ -103,7 +103,7 @@ public sealed class PageActionsTests(ITestOutputHelper output)
         Assert.False((bool)(await browser.EvaluateAsync("document.querySelector('[data-testid=token-dialog]').open"))!);
         var longId = await RunIdAsync(service, "page-long");
         var request = (await service.Client.GetRunAsync(longId))["request"]!;
-        Assert.Equal(("temporal-order:30", "rnn", 16, 500, 1.0), ((string?)request["data"], (string?)request["cell"], (int)request["hidden"]!, (int)request["epochs"]!, (double)request["clip_norm"]!));
+        Assert.Equal(("temporal-order:30", "rnn", 16, 500, 1.0), ((string?)request["data"], (string?)request["cell"], (int)request["hidden_size"]!, (int)request["epochs"]!, (double)request["clip_norm"]!));
         Assert.Null(request["dilations"]);
         await browser.WaitForAsync("Number(document.querySelector('[data-testid=chart-gradNorm]')?.dataset.pointCount) > 20 && document.querySelector('[data-testid=cancel-run]') !== null",
             TimeSpan.FromSeconds(30), Describe);
