@@ -122,6 +122,7 @@ internal sealed record NetworkShape(
         {
             Dilations = options.Dilations?.ToArray(),
             PerStep = data.PerStep,
+            SkipUpdates = options.SkipUpdates,
         };
     }
 }
@@ -147,7 +148,10 @@ internal readonly record struct NetworkSize(long Parameters, long TrainingBytesP
         var tokens = inputKind == InputKind.Tokens;
         var shape = new NetworkShape(options.Cell, options.Activation, options.HiddenSize, options.Layers, options.Bidirectional,
             options.UseBias, options.GruLinearBeforeReset, inputKind, tokens ? options.EmbeddingSize : featureCount,
-            tokens ? vocabularySize : 0, outputs == 1 ? HeadKind.Binary : HeadKind.MultiClass, outputs);
+            tokens ? vocabularySize : 0, outputs == 1 ? HeadKind.Binary : HeadKind.MultiClass, outputs)
+        {
+            SkipUpdates = options.SkipUpdates,
+        };
         return new NetworkSize(shape.CountParameters(), shape.TrainingFloatsPerStep() * sizeof(float),
             shape.InferenceFloatsPerStep() * sizeof(float));
     }

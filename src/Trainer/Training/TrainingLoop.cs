@@ -225,7 +225,8 @@ internal sealed class TrainingLoop
             for (var i = 0; i < _forwardRecurrentWeights.Length; i++)
                 _network.RecurrentWeights[i].Weights.Span.CopyTo(_forwardRecurrentWeights[i]);
         }
-        var loss = _network.ComputeGradients(batch, _options.TruncationSteps, _adjoints, _threads, _options.OmegaWeight);
+        var loss = _network.ComputeGradients(batch, _options.TruncationSteps, _adjoints, _threads, _options.OmegaWeight,
+            _options.SkipUpdateBudget);
         foreach (var p in _network.Parameters)
         {
             // A frozen reservoir's gradient is measured by nobody and must not count towards the norm or clipping.
