@@ -43,13 +43,14 @@ internal static class BenchCommand
         var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring, alternating." };
         var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
         var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
+        var skipUpdates = new Option<bool>("--skip-updates") { Description = "With --inference: time the managed engine's prediction with skip gates updating about half the steps against the plain model of the same size, one thread each, alternating." };
         var kernels = new Option<bool>("--kernels") { Description = "Print the kernel plan and time, on one thread, the matrix products of one training step of --cell at --length/--input/--hidden/--batch against numpy's sgemm on the same shapes (python3 with numpy; OPENBLAS_CORETYPE passes through), then each kernel choice against its alternative." };
         var perStep = new Option<bool>("--per-step") { Description = "Compare a per-step head (ten classes at every step) with the per-sequence one at the same sizes, alternating step by step." };
         var dilations = new Option<string?>("--dilations") { Description = "Compare the same network without and with these dilations (one per layer, e.g. 1,2,4,8; sets --layers), alternating step by step." };
         var json = CliOptions.Json();
         var command = new RootCommand("recurrent bench: time training steps (forward, BPTT, clip, Adam) on random data.")
         {
-            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, kernels, scaling, dilations, perStep, json,
+            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, skipUpdates, kernels, scaling, dilations, perStep, json,
         };
         command.SetAction(parse => ExitCodes.Guard(() =>
         {
@@ -71,6 +72,8 @@ internal static class BenchCommand
             if (parse.GetValue(kernels))
                 return RunKernels(options.Cell.ToString().ToLowerInvariant(), parse.GetValue(length), parse.GetValue(input),
                     options.HiddenSize, parse.GetValue(batch), parse.GetValue(json));
+            if (parse.GetValue(inference) && parse.GetValue(skipUpdates))
+                return RunSkipInference(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(json));
             if (parse.GetValue(inference))
                 return RunInference(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(json));
             if (parse.GetValue(dilations) is { } dilationText)
@@ -213,6 +216,34 @@ internal static class BenchCommand
         Console.WriteLine("Kernel choices against their alternatives, LSTM H = 512, one thread (fastest of seven rounds):");
         foreach (var t in timings)
             Console.WriteLine($"{t.Name,-72} {t.Microseconds,9:F1} us {t.GigaflopsPerSecond,7:F1} GFLOP/s");
+        return 0;
+    }
+
+    private static int RunSkipInference(SequenceModelOptions options, int length, int inputSize, bool json)
+    {
+        options.Threads = 1;
+        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
+        var result = SkipInferenceBenchmark.Run(options, length, inputSize, repetitions: length * options.HiddenSize > 20_000 ? 60 : 400);
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                cell = options.Cell.ToString().ToLowerInvariant(),
+                length,
+                input = inputSize,
+                hidden = options.HiddenSize,
+                load_average = load,
+                update_share = result.UpdateShare,
+                plain_batch1_us = result.PlainLatencyMicroseconds,
+                skip_batch1_us = result.SkipLatencyMicroseconds,
+                plain_batch64_sequences_per_second = result.PlainSequencesPerSecond,
+                skip_batch64_sequences_per_second = result.SkipSequencesPerSecond,
+            }));
+            return 0;
+        }
+        Console.WriteLine($"{options.Cell} T={length} I={inputSize} H={options.HiddenSize}, one thread, skip gates updating {result.UpdateShare:P1} of steps (load average {load} at the start):");
+        Console.WriteLine($"  batch 1 latency   plain {result.PlainLatencyMicroseconds,9:F0} us    skip {result.SkipLatencyMicroseconds,9:F0} us    skip/plain {result.SkipLatencyMicroseconds / result.PlainLatencyMicroseconds:F2}");
+        Console.WriteLine($"  batch 64          plain {result.PlainSequencesPerSecond,9:F0} seq/s skip {result.SkipSequencesPerSecond,9:F0} seq/s skip/plain {result.SkipSequencesPerSecond / result.PlainSequencesPerSecond:F2}");
         return 0;
     }
 

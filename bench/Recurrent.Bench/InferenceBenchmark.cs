@@ -44,13 +44,13 @@ public static class InferenceBenchmark
         }
     }
 
-    private const double BatchRoundMilliseconds = 50;
+    internal const double BatchRoundMilliseconds = 50;
 
     // Medians of many timed calls of each, after a warm-up, taken in alternating rounds: this machine's speed drifts
     // by tens of percent from one second to the next, and alternating puts both sides through the same drift. A round
     // holds repetitions / 10 calls of each side, or as many as the slower side needs to last minimumRoundMilliseconds
     // (as timed in the warm-up).
-    private static (double First, double Second) InterleavedMedians(Action first, Action second, int repetitions,
+    internal static (double First, double Second) InterleavedMedians(Action first, Action second, int repetitions,
         double minimumRoundMilliseconds = 0)
     {
         const int rounds = 10;

@@ -60,6 +60,20 @@ public sealed record GradientRecord(
     [JsonIgnore]
     public IReadOnlyList<JacobianBound> JacobianBounds { get; init; } = [];
 
+    /// <summary>
+    /// Skip gates: per layer (index = layer), the share of the batch's steps at which the state was updated (a copy of
+    /// <see cref="GradientSnapshot.UpdateShares"/>); empty for a network that updates at every step.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<double> UpdateShares { get; init; } = [];
+
+    /// <summary>
+    /// Skip gates: the share of the batch's steps updated over all layers (every layer sees the same steps, so the
+    /// mean of <see cref="UpdateShares"/>); null for a network that updates at every step.
+    /// </summary>
+    [JsonIgnore]
+    public double? UpdateShare => UpdateShares.Count == 0 ? null : UpdateShares.Average();
+
     /// <summary>Wall time of the step (forward, BPTT, clipping, update) in seconds; NaN when not measured.</summary>
     [JsonIgnore]
     public double StepSeconds { get; init; } = double.NaN;
@@ -97,6 +111,7 @@ public sealed record GradientRecord(
             DecayLog10PerStep = defined ? analysis!.MedianDecayLog10PerStep : null,
             GroupNorms = groups,
             JacobianBounds = bounds,
+            UpdateShares = snapshot.UpdateShares.Length == 0 ? [] : snapshot.UpdateShares.ToArray(),
             StepSeconds = stepSeconds,
         };
     }

@@ -78,6 +78,14 @@ public sealed class GradientSnapshot
     /// </summary>
     public ReadOnlySpan<float> AdjointNorms => _adjointNorms.AsSpan(0, _adjointRows * AdjointStride);
 
+    /// <summary>
+    /// For a network with learned skip gates (Campos et al.'s Skip RNN), per layer (index = layer) the share of the
+    /// batch's valid steps at which the state was updated, all of the layer's directions together; a skipped step
+    /// passes the gradient back past the cell, so this is also the share of the path BPTT walks through a cell.
+    /// Empty for a network that updates at every step. The trainer refills the same array every step.
+    /// </summary>
+    public double[] UpdateShares { get; set; } = [];
+
     /// <summary>Recurrent weight matrices for the Jacobian bound, one per layer and direction.</summary>
     public IReadOnlyList<RecurrentWeights> RecurrentWeights { get; set; } = [];
 

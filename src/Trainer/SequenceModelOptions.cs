@@ -39,6 +39,26 @@ public class SequenceModelOptions
     [Description("Run every layer forward and backward in time.")]
     public bool Bidirectional { get; set; }
 
+    /// <summary>
+    /// Learned skip updates (Campos et al.'s Skip RNN): every layer and direction decides at each step, by a binary
+    /// gate u_t = round(ũ_t), whether its state is updated (s_t = u_t·S(s_{t−1}, x_t) + (1 − u_t)·s_{t−1}); ũ grows
+    /// by Δũ_t = σ(W_p s_t + b_p) while steps are skipped, and the rounding's gradient is the straight-through
+    /// estimator's. A skipped step costs no cell at inference and hands its gradient back unchanged. Every cell,
+    /// stacked, bidirectional, dilated and per-step; not with <see cref="OmegaWeight"/>. Default false.
+    /// </summary>
+    [Description("Learn when to update each layer's state (Skip RNN, Campos et al. 2018): a binary update gate per step; skipped steps copy the state and cost no cell at inference.")]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SkipUpdates { get; set; }
+
+    /// <summary>
+    /// The budget weight λ of <see cref="SkipUpdates"/>: the loss adds λ·Σ u_t, the state updates of every layer and
+    /// direction per sequence (averaged over sequences, or a per-step head's labelled steps, as the loss is), so a
+    /// larger λ trades accuracy for fewer updates. The paper uses 1e-5 to 1e-4. Default 0 (no budget).
+    /// </summary>
+    [Description("Skip updates: the weight lambda of the budget loss lambda * (state updates per sequence); larger skips more."), Range(0d, double.PositiveInfinity)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public float SkipUpdateBudget { get; set; }
+
     /// <summary>Width of the token embedding (token inputs only). Default 32.</summary>
     [Description("Width of the token embedding (token data only)."), Range(1, int.MaxValue)]
     public int EmbeddingSize { get; set; } = Defaults.EmbeddingSize;
@@ -276,6 +296,11 @@ public class SequenceModelOptions
             return new OptionProblem(nameof(ClipValue), "cannot be combined with {0}", nameof(ClipNorm));
         if (OmegaWeight != 0 && Cell != RecurrentCellKind.Rnn)
             return new OptionProblem(nameof(OmegaWeight), "applies to the rnn cell only");
+        if (SkipUpdateBudget != 0 && !SkipUpdates)
+            return new OptionProblem(nameof(SkipUpdateBudget), "applies only with {0}", nameof(SkipUpdates));
+        // Ω asks every step's Jacobian to keep the gradient's norm; a skipped step's Jacobian is the identity.
+        if (OmegaWeight != 0 && SkipUpdates)
+            return new OptionProblem(nameof(OmegaWeight), "cannot be combined with {0}", nameof(SkipUpdates));
         return DilationRules.Problem(this);
     }
 }

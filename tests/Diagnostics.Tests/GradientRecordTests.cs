@@ -33,6 +33,23 @@ public sealed class GradientRecordTests
     }
 
     [Fact]
+    public void Update_shares_of_skip_gates_are_copied_per_layer_and_averaged_and_stay_out_of_the_json()
+    {
+        var snapshot = TrainingScenario.Snapshot(1.5, clipped: false, step: 3, clippedSteps: 0, nonFiniteSteps: 0);
+        var plain = GradientRecord.Of(snapshot, null, 0.1);
+        snapshot.UpdateShares = [0.5, 0.25];
+
+        var record = GradientRecord.Of(snapshot, null, 0.1);
+        snapshot.UpdateShares[0] = 1;
+
+        Assert.Equal([0.5, 0.25], record.UpdateShares);
+        Assert.Equal(0.375, record.UpdateShare);
+        Assert.Empty(plain.UpdateShares);
+        Assert.Null(plain.UpdateShare);
+        Assert.Equal(JsonSerializer.Serialize(plain, GradientJson.Options), JsonSerializer.Serialize(record, GradientJson.Options));
+    }
+
+    [Fact]
     public void Without_ratios_the_analysis_figures_are_null_and_value_clipping_has_no_global_threshold()
     {
         var snapshot = Snapshots.WithRows([0.25f]); // one step: no ratio exists

@@ -84,17 +84,24 @@ internal static class EngineFixtures
         _ => LabelSet.Classes(Enumerable.Range(0, classes).Select(c => $"c{c}").ToArray()),
     };
 
-    /// <summary>An initialised network for the data, with weights spread a little wider than the default.</summary>
-    public static SequenceNetwork Network(SequenceModelOptions options, SequenceDataset data)
+    /// <summary>
+    /// An initialised network for the data, with weights spread a little wider than the default. With
+    /// <paramref name="skipBias"/> every direction has a skip gate whose b_p is that value (−0.4: Δũ near 0.4, so
+    /// most updates are followed by skipped steps).
+    /// </summary>
+    public static SequenceNetwork Network(SequenceModelOptions options, SequenceDataset data, float? skipBias = null)
     {
-        var model = new SequenceModelTrainer(options).Initialize(data);
+        var network = new SequenceNetwork(NetworkShape.For(options, data) with { SkipUpdates = skipBias is not null });
+        Initializer.Initialize(network, options, new DeterministicRandom((ulong)options.SeedOrDefault));
         var rng = new DeterministicRandom((ulong)options.SeedOrDefault + 17);
-        foreach (var p in model.Network.Parameters)
+        foreach (var p in network.Parameters)
         {
             for (var i = 0; i < p.Length; i++)
                 p.Value[i] += (float)rng.NextUniform(-0.2, 0.2);
         }
-        return model.Network;
+        foreach (var gate in network.Layers.SelectMany(layer => layer).Select(d => d.SkipGate).OfType<SkipUpdateGate>())
+            gate.Bias.Value[0] = skipBias!.Value;
+        return network;
     }
 
     public static SequenceBatch Batch(SequenceDataset data)

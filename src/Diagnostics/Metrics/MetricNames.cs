@@ -25,6 +25,7 @@ public static class MetricNames
     public const string GradMemoryHorizonSteps = "recurrent_grad_memory_horizon_steps";
     public const string GradProfileLog10 = "recurrent_grad_profile_log10";
     public const string JacobianBound = "recurrent_jacobian_bound";
+    public const string SkipUpdateRatio = "recurrent_skip_update_ratio";
     public const string TrainLoss = "recurrent_train_loss";
     public const string ValidationLoss = "recurrent_validation_loss";
     public const string TrainAccuracy = "recurrent_train_accuracy_ratio";

@@ -60,6 +60,8 @@ internal sealed class RunInstruments : IDisposable
             description: "Batch-median log10 g_(T-k)/g_T for k = steps_back (k < T only). With truncated BPTT it covers the truncation window only.");
         Meter.CreateObservableGauge(MetricNames.JacobianBound, ObserveJacobianBounds, unit: null,
             description: "gamma * sigma_max(W_hh) per layer, bounding the Jacobian over the layer's dilation in steps: below 1 guarantees vanishing gradients (an exact bound for Elman cells only).");
+        Meter.CreateObservableGauge(MetricNames.SkipUpdateRatio, ObserveUpdateShares, unit: "1",
+            description: "Models with skip updates (Skip RNN): per layer, the share of the last step's sequence steps at which the learned gates updated the state (both directions together), 0 to 1; the rest were skipped.");
         Gauge(MetricNames.TrainLoss, null, "Training loss of the last epoch.", r => r.TrainLoss);
         Gauge(MetricNames.ValidationLoss, null, "Validation loss of the last evaluation.", r => r.ValidationLoss);
         Gauge(MetricNames.TrainAccuracy, "1", "Training accuracy of the last epoch, 0 to 1.", r => r.TrainAccuracy);
@@ -148,6 +150,22 @@ internal sealed class RunInstruments : IDisposable
         {
             for (int i = 0; i < State.ProfileLength; i++)
                 measurements.Add(new(State.ProfileLog10[i], State.RunTag, new("steps_back", StepsBackLabels[i])));
+        }
+        return measurements;
+    }
+
+    private List<Measurement<double>> ObserveUpdateShares()
+    {
+        var measurements = new List<Measurement<double>>();
+        if (!_isExported(State))
+            return measurements;
+        lock (State.Gate)
+        {
+            for (int i = 0; i < State.UpdateShares.Length; i++)
+            {
+                if (double.IsFinite(State.UpdateShares[i]))
+                    measurements.Add(new(State.UpdateShares[i], State.RunTag, new("layer", i.ToString(CultureInfo.InvariantCulture))));
+            }
         }
         return measurements;
     }

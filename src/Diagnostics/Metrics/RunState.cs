@@ -43,6 +43,7 @@ internal sealed class RunState(string runId)
     public string[] JacobianLayers = [];
     public string[] JacobianDilations = [];
     public double[] JacobianBounds = [];
+    public double[] UpdateShares = [];
 
     public int Epoch;
     public double TrainLoss = double.NaN;
@@ -71,6 +72,7 @@ internal sealed class RunState(string runId)
     /// <summary>Keeps the figures of the last batch that had any; undefined batches leave them unchanged.</summary>
     public void CopyAnalysis(GradientRecord record)
     {
+        CopyUpdateShares(record.UpdateShares);
         if (record.HasRatios)
         {
             VanishingLog10Ratio = record.Log10VanishingRatio ?? double.NaN;
@@ -93,6 +95,24 @@ internal sealed class RunState(string runId)
         {
             if (double.IsFinite(bounds[i].Bound))
                 JacobianBounds[i] = bounds[i].Bound;
+        }
+    }
+
+    // Per layer, the share of the last step's valid steps whose state the skip gates updated (models with skip
+    // updates only); a batch without a valid step (NaN) keeps the layer's last share.
+    private void CopyUpdateShares(IReadOnlyList<double> shares)
+    {
+        if (shares.Count == 0)
+            return;
+        if (UpdateShares.Length != shares.Count)
+        {
+            UpdateShares = new double[shares.Count];
+            Array.Fill(UpdateShares, double.NaN);
+        }
+        for (int i = 0; i < shares.Count; i++)
+        {
+            if (double.IsFinite(shares[i]))
+                UpdateShares[i] = shares[i];
         }
     }
 

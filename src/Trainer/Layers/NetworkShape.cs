@@ -40,16 +40,30 @@ internal sealed record NetworkShape(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool PerStep { get; init; }
 
+    /// <summary>
+    /// Every layer and direction learns when to update its state (Campos et al.'s Skip RNN, <see cref="SkipUpdateGate"/>):
+    /// W_p and b_p more per direction. Left out of the model file when false, so other models' files are unchanged.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SkipUpdates { get; init; }
+
+    /// <summary>The width of s_t that a skip gate's W_p reads: H, or [h; c] for the LSTM (not part of the file).</summary>
+    [JsonIgnore]
+    public int SkipStateWidth => Cell == RecurrentCellKind.Lstm ? 2 * Hidden : Hidden;
+
     /// <summary>The dilation of layer <paramref name="layer"/> (1 when none was set).</summary>
     public int DilationOf(int layer) => Dilations is { } d ? d[layer] : 1;
 
     /// <summary>
     /// Every weight the network holds: the embedding (vocabulary × E), each layer and direction's W_xh [G·H, in],
-    /// W_hh [G·H, H] and, with biases, b_xh and b_hh, and the head's W [outputs, directions·H] and b.
+    /// W_hh [G·H, H] and, with biases, b_xh and b_hh (with skip gates also W_p and b_p), and the head's
+    /// W [outputs, directions·H] and b.
     /// </summary>
     public long CountParameters()
     {
         long gateWidth = CellOf().GateCount * (long)Hidden, bias = UseBias ? 2 * gateWidth : 0;
+        if (SkipUpdates)
+            bias += SkipStateWidth + 1;
         long total = InputKind == InputKind.Tokens ? (long)VocabularySize * InputWidth : 0;
         long input = InputWidth;
         for (var layer = 0; layer < Layers; layer++)
@@ -65,15 +79,18 @@ internal sealed record NetworkShape(
     /// <see cref="SequenceNetwork"/> allocate them: in every direction the input projection, the gate activations
     /// and their gradients (a second one for a cell whose recurrent product has its own, the GRU), h, c and the
     /// cell's extra; per layer its gradient and, when bidirectional, its concatenated output; and the input (the
-    /// embedded tokens and their gradient, or the features). Per-worker scratch of one step is not counted. It is a
-    /// bound: where a worker's rows and the kernel plan let training project each step's input in a buffer of one step,
-    /// a pass keeps less.
+    /// embedded tokens and their gradient, or the features). A skip gate adds the candidate h (and c) and four
+    /// floats (ũ, u, Δũ and its gradient). Per-worker scratch of one step is not counted. It is a bound: where a
+    /// worker's rows and the kernel plan let training project each step's input in a buffer of one step, a pass
+    /// keeps less.
     /// </summary>
     public long TrainingFloatsPerStep()
     {
         var cell = CellOf();
         long gateWidth = cell.GateCount * (long)Hidden;
         long direction = gateWidth * (cell.AddsToInputProjection ? 3 : 4) + 3L * Hidden;
+        if (SkipUpdates)
+            direction += SkipStateWidth + 4;
         long layer = Directions * direction + Directions * (long)Hidden + (Directions == 2 ? 2L * Hidden : 0);
         return Layers * layer + (InputKind == InputKind.Tokens ? 2L * InputWidth : InputWidth);
     }
@@ -143,6 +160,7 @@ internal sealed record NetworkShape(
         {
             Dilations = options.Dilations?.ToArray(),
             PerStep = data.PerStep,
+            SkipUpdates = options.SkipUpdates,
         };
     }
 }
@@ -180,6 +198,7 @@ internal readonly record struct NetworkSize(long Parameters, long TrainingBytesP
             tokens ? vocabularySize : 0, outputs == 1 ? HeadKind.Binary : HeadKind.MultiClass, outputs)
         {
             Dilations = options.Dilations?.ToArray(),
+            SkipUpdates = options.SkipUpdates,
         };
         return new NetworkSize(shape.CountParameters(), shape.TrainingFloatsPerStep() * sizeof(float),
             shape.InferenceFloatsPerStep() * sizeof(float))

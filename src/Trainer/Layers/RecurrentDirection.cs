@@ -48,9 +48,10 @@ internal sealed partial class RecurrentDirection
     private StridedMatrix _input;
 
     public RecurrentDirection(string prefix, IRecurrentCell cell, int inputSize, int hidden, bool reverse, bool useBias,
-        int dilation = 1)
+        int dilation = 1, SkipUpdateGate? skip = null)
     {
         _cell = cell;
+        _skip = skip;
         _layout = new DilatedLayout(dilation, reverse);
         InputSize = inputSize;
         Hidden = hidden;
@@ -90,7 +91,7 @@ internal sealed partial class RecurrentDirection
     public Parameter? RecurrentBias { get; }
 
     public IEnumerable<Parameter> Parameters =>
-        new[] { InputWeights, RecurrentWeights, InputBias, RecurrentBias }.OfType<Parameter>();
+        new[] { InputWeights, RecurrentWeights, InputBias, RecurrentBias, _skip?.Weights, _skip?.Bias }.OfType<Parameter>();
 
     /// <summary>The outputs h_t of the last forward pass as one [T, B, H] block starting at <see cref="OutputOffset"/>.</summary>
     public float[] Output => _buffers.States;
@@ -127,14 +128,18 @@ internal sealed partial class RecurrentDirection
         batch = _buffers.Rows;
         int rows = steps * batch, hidden = Hidden;
         PackWeights(weightVersion);
-        if (!_buffers.ProjectPerStep)
+        _skip?.Allocate(steps, batch, _buffers.Parts, (batch + _buffers.Parts - 1) / _buffers.Parts, InputSize, _gateWidth,
+            training);
+        // A skipping inference projects x_t only for the rows that update, one step at a time.
+        var projectPerStep = _buffers.ProjectPerStep || (_skip is not null && !training);
+        if (!projectPerStep)
         {
             // Rows past T·B (the last sub-step's padding when d does not divide T) keep the bias alone.
             FillInputBias(_buffers.InputProjection, rows);
             Gemm.MultiplyParallel(_input, _inputWeightsT,
                 StridedMatrix.RowMajor(_buffers.InputProjection, _input.Rows, _gateWidth), accumulate: true, threads);
         }
-        var stacked = _buffers.ProjectPerStep && _cell.AddsToInputProjection && stepFitsOneBlock;
+        var stacked = projectPerStep && _cell.AddsToInputProjection && stepFitsOneBlock;
         if (stacked && weightVersion != _stackedVersion)
         {
             _stackedWeightsT ??= new PackedMatrix(InputSize + hidden, _gateWidth, hidden);
@@ -147,7 +152,16 @@ internal sealed partial class RecurrentDirection
         if (training)
             _buffers.Cells.AsSpan(initial, batch * hidden).Clear();
 
-        _buffers.RunParts((part, first, count) => ForwardRows(part, first, count, lengths, training, stacked));
+        if (_skip is null)
+        {
+            _buffers.RunParts((part, first, count) => ForwardRows(part, first, count, lengths, training, stacked));
+            return;
+        }
+        if (training)
+            _buffers.RunParts((part, first, count) => SkippingTrainingRows(part, first, count, lengths, stacked));
+        else
+            _buffers.RunParts((part, first, count) => SkippingInferenceRows(part, first, count, lengths, stacked));
+        _skip.Count(lengths);
     }
 
     // The products want Wᵀ, packed; it is rebuilt only when the weights have changed since the last pass.
@@ -193,22 +207,8 @@ internal sealed partial class RecurrentDirection
                 ? scratch.InputProjection.AsSpan(0, count * width)
                 : b.InputProjection.AsSpan((t * batch + first) * width, count * width);
             var previousState = b.States.AsSpan((b.PreviousSlot(t) * batch + first) * hidden, count * hidden);
-            var recurrentAdded = false;
-            if (b.ProjectPerStep)
-            {
-                FillInputBias(projection, count);
-                var inputRows = Math.Min(count, _input.Rows - (t * batch + first));
-                if (stacked && inputRows == count)
-                {
-                    ProjectStacked(scratch, _input.RowRange(t * batch + first, count), previousState, projection);
-                    recurrentAdded = true;
-                }
-                else if (inputRows > 0)
-                {
-                    Gemm.Multiply(_input.RowRange(t * batch + first, inputRows), _inputWeightsT,
-                        new MatrixSpan(projection, inputRows, width), accumulate: true);
-                }
-            }
+            var recurrentAdded = b.ProjectPerStep && ProjectStep(scratch, t * batch + first, count, previousState, projection,
+                stacked);
             var step = new CellStep
             {
                 RecurrentProductAdded = recurrentAdded,
@@ -250,6 +250,24 @@ internal sealed partial class RecurrentDirection
         }
     }
 
+    // The projection of one step's rows from `at` (rows past the input, a dilated layer's last sub-step's padding,
+    // keep the bias alone); returns whether h_{t-1}'s product is in it too (the one-product step).
+    private bool ProjectStep(DirectionBuffers.PartScratch scratch, int at, int count, ReadOnlySpan<float> previousState,
+        Span<float> projection, bool stacked)
+    {
+        FillInputBias(projection, count);
+        var inputRows = Math.Min(count, _input.Rows - at);
+        if (stacked && inputRows == count)
+        {
+            ProjectStacked(scratch, _input.RowRange(at, count), previousState, projection);
+            return true;
+        }
+        if (inputRows > 0)
+            Gemm.Multiply(_input.RowRange(at, inputRows), _inputWeightsT, new MatrixSpan(projection, inputRows, _gateWidth),
+                accumulate: true);
+        return false;
+    }
+
     // projection += [x_t | h_{t-1}] · [W_xhᵀ ; W_hhᵀ] for one worker's rows: x_t and h_{t-1} side by side in the
     // worker's scratch, then one product.
     private void ProjectStacked(DirectionBuffers.PartScratch scratch, MatrixView input, ReadOnlySpan<float> previousState,
@@ -276,13 +294,14 @@ internal sealed partial class RecurrentDirection
     /// Pascanu et al.'s Ω to W_hh and returns the weighted Ω averaged over the batch; otherwise it returns 0.
     /// <paramref name="segments"/> reads <paramref name="truncation"/> as per-step losses' segments of k steps
     /// (<see cref="DilatedLayout.SetSegments"/>) instead of one window. <paramref name="adjointOnly"/> propagates the
-    /// adjoint (for the recorder and ∂L/∂x_t) without touching the weight gradients.
+    /// adjoint (for the recorder and ∂L/∂x_t) without touching the weight gradients. <paramref name="skipBudget"/> is
+    /// ∂L/∂u_t of a skipping direction's budget term (λ over the loss's divisor).
     /// </remarks>
     public double Backward(float[] outputGradient, int stride, int column, int[] lengths, int? truncation,
         float[]? inputGradient, bool accumulateInput, AdjointRecorder? recorder, int threads, float omegaWeight = 0,
-        bool segments = false, bool adjointOnly = false)
+        bool segments = false, bool adjointOnly = false, float skipBudget = 0)
     {
-        var omega = omegaWeight > 0 && _cell.SupportsOmega && !adjointOnly ? _omega ??= new OmegaRegularizer() : null;
+        var omega = omegaWeight > 0 && _cell.SupportsOmega && _skip is null && !adjointOnly ? _omega ??= new OmegaRegularizer() : null;
         if (segments)
             _layout.SetSegments(truncation);
         else
@@ -292,13 +311,20 @@ internal sealed partial class RecurrentDirection
         _recurrentWeights ??= new PackedMatrix(_gateWidth, Hidden, Hidden);
         _recurrentWeights.Pack(RecurrentWeights.Value);
         omega?.Reset(_buffers.Parts, Hidden);
-        _buffers.RunParts((part, first, count) =>
-            BackwardRows(part, first, count, outputGradient, stride, column, lengths, window, recorder, omega));
+        if (_skip is null)
+            _buffers.RunParts((part, first, count) =>
+                BackwardRows(part, first, count, outputGradient, stride, column, lengths, window, recorder, omega));
+        else
+            _buffers.RunParts((part, first, count) => SkippingBackwardRows(part, first, count, outputGradient, stride,
+                column, lengths, window, recorder, skipBudget));
         var previousStates = StridedMatrix.RowMajor(_buffers.States, _input.Rows, Hidden,
             (Reverse ? _buffers.Rows : 0) * Hidden);
         if (!adjointOnly)
+        {
             _weightGradients.Accumulate(_input, _buffers, previousStates, InputWeights, RecurrentWeights, InputBias,
                 RecurrentBias, threads);
+            _skip?.AccumulateGradients(_buffers.States, _buffers.Cells, OutputOffset);
+        }
         if (inputGradient is not null)
             Gemm.MultiplyParallel(StridedMatrix.RowMajor(_buffers.InputProjectionGradient, _input.Rows, _gateWidth),
                 StridedMatrix.RowMajor(InputWeights.Value, _gateWidth, InputSize),

@@ -35,8 +35,11 @@ internal sealed class SequenceNetwork
             {
                 var prefix = d == 0 ? $"layer{l}." : $"layer{l}_reverse.";
                 var cell = RecurrentCells.Create(shape.Cell, shape.Activation, shape.GruLinearBeforeReset);
+                var skip = shape.SkipUpdates
+                    ? new SkipUpdateGate(prefix, shape.Hidden, stateHasCell: shape.Cell == RecurrentCellKind.Lstm)
+                    : null;
                 _layers[l][d] = new RecurrentDirection(prefix, cell, inputSize, shape.Hidden, reverse: d == 1,
-                    shape.UseBias, shape.DilationOf(l));
+                    shape.UseBias, shape.DilationOf(l), skip);
             }
         }
         Head = new OutputHead(shape.Head, shape.Directions * shape.Hidden, shape.Outputs, shape.UseBias);
@@ -157,14 +160,15 @@ internal sealed class SequenceNetwork
     /// <remarks>
     /// A per-step head's loss is the mean over the batch's labelled steps; truncation then cuts every sequence into
     /// segments of <paramref name="truncation"/> steps (<see cref="DilatedLayout.SetSegments"/>), and the adjoint
-    /// norms are those of each sequence's last step's loss alone, from a pass of their own.
+    /// norms are those of each sequence's last step's loss alone, from a pass of their own. With skip gates the loss
+    /// adds the budget <paramref name="skipBudget"/>·Σ u_t (<see cref="AddBudget"/>).
     /// </remarks>
     public double ComputeGradients(SequenceBatch batch, int? truncation, AdjointRecorder? adjoints, int threads,
-        float omegaWeight = 0)
+        float omegaWeight = 0, float skipBudget = 0)
     {
         Forward(batch, threads);
         if (Shape.PerStep)
-            return ComputeStepGradients(batch, truncation, adjoints, threads, omegaWeight);
+            return ComputeStepGradients(batch, truncation, adjoints, threads, omegaWeight, skipBudget);
         int steps = batch.Steps, size = batch.Size, hidden = Shape.Hidden, directions = Shape.Directions;
         var logitGradient = Workspace.Ensure(ref _logitGradient, size * Shape.Outputs);
         var loss = Head.Loss(_logits, size, batch.ClassIndices, batch.Targets, logitGradient.AsSpan(0, size * Shape.Outputs));
@@ -184,7 +188,8 @@ internal sealed class SequenceNetwork
             }
         }
         adjoints?.Begin(batch.Lengths, size, truncation);
-        loss = BackwardLayers(loss, above, batch, truncation, adjoints, threads, omegaWeight, segments: false);
+        var budget = AddBudget(skipBudget, size, ref loss);
+        loss = BackwardLayers(loss, above, batch, truncation, adjoints, threads, omegaWeight, segments: false, budget);
         if (Embedding is not null)
             ScatterEmbeddingGradient(batch);
         return loss;
@@ -193,7 +198,7 @@ internal sealed class SequenceNetwork
     // BPTT down the stack from ∂L/∂(top layer's output) in `above`, [T·B, directions·H]; returns the loss with what
     // Ω adds, in the order the directions add it.
     private double BackwardLayers(double loss, float[] above, SequenceBatch batch, int? truncation,
-        AdjointRecorder? adjoints, int threads, float omegaWeight, bool segments)
+        AdjointRecorder? adjoints, int threads, float omegaWeight, bool segments, float skipBudget)
     {
         int steps = batch.Steps, size = batch.Size, hidden = Shape.Hidden, directions = Shape.Directions;
         var width = directions * hidden;
@@ -208,7 +213,7 @@ internal sealed class SequenceNetwork
             {
                 var recorder = l == 0 && d == 0 ? adjoints : null;
                 loss += _layers[l][d].Backward(above, width, d * hidden, batch.Lengths, truncation, below,
-                    accumulateInput: d > 0, recorder, threads, omegaWeight, segments);
+                    accumulateInput: d > 0, recorder, threads, omegaWeight, segments, skipBudget: skipBudget);
             }
             if (below is not null && l > 0)
                 above = below;
@@ -217,7 +222,7 @@ internal sealed class SequenceNetwork
     }
 
     private double ComputeStepGradients(SequenceBatch batch, int? truncation, AdjointRecorder? adjoints, int threads,
-        float omegaWeight)
+        float omegaWeight, float skipBudget)
     {
         var rows = batch.Steps * batch.Size;
         var logitGradient = Workspace.Ensure(ref _logitGradient, rows * Shape.Outputs);
@@ -227,10 +232,54 @@ internal sealed class SequenceNetwork
         if (adjoints is not null)
             RecordLastStepAdjoints(batch, truncation, adjoints, above, threads);
         Head.BackwardSteps(_topOutput, logitGradient, above, threads);
-        loss = BackwardLayers(loss, above, batch, truncation, null, threads, omegaWeight, segments: true);
+        var budget = AddBudget(skipBudget, batch.LabelledSteps, ref loss);
+        loss = BackwardLayers(loss, above, batch, truncation, null, threads, omegaWeight, segments: true, budget);
         if (Embedding is not null)
             ScatterEmbeddingGradient(batch);
         return loss;
+    }
+
+    /// <summary>
+    /// Adds the skip gates' budget to <paramref name="loss"/>: λ·Σ u_t over every layer, direction and valid step of
+    /// the batch, divided by what the head's loss is divided by (its sequences, or a per-step head's labelled steps),
+    /// so each sequence's objective is its loss plus λ times its updates, as Campos et al.'s is. Returns ∂L/∂u_t, the
+    /// weight over that divisor (0 without skip gates or without a labelled step).
+    /// </summary>
+    private float AddBudget(float weight, int divisor, ref double loss)
+    {
+        if (!Shape.SkipUpdates || weight == 0 || divisor == 0)
+            return 0;
+        long updates = 0;
+        foreach (var direction in _layers.SelectMany(layer => layer))
+            updates += direction.SkipGate!.UpdatedSteps;
+        loss += (double)weight * updates / divisor;
+        return weight / divisor;
+    }
+
+    /// <summary>
+    /// Per layer, the share of the last pass's valid steps (both directions together) at which the state was
+    /// updated; empty without skip gates.
+    /// </summary>
+    public double[] UpdateShares()
+    {
+        var shares = new double[Shape.SkipUpdates ? _layers.Length : 0];
+        MeasureUpdateShares(shares);
+        return shares;
+    }
+
+    /// <summary><see cref="UpdateShares"/> into a span of one entry per layer (NaN for a batch without a valid step).</summary>
+    public void MeasureUpdateShares(Span<double> perLayer)
+    {
+        for (var l = 0; l < perLayer.Length; l++)
+        {
+            long updated = 0, valid = 0;
+            foreach (var direction in _layers[l])
+            {
+                updated += direction.SkipGate!.UpdatedSteps;
+                valid += direction.SkipGate!.ValidSteps;
+            }
+            perLayer[l] = valid > 0 ? (double)updated / valid : double.NaN;
+        }
     }
 
     // g_t of the loss of each sequence's last step alone: its ∂ℓ/∂u enters the top layer at that step and is carried

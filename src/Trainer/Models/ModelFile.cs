@@ -12,12 +12,17 @@ namespace Recurrent.Trainer.Models;
 /// <remarks>
 /// Format 1 is every per-sequence model, written byte for byte as before per-step heads existed. Format 2 adds
 /// what only a per-step model has (<see cref="NetworkShape.PerStep"/> and the token unit), so a build that reads
-/// only format 1 refuses such a file by its version instead of misreading it as a per-sequence model. Both load.
+/// only format 1 refuses such a file by its version instead of misreading it as a per-sequence model. Format 3 is a
+/// model with skip gates (<see cref="NetworkShape.SkipUpdates"/>: W_p and b_p per direction, which an older build
+/// would not know it must run). All three load.
 /// </remarks>
 internal static class ModelFile
 {
     /// <summary>The newest format this build writes and reads.</summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
+
+    /// <summary>The format of per-step and character models without skip gates, unchanged.</summary>
+    public const int PerStepFormat = 2;
 
     /// <summary>The format of per-sequence models, unchanged.</summary>
     public const int PerSequenceFormat = 1;
@@ -36,9 +41,11 @@ internal static class ModelFile
 
     internal sealed record ParameterEntry(string Name, int[] Shape);
 
-    /// <summary>The format a model is written in: 1 unless it needs format 2.</summary>
+    /// <summary>The format a model is written in: the oldest that describes it (1, 2 for per-step heads, 3 for skip gates).</summary>
     public static int VersionOf(SequenceModel model) =>
-        model.PerStep || model.TokenUnit != TokenUnit.Word ? FormatVersion : PerSequenceFormat;
+        model.Network.Shape.SkipUpdates ? FormatVersion
+        : model.PerStep || model.TokenUnit != TokenUnit.Word ? PerStepFormat
+        : PerSequenceFormat;
 
     public static void Save(SequenceModel model, string path) =>
         ChecksummedFile.Write(path, Magic, VersionOf(model), Describe(model), model.Parameters.Select(p => p.Value), Json);

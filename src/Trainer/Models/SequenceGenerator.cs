@@ -33,6 +33,9 @@ public sealed class SequenceGenerator
                 "Only a language model samples: a per-step head over more than two classes, reading tokens.");
         if (shape.Bidirectional)
             throw new InvalidOperationException("A bidirectional model reads the future and cannot sample one step at a time.");
+        if (shape.SkipUpdates)
+            throw new InvalidOperationException(
+                "A model with skip gates carries its update probability ũ between steps; sampling it one step at a time is not supported.");
         _model = model;
         _network = model.Network;
         _random = new DeterministicRandom((ulong)seed);

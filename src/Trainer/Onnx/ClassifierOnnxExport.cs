@@ -112,6 +112,12 @@ internal static class ClassifierOnnxExport
         IReadOnlyList<RecurrentDirection> directions, string prefix, string input, string lengths = Lengths,
         string? initialState = null, string? initialCell = null)
     {
+        if (shape.SkipUpdates && initialState is null)
+        {
+            // A layer with skip gates: a Loop per direction, with the same outputs as the operator's.
+            SkipRecurrentOperator.Add(g, shape, directions, prefix, input, lengths);
+            return;
+        }
         var first = directions[0];
         int gates = first.Cell.GateCount, hidden = shape.Hidden, count = directions.Count;
         var w = Stack(directions.Select(d => d.InputWeights.Value));

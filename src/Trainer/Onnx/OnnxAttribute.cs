@@ -22,7 +22,7 @@ internal sealed class OnnxAttribute
 
     /// <summary>
     /// The value: <see cref="float"/>, <see cref="long"/>, <see cref="string"/>, <see cref="OnnxTensor"/>,
-    /// or a read-only list of <see cref="float"/>, <see cref="long"/> or <see cref="string"/>, per
+    /// <see cref="OnnxGraph"/>, or a read-only list of <see cref="float"/>, <see cref="long"/> or <see cref="string"/>, per
     /// <see cref="Type"/>.
     /// </summary>
     public object Value { get; }
@@ -45,6 +45,13 @@ internal sealed class OnnxAttribute
     {
         ArgumentNullException.ThrowIfNull(value);
         return new(name, OnnxAttributeType.Tensor, value);
+    }
+
+    /// <summary>A subgraph attribute (for example the <c>body</c> of a <c>Loop</c>).</summary>
+    public static OnnxAttribute Graph(string name, OnnxGraph value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return new(name, OnnxAttributeType.Graph, value);
     }
 
     /// <summary>A list-of-floats attribute; the list is copied.</summary>

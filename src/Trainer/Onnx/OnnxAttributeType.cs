@@ -18,6 +18,9 @@ internal enum OnnxAttributeType
     /// <summary>One constant tensor.</summary>
     Tensor = 4,
 
+    /// <summary>A subgraph (the body of a <c>Loop</c>).</summary>
+    Graph = 5,
+
     /// <summary>A list of floats.</summary>
     Floats = 6,
 

@@ -104,13 +104,17 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>Checks the graph and freezes a copy of it.</summary>
+    /// <param name="outerScope">
+    /// For a subgraph (a <c>Loop</c>'s body): the values of the enclosing graph its nodes may read, which it must not
+    /// define again; they must be defined in the enclosing graph before the node that holds this subgraph.
+    /// </param>
     /// <exception cref="InvalidOperationException">
-    /// A value name is defined twice, a node reads a value no earlier input, initializer or node defines, a
-    /// declared output is never produced, or a node repeats an attribute.
+    /// A value name is defined twice, a node reads a value no earlier input, initializer or node (or the outer scope)
+    /// defines, a declared output is never produced, or a node repeats an attribute.
     /// </exception>
-    public OnnxGraph Build()
+    public OnnxGraph Build(IEnumerable<string>? outerScope = null)
     {
-        var defined = new HashSet<string>(StringComparer.Ordinal);
+        var defined = new HashSet<string>(outerScope ?? [], StringComparer.Ordinal);
         void Define(string name, string by)
         {
             if (!defined.Add(name))

@@ -86,6 +86,11 @@ internal static class OnnxModelReader
                     Fill(direction.InputBias, b, d * 2 * width);
                     Fill(direction.RecurrentBias!, b, d * 2 * width + width);
                 }
+                if (direction.SkipGate is { } gate)
+                {
+                    Fill(gate.Weights, Floats($"layer{l}_W_p"), d * gate.Weights.Length);
+                    Fill(gate.Bias, Floats($"layer{l}_b_p"), d);
+                }
             }
         }
         Fill(network.Head.Weights, Floats("head_W"), 0);

@@ -65,6 +65,7 @@ internal static class OnnxProtoMapping
             case long value: proto.I = value; break;
             case string value: proto.S = ByteString.CopyFromUtf8(value); break;
             case OnnxTensor value: proto.T = ToProto(value); break;
+            case OnnxGraph value: proto.G = ToProto(value); break;
             case float[] values: proto.Floats.AddRange(values); break;
             case long[] values: proto.Ints.AddRange(values); break;
             case string[] values: proto.Strings.AddRange(values.Select(ByteString.CopyFromUtf8)); break;

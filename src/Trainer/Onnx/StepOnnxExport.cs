@@ -44,6 +44,9 @@ public static class StepOnnxExport
             throw new InvalidOperationException("A bidirectional model reads the future and has no single step.");
         if (Enumerable.Range(0, shape.Layers).Any(l => shape.DilationOf(l) > 1))
             throw new InvalidOperationException("A dilated layer reads the state d steps back; its single step is not exported.");
+        if (shape.SkipUpdates)
+            throw new InvalidOperationException(
+                "A model with skip gates carries its update probability ũ as state as well; its single step is not exported.");
         int layers = shape.Layers, hidden = shape.Hidden;
         var lstm = shape.Cell == RecurrentCellKind.Lstm;
         var g = new OnnxGraphBuilder("recurrent_step")

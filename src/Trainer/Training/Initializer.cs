@@ -7,7 +7,8 @@ namespace Recurrent.Trainer.Training;
 
 /// <summary>
 /// Starting weights: Glorot uniform for input and head weights, the chosen scheme for W_hh (Glorot, orthogonal, or
-/// the identity of the IRNN), zero biases except the LSTM forget gate's, N(0, 1) embeddings.
+/// the identity of the IRNN), zero biases except the LSTM forget gate's and the skip gates' (b_p = 1), N(0, 1)
+/// embeddings.
 /// </summary>
 internal static class Initializer
 {
@@ -42,6 +43,12 @@ internal static class Initializer
                 // Gate order i, o, f, c: the forget gate is the third block.
                 if (options.Cell == RecurrentCellKind.Lstm && direction.InputBias is { } bias)
                     bias.Value.AsSpan(2 * hidden, hidden).Fill(options.ForgetGateBias);
+                // The skip gate opens at first (Δũ ≈ σ(1)), so training starts from updating every step.
+                if (direction.SkipGate is { } skip)
+                {
+                    Glorot(skip.Weights.Value, skip.StateWidth, 1, rng);
+                    skip.Bias.Value[0] = SkipUpdateGate.InitialBias;
+                }
             }
         }
         Glorot(network.Head.Weights.Value, network.Head.InputSize, network.Head.Outputs, rng);

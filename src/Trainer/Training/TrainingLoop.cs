@@ -48,6 +48,7 @@ internal sealed class TrainingLoop
         var snapshot = _report.Snapshot;
         snapshot.GroupNames = _groups;
         snapshot.GroupNorms = new double[_groups.Length];
+        snapshot.UpdateShares = new double[_network.Shape.SkipUpdates ? _network.Shape.Layers : 0];
         if (observer is null)
         {
             snapshot.RecurrentWeights = _network.RecurrentWeights;
@@ -224,7 +225,8 @@ internal sealed class TrainingLoop
             for (var i = 0; i < _forwardRecurrentWeights.Length; i++)
                 _network.RecurrentWeights[i].Weights.Span.CopyTo(_forwardRecurrentWeights[i]);
         }
-        var loss = _network.ComputeGradients(batch, _options.TruncationSteps, _adjoints, _threads, _options.OmegaWeight);
+        var loss = _network.ComputeGradients(batch, _options.TruncationSteps, _adjoints, _threads, _options.OmegaWeight,
+            _options.SkipUpdateBudget);
         foreach (var p in _network.Parameters)
         {
             // A frozen reservoir's gradient is measured by nobody and must not count towards the norm or clipping.
@@ -279,6 +281,7 @@ internal sealed class TrainingLoop
         snapshot.NonFinite = nonFinite;
         snapshot.ClippedSteps = _position.Clipped;
         snapshot.NonFiniteSteps = _position.NonFinite;
+        _network.MeasureUpdateShares(snapshot.UpdateShares);
         if (_adjoints is null)
             snapshot.ClearAdjointNorms();
         else

@@ -40,9 +40,10 @@ internal static class TrainingScenario
     /// <summary>
     /// Records <paramref name="steps"/> steps with norms 0.5, 1, 1.5, ... (those above 1 clipped) and one epoch,
     /// continuing a run that stands at <paramref name="fromStep"/> with <paramref name="clippedBefore"/> clipped steps.
+    /// With <paramref name="updateShares"/> the run is one of skip updates with these shares per layer.
     /// </summary>
     public static void Train(TrainingMetrics metrics, string runId, int steps = 4, long fromStep = 0, long clippedBefore = 0,
-        long nonFiniteBefore = 0)
+        long nonFiniteBefore = 0, double[]? updateShares = null)
     {
         var analysis = new GradientAnalysis();
         long clipped = clippedBefore;
@@ -53,6 +54,7 @@ internal static class TrainingScenario
                 clipped++;
             var snapshot = Snapshot(norm, clipped: norm > 1.0, step: fromStep + i, clippedSteps: clipped,
                 nonFiniteSteps: nonFiniteBefore);
+            snapshot.UpdateShares = updateShares ?? [];
             metrics.RecordStep(runId, snapshot, analysis.Analyze(snapshot), stepSeconds: 0.02 * i);
         }
         metrics.RecordEpoch(runId, epoch: 1, trainLoss: 0.69, trainAccuracy: 0.5, validationLoss: 0.7,

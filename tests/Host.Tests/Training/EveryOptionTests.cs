@@ -43,6 +43,12 @@ public sealed class EveryOptionTests
         return value is IReadOnlyList<int> list ? string.Join(',', list) : value;
     }
 
+    // Options that apply only beside another one: that one is set too (to true).
+    private static readonly Dictionary<string, string> Companions = new()
+    {
+        [nameof(SequenceModelOptions.SkipUpdateBudget)] = nameof(SequenceModelOptions.SkipUpdates),
+    };
+
     public static TheoryData<string> Options() => [.. TrainingOptions.All.Select(o => o.Name)];
 
     [Theory]
@@ -57,6 +63,9 @@ public sealed class EveryOptionTests
         var flags = new TrainingFlags();
         flags.AddTo(command);
         string[] args = isCell ? [option.Flag, text] : ["--cell", "rnn", option.Flag, text];
+        var companion = Companions.TryGetValue(option.Name, out var other) ? TrainingOptions.Named(other)! : null;
+        if (companion is not null)
+            args = [.. args, companion.Flag, "true"];
         var parse = command.Parse(args);
         Assert.Empty(parse.Errors);
         var fromFlag = flags.ToRequest(parse);
@@ -64,6 +73,8 @@ public sealed class EveryOptionTests
         var json = new JsonObject { [option.JsonName] = JsonNode.Parse(Json(option, text)) };
         if (!isCell)
             json["cell"] = "rnn";
+        if (companion is not null)
+            json[companion.JsonName] = true;
         var fromField = JsonSerializer.Deserialize<TrainingRequest>(json.ToJsonString(), ApiJson.Options)!;
 
         var expected = option.Parse(text, FieldSpelling.CommandLine);

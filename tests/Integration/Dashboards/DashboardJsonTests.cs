@@ -100,7 +100,7 @@ public sealed class DashboardJsonTests
             "recurrent_grad_memory_horizon_steps", "recurrent_grad_profile_log10", "recurrent_jacobian_bound",
             "recurrent_train_loss", "recurrent_validation_loss", "recurrent_train_accuracy_ratio",
             "recurrent_validation_accuracy_ratio", "recurrent_train_sequences_total",
-            "recurrent_train_step_duration_seconds_bucket", "recurrent_runs",
+            "recurrent_train_step_duration_seconds_bucket", "recurrent_runs", "recurrent_skip_update_ratio",
         ];
 
         var absent = required.Where(r => !used.Contains(r)).ToList();

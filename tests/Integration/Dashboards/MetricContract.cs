@@ -30,6 +30,7 @@ internal static class MetricContract
         "recurrent_grad_memory_horizon_steps",
         "recurrent_grad_profile_log10",
         "recurrent_jacobian_bound",
+        "recurrent_skip_update_ratio",
         "recurrent_train_loss",
         "recurrent_validation_loss",
         "recurrent_train_accuracy_ratio",

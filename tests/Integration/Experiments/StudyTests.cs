@@ -114,6 +114,28 @@ public sealed class StudyTests
         Assert.Contains("not a study", unknown.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Skip_updates_reports_the_papers_table_beside_its_own()
+    {
+        var output = RunQuick("skip-updates");
+        foreach (var id in new[] { "plain-cells-solve", "skip-cells-solve", "skip-cells-update-less" })
+            _ = output.Held(id);
+        var summary = output.Table("summary");
+        Assert.Equal(["LSTM", "Skip LSTM, λ = 0", "Skip LSTM, λ = 1e-5", "GRU", "Skip GRU, λ = 0", "Skip GRU, λ = 1e-5"],
+            summary.Select(r => r.GetProperty("model").GetString()!));
+        Assert.Equal("53.9 ± 2.1%", summary[2].GetProperty("paper_updates").GetString());
+        foreach (var row in summary)
+        {
+            Assert.InRange(row.GetProperty("test_mse").GetDouble(), 1e-9, 10);
+            var updates = row.GetProperty("updates").GetString()!;
+            // Measured on the test sequences with the trained gates: a percentage, 100% for the plain cells.
+            var share = double.Parse(updates.TrimEnd('%').Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(share, 1, 100);
+            if (!row.GetProperty("model").GetString()!.StartsWith("Skip", StringComparison.Ordinal))
+                Assert.Equal("100%", updates);
+        }
+    }
+
     private static StudyOutput RunQuick(string name)
     {
         using var directory = new TemporaryDirectory();

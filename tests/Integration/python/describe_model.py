@@ -27,7 +27,21 @@ def attribute(a):
         value = [v.decode("utf-8") if isinstance(v, bytes) else v for v in value]
     elif isinstance(value, onnx.TensorProto):
         value = tensor(value)
+    elif isinstance(value, onnx.GraphProto):
+        value = describe_graph(value)
     return {"name": a.name, "type": a.type, "value": value}
+
+
+def describe_graph(graph):
+    return {
+        "name": graph.name,
+        "doc_string": graph.doc_string,
+        "inputs": [{"name": v.name, "elem_type": v.type.tensor_type.elem_type, "dims": dims(v)} for v in graph.input],
+        "outputs": [{"name": v.name, "elem_type": v.type.tensor_type.elem_type, "dims": dims(v)} for v in graph.output],
+        "initializers": [tensor(t) for t in graph.initializer],
+        "nodes": [{"op_type": n.op_type, "name": n.name, "inputs": list(n.input), "outputs": list(n.output),
+                   "attributes": [attribute(a) for a in n.attribute]} for n in graph.node],
+    }
 
 
 model = onnx.load(sys.argv[1])
@@ -42,13 +56,5 @@ print(json.dumps({
     "model_version": model.model_version,
     "doc_string": model.doc_string,
     "metadata": [[p.key, p.value] for p in model.metadata_props],
-    "graph": {
-        "name": graph.name,
-        "doc_string": graph.doc_string,
-        "inputs": [{"name": v.name, "elem_type": v.type.tensor_type.elem_type, "dims": dims(v)} for v in graph.input],
-        "outputs": [{"name": v.name, "elem_type": v.type.tensor_type.elem_type, "dims": dims(v)} for v in graph.output],
-        "initializers": [tensor(t) for t in graph.initializer],
-        "nodes": [{"op_type": n.op_type, "name": n.name, "inputs": list(n.input), "outputs": list(n.output),
-                   "attributes": [attribute(a) for a in n.attribute]} for n in graph.node],
-    },
+    "graph": describe_graph(graph),
 }))

@@ -56,6 +56,20 @@ public sealed record ReferenceConfig
     /// </summary>
     public bool PerStep { get; init; }
 
+    /// <summary>
+    /// Campos et al.'s learned update gate in every layer and direction (Skip RNN): u_t = round(ũ_t) chooses
+    /// s_t = u_t·cell(x_t, s_{t−1}) + (1 − u_t)·s_{t−1}; Δũ_t = σ(W_p s_t + b_p) with s = h, or [h; c] for the LSTM;
+    /// ũ_{t+1} = u_t·Δũ_t + (1 − u_t)·(ũ_t + min(Δũ_t, 1 − ũ_t)); ũ = 1 at a direction's first step. The gradient
+    /// passes the rounding as if it were the identity (the straight-through estimator).
+    /// </summary>
+    public bool SkipUpdates { get; init; }
+
+    /// <summary>λ: every sample's loss adds λ·Σ u_t over all its layers, directions and steps (then averaged as the loss is).</summary>
+    public double SkipBudget { get; init; }
+
+    /// <summary>The width of s_t that W_p reads.</summary>
+    public int SkipStateWidth => Cell == ReferenceCellKind.Lstm ? 2 * HiddenSize : HiddenSize;
+
     /// <summary>nd.</summary>
     public int Directions => Bidirectional ? 2 : 1;
 
@@ -82,6 +96,7 @@ public sealed record ReferenceConfig
         Require(HiddenSize >= 1, "HiddenSize must be at least 1.");
         Require(Layers >= 1, "Layers must be at least 1.");
         Require(Truncation is null or >= 1, "Truncation must be at least 1 when set.");
+        Require(SkipBudget >= 0 && (SkipUpdates || SkipBudget == 0), "SkipBudget must be non-negative, and needs SkipUpdates.");
         Require(Dilations is null || (Dilations.Length == Layers && Dilations.All(d => d >= 1)),
             "Dilations must hold one positive integer per layer.");
         if (Input == ReferenceInputKind.Tokens)

@@ -93,7 +93,8 @@ public sealed class ReferenceModel
     /// Per-step heads: the loss of the last step of sample <paramref name="sample"/> alone (not averaged), with one
     /// state nudged: the loss whose adjoint the per-step adjoint norms measure.
     /// </summary>
-    public double LastStepLoss(IReadOnlyList<ReferenceSample> batch, int sample, ReferenceStateOffset? offset)
+    public double LastStepLoss(IReadOnlyList<ReferenceSample> batch, int sample, ReferenceStateOffset? offset,
+        IReadOnlyDictionary<string, double[]>? rounding = null)
     {
         Validate(batch);
         ReferenceSample s = batch[sample];
@@ -101,7 +102,43 @@ public sealed class ReferenceModel
         ReferenceSample lastOnly = s.StepClasses is { } classes
             ? s with { StepClasses = [.. classes.Select((c, t) => t == last ? c : -1)] }
             : s with { StepTargets = [.. s.StepTargets!.Select((y, t) => t == last ? y : double.NaN)] };
-        return new ReferenceNetwork(Config, Parameters).Forward(lastOnly, offset).Loss;
+        SampleTrace? anchor = rounding is null ? null : new ReferenceNetwork(Config, rounding).Forward(lastOnly, null);
+        return new ReferenceNetwork(Config, Parameters).Forward(lastOnly, offset, rounding: anchor, withBudget: false).Loss;
+    }
+
+    /// <summary>
+    /// Skip gates: the mean loss with each rounding u_t = round(ũ_t) replaced by its value at the parameters
+    /// <paramref name="rounding"/> plus (ũ_t − ũ_t there). At those parameters it is the loss itself; its derivative
+    /// there is the straight-through estimator's (round's derivative taken as 1), so finite differences of it check
+    /// the analytic gradient on the smooth parts and the estimator's defined gradient on the rounding. With
+    /// <paramref name="detach"/> the states entering truncation windows are also taken from there.
+    /// </summary>
+    public double StraightThroughLoss(IReadOnlyList<ReferenceSample> batch, IReadOnlyDictionary<string, double[]> rounding,
+        ReferenceStateOffset? offset = null, bool detach = false)
+    {
+        Validate(batch);
+        var network = new ReferenceNetwork(Config, Parameters);
+        var anchor = new ReferenceNetwork(Config, rounding);
+        return Mean(batch.Select((sample, b) =>
+        {
+            SampleTrace at = anchor.Forward(sample, null);
+            return network.Forward(sample, offset?.Sample == b ? offset : null, detach ? at : null, at);
+        }).ToArray());
+    }
+
+    /// <summary>Skip gates: u_t of every step of one sample, per layer and direction, at the current parameters.</summary>
+    public double[][][] Updates(ReferenceSample sample)
+    {
+        SampleTrace trace = new ReferenceNetwork(Config, Parameters).Forward(sample, null);
+        return [.. trace.Layers.Select(layer => layer.Select(direction => direction.U.ToArray()).ToArray())];
+    }
+
+    /// <summary>Skip gates: min over every step of one sample of |ũ_t − ½|, how far the rounding is from flipping.</summary>
+    public double RoundingMargin(ReferenceSample sample)
+    {
+        SampleTrace trace = new ReferenceNetwork(Config, Parameters).Forward(sample, null);
+        return trace.Layers.SelectMany(layer => layer).SelectMany(direction => direction.UTilde.Take(sample.Length))
+            .Select(u => Math.Abs(u - 0.5)).DefaultIfEmpty(double.PositiveInfinity).Min();
     }
 
     /// <summary>The batch's mean loss: over its sequences, or for a per-step head over its labelled steps.</summary>

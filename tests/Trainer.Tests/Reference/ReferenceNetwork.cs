@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Tests.Reference;
 /// Forward and backward through the whole stack for one sample at a time: embedding or numeric input, L layers of
 /// one or two directions, the head and its loss. Samples are independent, so padding can never leak between them.
 /// </summary>
-internal sealed class ReferenceNetwork
+internal sealed partial class ReferenceNetwork
 {
     private readonly ReferenceConfig config;
     private readonly IReadOnlyDictionary<string, double[]> parameters;
@@ -29,9 +29,13 @@ internal sealed class ReferenceNetwork
     /// Runs the sample forward, optionally nudging one state of layer 0's forward direction. When
     /// <paramref name="detached"/> is given, every state that enters a truncation window is taken from that trace
     /// instead of being computed: its value no longer depends on this network's parameters, which is what
-    /// detaching means, so finite differences of this loss measure the truncated gradient.
+    /// detaching means, so finite differences of this loss measure the truncated gradient. With skip gates,
+    /// <paramref name="rounding"/> freezes each round(ũ_t) at that trace's value and lets u_t move with ũ_t (see
+    /// <see cref="ReferenceModel.StraightThroughLoss"/>), and the loss adds the budget unless
+    /// <paramref name="withBudget"/> is false.
     /// </summary>
-    public SampleTrace Forward(ReferenceSample sample, ReferenceStateOffset? offset, SampleTrace? detached = null)
+    public SampleTrace Forward(ReferenceSample sample, ReferenceStateOffset? offset, SampleTrace? detached = null,
+        SampleTrace? rounding = null, bool withBudget = true)
     {
         int length = sample.Length;
         double[][] inputs = LayerZeroInputs(sample);
@@ -41,16 +45,21 @@ internal sealed class ReferenceNetwork
             layers[layer] = new DirectionTrace[config.Directions];
             for (int direction = 0; direction < config.Directions; direction++)
             {
-                layers[layer][direction] = RunDirection(
-                    layer, direction, inputs, length, layer == 0 && direction == 0 ? offset : null, detached?.Layers[layer][direction]);
+                ReferenceStateOffset? nudge = layer == 0 && direction == 0 ? offset : null;
+                layers[layer][direction] = config.SkipUpdates
+                    ? RunSkippingDirection(layer, direction, inputs, length, nudge, detached?.Layers[layer][direction],
+                        rounding?.Layers[layer][direction])
+                    : RunDirection(layer, direction, inputs, length, nudge, detached?.Layers[layer][direction]);
             }
 
             inputs = LayerOutputs(layers[layer], length);
         }
 
+        double budget = withBudget ? Budget(layers, length) : 0;
         if (config.PerStep)
         {
-            return StepHead(layers, inputs, sample);
+            SampleTrace steps = StepHead(layers, inputs, sample);
+            return steps with { Loss = steps.Loss + budget };
         }
 
         DirectionTrace[] last = layers[config.Layers - 1];
@@ -62,7 +71,7 @@ internal sealed class ReferenceNetwork
 
         double[] z = HeadForward(headInput);
         (double loss, double[] dLossDz) = ReferenceLoss.Evaluate(config.Head, z, sample);
-        return new SampleTrace(layers, headInput, loss, dLossDz);
+        return new SampleTrace(layers, headInput, loss + budget, dLossDz);
     }
 
     /// <summary>
@@ -105,13 +114,13 @@ internal sealed class ReferenceNetwork
         ReferenceAdjointNorms norms;
         if (config.PerStep)
         {
-            BackwardLayers(sample, trace, StepOutputGradients(trace, length, own, lastOnly: false), own);
+            BackwardLayers(sample, trace, StepOutputGradients(trace, length, own, lastOnly: false), own, config.SkipBudget);
             var discarded = ReferenceModel.ZerosLike(parameters);
-            norms = BackwardLayers(sample, trace, StepOutputGradients(trace, length, discarded, lastOnly: true), discarded);
+            norms = BackwardLayers(sample, trace, StepOutputGradients(trace, length, discarded, lastOnly: true), discarded, 0);
         }
         else
         {
-            norms = BackwardLayers(sample, trace, SequenceOutputGradients(trace, length, own), own);
+            norms = BackwardLayers(sample, trace, SequenceOutputGradients(trace, length, own), own, config.SkipBudget);
         }
 
         foreach ((string name, double[] values) in own)
@@ -159,7 +168,8 @@ internal sealed class ReferenceNetwork
     }
 
     /// <summary>BPTT down the stack from dL/d(top layer output); returns layer 0's forward adjoint norms.</summary>
-    private ReferenceAdjointNorms BackwardLayers(ReferenceSample sample, SampleTrace trace, double[][] dOutputs, Dictionary<string, double[]> own)
+    private ReferenceAdjointNorms BackwardLayers(ReferenceSample sample, SampleTrace trace, double[][] dOutputs, Dictionary<string, double[]> own,
+        double budget)
     {
         int length = sample.Length;
         ReferenceAdjointNorms? norms = null;
@@ -168,8 +178,9 @@ internal sealed class ReferenceNetwork
             double[][] dInputs = Zeros(length, config.LayerInputSize(layer));
             for (int direction = 0; direction < config.Directions; direction++)
             {
-                ReferenceAdjointNorms? directionNorms = BackwardDirection(
-                    layer, direction, trace.Layers[layer][direction], dOutputs, dInputs, length, own);
+                ReferenceAdjointNorms? directionNorms = config.SkipUpdates
+                    ? BackwardSkippingDirection(layer, direction, trace.Layers[layer][direction], dOutputs, dInputs, length, own, budget)
+                    : BackwardDirection(layer, direction, trace.Layers[layer][direction], dOutputs, dInputs, length, own);
                 norms ??= directionNorms;
             }
 

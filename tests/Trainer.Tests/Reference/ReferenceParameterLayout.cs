@@ -33,6 +33,13 @@ public static class ReferenceParameterLayout
                     layout.Add((prefix + "b_xh", [gateRows]));
                     layout.Add((prefix + "b_hh", [gateRows]));
                 }
+
+                if (config.SkipUpdates)
+                {
+                    // The update gate's bias is there whatever UseBias says: it decides how often the gate opens.
+                    layout.Add((prefix + "W_p", [1, config.SkipStateWidth]));
+                    layout.Add((prefix + "b_p", [1]));
+                }
             }
         }
 

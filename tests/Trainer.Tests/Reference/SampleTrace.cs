@@ -12,6 +12,21 @@ internal sealed class DirectionTrace(int length)
     public double[][] H { get; } = new double[length][];
 
     public double[][] C { get; } = new double[length][];
+
+    /// <summary>Skip gates: ũ_t, the u_t used (round(ũ_t), or its straight-through stand-in), and Δũ_t.</summary>
+    public double[] UTilde { get; } = new double[length];
+
+    public double[] U { get; } = new double[length];
+
+    public double[] Increment { get; } = new double[length];
+
+    /// <summary>Skip gates: ũ_{t+1}, which the step reading s_t as its previous state starts from.</summary>
+    public double[] UNext { get; } = new double[length];
+
+    /// <summary>Skip gates: the cell's candidate (h̃_t, c̃_t), which u_t chooses or not.</summary>
+    public double[][] CandidateH { get; } = new double[length][];
+
+    public double[][] CandidateC { get; } = new double[length][];
 }
 
 /// <summary>

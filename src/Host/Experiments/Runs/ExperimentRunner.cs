@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Experiments.Runs;
@@ -30,7 +32,22 @@ internal static class ExperimentRunner
             InitialLayerBounds = recorder.InitialLayerBounds,
             FinalLayerBounds = recorder.FinalLayerBounds,
             ParameterCount = model.Parameters.Sum(p => (long)p.Length),
+            TestUpdateShare = options.SkipUpdates ? UpdateShare(model, test) : double.NaN,
         };
+    }
+
+    // The share of updated steps over the whole test set, in chunks (a prediction keeps the last pass's counts).
+    private static double UpdateShare(SequenceModel model, SequenceDataset test)
+    {
+        double updated = 0, valid = 0;
+        foreach (var chunk in test.Examples.Chunk(256))
+        {
+            model.PredictBatch(chunk);
+            double steps = chunk.Sum(e => e.Length);
+            updated += model.Network.UpdateShares().Average() * steps;
+            valid += steps;
+        }
+        return valid == 0 ? double.NaN : updated / valid;
     }
 
     /// <summary>Runs all specs, as many at once as there are cores, and returns results in the specs' order.</summary>

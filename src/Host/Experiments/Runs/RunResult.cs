@@ -26,6 +26,9 @@ internal sealed class RunResult
     /// <summary>Trainable parameters of the model (embedding, recurrent layers and head).</summary>
     public long ParameterCount { get; init; }
 
+    /// <summary>Models with skip updates: the share of the test sequences' steps whose state was updated, over all layers; NaN otherwise.</summary>
+    public double TestUpdateShare { get; init; } = double.NaN;
+
     public string Label => Spec.Label;
 
     public int ClippedSteps => Steps.Count(s => s.Clipped);

@@ -18,7 +18,8 @@ public sealed class MetricFamilyContractTests
     {
         using var metrics = new TrainingMetrics();
         using var endpoint = new MetricsEndpoint(metrics);
-        TrainingScenario.Train(metrics, "contract");
+        // A run with skip updates, so the family only such runs export is scraped too.
+        TrainingScenario.Train(metrics, "contract", updateShares: [0.6, 0.4]);
         metrics.SetRunStates(new RunStateCounts(0, 1, 0, 0, 0));
 
         var scraped = Families(endpoint.Text());
