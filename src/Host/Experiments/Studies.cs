@@ -12,6 +12,7 @@ internal static class Studies
         new PascanuStudy(),
         new AgreementStudy(),
         new SkipStudy(),
+        new CopyStudy(),
     ];
 
     public static IStudy? Find(string name) =>

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Recurrent.Trainer.Data;
-using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Training;
 
