@@ -69,13 +69,13 @@ for (var round = 0; round < rounds; round++)
 }
 // Where ML.NET's extra time goes: reading the IDataView into sequences, and analysing a step's gradient.
 var readClock = Stopwatch.StartNew();
-var columns = Recurrent.Trainer.MLNet.SequenceColumns.Describe(view.Schema, Recurrent.Trainer.MLNet.RecurrentTask.MulticlassClassification, options);
+var columns = Recurrent.Trainer.MLNet.SequenceColumns.Describe(view.Schema, Recurrent.Trainer.RecurrentTask.MulticlassClassification, options);
 Recurrent.Trainer.MLNet.DataViewSequences.Read(view, columns);
 Console.WriteLine($"reading the IDataView into sequences: {readClock.Elapsed.TotalSeconds:F2} s");
 var lastTrainer = ml.MulticlassClassification.Trainers.Recurrent(warmOptions);
 lastTrainer.Fit(ml.Data.LoadFromEnumerable(rows.Take(256)));
 var buildClock = Stopwatch.StartNew();
-Recurrent.Trainer.MLNet.MLNetModelBuilder.Build(ml, lastTrainer.LastModel!, "Pixels", view, Recurrent.Trainer.MLNet.RecurrentTask.MulticlassClassification);
+Recurrent.Trainer.MLNet.MLNetModelBuilder.Build(ml, lastTrainer.LastModel!, "Pixels", view, Recurrent.Trainer.RecurrentTask.MulticlassClassification);
 Console.WriteLine($"assembling the fitted ML.NET model: {buildClock.Elapsed.TotalSeconds:F2} s");
 
 double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);

@@ -4,9 +4,9 @@ using System.Text.Json;
 using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Metrics;
 using Recurrent.Host.Commands;
-using Recurrent.Host.Service.Gradients;
 using Recurrent.Host.Training;
 using Recurrent.Trainer;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Bench;
 
@@ -83,14 +83,14 @@ internal static class BenchCommand
             {
                 using var overheadMetrics = new TrainingMetrics();
                 var (without, with) = TrainingBenchmark.Overhead(options, parse.GetValue(length), parse.GetValue(input),
-                    parse.GetValue(batch), parse.GetValue(steps), new TrainingMonitor(overheadMetrics, "bench"));
+                    parse.GetValue(batch), parse.GetValue(steps), new GradientMonitor(overheadMetrics, "bench"));
                 Console.WriteLine(parse.GetValue(json)
                     ? JsonSerializer.Serialize(new { ms_per_step_without = without, ms_per_step_with = with, overhead_percent = (with / without - 1) * 100 })
                     : $"median ms/step without diagnostics {without:F2}, with full monitoring {with:F2}: overhead {(with / without - 1) * 100:F2}%");
                 return 0;
             }
             using var metrics = parse.GetValue(monitor) ? new TrainingMetrics() : null;
-            var observer = metrics is null ? null : new TrainingMonitor(metrics, "bench");
+            var observer = metrics is null ? null : new GradientMonitor(metrics, "bench");
             var result = TrainingBenchmark.Run(options, parse.GetValue(length), parse.GetValue(input),
                 parse.GetValue(batch), parse.GetValue(steps), observer: observer);
             if (parse.GetValue(json))

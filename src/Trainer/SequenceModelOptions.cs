@@ -1,8 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.ML;
-using Recurrent.Trainer.Cells;
-using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer;
 
@@ -172,7 +170,7 @@ public class SequenceModelOptions
 
     /// <summary>
     /// Seed of every random choice (initialisation, shuffling); the same seed gives the same model. Default null:
-    /// <see cref="SequenceModelTrainer"/> uses <see cref="Defaults.Seed"/> (1), so the engine is reproducible as it
+    /// <see cref="Training.SequenceModelTrainer"/> uses <see cref="Defaults.Seed"/> (1), so the engine is reproducible as it
     /// stands, and the ML.NET trainer takes its seed from the MLContext, as ML.NET's own trainers do.
     /// </summary>
     [Description("Seed of every random choice (initialisation, shuffling, generated data); none: 1, in ML.NET the MLContext's.")]
@@ -235,7 +233,7 @@ public class SequenceModelOptions
         public const float AdamEpsilon = 1e-8f;
         /// <summary>Default of <see cref="NonFinitePolicy"/>: skip the step.</summary>
         public const RecurrentNonFinitePolicy NonFinitePolicy = RecurrentNonFinitePolicy.Skip;
-        /// <summary>The seed <see cref="SequenceModelTrainer"/> uses when <see cref="Seed"/> is null.</summary>
+        /// <summary>The seed <see cref="Training.SequenceModelTrainer"/> uses when <see cref="Seed"/> is null.</summary>
         public const int Seed = 1;
         /// <summary>Default of <see cref="CollectAdjointNorms"/>.</summary>
         public const bool CollectAdjointNorms = true;

@@ -1,7 +1,7 @@
 using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Metrics;
-using Recurrent.Host.Service.Gradients;
 using Recurrent.Host.Service.Metrics;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Commands;
 
@@ -11,14 +11,14 @@ internal sealed class CliMonitoring : IDisposable
     private readonly TrainingMetrics _metrics;
     private readonly MetricsServer _server;
 
-    private CliMonitoring(TrainingMetrics metrics, MetricsServer server, TrainingMonitor monitor)
+    private CliMonitoring(TrainingMetrics metrics, MetricsServer server, GradientMonitor monitor)
     {
         _metrics = metrics;
         _server = server;
         Monitor = monitor;
     }
 
-    public TrainingMonitor Monitor { get; }
+    public GradientMonitor Monitor { get; }
 
     /// <summary>Starts the endpoint when a port was asked for; the run's clip threshold is a bucket boundary of its histogram.</summary>
     public static CliMonitoring? Start(int? port, string runId)
@@ -29,7 +29,7 @@ internal sealed class CliMonitoring : IDisposable
         var server = MetricsServer.Start(p, metrics);
         metrics.RunStarted(runId);
         metrics.SetRunStates(new RunStateCounts(0, 1, 0, 0, 0));
-        return new CliMonitoring(metrics, server, new TrainingMonitor(metrics, runId));
+        return new CliMonitoring(metrics, server, new GradientMonitor(metrics, runId));
     }
 
     /// <summary>Marks the run finished and keeps serving for <paramref name="lingerSeconds"/> so a scraper sees the end.</summary>

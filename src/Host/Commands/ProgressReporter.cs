@@ -1,6 +1,5 @@
 using System.Globalization;
 using Recurrent.Diagnostics;
-using Recurrent.Diagnostics.Analysis;
 using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Commands;
@@ -10,8 +9,9 @@ namespace Recurrent.Host.Commands;
 /// times a second, with the batch count, steps/s, the epoch's and the run's ETA, and the running figures. Otherwise
 /// (output to a file or a pipe): plain lines, one per finished epoch and, in an epoch longer than
 /// <see cref="PlainEvery"/>, a progress line at that interval, so a 784-step pixel epoch is not two silent minutes
-/// in a log either. Figures: loss, accuracy, sequences/s, the last pre-clip gradient norm, the clip rate, and the
-/// vanishing ratio and memory horizon of the last step (analysed only when a line is written).
+/// in a log either. Figures: loss, accuracy, sequences/s, and from the run's <see cref="GradientMonitor"/>, which
+/// this reporter feeds, the last pre-clip gradient norm, the epoch's clip rate, and the vanishing ratio and memory
+/// horizon of the last step (analysed only when a line is written, unless the monitor records metrics).
 /// </summary>
 internal sealed class ProgressReporter : ITrainingObserver
 {
@@ -26,11 +26,11 @@ internal sealed class ProgressReporter : ITrainingObserver
     private readonly bool _interactive;
     private readonly TimeProvider _clock;
     private readonly Func<int> _terminalWidth;
-    private readonly GradientAnalysis _analysis = new();
+    private readonly GradientMonitor _monitor;
     private long _epochStarted, _lastLine;
     // Loss and accuracy are averaged over what the batches scored: sequences, or a per-step head's labelled steps.
-    private long _epochSteps, _epochClipped, _epochSequences, _epochScored, _epochCorrect;
-    private double _epochLoss, _lastNorm;
+    private long _epochSequences, _epochScored, _epochCorrect;
+    private double _epochLoss;
     private string _gradientHealth = "";
 
     /// <param name="output">Where the lines go (stdout).</param>
@@ -39,8 +39,12 @@ internal sealed class ProgressReporter : ITrainingObserver
     /// <param name="clock">The time source (tests pass their own).</param>
     /// <param name="terminalWidth">Columns of the terminal (0: no limit), read at each redraw so a resize is
     /// followed; a bar longer than the terminal would wrap and every redraw would start a new line.</param>
-    public ProgressReporter(TextWriter output, int epochs, bool interactive, TimeProvider? clock = null, Func<int>? terminalWidth = null)
+    /// <param name="monitor">The run's monitor (the one recording its metrics, with <c>--metrics-port</c>), which
+    /// this reporter feeds; null: a monitor of its own, without metrics.</param>
+    public ProgressReporter(TextWriter output, int epochs, bool interactive, TimeProvider? clock = null, Func<int>? terminalWidth = null,
+        GradientMonitor? monitor = null)
     {
+        _monitor = monitor ?? new GradientMonitor(null, "progress");
         _output = output;
         _epochs = epochs;
         _interactive = interactive;
@@ -51,26 +55,24 @@ internal sealed class ProgressReporter : ITrainingObserver
 
     public void OnStep(StepReport step)
     {
+        var lastOfEpoch = step.BatchInEpoch == step.BatchesPerEpoch;
+        var sinceLine = _clock.GetElapsedTime(_lastLine);
+        // On a terminal the bar appears at an epoch's first step, however fast the machine, then every 200 ms.
+        var write = !lastOfEpoch && (_interactive ? step.BatchInEpoch == 1 || sinceLine >= RedrawEvery : sinceLine >= PlainEvery);
+        // Only the steps a line shows need their ratios (unless the monitor records metrics, which take every step).
+        var record = _monitor.Observe(step, analyze: write || lastOfEpoch);
         if (step.BatchInEpoch == 1)
         {
-            _epochSteps = _epochClipped = _epochSequences = _epochScored = _epochCorrect = 0;
+            _epochSequences = _epochScored = _epochCorrect = 0;
             _epochLoss = 0;
         }
-        _epochSteps++;
         _epochSequences += step.Sequences;
         _epochScored += step.LabelledSteps;
         _epochCorrect += step.Correct;
         if (double.IsFinite(step.Loss))
             _epochLoss += step.Loss * step.LabelledSteps;
-        if (step.Snapshot.Clipped)
-            _epochClipped++;
-        _lastNorm = step.Snapshot.PreClipNorm;
-        var lastOfEpoch = step.BatchInEpoch == step.BatchesPerEpoch;
-        var sinceLine = _clock.GetElapsedTime(_lastLine);
-        // On a terminal the bar appears at an epoch's first step, however fast the machine, then every 200 ms.
-        var write = !lastOfEpoch && (_interactive ? step.BatchInEpoch == 1 || sinceLine >= RedrawEvery : sinceLine >= PlainEvery);
         if (write || lastOfEpoch)
-            _gradientHealth = Describe(_analysis.Analyze(step.Snapshot));
+            _gradientHealth = Describe(record);
         if (!write)
             return;
         _lastLine = _clock.GetTimestamp();
@@ -91,11 +93,12 @@ internal sealed class ProgressReporter : ITrainingObserver
 
     public void OnEpoch(EpochReport epoch)
     {
+        _monitor.OnEpoch(epoch);
         var validation = epoch.ValidationLoss is double vl
             ? Invariant($" | valid loss {vl:F4}") + (epoch.ValidationAccuracy is double va ? Invariant($" acc {va:P1}") : "")
             : "";
         var seconds = _clock.GetElapsedTime(_epochStarted).TotalSeconds;
-        var rate = seconds > 0 ? Invariant($" {_epochSteps / seconds:F1} steps/s") : "";
+        var rate = seconds > 0 ? Invariant($" {_monitor.Epoch.Steps / seconds:F1} steps/s") : "";
         var line = Invariant($"epoch {epoch.Epoch}/{_epochs}{rate} {Line()}{validation}");
         // On a terminal it replaces the bar: padded to cover it (and kept whole: it stays on screen).
         _output.WriteLine(_interactive ? "\r" + line.PadRight(Math.Max(0, _terminalWidth() - 1)) : line);
@@ -106,7 +109,7 @@ internal sealed class ProgressReporter : ITrainingObserver
     private string Progress(StepReport step)
     {
         var seconds = _clock.GetElapsedTime(_epochStarted).TotalSeconds;
-        var rate = seconds > 0 ? _epochSteps / seconds : 0;
+        var rate = seconds > 0 ? _monitor.Epoch.Steps / seconds : 0;
         var text = Invariant($"{step.BatchInEpoch}/{step.BatchesPerEpoch} steps {rate:F1} steps/s");
         if (rate <= 0)
             return text;
@@ -136,8 +139,8 @@ internal sealed class ProgressReporter : ITrainingObserver
             : Invariant($"{t.Minutes}:{t.Seconds:D2}");
     }
 
-    private static string Describe(GradientAnalysisResult analysis) => analysis.HasRatios
-        ? Invariant($"V 10^{analysis.MedianLog10VanishingRatio:F1} horizon {analysis.MemoryHorizonSteps}")
+    private static string Describe(GradientRecord record) => record.HasRatios
+        ? Invariant($"V 10^{record.Log10VanishingRatio:F1} horizon {record.MemoryHorizon}")
         : "";
 
     private string Line()
@@ -146,8 +149,8 @@ internal sealed class ProgressReporter : ITrainingObserver
         var accuracy = _epochScored > 0 && _epochCorrect > 0 ? Invariant($" acc {(double)_epochCorrect / _epochScored:P1}") : "";
         var extra = _gradientHealth.Length > 0 ? " " + _gradientHealth : "";
         return Invariant($"loss {(_epochScored > 0 ? _epochLoss / _epochScored : double.NaN):F4}{accuracy} ") +
-            Invariant($"{(seconds > 0 ? _epochSequences / seconds : 0):F0} seq/s |g| {_lastNorm:G3} ") +
-            Invariant($"clip {(_epochSteps > 0 ? (double)_epochClipped / _epochSteps : 0):P0}{extra}");
+            Invariant($"{(seconds > 0 ? _epochSequences / seconds : 0):F0} seq/s |g| {_monitor.Last?.GradNorm ?? double.NaN:G3} ") +
+            Invariant($"clip {_monitor.Epoch.ClipRate:P0}{extra}");
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -77,7 +77,7 @@ internal static class SweepCommand
         {
             var clock = TimeProvider.System;
             var runs = new PgRunStore(database, new WorkerIdentity(WorkerIdentity.DefaultId(), 0, TimeSpan.FromSeconds(options.LeaseSeconds)), clock);
-            var runData = new RunData(new Service.Store.DatasetStore(database, clock), scratch, new PgArtifacts(database, scratch), Options.Create(options));
+            var runData = new RunData(new Service.Store.DatasetStore(database, clock), scratch, new PgArtifacts(database, scratch, new PgRunFence()), Options.Create(options));
             var sweeps = new PgSweepStore(database, runs, clock);
             var sweep = new SweepQueue(sweeps, runData, options).Queue(request);
             Console.WriteLine(JsonSerializer.Serialize(new

@@ -34,12 +34,11 @@ internal static class TrainCommand
         }
         var outPath = parse.GetRequiredValue(o.Out);
         using var monitoring = CliMonitoring.Start(parse.GetValue(o.MetricsPort), Path.GetFileNameWithoutExtension(outPath));
-        if (monitoring is not null)
-            observers.Add(monitoring.Monitor);
+        // The run's one monitor records the metrics (with --metrics-port); the progress line feeds it and reads it.
         if (!json)
-        {
-            observers.Add(new ProgressReporter(Console.Out, trainerOptions.Epochs, !Console.IsOutputRedirected));
-        }
+            observers.Add(new ProgressReporter(Console.Out, trainerOptions.Epochs, !Console.IsOutputRedirected, monitor: monitoring?.Monitor));
+        else if (monitoring is not null)
+            observers.Add(monitoring.Monitor);
         using var cancel = new ConsoleCancellation();
         var trainer = new SequenceModelTrainer(trainerOptions);
         SequenceModel model;

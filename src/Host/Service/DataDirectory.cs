@@ -37,7 +37,8 @@ internal sealed class DataDirectory
 
     /// <summary>
     /// At start, before anything trains: removes what a killed process left half-written (atomic writes' temporary
-    /// files, unfinished uploads) and the checkpoints of runs that ended, which never resume.
+    /// files, unfinished uploads) and the checkpoints of runs that succeeded or were cancelled, which never resume. A
+    /// failed run keeps its checkpoint.
     /// </summary>
     public void RemoveTemporaryFiles(IEnumerable<long> endedRuns)
     {

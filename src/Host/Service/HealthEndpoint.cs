@@ -16,9 +16,9 @@ namespace Recurrent.Host.Service;
 internal sealed record HealthView(string Status, string Store, int SchemaVersion, string Worker, Dictionary<string, int>? Runs);
 
 /// <summary>
-/// GET /healthz: 200 "ok" while the store answers and the data directory takes writes; 503 "degraded" with the
-/// reason while it does not (a full disk, or a fleet worker that lost its PostgreSQL store), with the run counts
-/// by state whenever the store answers.
+/// GET /healthz: 200 "ok" while the store answers, checked intact, and the data directory takes writes; 503
+/// "degraded" with the reason while it does not (a damaged store, a full disk, or a fleet worker that lost its
+/// PostgreSQL store), with the run counts by state whenever the store answers.
 /// </summary>
 internal static class HealthEndpoint
 {
@@ -28,13 +28,18 @@ internal static class HealthEndpoint
         .Produces<HealthView>(StatusCodes.Status503ServiceUnavailable);
 
     private static Results<Ok<HealthView>, JsonHttpResult<HealthView>> Health(RunStore runs, StorageHealth storage, FleetHealth fleet,
-        WorkerIdentity worker)
+        StoreIntegrity integrity, WorkerIdentity worker)
     {
         RunStateCounts? counts = null;
-        var problem = storage.Problem();
+        var problem = integrity.Problem ?? storage.Problem();
         try
         {
             counts = runs.CountStates();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (StoreIntegrity.IsDamage(e))
+        {
+            integrity.Found(e);
+            problem = integrity.Problem;
         }
         catch (DbException e)
         {

@@ -82,8 +82,19 @@ public sealed class PredictLimitOptions
     /// <summary>How long a request waits for a free slot before a 429. Default 10 s.</summary>
     public double QueueTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>Most models kept loaded for predictions; the least recently used is closed beyond it. Default 8.</summary>
+    public int MaxEngines { get; set; } = 8;
+
+    /// <summary>
+    /// Most bytes the loaded models may hold, by estimate (twice each model file, plus 4 MiB a session); the least
+    /// recently used are closed beyond it. Default 256 MiB.
+    /// </summary>
+    public long EngineCacheBytes { get; set; } = 256L << 20;
+
     internal void Validate()
     {
+        RunLimitOptions.Positive(MaxEngines, $"Predict:{nameof(MaxEngines)}");
+        RunLimitOptions.Positive(EngineCacheBytes, $"Predict:{nameof(EngineCacheBytes)}");
         RunLimitOptions.Positive(MaxSteps, $"Predict:{nameof(MaxSteps)}");
         RunLimitOptions.Positive(ChunkBytes, $"Predict:{nameof(ChunkBytes)}");
         RunLimitOptions.Positive(MaxRecordBytes, $"Predict:{nameof(MaxRecordBytes)}");

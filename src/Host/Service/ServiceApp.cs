@@ -58,8 +58,10 @@ internal static class ServiceApp
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 64 * 1024);
+        HostingDefenses.Add(builder, options, urls);
 
         var data = new DataDirectory(options.DataDir);
+        HostingDefenses.OwnerOnly(data);
         var token = ServiceToken.Resolve(options.Token, data, urls);
         var worker = new WorkerIdentity(options.WorkerId ?? WorkerIdentity.DefaultId(), options.MaxConcurrentRuns,
             TimeSpan.FromSeconds(options.LeaseSeconds));
@@ -90,6 +92,8 @@ internal static class ServiceApp
         if (workerMetrics is not null)
             services.AddSingleton(workerMetrics);
         services.AddSingleton<StorageHealth>();
+        services.AddSingleton<StoreIntegrity>();
+        services.AddHostedService(s => s.GetRequiredService<StoreIntegrity>());
         services.AddSingleton<EndedRunSummaries>();
         services.AddSingleton<RunData>();
         services.AddSingleton<LiveRuns>();
@@ -97,6 +101,9 @@ internal static class ServiceApp
         services.AddSingleton(new WorkQueue(options.Postgres is null ? null : TimeSpan.FromSeconds(1)));
         services.AddSingleton<RunStatePublisher>();
         services.AddSingleton<RunExecutor>();
+        services.AddSingleton<TrainingHold>();
+        services.AddSingleton<UnrecordedEnds>();
+        services.AddHostedService(s => s.GetRequiredService<UnrecordedEnds>());
         services.AddSingleton<PredictionEngines>();
         services.AddSingleton<PredictionLimiter>();
         services.AddSingleton<UploadSlots>();
@@ -120,7 +127,9 @@ internal static class ServiceApp
             }
             await next(context);
         });
+        HostingDefenses.Use(app);
         app.UseExceptionHandler();
+        HostingDefenses.UseDeadline(app);
         app.UseStatusCodePages();
         Prepare(app, fresh, token, options);
         MapEndpoints(app);
@@ -138,8 +147,9 @@ internal static class ServiceApp
         services.AddSingleton<EventStore>();
         if (options.Postgres is { } connectionString)
         {
-            var pg = new PgDatabase(connectionString);
+            var pg = new PgDatabase(connectionString, PgRunStore.ApplicationName(worker.Id));
             var runs = new PgRunStore(pg, worker, TimeProvider.System);
+            services.AddSingleton<RunFence, PgRunFence>();
             services.AddSingleton(pg);
             services.AddSingleton<StoreDatabase>(pg);
             services.AddSingleton(runs);
@@ -151,6 +161,7 @@ internal static class ServiceApp
         }
         var fresh = !File.Exists(data.Database);
         var sqlite = new SqliteDatabase(data.Database);
+        services.AddSingleton<RunFence>();
         services.AddSingleton(sqlite);
         services.AddSingleton<StoreDatabase>(sqlite);
         services.AddSingleton<RunStore, SqliteRunStore>();
@@ -173,13 +184,8 @@ internal static class ServiceApp
             log.LogInformation("Resuming interrupted runs {Ids} from their checkpoints", string.Join(", ", interrupted));
         var data = app.Services.GetRequiredService<DataDirectory>();
         foreach (var id in crashLooping)
-        {
-            log.LogWarning("Run {Id} was interrupted {Times} times and is failed", id, options.MaxRunInterruptions);
-            if (Directory.Exists(data.RunDir(id)))
-                File.Delete(data.Checkpoint(id));
-            app.Services.GetRequiredService<ArtifactStore>().Delete(data.Checkpoint(id));
-        }
-        data.RemoveTemporaryFiles(runs.List().Where(r => RunStates.IsFinal(r.State)).Select(r => r.Id));
+            log.LogWarning("Run {Id} was interrupted {Times} times and is failed (its checkpoint is kept)", id, options.MaxRunInterruptions);
+        data.RemoveTemporaryFiles(runs.List().Where(r => r.State is RunStates.Succeeded or RunStates.Cancelled).Select(r => r.Id));
         if (fresh && options.Demo)
         {
             foreach (var demo in DemoRuns.Requests)
@@ -195,9 +201,13 @@ internal static class ServiceApp
         HealthEndpoint.Map(app);
         PageEndpoints.Map(app);
         app.MapTrainingMetrics(app.Services.GetRequiredService<TrainingMetrics>());
-        var api = app.MapGroup("/api").AddEndpointFilter<ProblemFilter>().ProducesProblems(StatusCodes.Status400BadRequest);
+        // Any route: a request past its deadline (or a body too slow), a store damaged or unreachable; each route
+        // declares its own refusals (400 where it reads a body or a query).
+        var api = app.MapGroup("/api").AddEndpointFilter<ProblemFilter>()
+            .ProducesProblems(StatusCodes.Status408RequestTimeout, StatusCodes.Status503ServiceUnavailable);
         var reads = api.MapGroup("");
-        var writes = api.MapGroup("").RequireToken();
+        // Any write may also find the disk full.
+        var writes = api.MapGroup("").RequireToken().ProducesProblems(StatusCodes.Status507InsufficientStorage);
         DatasetEndpoints.Map(reads, writes);
         RunEndpoints.Map(reads, writes);
         PredictEndpoints.Map(writes);

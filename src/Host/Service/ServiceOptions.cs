@@ -80,6 +80,29 @@ public sealed class ServiceOptions
     /// </summary>
     public int LeaseSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Host names (and addresses) requests may name in their <c>Host</c> header; others get a 400, so a web page
+    /// that rebinds its own domain to this machine's address (DNS rebinding) cannot read the API. Default: the
+    /// loopback names, the addresses the service is bound to, and, when bound to every interface, this machine's
+    /// name and addresses. <c>*</c> allows any.
+    /// </summary>
+    public string[] AllowedHosts { get; set; } = [];
+
+    /// <summary>
+    /// Slowest a request body may arrive, in bytes per second after a 5 s grace: a client that trickles its body
+    /// loses its slot with a 408. Default 4096.
+    /// </summary>
+    public double MinRequestBodyBytesPerSecond { get; set; } = 4096;
+
+    /// <summary>Longest a request may take, body included, before it is cancelled with a 408. Default 300 s.</summary>
+    public double RequestTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>How often the store's integrity is checked (<c>PRAGMA quick_check</c>; also at start). Default 300 s.</summary>
+    public double IntegrityCheckSeconds { get; set; } = 300;
+
+    /// <summary>What tests and fault reproduction drive; nothing is set by default.</summary>
+    public DebugOptions Debug { get; set; } = new();
+
     /// <summary>Most runs one sweep may queue (its grid, or its sample). Default 256.</summary>
     public int MaxSweepRuns { get; set; } = 256;
 
@@ -112,10 +135,26 @@ public sealed class ServiceOptions
             throw new ArgumentException($"Recurrent:MaxSweepRuns must be at least 1, not {MaxSweepRuns}.");
         if (WorkerId is not null && (WorkerId.Length is 0 or > 128 || WorkerId.Any(char.IsControl)))
             throw new ArgumentException("Recurrent:WorkerId must be 1 to 128 printable characters.");
+        if (!(MinRequestBodyBytesPerSecond >= 0 && double.IsFinite(MinRequestBodyBytesPerSecond)))
+            throw new ArgumentException($"Recurrent:MinRequestBodyBytesPerSecond must be 0 or more, not {MinRequestBodyBytesPerSecond}.");
+        if (!(RequestTimeoutSeconds > 0 && double.IsFinite(RequestTimeoutSeconds)))
+            throw new ArgumentException($"Recurrent:RequestTimeoutSeconds must be more than 0, not {RequestTimeoutSeconds}.");
+        if (!(IntegrityCheckSeconds > 0 && double.IsFinite(IntegrityCheckSeconds)))
+            throw new ArgumentException($"Recurrent:IntegrityCheckSeconds must be more than 0, not {IntegrityCheckSeconds}.");
         Runs.Validate();
         Predict.Validate();
         Uploads.Validate();
         if (Token is not null && Token.Length < 16)
             throw new ArgumentException("Recurrent:Token must be at least 16 characters.");
     }
+}
+
+/// <summary>Settings for tests and for reproducing faults (<c>Recurrent:Debug:KEY</c>); none is set by default.</summary>
+public sealed class DebugOptions
+{
+    /// <summary>
+    /// A file holding a step number: every run this process trains pauses after that step (before its checkpoint)
+    /// while the file exists and names it. Unset by default.
+    /// </summary>
+    public string? HoldFile { get; set; }
 }

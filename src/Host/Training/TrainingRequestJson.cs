@@ -25,6 +25,13 @@ public static class TrainingRequestJson
                 continue;
             if (option.ValueType.IsEnum)
                 property.CustomConverter = EnumConverter(option.ValueType, option.JsonName);
+            if (option.Name == nameof(TrainingRequest.Layers))
+            {
+                // The count of dilations sets the layers: a stored request read again must not find a layer count
+                // the user never gave that disagrees with them.
+                property.ShouldSerialize = (request, _) =>
+                    ((TrainingRequest)request).WasGiven(option.Name) || ((TrainingRequest)request).Dilations is null;
+            }
             var set = property.Set;
             if (set is not null)
                 property.Set = (request, value) =>

@@ -22,7 +22,9 @@ public static class TrainingRequestMapper
             throw new TrainingRequestException(second,
                 $"{Spell(second, spelling)}: {Spell(first, spelling)} gives the same option ({Spell(TrainingOptions.JsonName(option), spelling)}); give it once.");
         var options = request.ToEngineOptions();
-        options.Layers = Layers(request, spelling);
+        // The request takes the layer count the dilations set, so that, stored with every field written out, it
+        // reads back (on a worker, in a sweep) as the same request and not as a layer count that disagrees.
+        options.Layers = request.Layers = Layers(request, spelling);
         if ((OptionBounds.FirstViolation(request) ?? options.FindProblem()) is { } problem)
         {
             var field = request.FieldOf(problem.Option);

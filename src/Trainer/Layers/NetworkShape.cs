@@ -90,6 +90,44 @@ internal sealed record NetworkShape(
         return Layers * layer + InputWidth;
     }
 
+    /// <summary>
+    /// The floats a training pass keeps for one sequence of <paramref name="steps"/> steps, dilations included: a
+    /// layer of dilation d runs d interleaved sub-sequences of ⌈T/d⌉ steps, so it holds d·⌈T/d⌉ steps (T padded up to
+    /// a multiple of d; a dilation far beyond T pads a short sequence to d steps), d more state slots per direction
+    /// and the scratch of d rows. Without dilations, <paramref name="steps"/> × <see cref="TrainingFloatsPerStep"/>,
+    /// the slots and one row's scratch. It is a bound, like the per-step figures.
+    /// </summary>
+    public long TrainingFloats(int steps) => Floats(steps, TrainingFloatsPerStep(), training: true);
+
+    /// <summary>The floats an inference pass keeps for one sequence of <paramref name="steps"/> steps, dilations included.</summary>
+    public long InferenceFloats(int steps) => Floats(steps, InferenceFloatsPerStep(), training: false);
+
+    private long Floats(int steps, long perStep, bool training)
+    {
+        long input = InputWidth * (InputKind == InputKind.Tokens && training ? 2L : 1L);
+        var perLayer = (perStep - input) / Layers;
+        long total = steps * input;
+        var row = ScratchFloatsPerRow(training);
+        for (var layer = 0; layer < Layers; layer++)
+        {
+            long d = DilationOf(layer), padded = d * ((steps + d - 1) / d);
+            // h (and c) keep one more slot per sub-sequence: the initial state; and each of the d rows a sequence
+            // becomes has its workers' scratch of one step (DirectionBuffers.PartScratch), which for a dilation far
+            // beyond the sequence weighs as much as its steps.
+            total += padded * perLayer + d * Directions * (Hidden * (training ? 2L : 1L) + row);
+        }
+        return total;
+    }
+
+    /// <summary>One row's scratch of one step in a direction, as <c>DirectionBuffers.PartScratch</c> sizes it.</summary>
+    private long ScratchFloatsPerRow(bool training)
+    {
+        var cell = CellOf();
+        long gateWidth = cell.GateCount * (long)Hidden;
+        var recurrent = cell.AddsToInputProjection ? 0 : gateWidth;
+        return recurrent + (training ? 4L * Hidden : 2 * gateWidth + 3L * Hidden);
+    }
+
     private IRecurrentCell CellOf() => RecurrentCells.Create(Cell, Activation, GruLinearBeforeReset);
 
     /// <summary>The shape a dataset and options call for.</summary>
@@ -118,6 +156,15 @@ internal sealed record NetworkShape(
 /// <param name="InferenceBytesPerStep">What a prediction keeps for one sequence and one step, in bytes.</param>
 internal readonly record struct NetworkSize(long Parameters, long TrainingBytesPerStep, long InferenceBytesPerStep)
 {
+    // The shape the sizes came from, for the sizes of whole sequences (null: a size made by hand, undilated).
+    private NetworkShape? Shape { get; init; }
+
+    /// <summary>What a training pass keeps for one sequence of <paramref name="steps"/> steps, in bytes, dilations' padding included.</summary>
+    public long TrainingBytes(int steps) => (Shape?.TrainingFloats(steps) ?? steps * TrainingBytesPerStep / sizeof(float)) * sizeof(float);
+
+    /// <summary>What a prediction keeps for one sequence of <paramref name="steps"/> steps, in bytes, dilations' padding included.</summary>
+    public long InferenceBytes(int steps) => (Shape?.InferenceFloats(steps) ?? steps * InferenceBytesPerStep / sizeof(float)) * sizeof(float);
+
     /// <summary>The size of the network <paramref name="options"/> build on data of this kind.</summary>
     /// <param name="options">The cell, hidden size, layers, directions, embedding and biases.</param>
     /// <param name="inputKind">Tokens (through the embedding) or numeric steps.</param>
@@ -130,8 +177,14 @@ internal readonly record struct NetworkSize(long Parameters, long TrainingBytesP
         var tokens = inputKind == InputKind.Tokens;
         var shape = new NetworkShape(options.Cell, options.Activation, options.HiddenSize, options.Layers, options.Bidirectional,
             options.UseBias, options.GruLinearBeforeReset, inputKind, tokens ? options.EmbeddingSize : featureCount,
-            tokens ? vocabularySize : 0, outputs == 1 ? HeadKind.Binary : HeadKind.MultiClass, outputs);
+            tokens ? vocabularySize : 0, outputs == 1 ? HeadKind.Binary : HeadKind.MultiClass, outputs)
+        {
+            Dilations = options.Dilations?.ToArray(),
+        };
         return new NetworkSize(shape.CountParameters(), shape.TrainingFloatsPerStep() * sizeof(float),
-            shape.InferenceFloatsPerStep() * sizeof(float));
+            shape.InferenceFloatsPerStep() * sizeof(float))
+        {
+            Shape = shape,
+        };
     }
 }

@@ -4,7 +4,6 @@ using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Tensors;
-using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Layers;
 

@@ -9,8 +9,10 @@ namespace Recurrent.Trainer.Models;
 /// A trained recurrent sequence model: predicts classes (with probabilities) or values, one per sequence or, with a
 /// per-step head, one per step; evaluates itself on labelled data; samples from a language model
 /// (<see cref="CreateGenerator"/>); and saves to a versioned file. Predictions from several threads are serialised.
+/// Its ONNX export (<c>ExportOnnx</c>, <c>ExportOnnxStep</c>) is written beside the exporter, in
+/// <c>Onnx/SequenceModel.Onnx.cs</c>, so this folder needs nothing of <c>Onnx/</c>.
 /// </summary>
-public sealed class SequenceModel
+public sealed partial class SequenceModel
 {
     private const int EvaluationBatch = 256;
     private readonly object _inferenceLock = new();
@@ -156,7 +158,7 @@ public sealed class SequenceModel
     public Evaluation Evaluate(SequenceDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        SequenceModelTrainer.CheckCompatible(DescribeData(), data);
+        DatasetCompatibility.Check(DescribeData(), data);
         if (PerStep)
             return EvaluateSteps(data);
         var classes = Labels.ClassCount;
@@ -348,23 +350,6 @@ public sealed class SequenceModel
     }
 
     internal int Threads => Options.Threads == 0 ? Environment.ProcessorCount : Options.Threads;
-
-    /// <summary>
-    /// Writes the model as ONNX (opset 17, IR 8) with the standard recurrent operators; inputs <c>input</c> and
-    /// <c>sequence_lens</c>, outputs <c>logits</c> and <c>probabilities</c> (or <c>value</c> for regression), and the
-    /// labels, vocabulary and options in the metadata.
-    /// </summary>
-    /// <remarks>
-    /// A per-step model's outputs have a step axis: <c>logits</c> [batch, sequence, outputs] and so on, from the top
-    /// layer's Y through one MatMul over every step.
-    /// </remarks>
-    public void ExportOnnx(string path) => Onnx.OnnxModelWriter.WriteFile(path, Onnx.ClassifierOnnxExport.Build(this));
-
-    /// <summary>
-    /// Writes one step of a per-step model as ONNX with its state as inputs and outputs (<see cref="Onnx.StepOnnxExport"/>),
-    /// so ONNX Runtime can sample a language model token by token.
-    /// </summary>
-    public void ExportOnnxStep(string path) => Onnx.OnnxModelWriter.WriteFile(path, Onnx.StepOnnxExport.Build(this));
 
     /// <summary>Writes the model to <paramref name="path"/> atomically (a temporary file renamed into place).</summary>
     public void Save(string path) => ModelFile.Save(this, path);

@@ -1,5 +1,4 @@
 using Recurrent.Trainer.Layers;
-using Recurrent.Trainer.MLNet;
 using Recurrent.Trainer.Models;
 
 namespace Recurrent.Trainer.Onnx;

@@ -47,10 +47,10 @@ public sealed class SequenceModelTrainer
         if (train.Count == 0)
             throw new ArgumentException($"The training data '{train.Name}' has no sequences.", nameof(train));
         if (validation is not null)
-            CheckCompatible(train, validation);
+            DatasetCompatibility.Check(train, validation);
         var model = checkpoints?.ResumeFrom?.Model.Copy() ?? Initialize(train);
         if (checkpoints?.ResumeFrom is not null)
-            CheckCompatible(DescribeModel(model), train);
+            DatasetCompatibility.Check(DescribeModel(model), train);
         var loop = new TrainingLoop(model, _options, train, validation, observer, checkpoints);
         LastSummary = loop.Run(cancellationToken);
         model.TrainingSummary = LastSummary;
@@ -69,24 +69,4 @@ public sealed class SequenceModelTrainer
                 "head truncates BPTT in segments of TruncationSteps steps, so the stride must be left out or equal it.",
                 nameof(SequenceModelOptions.TruncationStride));
     }
-
-    internal static void CheckCompatible(SequenceDataset train, SequenceDataset other)
-    {
-        if (other.PerStep != train.PerStep)
-            throw new ArgumentException(train.PerStep
-                ? $"'{other.Name}' has one label per sequence but the training data '{train.Name}' has a label per step."
-                : $"'{other.Name}' has a label per step but the training data '{train.Name}' has one per sequence.");
-        if (other.InputKind != train.InputKind || other.FeatureCount != train.FeatureCount)
-            throw new ArgumentException(
-                $"'{other.Name}' has {Describe(other)} but the training data '{train.Name}' has {Describe(train)}.");
-        if (other.Labels.IsRegression != train.Labels.IsRegression
-            || !other.Labels.ClassNames.SequenceEqual(train.Labels.ClassNames))
-            throw new ArgumentException($"'{other.Name}' is not labelled with the training data's classes.");
-        if (other.Vocabulary is not null && !ReferenceEquals(other.Vocabulary, train.Vocabulary)
-            && !other.Vocabulary.Tokens.SequenceEqual(train.Vocabulary!.Tokens))
-            throw new ArgumentException($"'{other.Name}' was not encoded with the training vocabulary.");
-    }
-
-    private static string Describe(SequenceDataset d) =>
-        d.InputKind == InputKind.Tokens ? "token steps" : $"{d.FeatureCount} features per step";
 }

@@ -88,7 +88,7 @@ public sealed class SmallFixesTests
             }))["id"]!;
             var run = await first.Client.WaitRunAsync(failed, r => (string?)r["state"] is "failed" or "succeeded");
             Assert.Equal("failed", (string?)run["state"]);
-            Assert.False(File.Exists(Path.Combine(dataDir, "runs", $"{failed}", "checkpoint.bin")));
+            Assert.True(File.Exists(Path.Combine(dataDir, "runs", $"{failed}", "checkpoint.bin"))); // a failure never deletes one
 
             // A queued run whose uploaded file disappears: its error names the file relative to the data directory.
             using (var upload = await first.Client.PostAsync("/api/datasets?name=a.jsonl",
@@ -107,14 +107,13 @@ public sealed class SmallFixesTests
             Assert.DoesNotContain(dataDir, error, StringComparison.Ordinal);
         }
 
-        // What a SIGKILL or an older build leaves behind: atomic writes' temporary files, an unfinished upload,
-        // a failed run's checkpoint, and a store readable by everyone.
+        // What a SIGKILL or an older build leaves behind: atomic writes' temporary files, an unfinished upload, and a
+        // store readable by everyone. The failed run's checkpoint stays.
         var leftovers = new[]
         {
             Path.Combine(dataDir, "runs", $"{failed}", ".checkpoint.bin.4242.0123456789abcdef.tmp"),
             Path.Combine(dataDir, "runs", $"{orphan}", ".model.onnx.4242.fedcba9876543210.tmp"),
             Path.Combine(dataDir, "datasets", ".upload-0123456789abcdef.jsonl"),
-            Path.Combine(dataDir, "runs", $"{failed}", "checkpoint.bin"),
         };
         foreach (var file in leftovers)
         {
@@ -124,6 +123,7 @@ public sealed class SmallFixesTests
         File.SetUnixFileMode(Path.Combine(dataDir, "recurrent.db"), OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         await using var second = await ServiceProcess.StartAsync(dataDir);
         Assert.All(leftovers, f => Assert.False(File.Exists(f), $"{f} is still there"));
+        Assert.True(File.Exists(Path.Combine(dataDir, "runs", $"{failed}", "checkpoint.bin")));
         Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(dataDir, "recurrent.db")));
     }
 

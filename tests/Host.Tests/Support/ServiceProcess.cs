@@ -61,6 +61,18 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     public static async Task<ServiceProcess> StartAsync(string dataDir, string? token = TestToken, bool demo = false,
         params string[] extraArgs) => await StartAsync(dataDir, new Dictionary<string, string>(), token, demo, extraArgs);
 
+    /// <summary>Starts the service; with <paramref name="waitHealthy"/> false, waits only for it to answer /healthz at all (a degraded start).</summary>
+    public static async Task<ServiceProcess> StartAsync(string dataDir, string[] extraArgs, bool waitHealthy)
+    {
+        var port = FreePort();
+        var process = Start(dataDir, $"http://127.0.0.1:{port}", TestToken, new Dictionary<string, string>(), ["--no-demo", .. extraArgs]);
+        var service = new ServiceProcess(process, dataDir, port, TestToken);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await service.WaitHealthyAsync(waitHealthy ? HttpStatusCode.OK : null);
+        return service;
+    }
+
     /// <summary>Starts the service with extra environment variables and waits for /healthz.</summary>
     public static async Task<ServiceProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string> environment,
         string? token = TestToken, bool demo = false, params string[] extraArgs)
@@ -116,6 +128,18 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGSTOP: the process is paused, as by a long GC pause, a debugger or a VM stall, holding what it holds.</summary>
+    public void Pause() => Signal(19);
+
+    /// <summary>SIGCONT: the paused process goes on where it stopped.</summary>
+    public void Resume() => Signal(18);
+
+    private void Signal(int signal)
+    {
+        if (SendSignal(_process.Id, signal) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed");
+    }
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>The process's id, for reading /proc/ID.</summary>
@@ -130,7 +154,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         await Task.CompletedTask;
     }
 
-    private async Task WaitHealthyAsync()
+    private async Task WaitHealthyAsync(HttpStatusCode? status = HttpStatusCode.OK)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
@@ -140,7 +164,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
             try
             {
                 using var response = await Client.GetAsync("/healthz");
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (response.StatusCode == HttpStatusCode.OK || (status is null && response.StatusCode == HttpStatusCode.ServiceUnavailable
+                        && response.Content.Headers.ContentType?.MediaType == "application/json"))
                     return;
             }
             catch (HttpRequestException)

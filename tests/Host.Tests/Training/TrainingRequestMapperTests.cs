@@ -158,6 +158,20 @@ public sealed class TrainingRequestMapperTests
     }
 
     [Fact]
+    public void A_request_whose_dilations_set_the_layers_reads_back_from_the_store_as_the_same_request()
+    {
+        // The service stores the request with every field written out (layers included) and its worker maps it again.
+        var request = JsonSerializer.Deserialize<RunRequest>("""{"data": "adding:10", "dilations": [1, 2, 4]}""", ApiJson.Options)!;
+        var accepted = RunRequestMapper.ToTrainerOptions(request);
+
+        var stored = JsonSerializer.Deserialize<RunRequest>(JsonSerializer.Serialize(request, ApiJson.Options), ApiJson.Options)!;
+        var trained = RunRequestMapper.ToTrainerOptions(stored);
+
+        Assert.Equal((3, 3), (accepted.Layers, trained.Layers));
+        Assert.Equal([1, 2, 4], trained.Dilations!);
+    }
+
+    [Fact]
     public void A_request_left_at_its_defaults_is_the_engine_s_defaults_but_the_service_trains_on_one_thread()
     {
         // One seed rule: none given is null everywhere, which the engine trains (and the loader draws data) with

@@ -53,6 +53,44 @@ public sealed class NetworkSizeTests
         Assert.InRange(PerStep(options, tokens, rows: 8, shortLength, longLength, training: false), 0, size.InferenceBytesPerStep);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_dilation_beyond_the_sequences_costs_its_padding_and_the_estimate_counts_it(bool training)
+    {
+        // Sequences of 3 steps through a layer of dilation 300: it holds 300 steps per sequence, 100 times the plain one.
+        var (options, data) = Case(RecurrentCellKind.Lstm, 2, bidirectional: true, tokens: false, bias: true, length: 3, count: 8);
+        var plain = new SequenceModelOptions { Cell = options.Cell, HiddenSize = 24, Layers = 2, Bidirectional = true, UseBias = true, Threads = 1, Dilations = [1, 1] };
+        var dilated = new SequenceModelOptions { Cell = options.Cell, HiddenSize = 24, Layers = 2, Bidirectional = true, UseBias = true, Threads = 1, Dilations = [1, 300] };
+        long Allocated(SequenceModelOptions o)
+        {
+            var network = new SequenceModelTrainer(o).Initialize(data).Network;
+            var batch = new SequenceBatch();
+            batch.Fill(data.Examples, Enumerable.Range(0, data.Count).ToArray(), data.FeatureCount);
+            Pass(network, batch); // first use: the kernels' plan and calibration
+            network = new SequenceModelTrainer(o).Initialize(data).Network;
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Pass(network, batch);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        void Pass(SequenceNetwork network, SequenceBatch batch)
+        {
+            if (training)
+                network.ComputeGradients(batch, null, null, threads: 1);
+            else
+                network.Infer(batch, threads: 1);
+        }
+        var padding = (double)(Allocated(dilated) - Allocated(plain)) / data.Count;
+        long Estimate(SequenceModelOptions o) => training ? Size(o, data).TrainingBytes(3) : Size(o, data).InferenceBytes(3);
+        var estimated = Estimate(dilated) - Estimate(plain);
+        Assert.True(estimated > 50 * Estimate(plain) / 2, $"the padding is most of it: {estimated} of {Estimate(dilated)}");
+        // A bound (a prediction that projects step by step keeps no projection of every step), and not a loose one.
+        Assert.InRange(padding, 0.7 * estimated, estimated);
+        // Without dilations the whole-sequence estimate is the per-step one, plus in each of the 2 × 2 directions the
+        // initial h and c and one row's scratch of one step (the LSTM's 4 H in training).
+        Assert.Equal(3 * Size(plain, data).TrainingBytesPerStep + 2 * 2 * (2 + 4) * 24 * sizeof(float), Size(plain, data).TrainingBytes(3));
+    }
+
     /// <summary>Bytes one pass allocates per sequence and step: two fresh networks, the difference of their lengths.</summary>
     private static double PerStep(SequenceModelOptions options, bool tokens, int rows, int shortLength, int longLength, bool training)
     {

@@ -62,6 +62,14 @@ internal sealed class UnprocessableException(string message) : ApiProblemExcepti
     public override ApiProblemException At(string? field, string message) => new UnprocessableException(message);
 }
 
+/// <summary>408: the body arrived too slowly (below the minimum rate), or the request passed its deadline.</summary>
+internal sealed class RequestTimeoutException(string message) : ApiProblemException("body", message)
+{
+    public override int Status => StatusCodes.Status408RequestTimeout;
+
+    public override ApiProblemException At(string? field, string message) => new RequestTimeoutException(message);
+}
+
 /// <summary>429: every slot of a bounded kind of request stayed busy for the whole wait.</summary>
 internal sealed class TooManyRequestsException(string message) : ApiProblemException(null, message)
 {

@@ -18,6 +18,13 @@ internal sealed class ProblemFilter : IEndpointFilter
             // Kestrel's own limits (body size, a client that stops sending) surface here while the body is read.
             return Problems.Make(e.StatusCode, $"body: {e.Message}", "body");
         }
+        catch (Exception e) when (Store.StoreIntegrity.IsDamage(e))
+        {
+            // Found by the statement: /healthz says so from now on, and the client learns why rather than a bare 500.
+            var integrity = context.HttpContext.RequestServices.GetRequiredService<Store.StoreIntegrity>();
+            integrity.Found(e);
+            return Problems.Make(StatusCodes.Status503ServiceUnavailable, $"The service's store is damaged: {integrity.Problem}.", null);
+        }
         catch (Exception e) when (Store.StorageHealth.IsDiskFull(e))
         {
             // The store or a file write ran out of space: nothing was committed (writes are transactions or atomic

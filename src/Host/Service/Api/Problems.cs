@@ -2,8 +2,16 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Recurrent.Host.Service.Api;
 
-/// <summary>The problem+json body of every error (RFC 9457), with the request field at fault.</summary>
-internal sealed record ProblemView(string Type, string Title, int Status, string Detail, string? Field);
+/// <summary>The problem+json body of every error (RFC 9457), with the request field at fault when there is one.</summary>
+/// <param name="Type">A URI naming the kind of problem (RFC 9110's section for the status).</param>
+/// <param name="Title">The status's name.</param>
+/// <param name="Status">The HTTP status.</param>
+/// <param name="Detail">What is wrong, naming the field and the setting to change.</param>
+/// <param name="Field">The request field at fault (absent when the problem is not one field's).</param>
+/// <param name="TraceId">The request's trace id, to find it in the service's log.</param>
+internal sealed record ProblemView(string Type, string Title, int Status, string Detail,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Field,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? TraceId);
 
 /// <summary>problem+json responses (RFC 9457) with the request field at fault in a <c>field</c> member.</summary>
 internal static class Problems
@@ -23,10 +31,12 @@ internal static class Problems
         400 => "Bad request",
         401 => "Unauthorized",
         404 => "Not found",
+        408 => "Request timeout",
         409 => "Conflict",
         413 => "Payload too large",
         415 => "Unsupported media type",
         422 => "Unprocessable content",
+        500 => "Internal server error",
         429 => "Too many requests",
         503 => "Service unavailable",
         507 => "Insufficient storage",

@@ -25,8 +25,8 @@ internal static class DatasetEndpoints
             .WithTags("datasets")
             .WithSummary("Upload a JSONL or CSV dataset (?name=F.jsonl); the body is the raw file")
             .Reads<Stream>("application/octet-stream")
-            .ProducesProblems(StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests,
-                StatusCodes.Status507InsufficientStorage);
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge,
+                StatusCodes.Status429TooManyRequests, StatusCodes.Status507InsufficientStorage);
     }
 
     private static async Task<Created<DatasetRecord>> UploadAsync(HttpRequest http, string? name, DatasetStore datasets, DataDirectory data,
@@ -43,11 +43,12 @@ internal static class DatasetEndpoints
         try
         {
             var size = await CopyBoundedAsync(http.Body, temporary, limit, cancellationToken);
+            Utf8Text.Check(temporary, name!);
             var description = Validate(temporary, name!, format, size, options.Value.MaxSequenceLength);
-            var record = datasets.Add(description, id =>
+            var record = datasets.Add(description, (connection, id) =>
             {
                 File.Move(temporary, data.DatasetFile(id, format));
-                artifacts.Publish(data.DatasetFile(id, format));
+                artifacts.Publish(connection, data.DatasetFile(id, format));
             });
             return TypedResults.Created((string?)null, record);
         }

@@ -89,8 +89,10 @@ internal sealed class RunData(DatasetStore datasets, DataDirectory data, Artifac
         {
             var record = datasets.Get(id) ?? throw new BadRequestException("dataset_id", $"dataset_id: no dataset has id {id}.");
             var file = data.DatasetFile(record.Id, record.Format);
-            if (!File.Exists(file))
-                artifacts.Fetch(file); // uploaded to another worker of the fleet
+            // Checked against the digest stored with the upload (fetched first if it was uploaded to another worker):
+            // an edited or damaged file is named, never trained on.
+            if (!artifacts.Ensure(file))
+                throw new DamagedFileException(data.Relative(file), $"dataset_id: dataset {id}'s file {data.Relative(file)} is missing from the data directory.");
             return (file, null);
         }
         var spec = request.Data!;

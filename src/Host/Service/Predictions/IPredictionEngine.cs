@@ -17,7 +17,8 @@ internal interface IPredictionEngine : IDisposable
 
     LabelSet Labels { get; }
 
-    Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences);
+    /// <summary>Predicts a batch; stops as soon as it can once <paramref name="cancellation"/> is cancelled.</summary>
+    Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences, CancellationToken cancellation);
 }
 
 /// <summary>The managed engine on the run's model file.</summary>
@@ -33,7 +34,9 @@ internal sealed class ManagedEngine(SequenceModel model) : IPredictionEngine
 
     public LabelSet Labels => model.Labels;
 
-    public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences) => model.PredictBatch(sequences);
+    // The managed engine runs a chunk to its end; the caller checks between chunks, which the limiter keeps small.
+    public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences, CancellationToken cancellation) =>
+        model.PredictBatch(sequences);
 
     public void Dispose()
     {
@@ -53,7 +56,8 @@ internal sealed class OnnxEngine(OnnxPredictor predictor) : IPredictionEngine
 
     public LabelSet Labels => predictor.Labels;
 
-    public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences) => predictor.PredictBatch(sequences);
+    public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences, CancellationToken cancellation) =>
+        predictor.PredictBatch(sequences, cancellation);
 
     public void Dispose() => predictor.Dispose();
 }

@@ -11,14 +11,13 @@ namespace Recurrent.Host.Service.Predictions;
 /// <summary>
 /// Predictions from a model exported by <see cref="SequenceModel.ExportOnnx"/>, computed by ONNX Runtime
 /// (Microsoft.ML.OnnxRuntime). The labels, vocabulary and input width come from the file's metadata, so no model file
-/// of ours is needed. <see cref="PredictBatch"/> may be called from several threads at once, as
+/// of ours is needed. <see cref="PredictBatch(IReadOnlyList{SequenceExample}, CancellationToken)"/> may be called from several threads at once, as
 /// <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
 /// allows.
 /// </summary>
 public sealed class OnnxPredictor : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
     private readonly bool _regression;
     private readonly string[] _inputNames = [ClassifierOnnxExport.Input, ClassifierOnnxExport.Lengths];
     private readonly string[] _outputNames;
@@ -51,13 +50,19 @@ public sealed class OnnxPredictor : IDisposable
     /// ONNX Runtime could not load the file (missing, corrupt, an unsupported operator or opset) or it lacks our
     /// metadata; the message names the file and carries ONNX Runtime's own reason.
     /// </exception>
-    public static OnnxPredictor Open(string path, int intraOpThreads = 1)
+    /// <param name="memoryArena">
+    /// Whether ONNX Runtime keeps the memory of a run for the next (its arena). Default true; a process that keeps many
+    /// sessions open (the service) turns it off, so a session holds its weights and not the largest request's
+    /// activations for as long as it lives.
+    /// </param>
+    public static OnnxPredictor Open(string path, int intraOpThreads = 1, bool memoryArena = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var options = new SessionOptions
         {
             IntraOpNumThreads = intraOpThreads,
             InterOpNumThreads = 1,
+            EnableCpuMemArena = memoryArena,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             // Every failure reaches the caller as an exception; ONNX Runtime's own warnings (an unused initializer)
             // would only clutter the CLI's stderr and the service's log.
@@ -96,7 +101,13 @@ public sealed class OnnxPredictor : IDisposable
     public LabelSet Labels { get; }
 
     /// <summary>Predicts a batch of sequences; they may have different lengths.</summary>
-    public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences)
+    public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences) => PredictBatch(sequences, CancellationToken.None);
+
+    /// <summary>
+    /// Predicts a batch of sequences; a cancel terminates ONNX Runtime's run where it is
+    /// (<see cref="RunOptions.Terminate"/>) and throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences, CancellationToken cancellation)
     {
         if (sequences.Count == 0)
             return [];
@@ -106,7 +117,19 @@ public sealed class OnnxPredictor : IDisposable
         // The OrtValues pin these arrays and ONNX Runtime reads them in place.
         using var input = InputKind == InputKind.Tokens ? TokenInput(sequences, batch, steps) : NumericInput(sequences, batch, steps);
         using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [batch]);
-        using var outputs = _session.Run(_runOptions, _inputNames, [input, lengthsValue], _outputNames);
+        using var runOptions = new RunOptions();
+        using var terminate = cancellation.Register(() => runOptions.Terminate = true);
+        cancellation.ThrowIfCancellationRequested();
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try
+        {
+            outputs = _session.Run(runOptions, _inputNames, [input, lengthsValue], _outputNames);
+        }
+        catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the prediction was cancelled", cancellation);
+        }
+        using var owned = outputs;
         var result = outputs[0].GetTensorDataAsSpan<float>();
         var width = result.Length / batch;
         var predictions = new Prediction[batch];
@@ -155,9 +178,5 @@ public sealed class OnnxPredictor : IDisposable
     }
 
     /// <summary>Releases the session.</summary>
-    public void Dispose()
-    {
-        _session.Dispose();
-        _runOptions.Dispose();
-    }
+    public void Dispose() => _session.Dispose();
 }

@@ -21,8 +21,9 @@ internal static class PredictEndpoints
         .WithTags("predictions")
         .WithSummary("Predictions for records")
         .Reads<PredictRequest>()
-        .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
-            StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
+        .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict,
+            StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity,
+            StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError);
 
     private static async Task<Ok<PredictResponse>> PredictAsync(string id, HttpRequest http, RunStore runs, PredictionEngines engines,
         PredictionLimiter limiter, IOptions<ServiceOptions> options, CancellationToken cancellationToken)
@@ -33,16 +34,22 @@ internal static class PredictEndpoints
         var request = await ApiJson.ReadAsync<PredictRequest>(http, cancellationToken);
         if (run.State != RunStates.Succeeded)
             throw new ConflictException(null, $"Run {run.Id} is {run.State}; it predicts once it has succeeded.");
-        var engine = engines.For(run.Id);
+        using var rental = engines.Rent(run.Id);
+        var engine = rental.Engine;
         var examples = RecordEncoder.Encode(request, engine, options.Value.MaxPredictRecords, options.Value.MaxSequenceLength,
             limiter.CheckSteps);
         request = null;
-        var bytesPerRowStep = BytesPerRowStep(run, engine);
-        limiter.CheckRecords(examples, bytesPerRowStep);
+        var size = SizeOf(run, engine);
+        // A dilated model pads each record to a multiple of its dilations: the engine's account of a record includes it.
+        limiter.CheckRecords(examples, size.InferenceBytes);
         var predictions = new List<Prediction>(examples.Length);
-        foreach (var chunk in limiter.Chunks(examples, bytesPerRowStep))
-            predictions.AddRange(engine.PredictBatch(chunk));
-        var activations = examples.Max(e => e.Length) * (long)examples.Length * bytesPerRowStep;
+        // A client that goes away (or the request's deadline) stops the work between chunks, and inside ONNX Runtime.
+        foreach (var chunk in limiter.Chunks(examples, size.InferenceBytes))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            predictions.AddRange(engine.PredictBatch(chunk, cancellationToken));
+        }
+        var activations = (long)examples.Length * size.InferenceBytes(examples.Max(e => e.Length));
         if (http.ContentLength > LargeRequestBytes || activations > LargeRequestBytes)
             http.HttpContext.Response.OnCompleted(ReturnMemory);
         var classes = engine.Labels.ClassNames;
@@ -51,10 +58,10 @@ internal static class PredictEndpoints
     }
 
     /// <summary>
-    /// Activation bytes per record and step of the run's network, the engine's own account: the network is the one
-    /// the run's stored request built. A request that no longer maps (a cell this build does not know) is refused.
+    /// The size of the run's network, the engine's own account: the network is the one the run's stored request
+    /// built. A request that no longer maps (a cell this build does not know) is refused.
     /// </summary>
-    private static long BytesPerRowStep(RunRecord run, IPredictionEngine engine)
+    private static NetworkSize SizeOf(RunRecord run, IPredictionEngine engine)
     {
         Trainer.SequenceModelOptions options;
         try
@@ -66,7 +73,7 @@ internal static class PredictEndpoints
             throw new UnprocessableException($"Run {run.Id}: its stored request cannot be read ({e.Message}); its network's size is unknown.");
         }
         var outputs = engine.Labels.IsRegression || engine.Labels.ClassCount == 2 ? 1 : engine.Labels.ClassCount;
-        return NetworkSize.Of(options, engine.InputKind, engine.FeatureCount, engine.Vocabulary?.Count ?? 0, outputs).InferenceBytesPerStep;
+        return NetworkSize.Of(options, engine.InputKind, engine.FeatureCount, engine.Vocabulary?.Count ?? 0, outputs);
     }
 
     // After a large request: a compacting collection that gives the freed segments back to the system, run once

@@ -1,49 +1,155 @@
-using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using Recurrent.Host.Service.Api;
-using Recurrent.Host.Service.Predictions;
 using Recurrent.Host.Service.Store;
-using Recurrent.Trainer;
 using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Service.Predictions;
 
 /// <summary>
-/// One loaded engine per finished run, opened on first use: ONNX Runtime on the run's exported model, or the managed
-/// engine for a run that has no ONNX file. A file ONNX Runtime cannot load is a 422 naming the file and ONNX
-/// Runtime's reason, and is tried again on the next request (nothing is cached for it).
+/// The loaded engines of finished runs, opened on first use: ONNX Runtime on the run's exported model (its memory
+/// arena off, so an idle session holds its weights only), or the managed engine for a run that has no ONNX file.
+/// The cache is bounded in count (<see cref="PredictLimitOptions.MaxEngines"/>) and in estimated memory
+/// (<see cref="PredictLimitOptions.EngineCacheBytes"/>): the least recently used engines are closed beyond either,
+/// an engine in use once its last request is done. A file ONNX Runtime cannot load is a 422 naming the file and ONNX
+/// Runtime's reason, and is tried again on the next request (nothing is cached for it); a damaged file (its digest
+/// differs from the one stored with it) is a 500 naming the damage, and no prediction is made from it.
 /// </summary>
-internal sealed class PredictionEngines(DataDirectory data, ArtifactStore artifacts) : IDisposable
+internal sealed class PredictionEngines(DataDirectory data, ArtifactStore artifacts, IOptions<ServiceOptions> options) : IDisposable
 {
-    private readonly ConcurrentDictionary<long, Lazy<IPredictionEngine>> _engines = new();
+    // What a session holds beyond its file's bytes (the graph, kernels' state), by estimate.
+    private const long SessionOverheadBytes = 4L << 20;
 
-    public IPredictionEngine For(long runId)
+    private readonly Lock _gate = new();
+    private readonly Dictionary<long, Entry> _entries = [];
+    private long _clock;
+
+    private PredictLimitOptions Limits => options.Value.Predict;
+
+    /// <summary>The run's engine for one request; dispose the rental when the request is done with it.</summary>
+    public Rental Rent(long runId)
     {
-        var engine = _engines.GetOrAdd(runId, id => new Lazy<IPredictionEngine>(() => Open(id)));
+        Entry entry;
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(runId, out entry!))
+                _entries[runId] = entry = new Entry(new Lazy<IPredictionEngine>(() => Open(runId)));
+            entry.Users++;
+            entry.LastUsed = ++_clock;
+        }
         try
         {
-            return engine.Value;
+            _ = entry.Engine.Value;
         }
-        catch (InvalidDataException e)
+        catch (Exception e)
         {
-            _engines.TryRemove(new KeyValuePair<long, Lazy<IPredictionEngine>>(runId, engine));
-            throw new UnprocessableException($"Run {runId}: {e.Message}");
+            lock (_gate)
+            {
+                entry.Users--;
+                if (_entries.TryGetValue(runId, out var cached) && cached == entry)
+                    _entries.Remove(runId);
+            }
+            if (e is InvalidDataException)
+                throw new UnprocessableException($"Run {runId}: {data.Relative(e.Message)}");
+            throw;
         }
+        lock (_gate)
+        {
+            entry.Bytes = EstimateBytes(runId);
+            Evict();
+        }
+        return new Rental(this, entry);
+    }
+
+    /// <summary>How many engines are open, and their estimated bytes (for tests and the limits' account).</summary>
+    public (int Count, long Bytes) Held()
+    {
+        lock (_gate)
+            return (_entries.Count(e => e.Value.Engine.IsValueCreated), _entries.Values.Sum(e => e.Bytes));
     }
 
     private IPredictionEngine Open(long runId)
     {
-        if (Local(data.Onnx(runId)))
-            return new OnnxEngine(OnnxPredictor.Open(data.Onnx(runId)));
-        Local(data.Model(runId));
+        NativeHeap.ReturnLargeBlocks();
+        if (artifacts.Ensure(data.Onnx(runId)))
+            return new OnnxEngine(OnnxPredictor.Open(data.Onnx(runId), memoryArena: false));
+        if (!artifacts.Ensure(data.Model(runId)))
+            throw new InvalidDataException($"{data.Model(runId)}: the run's model is missing");
         return new ManagedEngine(SequenceModel.Load(data.Model(runId)));
     }
 
-    // A finished run's files never change, so a copy fetched from the fleet's store once serves from then on.
-    private bool Local(string path) => File.Exists(path) || artifacts.Fetch(path);
+    private long EstimateBytes(long runId)
+    {
+        var file = File.Exists(data.Onnx(runId)) ? data.Onnx(runId) : data.Model(runId);
+        return (File.Exists(file) ? 2 * new FileInfo(file).Length : 0) + SessionOverheadBytes;
+    }
+
+    // Under the gate: closes the least recently used engines beyond the bounds (one in use closes when released).
+    private void Evict()
+    {
+        while (_entries.Count > Limits.MaxEngines || (_entries.Count > 1 && _entries.Values.Sum(e => e.Bytes) > Limits.EngineCacheBytes))
+        {
+            var (id, oldest) = _entries.MinBy(e => e.Value.LastUsed);
+            _entries.Remove(id);
+            oldest.Evicted = true;
+            if (oldest.Users == 0)
+                Close(oldest);
+        }
+    }
+
+    private void Release(Entry entry)
+    {
+        lock (_gate)
+        {
+            entry.Users--;
+            if (entry.Evicted && entry.Users == 0)
+                Close(entry);
+        }
+    }
+
+    private static void Close(Entry entry)
+    {
+        if (entry.Engine.IsValueCreated)
+            entry.Engine.Value.Dispose();
+    }
 
     public void Dispose()
     {
-        foreach (var engine in _engines.Values.Where(l => l.IsValueCreated))
-            engine.Value.Dispose();
+        lock (_gate)
+        {
+            foreach (var entry in _entries.Values)
+                Close(entry);
+            _entries.Clear();
+        }
+    }
+
+    internal sealed class Entry(Lazy<IPredictionEngine> engine)
+    {
+        public Lazy<IPredictionEngine> Engine { get; } = engine;
+
+        public int Users { get; set; }
+
+        public long LastUsed { get; set; }
+
+        public long Bytes { get; set; }
+
+        public bool Evicted { get; set; }
+    }
+
+    /// <summary>An engine lent to one request.</summary>
+    internal sealed class Rental : IDisposable
+    {
+        private readonly PredictionEngines _owner;
+        private readonly Entry _entry;
+        private int _returned;
+
+        internal Rental(PredictionEngines owner, Entry entry) => (_owner, _entry) = (owner, entry);
+
+        public IPredictionEngine Engine => _entry.Engine.Value;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _returned, 1) == 0)
+                _owner.Release(_entry);
+        }
     }
 }

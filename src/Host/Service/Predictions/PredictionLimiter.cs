@@ -29,12 +29,15 @@ internal sealed class PredictionLimiter(IOptions<ServiceOptions> options) : IDis
                 $"records: {steps} steps in all are more than the limit of {Limits.MaxSteps} per request (Recurrent:Predict:MaxSteps); split the request.");
     }
 
-    /// <summary>Refuses a record whose activations alone exceed <see cref="PredictLimitOptions.MaxRecordBytes"/>.</summary>
-    public void CheckRecords(SequenceExample[] examples, long bytesPerRowStep)
+    /// <summary>
+    /// Refuses a record whose activations alone exceed <see cref="PredictLimitOptions.MaxRecordBytes"/>;
+    /// <paramref name="bytesOf"/> is the model's own account of a record of a given length (a dilated model pads it).
+    /// </summary>
+    public void CheckRecords(SequenceExample[] examples, Func<int, long> bytesOf)
     {
         for (var i = 0; i < examples.Length; i++)
         {
-            var bytes = examples[i].Length * bytesPerRowStep;
+            var bytes = bytesOf(examples[i].Length);
             if (bytes > Limits.MaxRecordBytes)
                 throw new BadRequestException($"records[{i}]",
                     $"records[{i}]: {examples[i].Length} steps need {bytes >> 20} MiB of this model's activations, more than the limit of " +
@@ -46,17 +49,17 @@ internal sealed class PredictionLimiter(IOptions<ServiceOptions> options) : IDis
     /// Cuts <paramref name="examples"/> into consecutive chunks whose activations (every layer and direction's
     /// gates and states at every step, and the inputs, in float32) fit the chunk budget; one record at least.
     /// </summary>
-    public IEnumerable<ArraySegment<SequenceExample>> Chunks(SequenceExample[] examples, long bytesPerRowStep)
+    public IEnumerable<ArraySegment<SequenceExample>> Chunks(SequenceExample[] examples, Func<int, long> bytesOf)
     {
         var start = 0;
         while (start < examples.Length)
         {
             var end = start;
-            long longest = 0;
+            var longest = 0;
             while (end < examples.Length)
             {
                 var candidate = Math.Max(longest, examples[end].Length);
-                if (end > start && (end - start + 1) * candidate * bytesPerRowStep > Limits.ChunkBytes)
+                if (end > start && (end - start + 1) * bytesOf(candidate) > Limits.ChunkBytes)
                     break;
                 longest = candidate;
                 end++;

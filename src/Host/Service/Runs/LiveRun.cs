@@ -12,7 +12,7 @@ namespace Recurrent.Host.Service.Runs;
 /// </summary>
 internal sealed class LiveRun : ITrainingObserver, IDisposable
 {
-    private readonly TrainingMonitor _monitor;
+    private readonly GradientMonitor _monitor;
     private readonly CancellationTokenSource _cancel;
     private readonly Lock _gate = new();
     private LiveProgress _progress;
@@ -21,7 +21,7 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
     public LiveRun(long id, string name, int epochs, TrainingMetrics metrics, int historySteps, CancellationToken stopping)
     {
         Id = id;
-        _monitor = new TrainingMonitor(metrics, name);
+        _monitor = new GradientMonitor(metrics, name);
         _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         History = new GradientHistory(historySteps);
         _progress = new LiveProgress(epochs, 0, 0, null, null);
@@ -91,7 +91,7 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
                 BatchInEpoch = step.BatchInEpoch,
                 BatchesPerEpoch = step.BatchesPerEpoch,
                 Last = record,
-                LastLog10VanishingRatio = record.Log10VanishingRatio ?? _progress.LastLog10VanishingRatio,
+                LastLog10VanishingRatio = _monitor.LastLog10VanishingRatio,
             };
         }
     }

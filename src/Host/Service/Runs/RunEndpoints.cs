@@ -22,14 +22,14 @@ internal static partial class RunEndpoints
         writes = writes.MapGroup("").WithTags("runs");
         writes.MapPost("/runs", CreateAsync).WithSummary("Queue a run")
             .Reads<RunRequest>()
-            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
-                StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status507InsufficientStorage);
-        reads.MapGet("/runs", (RunStore runs, LiveRuns live, EndedRunSummaries ended) =>
-                TypedResults.Ok(new RunList([.. runs.List().Select(r => RunView.Summary(r, live.Get(r.Id), ended.Get(r)))])))
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
+                StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status500InternalServerError);
+        reads.MapGet("/runs", (RunStore runs, LiveRuns live, EndedRunSummaries ended, UnrecordedEnds unrecorded) =>
+                TypedResults.Ok(new RunList([.. runs.List().Select(unrecorded.Apply).Select(r => RunView.Summary(r, live.Get(r.Id), ended.Get(r)))])))
             .WithSummary("Every run");
-        reads.MapGet("/runs/{id}", (string id, RunStore runs, LiveRuns live, EndedRunSummaries ended) =>
+        reads.MapGet("/runs/{id}", (string id, RunStore runs, LiveRuns live, EndedRunSummaries ended, UnrecordedEnds unrecorded) =>
             {
-                var run = Find(runs, id);
+                var run = unrecorded.Apply(Find(runs, id));
                 return TypedResults.Ok(RunView.Detail(run, live.Get(run.Id), runs.Epochs(run.Id), ended.Get(run)));
             })
             .WithSummary("A run with its request, result, epochs and latest gradient")
@@ -43,49 +43,70 @@ internal static partial class RunEndpoints
             })
             .WithSummary("A page of the per-step gradient history (cursor: since/until, order, limit ≤ 5000, every)")
             .WithQuery(GradientQuery.Parameters)
-            .ProducesProblems(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         reads.MapGet("/runs/{id}/events", (string id, HttpRequest http, RunStore runs, EventStore events) =>
                 TypedResults.Ok(RunEventLog.Read(Find(runs, id), events, http.Query)))
             .WithSummary("Lifecycle events by time, then training events by step")
             .WithQuery(RunEventLog.Parameters)
-            .ProducesProblems(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         writes.MapPost("/runs/{id}/cancel", Cancel)
-            .WithSummary("Cancel a queued run (200) or a running one (202)")
+            .WithSummary("Cancel a queued run (200, cancelled) or a running one (202: it ends cancelled); 409 when it has ended")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         reads.MapGet("/runs/{id}/model.onnx", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
             {
                 var (run, path) = SucceededFile(runs, id, data.Onnx, artifacts, "its ONNX model");
                 return TypedResults.PhysicalFile(path, "application/octet-stream", $"{run.Name}.onnx");
             })
-            .WithSummary("The exported ONNX model of a succeeded run")
+            .WithSummary("The exported ONNX model of a succeeded run (checked against its stored digest: a damaged file is a 500 naming it)")
             .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status500InternalServerError);
         // The same network as an ML.NET model file (OnnxTransformer inside), made on request from the saved model.
         reads.MapGet("/runs/{id}/model.zip", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
             {
                 var (run, path) = SucceededFile(runs, id, data.Model, artifacts, "its ML.NET model");
-                var model = Recurrent.Trainer.Models.SequenceModel.Load(path);
+                Recurrent.Trainer.Models.SequenceModel model;
+                try
+                {
+                    model = Recurrent.Trainer.Models.SequenceModel.Load(path);
+                }
+                catch (InvalidDataException e)
+                {
+                    // Its own checksum found the damage (a file from before digests were stored): named, not a bare 500.
+                    throw new DamagedFileException(data.Relative(path), $"{data.Relative(e.Message)} It is not used; train the run again.");
+                }
                 return TypedResults.File(Recurrent.Trainer.MLNet.MLNetModelExport.ToBytes(model), "application/zip", $"{run.Name}.zip");
             })
-            .WithSummary("The ML.NET model of a succeeded run")
+            .WithSummary("The ML.NET model of a succeeded run (a damaged model file is a 500 naming it)")
             .Produces<Stream>(StatusCodes.Status200OK, "application/zip")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status500InternalServerError);
     }
 
+    /// <summary>
+    /// The store decides, in one guarded update each: a queued run is cancelled at once (200); a running one is
+    /// marked, and from then on can only end cancelled, whenever its worker notices (202); a run that ended first,
+    /// even a moment before, is a 409 that says how it ended.
+    /// </summary>
     private static Results<Ok<RunSummaryView>, Accepted<RunSummaryView>> Cancel(string id, RunStore runs, LiveRuns live,
-        RunStatePublisher states)
+        RunStatePublisher states, UnrecordedEnds unrecorded)
     {
         var run = Find(runs, id);
+        if (unrecorded.Get(run.Id) is { } end)
+            throw new ConflictException(null,
+                $"Run {run.Id} has already ended {end.State}: {end.Error}; too late to cancel (its end is recorded once the store takes writes again).");
         if (runs.CancelQueued(run.Id))
         {
             states.Publish();
             return TypedResults.Ok(RunView.Summary(runs.Get(run.Id)!, null));
         }
-        if (run.State != RunStates.Running)
-            throw new ConflictException(null, $"Run {run.Id} is {run.State}; only queued or running runs can be cancelled.");
-        live.RequestCancel(run.Id);
-        runs.RequestCancel(run.Id); // in a fleet another worker may be training it
-        return TypedResults.Accepted((string?)null, RunView.Summary(run, live.Get(run.Id)));
+        if (!runs.RequestCancel(run.Id))
+        {
+            var now = runs.Get(run.Id)!;
+            throw new ConflictException(null, RunStates.IsFinal(now.State)
+                ? $"Run {run.Id} has already ended {now.State}; too late to cancel."
+                : $"Run {run.Id} is {now.State}; only queued or running runs can be cancelled.");
+        }
+        live.RequestCancel(run.Id); // the worker is this process; in a fleet, its heartbeat reads the mark
+        return TypedResults.Accepted((string?)null, RunView.Summary(runs.Get(run.Id)!, live.Get(run.Id)));
     }
 
     /// <summary>A file a run made, which exists once the run has succeeded (fetched from a fleet's artifacts if need be).</summary>
@@ -94,7 +115,7 @@ internal static partial class RunEndpoints
     {
         var run = Find(runs, id);
         var path = file(run.Id);
-        if (run.State != RunStates.Succeeded || !(File.Exists(path) || artifacts.Fetch(path)))
+        if (run.State != RunStates.Succeeded || !artifacts.Ensure(path))
             throw new ConflictException(null, $"Run {run.Id} is {run.State}; {what} exists once it has succeeded.");
         return (run, path);
     }
@@ -112,7 +133,7 @@ internal static partial class RunEndpoints
             throw new BadRequestException("name", "name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
         var trainerOptions = RunRequestMapper.ToTrainerOptions(request);
         var limits = options.Value.Runs;
-        RunLimits.CheckOptions(request, limits, options.Value.MaxSequenceLength);
+        RunLimits.CheckOptions(request, trainerOptions, limits, options.Value.MaxSequenceLength);
         // The spec, the uploaded file and the data options are checked now, not minutes later in the worker; the
         // data itself is built there.
         RunLimits.CheckSize(request, trainerOptions, data.Describe(request), limits);

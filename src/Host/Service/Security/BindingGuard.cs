@@ -19,11 +19,11 @@ internal sealed class BindingGuard
     /// <summary>Why the service must not serve on <paramref name="addresses"/>, or null when it may.</summary>
     public static string? Refusal(IEnumerable<string> addresses, ServiceToken token)
     {
-        if (token.Configured)
-            return null;
         var open = addresses.FirstOrDefault(a => !ServiceToken.IsLoopback(a));
-        return open is null
-            ? null
+        if (open is null)
+            return null;
+        return token.Configured
+            ? token.WeakFor(open)
             : $"Refusing to listen on {open} without a configured token: set Recurrent:Token or RECURRENT_TOKEN, " +
               "or bind to 127.0.0.1.";
     }

@@ -28,12 +28,52 @@ internal sealed class ServiceToken
     /// <summary>True when the token came from configuration or the environment, which permits non-loopback addresses.</summary>
     public bool Configured { get; }
 
+    /// <summary>The entropy a token needs to guard an address beyond loopback.</summary>
+    public const int MinBitsBeyondLoopback = 128;
+
+    /// <summary>
+    /// An estimate of the token's entropy in bits, as if each character were drawn at random from the character
+    /// classes it uses (lower case, upper case, digits, other printable ASCII, anything else): a 32-digit hex string
+    /// from <c>openssl rand -hex 16</c> counts 165. A token of few distinct characters counts as if drawn from those
+    /// alone, so "aaaa..." is not strong however long.
+    /// </summary>
+    public double Bits => EstimateBits(Value);
+
+    internal static double EstimateBits(string token)
+    {
+        int pool = 0;
+        if (token.Any(char.IsAsciiLetterLower))
+            pool += 26;
+        if (token.Any(char.IsAsciiLetterUpper))
+            pool += 26;
+        if (token.Any(char.IsAsciiDigit))
+            pool += 10;
+        if (token.Any(c => c is > ' ' and < (char)127 && !char.IsAsciiLetterOrDigit(c)))
+            pool += 33;
+        if (token.Any(c => c >= (char)127))
+            pool += 100;
+        pool = Math.Min(pool, token.Distinct().Count() * 4);
+        return pool <= 1 ? 0 : token.Length * Math.Log2(pool);
+    }
+
+    /// <summary>Why this token cannot guard <paramref name="address"/>, or null when it can.</summary>
+    public string? WeakFor(string address) => Configured && Bits < MinBitsBeyondLoopback
+        ? $"Refusing to listen on {address}: the configured token (Recurrent:Token or RECURRENT_TOKEN) has about {Bits:0} bits of " +
+          $"entropy, and a token must have at least {MinBitsBeyondLoopback} to guard an address beyond loopback; use a random one such " +
+          "as `openssl rand -hex 16` (32 hex digits, 165 bits by this estimate), or bind to 127.0.0.1."
+        : null;
+
     public static ServiceToken Resolve(string? configured, DataDirectory data, IEnumerable<string> urls)
     {
         var token = string.IsNullOrWhiteSpace(configured) ? Environment.GetEnvironmentVariable("RECURRENT_TOKEN") : configured;
-        if (!string.IsNullOrWhiteSpace(token))
-            return new ServiceToken(token.Trim(), generated: false, configured: true);
         var open = urls.FirstOrDefault(u => !IsLoopback(u));
+        if (!string.IsNullOrWhiteSpace(token))
+        {
+            var resolved = new ServiceToken(token.Trim(), generated: false, configured: true);
+            if (open is not null && resolved.WeakFor(open) is { } weak)
+                throw new InvalidOperationException(weak);
+            return resolved;
+        }
         if (open is not null)
             throw new InvalidOperationException(
                 $"Refusing to listen on {open} without a configured token: set Recurrent:Token or RECURRENT_TOKEN, " +

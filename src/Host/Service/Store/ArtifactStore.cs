@@ -1,38 +1,139 @@
+using System.Security.Cryptography;
+
 namespace Recurrent.Host.Service.Store;
 
 /// <summary>
-/// The files of the data directory that other workers need: checkpoints, models, ONNX exports, uploads. Code
-/// always reads and writes them at their local path; this store makes a write visible to the fleet
-/// (<see cref="Publish"/>) and brings the fleet's version to the local path before a read (<see cref="Fetch"/>).
-/// The embedded store's data directory is the only copy, so there both are no-ops.
+/// The files of the data directory that outlive a request: checkpoints, models, ONNX exports, uploads. Code always
+/// reads and writes them at their local path; this store records each one's SHA-256 when it is written
+/// (<see cref="Publish(string)"/>, fenced by the run's lease for a run's files) and checks it whenever the file is
+/// read (<see cref="Ensure"/>, <see cref="Fetch"/>), so a damaged file is named, never used. In a fleet it also keeps
+/// the content, so every worker can bring the fleet's version to its local path; the embedded store's data directory
+/// is the only copy.
 /// </summary>
-internal abstract class ArtifactStore(DataDirectory data)
+internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database, RunFence fence)
 {
     protected DataDirectory Data { get; } = data;
 
-    /// <summary>Stores the file just written at <paramref name="path"/> for every worker.</summary>
-    public abstract void Publish(string path);
+    protected StoreDatabase Database { get; } = database;
 
-    /// <summary>Writes the stored version of <paramref name="path"/> there; false when there is none.</summary>
+    /// <summary>Records the file just written at <paramref name="path"/> (an upload: no run holds it).</summary>
+    public void Publish(string path) => Store(path, null);
+
+    /// <summary>The same inside the caller's transaction (an upload recorded with its dataset's row).</summary>
+    public void Publish(System.Data.Common.DbConnection connection, string path) => Store(connection, path, null);
+
+    /// <summary>Records a file of a run its worker holds; <see cref="LeaseLostException"/>, recording nothing, when it does not.</summary>
+    public void Publish(string path, RunLease lease) => Store(path, lease);
+
+    /// <summary>
+    /// Brings the stored version of <paramref name="path"/> there (a fleet: the latest, from the store), checked
+    /// against its digest; false when there is none. <see cref="DamagedFileException"/> when it does not match.
+    /// </summary>
     public abstract bool Fetch(string path);
 
-    /// <summary>Forgets the stored version of <paramref name="path"/> (the local file is the caller's to delete).</summary>
-    public abstract void Delete(string path);
+    /// <summary>
+    /// Makes sure <paramref name="path"/> is there and intact, for a reader: the local copy when it matches its
+    /// digest, else (a fleet) the stored one; false when the file does not exist. <see cref="DamagedFileException"/>
+    /// when neither matches.
+    /// </summary>
+    public virtual bool Ensure(string path)
+    {
+        if (!File.Exists(path))
+            return Fetch(path);
+        Verify(path, File.ReadAllBytes(path));
+        return true;
+    }
+
+    /// <summary>Forgets <paramref name="path"/> (the local file is the caller's to delete); for runs that ended.</summary>
+    public void Delete(string path)
+    {
+        using var connection = Database.Open();
+        using var transaction = connection.BeginTransaction();
+        StoreDatabase.Execute(connection, "DELETE FROM file_digests WHERE key = @key;", ("@key", Key(path)));
+        DeleteContent(connection, Key(path));
+        transaction.Commit();
+    }
 
     /// <summary>The key of a file: its path relative to the data directory, with '/' separators.</summary>
     protected string Key(string path) => Path.GetRelativePath(Data.Root, path).Replace('\\', '/');
+
+    /// <summary>In the caller's transaction: keeps the content for other workers (a fleet).</summary>
+    protected abstract void StoreContent(System.Data.Common.DbConnection connection, string key, byte[] content);
+
+    protected abstract void DeleteContent(System.Data.Common.DbConnection connection, string key);
+
+    /// <summary>Throws <see cref="DamagedFileException"/> when <paramref name="content"/> is not what was stored as <paramref name="path"/>.</summary>
+    protected void Verify(string path, byte[] content)
+    {
+        var recorded = Database.First("SELECT sha256, size_bytes FROM file_digests WHERE key = @key;",
+            r => Tuple.Create(r.GetString(0), r.GetInt64(1)), ("@key", Key(path)));
+        if (recorded is null)
+            return; // written before digests were kept: nothing to check against
+        var (expected, size) = recorded;
+        var actual = Convert.ToHexStringLower(SHA256.HashData(content));
+        if (actual != expected)
+            throw new DamagedFileException(Key(path),
+                $"{Key(path)} is damaged: {content.Length:N0} bytes with SHA-256 {actual[..16]}…, but {size:N0} bytes with SHA-256 " +
+                $"{expected[..16]}… were stored. It is not used; restore it from a backup or train the run again.");
+    }
+
+    private void Store(string path, RunLease? lease)
+    {
+        using var connection = Database.Open();
+        using var transaction = connection.BeginTransaction();
+        Store(connection, path, lease);
+        transaction.Commit();
+    }
+
+    private void Store(System.Data.Common.DbConnection connection, string path, RunLease? lease)
+    {
+        var content = File.ReadAllBytes(path);
+        var key = Key(path);
+        (string, object?)[] values = [("@key", key), ("@sha", Convert.ToHexStringLower(SHA256.HashData(content))), ("@size", (long)content.Length)];
+        var recorded = lease is { } held
+            ? StoreDatabase.Execute(connection,
+                $"""
+                INSERT INTO file_digests (key, sha256, size_bytes) SELECT @key, @sha, @size WHERE {fence.Holds}
+                ON CONFLICT (key) DO UPDATE SET sha256 = EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes;
+                """, [.. values, .. held.Parameters])
+            : StoreDatabase.Execute(connection,
+                """
+                INSERT INTO file_digests (key, sha256, size_bytes) VALUES (@key, @sha, @size)
+                ON CONFLICT (key) DO UPDATE SET sha256 = EXCLUDED.sha256, size_bytes = EXCLUDED.size_bytes;
+                """, values);
+        if (recorded == 0)
+            throw new LeaseLostException(lease!.Value.RunId); // the caller's transaction is not committed: nothing recorded
+        StoreContent(connection, key, content);
+    }
 }
 
-/// <summary>The embedded store's artifacts: the data directory itself.</summary>
-internal sealed class LocalArtifacts(DataDirectory data) : ArtifactStore(data)
+/// <summary>The embedded store's artifacts: the data directory itself, with each file's digest in the store.</summary>
+internal sealed class LocalArtifacts(DataDirectory data, StoreDatabase database, RunFence fence) : ArtifactStore(data, database, fence)
 {
-    public override void Publish(string path)
+    public override bool Fetch(string path)
+    {
+        if (!File.Exists(path))
+            return false;
+        Verify(path, File.ReadAllBytes(path));
+        return true;
+    }
+
+    protected override void StoreContent(System.Data.Common.DbConnection connection, string key, byte[] content)
     {
     }
 
-    public override bool Fetch(string path) => File.Exists(path);
-
-    public override void Delete(string path)
+    protected override void DeleteContent(System.Data.Common.DbConnection connection, string key)
     {
     }
+}
+
+/// <summary>A stored file whose content is not what was stored: named, never used (500 problem+json naming it).</summary>
+internal sealed class DamagedFileException(string file, string message) : Api.ApiProblemException("file", message)
+{
+    /// <summary>The file, relative to the data directory.</summary>
+    public string File { get; } = file;
+
+    public override int Status => StatusCodes.Status500InternalServerError;
+
+    public override Api.ApiProblemException At(string? field, string message) => new DamagedFileException(File, message);
 }

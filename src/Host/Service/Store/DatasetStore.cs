@@ -9,7 +9,10 @@ internal sealed class DatasetStore(StoreDatabase database, TimeProvider clock)
     /// Reserves an id and records the dataset in one transaction; <paramref name="place"/> moves the validated file
     /// into place under that id before the commit, so a failure leaves neither row nor file.
     /// </summary>
-    public DatasetRecord Add(DatasetRecord description, Action<long> place)
+    public DatasetRecord Add(DatasetRecord description, Action<long> place) => Add(description, (_, id) => place(id));
+
+    /// <summary>The same, with the transaction's connection, for what must be recorded with it (the file's digest).</summary>
+    public DatasetRecord Add(DatasetRecord description, Action<System.Data.Common.DbConnection, long> place)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
@@ -22,7 +25,7 @@ internal sealed class DatasetStore(StoreDatabase database, TimeProvider clock)
             ("@sequences", description.Sequences), ("@kind", description.InputKind), ("@features", description.FeatureCount),
             ("@classes", JsonSerializer.Serialize(description.Classes)), ("@max", description.MaxLength),
             ("@now", database.Dialect.Time(clock.GetUtcNow())))!;
-        place(id);
+        place(connection, id);
         transaction.Commit();
         return Get(id)!;
     }

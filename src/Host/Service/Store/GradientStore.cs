@@ -7,22 +7,25 @@ namespace Recurrent.Host.Service.Store;
 /// <summary>
 /// Every step's gradient record, written in batches at each checkpoint. Steps after the last checkpoint are lost in
 /// a crash, but the resumed run (here, or on another worker of a fleet) trains them again and writes the same
-/// values: a step is stored once, by key, and written again over itself.
+/// values: a step is stored once, by key, and written again over itself. Only the run's worker writes them, fenced
+/// by its lease (<see cref="RunFence"/>): a worker that lost the run stores nothing.
 /// </summary>
-internal sealed class GradientStore(StoreDatabase database)
+internal sealed class GradientStore(StoreDatabase database, RunFence fence)
 {
-    public void Add(long runId, IReadOnlyList<GradientRecord> records)
+    /// <summary>Stores the records in one transaction; throws <see cref="LeaseLostException"/>, storing none, when the lease is lost.</summary>
+    public void Add(RunLease lease, IReadOnlyList<GradientRecord> records)
     {
         if (records.Count == 0)
             return;
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
-        StoreDatabase.ExecuteEach(connection,
-            """
+        var stored = StoreDatabase.ExecuteEach(connection,
+            $"""
             INSERT INTO gradient_steps
                 (run_id, step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10,
                  clipped_steps, non_finite_steps)
-            VALUES (@run, @step, @epoch, @loss, @norm, @clipped, @nonfinite, @ratio, @horizon, @profile, @clippedsteps, @nonfinitesteps)
+            SELECT @run, @step, @epoch, @loss, @norm, @clipped, @nonfinite, @ratio, @horizon, @profile, @clippedsteps, @nonfinitesteps
+            WHERE {fence.Holds}
             ON CONFLICT (run_id, step) DO UPDATE SET epoch = EXCLUDED.epoch, loss = EXCLUDED.loss,
                 grad_norm = EXCLUDED.grad_norm, clipped = EXCLUDED.clipped, non_finite = EXCLUDED.non_finite,
                 log10_vanishing_ratio = EXCLUDED.log10_vanishing_ratio, memory_horizon = EXCLUDED.memory_horizon,
@@ -31,11 +34,13 @@ internal sealed class GradientStore(StoreDatabase database)
             """,
             records.Select(p => new (string, object?)[]
             {
-                ("@run", runId), ("@step", p.Step), ("@epoch", p.Epoch), ("@loss", StoredRows.Finite(p.Loss)),
+                ("@run", lease.RunId), ("@fence", lease.Token), ("@step", p.Step), ("@epoch", p.Epoch), ("@loss", StoredRows.Finite(p.Loss)),
                 ("@norm", StoredRows.Finite(p.GradNorm)), ("@clipped", p.Clipped), ("@nonfinite", p.NonFinite),
                 ("@ratio", StoredRows.Finite(p.Log10VanishingRatio)), ("@horizon", p.MemoryHorizon),
                 ("@profile", ProfileJson(p.ProfileLog10)), ("@clippedsteps", p.ClippedSteps), ("@nonfinitesteps", p.NonFiniteSteps),
             }));
+        if (stored != records.Count)
+            throw new LeaseLostException(lease.RunId); // disposed without a commit: rolled back
         transaction.Commit();
     }
 

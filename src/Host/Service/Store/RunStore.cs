@@ -10,9 +10,12 @@ namespace Recurrent.Host.Service.Store;
 /// What each store does its own way is how a worker holds a running run: the embedded store's one process holds
 /// them all, a fleet's worker by a lease that fences its writes (<see cref="Postgres.PgRunStore"/>).
 /// </summary>
-internal abstract class RunStore(StoreDatabase database, TimeProvider clock)
+internal abstract class RunStore(StoreDatabase database, RunFence fence, TimeProvider clock)
 {
     protected StoreDatabase Database { get; } = database;
+
+    /// <summary>The condition every write of a run's worker carries.</summary>
+    protected RunFence Fence { get; } = fence;
 
     /// <summary>The schema version the store is at (reported by /healthz).</summary>
     public int SchemaVersion => Database.SchemaVersion;
@@ -66,9 +69,11 @@ internal abstract class RunStore(StoreDatabase database, TimeProvider clock)
     public abstract RunRecord? ClaimNext();
 
     /// <summary>
-    /// Runs left "running" by a process that died are queued again, to resume from their checkpoints; a run that
-    /// was already interrupted <paramref name="maxInterruptions"/> times is failed instead, since it is likely what
-    /// killed the process. Returns the ids of both kinds.
+    /// Runs left "running" by a worker that is gone are queued again, to resume from their checkpoints; a run whose
+    /// worker died under it <paramref name="maxInterruptions"/> times is failed instead, since it is likely what
+    /// killed the process. Only a process that died holding the run counts (<see cref="Deaths"/>): a worker that
+    /// lost its store or was paused past its lease is not dead. A run a user asked to cancel is cancelled instead.
+    /// Returns the ids of the requeued and the failed.
     /// </summary>
     public (IReadOnlyList<long> Requeued, IReadOnlyList<long> Failed) RequeueInterrupted(int maxInterruptions)
     {
@@ -76,14 +81,35 @@ internal abstract class RunStore(StoreDatabase database, TimeProvider clock)
         using var transaction = connection.BeginTransaction();
         var interrupted = StoreDatabase.Query(connection,
             $"""
-            SELECT id, step, {HolderColumn}, (SELECT COUNT(*) FROM events e WHERE e.run_id = runs.id AND e.kind = 'interrupted')
+            SELECT id, step, {HolderColumn}, {Deaths}, {HolderIncarnation}, cancel_requested
             FROM runs WHERE state = 'running'{Interrupted};
-            """, r => (Id: r.GetInt64(0), Step: r.GetInt64(1), Holder: r.IsDBNull(2) ? null : r.GetString(2), Times: r.GetInt64(3) + 1));
+            """, r => (Id: r.GetInt64(0), Step: r.GetInt64(1), Holder: r.IsDBNull(2) ? null : r.GetString(2), Deaths: r.GetInt64(3),
+                Incarnation: r.IsDBNull(4) ? null : r.GetString(4), Cancel: r.GetBoolean(5)));
         var requeued = new List<long>();
         var failed = new List<long>();
-        foreach (var (id, step, holder, times) in interrupted)
+        foreach (var (id, step, holder, deaths, incarnation, cancel) in interrupted)
         {
+            if (cancel)
+            {
+                StoreDatabase.Execute(connection,
+                    $"UPDATE runs SET state = 'cancelled', finished_at = @now, error = @error{Release} WHERE id = @id;",
+                    ("@id", id), ("@now", Now), ("@error", CancelledByRequest));
+                AddEvent(connection, id, RunStates.Cancelled, $"{CancelledByRequest}; {Stopped(holder)} before the cancel reached it");
+                failed.Add(id);
+                continue;
+            }
+            if (IsThisProcess(incarnation))
+            {
+                // This very process held it and could not renew its lease (it lost the store, or was paused): not a death.
+                StoreDatabase.Execute(connection, $"UPDATE runs SET state = 'queued'{Release} WHERE id = @id;", ("@id", id));
+                AddEvent(connection, id, "stopped",
+                    $"worker {holder} could not renew its lease (it lost the store or was paused); queued to resume from its last checkpoint");
+                requeued.Add(id);
+                continue;
+            }
             AddEvent(connection, id, "interrupted", $"{Stopped(holder)} while the run trained; queued to resume from its last checkpoint");
+            RecordDeath(connection, id, incarnation);
+            var times = deaths + 1;
             if (times < maxInterruptions)
             {
                 StoreDatabase.Execute(connection, $"UPDATE runs SET state = 'queued'{Release} WHERE id = @id;", ("@id", id));
@@ -100,8 +126,29 @@ internal abstract class RunStore(StoreDatabase database, TimeProvider clock)
         return (requeued, failed);
     }
 
+    /// <summary>The error of a run a user cancelled.</summary>
+    public const string CancelledByRequest = "cancelled by request";
+
     /// <summary>The column that names who held an interrupted run (NULL where no one but this process could).</summary>
     protected virtual string HolderColumn => "NULL";
+
+    /// <summary>The column that names the process that held it (NULL in the embedded store: there is one process).</summary>
+    protected virtual string HolderIncarnation => "NULL";
+
+    /// <summary>
+    /// How many times a process died holding the run, before this one. The embedded store: every interruption, since
+    /// runs are found interrupted only when its one process starts again.
+    /// </summary>
+    protected virtual string Deaths =>
+        "(SELECT COUNT(*) FROM events e WHERE e.run_id = runs.id AND e.kind = 'interrupted')";
+
+    /// <summary>Whether the process that held an interrupted run is this one (the embedded store: never, it just started).</summary>
+    protected virtual bool IsThisProcess(string? incarnation) => false;
+
+    /// <summary>Records that the holder of the run is presumed dead (the embedded store counts its events).</summary>
+    protected virtual void RecordDeath(DbConnection connection, long runId, string? incarnation)
+    {
+    }
 
     /// <summary>
     /// What follows <c>state = 'running'</c> in the choice of interrupted runs: which of them count and how they are
@@ -116,8 +163,27 @@ internal abstract class RunStore(StoreDatabase database, TimeProvider clock)
 
     protected virtual string Died(long times) => $"the service died {times} times while this run trained";
 
-    /// <summary>Back to the queue at a graceful shutdown, to resume from the checkpoint just written.</summary>
-    public abstract void Requeue(long id, string why);
+    /// <summary>
+    /// Back to the queue at a graceful shutdown, to resume from the checkpoint just written; a run a user asked to
+    /// cancel is cancelled instead. Returns the state it is left in.
+    /// </summary>
+    public string Requeue(RunLease lease, string why)
+    {
+        using var connection = Database.Open();
+        using var transaction = connection.BeginTransaction();
+        var state = StoreDatabase.Scalar(connection,
+            $"""
+            UPDATE runs SET state = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END,
+                finished_at = CASE WHEN cancel_requested THEN @now ELSE finished_at END,
+                error = CASE WHEN cancel_requested THEN @cancelled ELSE error END{Release}
+            WHERE id = @run AND {Fence.Row} RETURNING state;
+            """, [.. lease.Parameters, ("@now", Now), ("@cancelled", CancelledByRequest)]) as string
+            ?? throw new LeaseLostException(lease.RunId);
+        AddEvent(connection, lease.RunId, state == RunStates.Cancelled ? RunStates.Cancelled : "stopped",
+            state == RunStates.Cancelled ? $"{CancelledByRequest}; the service stopped before the cancel reached the run" : why);
+        transaction.Commit();
+        return state;
+    }
 
     /// <summary>Cancels a queued run at once; false when it is not queued.</summary>
     public bool CancelQueued(long id)
@@ -133,44 +199,91 @@ internal abstract class RunStore(StoreDatabase database, TimeProvider clock)
     }
 
     /// <summary>
-    /// Records a user's cancel of a running run for whichever worker trains it; the embedded store's single
-    /// process cancels its live run directly, so there it records nothing.
+    /// Records a user's cancel of a running run, for whichever worker trains it: from then on the run can only end
+    /// cancelled (<see cref="Finish"/> and <see cref="Requeue"/> read it). False when the run is not running (any
+    /// more): the caller reads what it became.
     /// </summary>
-    public virtual void RequestCancel(long id)
+    public bool RequestCancel(long id) =>
+        Database.Execute("UPDATE runs SET cancel_requested = TRUE WHERE id = @id AND state = 'running';", ("@id", id)) == 1;
+
+    /// <summary>Records a checkpoint; the stored progress never moves back.</summary>
+    public void RecordCheckpoint(RunLease lease, long step, int epoch)
     {
+        if (Database.Execute(
+                $"""
+                UPDATE runs SET checkpoint_step = @step, step = {Greatest("step", "@step")}, epoch = {Greatest("epoch", "@epoch")}{Renew}
+                WHERE id = @run AND {Fence.Row};
+                """, [.. lease.Parameters, ("@step", step), ("@epoch", epoch), ("@lease", LeaseLength)]) == 0)
+            throw new LeaseLostException(lease.RunId);
     }
 
-    public abstract void RecordCheckpoint(long id, long step, int epoch);
+    /// <summary>The larger of two values in this dialect (<c>MAX</c> of SQLite, <c>GREATEST</c> of PostgreSQL).</summary>
+    protected abstract string Greatest(string a, string b);
+
+    /// <summary>What a checkpoint also sets on the run's row (a fleet renews the lease, <c>@lease</c> long).</summary>
+    protected virtual string Renew => "";
+
+    /// <summary>The length of a lease (a fleet's); null where there are none.</summary>
+    protected virtual object? LeaseLength => null;
 
     /// <summary>A run that starts over from step 0 forgets the position and epochs of the attempt it lost.</summary>
-    public void ResetProgress(long id)
+    public void ResetProgress(RunLease lease)
     {
         using var connection = Database.Open();
         using var transaction = connection.BeginTransaction();
-        StoreDatabase.Execute(connection, "UPDATE runs SET step = 0, epoch = 0, checkpoint_step = NULL WHERE id = @id;", ("@id", id));
-        StoreDatabase.Execute(connection, "DELETE FROM epochs WHERE run_id = @id;", ("@id", id));
-        AddEvent(connection, id, "restarted", "no usable checkpoint; training starts over from step 0");
+        if (StoreDatabase.Execute(connection, $"UPDATE runs SET step = 0, epoch = 0, checkpoint_step = NULL WHERE id = @run AND {Fence.Row};",
+                lease.Parameters) == 0)
+            throw new LeaseLostException(lease.RunId);
+        StoreDatabase.Execute(connection, "DELETE FROM epochs WHERE run_id = @run;", lease.Parameters);
+        AddEvent(connection, lease.RunId, "restarted", "no usable checkpoint; training starts over from step 0");
         transaction.Commit();
     }
 
     /// <summary>Records a finished epoch; an epoch trained again after a resume replaces its row.</summary>
-    public void RecordEpoch(long id, EpochRecord epoch) =>
-        Database.Execute(
-            """
-            INSERT INTO epochs (run_id, epoch, step, train_loss, train_accuracy, valid_loss, valid_accuracy, learning_rate)
-            VALUES (@id, @epoch, @step, @tl, @ta, @vl, @va, @lr)
-            ON CONFLICT (run_id, epoch) DO UPDATE SET step = EXCLUDED.step, train_loss = EXCLUDED.train_loss,
-                train_accuracy = EXCLUDED.train_accuracy, valid_loss = EXCLUDED.valid_loss,
-                valid_accuracy = EXCLUDED.valid_accuracy, learning_rate = EXCLUDED.learning_rate;
-            """,
-            ("@id", id), ("@epoch", epoch.Epoch), ("@step", epoch.Step), ("@tl", StoredRows.Finite(epoch.TrainLoss)),
-            ("@ta", StoredRows.Finite(epoch.TrainAccuracy)), ("@vl", StoredRows.Finite(epoch.ValidLoss)),
-            ("@va", StoredRows.Finite(epoch.ValidAccuracy)), ("@lr", StoredRows.Finite(epoch.LearningRate)));
+    public void RecordEpoch(RunLease lease, EpochRecord epoch)
+    {
+        if (Database.Execute(
+                $"""
+                INSERT INTO epochs (run_id, epoch, step, train_loss, train_accuracy, valid_loss, valid_accuracy, learning_rate)
+                SELECT @run, @epoch, @step, @tl, @ta, @vl, @va, @lr WHERE {Fence.Holds}
+                ON CONFLICT (run_id, epoch) DO UPDATE SET step = EXCLUDED.step, train_loss = EXCLUDED.train_loss,
+                    train_accuracy = EXCLUDED.train_accuracy, valid_loss = EXCLUDED.valid_loss,
+                    valid_accuracy = EXCLUDED.valid_accuracy, learning_rate = EXCLUDED.learning_rate;
+                """,
+                [.. lease.Parameters, ("@epoch", epoch.Epoch), ("@step", epoch.Step), ("@tl", StoredRows.Finite(epoch.TrainLoss)),
+                    ("@ta", StoredRows.Finite(epoch.TrainAccuracy)), ("@vl", StoredRows.Finite(epoch.ValidLoss)),
+                    ("@va", StoredRows.Finite(epoch.ValidAccuracy)), ("@lr", StoredRows.Finite(epoch.LearningRate))]) == 0)
+            throw new LeaseLostException(lease.RunId);
+    }
 
     public IReadOnlyList<EpochRecord> Epochs(long id) =>
         Database.Query($"SELECT {StoredRows.EpochColumns} FROM epochs WHERE run_id = @id ORDER BY epoch;", StoredRows.Epoch, ("@id", id));
 
-    public abstract void Finish(long id, string state, long step, int epoch, string? error, string? resultJson);
+    /// <summary>
+    /// Ends a run its worker holds, in one guarded update: a run a user asked to cancel ends cancelled whatever it
+    /// finished as (the cancel came first). Returns the state recorded.
+    /// </summary>
+    public string Finish(RunLease lease, string state, long step, int epoch, string? error, string? resultJson)
+    {
+        using var connection = Database.Open();
+        using var transaction = connection.BeginTransaction();
+        var recorded = StoreDatabase.Scalar(connection,
+            $"""
+            UPDATE runs SET state = CASE WHEN cancel_requested THEN 'cancelled' ELSE @state END, finished_at = @now,
+                step = @step, epoch = @epoch,
+                error = CASE WHEN cancel_requested AND @state <> 'cancelled' THEN @cancelled ELSE @error END,
+                result = CASE WHEN cancel_requested THEN NULL ELSE @result END{Finished}
+            WHERE id = @run AND {Fence.Row} RETURNING state;
+            """, [.. lease.Parameters, ("@state", state), ("@now", Now), ("@step", step), ("@epoch", epoch), ("@error", error),
+                ("@result", resultJson), ("@cancelled", CancelledByRequest)]) as string ?? throw new LeaseLostException(lease.RunId);
+        AddEvent(connection, lease.RunId, recorded,
+            recorded == state ? error ?? state : $"{CancelledByRequest} (it had {state} when the cancel arrived: {error ?? "no error"})");
+        transaction.Commit();
+        return recorded;
+    }
+
+    /// <summary>What an ended run gives up besides its state (a fleet: its lease; it keeps its worker's name).</summary>
+    protected virtual string Finished => "";
 
     /// <summary>The runs by state (COUNT cast so both dialects read a 32-bit integer).</summary>
     public RunStateCounts CountStates()
@@ -186,6 +299,14 @@ internal abstract class RunStore(StoreDatabase database, TimeProvider clock)
     {
         using var connection = Database.Open();
         AddEvent(connection, runId, kind, message);
+    }
+
+    /// <summary>An event its worker records for a run it holds.</summary>
+    public void AddEvent(RunLease lease, string kind, string message)
+    {
+        if (Database.Execute($"INSERT INTO events (run_id, at, kind, message) SELECT @run, @at, @kind, @message WHERE {Fence.Holds};",
+                [.. lease.Parameters, ("@at", Now), ("@kind", kind), ("@message", message)]) == 0)
+            throw new LeaseLostException(lease.RunId);
     }
 
     protected void AddEvent(DbConnection connection, long? runId, string kind, string message) =>

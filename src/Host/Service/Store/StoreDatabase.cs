@@ -37,9 +37,9 @@ internal abstract class StoreDatabase(SqlDialect dialect)
 
     /// <summary>
     /// One statement for each row of parameters, inside the caller's transaction: one round trip where the driver
-    /// batches (PostgreSQL), else one prepared command executed again (SQLite, in process).
+    /// batches (PostgreSQL), else one prepared command executed again (SQLite, in process). Returns the rows changed.
     /// </summary>
-    public static void ExecuteEach(DbConnection connection, string sql, IEnumerable<(string Name, object? Value)[]> rows)
+    public static int ExecuteEach(DbConnection connection, string sql, IEnumerable<(string Name, object? Value)[]> rows)
     {
         if (connection.CanCreateBatch)
         {
@@ -51,18 +51,18 @@ internal abstract class StoreDatabase(SqlDialect dialect)
                 Bind(command.Parameters, command.CreateParameter, row);
                 batch.BatchCommands.Add(command);
             }
-            if (batch.BatchCommands.Count > 0)
-                batch.ExecuteNonQuery();
-            return;
+            return batch.BatchCommands.Count > 0 ? batch.ExecuteNonQuery() : 0;
         }
         using var prepared = connection.CreateCommand();
         prepared.CommandText = sql;
+        var changed = 0;
         foreach (var row in rows)
         {
             prepared.Parameters.Clear();
             Bind(prepared.Parameters, prepared.CreateParameter, row);
-            prepared.ExecuteNonQuery();
+            changed += prepared.ExecuteNonQuery();
         }
+        return changed;
     }
 
     /// <summary>Every row of a query on a connection of its own, read by <paramref name="read"/>.</summary>

@@ -91,6 +91,19 @@ internal static class StoreSchema
 
         """;
 
+    /// <summary>
+    /// The SHA-256 of every file a run or an upload stored (checkpoints, models, ONNX exports, datasets), by its path
+    /// in the data directory, checked whenever the file is read, so a damaged file is named rather than used.
+    /// </summary>
+    public static string FileDigests(SqlDialect d) => $"""
+        CREATE TABLE file_digests (
+            key text PRIMARY KEY,
+            sha256 text NOT NULL,
+            size_bytes {d.BigInt} NOT NULL
+        ){d.KeyOnlyTable};
+
+        """;
+
     /// <summary>Migrates the store to its dialect's latest version and returns that version.</summary>
     public static int Apply(StoreDatabase database)
     {

@@ -28,8 +28,8 @@ internal static class SweepEndpoints
             .WithTags("sweeps")
             .WithSummary("Queue a grid of runs (or a random sample of it) together; needs the PostgreSQL store")
             .Reads<SweepRequest>()
-            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
-                StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status507InsufficientStorage);
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
+                StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status500InternalServerError);
         reads.MapGet("/sweeps", (IServiceProvider services) =>
             {
                 var sweeps = services.GetService<PgSweepStore>();

@@ -29,7 +29,7 @@ internal sealed class SweepQueue(PgSweepStore sweeps, RunData data, ServiceOptio
     private void Check(RunRequest request)
     {
         var trainerOptions = RunRequestMapper.ToTrainerOptions(request);
-        RunLimits.CheckOptions(request, options.Runs, options.MaxSequenceLength);
+        RunLimits.CheckOptions(request, trainerOptions, options.Runs, options.MaxSequenceLength);
         RunLimits.CheckSize(request, trainerOptions, data.Describe(request), options.Runs);
     }
 }

@@ -12,7 +12,8 @@ namespace Recurrent.Host.Service.Workers;
 /// <summary>
 /// A fleet worker's pulse, every third of a lease: renews the leases of the runs it trains (and stops training any
 /// it no longer holds), renews its row in the workers table, and queues again the runs of workers whose leases ran
-/// out, waking the training worker to claim them, and refreshes <c>recurrent_runs{state}</c>, which other workers change. A heartbeat that cannot reach the database marks the worker
+/// out, waking the training worker to claim them, takes back the expiries of its own leases (this process is alive, so
+/// they were no deaths), and refreshes <c>recurrent_runs{state}</c>, which other workers change. A heartbeat that cannot reach the database marks the worker
 /// unhealthy; the next one that can makes it healthy again.
 /// </summary>
 internal sealed class FleetHeartbeat(
@@ -24,8 +25,6 @@ internal sealed class FleetHeartbeat(
     WorkQueue queue,
     FleetHealth health,
     RunStatePublisher states,
-    Store.ArtifactStore artifacts,
-    DataDirectory data,
     IServer server,
     IOptions<ServiceOptions> options,
     ILogger<FleetHeartbeat> log) : BackgroundService
@@ -76,9 +75,12 @@ internal sealed class FleetHeartbeat(
                 run.RequestCancel();
             var urls = string.Join(";", server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
             registry.Beat(load.Active, urls);
+            // Alive: the leases that ran out under this process (it lost the database, or was paused) were no deaths.
+            var revived = runs.Revive();
+            if (revived.Count > 0)
+                log.LogInformation("Runs {Ids}: their leases ran out under this live worker; not counted as deaths", string.Join(", ", revived));
+            // A failed run keeps its checkpoint: a failure never deletes one.
             var (requeued, failed) = runs.RequeueInterrupted(options.Value.MaxRunInterruptions);
-            foreach (var id in failed)
-                artifacts.Delete(data.Checkpoint(id)); // failed runs never resume
             if (requeued.Count + failed.Count > 0)
             {
                 log.LogInformation("Runs {Ids} lost their worker; queued again", string.Join(", ", requeued.Concat(failed)));

@@ -16,7 +16,9 @@ namespace Recurrent.Host.Service.Workers;
 /// <summary>
 /// Trains one run on the calling thread: rebuilds its data from the stored request, resumes from its checkpoint
 /// when there is one, writes a checkpoint every N steps and every epoch, and records the outcome. A shutdown sends
-/// the run back to the queue after its last checkpoint; a user's cancel ends it.
+/// the run back to the queue after its last checkpoint; a user's cancel ends it. Every write for the run carries the
+/// lease of the claim (<see cref="RunLease"/>): once the run is no longer this worker's, nothing more is written and
+/// training stops. A failure never deletes the checkpoint: only a run that succeeded or was cancelled gives it up.
 /// </summary>
 internal sealed class RunExecutor(
     RunStore runs,
@@ -26,12 +28,15 @@ internal sealed class RunExecutor(
     ArtifactStore artifacts,
     LiveRuns live,
     Workers.FleetHealth fleet,
+    UnrecordedEnds unrecorded,
+    TrainingHold hold,
     TrainingMetrics metrics,
     IOptions<ServiceOptions> options,
     ILogger<RunExecutor> log)
 {
     public void Execute(RunRecord run, CancellationToken stopping)
     {
+        var lease = RunLease.Of(run);
         RunRequest request;
         SequenceModelOptions trainerOptions;
         try
@@ -42,14 +47,13 @@ internal sealed class RunExecutor(
         catch (Exception e) when (e is JsonException or BadRequestException)
         {
             // Checked at creation, so only a store edited by hand (or a future incompatible change) gets here.
-            runs.Finish(run.Id, RunStates.Failed, run.Step, run.Epoch, $"the stored request is not valid: {e.Message}", null);
-            DeleteCheckpoint(run.Id);
+            End(lease, RunStates.Failed, run.Step, run.Epoch, $"the stored request is not valid: {e.Message}", null);
             return;
         }
         using var liveRun = new LiveRun(run.Id, run.Name, trainerOptions.Epochs, metrics, options.Value.GradientHistorySteps, stopping);
         live.Add(liveRun);
         var shutdown = false;
-        var abandoned = false;
+        var lost = false;
         var outcome = RunStates.Failed; // what recurrent_run_info reports once the run ends
         long step = run.Step;
         var epoch = run.Epoch;
@@ -57,16 +61,17 @@ internal sealed class RunExecutor(
         try
         {
             var clock = Stopwatch.StartNew();
-            var splits = runData.Load(request);
+            var splits = Cancellable(() => runData.Load(request), liveRun.Token);
             Directory.CreateDirectory(data.RunDir(run.Id));
-            var resume = LoadCheckpoint(run, trainerOptions);
+            var resume = LoadCheckpoint(run, lease, trainerOptions);
             if (resume is not null)
                 metrics.RunResumed(run.Name, resume.Step, resume.ClippedSteps, resume.NonFiniteSteps, resume.Sequences);
             if (resume is null && (run.Step > 0 || run.CheckpointStep is not null))
-                runs.ResetProgress(run.Id); // starting over: the stored step and epochs belong to the lost attempt
-            var observer = new StoreObserver(runs, run.Id, liveRun);
+                runs.ResetProgress(lease); // starting over: the stored step and epochs belong to the lost attempt
+            var observer = new StoreObserver(runs, lease, liveRun, hold);
             var trainer = new SequenceModelTrainer(trainerOptions);
             var checkpointPath = data.Checkpoint(run.Id);
+            liveRun.Token.ThrowIfCancellationRequested();
             var model = trainerOptions.MaxSteps == 0
                 ? trainer.Initialize(splits.Train)
                 : trainer.Fit(splits.Train, splits.Validation, observer, liveRun.Token, new CheckpointOptions
@@ -75,99 +80,149 @@ internal sealed class RunExecutor(
                     ResumeFrom = resume,
                     Save = checkpoint =>
                     {
+                        // A worker that lost the run writes nothing for it, not even the checkpoint taken as it stops.
+                        if (liveRun.Abandoned)
+                            return;
                         // Steps are stored before the checkpoint that moves past them: a crash in between makes
                         // the resumed run train and store them again, never skip them.
-                        gradients.Add(run.Id, liveRun.TakeUnsaved());
+                        gradients.Add(lease, liveRun.TakeUnsaved());
                         checkpoint.Save(checkpointPath);
-                        artifacts.Publish(checkpointPath);
-                        runs.RecordCheckpoint(run.Id, checkpoint.Step, checkpoint.Epoch);
+                        artifacts.Publish(checkpointPath, lease);
+                        runs.RecordCheckpoint(lease, checkpoint.Step, checkpoint.Epoch);
                     },
                 });
             step = trainer.LastSummary?.Steps ?? 0;
             epoch = trainer.LastSummary?.Epochs ?? 0;
             model.Save(data.Model(run.Id));
             model.ExportOnnx(data.Onnx(run.Id));
-            artifacts.Publish(data.Model(run.Id));
-            artifacts.Publish(data.Onnx(run.Id));
+            artifacts.Publish(data.Model(run.Id), lease);
+            artifacts.Publish(data.Onnx(run.Id), lease);
             var result = RunResult.Describe(model, splits, trainer.LastSummary, clock.Elapsed);
             // The steps after the last checkpoint reach the store before the run is seen ended: an ended run's
             // history is read from the store alone.
-            gradients.Add(run.Id, liveRun.TakeUnsaved());
-            runs.Finish(run.Id, RunStates.Succeeded, step, epoch, null, JsonSerializer.Serialize(result, ApiJson.Options));
-            outcome = RunStates.Succeeded;
-            File.Delete(checkpointPath);
-            artifacts.Delete(checkpointPath);
-            log.LogInformation("Run {Id} ({Name}) succeeded after {Steps} steps", run.Id, run.Name, step);
+            gradients.Add(lease, liveRun.TakeUnsaved());
+            outcome = End(lease, RunStates.Succeeded, step, epoch, null, JsonSerializer.Serialize(result, ApiJson.Options));
+            log.LogInformation("Run {Id} ({Name}) ended {State} after {Steps} steps", run.Id, run.Name, outcome, step);
         }
-        catch (OperationCanceledException) when (liveRun.Abandoned)
+        catch (Exception e) when (liveRun.Abandoned || e is LeaseLostException || e.InnerException is LeaseLostException)
         {
-            // The lease ran out (the database was gone too long): the run is queued again, or another worker holds
-            // it already. Whatever this worker would record now could overwrite the new holder's state.
+            // The lease ran out (the database was gone too long, or this process was paused) and the run was queued
+            // again or taken by another worker: whatever this worker would record now could overwrite the new holder's.
+            lost = true;
             shutdown = true;
-            log.LogWarning("Run {Id} ({Name}): this worker lost its lease at step {Step}; it stops here", run.Id, run.Name, liveRun.Progress.Step);
+            ForgetLocalModels(run.Id);
+            log.LogWarning("Run {Id} ({Name}): this worker no longer holds it (at step {Step}); it stops here and writes nothing more for it",
+                run.Id, run.Name, liveRun.Progress.Step);
         }
         catch (OperationCanceledException) when (liveRun.CancelRequested)
         {
-            TryStoreSteps(run.Id, liveRun);
-            runs.Finish(run.Id, RunStates.Cancelled, liveRun.Progress.Step, liveRun.Progress.Epoch, "cancelled by request", null);
-            outcome = RunStates.Cancelled;
-            DeleteCheckpoint(run.Id);
+            TryStoreSteps(lease, liveRun);
+            outcome = End(lease, RunStates.Cancelled, liveRun.Progress.Step, liveRun.Progress.Epoch, RunStore.CancelledByRequest, null);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             shutdown = true;
-            runs.Requeue(run.Id, "the service shut down; the run resumes from its last checkpoint at the next start");
-            log.LogInformation("Run {Id} ({Name}) checkpointed at step {Step} for shutdown", run.Id, run.Name, liveRun.Progress.Step);
+            try
+            {
+                if (runs.Requeue(lease, "the service shut down; the run resumes from its last checkpoint at the next start") == RunStates.Cancelled)
+                    (shutdown, outcome) = (false, RunStates.Cancelled);
+                log.LogInformation("Run {Id} ({Name}) checkpointed at step {Step} for shutdown", run.Id, run.Name, liveRun.Progress.Step);
+            }
+            catch (LeaseLostException)
+            {
+                lost = true;
+            }
         }
         catch (Exception e) when (fleet.Problem is not null || IsStoreOutage(e))
         {
             // The fleet's database went away under the run: nothing can be recorded, and the run is not at fault.
-            // Its lease runs out, and it resumes from its last checkpoint (here or elsewhere) once the store is back.
+            // Its lease runs out, and it resumes from its last checkpoint (here or elsewhere) once the store is back;
+            // this worker, alive, is not counted as having died under it.
             shutdown = true;
-            abandoned = true;
+            lost = true;
             log.LogError("Run {Id} ({Name}) stopped: the store cannot be reached ({Message})", run.Id, run.Name, e.Message);
         }
         catch (Exception e)
         {
             // Any exception, OutOfMemoryException included (an allocation too large for the machine leaves the
             // process able to go on): a run left "running" by a fault would wedge its slot and come back after
-            // every restart.
+            // every restart. Its checkpoint stays: a failure never deletes one.
             var message = StorageHealth.IsDiskFull(e)
                 ? $"the data directory's disk filled up while the run trained ({e.Message})"
-                : e is BadRequestException or ArgumentException or InvalidDataException or NonFiniteGradientException
+                : e is ApiProblemException or ArgumentException or InvalidDataException or NonFiniteGradientException
                     or Trainer.Data.DataFormatException
                     ? e.Message
                     : $"{e.GetType().Name}: {e.Message}";
-            TryStoreSteps(run.Id, liveRun);
-            runs.Finish(run.Id, RunStates.Failed, liveRun.Progress.Step, liveRun.Progress.Epoch, data.Relative(message), null);
-            DeleteCheckpoint(run.Id);
+            TryStoreSteps(lease, liveRun);
+            outcome = End(lease, RunStates.Failed, liveRun.Progress.Step, liveRun.Progress.Epoch, data.Relative(message), null);
             log.LogError(e, "Run {Id} ({Name}) failed", run.Id, run.Name);
         }
         finally
         {
             liveRun.MarkEnded();
-            if (!liveRun.Abandoned && !abandoned)
-                gradients.Add(run.Id, liveRun.TakeUnsaved());
             // A run going back to the queue stays exported, so its series do not blink out across a restart; one this
             // worker lost goes on elsewhere, so its series leave this worker's /metrics now.
-            if (liveRun.Abandoned || abandoned)
+            if (liveRun.Abandoned || lost)
                 metrics.RunLeft(run.Name);
             else if (!shutdown)
                 metrics.RunFinished(run.Name, outcome);
         }
     }
 
+    /// <summary>
+    /// Records how the run ended and returns the state recorded (a cancel that came first makes it cancelled). A
+    /// store that refuses the write (a full disk) gets it again every second until it takes it; meanwhile reads show
+    /// the end. A run that succeeded or was cancelled gives up its checkpoint; a failed one keeps it.
+    /// </summary>
+    private string End(RunLease lease, string state, long step, int epoch, string? error, string? resultJson)
+    {
+        string recorded;
+        try
+        {
+            recorded = runs.Finish(lease, state, step, epoch, error, resultJson);
+        }
+        catch (Exception e) when (e is not LeaseLostException && (StorageHealth.IsDiskFull(e) || e is System.Data.Common.DbException))
+        {
+            log.LogError("Run {Id} ended {State}, but the store refused to record it ({Message}); retrying every second",
+                lease.RunId, state, e.Message);
+            unrecorded.Add(new UnrecordedEnd(lease, state, step, epoch, error, resultJson, DateTimeOffset.UtcNow));
+            return state;
+        }
+        if (recorded != RunStates.Failed)
+            DeleteCheckpoint(lease.RunId);
+        return recorded;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (loading data, which can take seconds) so that a cancel ends the wait at once;
+    /// the abandoned work finishes in the background and its result is dropped.
+    /// </summary>
+    private static T Cancellable<T>(Func<T> work, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        var task = Task.Run(work, CancellationToken.None);
+        try
+        {
+            task.Wait(cancellation);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+        return task.Result;
+    }
+
     // Before a failed or cancelled run is recorded: its last steps (the non-finite one, say) are what its events
-    // and history show. A store that refuses them (a full disk) must not keep the failure from being recorded.
-    private void TryStoreSteps(long runId, LiveRun liveRun)
+    // and history show. A store that refuses them (a full disk) must not keep the end from being recorded.
+    private void TryStoreSteps(RunLease lease, LiveRun liveRun)
     {
         try
         {
-            gradients.Add(runId, liveRun.TakeUnsaved());
+            gradients.Add(lease, liveRun.TakeUnsaved());
         }
         catch (Exception e)
         {
-            log.LogWarning("Run {Id}: its last steps could not be stored ({Message})", runId, e.Message);
+            log.LogWarning("Run {Id}: its last steps could not be stored ({Message})", lease.RunId, e.Message);
         }
     }
 
@@ -175,38 +230,39 @@ internal sealed class RunExecutor(
     private static bool IsStoreOutage(Exception e) =>
         e is Npgsql.NpgsqlException || (e.InnerException is { } inner && IsStoreOutage(inner));
 
-    private TrainingCheckpoint? LoadCheckpoint(RunRecord run, SequenceModelOptions trainerOptions)
+    private TrainingCheckpoint? LoadCheckpoint(RunRecord run, RunLease lease, SequenceModelOptions trainerOptions)
     {
         var path = data.Checkpoint(run.Id);
-        // In a fleet the run may have trained on another worker since: the stored checkpoint is the latest one.
-        if (!artifacts.Fetch(path))
-            return null;
         try
         {
+            // In a fleet the run may have trained on another worker since: the stored checkpoint is the latest one.
+            if (!artifacts.Fetch(path))
+                return null;
             var checkpoint = TrainingCheckpoint.Load(path);
             if (!checkpoint.WasTakenWith(trainerOptions))
             {
                 // Not this run's checkpoint (copied in, or left by another build of the request): resuming it
                 // would finish someone else's model under this run's name.
-                runs.AddEvent(run.Id, "checkpoint-mismatch",
+                runs.AddEvent(lease, "checkpoint-mismatch",
                     $"{data.Relative(path)} was taken with other training options; training starts over");
                 log.LogWarning("Run {Id}: the checkpoint was taken with other options; starting over", run.Id);
                 File.Delete(path);
                 return null;
             }
-            runs.AddEvent(run.Id, "resumed", $"resumed from the checkpoint at step {checkpoint.Step}");
+            runs.AddEvent(lease, "resumed", $"resumed from the checkpoint at step {checkpoint.Step}");
             return checkpoint;
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or DamagedFileException)
         {
             // Written atomically, so this is damage from outside; starting over is the only honest choice.
-            runs.AddEvent(run.Id, "checkpoint-unreadable", $"{data.Relative(e.Message)}; training starts over");
+            runs.AddEvent(lease, "checkpoint-unreadable", $"{data.Relative(e.Message)}; training starts over");
             log.LogWarning("Run {Id}: checkpoint unreadable ({Message}); starting over", run.Id, e.Message);
             return null;
         }
     }
 
-    // A failed or cancelled run never resumes, so its checkpoint (and any half-written file) is only disk used.
+    // A run that succeeded or was cancelled never resumes, so its checkpoint (and any half-written file) is only disk
+    // used. It has ended: no worker writes it again, so the store's copy can go too.
     private void DeleteCheckpoint(long runId)
     {
         try
@@ -219,21 +275,41 @@ internal sealed class RunExecutor(
                     File.Delete(temporary);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
         {
             log.LogWarning("Run {Id}: could not delete its checkpoint ({Message})", runId, e.Message);
         }
     }
 
-    /// <summary>Feeds the live view and stores each epoch's figures.</summary>
-    private sealed class StoreObserver(RunStore runs, long runId, LiveRun live) : ITrainingObserver
+    // The models this worker wrote for a run it lost are not the run's: another worker writes (and publishes) those.
+    private void ForgetLocalModels(long runId)
     {
-        public void OnStep(StepReport step) => live.OnStep(step);
+        foreach (var path in new[] { data.Model(runId), data.Onnx(runId) })
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log.LogWarning("Run {Id}: could not delete {Path} ({Message})", runId, path, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Feeds the live view, stores each epoch's figures, and pauses where <see cref="TrainingHold"/> says.</summary>
+    private sealed class StoreObserver(RunStore runs, RunLease lease, LiveRun live, TrainingHold hold) : ITrainingObserver
+    {
+        public void OnStep(StepReport step)
+        {
+            live.OnStep(step);
+            hold.AtStep(step.Step, live.Token);
+        }
 
         public void OnEpoch(EpochReport epoch)
         {
             live.OnEpoch(epoch);
-            runs.RecordEpoch(runId, new EpochRecord(epoch.Epoch, epoch.Steps, epoch.TrainLoss, epoch.TrainAccuracy,
+            runs.RecordEpoch(lease, new EpochRecord(epoch.Epoch, epoch.Steps, epoch.TrainLoss, epoch.TrainAccuracy,
                 epoch.ValidationLoss, epoch.ValidationAccuracy, epoch.LearningRate));
         }
     }

@@ -17,6 +17,7 @@ internal sealed class TrainingWorker(
     RunStatePublisher states,
     Workers.WorkerLoad load,
     Workers.FleetHealth fleet,
+    UnrecordedEnds unrecorded,
     Security.BindingGuard guard,
     IOptions<ServiceOptions> options,
     ILogger<TrainingWorker> log) : BackgroundService
@@ -50,17 +51,12 @@ internal sealed class TrainingWorker(
                     }
                     catch (Exception e)
                     {
-                        // The executor records every failure itself; this is for one it could not record (the
-                        // store refusing the write), so the run does not stay "running" in this process.
+                        // The executor records every end itself; this is for a fault it could not handle, so the run
+                        // does not stay "running": its end is recorded as soon as the store takes it.
                         log.LogError(e, "Run {Id} ({Name}) ended with an unrecorded fault", run.Id, run.Name);
-                        try
-                        {
-                            runs.Finish(run.Id, RunStates.Failed, run.Step, run.Epoch, $"{e.GetType().Name}: {e.Message}", null);
-                        }
-                        catch (Exception again)
-                        {
-                            log.LogError(again, "Run {Id}: could not record the failure", run.Id);
-                        }
+                        unrecorded.Add(new UnrecordedEnd(RunLease.Of(run), RunStates.Failed, run.Step, run.Epoch,
+                            $"{e.GetType().Name}: {e.Message}", null, DateTimeOffset.UtcNow));
+                        unrecorded.RecordWaiting();
                     }
                     finally
                     {

@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Metrics;
-using Recurrent.Host.Service.Gradients;
 using Recurrent.Host.Service.Metrics;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Cells;
@@ -32,7 +31,7 @@ public sealed class TrainedRunMetricsTests
             CollectAdjointNorms = collectAdjointNorms,
         };
 
-        new SequenceModelTrainer(options).Fit(splits.Train, null, new TrainingMonitor(metrics, "run"));
+        new SequenceModelTrainer(options).Fit(splits.Train, null, new GradientMonitor(metrics, "run"));
 
         var text = endpoint.Text();
         var steps = (splits.Train.Count + 15) / 16 * 2;

@@ -82,6 +82,71 @@ public sealed class FullDiskTests
         }
     }
 
+    [Fact]
+    public async Task A_run_the_disk_fills_under_is_stopped_its_failure_recorded_when_space_returns_and_cancel_says_so()
+    {
+        var dataDir = ServiceProcess.NewDataDir();
+        var hold = Path.Combine(ServiceProcess.NewDataDir(), "hold"); // outside the small disk
+        Mount(dataDir);
+        try
+        {
+            string[] args = ["--Recurrent:MinFreeDiskBytes=0", "--Recurrent:CheckpointEverySteps=10", $"--Recurrent:Debug:HoldFile={hold}"];
+            long id;
+            await using (var service = await ServiceProcess.StartAsync(dataDir, extraArgs: args))
+            {
+                var client = service.Client;
+                File.WriteAllText(hold, "15");
+                id = (long)(await client.CreateRunAsync(new { data = "adding:10", count = 64, hidden = 4, epochs = 1000, batch = 4 }))["id"]!;
+                await client.WaitRunAsync(id, r => (long)r["progress"]!["step"]! == 15); // held after its checkpoint at step 10
+                var checkpoint = Path.Combine(dataDir, $"runs/{id}/checkpoint.bin");
+                Assert.True(File.Exists(checkpoint));
+
+                var filler = Path.Combine(dataDir, "filler");
+                Fill(filler);
+                File.Delete(hold); // on into the checkpoint at step 20, which the disk cannot take
+                var stopped = await WaitAsync(client, id, r => (string?)r["state"] == "failed");
+                Assert.Contains("disk filled up", (string?)stopped["error"], StringComparison.Ordinal);
+                using (var health = await client.GetAsync("/healthz"))
+                    Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+                // The run has ended: a cancel is too late, and says how it ended (not a 202 that does nothing).
+                await Expect.ProblemAsync(client.PostAsync($"/api/runs/{id}/cancel", null), 409, null, "already ended failed");
+                var step = (long)stopped["progress"]!["step"]!;
+                await Task.Delay(500);
+                Assert.Equal(step, (long)(await client.GetRunAsync(id))["progress"]!["step"]!); // it trains no further
+
+                File.Delete(filler);
+                var recorded = await WaitAsync(client, id, r => (string?)r["state"] == "failed" && !((string?)r["error"])!.Contains("not recorded yet", StringComparison.Ordinal));
+                Assert.Contains("disk filled up", (string?)recorded["error"], StringComparison.Ordinal);
+                Assert.True(File.Exists(checkpoint)); // a failure never deletes the checkpoint
+                Assert.Equal(0, await service.TerminateAsync(TimeSpan.FromSeconds(60)));
+            }
+            // A restart does not train it on: its failure is in the store.
+            await using var again = await ServiceProcess.StartAsync(dataDir, extraArgs: args);
+            await Task.Delay(1000);
+            Assert.Equal("failed", (string?)(await again.Client.GetRunAsync(id))["state"]);
+        }
+        finally
+        {
+            File.Delete(hold);
+            Unmount(dataDir);
+        }
+    }
+
+    private static async Task<JsonObject> WaitAsync(HttpClient client, long id, Func<JsonObject, bool> until)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonObject run;
+        do
+        {
+            run = await client.GetRunAsync(id);
+            if (until(run))
+                return run;
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new TimeoutException(run.ToJsonString());
+    }
+
     /// <summary>Writes until the file system refuses, then gives back <paramref name="leave"/> bytes.</summary>
     private static void Fill(string path, int leave = 0)
     {

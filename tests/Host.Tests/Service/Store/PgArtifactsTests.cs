@@ -18,21 +18,21 @@ public sealed class PgArtifactsTests(PostgresCluster cluster)
         new Random(1).NextBytes(content);
         Directory.CreateDirectory(here.RunDir(7));
         File.WriteAllBytes(here.Checkpoint(7), content);
-        new PgArtifacts(database, here).Publish(here.Checkpoint(7));
+        new PgArtifacts(database, here, new PgRunFence()).Publish(here.Checkpoint(7));
 
-        var fetcher = new PgArtifacts(database, there);
+        var fetcher = new PgArtifacts(database, there, new PgRunFence());
         Assert.True(fetcher.Fetch(there.Checkpoint(7)));
         Assert.Equal(content, File.ReadAllBytes(there.Checkpoint(7)));
         Assert.Empty(Directory.EnumerateFiles(there.RunDir(7), ".*.tmp")); // written beside and renamed
 
         content[0] ^= 0xFF; // a newer checkpoint replaces the stored one
         File.WriteAllBytes(here.Checkpoint(7), content);
-        new PgArtifacts(database, here).Publish(here.Checkpoint(7));
+        new PgArtifacts(database, here, new PgRunFence()).Publish(here.Checkpoint(7));
         Assert.True(fetcher.Fetch(there.Checkpoint(7)));
         Assert.Equal(content, File.ReadAllBytes(there.Checkpoint(7)));
 
         fetcher.Delete(there.Checkpoint(7));
         Assert.False(fetcher.Fetch(there.Model(7)));
-        Assert.False(new PgArtifacts(database, here).Fetch(here.Checkpoint(7)));
+        Assert.False(new PgArtifacts(database, here, new PgRunFence()).Fetch(here.Checkpoint(7)));
     }
 }

@@ -18,6 +18,7 @@ public sealed class PgSchemaMigrationTests(PostgresCluster cluster)
             connection.Open();
             // Version 1's gradient table and version row, as a build of that version left them, with two runs' steps.
             StoreDatabase.Execute(connection, "CREATE TABLE recurrent_schema (version integer NOT NULL); INSERT INTO recurrent_schema VALUES (1);");
+            StoreDatabase.Execute(connection, "CREATE TABLE runs (id bigint PRIMARY KEY);"); // what later steps alter
             StoreDatabase.Execute(connection, "CREATE TABLE gradient_steps (run_id bigint NOT NULL, step bigint NOT NULL, epoch integer NOT NULL, loss double precision, grad_norm double precision, clipped boolean NOT NULL, non_finite boolean NOT NULL, log10_vanishing_ratio double precision, memory_horizon integer, profile_log10 text NOT NULL, PRIMARY KEY (run_id, step));");
             StoreDatabase.Execute(connection, """
                 INSERT INTO gradient_steps (run_id, step, epoch, clipped, non_finite, profile_log10) VALUES
@@ -26,7 +27,7 @@ public sealed class PgSchemaMigrationTests(PostgresCluster cluster)
                 """);
         }
         using var database = new PgDatabase(connectionString);
-        var gradients = new GradientStore(database);
+        var gradients = new GradientStore(database, new PgRunFence());
 
         Assert.Equal(PostgresDialect.Instance.SchemaSteps.Count, database.SchemaVersion);
         Assert.Equal([(1L, 0L), (1, 0), (2, 1), (3, 1)],

@@ -14,7 +14,10 @@ public sealed class PostgresStoreContractTests(PostgresCluster cluster) : StoreC
         var database = new PgDatabase(cluster.NewDatabase());
         var worker = new WorkerIdentity("contract-test", 1, Lease);
         return new StoreSet(new PgRunStore(database, worker, TimeProvider.System), new DatasetStore(database, TimeProvider.System),
-            new GradientStore(database), new EventStore(database))
-        { Cleanup = database.Dispose };
+            new GradientStore(database, new PgRunFence()), new EventStore(database))
+        {
+            Cleanup = database.Dispose,
+            Peer = new PgRunStore(database, new WorkerIdentity("contract-peer", 1, Lease), TimeProvider.System),
+        };
     }
 }

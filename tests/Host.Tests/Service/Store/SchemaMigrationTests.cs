@@ -29,7 +29,7 @@ public sealed class SchemaMigrationTests
         var database = new SqliteDatabase(path);
         Assert.Equal(Latest, VersionOf(path));
         Assert.Equal("old", new SqliteRunStore(database, TimeProvider.System).Get(1)!.Name);
-        Assert.Empty(new GradientStore(database).Since(1, 0, 10));
+        Assert.Empty(new GradientStore(database, new RunFence()).Since(1, 0, 10));
     }
 
     [Fact]
@@ -50,6 +50,7 @@ public sealed class SchemaMigrationTests
         using (var connection = Open(path))
         {
             // Version 2's gradient table, as a build of that version created it, with two runs' steps.
+            Execute(connection, "CREATE TABLE runs (id INTEGER PRIMARY KEY);"); // what later steps alter
             Execute(connection, "CREATE TABLE gradient_steps (run_id INTEGER NOT NULL, step INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, grad_norm REAL, clipped INTEGER NOT NULL, non_finite INTEGER NOT NULL, log10_vanishing_ratio REAL, memory_horizon INTEGER, profile_log10 TEXT NOT NULL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;");
             Execute(connection, """
                 INSERT INTO gradient_steps (run_id, step, epoch, clipped, non_finite, profile_log10) VALUES
@@ -57,7 +58,7 @@ public sealed class SchemaMigrationTests
                 """);
             Execute(connection, "PRAGMA user_version = 2;");
         }
-        var gradients = new GradientStore(new SqliteDatabase(path));
+        var gradients = new GradientStore(new SqliteDatabase(path), new RunFence());
 
         Assert.Equal(Latest, VersionOf(path));
         Assert.Equal([(1L, 0L), (1, 0), (2, 1), (3, 1)],

@@ -11,6 +11,6 @@ public sealed class SqliteStoreContractTests : StoreContractTests
     {
         var database = new SqliteDatabase(Path.Combine(ServiceProcess.NewDataDir(), "recurrent.db"));
         return new StoreSet(new SqliteRunStore(database, TimeProvider.System), new DatasetStore(database, TimeProvider.System),
-            new GradientStore(database), new EventStore(database));
+            new GradientStore(database, new RunFence()), new EventStore(database));
     }
 }

@@ -9,6 +9,12 @@ internal sealed record StoreSet(RunStore Runs, DatasetStore Datasets, GradientSt
 {
     internal Action? Cleanup { get; init; }
 
+    /// <summary>The run store as another worker of the same store sees it (the embedded store has one process: itself).</summary>
+    internal RunStore? Peer { get; init; }
+
+    /// <summary>The lease a claim gives.</summary>
+    internal static RunLease Lease(RunRecord claimed) => RunLease.Of(claimed);
+
     public void Dispose() => Cleanup?.Invoke();
 }
 
@@ -48,11 +54,12 @@ public abstract class StoreContractTests
         Assert.Equal(a.Id, claimed.Id);
         Assert.Equal(RunStates.Running, claimed.State);
         Assert.NotNull(claimed.StartedAt);
-        Assert.Equal(b.Id, store.Runs.ClaimNext()!.Id);
+        var second = store.Runs.ClaimNext()!;
+        Assert.Equal(b.Id, second.Id);
         Assert.Null(store.Runs.ClaimNext());
 
-        store.Runs.Finish(a.Id, RunStates.Succeeded, 40, 2, null, """{"steps":40}""");
-        store.Runs.Finish(b.Id, RunStates.Failed, 3, 0, "it broke", null);
+        Assert.Equal(RunStates.Succeeded, store.Runs.Finish(StoreSet.Lease(claimed), RunStates.Succeeded, 40, 2, null, """{"steps":40}"""));
+        store.Runs.Finish(StoreSet.Lease(second), RunStates.Failed, 3, 0, "it broke", null);
         var done = store.Runs.Get(a.Id)!;
         Assert.Equal((RunStates.Succeeded, 40L, 2, """{"steps":40}"""), (done.State, done.Step, done.Epoch, done.Result));
         Assert.NotNull(done.FinishedAt);
@@ -68,9 +75,9 @@ public abstract class StoreContractTests
         using var store = NewStore();
         var run = store.Runs.Create("r", "{}")!;
         Assert.True(store.Runs.CancelQueued(store.Runs.Create("q", "{}")!.Id));
-        store.Runs.ClaimNext();
+        var claimed = store.Runs.ClaimNext()!;
         Assert.False(store.Runs.CancelQueued(run.Id)); // running: not cancellable at once
-        store.Runs.Requeue(run.Id, "shutting down");
+        Assert.Equal(RunStates.Queued, store.Runs.Requeue(StoreSet.Lease(claimed), "shutting down"));
         Assert.Equal(RunStates.Queued, store.Runs.Get(run.Id)!.State);
         Assert.Contains(store.Events.Lifecycle(run, 100), e => e.Kind == "stopped" && e.Message == "shutting down");
         Assert.Equal(run.Id, store.Runs.ClaimNext()!.Id);
@@ -82,21 +89,21 @@ public abstract class StoreContractTests
     {
         using var store = NewStore();
         var run = store.Runs.Create("r", "{}")!;
-        store.Runs.ClaimNext();
-        store.Runs.RecordCheckpoint(run.Id, 20, 1);
-        store.Runs.RecordCheckpoint(run.Id, 10, 0); // never moves the progress back
+        var lease = StoreSet.Lease(store.Runs.ClaimNext()!);
+        store.Runs.RecordCheckpoint(lease, 20, 1);
+        store.Runs.RecordCheckpoint(lease, 10, 0); // never moves the progress back
         var stored = store.Runs.Get(run.Id)!;
         Assert.Equal((10L, 20L, 1), (stored.CheckpointStep!.Value, stored.Step, stored.Epoch));
-        store.Runs.RecordEpoch(run.Id, new EpochRecord(1, 20, 0.5, 0.75, double.NaN, null, 0.01));
-        store.Runs.RecordEpoch(run.Id, new EpochRecord(1, 20, 0.25, 0.75, 0.3, 0.8, 0.01)); // the same epoch again replaces it
+        store.Runs.RecordEpoch(lease, new EpochRecord(1, 20, 0.5, 0.75, double.NaN, null, 0.01));
+        store.Runs.RecordEpoch(lease, new EpochRecord(1, 20, 0.25, 0.75, 0.3, 0.8, 0.01)); // the same epoch again replaces it
         var epoch = Assert.Single(store.Runs.Epochs(run.Id));
         Assert.Equal(new EpochRecord(1, 20, 0.25, 0.75, 0.3, 0.8, 0.01), epoch);
-        store.Runs.ResetProgress(run.Id);
+        store.Runs.ResetProgress(lease);
         stored = store.Runs.Get(run.Id)!;
         Assert.Equal((0L, 0, (long?)null), (stored.Step, stored.Epoch, stored.CheckpointStep));
         Assert.Empty(store.Runs.Epochs(run.Id));
         Assert.Contains(store.Events.Lifecycle(stored, 100), e => e.Kind == "restarted");
-        store.Runs.RecordEpoch(run.Id, new EpochRecord(1, 20, double.PositiveInfinity, null, null, null, null));
+        store.Runs.RecordEpoch(lease, new EpochRecord(1, 20, double.PositiveInfinity, null, null, null, null));
         Assert.Null(Assert.Single(store.Runs.Epochs(run.Id)).TrainLoss); // not finite: stored as unknown
     }
 
@@ -104,12 +111,13 @@ public abstract class StoreContractTests
     public void An_interrupted_run_is_queued_again_until_it_was_interrupted_too_often()
     {
         using var store = NewStore();
+        var peer = store.Peer ?? store.Runs;
         var run = store.Runs.Create("r", "{}")!;
         for (var attempt = 1; attempt <= 2; attempt++)
         {
             Assert.Equal(run.Id, store.Runs.ClaimNext()!.Id);
             Thread.Sleep(Lease * 2); // the worker "died": nothing renews its lease
-            var (requeued, failed) = store.Runs.RequeueInterrupted(maxInterruptions: 2);
+            var (requeued, failed) = peer.RequeueInterrupted(maxInterruptions: 2);
             if (attempt == 1)
             {
                 Assert.Equal([run.Id], requeued);
@@ -129,14 +137,59 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public void A_cancel_marked_on_a_running_run_wins_over_how_it_then_ends()
+    {
+        using var store = NewStore();
+        var run = store.Runs.Create("r", "{}")!;
+        var lease = StoreSet.Lease(store.Runs.ClaimNext()!);
+        Assert.True(store.Runs.RequestCancel(run.Id));
+        Assert.Equal(RunStates.Cancelled, store.Runs.Finish(lease, RunStates.Succeeded, 40, 2, null, """{"steps":40}"""));
+        var ended = store.Runs.Get(run.Id)!;
+        Assert.Equal((RunStates.Cancelled, "cancelled by request", (string?)null), (ended.State, ended.Error, ended.Result));
+        Assert.False(store.Runs.RequestCancel(run.Id)); // ended: too late, the caller says so
+
+        var other = store.Runs.Create("s", "{}")!;
+        var second = StoreSet.Lease(store.Runs.ClaimNext()!);
+        Assert.Equal(RunStates.Succeeded, store.Runs.Finish(second, RunStates.Succeeded, 40, 2, null, "{}"));
+        Assert.False(store.Runs.RequestCancel(other.Id));
+        Assert.Equal(RunStates.Succeeded, store.Runs.Get(other.Id)!.State);
+
+        var third = store.Runs.Create("t", "{}")!;
+        var held = StoreSet.Lease(store.Runs.ClaimNext()!);
+        Assert.True(store.Runs.RequestCancel(third.Id));
+        Assert.Equal(RunStates.Cancelled, store.Runs.Requeue(held, "shutting down")); // a shutdown does not queue it again
+    }
+
+    [Fact]
+    public void A_worker_writes_nothing_for_a_run_it_no_longer_holds()
+    {
+        using var store = NewStore();
+        var run = store.Runs.Create("r", "{}")!;
+        var lease = StoreSet.Lease(store.Runs.ClaimNext()!);
+        store.Gradients.Add(lease, [Point(1, 1)]);
+        Assert.Equal(RunStates.Succeeded, store.Runs.Finish(lease, RunStates.Succeeded, 1, 1, null, "{}"));
+        // Ended: every further write of its worker is refused and changes nothing.
+        Assert.Throws<LeaseLostException>(() => store.Gradients.Add(lease, [Point(2, 2)]));
+        Assert.Throws<LeaseLostException>(() => store.Runs.RecordCheckpoint(lease, 2, 1));
+        Assert.Throws<LeaseLostException>(() => store.Runs.RecordEpoch(lease, new EpochRecord(1, 2, 0.5, null, null, null, null)));
+        Assert.Throws<LeaseLostException>(() => store.Runs.AddEvent(lease, "resumed", "late"));
+        Assert.Throws<LeaseLostException>(() => store.Runs.Finish(lease, RunStates.Failed, 2, 1, "late", null));
+        Assert.Equal([1L], store.Gradients.Range(run.Id, 0, long.MaxValue, true, 10, 1).Select(p => p.Step));
+        Assert.Empty(store.Runs.Epochs(run.Id));
+        Assert.DoesNotContain(store.Events.Lifecycle(run, 100), e => e.Kind == "resumed");
+        Assert.Equal((RunStates.Succeeded, 1L), (store.Runs.Get(run.Id)!.State, store.Runs.Get(run.Id)!.Step));
+    }
+
+    [Fact]
     public void Gradient_steps_are_stored_once_and_paged_both_ways()
     {
         using var store = NewStore();
         var run = store.Runs.Create("r", "{}")!;
-        store.Gradients.Add(run.Id, [.. Enumerable.Range(1, 30).Select(s => Point(s, loss: s))]);
+        var lease = StoreSet.Lease(store.Runs.ClaimNext()!);
+        store.Gradients.Add(lease, [.. Enumerable.Range(1, 30).Select(s => Point(s, loss: s))]);
         // Trained again after a resume: the same steps, written again, are still one each.
-        store.Gradients.Add(run.Id, [.. Enumerable.Range(21, 10).Select(s => Point(s, loss: s))]);
-        store.Gradients.Add(run.Id, [Point(31, double.NaN, clipped: true, nonFinite: true, clippedSteps: 1, nonFiniteSteps: 1)]);
+        store.Gradients.Add(lease, [.. Enumerable.Range(21, 10).Select(s => Point(s, loss: s))]);
+        store.Gradients.Add(lease, [Point(31, double.NaN, clipped: true, nonFinite: true, clippedSteps: 1, nonFiniteSteps: 1)]);
 
         Assert.Equal([1L, 2, 3], store.Gradients.Range(run.Id, 0, long.MaxValue, ascending: true, 3, 1).Select(p => p.Step));
         Assert.Equal([31L, 30, 29], store.Gradients.Range(run.Id, 0, long.MaxValue, ascending: false, 3, 1).Select(p => p.Step));
@@ -163,15 +216,15 @@ public abstract class StoreContractTests
     {
         using var store = NewStore();
         var run = store.Runs.Create("r", "{}")!;
-        store.Gradients.Add(run.Id,
+        var lease = StoreSet.Lease(store.Runs.ClaimNext()!);
+        store.Gradients.Add(lease,
         [
             .. Enumerable.Range(1, 5).Select(s => Point(s, 1)),
             .. Enumerable.Range(6, 12).Select(s => Point(s, 1, clipped: true)), // a burst: 12 steps
             Point(18, double.NaN, nonFinite: true),
             .. Enumerable.Range(19, 3).Select(s => Point(s, 1, clipped: true)), // too short for a burst
         ]);
-        store.Runs.ClaimNext();
-        store.Runs.RecordCheckpoint(run.Id, 21, 1);
+        store.Runs.RecordCheckpoint(lease, 21, 1);
         var events = store.Events.Training(store.Runs.Get(run.Id)!, 0, 100);
         Assert.Equal(["clipped-burst", "non-finite", "checkpoint"], events.Select(e => e.Kind));
         Assert.Equal((6L, 17L), (events[0].Step!.Value, events[0].LastStep!.Value));

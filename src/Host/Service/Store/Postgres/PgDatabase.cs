@@ -11,7 +11,9 @@ internal sealed class PgDatabase : StoreDatabase, IDisposable
 {
     private readonly NpgsqlDataSource _source;
 
-    public PgDatabase(string connectionString)
+    /// <param name="connectionString">Npgsql's connection string.</param>
+    /// <param name="applicationName">How the database names this worker's connections when the string does not.</param>
+    public PgDatabase(string connectionString, string applicationName = "recurrent")
         : base(PostgresDialect.Instance)
     {
         NpgsqlConnectionStringBuilder builder;
@@ -26,7 +28,7 @@ internal sealed class PgDatabase : StoreDatabase, IDisposable
         // A worker that lost the database notices within seconds rather than hanging on a dead socket.
         if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
             builder.Timeout = 5;
-        builder.ApplicationName ??= "recurrent";
+        builder.ApplicationName ??= applicationName;
         _source = NpgsqlDataSource.Create(builder.ConnectionString);
         try
         {

@@ -7,11 +7,14 @@ namespace Recurrent.Host.Service.Store.Postgres;
 /// Runs in PostgreSQL, shared by every worker of a fleet. A worker claims a queued run with
 /// <c>SELECT ... FOR UPDATE SKIP LOCKED</c>, so two workers never take the same run and neither waits for the
 /// other, and holds it by a lease it renews while training (<see cref="RenewLeases"/>); a run whose lease ran out
-/// (its worker died or lost the database) is queued again by whichever worker notices first, and resumes from its
-/// last checkpoint. State changes of a running run are fenced by the worker id, so a worker that lost its lease
-/// cannot overwrite what the run's new worker records.
+/// is queued again by whichever worker notices first, and resumes from its last checkpoint. Every claim counts
+/// <c>attempts</c>, and that count is the claim's fencing token: every write a worker makes for the run (its row,
+/// epochs, events, gradient steps, artifacts) checks it in the same statement (<see cref="PgRunFence"/>), so a
+/// worker that lost its lease (paused, or cut off from the database) writes nothing after another claim.
+/// A lease that ran out counts as a death of its holder only while that process is never heard of again: each
+/// worker, alive, takes back the expiries of its own leases with every heartbeat (<see cref="Revive"/>).
 /// </summary>
-internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, TimeProvider clock) : RunStore(database, clock)
+internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, TimeProvider clock) : RunStore(database, new PgRunFence(), clock)
 {
     // The fleet's columns follow the ones both stores share.
     protected override string Columns => StoredRows.RunColumns + ", worker, attempts, sweep_id";
@@ -25,29 +28,44 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
 
     public override RunRecord? ClaimNext() => Database.First(
         $"""
-        UPDATE runs SET state = 'running', started_at = COALESCE(started_at, @now), worker = @worker,
+        UPDATE runs SET state = 'running', started_at = COALESCE(started_at, @now), worker = @worker, incarnation = @incarnation,
             lease_until = now() + @lease, attempts = attempts + 1
         WHERE id = (SELECT id FROM runs WHERE state = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING {Columns};
-        """, Read, ("@now", Now), ("@worker", worker.Id), ("@lease", worker.Lease));
+        """, Read, ("@now", Now), ("@worker", worker.Id), ("@incarnation", worker.Incarnation), ("@lease", worker.Lease));
 
     // In a fleet "interrupted" means the lease ran out: the runs of live workers are left alone. Each expired run is
-    // locked, skipping those another worker is handling.
+    // locked, skipping those another worker is handling (or writing for: the fence's share lock).
     protected override string HolderColumn => "worker";
+
+    protected override string HolderIncarnation => "incarnation";
+
+    protected override string Deaths => "(SELECT COUNT(*) FROM expired_leases e WHERE e.run_id = runs.id)";
+
+    protected override bool IsThisProcess(string? incarnation) => incarnation == worker.Incarnation;
+
+    protected override void RecordDeath(DbConnection connection, long runId, string? incarnation) =>
+        StoreDatabase.Execute(connection, "INSERT INTO expired_leases (run_id, incarnation, at) VALUES (@run, @incarnation, now());",
+            ("@run", runId), ("@incarnation", incarnation ?? "unknown"));
 
     protected override string Interrupted => " AND (lease_until IS NULL OR lease_until < now()) ORDER BY id FOR UPDATE SKIP LOCKED";
 
-    protected override string Release => ", worker = NULL, lease_until = NULL";
+    protected override string Release => ", worker = NULL, incarnation = NULL, lease_until = NULL";
+
+    protected override string Finished => ", lease_until = NULL";
+
+    protected override string Renew => ", lease_until = now() + @lease";
+
+    protected override object? LeaseLength => worker.Lease;
+
+    protected override string Greatest(string a, string b) => $"GREATEST({a}, {b})";
 
     protected override string Stopped(string? holder) => $"worker {holder ?? "?"} stopped renewing its lease";
 
     protected override string Died(long times) => $"the run's worker died {times} times while it trained";
 
-    public override void RequestCancel(long id) =>
-        Database.Execute("UPDATE runs SET cancel_requested = true WHERE id = @id AND state = 'running';", ("@id", id));
-
     /// <summary>
-    /// Extends the leases of the runs this worker is training (<paramref name="training"/>); returns those it still
+    /// Extends the leases of the runs this process is training (<paramref name="training"/>); returns those it still
     /// holds, so the caller can stop training any that was taken from it, and those a user asked to cancel through
     /// any worker's API. A run this worker holds but no longer trains (its training died with the database
     /// connection) is not renewed: it expires and is queued again.
@@ -56,50 +74,33 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
     {
         var renewed = Database.Query(
             """
-            UPDATE runs SET lease_until = now() + @lease WHERE state = 'running' AND worker = @worker AND id = ANY(@ids)
+            UPDATE runs SET lease_until = now() + @lease WHERE state = 'running' AND incarnation = @incarnation AND id = ANY(@ids)
             RETURNING id, cancel_requested;
             """, r => (Id: r.GetInt64(0), Cancel: r.GetBoolean(1)),
-            ("@worker", worker.Id), ("@lease", worker.Lease), ("@ids", training.ToArray()));
+            ("@incarnation", worker.Incarnation), ("@lease", worker.Lease), ("@ids", training.ToArray()));
         return (renewed.Select(r => r.Id).ToHashSet(), renewed.Where(r => r.Cancel).Select(r => r.Id).ToHashSet());
     }
 
-    public override void Requeue(long id, string why)
+    /// <summary>
+    /// This process is alive: the leases that ran out under it (it lost the database, or was paused past its lease)
+    /// were no deaths, and stop counting towards <c>MaxRunInterruptions</c>. Returns the runs concerned.
+    /// </summary>
+    public IReadOnlyList<long> Revive()
     {
         using var connection = Database.Open();
         using var transaction = connection.BeginTransaction();
-        if (StoreDatabase.Execute(connection,
-                $"UPDATE runs SET state = 'queued'{Release} WHERE id = @id AND state = 'running' AND worker = @worker;",
-                ("@id", id), ("@worker", worker.Id)) == 0)
-            return;
-        AddEvent(connection, id, "stopped", why);
+        var runs = StoreDatabase.Query(connection,
+            "WITH gone AS (DELETE FROM expired_leases WHERE incarnation = @incarnation RETURNING run_id) SELECT DISTINCT run_id FROM gone;",
+            r => r.GetInt64(0), ("@incarnation", worker.Incarnation));
+        foreach (var id in runs)
+            AddEvent(connection, id, "worker-returned",
+                $"worker {worker.Id} is alive: its lease ran out while it could not reach the store or was paused, which is not counted as a death");
         transaction.Commit();
+        return runs;
     }
 
-    public override void RecordCheckpoint(long id, long step, int epoch) => Database.Execute(
-        """
-        UPDATE runs SET checkpoint_step = @step, step = GREATEST(step, @step), epoch = GREATEST(epoch, @epoch),
-            lease_until = now() + @lease
-        WHERE id = @id AND worker = @worker;
-        """,
-        ("@id", id), ("@step", step), ("@epoch", epoch), ("@worker", worker.Id), ("@lease", worker.Lease));
-
-    public override void Finish(long id, string state, long step, int epoch, string? error, string? resultJson)
-    {
-        using var connection = Database.Open();
-        using var transaction = connection.BeginTransaction();
-        // A run that ends here was held by this worker (running) or never started (a stored request found bad).
-        if (StoreDatabase.Execute(connection,
-                """
-                UPDATE runs SET state = @state, finished_at = @now, step = @step, epoch = @epoch, error = @error, result = @result,
-                    lease_until = NULL
-                WHERE id = @id AND (worker = @worker OR state = 'queued');
-                """,
-                ("@id", id), ("@state", state), ("@now", Now), ("@step", step), ("@epoch", epoch),
-                ("@error", error), ("@result", resultJson), ("@worker", worker.Id)) == 0)
-            return;
-        AddEvent(connection, id, state, error ?? state);
-        transaction.Commit();
-    }
+    /// <summary>A write's worker in the database's own log of connections (<c>application_name</c>).</summary>
+    public static string ApplicationName(string workerId) => $"recurrent/{workerId}";
 
     protected override RunRecord Read(DbDataReader r) => StoredRows.Run(r, Database.Dialect) with
     {

@@ -32,11 +32,33 @@ internal sealed class PostgresDialect : SqlDialect
     public override DateTimeOffset ReadTime(DbDataReader reader, int column) =>
         new(DateTime.SpecifyKind(reader.GetDateTime(column), DateTimeKind.Utc));
 
-    /// <summary>The fleet's store was born with the gradient history and its own tables; then the running counts.</summary>
+    /// <summary>
+    /// The fleet's store was born with the gradient history and its own tables; then the running counts; then the
+    /// holder's process of each run, the leases that ran out under it, and the files' digests.
+    /// </summary>
     public override IReadOnlyList<string> SchemaSteps { get; }
 
-    private PostgresDialect() =>
-        SchemaSteps = [StoreSchema.Tables(this) + StoreSchema.GradientSteps(this) + FleetTables, StoreSchema.RunningCounts(this)];
+    private PostgresDialect() => SchemaSteps =
+    [
+        StoreSchema.Tables(this) + StoreSchema.GradientSteps(this) + FleetTables, StoreSchema.RunningCounts(this),
+        Incarnations + StoreSchema.FileDigests(this),
+    ];
+
+    /// <summary>
+    /// Which process holds a run (a worker restarted under the same id is another process), and every lease that ran
+    /// out under a process: it counts as that process's death until the process is heard of again.
+    /// </summary>
+    private const string Incarnations = """
+        ALTER TABLE runs ADD COLUMN incarnation text;
+        CREATE TABLE expired_leases (
+            run_id bigint NOT NULL REFERENCES runs (id),
+            incarnation text NOT NULL,
+            at timestamptz NOT NULL
+        );
+        CREATE INDEX expired_leases_run ON expired_leases (run_id);
+        CREATE INDEX expired_leases_incarnation ON expired_leases (incarnation);
+
+        """;
 
     /// <summary>
     /// What only a fleet has: who holds a run and until when, its claims, cancels asked through another worker,

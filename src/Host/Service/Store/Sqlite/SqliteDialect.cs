@@ -27,10 +27,17 @@ internal sealed class SqliteDialect : SqlDialect
     public override DateTimeOffset ReadTime(DbDataReader reader, int column) =>
         DateTimeOffset.Parse(reader.GetString(column), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
-    /// <summary>The embedded store grew its gradient history, then the running counts, a step each.</summary>
+    /// <summary>
+    /// The embedded store grew its gradient history, then the running counts, then a user's cancel that the run's
+    /// end honours and the files' digests, a step each.
+    /// </summary>
     public override IReadOnlyList<string> SchemaSteps { get; }
 
-    private SqliteDialect() => SchemaSteps = [StoreSchema.Tables(this), StoreSchema.GradientSteps(this), StoreSchema.RunningCounts(this)];
+    private SqliteDialect() => SchemaSteps =
+    [
+        StoreSchema.Tables(this), StoreSchema.GradientSteps(this), StoreSchema.RunningCounts(this),
+        "ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;\n" + StoreSchema.FileDigests(this),
+    ];
 
     // The migration's write transaction is the lock: SQLite admits one writer at a time.
     public override int LockSchemaVersion(DbConnection connection) =>

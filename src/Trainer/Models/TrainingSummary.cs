@@ -1,3 +1,6 @@
+// The public API placed this record in Recurrent.Trainer.Training; the file sits with the model that carries it,
+// so Models/ needs nothing from Training/ (see README.md, "Folders and their dependencies").
+
 namespace Recurrent.Trainer.Training;
 
 /// <summary>Why training ended and what it did.</summary>

@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.MLNet;
+namespace Recurrent.Trainer;
 
 /// <summary>The ML.NET task a Recurrent trainer was created for, which decides the label type and the outputs.</summary>
 internal enum RecurrentTask

@@ -1,4 +1,4 @@
-namespace Recurrent.Trainer.Training;
+namespace Recurrent.Trainer;
 
 /// <summary>What <see cref="SequenceModelOptions.Dilations"/> may hold.</summary>
 internal static class DilationRules
