@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
 using Xunit.Abstractions;
 
 namespace Recurrent.Trainer.Tests.MLNet;
@@ -153,6 +154,40 @@ public sealed class TaggerPipelineTests(ITestOutputHelper output)
         // A word the vocabulary never saw is <unk>, and the sentence is still tagged.
         Assert.Equal(3, engine.Predict(new Sentence { Words = ["met", "zanzibar", "later"] }).PredictedTags.Length);
         Assert.Empty(engine.Predict(new Sentence { Words = [] }).PredictedTags);
+    }
+
+    [Fact]
+    public void A_fitted_tagger_converts_to_the_standard_per_step_onnx_graph_with_the_same_scores()
+    {
+        var ml = new MLContext(seed: 3);
+        var rows = Sentences(120, seed: 4);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = Options();
+        options.Epochs = 2;
+        var model = Pipeline(ml, ml.MulticlassClassification.Trainers.RecurrentTagger(options)).Fit(data);
+        var scored = model.Transform(data);
+        var keys = scored.GetColumn<VBuffer<uint>>("Tokens").Take(10).Select(v => v.DenseValues().ToArray()).ToArray();
+        var scores = scored.GetColumn<float[]>("Score").Take(10).ToArray();
+
+        using var stream = new MemoryStream();
+        ml.Model.ConvertRecurrentToOnnx(model, data.Schema, stream);
+        using var session = new InferenceSession(stream.ToArray());
+        for (var i = 0; i < keys.Length; i++)
+        {
+            // The standard graph: ids = key + 1 and sequence_lens in, probabilities [1, T, tags] out.
+            var ids = keys[i].Select(k => (long)k + 1).ToArray();
+            using var input = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
+            using var lengths = OrtValue.CreateTensorValueFromMemory(new[] { ids.Length }, [1]);
+            using var outputs = session.Run(new RunOptions(), ["input", "sequence_lens"], [input, lengths], ["probabilities"]);
+            var probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            Assert.Equal(scores[i].Length, probabilities.Length);
+            for (var j = 0; j < probabilities.Length; j++)
+                Assert.Equal(scores[i][j], probabilities[j], 1e-5);
+        }
+        // Featurisation inside the graph is the classifiers' only, and the refusal says what to do instead.
+        using var featurized = new MemoryStream();
+        var refused = Assert.Throws<InvalidOperationException>(() => ml.Model.ConvertRecurrentToOnnx(model, data.Schema, featurized, includeFeaturization: true));
+        Assert.Contains("The featurisation cannot go into the ONNX graph", refused.Message);
     }
 
     [Fact]
