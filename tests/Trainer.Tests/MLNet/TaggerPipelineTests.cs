@@ -190,6 +190,38 @@ public sealed class TaggerPipelineTests(ITestOutputHelper output)
         Assert.Contains("The featurisation cannot go into the ONNX graph", refused.Message);
     }
 
+    public sealed class TokensOnly
+    {
+        public string[] Tokens { get; set; } = [];
+    }
+
+    public sealed class Keys
+    {
+        public VBuffer<uint> PredictedLabel { get; set; }
+    }
+
+    [Fact]
+    public void An_engine_tagger_written_as_an_ml_net_model_file_tags_as_the_engine()
+    {
+        // What recurrent export --mlnet and the service's model.zip write for a per-step model over tokens.
+        var ml = new MLContext(seed: 1);
+        var rows = Sentences(200, seed: 5);
+        var trainer = ml.MulticlassClassification.Trainers.RecurrentTagger(Options());
+        _ = Pipeline(ml, trainer).Fit(ml.Data.LoadFromEnumerable(rows));
+        var model = trainer.LastModel!;
+
+        using var zip = new MemoryStream(Recurrent.Trainer.MLNet.MLNetModelExport.ToBytes(model));
+        var loaded = new MLContext().Model.Load(zip, out _);
+        var predictions = ml.Model.CreatePredictionEngine<TokensOnly, Keys>(loaded);
+        foreach (var row in rows.Take(20))
+        {
+            var ids = row.Words.Select(w => model.Vocabulary!.IdOf(w)).ToArray();
+            var expected = model.PredictSteps(Recurrent.Trainer.Data.SequenceExample.FromTokens(ids, new int[ids.Length]));
+            var keys = predictions.Predict(new TokensOnly { Tokens = row.Words }).PredictedLabel.DenseValues().ToArray();
+            Assert.Equal(expected.Select(p => (uint)p.ClassIndex + 1), keys);
+        }
+    }
+
     [Fact]
     public void Tags_that_do_not_match_their_tokens_or_columns_of_the_wrong_type_are_refused_by_name()
     {
