@@ -18,6 +18,7 @@ internal static class CommandLine
             TrainCommand.Create(),
             EvaluateCommand.Create(),
             PredictCommand.Create(),
+            GenerateCommand.Create(),
             ExportCommand.Create(),
             BenchCommand.Create(),
             ExperimentCommand.Create(),

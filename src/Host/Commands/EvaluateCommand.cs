@@ -17,7 +17,8 @@ internal static class EvaluateCommand
         command.SetAction(parse => ExitCodes.Guard(() =>
         {
             var classifier = SequenceModel.Load(parse.GetRequiredValue(model));
-            var dataset = ModelData.Load(parse.GetRequiredValue(data), classifier, parse.GetValue(seed), parse.GetValue(count));
+            var dataset = ModelData.Load(parse.GetRequiredValue(data), classifier.DescribeData(), parse.GetValue(seed),
+                parse.GetValue(count), labelsOptional: false, out var baseline);
             var evaluation = classifier.Evaluate(dataset);
             var result = new Dictionary<string, object?>
             {
@@ -26,6 +27,7 @@ internal static class EvaluateCommand
                 ["accuracy"] = evaluation.Accuracy,
                 ["mse"] = evaluation.MeanSquaredError,
             };
+            EvaluatePerStep.Add(result, evaluation, baseline);
             if (evaluation.ConfusionMatrix is { } confusion)
             {
                 var classes = classifier.Labels.ClassNames;
@@ -41,8 +43,11 @@ internal static class EvaluateCommand
             }
             result.Remove("classes");
             result.Remove("confusion_matrix");
+            EvaluatePerStep.RemoveTables(result);
             CliOutput.Print(result, json: false);
-            if (evaluation.ConfusionMatrix is { } matrix)
+            EvaluatePerStep.PrintTables(evaluation);
+            // A character model's matrix has thousands of cells: the per-class table says it in JSON (--json has it all).
+            if (evaluation.ConfusionMatrix is { } matrix && matrix.GetLength(0) <= EvaluatePerStep.MaxPrintedClasses)
                 PrintConfusion(matrix, classifier.Labels.ClassNames);
             return ExitCodes.Success;
         }));

@@ -16,8 +16,13 @@ internal static class ModelData
     /// <paramref name="labelsOptional"/> (predictions) file records may leave out their labels.
     /// </summary>
     public static SequenceDataset Load(string spec, SequenceDataset reference, int seed, int? count,
-        bool labelsOptional = false)
+        bool labelsOptional = false) => Load(spec, reference, seed, count, labelsOptional, out _);
+
+    /// <summary>The same, with the baseline of a built-in task (copy:T's memoryless loss, charlm's unigram), if any.</summary>
+    public static SequenceDataset Load(string spec, SequenceDataset reference, int seed, int? count,
+        bool labelsOptional, out TaskBaseline? baseline)
     {
+        baseline = null;
         var model = reference;
         var parsed = DatasetSpec.Parse(spec);
         if (parsed.IsFile)
@@ -25,6 +30,7 @@ internal static class ModelData
                 new DatasetOptions { Seed = seed, EvaluationCount = count, LabelsOptional = labelsOptional });
         var splits = DatasetLoader.Load(spec, options: new DatasetOptions { Seed = seed, EvaluationCount = count });
         var data = splits.Test ?? splits.Train;
+        baseline = splits.Baseline;
         if (data.InputKind != model.InputKind || data.FeatureCount != model.FeatureCount
             || data.Labels.IsRegression != model.Labels.IsRegression
             || !data.Labels.ClassNames.SequenceEqual(model.Labels.ClassNames))

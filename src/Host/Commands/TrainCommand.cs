@@ -63,6 +63,10 @@ internal static class TrainCommand
         };
         AddEvaluation(result, "valid", validEval);
         AddEvaluation(result, "test", testEval);
+        // A language model's and a tagger's own figures, and the baseline a built-in task is judged against.
+        result["test_bits_per_step"] = testEval?.BitsPerStep;
+        result["test_span_f1"] = testEval?.Spans?.F1;
+        result["baseline_loss"] = splits.Baseline?.CrossEntropy;
         result["epochs"] = summary?.Epochs ?? 0;
         result["steps"] = summary?.Steps ?? 0;
         result["clipped_steps"] = summary?.ClippedSteps ?? 0;

@@ -13,6 +13,7 @@ internal static class Studies
         new AgreementStudy(),
         new SkipStudy(),
         new SkipUpdatesStudy(),
+        new CopyStudy(),
     ];
 
     public static IStudy? Find(string name) =>

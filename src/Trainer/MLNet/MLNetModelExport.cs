@@ -33,9 +33,14 @@ internal static class MLNetModelExport
             // The words after <pad> and <unk>, in id order: key k is id k + 1, and an unknown word (key 0) is <unk>.
             var words = ml.Data.LoadFromEnumerable(vocabulary.Tokens.Skip(2).Select(t => new Term { Value = t }));
             var keys = ml.Transforms.Conversion.MapValueToKey(TokensColumn, keyData: words).Fit(input);
-            var network = MLNetModelBuilder.Build(ml, model, TokensColumn, keys.Transform(input));
+            // A per-step classifier over tokens is a tagger: a tag per token (PredictedLabel) and every token's scores.
+            var network = model.PerStep
+                ? TaggerModelBuilder.Build(ml, model, TokensColumn, keys.Transform(input))
+                : MLNetModelBuilder.Build(ml, model, TokensColumn, keys.Transform(input));
             return new TransformerChain<ITransformer>(keys, network);
         }
+        if (model.PerStep)
+            throw new NotSupportedException("Only a per-step model over tokens (a tagger, a character model) is written as an ML.NET model file; a per-step model over numeric steps is not yet.");
         schema.AddColumn(FeaturesColumn, new VectorDataViewType(NumberDataViewType.Single));
         inputSchema = schema.ToSchema();
         return MLNetModelBuilder.Build(ml, model, FeaturesColumn, new EmptyDataView(inputSchema));

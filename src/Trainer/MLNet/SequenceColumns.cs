@@ -76,7 +76,7 @@ internal sealed class SequenceColumns
         return KeyNames(label, (int)key.Count);
     }
 
-    private static Vocabulary VocabularyOf(DataViewSchema.Column features, KeyDataViewType key)
+    internal static Vocabulary VocabularyOf(DataViewSchema.Column features, KeyDataViewType key)
     {
         if (key.Count > 10_000_000)
             throw new ArgumentOutOfRangeException(features.Name, $"Column '{features.Name}' has {key.Count} keys; at most 10000000 are supported.");
@@ -92,7 +92,7 @@ internal sealed class SequenceColumns
         return new Vocabulary(tokens);
     }
 
-    private static string[] KeyNames(DataViewSchema.Column column, int count)
+    internal static string[] KeyNames(DataViewSchema.Column column, int count)
     {
         var names = Enumerable.Range(1, count).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         var annotation = column.Annotations.Schema.GetColumnOrNull("KeyValues");

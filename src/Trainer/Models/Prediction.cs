@@ -42,6 +42,12 @@ public sealed record Evaluation(int Count, double Loss, double? Accuracy, int[,]
     /// language model; null otherwise.
     /// </summary>
     public double? BitsPerStep { get; init; }
+
+    /// <summary>
+    /// Span precision, recall and F1 of a per-step tagger whose labels are BIO tags (O, B-X, I-X), as CoNLL scores
+    /// them (<see cref="SpanMetrics"/>); null for other models.
+    /// </summary>
+    public SpanMetrics? Spans { get; init; }
 }
 
 /// <summary>

@@ -196,12 +196,16 @@ public sealed partial class SequenceModel
         var confusion = Labels.IsRegression ? null : new int[classes, classes];
         double lossSum = 0;
         long correct = 0, scored = 0;
-        InferInBatches(data.Examples, (_, count) =>
+        var spans = confusion is not null && SpanMetrics.AreBioTags(Labels.ClassNames)
+            ? new List<(IReadOnlyList<string>, IReadOnlyList<string>)>() : null;
+        InferInBatches(data.Examples, (start, count) =>
         {
             lossSum += Network.Head.StepLossSum(Network.LogitBuffer, _batch, null, 1, Threads);
             scored += _batch.LabelledSteps;
             if (confusion is null)
                 return;
+            if (spans is not null)
+                CollectTags(data.Examples, start, count, spans);
             var rows = _batch.Steps * count;
             for (var r = 0; r < rows; r++)
             {
@@ -225,7 +229,29 @@ public sealed partial class SequenceModel
             PerClass = ClassMetrics.FromConfusion(confusion, Labels.ClassNames),
             Perplexity = softmax ? Math.Exp(loss) : null,
             BitsPerStep = softmax ? loss / Math.Log(2) : null,
+            Spans = spans is null ? null : SpanMetrics.Score(spans),
         };
+    }
+
+    // Each sequence's gold and predicted tags (an unlabelled step is O in both, so it makes no span).
+    private void CollectTags(IReadOnlyList<SequenceExample> sequences, int start, int count,
+        List<(IReadOnlyList<string>, IReadOnlyList<string>)> tags)
+    {
+        var names = Labels.ClassNames;
+        for (var i = 0; i < count; i++)
+        {
+            var length = sequences[start + i].Length;
+            var gold = new string[length];
+            var predicted = new string[length];
+            for (var t = 0; t < length; t++)
+            {
+                var row = t * count + i;
+                var actual = _batch.StepClasses[row];
+                gold[t] = actual < 0 ? "O" : names[actual];
+                predicted[t] = actual < 0 ? "O" : names[ArgMax(LogitsOf(row))];
+            }
+            tags.Add((gold, predicted));
+        }
     }
 
     // Runs the network over the sequences a batch at a time; after each batch the consumer reads the logits and the

@@ -45,7 +45,9 @@ internal static class OnnxModelReader
             ? new Vocabulary((JsonSerializer.Deserialize<string[]>(Meta("recurrent.vocabulary"), ModelFile.Json) ?? []).Skip(2))
             : null;
         var features = tokens ? 0 : int.Parse(Meta("recurrent.features"), System.Globalization.CultureInfo.InvariantCulture);
-        var description = new SequenceDataset("onnx", tokens ? InputKind.Tokens : InputKind.Numeric, features, vocabulary, labels, []);
+        // Only a per-step model's export carries 'recurrent.outputs' (its outputs' step axis).
+        var perStep = metadata.ContainsKey("recurrent.outputs");
+        var description = new SequenceDataset("onnx", tokens ? InputKind.Tokens : InputKind.Numeric, features, vocabulary, labels, [], perStep);
         var network = new SequenceNetwork(NetworkShape.For(options, description));
 
         var initializers = proto.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -93,7 +95,23 @@ internal static class OnnxModelReader
                 }
             }
         }
-        Fill(network.Head.Weights, Floats("head_W"), 0);
+        if (perStep)
+        {
+            // PerStepOnnxHead writes Wᵀ [inputs, outputs] for its MatMul.
+            var transposed = Floats("head_W_T");
+            int outputs = network.Head.Outputs, inputs = network.Head.InputSize;
+            if (transposed.Length < outputs * inputs)
+                throw new InvalidDataException("The ONNX model's weights are too short for the per-step head.");
+            for (var o = 0; o < outputs; o++)
+            {
+                for (var j = 0; j < inputs; j++)
+                    network.Head.Weights.Value[o * inputs + j] = transposed[j * outputs + o];
+            }
+        }
+        else
+        {
+            Fill(network.Head.Weights, Floats("head_W"), 0);
+        }
         if (network.Head.Bias is { } bias)
             Fill(bias, Floats("head_b"), 0);
         network.WeightsChanged();

@@ -101,6 +101,26 @@ public sealed class StudyTests
     }
 
     [Fact]
+    public void Copy_sets_every_cells_cross_entropy_against_the_memoryless_baseline()
+    {
+        var output = RunQuick("copy");
+        // One epoch at T = 20 settles neither claim; both must be reported.
+        foreach (var id in new[] { "cells-reach-the-baseline", "memory-beats-the-baseline" })
+            _ = output.Held(id);
+        var summary = output.Table("summary");
+        Assert.Equal(["LSTM", "GRU", "tanh RNN", "IRNN", "dilated tanh RNN"], summary.Select(r => r.GetProperty("variant").GetString()));
+        foreach (var row in summary)
+        {
+            Assert.Equal(20, row.GetProperty("length").GetDouble());
+            Assert.Equal(10 * Math.Log(8) / 40, row.GetProperty("baseline").GetDouble(), 9);
+            Assert.Equal(row.GetProperty("test_cross_entropy").GetDouble() / row.GetProperty("baseline").GetDouble(),
+                row.GetProperty("ratio_to_baseline").GetDouble(), 9);
+            Assert.InRange(row.GetProperty("symbol_accuracy").GetDouble(), 0, 1);
+            Assert.InRange(row.GetProperty("token_accuracy").GetDouble(), 0, 1);
+        }
+    }
+
+    [Fact]
     public void Command_line_writes_the_report_and_rejects_an_unknown_study()
     {
         using var directory = new TemporaryDirectory();

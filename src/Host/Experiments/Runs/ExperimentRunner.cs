@@ -26,6 +26,7 @@ internal static class ExperimentRunner
             Spec = spec,
             TestAccuracy = evaluation.Accuracy ?? double.NaN,
             TestLoss = evaluation.Loss,
+            TestEvaluation = evaluation,
             Seconds = seconds,
             Steps = recorder.Steps,
             Analyses = recorder.Analyses,

@@ -11,6 +11,9 @@ internal sealed class RunResult
     /// <summary>Mean loss on the test sequences (the squared error for regression).</summary>
     public required double TestLoss { get; init; }
 
+    /// <summary>The whole evaluation on the test sequences (per-class scores, per-step figures).</summary>
+    public Trainer.Models.Evaluation? TestEvaluation { get; init; }
+
     public required double Seconds { get; init; }
 
     public required IReadOnlyList<StepRecord> Steps { get; init; }
