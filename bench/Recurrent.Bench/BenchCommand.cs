@@ -1,6 +1,6 @@
-using Microsoft.ML;
 using System.CommandLine;
 using System.Text.Json;
+using Microsoft.ML;
 using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Metrics;
 using Recurrent.Host.Commands;
