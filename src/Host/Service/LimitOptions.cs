@@ -108,7 +108,7 @@ public sealed class PredictLimitOptions
 public sealed class UploadLimitOptions
 {
     /// <summary>
-    /// Uploads received and validated at the same time (validation parses the whole file); further uploads wait.
+    /// Uploads received and validated at the same time (each validated a record at a time); further uploads wait.
     /// Default 2.
     /// </summary>
     public int MaxConcurrent { get; set; } = 2;

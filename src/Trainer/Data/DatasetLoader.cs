@@ -72,6 +72,37 @@ public static class DatasetLoader
         return RawDatasetBuilder.EncodeLike(ReadFile(parsed, options.EvaluationCount, options.LabelsOptional), training, options);
     }
 
+    /// <summary>
+    /// What <see cref="Load"/> would decide for the training file <paramref name="trainSpec"/> (a .jsonl, .csv or
+    /// .conll file): its kind, step width, count, longest sequence and labels, with the same errors (file, line,
+    /// field), read as a stream: memory O(record), not O(file). The vocabulary is not built (its size is not part of
+    /// the summary) and nothing is held out.
+    /// </summary>
+    internal static DatasetSummary Summarize(string trainSpec, DatasetOptions? options = null)
+    {
+        options ??= new DatasetOptions();
+        var spec = DatasetSpec.Parse(trainSpec);
+        CheckOptions(spec, options);
+        var path = spec.Path!;
+        return spec.Kind switch
+        {
+            DatasetKind.JsonlFile => RawDatasetBuilder.Summarize(path, shape => JsonlReader.Stream(path, shape, options.Count), options),
+            DatasetKind.CsvFile => RawDatasetBuilder.Summarize(path, shape =>
+            {
+                shape.Kind = InputKind.Tokens;
+                return CsvReader.Stream(path, options.Count);
+            }, options),
+            // CoNLL sentences span lines: read whole (uploads do not take .conll).
+            DatasetKind.ConllFile => RawDatasetBuilder.Summarize(path, shape =>
+            {
+                var file = ConllReader.Read(path, options.Count);
+                (shape.Kind, shape.PerStep) = (file.Kind, file.PerStep);
+                return file.Sequences;
+            }, options),
+            _ => throw new DataFormatException(spec.Text, null, "spec", "a summary is read from a .jsonl, .csv or .conll file"),
+        };
+    }
+
     private static (SequenceDataset Train, SequenceDataset? Test) LoadTrain(DatasetSpec spec, DatasetOptions options)
     {
         switch (spec.Kind)

@@ -56,7 +56,7 @@ public sealed class MemoryBoundTests(ITestOutputHelper output)
     }
 
     /// <summary>A JSONL file of token sequences of 5 to 60 words from 5000, just under <paramref name="limit"/> bytes.</summary>
-    private static byte[] Upload(int limit)
+    internal static byte[] Upload(int limit)
     {
         var random = new Random(1);
         var text = new StringBuilder();

@@ -8,7 +8,7 @@ public sealed class CsvReaderTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private SequenceDataset Load(string text) => DatasetLoader.Load(_dir.Write("d.csv", text)).Train;
+    private SequenceDataset Load(string text) => SummaryAgreement.AssertAgrees(_dir.Write("d.csv", text))!;
 
     private DataFormatException Fails(string text, string name = "bad.csv")
     {
@@ -16,6 +16,7 @@ public sealed class CsvReaderTests : IDisposable
         var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load(path));
         Assert.Equal(path, e.File);
         Assert.StartsWith(path, e.Message);
+        SummaryAgreement.AssertSameFailure(path, e);
         return e;
     }
 

@@ -14,6 +14,7 @@ public sealed class JsonlReaderTests : IDisposable
         var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load(path));
         Assert.Equal(path, e.File);
         Assert.StartsWith(path, e.Message);
+        SummaryAgreement.AssertSameFailure(path, e);
         return e;
     }
 

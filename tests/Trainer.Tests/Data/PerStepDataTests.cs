@@ -17,6 +17,7 @@ public sealed class PerStepDataTests : IDisposable
         var path = _dir.Write(name, text);
         var e = Assert.Throws<DataFormatException>(() => DatasetLoader.Load(path));
         Assert.Equal(path, e.File);
+        SummaryAgreement.AssertSameFailure(path, e);
         return e;
     }
 

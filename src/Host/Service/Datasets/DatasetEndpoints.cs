@@ -12,7 +12,7 @@ internal sealed record DatasetList(DatasetRecord[] Datasets);
 /// <summary>
 /// /api/datasets: uploads are the raw file as the body (<c>curl --data-binary @reviews.csv</c>), named by the
 /// <c>name</c> query parameter whose suffix (.jsonl or .csv) gives the format. The file is validated by the
-/// dataset readers before anything is stored.
+/// dataset readers, streamed a record at a time, before anything is stored.
 /// </summary>
 internal static class DatasetEndpoints
 {
@@ -91,19 +91,20 @@ internal static class DatasetEndpoints
         return total;
     }
 
+    // Streamed a record at a time (memory O(record), not O(file)), with the decisions and errors loading it would have.
     private static DatasetRecord Validate(string path, string name, string format, long size, int maxLength)
     {
-        SequenceDataset train;
+        DatasetSummary train;
         try
         {
-            train = DatasetLoader.Load(path).Train;
+            train = DatasetLoader.Summarize(path);
         }
         catch (DataFormatException e)
         {
             var where = name + (e.Line is long line ? $", line {line}" : "") + (e.Field is { } f ? $", field '{f}'" : "");
             throw new BadRequestException(e.Field ?? "body", $"{where}: {e.Problem}");
         }
-        var longest = train.Examples.Max(e => e.Length);
+        var longest = train.MaxLength;
         if (longest > maxLength)
             throw new BadRequestException("body",
                 $"{name}: a sequence has {longest} steps, more than the service's limit of {maxLength} (Recurrent:MaxSequenceLength).");

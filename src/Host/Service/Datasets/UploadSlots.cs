@@ -4,8 +4,8 @@ using Recurrent.Host.Service.Api;
 namespace Recurrent.Host.Service.Datasets;
 
 /// <summary>
-/// Bounds the memory of uploads: each is at most <c>Recurrent:MaxUploadBytes</c>, but its validation parses the
-/// whole file, so only <see cref="UploadLimitOptions.MaxConcurrent"/> are received and validated at a time.
+/// Bounds the uploads in flight: each is at most <c>Recurrent:MaxUploadBytes</c> on disk and validated a record at
+/// a time; only <see cref="UploadLimitOptions.MaxConcurrent"/> are received and validated at a time.
 /// </summary>
 internal sealed class UploadSlots(IOptions<ServiceOptions> options) : IDisposable
 {

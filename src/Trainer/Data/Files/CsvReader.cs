@@ -14,7 +14,11 @@ internal static class CsvReader
     /// <remarks>
     /// With <paramref name="labelsOptional"/> the label column may be absent or a label empty (data to predict).
     /// </remarks>
-    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false)
+    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false) =>
+        new(path, InputKind.Tokens, 0, Stream(path, limit, labelsOptional).ToList());
+
+    /// <summary>The sequences one record at a time (the same checks as <see cref="Read"/>), never the whole file.</summary>
+    public static IEnumerable<RawSequence> Stream(string path, int? limit = null, bool labelsOptional = false)
     {
         using var text = DataFile.OpenText(path);
         var records = new CsvRecordReader(text, path);
@@ -24,8 +28,8 @@ internal static class CsvReader
             ? -1
             : FindColumn(header, "label", path, records.RecordLine);
         var textColumn = FindColumn(header, "text", path, records.RecordLine);
-        var sequences = new List<RawSequence>();
-        while ((limit is null || sequences.Count < limit) && records.ReadRecord() is { } fields)
+        var count = 0;
+        while ((limit is null || count < limit) && records.ReadRecord() is { } fields)
         {
             var line = records.RecordLine;
             if (fields.Count != header.Count)
@@ -38,11 +42,11 @@ internal static class CsvReader
             if (tokens.Count == 0)
                 throw new DataFormatException(path, line, "text",
                     "empty sequence: the text has no letters or digits to make tokens from");
-            sequences.Add(new RawSequence(tokens.ToArray(), null, 0, label.Length == 0 ? RawLabel.Missing : RawLabel.FromText(label), line));
+            count++;
+            yield return new RawSequence(tokens.ToArray(), null, 0, label.Length == 0 ? RawLabel.Missing : RawLabel.FromText(label), line);
         }
-        if (sequences.Count == 0)
+        if (count == 0)
             throw new DataFormatException(path, null, null, "the file has a header but no records");
-        return new RawFile(path, InputKind.Tokens, 0, sequences);
     }
 
     private static int FindColumn(List<string> header, string name, string path, long line)

@@ -16,7 +16,17 @@ internal static class JsonlReader
     /// <remarks>With <paramref name="labelsOptional"/> a line may leave out its label (data to predict).</remarks>
     public static RawFile Read(string path, int? limit = null, bool labelsOptional = false)
     {
-        var sequences = new List<RawSequence>();
+        var shape = new RawFileShape();
+        var sequences = Stream(path, shape, limit, labelsOptional).ToList();
+        return new RawFile(path, shape.Kind!.Value, shape.Width, sequences) { PerStep = shape.PerStep };
+    }
+
+    /// <summary>
+    /// The sequences one at a time, each checked against those before it (one kind, one width, labelled one way);
+    /// <paramref name="shape"/> holds what the file has shown so far. Holds one line in memory, never the file.
+    /// </summary>
+    public static IEnumerable<RawSequence> Stream(string path, RawFileShape shape, int? limit = null, bool labelsOptional = false)
+    {
         var kind = (InputKind?)null;
         var width = 0;
         long firstLine = 0;
@@ -24,7 +34,8 @@ internal static class JsonlReader
         long firstLabelledLine = 0;
         using var reader = DataFile.OpenText(path);
         long line = 0;
-        while ((limit is null || sequences.Count < limit) && reader.ReadLine() is { } text)
+        var count = 0;
+        while ((limit is null || count < limit) && reader.ReadLine() is { } text)
         {
             line++;
             if (string.IsNullOrWhiteSpace(text))
@@ -65,11 +76,14 @@ internal static class JsonlReader
                         $"{(labelledPerStep ? "one label" : "a label per step")}; a file labels its sequences one way");
                 }
             }
-            sequences.Add(sequence);
+            shape.Kind = kind;
+            shape.Width = width;
+            shape.PerStep = perStep ?? false;
+            count++;
+            yield return sequence;
         }
         if (kind is null)
             throw new DataFormatException(path, null, null, "the file holds no sequences");
-        return new RawFile(path, kind.Value, width, sequences) { PerStep = perStep ?? false };
     }
 
     private static string Describe(InputKind kind) => kind == InputKind.Tokens ? "\"tokens\"" : "numeric \"steps\"";

@@ -45,20 +45,140 @@ internal static class RawDatasetBuilder
             training.Labels, training.Name, training.PerStep, training.TokenUnit);
     }
 
+    /// <summary>
+    /// What <see cref="BuildTraining"/> would decide for the sequences <paramref name="read"/> streams (their kind,
+    /// width, count, longest length and labels), with the same errors in the same order, holding one sequence at a
+    /// time: memory is O(record) plus the distinct class names, never O(file). <paramref name="read"/> is called
+    /// once, or twice when regression looked likely until a late label that is not a number (the names are then
+    /// collected on a second pass rather than kept for every numeric label).
+    /// </summary>
+    public static DatasetSummary Summarize(string path, Func<RawFileShape, IEnumerable<RawSequence>> read, DatasetOptions options)
+    {
+        var shape = new RawFileShape();
+        var mode = options.LabelMode;
+        var count = 0;
+        var longest = 0;
+        bool anyLabel = false, allNumbers = true, anyFractional = false;
+        var names = mode == LabelMode.Regression ? null : new HashSet<string>(StringComparer.Ordinal);
+        var namesComplete = names is not null;
+        string? firstName = null;
+        DataFormatException? firstBadTarget = null;
+        // As BuildTraining does, labels are decided on the sequences as read and checked as targets once truncated.
+        foreach (var raw in read(shape))
+        {
+            var sequence = Truncate(raw, options);
+            count++;
+            longest = Math.Max(longest, sequence.Length);
+            if (shape.PerStep)
+            {
+                foreach (var label in raw.StepLabels!)
+                {
+                    if (!label.IsMissing)
+                        Observe(label);
+                }
+                var stepLabels = sequence.StepLabels!;
+                for (var t = 0; firstBadTarget is null && t < stepLabels.Length; t++)
+                {
+                    if (!stepLabels[t].IsMissing && BadTarget(stepLabels[t]) is { } problem)
+                    {
+                        var (line, field) = sequence.StepLabelAt(t);
+                        firstBadTarget = new DataFormatException(path, line, field, problem);
+                    }
+                }
+            }
+            else
+            {
+                Observe(sequence.Label);
+                if (firstBadTarget is null && !sequence.Label.IsMissing && BadTarget(sequence.Label) is { } problem)
+                    firstBadTarget = new DataFormatException(path, sequence.Line, "label", problem);
+            }
+        }
+        if (!anyLabel)
+            throw new DataFormatException(path, null, "labels", "no step has a label (every label is null)");
+        var regression = mode switch
+        {
+            LabelMode.Regression => true,
+            LabelMode.Classification => false,
+            _ => allNumbers && anyFractional,
+        };
+        LabelSet labels;
+        if (regression)
+        {
+            if (firstBadTarget is not null)
+                throw firstBadTarget;
+            labels = LabelSet.Regression();
+        }
+        else
+        {
+            if (!namesComplete)
+                names = CollectNames(read, shape.PerStep);
+            if (names!.Count < 2)
+                throw new DataFormatException(path, null, shape.PerStep ? "labels" : "label",
+                    $"every training label is '{firstName}'; a classifier needs at least two classes");
+            labels = LabelSet.FromObserved(names);
+        }
+        var kind = shape.Kind!.Value;
+        return new DatasetSummary(path, kind, kind == InputKind.Tokens ? 0 : shape.Width, count, longest, labels, shape.PerStep);
+
+        void Observe(RawLabel label)
+        {
+            anyLabel = true;
+            firstName ??= label.Text;
+            allNumbers &= label.Number is not null;
+            anyFractional |= label.IsFractional;
+            // In Auto mode, numbers with a fraction so far mean regression unless a name comes later: stop keeping
+            // names (one per distinct target could be one per record); a late name brings a second pass.
+            if (names is not null && mode == LabelMode.Auto && allNumbers && anyFractional)
+            {
+                names = null;
+                namesComplete = false;
+            }
+            names?.Add(label.Text);
+        }
+    }
+
+    private static HashSet<string> CollectNames(Func<RawFileShape, IEnumerable<RawSequence>> read, bool perStep)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sequence in read(new RawFileShape()))
+        {
+            if (!perStep)
+            {
+                names.Add(sequence.Label.Text);
+                continue;
+            }
+            foreach (var label in sequence.StepLabels!)
+            {
+                if (!label.IsMissing)
+                    names.Add(label.Text);
+            }
+        }
+        return names;
+    }
+
+    // The error Target or StepTarget would raise for this label as a regression target, or null.
+    private static string? BadTarget(RawLabel label) =>
+        label.Number is not { } value
+            ? $"the label '{label.Text}' is not a number, but this is a regression task"
+            : float.IsFinite((float)value)
+                ? null
+                : $"the regression target {label.Text} is not a finite 32-bit float";
+
     private static string Describe(InputKind kind) => kind == InputKind.Tokens ? "tokens" : "numeric steps";
 
-    private static IReadOnlyList<RawSequence> Truncate(IReadOnlyList<RawSequence> sequences, DatasetOptions options)
-    {
-        if (options.MaxLength is null)
-            return sequences;
-        return sequences.Select(s => s with
-        {
-            Tokens = s.Tokens is null ? null : SequenceTruncation.Keep(s.Tokens, 1, options.MaxLength, options.Truncation),
-            Steps = s.Steps is null ? null : SequenceTruncation.Keep(s.Steps, s.Width, options.MaxLength, options.Truncation),
-            StepLabels = s.StepLabels is null ? null : SequenceTruncation.Keep(s.StepLabels, 1, options.MaxLength, options.Truncation),
-            StepLines = s.StepLines is null ? null : SequenceTruncation.Keep(s.StepLines, 1, options.MaxLength, options.Truncation),
-        }).ToArray();
-    }
+    private static IReadOnlyList<RawSequence> Truncate(IReadOnlyList<RawSequence> sequences, DatasetOptions options) =>
+        options.MaxLength is null ? sequences : sequences.Select(s => Truncate(s, options)).ToArray();
+
+    private static RawSequence Truncate(RawSequence s, DatasetOptions options) =>
+        options.MaxLength is null
+            ? s
+            : s with
+            {
+                Tokens = s.Tokens is null ? null : SequenceTruncation.Keep(s.Tokens, 1, options.MaxLength, options.Truncation),
+                Steps = s.Steps is null ? null : SequenceTruncation.Keep(s.Steps, s.Width, options.MaxLength, options.Truncation),
+                StepLabels = s.StepLabels is null ? null : SequenceTruncation.Keep(s.StepLabels, 1, options.MaxLength, options.Truncation),
+                StepLines = s.StepLines is null ? null : SequenceTruncation.Keep(s.StepLines, 1, options.MaxLength, options.Truncation),
+            };
 
     // A label per step decides as one per sequence does, over every step that has one.
     private static LabelSet DecideLabels(RawFile file, LabelMode mode)
