@@ -5,10 +5,13 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
+using Recurrent.Host.Service.Api;
+using Recurrent.Host.Service.Predictions;
 using Recurrent.Host.Tests.Support;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.Models;
 
 namespace Recurrent.Host.Tests.Service.Predictions;
 
@@ -119,6 +122,21 @@ public sealed class PerStepPredictTests
         finally
         {
             Directory.Delete(directory, recursive: true);
+        }
+
+        // The service's managed engine (a run without an ONNX file) on the same request: the same tokens and tags.
+        using (var managed = new ManagedEngine(SequenceModel.Load(Path.Combine(service.DataDir, "runs", $"{id}", "model.bin"))))
+        {
+            Assert.True(managed.PerStep);
+            var request = JsonSerializer.Deserialize<PredictRequest>(body.ToJsonString(), ApiJson.Options)!;
+            var read = new List<IReadOnlyList<string>?>();
+            var examples = RecordEncoder.Encode(request, managed, 100, 100, _ => { }, read);
+            var steps = managed.PredictSteps(examples, CancellationToken.None);
+            for (var i = 0; i < predictions.Count; i++)
+            {
+                Assert.Equal(predictions[i]!["tokens"]!.AsArray().Select(t => (string)t!), read[i]!);
+                Assert.Equal(predictions[i]!["labels"]!.AsArray().Select(l => (string)l!), steps[i].Select(p => p.Label!));
+            }
         }
 
         // The memory bound counts the per-step output (12,000 steps × 30 probabilities) through the engine's size: the
