@@ -29,13 +29,12 @@ internal static class PredictCommand
             if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
             {
                 using var predictor = OnnxPredictor.Open(path);
-                using var perStep = PredictStepsOnnx.TryOpen(path);
                 var reference = new SequenceDataset(path, predictor.InputKind, predictor.FeatureCount, predictor.Vocabulary,
-                    predictor.Labels, [], perStep is not null)
-                { TokenUnit = perStep?.TokenUnit ?? TokenUnit.Word };
+                    predictor.Labels, [], predictor.PerStep)
+                { TokenUnit = predictor.TokenUnit };
                 var dataset = ModelData.Load(spec, reference, parse.GetValue(seed), parse.GetValue(count), labelsOptional: true);
-                if (perStep is not null)
-                    return PredictStepsOutput.Print(perStep.Run(predictor, dataset.Examples), dataset, predictor.Vocabulary,
+                if (predictor.PerStep)
+                    return PredictStepsOutput.Print(predictor.PredictSteps(dataset.Examples), dataset, predictor.Vocabulary,
                         "onnxruntime", parse.GetValue(json));
                 return Print(predictor.PredictBatch(dataset.Examples), predictor.Labels, "onnxruntime", parse.GetValue(json));
             }

@@ -98,14 +98,26 @@ internal sealed record NetworkShape(
     /// <summary>
     /// The floats an inference pass keeps per sequence and step, which holds no history for BPTT: in every
     /// direction h and, at most, the input projection of every step (rows that share a worker four at a time
-    /// project step by step instead); per layer its concatenated output when bidirectional; and the input.
+    /// project step by step instead); per layer its concatenated output when bidirectional; and the input. A per-step
+    /// head adds its output at every step (<see cref="StepOutputFloats"/>).
     /// </summary>
     public long InferenceFloatsPerStep()
     {
         long direction = CellOf().GateCount * (long)Hidden + Hidden;
         long layer = Directions * direction + (Directions == 2 ? 2L * Hidden : 0);
-        return Layers * layer + InputWidth;
+        return Layers * layer + InputWidth + StepOutputFloats();
     }
+
+    /// <summary>
+    /// What a per-step head's prediction returns for every step: a probability per class (two for a binary head), or
+    /// a value; 0 for a per-sequence head, whose one output per sequence is not counted.
+    /// </summary>
+    public long StepOutputFloats() => !PerStep ? 0 : Head switch
+    {
+        HeadKind.Regression => 1,
+        HeadKind.Binary => 2,
+        _ => Outputs,
+    };
 
     /// <summary>
     /// The floats a training pass keeps for one sequence of <paramref name="steps"/> steps, dilations included: a
@@ -122,8 +134,10 @@ internal sealed record NetworkShape(
     private long Floats(int steps, long perStep, bool training)
     {
         long input = InputWidth * (InputKind == InputKind.Tokens && training ? 2L : 1L);
-        var perLayer = (perStep - input) / Layers;
-        long total = steps * input;
+        // A per-step head's outputs, one row per step, outside the layers (and their dilations' padding).
+        long output = training ? 0 : StepOutputFloats();
+        var perLayer = (perStep - input - output) / Layers;
+        long total = steps * (input + output);
         var row = ScratchFloatsPerRow(training);
         for (var layer = 0; layer < Layers; layer++)
         {
@@ -189,7 +203,11 @@ internal readonly record struct NetworkSize(long Parameters, long TrainingBytesP
     /// <param name="featureCount">Features per step of numeric input (ignored for tokens).</param>
     /// <param name="vocabularySize">Token ids, &lt;pad&gt; and &lt;unk&gt; included (ignored for numeric input).</param>
     /// <param name="outputs">The head's outputs: the class count, or 1 for two classes and for regression.</param>
-    public static NetworkSize Of(SequenceModelOptions options, InputKind inputKind, int featureCount, int vocabularySize, int outputs)
+    /// <param name="perStep">
+    /// A per-step head: a prediction also holds its output at every step (a probability per class, at least two).
+    /// </param>
+    public static NetworkSize Of(SequenceModelOptions options, InputKind inputKind, int featureCount, int vocabularySize, int outputs,
+        bool perStep = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         var tokens = inputKind == InputKind.Tokens;
@@ -198,6 +216,7 @@ internal readonly record struct NetworkSize(long Parameters, long TrainingBytesP
             tokens ? vocabularySize : 0, outputs == 1 ? HeadKind.Binary : HeadKind.MultiClass, outputs)
         {
             Dilations = options.Dilations?.ToArray(),
+            PerStep = perStep,
             SkipUpdates = options.SkipUpdates,
         };
         return new NetworkSize(shape.CountParameters(), shape.TrainingFloatsPerStep() * sizeof(float),

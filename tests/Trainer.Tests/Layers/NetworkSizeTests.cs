@@ -115,6 +115,23 @@ public sealed class NetworkSizeTests
         NetworkSize.Of(options, data.InputKind, data.FeatureCount, data.Vocabulary?.Count ?? 0,
             data.Labels.ClassCount == 2 ? 1 : data.Labels.ClassCount);
 
+    [Theory]
+    [InlineData(1, 7, 7)]
+    [InlineData(1, 1, 2)] // a binary head's one output is two probabilities in a prediction
+    [InlineData(2, 5, 5)]
+    public void A_per_step_prediction_counts_every_step_s_output(int layers, int outputs, int floatsPerStep)
+    {
+        // Dilations pad the layers, never the output: it is one row per step of the record.
+        var options = new SequenceModelOptions { Cell = RecurrentCellKind.Gru, HiddenSize = 8, Layers = layers, Dilations = layers == 2 ? [1, 4] : null };
+        var perSequence = NetworkSize.Of(options, InputKind.Tokens, 0, 20, outputs);
+        var perStep = NetworkSize.Of(options, InputKind.Tokens, 0, 20, outputs, perStep: true);
+        foreach (var steps in new[] { 1, 9, 1000 })
+            Assert.Equal(steps * floatsPerStep * sizeof(float), perStep.InferenceBytes(steps) - perSequence.InferenceBytes(steps));
+        Assert.Equal(floatsPerStep * sizeof(float), perStep.InferenceBytesPerStep - perSequence.InferenceBytesPerStep);
+        Assert.Equal(perSequence.TrainingBytes(50), perStep.TrainingBytes(50));
+        Assert.Equal(perSequence.Parameters, perStep.Parameters);
+    }
+
     private static (SequenceModelOptions Options, SequenceDataset Data) Case(RecurrentCellKind cell, int layers, bool bidirectional,
         bool tokens, bool bias, int length, int count = 4)
     {

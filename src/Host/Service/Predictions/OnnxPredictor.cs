@@ -17,6 +17,9 @@ namespace Recurrent.Host.Service.Predictions;
 /// </summary>
 public sealed class OnnxPredictor : IDisposable
 {
+    // What ClassifierOnnxExport writes into a per-step model's metadata (and only into a per-step model's).
+    private const string PerStepKey = "recurrent.outputs";
+
     private readonly InferenceSession _session;
     private readonly bool _regression;
     private readonly string[] _inputNames = [ClassifierOnnxExport.Input, ClassifierOnnxExport.Lengths];
@@ -32,6 +35,11 @@ public sealed class OnnxPredictor : IDisposable
         _regression = head == "regression";
         _outputNames = [_regression ? "value" : "probabilities"];
         InputKind = Required("recurrent.input_kind") == "tokens" ? InputKind.Tokens : InputKind.Numeric;
+        // Only a per-step model's export carries 'recurrent.outputs' (its outputs' step axis), and only a character
+        // model's tokenizer reads one token per character.
+        PerStep = metadata.ContainsKey(PerStepKey);
+        TokenUnit = metadata.TryGetValue("recurrent.tokenizer", out var tokenizer)
+            && tokenizer.StartsWith("one token per character", StringComparison.Ordinal) ? TokenUnit.Character : TokenUnit.Word;
         var classes = JsonSerializer.Deserialize<string[]>(Required("recurrent.labels")) ?? [];
         Labels = _regression ? LabelSet.Regression() : LabelSet.Classes(classes);
         if (InputKind == InputKind.Tokens)
@@ -100,6 +108,15 @@ public sealed class OnnxPredictor : IDisposable
     /// <summary>The classes, or regression.</summary>
     public LabelSet Labels { get; }
 
+    /// <summary>
+    /// A per-step model (a tagger, a character model): its outputs are [batch, sequence, classes] and it predicts with
+    /// <see cref="PredictSteps(IReadOnlyList{SequenceExample}, CancellationToken)"/>.
+    /// </summary>
+    public bool PerStep { get; }
+
+    /// <summary>Characters or words: how the model's tokens are read from text (a character model's tokenizer says).</summary>
+    public TokenUnit TokenUnit { get; }
+
     /// <summary>Predicts a batch of sequences; they may have different lengths.</summary>
     public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences) => PredictBatch(sequences, CancellationToken.None);
 
@@ -109,8 +126,49 @@ public sealed class OnnxPredictor : IDisposable
     /// </summary>
     public Prediction[] PredictBatch(IReadOnlyList<SequenceExample> sequences, CancellationToken cancellation)
     {
+        if (PerStep)
+            throw new InvalidOperationException("This model has a per-step head: it predicts every step (PredictSteps).");
         if (sequences.Count == 0)
             return [];
+        using var outputs = Run(sequences, cancellation);
+        var batch = sequences.Count;
+        var result = outputs[0].GetTensorDataAsSpan<float>();
+        var width = result.Length / batch;
+        var predictions = new Prediction[batch];
+        for (var b = 0; b < batch; b++)
+            predictions[b] = ToPrediction(result.Slice(b * width, width));
+        return predictions;
+    }
+
+    /// <summary>
+    /// Predicts every step of a batch of sequences (a per-step model): element [b][t] is step t of sequence b. The
+    /// output is [batch, sequence, classes] padded to the longest; each sequence keeps its own steps only. A cancel
+    /// stops ONNX Runtime as <see cref="PredictBatch(IReadOnlyList{SequenceExample}, CancellationToken)"/> does.
+    /// </summary>
+    public Prediction[][] PredictSteps(IReadOnlyList<SequenceExample> sequences, CancellationToken cancellation = default)
+    {
+        if (!PerStep)
+            throw new InvalidOperationException("This model has one output per sequence (PredictBatch).");
+        if (sequences.Count == 0)
+            return [];
+        using var outputs = Run(sequences, cancellation);
+        var batch = sequences.Count;
+        var steps = sequences.Max(s => s.Length);
+        var values = outputs[0].GetTensorDataAsSpan<float>();
+        var width = values.Length / (batch * steps);
+        var predictions = new Prediction[batch][];
+        for (var b = 0; b < batch; b++)
+        {
+            predictions[b] = new Prediction[sequences[b].Length];
+            for (var t = 0; t < sequences[b].Length; t++)
+                predictions[b][t] = ToPrediction(values.Slice((b * steps + t) * width, width));
+        }
+        return predictions;
+    }
+
+    // One batch through the session, padded to its longest sequence; the caller disposes the outputs.
+    private IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyList<SequenceExample> sequences, CancellationToken cancellation)
+    {
         var batch = sequences.Count;
         var steps = sequences.Max(s => s.Length);
         var lengths = sequences.Select(s => s.Length).ToArray();
@@ -120,36 +178,28 @@ public sealed class OnnxPredictor : IDisposable
         using var runOptions = new RunOptions();
         using var terminate = cancellation.Register(() => runOptions.Terminate = true);
         cancellation.ThrowIfCancellationRequested();
-        IDisposableReadOnlyCollection<OrtValue> outputs;
         try
         {
-            outputs = _session.Run(runOptions, _inputNames, [input, lengthsValue], _outputNames);
+            return _session.Run(runOptions, _inputNames, [input, lengthsValue], _outputNames);
         }
         catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested)
         {
             throw new OperationCanceledException("the prediction was cancelled", cancellation);
         }
-        using var owned = outputs;
-        var result = outputs[0].GetTensorDataAsSpan<float>();
-        var width = result.Length / batch;
-        var predictions = new Prediction[batch];
-        for (var b = 0; b < batch; b++)
+    }
+
+    // A classifier's probabilities (the most probable is the label) or a regression's value.
+    private Prediction ToPrediction(ReadOnlySpan<float> row)
+    {
+        if (_regression)
+            return new Prediction(-1, null, [], row[0]);
+        var best = 0;
+        for (var c = 1; c < row.Length; c++)
         {
-            var row = result.Slice(b * width, width);
-            if (_regression)
-            {
-                predictions[b] = new Prediction(-1, null, [], row[0]);
-                continue;
-            }
-            var best = 0;
-            for (var c = 1; c < row.Length; c++)
-            {
-                if (row[c] > row[best])
-                    best = c;
-            }
-            predictions[b] = new Prediction(best, Labels.ClassNames[best], row.ToArray(), float.NaN);
+            if (row[c] > row[best])
+                best = c;
         }
-        return predictions;
+        return new Prediction(best, Labels.ClassNames[best], row.ToArray(), float.NaN);
     }
 
     private static OrtValue TokenInput(IReadOnlyList<SequenceExample> sequences, int batch, int steps)

@@ -36,25 +36,38 @@ internal static class PredictEndpoints
             throw new ConflictException(null, $"Run {run.Id} is {run.State}; it predicts once it has succeeded.");
         using var rental = engines.Rent(run.Id);
         var engine = rental.Engine;
+        var tokensRead = engine.PerStep ? new List<IReadOnlyList<string>?>() : null;
         var examples = RecordEncoder.Encode(request, engine, options.Value.MaxPredictRecords, options.Value.MaxSequenceLength,
-            limiter.CheckSteps);
+            limiter.CheckSteps, tokensRead);
         request = null;
         var size = SizeOf(run, engine);
-        // A dilated model pads each record to a multiple of its dilations: the engine's account of a record includes it.
-        limiter.CheckRecords(examples, size.InferenceBytes);
-        var predictions = new List<Prediction>(examples.Length);
+        // A dilated model pads each record to a multiple of its dilations, and a per-step model's answer holds every
+        // step's probabilities: the engine's account of a record includes both.
+        limiter.CheckRecords(examples, size.InferenceBytes, engine.PerStep);
+        var classes = engine.Labels.ClassNames;
+        var views = new List<PredictionView>(examples.Length);
         // A client that goes away (or the request's deadline) stops the work between chunks, and inside ONNX Runtime.
         foreach (var chunk in limiter.Chunks(examples, size.InferenceBytes))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            predictions.AddRange(engine.PredictBatch(chunk, cancellationToken));
+            if (engine.PerStep)
+            {
+                foreach (var steps in engine.PredictSteps(chunk, cancellationToken))
+                {
+                    var i = views.Count;
+                    views.Add(PredictionView.OfSteps(i, steps, tokensRead![i], classes, engine.Labels.IsRegression));
+                }
+            }
+            else
+            {
+                foreach (var prediction in engine.PredictBatch(chunk, cancellationToken))
+                    views.Add(PredictionView.Of(views.Count, prediction, classes));
+            }
         }
         var activations = (long)examples.Length * size.InferenceBytes(examples.Max(e => e.Length));
         if (http.ContentLength > LargeRequestBytes || activations > LargeRequestBytes)
             http.HttpContext.Response.OnCompleted(ReturnMemory);
-        var classes = engine.Labels.ClassNames;
-        return TypedResults.Ok(new PredictResponse(run.Id, engine.Name,
-            [.. predictions.Select((p, i) => PredictionView.Of(i, p, classes))]));
+        return TypedResults.Ok(new PredictResponse(run.Id, engine.Name, engine.PerStep, [.. views]));
     }
 
     /// <summary>
@@ -73,7 +86,7 @@ internal static class PredictEndpoints
             throw new UnprocessableException($"Run {run.Id}: its stored request cannot be read ({e.Message}); its network's size is unknown.");
         }
         var outputs = engine.Labels.IsRegression || engine.Labels.ClassCount == 2 ? 1 : engine.Labels.ClassCount;
-        return NetworkSize.Of(options, engine.InputKind, engine.FeatureCount, engine.Vocabulary?.Count ?? 0, outputs);
+        return NetworkSize.Of(options, engine.InputKind, engine.FeatureCount, engine.Vocabulary?.Count ?? 0, outputs, engine.PerStep);
     }
 
     // After a large request: a compacting collection that gives the freed segments back to the system, run once

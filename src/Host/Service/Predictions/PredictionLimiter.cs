@@ -31,16 +31,17 @@ internal sealed class PredictionLimiter(IOptions<ServiceOptions> options) : IDis
 
     /// <summary>
     /// Refuses a record whose activations alone exceed <see cref="PredictLimitOptions.MaxRecordBytes"/>;
-    /// <paramref name="bytesOf"/> is the model's own account of a record of a given length (a dilated model pads it).
+    /// <paramref name="bytesOf"/> is the model's own account of a record of a given length (a dilated model pads it;
+    /// a per-step model, <paramref name="perStep"/>, also holds every step's output).
     /// </summary>
-    public void CheckRecords(SequenceExample[] examples, Func<int, long> bytesOf)
+    public void CheckRecords(SequenceExample[] examples, Func<int, long> bytesOf, bool perStep = false)
     {
         for (var i = 0; i < examples.Length; i++)
         {
             var bytes = bytesOf(examples[i].Length);
             if (bytes > Limits.MaxRecordBytes)
                 throw new BadRequestException($"records[{i}]",
-                    $"records[{i}]: {examples[i].Length} steps need {bytes >> 20} MiB of this model's activations, more than the limit of " +
+                    $"records[{i}]: {examples[i].Length} steps need {bytes >> 20} MiB of this model's activations{(perStep ? " and outputs" : "")}, more than the limit of " +
                     $"{Limits.MaxRecordBytes >> 20} MiB per record (Recurrent:Predict:MaxRecordBytes); shorten the record.");
         }
     }

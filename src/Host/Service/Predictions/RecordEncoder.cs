@@ -10,10 +10,14 @@ internal static class RecordEncoder
 {
     /// <summary>
     /// Encodes every record; <paramref name="checkSteps"/> sees the running total of steps after each record (each
-    /// at most <paramref name="maxLength"/>), so an oversized request is refused before much of it is copied.
+    /// at most <paramref name="maxLength"/>), so an oversized request is refused before much of it is copied. Records
+    /// carry no labels: they are encoded as the model describes its data (<see cref="Trainer.Models.SequenceModel.DescribeData"/>):
+    /// its vocabulary, its width, and its token unit, so a character model reads <c>text</c> one character per token.
+    /// <paramref name="tokensRead"/>, when given, receives each token record's tokens as read (before the vocabulary
+    /// maps an unknown one to &lt;unk&gt;), null for a numeric record.
     /// </summary>
     public static SequenceExample[] Encode(PredictRequest request, IPredictionEngine engine, int maxRecords, int maxLength,
-        Action<long> checkSteps)
+        Action<long> checkSteps, List<IReadOnlyList<string>?>? tokensRead = null)
     {
         var records = request.Records ?? throw new BadRequestException("records", "records: required, an array of {\"tokens\": [...]}, {\"text\": \"...\"} or {\"steps\": [[...], ...]}.");
         if (records.Count == 0)
@@ -25,22 +29,28 @@ internal static class RecordEncoder
         for (var i = 0; i < records.Count; i++)
         {
             var record = records[i] ?? throw new BadRequestException($"records[{i}]", $"records[{i}]: must be an object, not null.");
+            IReadOnlyList<string>? read = null;
             examples[i] = engine.InputKind == InputKind.Tokens
-                ? Tokens(record, i, engine.Vocabulary!, maxLength)
+                ? Tokens(record, i, engine.Vocabulary!, engine.TokenUnit, maxLength, out read)
                 : Steps(record, i, engine.FeatureCount, maxLength);
+            tokensRead?.Add(read);
             total += examples[i].Length;
             checkSteps(total);
         }
         return examples;
     }
 
-    private static SequenceExample Tokens(PredictRecord record, int i, Vocabulary vocabulary, int maxLength)
+    private static SequenceExample Tokens(PredictRecord record, int i, Vocabulary vocabulary, TokenUnit unit, int maxLength,
+        out IReadOnlyList<string> read)
     {
         if (record.Steps is not null)
             throw new BadRequestException($"records[{i}].steps", $"records[{i}].steps: this model reads tokens; give \"tokens\" or \"text\".");
         if (record.Tokens is not null == record.Text is not null)
             throw new BadRequestException($"records[{i}]", $"records[{i}]: give exactly one of \"tokens\" and \"text\".");
-        var tokens = record.Tokens ?? TextTokenizer.Tokenize(record.Text!);
+        // A character model reads text as it was trained on it: every character (Unicode scalar value) a token.
+        var tokens = record.Tokens ?? (unit == TokenUnit.Character
+            ? [.. record.Text!.EnumerateRunes().Select(r => r.ToString())]
+            : TextTokenizer.Tokenize(record.Text!));
         var field = record.Tokens is null ? "text" : "tokens";
         CheckLength(tokens.Count, $"records[{i}].{field}", maxLength);
         for (var t = 0; t < tokens.Count; t++)
@@ -48,6 +58,7 @@ internal static class RecordEncoder
             if (tokens[t] is null)
                 throw new BadRequestException($"records[{i}].tokens[{t}]", $"records[{i}].tokens[{t}]: expected a string, not null.");
         }
+        read = tokens;
         return SequenceExample.FromTokens(vocabulary.Encode(tokens), 0);
     }
 

@@ -133,6 +133,24 @@ public sealed class OpenApiConformanceTests(PostgresCluster cluster) : IDisposab
         await Send("POST", Predict, $"/api/runs/{id}/predict", ApiClient.Json("{\"records\": [" + string.Join(",", Enumerable.Repeat("{\"steps\": [[0.5, 1]]}", 5000)) + "]}"));
         await Send("POST", Predict, $"/api/runs/{id}/predict", ApiClient.Json("{\"records\": [" + string.Join(",", Enumerable.Repeat("{\"steps\": [[0.5, 1]]}", 20000)) + "]}"));
         await Send("POST", Predict, "/api/runs/99/predict", ApiClient.Json("{\"records\": []}"));
+        // A per-step model (a tagger on a JSONL set with a label per token): tokens, labels and step probabilities.
+        var tags = string.Concat(Enumerable.Range(0, 40).Select(i => i % 2 == 0
+            ? "{\"tokens\":[\"ann\",\"met\",\"bob\"],\"labels\":[\"PER\",\"O\",\"PER\"]}\n"
+            : "{\"tokens\":[\"to\",\"paris\"],\"labels\":[\"O\",\"LOC\"]}\n"));
+        var tagsId = (long)(await Send("POST", "/api/datasets", "/api/datasets?name=tags.jsonl", new StringContent(tags)))!["id"]!;
+        var tagger = (long)(await Send("POST", Runs, Runs, ApiClient.Json(new { dataset_id = tagsId, hidden = 4, epochs = 1 })))!["id"]!;
+        await client.WaitStateAsync(tagger, "succeeded");
+        var tagged = await Send("POST", Predict, $"/api/runs/{tagger}/predict",
+            ApiClient.Json("{\"records\": [{\"tokens\": [\"ann\", \"met\", \"zoe\"]}, {\"text\": \"To Paris\"}]}"));
+        Assert.Equal(3, tagged!["predictions"]![0]!["labels"]!.AsArray().Count);
+        // A per-step regression on numeric steps: values, no tokens.
+        var targets = string.Concat(Enumerable.Range(0, 40).Select(i => $"{{\"steps\":[[{i % 5}],[1],[{i % 3}]],\"targets\":[{i % 5},{i % 5 + 1},0.5]}}\n"));
+        var seriesId = (long)(await Send("POST", "/api/datasets", "/api/datasets?name=series.jsonl", new StringContent(targets)))!["id"]!;
+        var series = (long)(await Send("POST", Runs, Runs, ApiClient.Json(new { dataset_id = seriesId, hidden = 4, epochs = 1 })))!["id"]!;
+        await client.WaitStateAsync(series, "succeeded");
+        var valued = await Send("POST", Predict, $"/api/runs/{series}/predict", ApiClient.Json("{\"records\": [{\"steps\": [1, 2, 3, 4]}]}"));
+        Assert.Equal(4, valued!["predictions"]![0]!["values"]!.AsArray().Count);
+        Assert.Null(valued["predictions"]![0]!["tokens"]);
         await Send("POST", Predict, $"/api/runs/{id}/predict", ApiClient.Json("{}"), anonymous);
         await Send("POST", Cancel, $"/api/runs/{id}/cancel");
         await Send("POST", Cancel, "/api/runs/99/cancel");
