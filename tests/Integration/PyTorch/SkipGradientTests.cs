@@ -55,21 +55,7 @@ public sealed class SkipGradientTests(SkipGradientTests.TorchResults torch, ITes
         Assert.InRange(updates / (steps * c.Layers), 0.05, 0.95);
         Assert.True(Math.Abs(loss - expected.Loss) <= 1e-5 * Math.Max(1, Math.Abs(expected.Loss)),
             $"loss: engine {loss}, PyTorch {expected.Loss}");
-        var worst = 0.0;
-        foreach (var p in network.Parameters)
-        {
-            var want = expected.Gradients[p.Name];
-            Assert.Equal(want.Length, p.Gradient.Length);
-            var scale = want.Select(Math.Abs).DefaultIfEmpty(0).Max();
-            for (var i = 0; i < want.Length; i++)
-            {
-                var error = Math.Abs(p.Gradient[i] - want[i]);
-                Assert.True(error <= 1e-4 * Math.Abs(want[i]) + 1e-5 * scale + 1e-9,
-                    $"{p.Name}[{i}]: engine {p.Gradient[i]}, PyTorch {want[i]}");
-                if (scale > 0)
-                    worst = Math.Max(worst, error / scale);
-            }
-        }
+        var worst = TorchAutograd.AssertGradients(network, expected.Gradients, ofLargest: 1e-5);
         log.WriteLine($"{c.Name}: {updates} of {steps * c.Layers} steps updated; |loss − PyTorch| = " +
             $"{Math.Abs(loss - expected.Loss):E2}; largest gradient error {worst:E2} of its parameter's largest gradient " +
             $"(PyTorch {expected.Version}, float64)");
@@ -105,12 +91,7 @@ public sealed class SkipGradientTests(SkipGradientTests.TorchResults torch, ITes
             Seed = 13,
             Threads = 2,
         }).Initialize(data);
-        var random = new DeterministicRandom(37);
-        foreach (var p in model.Parameters)
-        {
-            for (var i = 0; i < p.Length; i++)
-                p.Value[i] += (float)random.NextUniform(-0.3, 0.3);
-        }
+        TorchAutograd.Spread(model.Parameters, seed: 37);
         foreach (var gate in model.Network.Layers.SelectMany(layer => layer).Select(d => d.SkipGate!))
             gate.Bias.Value[0] = -0.4f;
         model.Network.WeightsChanged();
@@ -154,22 +135,12 @@ public sealed class SkipGradientTests(SkipGradientTests.TorchResults torch, ITes
     /// <summary>All cases through one PyTorch process (importing torch takes seconds).</summary>
     public sealed class TorchResults
     {
-        private static readonly string Script = Path.Combine(RepositoryPaths.Root, "tests", "Integration", "python", "skip_gradients.py");
-        private readonly Lazy<Result[]> _results = new(Run);
+        private readonly Lazy<Result[]> _results = new(() => [.. TorchAutograd.Run("skip_gradients.py", All.Select(Request)).Select(result => new Result(
+            result!["loss"]!.GetValue<double>(),
+            result["updates"]!.GetValue<double>(),
+            result["torch"]!.GetValue<string>(),
+            TorchAutograd.Gradients(result)))]);
 
         public Result Of(Case c) => _results.Value[System.Array.IndexOf(All, c)];
-
-        private static Result[] Run()
-        {
-            Assert.True(File.Exists(RepositoryPaths.SystemPython), $"{RepositoryPaths.SystemPython} is missing; run scripts/setup.sh.");
-            using var directory = new TemporaryDirectory();
-            var path = directory.Write("cases.json", new JsonArray([.. All.Select(c => (JsonNode?)Request(c))]).ToJsonString());
-            var output = JsonNode.Parse(ExternalProcess.Run(RepositoryPaths.SystemPython, [Script, path]))!.AsArray();
-            return [.. output.Select(result => new Result(
-                result!["loss"]!.GetValue<double>(),
-                result["updates"]!.GetValue<double>(),
-                result["torch"]!.GetValue<string>(),
-                result["gradients"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.AsArray().Select(v => v!.GetValue<double>()).ToArray())))];
-        }
     }
 }
