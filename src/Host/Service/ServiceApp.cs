@@ -189,7 +189,7 @@ internal static class ServiceApp
         if (fresh && options.Demo)
         {
             foreach (var demo in DemoRuns.Requests)
-                runs.Create(demo.Name, JsonSerializer.Serialize(demo, ApiJson.Options));
+                runs.Create(demo.Name, JsonSerializer.Serialize(demo, ApiJson.Options), demo: true);
             log.LogInformation("Queued the demo runs on temporal-order:100 (turn off with --no-demo)");
         }
         app.Services.GetRequiredService<RunStatePublisher>().Publish();

@@ -182,7 +182,7 @@ function select(id) {
 
 function buildCharts(run, detail) {
   const grid = $('charts');
-  const options = lineOptions(detail.progress.epochs);
+  const options = lineOptions();
   const make = (key, title, wide) => new LineChart(figure(grid, key, title, HOW[key], wide), options[key]);
   const charts = new Map([
     ['gradNorm', make('gradNorm', 'Gradient norm per step')],

@@ -1,5 +1,6 @@
 // One figure per chart: a title, a line saying how to read it, and the plot. The figure carries the hooks the
-// browser tests read: data-point-count (points of the fullest series drawn now), data-ticks (the tick labels) and data-stale.
+// browser tests read: data-point-count (points of the fullest series drawn now), data-series-points (each series'
+// points), data-ticks (the tick labels) and data-stale.
 
 /* global uPlot */
 
@@ -42,8 +43,10 @@ export class LineChart {
 
   update(data, emptyText) {
     // The points of the fullest series: the main line of one run, the longest run's line when runs are compared.
-    const count = Math.max(0, ...data.slice(1).map((ys) => ys.filter((v) => v !== null && v !== undefined).length));
+    const counts = data.slice(1).map((ys) => ys.filter((v) => v !== null && v !== undefined).length);
+    const count = Math.max(0, ...counts);
     this.fig.dataset.pointCount = String(count);
+    this.fig.dataset.seriesPoints = JSON.stringify(counts);
     setEmpty(this.fig, count === 0 ? emptyText : null);
     if (count === 0 && !this.plot) return;
     if (!this.plot) {
@@ -89,9 +92,14 @@ const AXIS_TITLES = {
   accuracy: 'accuracy (0–1)',
 };
 
-/** The uPlot options of each line chart; `epochs` fixes the epoch axis so points fill in as epochs end. */
-export function lineOptions(epochs) {
-  const epochScale = { time: false, range: () => [0.5, Math.max(1, epochs) + 0.5] };
+/**
+ * The epoch axis spans the epochs ended so far (at least one), not the epochs planned: a run planned for 600
+ * epochs at epoch 15 shows its 15 points across the chart rather than squeezed into its first fortieth.
+ */
+const epochScale = { time: false, range: (u, min, max) => [0.5, Math.max(1, max ?? 1) + 0.5] };
+
+/** The uPlot options of each line chart. */
+export function lineOptions() {
   return {
     batchLoss: {
       scales: { x: { time: false } },
@@ -135,8 +143,7 @@ export function lineOptions(epochs) {
  * The charts of the compare view: one series per run (two for the epoch charts: training solid, validation
  * dashed), each run in its colour, on shared axes. `runs` is [{ id, name }] in selection order.
  */
-export function compareOptions(runs, epochs) {
-  const epochScale = { time: false, range: () => [0.5, Math.max(1, epochs) + 0.5] };
+export function compareOptions(runs) {
   const perRun = (make) => runs.flatMap((run, i) => make(`${run.id} ${run.name}`, runColours[i % runColours.length]));
   const stepChart = (key, scale = {}, extra = {}) => ({
     scales: { x: { time: false }, y: scale },

@@ -89,8 +89,7 @@ export class CompareView {
 
   build() {
     const named = this.ids.map((id) => ({ id, name: this.runs.get(id).detail.name }));
-    const epochs = Math.max(1, ...this.ids.map((id) => this.runs.get(id).detail.progress.epochs));
-    const options = compareOptions(named, epochs);
+    const options = compareOptions(named);
     this.charts = new Map(Object.keys(options).map((key) =>
       [key, new LineChart(figure(this.grid, key, TITLES[key], HOW[key]), options[key])]));
     this.legend.replaceChildren(...named.map((run, i) => {

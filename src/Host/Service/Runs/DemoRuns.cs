@@ -7,8 +7,8 @@ namespace Recurrent.Host.Service.Runs;
 /// What a new data directory starts with, so a first look at the page or Grafana shows training at once: an LSTM
 /// and a tanh RNN on temporal-order:100. The LSTM learns it within a few epochs and keeps its gradient (ratio within
 /// a decade of 1); the RNN's gradient vanishes by four to five decades over the 100 steps at first and by 30 to 45
-/// as it trains, and it stays at chance. Each run lasts about a minute on this project's two-core
-/// machine (one thread per run): the RNN's steps are cheaper, so it gets more epochs.
+/// as it trains, and it stays at chance. The two train side by side, outside the user's run slots (the worker's demo
+/// lane), one thread each: the RNN's steps are cheaper, so it gets more epochs in about the same time.
 /// </summary>
 internal static class DemoRuns
 {

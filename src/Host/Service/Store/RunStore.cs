@@ -25,13 +25,18 @@ internal abstract class RunStore(StoreDatabase database, RunFence fence, TimePro
 
     protected object Now => Database.Dialect.Time(clock.GetUtcNow());
 
-    /// <summary>Inserts a queued run; the name defaults to run-ID. Returns null when the name is taken.</summary>
-    public RunRecord? Create(string? name, string requestJson)
+    /// <summary>
+    /// Inserts a queued run; the name defaults to run-ID. Returns null when the name is taken. A
+    /// <paramref name="demo"/> run is claimed by <see cref="ClaimNext"/> in the demo lane, not in the user's slots.
+    /// </summary>
+    public RunRecord? Create(string? name, string requestJson, bool demo = false)
     {
         using var connection = Database.Open();
         using var transaction = connection.BeginTransaction();
         if (Insert(connection, name, requestJson, sweepId: null) is not long id)
             return null;
+        if (demo)
+            StoreDatabase.Execute(connection, "UPDATE runs SET demo = TRUE WHERE id = @id;", ("@id", id));
         transaction.Commit();
         return Get(id);
     }
@@ -65,8 +70,11 @@ internal abstract class RunStore(StoreDatabase database, RunFence fence, TimePro
 
     public IReadOnlyList<RunRecord> List() => Database.Query($"SELECT {Columns} FROM runs ORDER BY id;", Read);
 
-    /// <summary>Marks the oldest queued run running (held by this worker) and returns it; null when none waits.</summary>
-    public abstract RunRecord? ClaimNext();
+    /// <summary>
+    /// Marks the oldest queued run of the lane (the demo runs, or every other) running, held by this worker, and
+    /// returns it; null when none waits.
+    /// </summary>
+    public abstract RunRecord? ClaimNext(bool demo = false);
 
     /// <summary>
     /// Runs left "running" by a worker that is gone are queued again, to resume from their checkpoints; a run whose

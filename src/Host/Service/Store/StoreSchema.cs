@@ -104,6 +104,19 @@ internal static class StoreSchema
 
         """;
 
+    /// <summary>
+    /// Gradient health in depth: each step's share of updated steps (skip-update networks; NULL for the others) and
+    /// its per layer, direction and block figures (paths, blocks, saturation: one JSON object, NULL when the run's
+    /// detail level computes none); and which runs are the built-in demo, which train beside the user's runs rather
+    /// than in their slots.
+    /// </summary>
+    public static string GradientDetail(SqlDialect d) => $"""
+        ALTER TABLE gradient_steps ADD COLUMN update_share {d.Double};
+        ALTER TABLE gradient_steps ADD COLUMN detail text;
+        ALTER TABLE runs ADD COLUMN demo {d.Boolean} NOT NULL DEFAULT FALSE;
+
+        """;
+
     /// <summary>Migrates the store to its dialect's latest version and returns that version.</summary>
     public static int Apply(StoreDatabase database)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Recurrent.Host.Tests.Support;
 using Xunit.Abstractions;
@@ -64,6 +65,39 @@ public sealed class CompareViewTests(ITestOutputHelper output)
         Assert.Equal([b, a], shared["legend"]!.AsArray().Select(l => (long)l!["id"]!));
         Assert.Equal($"Comparing runs {b}, {a}", (string?)shared["title"]);
         await browser.ScreenshotAsync(Path.Combine(AppContext.BaseDirectory, "artifacts", "live-page-compare.png"));
+    }
+
+    [Fact]
+    public async Task Demo_runs_draw_side_by_side_and_the_epoch_axes_span_the_epochs_trained()
+    {
+        await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir(), demo: true);
+        await using var browser = await HeadlessChromium.StartAsync(1400, 1500);
+        await browser.NavigateAsync($"http://127.0.0.1:{service.Port}/");
+
+        // Both runs' lines grow in every step chart at once (the tanh RNN does not wait behind the LSTM), and the
+        // epoch charts have both runs' first epochs.
+        const string SeriesProbe = """
+            Object.fromEntries([...document.querySelectorAll('figure.chart')].map(f => [f.dataset.testid.replace('chart-', ''),
+              { series: JSON.parse(f.dataset.seriesPoints ?? '[]'), ticks: JSON.parse(f.dataset.ticks ?? '[]') }]))
+            """;
+        await browser.WaitForAsync(
+            "['vanishing', 'gradNorm'].every(c => { const s = JSON.parse(document.querySelector(`[data-testid=chart-${c}]`)?.dataset.seriesPoints ?? '[]'); " +
+            "return s.length === 2 && s.every(n => n > 0); }) && " +
+            "JSON.parse(document.querySelector('[data-testid=chart-loss]')?.dataset.seriesPoints ?? '[]').filter(n => n > 0).length === 4",
+            TimeSpan.FromSeconds(60), SeriesProbe);
+        var charts = (await browser.EvaluateAsync(SeriesProbe))!;
+        output.WriteLine(charts.ToJsonString());
+
+        // The loss chart's epoch axis ends near the last epoch ended, not at the 250 and 600 epochs planned.
+        var trained = 0L;
+        foreach (var id in new long[] { 1, 2 })
+            trained = Math.Max(trained, (long)(await service.Client.GetRunAsync(id))["progress"]!["epoch"]!);
+        foreach (var chart in new[] { "loss", "accuracy" })
+        {
+            var epochTicks = charts[chart]!["ticks"]![0]!.AsArray().Select(t => double.Parse((string)t!, CultureInfo.InvariantCulture)).ToArray();
+            Assert.NotEmpty(epochTicks);
+            Assert.True(epochTicks.Max() <= trained + 1, $"{chart}: epoch ticks {string.Join(", ", epochTicks)} pass epoch {trained}");
+        }
     }
 
     private static Dictionary<string, object?> Small(string name) => new()

@@ -24,6 +24,42 @@ public sealed class DemoTests
     }
 
     [Fact]
+    public async Task The_demo_runs_train_side_by_side_and_take_no_slot_of_the_users()
+    {
+        // Recurrent:MaxConcurrentRuns is 1 (the default): the demo pair trains beside whatever the user runs.
+        await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir(), demo: true);
+        await service.Client.WaitRunAsync(1, r => (long)r["progress"]!["step"]! > 0);
+        await service.Client.WaitRunAsync(2, r => (long)r["progress"]!["step"]! > 0);
+        Assert.Equal("running", (string?)(await service.Client.GetRunAsync(1))["state"]);
+
+        // A run of the user's starts at once, beside the demo; a second one waits for it, as one slot says.
+        var first = (long)(await service.Client.CreateRunAsync(Lasting("first")))["id"]!;
+        var started = await service.Client.WaitRunAsync(first, r => (long)r["progress"]!["step"]! > 0);
+        var second = (long)(await service.Client.CreateRunAsync(Lasting("second")))["id"]!;
+        var stepAtSecond = (long)started["progress"]!["step"]!;
+        await service.Client.WaitRunAsync(first, r => (long)r["progress"]!["step"]! > stepAtSecond + 40);
+        Assert.Equal("queued", (string?)(await service.Client.GetRunAsync(second))["state"]);
+
+        // Its slot freed, the second starts; the demo trains on all along.
+        (await service.Client.PostAsync($"/api/runs/{first}/cancel", null)).EnsureSuccessStatusCode();
+        await service.Client.WaitRunAsync(second, r => (long)r["progress"]!["step"]! > 0);
+        foreach (var demo in new long[] { 1, 2 })
+            Assert.Equal("running", (string?)(await service.Client.GetRunAsync(demo))["state"]);
+    }
+
+    /// <summary>A run that lasts far longer than the test looks at it.</summary>
+    private static Dictionary<string, object?> Lasting(string name) => new()
+    {
+        ["name"] = name,
+        ["data"] = "temporal-order:20",
+        ["count"] = 2000,
+        ["cell"] = "gru",
+        ["hidden"] = 16,
+        ["epochs"] = 200,
+        ["batch"] = 16,
+    };
+
+    [Fact]
     public async Task No_demo_leaves_a_new_data_directory_empty()
     {
         await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir());

@@ -26,13 +26,14 @@ internal sealed class PgRunStore(PgDatabase database, WorkerIdentity worker, Tim
     public IReadOnlyList<RunRecord> OfSweep(long sweepId) =>
         Database.Query($"SELECT {Columns} FROM runs WHERE sweep_id = @sweep ORDER BY id;", Read, ("@sweep", sweepId));
 
-    public override RunRecord? ClaimNext() => Database.First(
+    public override RunRecord? ClaimNext(bool demo = false) => Database.First(
         $"""
         UPDATE runs SET state = 'running', started_at = COALESCE(started_at, @now), worker = @worker, incarnation = @incarnation,
             lease_until = now() + @lease, attempts = attempts + 1
-        WHERE id = (SELECT id FROM runs WHERE state = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        WHERE id = (SELECT id FROM runs WHERE state = 'queued' AND demo = @demo ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING {Columns};
-        """, Read, ("@now", Now), ("@worker", worker.Id), ("@incarnation", worker.Incarnation), ("@lease", worker.Lease));
+        """, Read, ("@now", Now), ("@worker", worker.Id), ("@incarnation", worker.Incarnation), ("@lease", worker.Lease),
+        ("@demo", demo));
 
     // In a fleet "interrupted" means the lease ran out: the runs of live workers are left alone. Each expired run is
     // locked, skipping those another worker is handling (or writing for: the fence's share lock).

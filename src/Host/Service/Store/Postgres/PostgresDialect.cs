@@ -34,14 +34,14 @@ internal sealed class PostgresDialect : SqlDialect
 
     /// <summary>
     /// The fleet's store was born with the gradient history and its own tables; then the running counts; then the
-    /// holder's process of each run, the leases that ran out under it, and the files' digests.
+    /// holder's process of each run, the leases that ran out under it, and the files' digests; then the gradient detail and the demo lane.
     /// </summary>
     public override IReadOnlyList<string> SchemaSteps { get; }
 
     private PostgresDialect() => SchemaSteps =
     [
         StoreSchema.Tables(this) + StoreSchema.GradientSteps(this) + FleetTables, StoreSchema.RunningCounts(this),
-        Incarnations + StoreSchema.FileDigests(this),
+        Incarnations + StoreSchema.FileDigests(this), StoreSchema.GradientDetail(this),
     ];
 
     /// <summary>

@@ -29,7 +29,7 @@ internal sealed class SqliteDialect : SqlDialect
 
     /// <summary>
     /// The embedded store grew its gradient history, then the running counts, then a user's cancel that the run's
-    /// end honours and the files' digests, a step each.
+    /// end honours and the files' digests, then the gradient detail and the demo lane, a step each.
     /// </summary>
     public override IReadOnlyList<string> SchemaSteps { get; }
 
@@ -37,6 +37,7 @@ internal sealed class SqliteDialect : SqlDialect
     [
         StoreSchema.Tables(this), StoreSchema.GradientSteps(this), StoreSchema.RunningCounts(this),
         "ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;\n" + StoreSchema.FileDigests(this),
+        StoreSchema.GradientDetail(this),
     ];
 
     // The migration's write transaction is the lock: SQLite admits one writer at a time.

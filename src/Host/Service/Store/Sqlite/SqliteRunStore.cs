@@ -6,12 +6,12 @@ namespace Recurrent.Host.Service.Store.Sqlite;
 /// </summary>
 internal sealed class SqliteRunStore(SqliteDatabase database, TimeProvider clock) : RunStore(database, new RunFence(), clock)
 {
-    public override RunRecord? ClaimNext() => Database.First(
+    public override RunRecord? ClaimNext(bool demo = false) => Database.First(
         $"""
         UPDATE runs SET state = 'running', started_at = COALESCE(started_at, @now)
-        WHERE id = (SELECT id FROM runs WHERE state = 'queued' ORDER BY id LIMIT 1)
+        WHERE id = (SELECT id FROM runs WHERE state = 'queued' AND demo = @demo ORDER BY id LIMIT 1)
         RETURNING {Columns};
-        """, Read, ("@now", Now));
+        """, Read, ("@now", Now), ("@demo", demo));
 
     protected override string Greatest(string a, string b) => $"MAX({a}, {b})";
 }
