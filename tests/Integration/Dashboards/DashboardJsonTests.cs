@@ -84,7 +84,8 @@ public sealed class DashboardJsonTests
             if (PromQlNames.In(expression).Contains(MetricContract.ServiceOnlyMetric))
                 continue;
             int selectors = PromQlNames.In(expression).Sum(name => CountOccurrences(expression, name + "{"));
-            int filtered = CountOccurrences(expression, "{run=~\"$run\"}");
+            // The per layer/direction panels also filter by $layer and $direction after $run.
+            int filtered = CountOccurrences(expression, "{run=~\"$run\"}") + CountOccurrences(expression, "{run=~\"$run\", ");
             Assert.True(selectors > 0 && selectors == filtered, $"'{panel}' {refId} does not filter every selector by $run: {expression}");
         }
     }
@@ -101,12 +102,53 @@ public sealed class DashboardJsonTests
             "recurrent_train_loss", "recurrent_validation_loss", "recurrent_train_accuracy_ratio",
             "recurrent_validation_accuracy_ratio", "recurrent_train_sequences_total",
             "recurrent_train_step_duration_seconds_bucket", "recurrent_runs", "recurrent_skip_update_ratio",
+            "recurrent_grad_path_vanishing_log10_ratio", "recurrent_grad_path_memory_horizon_steps",
+            "recurrent_grad_path_profile_log10", "recurrent_grad_block_norm", "recurrent_weight_block_norm",
+            "recurrent_update_ratio", "recurrent_saturation_ratio",
         ];
 
         var absent = required.Where(r => !used.Contains(r)).ToList();
         Assert.True(absent.Count == 0, $"no panel shows {string.Join(", ", absent)}");
         Assert.Contains(Dashboard.Queries, q => q.Expression.StartsWith("histogram_quantile(0.99, sum by (le, run) (rate(recurrent_grad_norm_bucket", StringComparison.Ordinal));
         Assert.Contains(Dashboard.Queries, q => q.Expression.Contains("by (run, steps_back)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Per_layer_panels_filter_by_the_layer_and_direction_variables_and_the_profile_is_a_heatmap()
+    {
+        foreach (var name in new[] { "layer", "direction" })
+        {
+            var variable = Assert.Single(Dashboard.Variables, v => v.GetProperty("name").GetString() == name);
+            Assert.Equal($"label_values(recurrent_grad_path_vanishing_log10_ratio{{run=~\"$run\"}}, {name})",
+                variable.GetProperty("query").GetProperty("query").GetString());
+            Assert.True(variable.GetProperty("multi").GetBoolean());
+            // "All" must match the head's blocks too, which the path metric does not list.
+            Assert.Equal(".*", variable.GetProperty("allValue").GetString());
+        }
+        string[] perLayer =
+        [
+            "recurrent_grad_path_vanishing_log10_ratio", "recurrent_grad_path_memory_horizon_steps", "recurrent_grad_path_profile_log10",
+            "recurrent_grad_block_norm", "recurrent_weight_block_norm", "recurrent_update_ratio", "recurrent_saturation_ratio",
+        ];
+        foreach (var (panel, refId, expression) in Dashboard.Queries.Where(q => PromQlNames.In(q.Expression).Overlaps(perLayer)))
+            Assert.True(expression.Contains("{run=~\"$run\", layer=~\"$layer\", direction=~\"$direction\"}", StringComparison.Ordinal),
+                $"'{panel}' {refId} does not filter by $layer and $direction: {expression}");
+
+        var heatmap = Assert.Single(Dashboard.DataPanels, p => p.GetProperty("type").GetString() == "heatmap");
+        var target = Assert.Single(GrafanaDashboard.Targets(heatmap));
+        Assert.StartsWith("max by (steps_back) (recurrent_grad_path_profile_log10{", target.GetProperty("expr").GetString(), StringComparison.Ordinal);
+        Assert.False(heatmap.GetProperty("options").GetProperty("calculate").GetBoolean()); // the values are the cells, not counted into buckets
+    }
+
+    [Fact]
+    public void Update_ratio_panel_is_logarithmic_with_its_band_drawn()
+    {
+        var panel = Assert.Single(Dashboard.DataPanels, p => GrafanaDashboard.Title(p).StartsWith("Update ratio per block", StringComparison.Ordinal));
+        var defaults = panel.GetProperty("fieldConfig").GetProperty("defaults");
+        Assert.Equal("log", defaults.GetProperty("custom").GetProperty("scaleDistribution").GetProperty("type").GetString());
+        var steps = defaults.GetProperty("thresholds").GetProperty("steps").EnumerateArray()
+            .Where(s => s.GetProperty("value").ValueKind == JsonValueKind.Number).Select(s => s.GetProperty("value").GetDouble());
+        Assert.Equal([1e-5, 0.1], steps); // the band of the RecurrentUpdateRatioOutOfBand alert
     }
 
     [Fact]

@@ -163,12 +163,17 @@ public sealed class EndToEndTests
 
     private static bool UsesServiceOnlyMetric(string promQl) => PromQlNames.In(promQl).Contains(MetricContract.ServiceOnlyMetric);
 
-    /// <summary>The Grafana variables of the dashboard's queries: $run as one selected run, and $__rate_interval.</summary>
+    /// <summary>
+    /// The Grafana variables of the dashboard's queries: $run as one selected run, $layer and $direction as "All"
+    /// (their allValue), and $__rate_interval.
+    /// </summary>
     private static string Substitute(string expression)
     {
         var promQl = expression
             .Replace("$__rate_interval", RateInterval, StringComparison.Ordinal)
-            .Replace("$run", RunId, StringComparison.Ordinal);
+            .Replace("$run", RunId, StringComparison.Ordinal)
+            .Replace("$layer", ".*", StringComparison.Ordinal)
+            .Replace("$direction", ".*", StringComparison.Ordinal);
         Assert.DoesNotContain("$", promQl, StringComparison.Ordinal);
         return promQl;
     }

@@ -32,7 +32,14 @@ public sealed class PromToolTests
     }
 
     [Theory]
-    [InlineData("< -4", "< -6")] // vanishing level
+    [InlineData("recurrent_grad_vanishing_log10_ratio) < -5", "recurrent_grad_vanishing_log10_ratio) < -7")] // vanishing level
+    [InlineData("  ) < -5", "  ) < -8")] // vanishing level per path
+    [InlineData("recurrent_grad_path_vanishing_log10_ratio{layer=\"0\", direction=\"forward\"}", "recurrent_grad_path_vanishing_log10_ratio{layer=\"9\"}")] // the global alert's own path
+    [InlineData("unit=\"f\"}) > 0.5", "unit=\"f\"}) > 0.85")] // forget-gate saturation level
+    [InlineData("unit=\"relu_dead\"}) > 0.5", "unit=\"relu_dead\"}) > 0.8")] // dead ReLU level
+    [InlineData("> 0.1", "> 1")] // update ratio, too large
+    [InlineData("< 1e-5", "< 1e-8")] // update ratio, too small
+    [InlineData("block=~\"W_.*\"", "block=~\".*\"")] // biases left out of the update ratio
     [InlineData("> 0.5", "> 0.9")] // clip-rate level
     [InlineData("> 10 * max by (run)", "> 1000 * max by (run)")] // norm far above the threshold
     [InlineData("increase(recurrent_grad_nonfinite_steps_total[5m])) > 0", "increase(recurrent_grad_nonfinite_steps_total[5m])) > 1")]
@@ -67,7 +74,7 @@ public sealed class PromToolTests
         var names = RuleFiles.RuleNames(File.ReadAllText(RepositoryFiles.Rules));
         var coverage = RuleFiles.TestCoverage(File.ReadAllText(RepositoryFiles.RulesTests));
 
-        Assert.Equal(8, names.Count);
+        Assert.Equal(12, names.Count);
         foreach (var (kind, name) in names)
         {
             if (kind == "alert")
