@@ -8,6 +8,7 @@ import { ServiceError, getEvents, getGradients, getHealth, getRun, listRuns } fr
 import { refreshDatasets, renderRunActions, setUpActions } from './actions.js';
 import { LineChart, figure, lineOptions, setEmpty } from './charts.js';
 import { CompareView } from './compare.js';
+import { DetailCharts } from './detail.js';
 import { HeatMap } from './heatmap.js';
 import { SweepsPanel } from './sweeps.js';
 
@@ -172,6 +173,7 @@ function wantedRun() {
 function select(id) {
   if (state.selected?.id === id) return;
   state.selected?.charts?.forEach((chart) => chart.destroy?.()); // null until its first data arrived
+  state.selected?.detailCharts?.destroy();
   $('charts').replaceChildren();
   state.selected = id === null ? null : { id, detail: null, stepsBack: [], steps: [], lastStep: 0, gaps: false, charts: null };
   $('run-title').textContent = id === null ? 'No run selected' : `Run ${id}`;
@@ -198,6 +200,8 @@ function buildCharts(run, detail) {
   heat.fig = heatFigure;
   charts.set('heat', heat);
   run.charts = charts;
+  run.detailCharts = new DetailCharts(grid);
+  run.detailCharts.onChange = () => draw(run);
 }
 
 function describe(detail) {
@@ -261,6 +265,7 @@ function draw(run) {
   const columns = steps.filter((s) => (s.profile_log10 || []).some((v) => v !== null)).length;
   heat.fig.dataset.pointCount = String(columns);
   setEmpty(heat.fig, columns === 0 ? waiting : null);
+  run.detailCharts.update(x, rows, run.stepsBack, steps);
 }
 
 async function refreshSelected() {

@@ -23,14 +23,15 @@ internal sealed class GradientStore(StoreDatabase database, RunFence fence)
             $"""
             INSERT INTO gradient_steps
                 (run_id, step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10,
-                 clipped_steps, non_finite_steps)
-            SELECT @run, @step, @epoch, @loss, @norm, @clipped, @nonfinite, @ratio, @horizon, @profile, @clippedsteps, @nonfinitesteps
+                 clipped_steps, non_finite_steps, update_share, detail)
+            SELECT @run, @step, @epoch, @loss, @norm, @clipped, @nonfinite, @ratio, @horizon, @profile, @clippedsteps, @nonfinitesteps,
+                @share, @detail
             WHERE {fence.Holds}
             ON CONFLICT (run_id, step) DO UPDATE SET epoch = EXCLUDED.epoch, loss = EXCLUDED.loss,
                 grad_norm = EXCLUDED.grad_norm, clipped = EXCLUDED.clipped, non_finite = EXCLUDED.non_finite,
                 log10_vanishing_ratio = EXCLUDED.log10_vanishing_ratio, memory_horizon = EXCLUDED.memory_horizon,
                 profile_log10 = EXCLUDED.profile_log10, clipped_steps = EXCLUDED.clipped_steps,
-                non_finite_steps = EXCLUDED.non_finite_steps;
+                non_finite_steps = EXCLUDED.non_finite_steps, update_share = EXCLUDED.update_share, detail = EXCLUDED.detail;
             """,
             records.Select(p => new (string, object?)[]
             {
@@ -38,6 +39,7 @@ internal sealed class GradientStore(StoreDatabase database, RunFence fence)
                 ("@norm", StoredRows.Finite(p.GradNorm)), ("@clipped", p.Clipped), ("@nonfinite", p.NonFinite),
                 ("@ratio", StoredRows.Finite(p.Log10VanishingRatio)), ("@horizon", p.MemoryHorizon),
                 ("@profile", ProfileJson(p.ProfileLog10)), ("@clippedsteps", p.ClippedSteps), ("@nonfinitesteps", p.NonFiniteSteps),
+                ("@share", StoredRows.Finite(p.UpdateShare)), ("@detail", DetailJson(p)),
             }));
         if (stored != records.Count)
             throw new LeaseLostException(lease.RunId); // disposed without a commit: rolled back
@@ -79,6 +81,33 @@ internal sealed class GradientStore(StoreDatabase database, RunFence fence)
     private static string ProfileJson(double[] profile) => JsonSerializer.Serialize(profile, ProfileOptions);
 
     internal static double[] Profile(string json) => JsonSerializer.Deserialize<double[]>(json, ProfileOptions) ?? [];
+
+    /// <summary>
+    /// The detail column: the record's paths, blocks and saturation as one JSON object in the API's own shape; NULL
+    /// when the run's detail level computed none of them. Named NaN and infinities are kept as they were.
+    /// </summary>
+    private static string? DetailJson(GradientRecord record) =>
+        record.Paths.Count == 0 && record.Blocks.Count == 0 && record.Saturation.Count == 0
+            ? null
+            : JsonSerializer.Serialize(new StoredDetail(record.Paths, record.Blocks, record.Saturation), DetailOptions);
+
+    /// <summary>A record read back with the figures its detail column holds (none when it is NULL).</summary>
+    internal static GradientRecord WithDetail(GradientRecord record, string? json)
+    {
+        if (json is null)
+            return record;
+        var detail = JsonSerializer.Deserialize<StoredDetail>(json, DetailOptions)
+            ?? throw new InvalidDataException($"The detail of step {record.Step} is not a JSON object.");
+        return record with { Paths = detail.Paths ?? [], Blocks = detail.Blocks ?? [], Saturation = detail.Saturation ?? [] };
+    }
+
+    private sealed record StoredDetail(
+        IReadOnlyList<PathFigures>? Paths, IReadOnlyList<BlockFigures>? Blocks, IReadOnlyList<SaturationFigure>? Saturation);
+
+    private static readonly JsonSerializerOptions DetailOptions = new(GradientJson.Options)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private static readonly JsonSerializerOptions ProfileOptions = new() { Converters = { new NonFiniteAsNullArrayConverter() } };
 }

@@ -20,7 +20,8 @@ internal static class StoredRows
     public const string EpochColumns = "epoch, step, train_loss, train_accuracy, valid_loss, valid_accuracy, learning_rate";
 
     public const string GradientColumns =
-        "step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10, clipped_steps, non_finite_steps";
+        "step, epoch, loss, grad_norm, clipped, non_finite, log10_vanishing_ratio, memory_horizon, profile_log10, clipped_steps, non_finite_steps, " +
+        "update_share, detail";
 
     /// <summary>A run from the columns <see cref="RunColumns"/> (a store may select more after them).</summary>
     public static RunRecord Run(DbDataReader r, SqlDialect d) => new(
@@ -38,13 +39,14 @@ internal static class StoredRows
         DoubleOrNull(r, 3), DoubleOrNull(r, 4), DoubleOrNull(r, 5), DoubleOrNull(r, 6));
 
     /// <summary>A step from the columns <see cref="GradientColumns"/>; undefined figures, NULL, are NaN (loss, norm) or null.</summary>
-    public static GradientRecord Gradient(DbDataReader r) => new(r.GetInt64(0), r.GetInt32(1), DoubleOrNull(r, 2) ?? double.NaN,
-        DoubleOrNull(r, 3) ?? double.NaN, r.GetBoolean(4), r.GetBoolean(5), DoubleOrNull(r, 6),
+    public static GradientRecord Gradient(DbDataReader r) => GradientStore.WithDetail(new(r.GetInt64(0), r.GetInt32(1),
+        DoubleOrNull(r, 2) ?? double.NaN, DoubleOrNull(r, 3) ?? double.NaN, r.GetBoolean(4), r.GetBoolean(5), DoubleOrNull(r, 6),
         r.IsDBNull(7) ? null : r.GetInt32(7), GradientStore.Profile(r.GetString(8)))
     {
         ClippedSteps = r.GetInt64(9),
         NonFiniteSteps = r.GetInt64(10),
-    };
+        UpdateShare = DoubleOrNull(r, 11),
+    }, r.IsDBNull(12) ? null : r.GetString(12));
 
     private static DateTimeOffset? TimeOrNull(DbDataReader r, int i, SqlDialect d) => r.IsDBNull(i) ? null : d.ReadTime(r, i);
 

@@ -212,6 +212,56 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public void Update_share_and_gradient_detail_read_back_as_they_were_written()
+    {
+        using var store = NewStore();
+        var run = store.Runs.Create("r", "{}")!;
+        var lease = StoreSet.Lease(store.Runs.ClaimNext()!);
+        var detailed = Point(1, 1) with
+        {
+            UpdateShares = [0.75, 0.25],
+            Paths = [new PathFigures("0", "forward", -4.5, 12, [0, -1.5, double.NaN]), new PathFigures("1", "reverse", null, null, [])],
+            Blocks =
+            [
+                new BlockFigures("0", "forward", "W_hh", "f", 0.125, 3.5, 1.5e-3),
+                new BlockFigures("head", "forward", "b_y", "y", double.NaN, 0, null),
+            ],
+            Saturation = [new SaturationFigure("0", "forward", "f", 0.625), new SaturationFigure("1", "reverse", "relu_dead", 1)],
+        };
+        store.Gradients.Add(lease, [detailed, Point(2, 1)]);
+
+        var first = store.Gradients.Range(run.Id, 0, 2, ascending: true, 1, 1).Single();
+        var second = store.Gradients.Last(run.Id)!;
+        Assert.Equal(0.5, first.UpdateShare);
+        Assert.Empty(first.UpdateShares); // the per-layer shares feed only the metrics
+        Assert.Equal(Json(detailed.Paths), Json(first.Paths));
+        Assert.Equal(Json(detailed.Blocks), Json(first.Blocks));
+        Assert.Equal(Json(detailed.Saturation), Json(first.Saturation));
+        Assert.True(double.IsNaN(first.Blocks[1].GradNorm));
+        Assert.Equal([0, -1.5, double.NaN], first.Paths[0].ProfileLog10);
+        // A step of a plain run at the global level: no share, no detail.
+        Assert.Null(second.UpdateShare);
+        Assert.Empty(second.Paths);
+        Assert.Empty(second.Blocks);
+        Assert.Empty(second.Saturation);
+    }
+
+    [Fact]
+    public void Demo_runs_are_claimed_in_their_own_lane()
+    {
+        using var store = NewStore();
+        var demo = store.Runs.Create("demo", "{}", demo: true)!;
+        var user = store.Runs.Create("user", "{}")!;
+        Assert.Equal(user.Id, store.Runs.ClaimNext()!.Id);
+        Assert.Null(store.Runs.ClaimNext());
+        Assert.Equal(demo.Id, store.Runs.ClaimNext(demo: true)!.Id);
+        Assert.Null(store.Runs.ClaimNext(demo: true));
+    }
+
+    private static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value,
+        new System.Text.Json.JsonSerializerOptions(GradientJson.Options) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+
+    [Fact]
     public void Training_events_are_found_in_the_stored_steps()
     {
         using var store = NewStore();
