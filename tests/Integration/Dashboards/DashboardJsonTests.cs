@@ -136,7 +136,7 @@ public sealed class DashboardJsonTests
 
         var heatmap = Assert.Single(Dashboard.DataPanels, p => p.GetProperty("type").GetString() == "heatmap");
         var target = Assert.Single(GrafanaDashboard.Targets(heatmap));
-        Assert.StartsWith("max by (steps_back) (recurrent_grad_path_profile_log10{", target.GetProperty("expr").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("max by (run, steps_back) (recurrent_grad_path_profile_log10{", target.GetProperty("expr").GetString(), StringComparison.Ordinal);
         Assert.False(heatmap.GetProperty("options").GetProperty("calculate").GetBoolean()); // the values are the cells, not counted into buckets
     }
 
