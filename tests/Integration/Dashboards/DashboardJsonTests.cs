@@ -141,14 +141,14 @@ public sealed class DashboardJsonTests
     }
 
     [Fact]
-    public void Update_ratio_panel_is_logarithmic_with_its_band_drawn()
+    public void Update_ratio_panel_is_logarithmic_with_the_alerts_limit_drawn()
     {
         var panel = Assert.Single(Dashboard.DataPanels, p => GrafanaDashboard.Title(p).StartsWith("Update ratio per block", StringComparison.Ordinal));
         var defaults = panel.GetProperty("fieldConfig").GetProperty("defaults");
         Assert.Equal("log", defaults.GetProperty("custom").GetProperty("scaleDistribution").GetProperty("type").GetString());
         var steps = defaults.GetProperty("thresholds").GetProperty("steps").EnumerateArray()
             .Where(s => s.GetProperty("value").ValueKind == JsonValueKind.Number).Select(s => s.GetProperty("value").GetDouble());
-        Assert.Equal([1e-5, 0.1], steps); // the band of the RecurrentUpdateRatioOutOfBand alert
+        Assert.Equal([0.1], steps); // the upper limit of the RecurrentUpdateRatioOutOfBand alert
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class PromToolTests
     [InlineData("unit=\"f\"}) > 0.5", "unit=\"f\"}) > 0.85")] // forget-gate saturation level
     [InlineData("unit=\"relu_dead\"}) > 0.5", "unit=\"relu_dead\"}) > 0.8")] // dead ReLU level
     [InlineData("> 0.1", "> 1")] // update ratio, too large
-    [InlineData("< 1e-5", "< 1e-8")] // update ratio, too small
+    [InlineData("1e-3 * quantile by (run)", "1e-5 * quantile by (run)")] // update ratio, frozen beside the run's median
     [InlineData("block=~\"W_.*\"", "block=~\".*\"")] // biases left out of the update ratio
     [InlineData("> 0.5", "> 0.9")] // clip-rate level
     [InlineData("> 10 * max by (run)", "> 1000 * max by (run)")] // norm far above the threshold

@@ -170,16 +170,17 @@ export function compareOptions(runs) {
 
 /**
  * The charts of the gradient detail (detail.js), one series per label: `share` a share per step (0–1), `ratio`
- * log₁₀ vanishing ratios, `update` update-to-weight ratios on a log axis with the 1e-5…0.1 band of the alert dashed.
+ * log₁₀ vanishing ratios, `update` update-to-weight ratios on a log axis with the rule of thumb (1e-3) and the
+ * alert's upper limit (0.1) dashed.
  */
 export function detailOptions(kind, labels) {
   const series = [{ label: 'step' }, ...labels.map((label, i) => line(label, runColours[i % runColours.length], { width: 1.2 }))];
   if (kind === 'share') return { scales: { x: { time: false }, y: share }, series, axes: [stepAxis, yAxis('share (0–1)')] };
   if (kind === 'ratio') return { scales: { x: { time: false } }, series, axes: [stepAxis, yAxis(AXIS_TITLES.vanishing)] };
-  const band = (value) => ({ label: `band ${value}`, stroke: colours.threshold, width: 1, dash: [6, 4], value: (u, v) => readout(v) });
+  const band = (label, stroke) => ({ label, stroke, width: 1, dash: [6, 4], value: (u, v) => readout(v) });
   return {
     scales: { x: { time: false }, y: { distr: 3 } },
-    series: [...series, band(1e-5), band(0.1)],
+    series: [...series, band('rule of thumb 1e-3', colours.horizon), band('alert above 0.1', colours.threshold)],
     axes: [stepAxis, logAxis('‖ΔW‖ / ‖W‖ (log)')],
   };
 }

@@ -11,7 +11,7 @@ const HOW = {
   paths: 'Per layer and direction, the median log₁₀ of the gradient reaching the first step relative to the last. A deeper layer or the reverse direction can vanish while layer 0 forward (the chart above) keeps its gradient; below −5 the alert fires.',
   pathHeat: 'The chosen path\'s temporal profile: columns are training steps, rows k steps back, colour log₁₀ g_{T−k}/g_T. Vanishing is a blue front moving towards small k; a healthy LSTM path stays pale.',
   saturation: 'The chosen path\'s share of saturated units per step: gates within 0.02 of 0 or 1 (LSTM i, f, o; GRU z, r), tanh states with |h| > 0.97, ReLU units zero for the whole batch (relu_dead). A saturated unit passes almost no gradient; above one half a forget gate or dead ReLUs alert.',
-  updateRatio: 'The chosen path\'s ‖ΔW‖/‖W‖ per block and gate after each optimizer step (log scale), with the head\'s blocks. Around 1e-3 is the rule of thumb (with Adam about the learning rate over the weights\' RMS); the dashed lines at 1e-5 and 0.1 are the alert\'s band: above it the weights are rewritten every few steps, below it they are frozen.',
+  updateRatio: 'The chosen path\'s ‖ΔW‖/‖W‖ per block and gate after each optimizer step (log scale), with the head\'s blocks. Around 1e-3 is the rule of thumb (with Adam about the learning rate over the weights\' RMS); dashed: 1e-3 and the alert\'s 0.1, above which the weights are rewritten every few steps. All blocks sinking together is a model converging; one block far below the others is frozen.',
 };
 
 const pathKey = (p) => `${p.layer} ${p.direction}`;
@@ -39,7 +39,7 @@ export class DetailCharts {
     const blocks = [...new Set(steps.flatMap((s) => ofChosen(s.blocks).map((b) => `${pathKey(b)} ${b.block} ${b.gate}`)))];
     this.lines(`updateRatio ${this.chosen}`, 'update', `Update ratio per block, layer ${this.chosen}`, x, rows, blocks,
       (row, key) => positive(ofChosen(row.blocks).find((b) => `${pathKey(b)} ${b.block} ${b.gate}` === key)?.update_ratio),
-      'updateRatio', (data) => [...data, x.map(() => 1e-5), x.map(() => 0.1)]);
+      'updateRatio', (data) => [...data, x.map(() => 1e-3), x.map(() => 0.1)]);
   }
 
   shares(x, rows) {
