@@ -11,7 +11,7 @@ namespace Recurrent.Host.Tests.Service.Gradients;
 public sealed class GradientDetailApiTests
 {
     [Fact]
-    public async Task A_skip_update_runs_update_share_is_the_same_live_and_after_a_restart()
+    public async Task A_skip_update_runs_share_and_detail_are_the_same_live_and_after_a_restart()
     {
         var dataDir = ServiceProcess.NewDataDir();
         long id;
@@ -29,6 +29,9 @@ public sealed class GradientDetailApiTests
         }
         Assert.NotEmpty(live);
         Assert.All(live, s => Assert.InRange((double)s!["update_share"]!, 0.0, 1.0));
+        // The default detail (block): every step has its path, blocks and saturation, which the store keeps too.
+        Assert.All(live, s => Assert.True(s!["paths"]!.AsArray().Count == 1 && s["blocks"]!.AsArray().Count > 0
+            && s["saturation"]!.AsArray().Count > 0, s.ToJsonString()));
 
         await using var restarted = await ServiceProcess.StartAsync(dataDir);
         var stored = await StepsAsync(restarted, id, until: (long)live[^1]!["step"]! + 1);
