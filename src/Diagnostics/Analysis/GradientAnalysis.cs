@@ -47,7 +47,7 @@ public sealed class GradientAnalysis
         ClearAdjointFigures(result);
         if (snapshot.HasAdjointNorms)
             AnalyzeAdjointNorms(snapshot, result);
-        AnalyzePaths(snapshot.Paths, result);
+        AnalyzePaths(snapshot, result);
 
         var weights = snapshot.RecurrentWeights;
         result.ResetJacobianBounds(weights.Count);
@@ -68,15 +68,18 @@ public sealed class GradientAnalysis
         result.ProfileLength = 0;
     }
 
-    // Each path is analysed like the global one, into the scratch result, then copied out.
-    private void AnalyzePaths(IReadOnlyList<AdjointPath> paths, GradientAnalysisResult result)
+    // Each path is analysed like the global one, into the scratch result, then copied out; layer 0's forward path
+    // holds the global norms (GradientSnapshot.Paths), so it takes the global figures rather than computing them twice.
+    private void AnalyzePaths(GradientSnapshot snapshot, GradientAnalysisResult result)
     {
         result.PathList.Clear();
-        foreach (var path in paths)
+        foreach (var path in snapshot.Paths)
         {
-            var scratch = _pathScratch;
-            ClearAdjointFigures(scratch);
-            if (path.HasNorms)
+            var isGlobal = snapshot.HasAdjointNorms && path.Layer == "0" && path.Direction == "forward";
+            var scratch = isGlobal ? result : _pathScratch;
+            if (!isGlobal)
+                ClearAdjointFigures(scratch);
+            if (path.HasNorms && !isGlobal)
                 AnalyzeAdjointNorms(path, scratch);
             var defined = scratch.HasRatios;
             result.PathList.Add(new PathFigures(path.Layer, path.Direction,

@@ -14,13 +14,13 @@ internal static class GradientDetailSummary
     {
         var parts = new List<string>();
         if (record.UpdateShare is double share)
-            parts.Add(Invariant($"updated {share:P0} of steps"));
+            parts.Add(Invariant($"updated {share * 100:F0}% of steps"));
         var weakest = record.Paths.Where(p => p.Log10VanishingRatio is not null).MinBy(p => p.Log10VanishingRatio);
         if (record.Paths.Count > 1 && weakest is not null)
             parts.Add(Invariant($"weakest path layer {weakest.Layer} {weakest.Direction} V 10^{weakest.Log10VanishingRatio:F1}"));
         var saturated = record.Saturation.Where(s => double.IsFinite(s.Share)).MaxBy(s => s.Share);
         if (saturated is not null)
-            parts.Add(Invariant($"most saturated {saturated.Unit} (layer {saturated.Layer} {saturated.Direction}) {saturated.Share:P1}"));
+            parts.Add(Invariant($"most saturated {saturated.Unit} (layer {saturated.Layer} {saturated.Direction}) {saturated.Share * 100:F1}%"));
         var ratios = record.Blocks.Where(b => b.UpdateRatio is not null).OrderBy(b => b.UpdateRatio).ToList();
         if (ratios.Count > 0)
         {
