@@ -67,6 +67,9 @@ internal sealed class EncoderDecoderNetwork
     /// <summary>The logits of the last teacher-forced pass, [T·B, Outputs] time-major over the decoder's steps.</summary>
     public ReadOnlySpan<float> Logits => _logits;
 
+    /// <summary>The array behind <see cref="Logits"/>.</summary>
+    public float[] LogitBuffer => _logits;
+
     /// <summary>
     /// The teacher-forced pass: <paramref name="source"/> holds the source tokens, <paramref name="target"/> the
     /// decoder's inputs (⟨s⟩ y_1 … y_m) with the classes it must score (y_1 … y_m ⟨/s⟩) as per-step labels.
