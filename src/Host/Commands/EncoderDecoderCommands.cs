@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Data.Files;
 using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
@@ -73,18 +74,19 @@ internal static class EncoderDecoderCommands
     public static int Predict(string modelPath, string spec, int seed, int? count, bool json)
     {
         var model = EncoderDecoderModel.Load(modelPath);
-        var data = Data(model, spec, seed, count);
+        var data = Data(model, spec, seed, count, targetOptional: true);
         var outputs = model.Decode(data.Pairs.Select(p => p.Source).ToArray());
         string Text(IEnumerable<int> ids, IReadOnlyList<string> symbols) => string.Join(' ', ids.Select(id => symbols[id]));
         if (json)
         {
+            // A line read without its target (an empty one) has neither target nor correctness.
             var rows = data.Pairs.Select((p, i) => new Dictionary<string, object?>
             {
                 ["record"] = i,
                 ["source"] = p.Source.Select(id => model.SourceSymbols[id]).ToArray(),
                 ["output"] = outputs[i].Select(id => model.TargetSymbols[id]).ToArray(),
-                ["target"] = p.Target.Select(id => model.TargetSymbols[id]).ToArray(),
-                ["correct"] = outputs[i].AsSpan().SequenceEqual(p.Target),
+                ["target"] = p.Target.Length == 0 ? null : p.Target.Select(id => model.TargetSymbols[id]).ToArray(),
+                ["correct"] = p.Target.Length == 0 ? null : outputs[i].AsSpan().SequenceEqual(p.Target),
             }).ToArray();
             CliOutput.Print(new Dictionary<string, object?> { ["engine"] = "managed", ["predictions"] = rows }, json: true);
             return ExitCodes.Success;
@@ -92,7 +94,7 @@ internal static class EncoderDecoderCommands
         for (var i = 0; i < outputs.Length; i++)
         {
             var p = data.Pairs[i];
-            var mark = outputs[i].AsSpan().SequenceEqual(p.Target) ? "" : $"\t(expected {Text(p.Target, model.TargetSymbols)})";
+            var mark = p.Target.Length == 0 || outputs[i].AsSpan().SequenceEqual(p.Target) ? "" : $"\t(expected {Text(p.Target, model.TargetSymbols)})";
             Console.WriteLine($"{i}\t{Text(p.Source, model.SourceSymbols)}\t->\t{Text(outputs[i], model.TargetSymbols)}{mark}");
         }
         return ExitCodes.Success;
@@ -110,11 +112,14 @@ internal static class EncoderDecoderCommands
         return ExitCodes.Success;
     }
 
-    // A built-in task's test split, whose symbols must be the model's.
-    private static PairDataset Data(EncoderDecoderModel model, string spec, int seed, int? count)
+    // A JSONL file of pairs encoded with the model's symbols, or a built-in task's test split, whose symbols must be
+    // the model's. Only predictions may leave out the targets.
+    private static PairDataset Data(EncoderDecoderModel model, string spec, int seed, int? count, bool targetOptional = false)
     {
+        if (spec.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+            return PairJsonlReader.Read(spec, model.SourceSymbols, model.TargetSymbols, count, targetOptional).Data;
         if (!PairDataset.IsPairTask(spec))
-            throw new ArgumentException($"'{spec}': an encoder–decoder model reads a built-in pair task (reverse:N).");
+            throw new ArgumentException($"'{spec}': an encoder–decoder model reads a built-in pair task (reverse:N) or a .jsonl file of pairs.");
         var test = PairDataset.LoadTask(spec, seed, count is int n ? Math.Max(1, n) : null, count).Test;
         if (!test.SourceSymbols.SequenceEqual(model.SourceSymbols) || !test.TargetSymbols.SequenceEqual(model.TargetSymbols))
             throw new ArgumentException($"'{spec}' does not fit the model: its symbols differ from those the model was trained on.");
@@ -129,9 +134,11 @@ internal static class EncoderDecoderCommands
         result[prefix + "sequence_accuracy"] = evaluation.SequenceAccuracy;
     }
 
-    // Copying the input unchanged, scored on the same pairs.
+    // Copying the input unchanged, scored on the same pairs (when sources and targets share their symbols).
     private static void AddBaseline(Dictionary<string, object?> result, PairDataset data)
     {
+        if (!data.SourceSymbols.SequenceEqual(data.TargetSymbols))
+            return;
         var (token, sequence) = EncoderDecoderEvaluation.Accuracies(data.Pairs.Select(p => p.Source).ToArray(),
             data.Pairs.Select(p => p.Target).ToArray());
         result["baseline"] = "copy the input";

@@ -49,6 +49,18 @@ public sealed class EncoderDecoderCommandTests
         Assert.Equal(3, text.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains("->", text.Output, StringComparison.Ordinal);
 
+        // A file of one's own sequences: the model's symbols, the target optional for predict, required to evaluate.
+        var file = directory.Write("mine.jsonl", "{\"source\": [\"a\", \"b\", \"c\"], \"target\": [\"c\", \"b\", \"a\"]}\n{\"source\": [\"h\", \"e\"]}\n");
+        var mine = RecurrentCli.Run("predict", "--model", model, "--data", file, "--json");
+        Assert.True(mine.ExitCode == 0, mine.Error);
+        var decoded = mine.Json.GetProperty("predictions").EnumerateArray().ToArray();
+        Assert.Equal(["c", "b", "a"], decoded[0].GetProperty("output").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(["e", "h"], decoded[1].GetProperty("output").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, decoded[1].GetProperty("target").ValueKind);
+        var unlabelled = RecurrentCli.Run("evaluate", "--model", model, "--data", file);
+        Assert.Equal(2, unlabelled.ExitCode);
+        Assert.Contains("line 2, field 'target'", unlabelled.Error, StringComparison.Ordinal);
+
         var export = RecurrentCli.Run("export", "--model", model, "--onnx", directory.File("again.onnx"));
         Assert.True(export.ExitCode == 0, export.Error);
         Assert.Equal(File.ReadAllBytes(directory.File("reverse.decoder.onnx")), File.ReadAllBytes(directory.File("again.decoder.onnx")));
@@ -59,7 +71,7 @@ public sealed class EncoderDecoderCommandTests
         Assert.Contains("exports as ONNX only", mlnet.Error, StringComparison.Ordinal);
         var wrongData = RecurrentCli.Run("evaluate", "--model", model, "--data", "copy:10");
         Assert.Equal(2, wrongData.ExitCode);
-        Assert.Contains("reads a built-in pair task (reverse:N)", wrongData.Error, StringComparison.Ordinal);
+        Assert.Contains("reads a built-in pair task (reverse:N) or a .jsonl file of pairs", wrongData.Error, StringComparison.Ordinal);
         var generate = RecurrentCli.Run("generate", "--model", model, "--prime", "ab");
         Assert.Equal(2, generate.ExitCode);
         Assert.Contains("an encoder–decoder model (format 4)", generate.Error, StringComparison.Ordinal);
