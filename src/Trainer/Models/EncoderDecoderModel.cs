@@ -10,8 +10,14 @@ namespace Recurrent.Trainer.Models;
 /// </summary>
 internal sealed class EncoderDecoderModel
 {
-    /// <summary>Sequences decoded side by side in one batch.</summary>
+    /// <summary>Sequences decoded side by side in one batch, at most.</summary>
     private const int DecodeBatch = 64;
+
+    /// <summary>
+    /// The floats a batch's passes may keep, about 128 MiB: the encoder keeps its whole history (the LSTM's final c
+    /// is read from it), so long sequences go fewer to a batch.
+    /// </summary>
+    private const long BatchFloats = 32L << 20;
 
     public EncoderDecoderModel(EncoderDecoderNetwork network, SequenceModelOptions options,
         IReadOnlyList<string> sourceSymbols, IReadOnlyList<string> targetSymbols)
@@ -46,14 +52,42 @@ internal sealed class EncoderDecoderModel
         var results = new int[sources.Count][];
         var batch = new SequenceBatch();
         var examples = sources.Select(s => SequenceExample.FromTokens(CheckSource(s), 0)).ToArray();
-        for (var first = 0; first < sources.Count; first += DecodeBatch)
+        foreach (var (first, count) in Batches(sources.Select(s => s.Length).ToArray()))
         {
-            var indices = Enumerable.Range(first, Math.Min(DecodeBatch, sources.Count - first)).ToArray();
+            var indices = Enumerable.Range(first, count).ToArray();
             batch.Fill(examples, indices, 0);
             var decoded = Network.Decode(batch, MaxOutputLength(batch.Steps), Threads);
             decoded.CopyTo(results, first);
         }
         return results;
+    }
+
+    /// <summary>
+    /// Consecutive runs of at most <see cref="DecodeBatch"/> sequences whose passes keep at most
+    /// <see cref="BatchFloats"/>: rows × longest × (what one step of both stacks keeps); a single longer sequence
+    /// still goes alone.
+    /// </summary>
+    internal IEnumerable<(int First, int Count)> Batches(IReadOnlyList<int> lengths)
+    {
+        var shape = Network.Shape;
+        // Per layer and step: gates, their gradient and the projection (3·G·H), h, c and the cell's extra (3·H).
+        long perStep = 2L * shape.Layers * (3L * Network.Encoder[0].Cell.GateCount * shape.Hidden + 3L * shape.Hidden)
+            + shape.EmbeddingSize + shape.Outputs;
+        var first = 0;
+        while (first < lengths.Count)
+        {
+            int count = 0, longest = 0;
+            while (first + count < lengths.Count && count < DecodeBatch)
+            {
+                var candidate = Math.Max(longest, lengths[first + count]);
+                if (count > 0 && (count + 1L) * candidate * perStep > BatchFloats)
+                    break;
+                longest = candidate;
+                count++;
+            }
+            yield return (first, count);
+            first += count;
+        }
     }
 
     private int[] CheckSource(int[] source)
@@ -76,9 +110,9 @@ internal sealed class EncoderDecoderModel
         var batch = new PairBatch(Network.Shape.Boundary);
         double lossSum = 0;
         long steps = 0;
-        for (var first = 0; first < pairs.Count; first += DecodeBatch)
+        foreach (var (first, count) in Batches(pairs.Select(p => Math.Max(p.Source.Length, p.Target.Length + 1)).ToArray()))
         {
-            var indices = Enumerable.Range(first, Math.Min(DecodeBatch, pairs.Count - first)).ToArray();
+            var indices = Enumerable.Range(first, count).ToArray();
             batch.Fill(pairs, indices);
             Network.Forward(batch.Source, batch.Target, Threads);
             lossSum += Network.Head.StepLossSum(Network.LogitBuffer, batch.Target, null, 1, Threads);

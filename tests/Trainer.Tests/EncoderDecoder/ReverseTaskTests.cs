@@ -121,6 +121,19 @@ public sealed class ReverseTaskTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact]
+    public void Long_sequences_are_decoded_fewer_to_a_batch_so_a_pass_stays_bounded()
+    {
+        var (train, _, _) = PairDataset.LoadTask("reverse:3", seed: 1, count: 8);
+        var model = new EncoderDecoderTrainer(Options(o => (o.HiddenSize, o.Layers) = (256, 2))).Initialize(train);
+        // Short sequences go 64 at a time; 5,000-symbol ones a few at a time; one longer than the budget alone.
+        Assert.Equal([(0, 64), (64, 36)], model.Batches(Enumerable.Repeat(10, 100).ToArray()));
+        var runs = model.Batches(Enumerable.Repeat(5000, 10).ToArray()).ToArray();
+        Assert.True(runs.Length > 1 && runs.All(r => r.Count < 10), string.Join(", ", runs));
+        Assert.Equal(10, runs.Sum(r => r.Count));
+        Assert.Equal([(0, 1), (1, 1)], model.Batches([200_000, 200_000]));
+    }
+
+    [Fact]
     public void Options_without_meaning_for_an_encoder_decoder_are_refused_by_name()
     {
         var (train, _, _) = PairDataset.LoadTask("reverse:3", seed: 1, count: 8);
