@@ -1,7 +1,7 @@
-#!/usr/bin/env bash
-# What gradient diagnostics cost at T=100, H=128, batch 64: `recurrent bench --overhead` alternates training steps of
-# two identical runs, one without diagnostics and one with full monitoring (adjoint norms inside BPTT, GradientAnalysis
-# and metric recording every step), and compares the median step times. Repeated ROUNDS times.
+# What gradient diagnostics cost at T=100, H=128, batch 64: `recurrent bench --overhead` trains identical runs step by
+# step in turns, one without diagnostics and one per detail level (global, layer, block) with full monitoring (adjoint
+# norms inside BPTT, the level's detail, GradientAnalysis and metric recording every step), and compares the median
+# step times. Repeated ROUNDS times.
 # Usage: bench/diagnostics-overhead.sh [ROUNDS] [CELL]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -40,7 +40,7 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (0: one per core).", DefaultValueFactory = _ => 0 };
         var noDiagnostics = new Option<bool>("--no-diagnostics") { Description = "Do not record per-step adjoint norms (and do not analyse them)." };
         var monitor = new Option<bool>("--monitor") { Description = "Analyse every step and record it as metrics, as a monitored run does." };
-        var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring, alternating." };
+        var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring at each detail level (global, layer, block), taking turns." };
         var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
         var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
         var skipUpdates = new Option<bool>("--skip-updates") { Description = "With --inference: time the managed engine's prediction with skip gates updating about half the steps against the plain model of the same size, one thread each, alternating." };
@@ -86,10 +86,18 @@ internal static class BenchCommand
             {
                 using var overheadMetrics = new TrainingMetrics();
                 var (without, with) = TrainingBenchmark.Overhead(options, parse.GetValue(length), parse.GetValue(input),
-                    parse.GetValue(batch), parse.GetValue(steps), new GradientMonitor(overheadMetrics, "bench"));
+                    parse.GetValue(batch), parse.GetValue(steps),
+                    level => new GradientMonitor(overheadMetrics, "bench-" + TrainingOptions.ValueName(level)));
+                static double Percent(double time, double baseline) => (time / baseline - 1) * 100;
                 Console.WriteLine(parse.GetValue(json)
-                    ? JsonSerializer.Serialize(new { ms_per_step_without = without, ms_per_step_with = with, overhead_percent = (with / without - 1) * 100 })
-                    : $"median ms/step without diagnostics {without:F2}, with full monitoring {with:F2}: overhead {(with / without - 1) * 100:F2}%");
+                    ? JsonSerializer.Serialize(new
+                    {
+                        ms_per_step_without = without,
+                        levels = with.ToDictionary(l => TrainingOptions.ValueName(l.Key),
+                            l => new { ms_per_step = l.Value, overhead_percent = Percent(l.Value, without) }),
+                    })
+                    : $"median ms/step without diagnostics {without:F2}; with monitoring at detail " + string.Join(", ",
+                        with.Select(l => $"{TrainingOptions.ValueName(l.Key)} {l.Value:F2} ({Percent(l.Value, without):+0.00;-0.00}%)")));
                 return 0;
             }
             using var metrics = parse.GetValue(monitor) ? new TrainingMetrics() : null;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Data.Synthetic;
@@ -25,39 +26,41 @@ public sealed record BenchmarkResult(double SequencesPerSecond, double Gigaflops
 public static class TrainingBenchmark
 {
     /// <summary>
-    /// The cost of gradient diagnostics: two identical runs, one without adjoint norms or observer and one with
-    /// <paramref name="observer"/> (which should analyse and record every step), alternate step by step so that
-    /// machine load hits both alike. Returns the median milliseconds per step of each.
+    /// The cost of gradient diagnostics at each detail level: identical runs, one without adjoint norms, detail or
+    /// observer, and one per level with adjoint norms and the observer <paramref name="observer"/> makes for it
+    /// (which should analyse and record every step), take turns step by step, the turn's first run rotating, so that
+    /// machine load hits all alike. Returns the median milliseconds per step of the run without, and per level.
     /// </summary>
-    public static (double Without, double With) Overhead(SequenceModelOptions options, int length, int inputSize,
-        int batchSize, int steps, ITrainingObserver observer)
+    public static (double Without, IReadOnlyDictionary<RecurrentGradientDetail, double> With) Overhead(
+        SequenceModelOptions options, int length, int inputSize, int batchSize, int steps,
+        Func<RecurrentGradientDetail, ITrainingObserver> observer)
     {
         var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
-        TrainingLoop Loop(bool diagnostics, ITrainingObserver? watcher)
+        TrainingLoop Loop(RecurrentGradientDetail? detail)
         {
             var run = RunOptions(options, batchSize);
-            run.CollectAdjointNorms = diagnostics;
-            return new TrainingLoop(new SequenceModelTrainer(run).Initialize(data), run, data, null, watcher);
+            run.CollectAdjointNorms = detail is not null;
+            run.GradientDetail = detail ?? RecurrentGradientDetail.Global;
+            return new TrainingLoop(new SequenceModelTrainer(run).Initialize(data), run, data, null,
+                detail is { } level ? observer(level) : null);
         }
-        var plain = Loop(false, null);
-        var monitored = Loop(true, observer);
-        var without = new double[steps];
-        var with = new double[steps];
+        RecurrentGradientDetail?[] runs = [null, .. Enum.GetValues<RecurrentGradientDetail>().Cast<RecurrentGradientDetail?>()];
+        var loops = runs.Select(Loop).ToArray();
+        var times = runs.Select(_ => new double[steps]).ToArray();
         for (var i = -3; i < steps; i++)
         {
-            var start = Stopwatch.GetTimestamp();
-            plain.TrainBatch(batch);
-            var middle = Stopwatch.GetTimestamp();
-            monitored.TrainBatch(batch);
-            var end = Stopwatch.GetTimestamp();
-            if (i < 0)
-                continue;
-            without[i] = Stopwatch.GetElapsedTime(start, middle).TotalMilliseconds;
-            with[i] = Stopwatch.GetElapsedTime(middle, end).TotalMilliseconds;
+            for (var k = 0; k < loops.Length; k++)
+            {
+                var r = (k + Math.Max(i, 0)) % loops.Length;
+                var start = Stopwatch.GetTimestamp();
+                loops[r].TrainBatch(batch);
+                if (i >= 0)
+                    times[r][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
         }
-        Array.Sort(without);
-        Array.Sort(with);
-        return (without[steps / 2], with[steps / 2]);
+        foreach (var t in times)
+            Array.Sort(t);
+        return (times[0][steps / 2], Enumerable.Range(1, runs.Length - 1).ToDictionary(r => runs[r]!.Value, r => times[r][steps / 2]));
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace Recurrent.Diagnostics;
 /// (<see cref="Of"/>), then handed as it is to the metrics, the live history, the store and the JSON of the API.
 /// Serialized with <see cref="GradientJson.Options"/> (or any snake_case options) it reads
 /// <c>{"step", "epoch", "loss", "grad_norm", "clipped", "non_finite", "log10_vanishing_ratio", "memory_horizon",
-/// "profile_log10"}</c>, every NaN or infinity as null. The members marked <see cref="JsonIgnoreAttribute"/> feed
+/// "profile_log10", "update_share", "paths", "blocks", "saturation"}</c>, every NaN or infinity as null. The members marked <see cref="JsonIgnoreAttribute"/> feed
 /// the metrics; a store keeps the serialized ones and the run's counts (<see cref="ClippedSteps"/>,
 /// <see cref="NonFiniteSteps"/>), so in a record read back the others are empty.
 /// </summary>
@@ -69,10 +69,34 @@ public sealed record GradientRecord(
 
     /// <summary>
     /// Skip gates: the share of the batch's steps updated over all layers (every layer sees the same steps, so the
-    /// mean of <see cref="UpdateShares"/>); null for a network that updates at every step.
+    /// mean of <see cref="UpdateShares"/>); null for a network that updates at every step. Serialized as
+    /// <c>"update_share"</c>; a record read back (without <see cref="UpdateShares"/>) keeps the value it was given.
     /// </summary>
-    [JsonIgnore]
-    public double? UpdateShare => UpdateShares.Count == 0 ? null : UpdateShares.Average();
+    public double? UpdateShare
+    {
+        get => _updateShare ?? (UpdateShares.Count == 0 ? null : UpdateShares.Average());
+        init => _updateShare = value;
+    }
+
+    private readonly double? _updateShare;
+
+    /// <summary>
+    /// Per layer and direction (detail level layer or block): the adjoint analysis of that path, as the global one
+    /// is of layer 0's forward direction. Serialized as <c>"paths"</c>; empty at the global level.
+    /// </summary>
+    public IReadOnlyList<PathFigures> Paths { get; init; } = [];
+
+    /// <summary>
+    /// Per parameter block (detail level block): gradient norm, weight norm and update ratio. Serialized as
+    /// <c>"blocks"</c>; empty below the block level.
+    /// </summary>
+    public IReadOnlyList<BlockFigures> Blocks { get; init; } = [];
+
+    /// <summary>
+    /// Per layer, direction and unit (detail level layer or block): the share of saturated gates, states or dead
+    /// units in the step's forward pass. Serialized as <c>"saturation"</c>; empty at the global level.
+    /// </summary>
+    public IReadOnlyList<SaturationFigure> Saturation { get; init; } = [];
 
     /// <summary>Wall time of the step (forward, BPTT, clipping, update) in seconds; NaN when not measured.</summary>
     [JsonIgnore]
@@ -113,7 +137,36 @@ public sealed record GradientRecord(
             JacobianBounds = bounds,
             UpdateShares = snapshot.UpdateShares.Length == 0 ? [] : snapshot.UpdateShares.ToArray(),
             StepSeconds = stepSeconds,
+            Paths = analysis is null ? [] : [.. analysis.Paths],
+            Blocks = BlocksOf(snapshot),
+            Saturation = SaturationOf(snapshot),
         };
+    }
+
+    private static BlockFigures[] BlocksOf(GradientSnapshot snapshot)
+    {
+        var blocks = snapshot.Blocks;
+        if (blocks.Count == 0)
+            return [];
+        var figures = new BlockFigures[blocks.Count];
+        for (int i = 0; i < figures.Length; i++)
+        {
+            var ratio = i < snapshot.BlockUpdateRatios.Length ? snapshot.BlockUpdateRatios[i] : double.NaN;
+            figures[i] = new BlockFigures(blocks[i].Layer, blocks[i].Direction, blocks[i].Block, blocks[i].Gate,
+                snapshot.BlockGradNorms[i], snapshot.BlockWeightNorms[i], double.IsFinite(ratio) ? ratio : null);
+        }
+        return figures;
+    }
+
+    private static SaturationFigure[] SaturationOf(GradientSnapshot snapshot)
+    {
+        var units = snapshot.SaturationUnits;
+        if (units.Count == 0)
+            return [];
+        var figures = new SaturationFigure[units.Count];
+        for (int i = 0; i < figures.Length; i++)
+            figures[i] = new SaturationFigure(units[i].Layer, units[i].Direction, units[i].Unit, snapshot.SaturationShares[i]);
+        return figures;
     }
 }
 

@@ -5,7 +5,7 @@ namespace Recurrent.Diagnostics;
 /// it, in one place per step; the trainer owns one instance and refills it every step, so observers must copy
 /// what they keep (<see cref="GradientRecord.Of"/> makes the immutable copy).
 /// </summary>
-public sealed class GradientSnapshot
+public sealed class GradientSnapshot : IAdjointRows
 {
     private float[] _adjointNorms = [];
     private int[] _windowLengths = [];
@@ -86,6 +86,33 @@ public sealed class GradientSnapshot
     /// </summary>
     public double[] UpdateShares { get; set; } = [];
 
+    /// <summary>
+    /// Per layer and direction, that path's adjoint norms (<see cref="AdjointPath"/>); empty at the global detail
+    /// level. Path "0"/"forward" holds the same norms as <see cref="AdjointNorms"/>.
+    /// </summary>
+    public IReadOnlyList<AdjointPath> Paths { get; set; } = [];
+
+    /// <summary>The parameter blocks whose norms follow, in the order of <see cref="BlockGradNorms"/>; empty below the block level.</summary>
+    public IReadOnlyList<ParameterBlock> Blocks { get; set; } = [];
+
+    /// <summary>Per block, the L2 norm of its gradient before clipping.</summary>
+    public double[] BlockGradNorms { get; set; } = [];
+
+    /// <summary>Per block, the L2 norm of the weights the gradient was taken at.</summary>
+    public double[] BlockWeightNorms { get; set; } = [];
+
+    /// <summary>
+    /// Per block, ‖ΔW‖ / ‖W‖ of the optimizer's update (weights before and after it), filled after the update; NaN
+    /// for a step that was not updated. Observers see it: they are called after the update.
+    /// </summary>
+    public double[] BlockUpdateRatios { get; set; } = [];
+
+    /// <summary>The saturation figures' places, in the order of <see cref="SaturationShares"/>; empty at the global level.</summary>
+    public IReadOnlyList<SaturationUnit> SaturationUnits { get; set; } = [];
+
+    /// <summary>Per unit, the share of the forward pass's values that saturated (NaN without a valid step).</summary>
+    public double[] SaturationShares { get; set; } = [];
+
     /// <summary>Recurrent weight matrices for the Jacobian bound, one per layer and direction.</summary>
     public IReadOnlyList<RecurrentWeights> RecurrentWeights { get; set; } = [];
 
@@ -131,6 +158,12 @@ public sealed class GradientSnapshot
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)b, (uint)_adjointRows, nameof(b));
         return _adjointNorms.AsSpan(b * AdjointStride, _windowLengths[b]);
     }
+
+    int IAdjointRows.Rows => _adjointRows;
+
+    int IAdjointRows.Stride => AdjointStride;
+
+    ReadOnlySpan<float> IAdjointRows.NormsOf(int b) => AdjointNormsOf(b);
 }
 
 /// <summary>How a trainer clips gradients.</summary>

@@ -203,6 +203,13 @@ public class SequenceModelOptions
     [Description("Measure g_t at every step for the gradient diagnostics.")]
     public bool CollectAdjointNorms { get; set; } = Defaults.CollectAdjointNorms;
 
+    /// <summary>
+    /// How much gradient detail each step measures: global figures, plus each layer's paths and saturation, plus each
+    /// parameter block's norms and update ratio. Default <see cref="RecurrentGradientDetail.Block"/>.
+    /// </summary>
+    [Description("Gradient diagnostics' detail: global, layer (each layer's paths and saturation) or block (each gate's norms and update ratio).")]
+    public RecurrentGradientDetail GradientDetail { get; set; } = Defaults.GradientDetail;
+
     /// <summary>Worker threads for the matrix products (0: one per core). Default 0.</summary>
     [Description("Worker threads (0: one per core)."), Range(0, int.MaxValue)]
     public int Threads { get; set; }
@@ -257,6 +264,8 @@ public class SequenceModelOptions
         public const int Seed = 1;
         /// <summary>Default of <see cref="CollectAdjointNorms"/>.</summary>
         public const bool CollectAdjointNorms = true;
+        /// <summary>Default of <see cref="GradientDetail"/>: every figure (its cost is measured in docs/diagnostics-detail.md).</summary>
+        public const RecurrentGradientDetail GradientDetail = RecurrentGradientDetail.Block;
     }
 
     /// <summary>A copy of these options (of the same type).</summary>

@@ -33,7 +33,7 @@ public sealed class GradientRecordTests
     }
 
     [Fact]
-    public void Update_shares_of_skip_gates_are_copied_per_layer_and_averaged_and_stay_out_of_the_json()
+    public void Update_shares_of_skip_gates_are_copied_per_layer_and_averaged_into_the_json_share()
     {
         var snapshot = TrainingScenario.Snapshot(1.5, clipped: false, step: 3, clippedSteps: 0, nonFiniteSteps: 0);
         var plain = GradientRecord.Of(snapshot, null, 0.1);
@@ -46,7 +46,49 @@ public sealed class GradientRecordTests
         Assert.Equal(0.375, record.UpdateShare);
         Assert.Empty(plain.UpdateShares);
         Assert.Null(plain.UpdateShare);
-        Assert.Equal(JsonSerializer.Serialize(plain, GradientJson.Options), JsonSerializer.Serialize(record, GradientJson.Options));
+        Assert.Contains("\"update_share\":null", JsonSerializer.Serialize(plain, GradientJson.Options), StringComparison.Ordinal);
+        var json = JsonSerializer.Serialize(record, GradientJson.Options);
+        Assert.Contains("\"update_share\":0.375", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("update_shares", json, StringComparison.Ordinal);
+        Assert.Equal(0.375, JsonSerializer.Deserialize<GradientRecord>(json, GradientJson.Options)!.UpdateShare);
+    }
+
+    [Fact]
+    public void Detail_figures_are_copied_from_the_snapshot_and_its_analysis_and_round_trip_through_the_json()
+    {
+        var snapshot = TrainingScenario.Snapshot(1.5, step: 5);
+        TrainingScenario.AddDetail(snapshot);
+        snapshot.BlockUpdateRatios[2] = double.NaN; // a block not updated has no ratio
+        var analysis = new GradientAnalysis().Analyze(snapshot);
+
+        var record = GradientRecord.Of(snapshot, analysis, 0.1);
+        snapshot.BlockGradNorms[0] = 99;
+        snapshot.SaturationShares[0] = 99;
+
+        // Path "0"/"forward" carries the same rows as the global adjoint norms, so the same figures.
+        var forward = record.Paths[0];
+        Assert.Equal(("0", "forward"), (forward.Layer, forward.Direction));
+        Assert.Equal(record.Log10VanishingRatio, forward.Log10VanishingRatio);
+        Assert.Equal(record.MemoryHorizon, forward.MemoryHorizon);
+        Assert.Equal(record.ProfileLog10, forward.ProfileLog10);
+        // The reverse rows decay more slowly (0.9 and 0.8 a step against 0.5 and 0.7): a ratio nearer 0.
+        Assert.True(record.Paths[1].Log10VanishingRatio > forward.Log10VanishingRatio);
+        Assert.Equal(8, record.Blocks.Count);
+        Assert.Equal(new BlockFigures("0", "forward", "W_xh", "h", 0.1, 2, 1e-3), record.Blocks[0]);
+        Assert.Null(record.Blocks[2].UpdateRatio);
+        Assert.Equal([new SaturationFigure("0", "forward", "tanh", 0.1), new SaturationFigure("0", "reverse", "tanh", 0.25)],
+            record.Saturation);
+
+        var json = JsonSerializer.Serialize(record, GradientJson.Options);
+        Assert.Contains("""{"layer":"head","direction":"forward","block":"W_hy","gate":"y","grad_norm":0.3,"weight_norm":1,"update_ratio":0.003}""",
+            json, StringComparison.Ordinal);
+        Assert.Contains("""{"layer":"0","direction":"reverse","unit":"tanh","share":0.25}""", json, StringComparison.Ordinal);
+        var back = JsonSerializer.Deserialize<GradientRecord>(json, GradientJson.Options)!;
+        Assert.Equal(record.Blocks, back.Blocks);
+        Assert.Equal(record.Saturation, back.Saturation);
+        Assert.Equal(record.Paths.Select(p => (p.Layer, p.Direction, p.Log10VanishingRatio, p.MemoryHorizon)),
+            back.Paths.Select(p => (p.Layer, p.Direction, p.Log10VanishingRatio, p.MemoryHorizon)));
+        Assert.Equal(record.Paths[1].ProfileLog10, back.Paths[1].ProfileLog10);
     }
 
     [Fact]
@@ -75,7 +117,7 @@ public sealed class GradientRecordTests
 
         var json = JsonSerializer.Serialize(record, GradientJson.Options);
 
-        Assert.Equal("""{"step":7,"epoch":2,"loss":null,"grad_norm":null,"clipped":false,"non_finite":true,"log10_vanishing_ratio":-1.5,"memory_horizon":3,"profile_log10":[-0.25,null]}""", json);
+        Assert.Equal("""{"step":7,"epoch":2,"loss":null,"grad_norm":null,"clipped":false,"non_finite":true,"log10_vanishing_ratio":-1.5,"memory_horizon":3,"profile_log10":[-0.25,null],"update_share":null,"paths":[],"blocks":[],"saturation":[]}""", json);
         var back = JsonSerializer.Deserialize<GradientRecord>(json, GradientJson.Options)!;
         Assert.True(double.IsNaN(back.Loss) && double.IsNaN(back.GradNorm) && double.IsNaN(back.ProfileLog10[1]));
         Assert.Equal((7L, 2, -1.5, 3, -0.25), (back.Step, back.Epoch, back.Log10VanishingRatio!.Value, back.MemoryHorizon!.Value, back.ProfileLog10[0]));

@@ -23,6 +23,7 @@ public sealed class GradientAnalysis
     private static readonly double Log10SmallestNorm = Math.Log10(float.Epsilon);
 
     private readonly GradientAnalysisResult _result = new();
+    private readonly GradientAnalysisResult _pathScratch = new();
     private readonly SpectralNormEstimator _spectralNorm;
     private double[] _log10Norms = [];
     private int[] _lengths = [];
@@ -46,6 +47,7 @@ public sealed class GradientAnalysis
         ClearAdjointFigures(result);
         if (snapshot.HasAdjointNorms)
             AnalyzeAdjointNorms(snapshot, result);
+        AnalyzePaths(snapshot, result);
 
         var weights = snapshot.RecurrentWeights;
         result.ResetJacobianBounds(weights.Count);
@@ -66,17 +68,37 @@ public sealed class GradientAnalysis
         result.ProfileLength = 0;
     }
 
-    private void AnalyzeAdjointNorms(GradientSnapshot snapshot, GradientAnalysisResult result)
+    // Each path is analysed like the global one, into the scratch result, then copied out; layer 0's forward path
+    // holds the global norms (GradientSnapshot.Paths), so it takes the global figures rather than computing them twice.
+    private void AnalyzePaths(GradientSnapshot snapshot, GradientAnalysisResult result)
     {
-        int batch = snapshot.WindowLengths.Length;
-        int stride = snapshot.AdjointStride;
+        result.PathList.Clear();
+        foreach (var path in snapshot.Paths)
+        {
+            var isGlobal = snapshot.HasAdjointNorms && path.Layer == "0" && path.Direction == "forward";
+            var scratch = isGlobal ? result : _pathScratch;
+            if (!isGlobal)
+                ClearAdjointFigures(scratch);
+            if (path.HasNorms && !isGlobal)
+                AnalyzeAdjointNorms(path, scratch);
+            var defined = scratch.HasRatios;
+            result.PathList.Add(new PathFigures(path.Layer, path.Direction,
+                defined ? scratch.MedianLog10VanishingRatio : null, defined ? scratch.MemoryHorizonSteps : null,
+                defined ? scratch.ProfileLog10.ToArray() : []));
+        }
+    }
+
+    private void AnalyzeAdjointNorms(IAdjointRows snapshot, GradientAnalysisResult result)
+    {
+        int batch = snapshot.Rows;
+        int stride = snapshot.Stride;
         EnsureCapacity(batch, stride);
 
         int defined = 0;
         int longest = 0;
         for (int b = 0; b < batch; b++)
         {
-            var norms = snapshot.AdjointNormsOf(b);
+            var norms = snapshot.NormsOf(b);
             if (!AllFinite(norms))
                 result.NonFiniteSamples++;
             else if (norms.Length < 2)

@@ -76,6 +76,11 @@ public sealed class GradientAnalysisResult
 
     internal Span<double> ProfileBuffer => _profileLog10;
 
+    /// <summary>Per layer and direction of the snapshot's <see cref="GradientSnapshot.Paths"/>, the same figures of that path.</summary>
+    public IReadOnlyList<PathFigures> Paths => PathList;
+
+    internal List<PathFigures> PathList { get; } = [];
+
     internal void ResetJacobianBounds(int count)
     {
         if (_jacobianBounds.Length < count)

@@ -35,5 +35,12 @@ public static class MetricNames
     public const string TrainStepDuration = "recurrent_train_step_duration_seconds";
     public const string Runs = "recurrent_runs";
     public const string RunInfo = "recurrent_run_info";
+    public const string PathVanishingLog10Ratio = "recurrent_grad_path_vanishing_log10_ratio";
+    public const string PathMemoryHorizonSteps = "recurrent_grad_path_memory_horizon_steps";
+    public const string PathProfileLog10 = "recurrent_grad_path_profile_log10";
+    public const string GradBlockNorm = "recurrent_grad_block_norm";
+    public const string WeightBlockNorm = "recurrent_weight_block_norm";
+    public const string UpdateRatio = "recurrent_update_ratio";
+    public const string SaturationRatio = "recurrent_saturation_ratio";
 #pragma warning restore CS1591
 }

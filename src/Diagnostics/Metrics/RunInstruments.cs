@@ -62,6 +62,20 @@ internal sealed class RunInstruments : IDisposable
             description: "gamma * sigma_max(W_hh) per layer, bounding the Jacobian over the layer's dilation in steps: below 1 guarantees vanishing gradients (an exact bound for Elman cells only).");
         Meter.CreateObservableGauge(MetricNames.SkipUpdateRatio, ObserveUpdateShares, unit: "1",
             description: "Models with skip updates (Skip RNN): per layer, the share of the last step's sequence steps at which the learned gates updated the state (both directions together), 0 to 1; the rest were skipped.");
+        Meter.CreateObservableGauge(MetricNames.PathVanishingLog10Ratio, () => ObservePaths(p => p.Log10VanishingRatio),
+            unit: null, description: "Detail layer or block: per layer and direction, the batch-median log10 g_1/g_T of that path's own adjoint.");
+        Meter.CreateObservableGauge(MetricNames.PathMemoryHorizonSteps, () => ObservePaths(p => p.MemoryHorizon),
+            unit: "{step}", description: "Detail layer or block: per layer and direction, steps back the path's batch-median gradient stays above 1e-3 of its value at the loss.");
+        Meter.CreateObservableGauge(MetricNames.PathProfileLog10, ObservePathProfiles, unit: null,
+            description: "Detail layer or block: per layer and direction, the batch-median log10 g_(T-k)/g_T of the path for k = steps_back.");
+        Meter.CreateObservableGauge(MetricNames.GradBlockNorm, () => ObserveBlocks(b => b.GradNorm), unit: null,
+            description: "Detail block: pre-clip L2 gradient norm per parameter block (W_xh, W_hh, b per gate; the head's W_hy, b_y).");
+        Meter.CreateObservableGauge(MetricNames.WeightBlockNorm, () => ObserveBlocks(b => b.WeightNorm), unit: null,
+            description: "Detail block: L2 norm of each parameter block's weights before the update.");
+        Meter.CreateObservableGauge(MetricNames.UpdateRatio, () => ObserveBlocks(b => b.UpdateRatio ?? double.NaN), unit: "1",
+            description: "Detail block: ||W_after - W_before|| / ||W_before|| of each parameter block's last update (rule of thumb: about 1e-3).");
+        Meter.CreateObservableGauge(MetricNames.SaturationRatio, ObserveSaturation, unit: "1",
+            description: "Detail layer or block: per layer and direction, the share of gate values within 0.02 of 0 or 1 (unit i, f, o, z, r), of states with |h| > 0.97 (tanh), or of ReLU units zero over the whole batch (relu_dead).");
         Gauge(MetricNames.TrainLoss, null, "Training loss of the last epoch.", r => r.TrainLoss);
         Gauge(MetricNames.ValidationLoss, null, "Validation loss of the last evaluation.", r => r.ValidationLoss);
         Gauge(MetricNames.TrainAccuracy, "1", "Training accuracy of the last epoch, 0 to 1.", r => r.TrainAccuracy);
@@ -165,6 +179,77 @@ internal sealed class RunInstruments : IDisposable
             {
                 if (double.IsFinite(State.UpdateShares[i]))
                     measurements.Add(new(State.UpdateShares[i], State.RunTag, new("layer", i.ToString(CultureInfo.InvariantCulture))));
+            }
+        }
+        return measurements;
+    }
+
+    private List<Measurement<double>> ObservePaths(Func<PathFigures, double?> read)
+    {
+        var measurements = new List<Measurement<double>>();
+        if (!_isExported(State))
+            return measurements;
+        lock (State.Gate)
+        {
+            foreach (var path in State.Paths.Values)
+            {
+                if (read(path) is double value && double.IsFinite(value))
+                    measurements.Add(new(value, State.RunTag, new("layer", path.Layer), new("direction", path.Direction)));
+            }
+        }
+        return measurements;
+    }
+
+    private List<Measurement<double>> ObservePathProfiles()
+    {
+        var measurements = new List<Measurement<double>>();
+        if (!_isExported(State))
+            return measurements;
+        lock (State.Gate)
+        {
+            foreach (var path in State.Paths.Values)
+            {
+                for (int i = 0; i < path.ProfileLog10.Length && i < StepsBackLabels.Length; i++)
+                {
+                    if (double.IsFinite(path.ProfileLog10[i]))
+                        measurements.Add(new(path.ProfileLog10[i], State.RunTag, new("layer", path.Layer),
+                            new("direction", path.Direction), new("steps_back", StepsBackLabels[i])));
+                }
+            }
+        }
+        return measurements;
+    }
+
+    private List<Measurement<double>> ObserveBlocks(Func<BlockFigures, double> read)
+    {
+        var measurements = new List<Measurement<double>>();
+        if (!_isExported(State))
+            return measurements;
+        lock (State.Gate)
+        {
+            foreach (var block in State.Blocks)
+            {
+                var value = read(block);
+                if (double.IsFinite(value))
+                    measurements.Add(new(value, State.RunTag, new("layer", block.Layer), new("direction", block.Direction),
+                        new("block", block.Block), new("gate", block.Gate)));
+            }
+        }
+        return measurements;
+    }
+
+    private List<Measurement<double>> ObserveSaturation()
+    {
+        var measurements = new List<Measurement<double>>();
+        if (!_isExported(State))
+            return measurements;
+        lock (State.Gate)
+        {
+            foreach (var figure in State.Saturation)
+            {
+                if (double.IsFinite(figure.Share))
+                    measurements.Add(new(figure.Share, State.RunTag, new("layer", figure.Layer),
+                        new("direction", figure.Direction), new("unit", figure.Unit)));
             }
         }
         return measurements;

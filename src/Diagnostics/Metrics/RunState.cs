@@ -45,6 +45,11 @@ internal sealed class RunState(string runId)
     public double[] JacobianBounds = [];
     public double[] UpdateShares = [];
 
+    // Detail levels layer and block: each path keeps its last defined figures; blocks and saturation the last step's.
+    public readonly Dictionary<(string Layer, string Direction), PathFigures> Paths = [];
+    public IReadOnlyList<BlockFigures> Blocks = [];
+    public IReadOnlyList<SaturationFigure> Saturation = [];
+
     public int Epoch;
     public double TrainLoss = double.NaN;
     public double TrainAccuracy = double.NaN;
@@ -73,6 +78,15 @@ internal sealed class RunState(string runId)
     public void CopyAnalysis(GradientRecord record)
     {
         CopyUpdateShares(record.UpdateShares);
+        foreach (var path in record.Paths)
+        {
+            if (path.Log10VanishingRatio is not null)
+                Paths[(path.Layer, path.Direction)] = path;
+        }
+        if (record.Blocks.Count > 0)
+            Blocks = record.Blocks;
+        if (record.Saturation.Count > 0)
+            Saturation = record.Saturation;
         if (record.HasRatios)
         {
             VanishingLog10Ratio = record.Log10VanishingRatio ?? double.NaN;

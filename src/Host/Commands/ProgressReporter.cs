@@ -11,7 +11,9 @@ namespace Recurrent.Host.Commands;
 /// <see cref="PlainEvery"/>, a progress line at that interval, so a 784-step pixel epoch is not two silent minutes
 /// in a log either. Figures: loss, accuracy, sequences/s, and from the run's <see cref="GradientMonitor"/>, which
 /// this reporter feeds, the last pre-clip gradient norm, the epoch's clip rate, and the vanishing ratio and memory
-/// horizon of the last step (analysed only when a line is written, unless the monitor records metrics).
+/// horizon of the last step (analysed only when a line is written, unless the monitor records metrics); the epoch's
+/// line adds its last step's detail (<see cref="GradientDetailSummary"/>: the skip-update share, the weakest path, the
+/// most saturated unit, the update-to-weight ratios).
 /// </summary>
 internal sealed class ProgressReporter : ITrainingObserver
 {
@@ -32,6 +34,7 @@ internal sealed class ProgressReporter : ITrainingObserver
     private long _epochSequences, _epochScored, _epochCorrect;
     private double _epochLoss;
     private string _gradientHealth = "";
+    private string _gradientDetail = "";
 
     /// <param name="output">Where the lines go (stdout).</param>
     /// <param name="epochs">Epochs of the run, for "epoch 3/10" and the run's ETA.</param>
@@ -73,6 +76,8 @@ internal sealed class ProgressReporter : ITrainingObserver
             _epochLoss += step.Loss * step.LabelledSteps;
         if (write || lastOfEpoch)
             _gradientHealth = Describe(record);
+        if (lastOfEpoch)
+            _gradientDetail = GradientDetailSummary.Describe(record);
         if (!write)
             return;
         _lastLine = _clock.GetTimestamp();
@@ -99,7 +104,8 @@ internal sealed class ProgressReporter : ITrainingObserver
             : "";
         var seconds = _clock.GetElapsedTime(_epochStarted).TotalSeconds;
         var rate = seconds > 0 ? Invariant($" {_monitor.Epoch.Steps / seconds:F1} steps/s") : "";
-        var line = Invariant($"epoch {epoch.Epoch}/{_epochs}{rate} {Line()}{validation}");
+        var detail = _gradientDetail.Length > 0 ? " | " + _gradientDetail : "";
+        var line = Invariant($"epoch {epoch.Epoch}/{_epochs}{rate} {Line()}{validation}{detail}");
         // On a terminal it replaces the bar: padded to cover it (and kept whole: it stays on screen).
         _output.WriteLine(_interactive ? "\r" + line.PadRight(Math.Max(0, _terminalWidth() - 1)) : line);
         _epochStarted = _lastLine = _clock.GetTimestamp();

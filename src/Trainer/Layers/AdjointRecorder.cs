@@ -4,7 +4,8 @@ using Recurrent.Trainer.Kernels;
 namespace Recurrent.Trainer.Layers;
 
 /// <summary>
-/// Measures g_t = ‖∂L_b/∂s_t‖ while BPTT walks back through the first layer, into buffers of its own that the
+/// Measures g_t = ‖∂L_b/∂s_t‖ while BPTT walks back through one layer's direction (the first layer's forward one
+/// for the global figures), into buffers of its own that the
 /// training loop copies into the step's snapshot. For a per-sequence head L_b is sample b's loss: the batch loss is
 /// a mean, so the adjoints are scaled back by B. For a per-step head L_b is the loss of sample b's last step alone,
 /// which a pass of its own propagates unscaled (<see cref="SequenceNetwork"/>), so g_{T−k}/g_T still says how much
@@ -18,6 +19,7 @@ internal sealed class AdjointRecorder
     private int _batch;
     private int? _window;
     private bool _segments;
+    private bool _reverse;
     private float _scale;
 
     /// <summary>Row stride of <see cref="Norms"/>: the longest window of the batch.</summary>
@@ -40,11 +42,16 @@ internal sealed class AdjointRecorder
     /// step's loss reaches back to the start of its segment.</param>
     /// <param name="scale">What the adjoints are multiplied by: B for a batch-mean loss (the default), 1 for the
     /// last step's loss propagated on its own.</param>
-    public void Begin(int[] lengths, int batch, int? window, bool segments = false, float? scale = null)
+    /// <param name="reverse">A reverse direction: its loss enters at step 0 and its window is the first steps, so
+    /// its row is written from the sequence's end back to step 0 (still oldest step of its own time first).</param>
+    public void Begin(int[] lengths, int batch, int? window, bool segments = false, float? scale = null, bool reverse = false)
     {
+        if (reverse && segments)
+            throw new ArgumentException("A reverse direction's adjoints are recorded for a many-to-one loss only.", nameof(reverse));
         _lengths = lengths;
         _window = window;
         _segments = segments;
+        _reverse = reverse;
         _scale = scale ?? batch;
         _batch = batch;
         Stride = 0;
@@ -77,13 +84,15 @@ internal sealed class AdjointRecorder
             var b = row % _batch;
             var t = step * dilation + row / _batch;
             var length = _lengths[b];
-            var start = length - WindowOf(length);
-            if (t < start || t >= length)
+            var window = WindowOf(length);
+            var start = _reverse ? 0 : length - window;
+            if (t < start || t >= start + window)
                 continue;
             var sum = GateMath.SumOfSquares(dh.Slice(r * hidden, hidden));
             if (!dc.IsEmpty)
                 sum += GateMath.SumOfSquares(dc.Slice(r * hidden, hidden));
-            norms[b * Stride + t - start] = (float)(Math.Sqrt(sum) * _scale);
+            var index = _reverse ? window - 1 - t : t - start;
+            norms[b * Stride + index] = (float)(Math.Sqrt(sum) * _scale);
         }
     }
 }

@@ -21,6 +21,9 @@ internal sealed class SequenceNetwork
 
     // The top layer's outputs [T·B, directions·H] of the last forward pass: a per-step head's input.
     private StridedMatrix _topOutput;
+
+    // The per-path recorders of the current ComputeGradients call, or null.
+    private AdjointRecorder?[][]? _paths;
     public SequenceNetwork(NetworkShape shape)
     {
         Shape = shape;
@@ -161,12 +164,18 @@ internal sealed class SequenceNetwork
     /// A per-step head's loss is the mean over the batch's labelled steps; truncation then cuts every sequence into
     /// segments of <paramref name="truncation"/> steps (<see cref="DilatedLayout.SetSegments"/>), and the adjoint
     /// norms are those of each sequence's last step's loss alone, from a pass of their own. With skip gates the loss
-    /// adds the budget <paramref name="skipBudget"/>·Σ u_t (<see cref="AddBudget"/>).
+    /// adds the budget <paramref name="skipBudget"/>·Σ u_t (<see cref="AddBudget"/>). <paramref name="paths"/> holds,
+    /// per layer and direction, a recorder of that path's adjoint norms (null entries: none); the first layer's
+    /// forward one is <paramref name="adjoints"/> when both are given; a per-step head records forward directions
+    /// only (<see cref="RecordLastStepAdjoints"/>). <paramref name="saturation"/> measures the forward pass's gates
+    /// and states before BPTT.
     /// </remarks>
     public double ComputeGradients(SequenceBatch batch, int? truncation, AdjointRecorder? adjoints, int threads,
-        float omegaWeight = 0, float skipBudget = 0)
+        float omegaWeight = 0, float skipBudget = 0, AdjointRecorder?[][]? paths = null, SaturationMeter? saturation = null)
     {
         Forward(batch, threads);
+        saturation?.Measure(_layers);
+        _paths = paths;
         if (Shape.PerStep)
             return ComputeStepGradients(batch, truncation, adjoints, threads, omegaWeight, skipBudget);
         int steps = batch.Steps, size = batch.Size, hidden = Shape.Hidden, directions = Shape.Directions;
@@ -188,8 +197,16 @@ internal sealed class SequenceNetwork
             }
         }
         adjoints?.Begin(batch.Lengths, size, truncation);
+        for (var l = 0; l < _layers.Length && _paths is not null; l++)
+        {
+            for (var d = 0; d < directions; d++)
+            {
+                if (_paths[l][d] is { } path && path != adjoints)
+                    path.Begin(batch.Lengths, size, truncation, reverse: d == 1);
+            }
+        }
         var budget = AddBudget(skipBudget, size, ref loss);
-        loss = BackwardLayers(loss, above, batch, truncation, adjoints, threads, omegaWeight, segments: false, budget);
+        loss = BackwardLayers(loss, above, batch, truncation, adjoints, threads, omegaWeight, segments: false, budget, _paths);
         if (Embedding is not null)
             ScatterEmbeddingGradient(batch);
         return loss;
@@ -198,7 +215,8 @@ internal sealed class SequenceNetwork
     // BPTT down the stack from ∂L/∂(top layer's output) in `above`, [T·B, directions·H]; returns the loss with what
     // Ω adds, in the order the directions add it.
     private double BackwardLayers(double loss, float[] above, SequenceBatch batch, int? truncation,
-        AdjointRecorder? adjoints, int threads, float omegaWeight, bool segments, float skipBudget)
+        AdjointRecorder? adjoints, int threads, float omegaWeight, bool segments, float skipBudget,
+        AdjointRecorder?[][]? paths = null)
     {
         int steps = batch.Steps, size = batch.Size, hidden = Shape.Hidden, directions = Shape.Directions;
         var width = directions * hidden;
@@ -211,7 +229,7 @@ internal sealed class SequenceNetwork
                 below = Workspace.Ensure(ref _embeddedGradient, steps * size * Shape.InputWidth);
             for (var d = 0; d < directions; d++)
             {
-                var recorder = l == 0 && d == 0 ? adjoints : null;
+                var recorder = paths?[l][d] ?? (l == 0 && d == 0 ? adjoints : null);
                 loss += _layers[l][d].Backward(above, width, d * hidden, batch.Lengths, truncation, below,
                     accumulateInput: d > 0, recorder, threads, omegaWeight, segments, skipBudget: skipBudget);
             }
@@ -290,13 +308,16 @@ internal sealed class SequenceNetwork
         int hidden = Shape.Hidden, directions = Shape.Directions, width = directions * hidden;
         Head.LastStepInputGradient(_logits, batch, above);
         adjoints.Begin(batch.Lengths, batch.Size, truncation, segments: true, scale: 1);
+        for (var l = 1; l < _layers.Length && _paths is not null; l++)
+            _paths[l][0]?.Begin(batch.Lengths, batch.Size, truncation, segments: true, scale: 1);
         for (var l = _layers.Length - 1; l >= 0; l--)
         {
             var below = l > 0 ? Workspace.Ensure(ref _layerGradients[l - 1], batch.Steps * batch.Size * width) : null;
             for (var d = 0; d < (l > 0 ? directions : 1); d++)
             {
+                var recorder = d > 0 ? null : l == 0 ? adjoints : _paths?[l][0];
                 _layers[l][d].Backward(above, width, d * hidden, batch.Lengths, truncation, below,
-                    accumulateInput: d > 0, l == 0 ? adjoints : null, threads, segments: true, adjointOnly: true);
+                    accumulateInput: d > 0, recorder, threads, segments: true, adjointOnly: true);
             }
             if (below is not null)
                 above = below;

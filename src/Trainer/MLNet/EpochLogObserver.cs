@@ -9,7 +9,8 @@ namespace Recurrent.Trainer.MLNet;
 /// Watches an ML.NET fit: the one <see cref="GradientMonitor"/> analyses the steps and records them on the user's
 /// <see cref="Diagnostics.Metrics.TrainingMetrics"/> when given; this writes one line per epoch from its figures to
 /// the MLContext's log through <see cref="IChannel"/> (loss, accuracy, mean pre-clip |g|, clip rate, last vanishing
-/// ratio) and passes everything on to the user's observer.
+/// ratio, and the epoch's last step's detail: <see cref="GradientDetailSummary"/>) and passes everything on to the
+/// user's observer.
 /// </summary>
 internal sealed class EpochLogObserver(IChannel channel, RecurrentTrainerOptions options) : ITrainingObserver
 {
@@ -41,6 +42,8 @@ internal sealed class EpochLogObserver(IChannel channel, RecurrentTrainerOptions
         var vanishing = Monitor.LastLog10VanishingRatio is double v ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
         line += string.Create(CultureInfo.InvariantCulture,
             $", |g| {tally.MeanPreClipNorm:G4}, clip rate {100 * tally.ClipRate:F1}%, vanishing log10 g1/gT {vanishing}, {epoch.SequencesPerSecond:F0} sequences/s");
+        if (Monitor.Last is { } last && GradientDetailSummary.Describe(last) is { Length: > 0 } detail)
+            line += ", " + detail;
         channel.Info(MessageSensitivity.None, line);
         options.Observer?.OnEpoch(epoch);
     }

@@ -24,6 +24,7 @@ internal sealed class TrainingLoop
     private readonly SequenceBatch _batch = new();
     private readonly StepReport _report = new();
     private readonly AdjointRecorder? _adjoints;
+    private readonly GradientDetailMeter? _detail;
     private readonly string[] _groups;
     private readonly int _threads;
     private float[][]? _bestWeights;
@@ -49,6 +50,8 @@ internal sealed class TrainingLoop
         snapshot.GroupNames = _groups;
         snapshot.GroupNorms = new double[_groups.Length];
         snapshot.UpdateShares = new double[_network.Shape.SkipUpdates ? _network.Shape.Layers : 0];
+        if (options.GradientDetail > RecurrentGradientDetail.Global)
+            _detail = new GradientDetailMeter(_network, options.GradientDetail, _adjoints, snapshot);
         if (observer is null)
         {
             snapshot.RecurrentWeights = _network.RecurrentWeights;
@@ -226,7 +229,7 @@ internal sealed class TrainingLoop
                 _network.RecurrentWeights[i].Weights.Span.CopyTo(_forwardRecurrentWeights[i]);
         }
         var loss = _network.ComputeGradients(batch, _options.TruncationSteps, _adjoints, _threads, _options.OmegaWeight,
-            _options.SkipUpdateBudget);
+            _options.SkipUpdateBudget, _detail?.Recorders, _detail?.Saturation);
         foreach (var p in _network.Parameters)
         {
             // A frozen reservoir's gradient is measured by nobody and must not count towards the norm or clipping.
@@ -240,6 +243,7 @@ internal sealed class TrainingLoop
         _report.LearningRate = learningRate;
         var snapshot = _report.Snapshot;
         var preClipNorm = GradientClipping.Measure(_network.Parameters, _groups, snapshot.GroupNorms);
+        _detail?.MeasureGradients(snapshot);
         var nonFinite = !double.IsFinite(loss) || !double.IsFinite(preClipNorm);
         var clipped = false;
         if (nonFinite)
@@ -259,6 +263,7 @@ internal sealed class TrainingLoop
         if (nonFinite)
             return;
         _optimizer.Step(_network.Parameters, learningRate);
+        _detail?.MeasureUpdate(snapshot);
         _network.WeightsChanged();
         _position = _position with { OptimizerUpdates = _optimizer.Updates };
     }

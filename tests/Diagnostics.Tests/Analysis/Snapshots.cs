@@ -14,6 +14,18 @@ internal static class Snapshots
         return snapshot;
     }
 
+    /// <summary>A path of one layer's direction with these rows (oldest step first).</summary>
+    public static AdjointPath Path(string layer, string direction, params float[][] rows)
+    {
+        var path = new AdjointPath(layer, direction);
+        int stride = rows.Max(r => r.Length);
+        var norms = new float[rows.Length * stride];
+        for (int b = 0; b < rows.Length; b++)
+            rows[b].CopyTo(norms.AsSpan(b * stride));
+        path.Set(stride, [.. rows.Select(r => r.Length)], norms);
+        return path;
+    }
+
     /// <summary>g_t = gLoss · rate^(T−t): each step back multiplies the gradient by <paramref name="rate"/>.</summary>
     public static float[] Geometric(int length, double rate, double gLoss = 1.0)
     {

@@ -29,6 +29,28 @@ internal static class TrainingScenario
         return snapshot;
     }
 
+    /// <summary>
+    /// What the block detail level adds for a one-layer bidirectional Elman network: two paths, the blocks of both
+    /// directions and the head, and the tanh saturation of both directions.
+    /// </summary>
+    public static void AddDetail(GradientSnapshot snapshot)
+    {
+        snapshot.Paths = [Snapshots.Path("0", "forward", Snapshots.Geometric(20, 0.5), Snapshots.Geometric(12, 0.7)),
+            Snapshots.Path("0", "reverse", Snapshots.Geometric(20, 0.9), Snapshots.Geometric(12, 0.8))];
+        snapshot.Blocks =
+        [
+            new ParameterBlock("0", "forward", "W_xh", "h"), new ParameterBlock("0", "forward", "W_hh", "h"),
+            new ParameterBlock("0", "forward", "b", "h"), new ParameterBlock("0", "reverse", "W_xh", "h"),
+            new ParameterBlock("0", "reverse", "W_hh", "h"), new ParameterBlock("0", "reverse", "b", "h"),
+            new ParameterBlock("head", "forward", "W_hy", "y"), new ParameterBlock("head", "forward", "b_y", "y"),
+        ];
+        snapshot.BlockGradNorms = [0.1, 0.5, 0.01, 0.2, 0.4, 0.02, 0.3, 0.05];
+        snapshot.BlockWeightNorms = [2, 3, 0.5, 2, 3, 0.5, 1, 0.1];
+        snapshot.BlockUpdateRatios = [1e-3, 2e-3, 1e-2, 1e-3, 2e-3, 1e-2, 3e-3, 1e-2];
+        snapshot.SaturationUnits = [new SaturationUnit("0", "forward", "tanh"), new SaturationUnit("0", "reverse", "tanh")];
+        snapshot.SaturationShares = [0.1, 0.25];
+    }
+
     /// <summary>Sets every adjoint norm of the snapshot to <paramref name="value"/>.</summary>
     public static void FillAdjointNorms(GradientSnapshot snapshot, float value)
     {
@@ -42,8 +64,9 @@ internal static class TrainingScenario
     /// continuing a run that stands at <paramref name="fromStep"/> with <paramref name="clippedBefore"/> clipped steps.
     /// With <paramref name="updateShares"/> the run is one of skip updates with these shares per layer.
     /// </summary>
+    /// With <paramref name="detailed"/> each step carries what the block detail level adds (<see cref="AddDetail"/>).
     public static void Train(TrainingMetrics metrics, string runId, int steps = 4, long fromStep = 0, long clippedBefore = 0,
-        long nonFiniteBefore = 0, double[]? updateShares = null)
+        long nonFiniteBefore = 0, double[]? updateShares = null, bool detailed = false)
     {
         var analysis = new GradientAnalysis();
         long clipped = clippedBefore;
@@ -55,6 +78,8 @@ internal static class TrainingScenario
             var snapshot = Snapshot(norm, clipped: norm > 1.0, step: fromStep + i, clippedSteps: clipped,
                 nonFiniteSteps: nonFiniteBefore);
             snapshot.UpdateShares = updateShares ?? [];
+            if (detailed)
+                AddDetail(snapshot);
             metrics.RecordStep(runId, snapshot, analysis.Analyze(snapshot), stepSeconds: 0.02 * i);
         }
         metrics.RecordEpoch(runId, epoch: 1, trainLoss: 0.69, trainAccuracy: 0.5, validationLoss: 0.7,

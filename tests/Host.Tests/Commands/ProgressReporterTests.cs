@@ -54,6 +54,10 @@ public sealed class ProgressReporterTests
         Assert.StartsWith("epoch 1/2 1.0 steps/s loss ", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("epoch 2/2 10/20 steps 1.0 steps/s ETA 0:10 (run 0:10) | loss ", lines[2], StringComparison.Ordinal);
         Assert.StartsWith("epoch 2/2 1.0 steps/s loss ", lines[3], StringComparison.Ordinal);
+        // The epoch lines end with the detail of the epoch's last step (the default detail level, block).
+        Assert.Contains(" | most saturated tanh (layer 0 forward) ", lines[1], StringComparison.Ordinal);
+        Assert.Contains(", update/weight median ", lines[3], StringComparison.Ordinal);
+        Assert.DoesNotContain("update/weight", lines[0], StringComparison.Ordinal);
 
         // Epochs shorter than the interval: the epoch lines alone.
         var fast = Train(interactive: false, secondsPerStep: 0.01);

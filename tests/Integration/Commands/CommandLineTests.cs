@@ -66,6 +66,15 @@ public sealed class CommandLineTests
         Assert.True(training.Json.GetProperty("sequences_per_second").GetDouble() > 0);
         Assert.True(training.Json.GetProperty("peak_working_set_bytes").GetInt64() > 0);
 
+        // What diagnostics cost, per detail level: the run without them and one run per level, each timed.
+        var overhead = RecurrentCli.Run("bench", "--overhead", "--length", "5", "--input", "3", "--hidden", "8",
+            "--batch", "4", "--steps", "3", "--json");
+        Assert.True(overhead.ExitCode == 0, overhead.Error);
+        Assert.True(overhead.Json.GetProperty("ms_per_step_without").GetDouble() > 0);
+        var levels = overhead.Json.GetProperty("levels").EnumerateObject().ToArray();
+        Assert.Equal(["global", "layer", "block"], levels.Select(l => l.Name));
+        Assert.All(levels, l => Assert.True(l.Value.GetProperty("ms_per_step").GetDouble() > 0));
+
         var kernels = RecurrentCli.Run("bench", "--kernels", "--json");
         Assert.True(kernels.ExitCode == 0, kernels.Error);
         var plan = kernels.Json.GetProperty("plan").EnumerateArray().Select(l => l.GetString()!).ToArray();

@@ -39,6 +39,13 @@ internal static class MetricContract
         "recurrent_learning_rate",
         "recurrent_runs",
         "recurrent_run_info",
+        "recurrent_grad_path_vanishing_log10_ratio",
+        "recurrent_grad_path_memory_horizon_steps",
+        "recurrent_grad_path_profile_log10",
+        "recurrent_grad_block_norm",
+        "recurrent_weight_block_norm",
+        "recurrent_update_ratio",
+        "recurrent_saturation_ratio",
     ];
 
     /// <summary>Recording rules of dashboards/prometheus/rules.yml.</summary>

@@ -149,6 +149,9 @@ public sealed class ErrorAndLogTests
         Assert.Contains("|g| ", lines[2]);
         Assert.Contains("clip rate 100.0%", lines[2]); // a threshold of 0.01 clips every step
         Assert.Contains("vanishing log10 g1/gT ", lines[2]);
+        // The same detail the command line's epoch line gives (the default LSTM: its gates and update ratios).
+        Assert.Contains(", most saturated ", lines[2]);
+        Assert.Contains(", update/weight median ", lines[2]);
         Assert.True(metrics.IsRunExported("ml"));
         Assert.Equal(6, norms.Count);
         Assert.All(norms, norm => Assert.True(norm > 0.01, $"pre-clip norm {norm}"));

@@ -8,8 +8,9 @@ namespace Recurrent.Trainer.Tests.Reference;
 
 /// <summary>
 /// The float32 engine against the independent double-precision reference, loaded with the engine's own weights:
-/// loss, every parameter gradient and the adjoint norms agree within relative error 1e-4, for per-sequence and
-/// per-step heads (whose adjoint norms are those of each sequence's last step's loss alone), and with skip gates
+/// loss, every parameter gradient and the adjoint norms (of every layer's every direction) agree within relative
+/// error 1e-4, for per-sequence and per-step heads (whose adjoint norms are those of each sequence's last step's loss
+/// alone, carried back by the forward directions only), and with skip gates
 /// (Campos et al.'s Skip RNN: the straight-through gradient, with and without a budget), where every batch both
 /// skips and updates and no ũ_t lies within 1e-4 of ½ (float and double round it alike).
 /// </summary>
@@ -95,7 +96,12 @@ public class EngineVersusReferenceTests(Xunit.Abstractions.ITestOutputHelper log
             : EngineFixtures.NumericData(5, features, lengths, c.Head, classes, seed: 21);
         var network = EngineFixtures.Network(options, data, c.SkipBudget is null ? null : c.SkipBias);
         var adjoints = new AdjointRecorder();
-        var loss = network.ComputeGradients(EngineFixtures.Batch(data), c.Truncation, adjoints, 2, skipBudget: c.SkipBudget ?? 0);
+        // Every layer's every direction records its own path (a per-step head's reverse directions carry nothing of
+        // the last step's loss back, so they record none); layer 0's forward one is the global recorder.
+        var paths = Enumerable.Range(0, c.Layers).Select(l => Enumerable.Range(0, c.Bidirectional ? 2 : 1)
+            .Select(d => l == 0 && d == 0 ? adjoints : c.PerStep && d == 1 ? null : new AdjointRecorder()).ToArray()).ToArray();
+        var loss = network.ComputeGradients(EngineFixtures.Batch(data), c.Truncation, adjoints, 2, skipBudget: c.SkipBudget ?? 0,
+            paths: paths);
 
         var config = new ReferenceConfig
         {
@@ -156,6 +162,22 @@ public class EngineVersusReferenceTests(Xunit.Abstractions.ITestOutputHelper log
             var want = expected.AdjointNorms[b].Norms;
             AssertClose($"g_t of sample {b}", want, adjoints.NormsOf(b).ToArray());
         }
+        // Each path against the reference's ∂L_b/∂s_t of that layer and direction; a reverse direction's row runs
+        // from the sequence's end back to step 0, where its loss enters (the skip reference reports layer 0 forward).
+        var compared = 0;
+        foreach (var (layer, direction) in expected.AdjointNorms[0].Paths.Keys)
+        {
+            if (paths[layer][direction] is not { } recorder)
+                continue;
+            for (var b = 0; b < data.Count; b++)
+            {
+                var want = expected.AdjointNorms[b].Paths[(layer, direction)].Norms;
+                AssertClose($"g_t of layer {layer} direction {direction} sample {b}", direction == 1 ? [.. want.Reverse()] : want,
+                    recorder.NormsOf(b).ToArray());
+            }
+            compared++;
+        }
+        Assert.Equal(c.SkipBudget is not null ? 1 : c.Layers * (c.Bidirectional && !c.PerStep ? 2 : 1), compared);
         log.WriteLine($"{c.Name}: |loss − reference| {Math.Abs(loss - expected.Loss):E2}, largest gradient error {worst:E2} of its parameter's largest gradient");
     }
 

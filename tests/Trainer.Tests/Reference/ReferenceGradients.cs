@@ -11,7 +11,16 @@ public sealed record ReferenceGradients(double Loss, Dictionary<string, double[]
 /// divided by the batch size). Norms[i] belongs to step t = FirstStep + i; the steps are the truncation window, or
 /// every valid step under full BPTT.
 /// </summary>
-public sealed record ReferenceAdjointNorms(int FirstStep, double[] Norms);
+public sealed record ReferenceAdjointNorms(int FirstStep, double[] Norms)
+{
+    /// <summary>
+    /// Per (layer, direction), that path's own g_t = ‖∂L_b/∂s_t‖ in time order from FirstStep (a reverse direction's
+    /// loss enters at its first entry); skip-update networks report layer 0's forward path only. Set on the record
+    /// <see cref="ReferenceNetwork.Backward"/> returns.
+    /// </summary>
+    public IReadOnlyDictionary<(int Layer, int Direction), ReferenceAdjointNorms> Paths { get; init; } =
+        new Dictionary<(int Layer, int Direction), ReferenceAdjointNorms>();
+}
 
 /// <summary>
 /// Adds <paramref name="Amount"/> to component <paramref name="Index"/> of the state s_t of the first layer's forward

@@ -167,12 +167,15 @@ internal sealed partial class ReferenceNetwork
         return dOutputs;
     }
 
-    /// <summary>BPTT down the stack from dL/d(top layer output); returns layer 0's forward adjoint norms.</summary>
+    /// <summary>
+    /// BPTT down the stack from dL/d(top layer output); returns layer 0's forward adjoint norms, with every path's in
+    /// <see cref="ReferenceAdjointNorms.Paths"/>.
+    /// </summary>
     private ReferenceAdjointNorms BackwardLayers(ReferenceSample sample, SampleTrace trace, double[][] dOutputs, Dictionary<string, double[]> own,
         double budget)
     {
         int length = sample.Length;
-        ReferenceAdjointNorms? norms = null;
+        var paths = new Dictionary<(int Layer, int Direction), ReferenceAdjointNorms>();
         for (int layer = config.Layers - 1; layer >= 0; layer--)
         {
             double[][] dInputs = Zeros(length, config.LayerInputSize(layer));
@@ -181,7 +184,10 @@ internal sealed partial class ReferenceNetwork
                 ReferenceAdjointNorms? directionNorms = config.SkipUpdates
                     ? BackwardSkippingDirection(layer, direction, trace.Layers[layer][direction], dOutputs, dInputs, length, own, budget)
                     : BackwardDirection(layer, direction, trace.Layers[layer][direction], dOutputs, dInputs, length, own);
-                norms ??= directionNorms;
+                if (directionNorms is not null)
+                {
+                    paths[(layer, direction)] = directionNorms;
+                }
             }
 
             dOutputs = dInputs;
@@ -200,7 +206,7 @@ internal sealed partial class ReferenceNetwork
             }
         }
 
-        return norms!;
+        return paths[(0, 0)] with { Paths = paths };
     }
 
     private DirectionTrace RunDirection(
@@ -246,7 +252,7 @@ internal sealed partial class ReferenceNetwork
 
     /// <summary>
     /// BPTT through one direction. dOutputs holds dL/d(layer output) from above; this direction's slice of it is
-    /// added to the gradient flowing back along the recurrence. Returns the adjoint norms for layer 0 forward.
+    /// added to the gradient flowing back along the recurrence. Returns the direction's adjoint norms.
     /// </summary>
     private ReferenceAdjointNorms? BackwardDirection(
         int layer, int direction, DirectionTrace trace, double[][] dOutputs, double[][] dInputs, int length, Dictionary<string, double[]> own)
@@ -255,7 +261,6 @@ internal sealed partial class ReferenceNetwork
         DirectionWeights gradient = Weights(own, layer, direction);
         (int windowStart, int windowEnd) = Window(direction, length);
         int d = config.Dilation(layer);
-        bool reportNorms = layer == 0 && direction == 0;
         var norms = new double[windowEnd - windowStart + 1];
 
         // carryH[t], carryC[t]: what the steps that read s_t as their previous state send back to it.
@@ -271,7 +276,7 @@ internal sealed partial class ReferenceNetwork
 
             // dc comes only from the next step: c_t is a state variable, h_t's own use of it is inside the cell.
             double[] dc = carryC[t];
-            if (reportNorms && t >= windowStart && t <= windowEnd)
+            if (t >= windowStart && t <= windowEnd)
             {
                 norms[t - windowStart] = ReferenceMath.Norm(dh, config.Cell == ReferenceCellKind.Lstm ? dc : []);
             }
@@ -289,7 +294,7 @@ internal sealed partial class ReferenceNetwork
             }
         }
 
-        return reportNorms ? new ReferenceAdjointNorms(windowStart, norms) : null;
+        return new ReferenceAdjointNorms(windowStart, norms);
     }
 
     /// <summary>

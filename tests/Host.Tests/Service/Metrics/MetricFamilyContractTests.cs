@@ -18,8 +18,8 @@ public sealed class MetricFamilyContractTests
     {
         using var metrics = new TrainingMetrics();
         using var endpoint = new MetricsEndpoint(metrics);
-        // A run with skip updates, so the family only such runs export is scraped too.
-        TrainingScenario.Train(metrics, "contract", updateShares: [0.6, 0.4]);
+        // A run with skip updates at the block detail level, so the families only such runs export are scraped too.
+        TrainingScenario.Train(metrics, "contract", updateShares: [0.6, 0.4], detailed: true);
         metrics.SetRunStates(new RunStateCounts(0, 1, 0, 0, 0));
 
         var scraped = Families(endpoint.Text());
