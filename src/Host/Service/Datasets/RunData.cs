@@ -17,10 +17,13 @@ internal sealed class RunData(DatasetStore datasets, DataDirectory data, Artifac
     private const int FashionMnistTrain = 60_000;
     private const int FashionMnistTest = 10_000;
 
-    public DatasetSplits Load(RunRequest request)
+    /// <summary>Builds a run's data; a cancel stops the building between sequences (the load throws and keeps nothing).</summary>
+    public DatasetSplits Load(RunRequest request, CancellationToken cancellation)
     {
         var (spec, _) = SpecOf(request);
-        return CheckLength(request, LoadSpec(request, spec, RunRequestMapper.ToDatasetOptions(request)));
+        var dataOptions = RunRequestMapper.ToDatasetOptions(request);
+        dataOptions.Cancellation = cancellation;
+        return CheckLength(request, LoadSpec(request, spec, dataOptions));
     }
 
     /// <summary>The size of a request's data, from the spec and a probe of one sequence; refusals name the field.</summary>

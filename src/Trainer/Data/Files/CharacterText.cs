@@ -42,7 +42,7 @@ internal static class CharacterText
         var trainEnd = (int)(n * TrainShare);
         var validationEnd = (int)(n * (TrainShare + ValidationShare));
         SequenceDataset Part(int start, int end, int? limit, string split) =>
-            Windows(ids, start, end, spec.Length, limit, vocabulary, labels, $"{spec.Text} ({split})");
+            Windows(ids, start, end, spec.Length, limit, vocabulary, labels, $"{spec.Text} ({split})", options.Cancellation);
         var train = Part(0, trainEnd, options.Count, "train");
         return new DatasetSplits(train, Part(trainEnd, validationEnd, options.EvaluationCount, "validation"),
             Part(validationEnd, n, options.EvaluationCount, "test"))
@@ -78,12 +78,13 @@ internal static class CharacterText
 
     // Sequences of up to `window` characters from ids[start, end): inputs ids[t], labels ids[t + 1].
     private static SequenceDataset Windows(int[] ids, int start, int end, int window, int? limit, Vocabulary vocabulary,
-        LabelSet labels, string name)
+        LabelSet labels, string name, CancellationToken cancellation = default)
     {
         var tokenOf = labels.ClassNames.Select(vocabulary.IdOf).ToArray();
         var examples = new List<SequenceExample>();
         for (var first = start; first + 1 < end && (limit is null || examples.Count < limit); first += window)
         {
+            cancellation.ThrowIfCancellationRequested();
             var length = Math.Min(window, end - 1 - first);
             var tokens = new int[length];
             var next = new int[length];

@@ -14,7 +14,7 @@ internal static class ConllReader
 
     /// <summary>Reads at most <paramref name="limit"/> sentences (all when null).</summary>
     /// <remarks>With <paramref name="labelsOptional"/> lines may hold only the token (data to predict).</remarks>
-    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false)
+    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false, CancellationToken cancellation = default)
     {
         using var reader = DataFile.OpenText(path);
         var sequences = new List<RawSequence>();
@@ -38,6 +38,7 @@ internal static class ConllReader
         }
         while ((limit is null || sequences.Count < limit) && reader.ReadLine() is { } text)
         {
+            cancellation.ThrowIfCancellationRequested();
             line++;
             var fields = text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length == 0)
