@@ -26,18 +26,20 @@ internal static class SkipUpdatesPixels
     private const double Tolerance = 0.01;
     private static readonly int[] DilationLadder = [1, 2, 4, 8, 16, 32];
 
-    private sealed record Variant(string Label, RecurrentCellKind Cell, int Hidden, bool Skip, float Budget, string Paper);
+    private sealed record Variant(string Label, RecurrentCellKind Cell, int Hidden, bool Skip, float Budget);
 
-    // The paper's sequential MNIST figures (accuracy, updates of 784) where it reports the variant.
     private static readonly Variant[] Variants =
     [
-        new("LSTM", RecurrentCellKind.Lstm, LstmUnits, false, 0, "—"),
-        new("Skip LSTM, λ = 0", RecurrentCellKind.Lstm, LstmUnits, true, 0, "—"),
-        new("Skip LSTM, λ = 1e-5", RecurrentCellKind.Lstm, LstmUnits, true, 1e-5f, "0.973, 379 updates (MNIST)"),
-        new("GRU", RecurrentCellKind.Gru, GruUnits, false, 0, "—"),
-        new("Skip GRU, λ = 0", RecurrentCellKind.Gru, GruUnits, true, 0, "—"),
-        new("Skip GRU, λ = 1e-5", RecurrentCellKind.Gru, GruUnits, true, 1e-5f, "0.976, 393 updates (MNIST)"),
+        new("LSTM", RecurrentCellKind.Lstm, LstmUnits, false, 0),
+        new("Skip LSTM, λ = 0", RecurrentCellKind.Lstm, LstmUnits, true, 0),
+        new("Skip LSTM, λ = 1e-5", RecurrentCellKind.Lstm, LstmUnits, true, 1e-5f),
+        new("GRU", RecurrentCellKind.Gru, GruUnits, false, 0),
+        new("Skip GRU, λ = 0", RecurrentCellKind.Gru, GruUnits, true, 0),
+        new("Skip GRU, λ = 1e-5", RecurrentCellKind.Gru, GruUnits, true, 1e-5f),
     ];
+
+    /// <summary>A budget "updates less" when it saves at least this share of the steps (8 of 784), not a rounding.</summary>
+    private const double ClearlyFewer = 0.01;
 
     private const string Dilated = "dilated tanh RNN";
 
@@ -90,21 +92,20 @@ internal static class SkipUpdatesPixels
         report.Setting["pixels"] = F($"{Task}: first {budget.Images} training images, {budget.Epochs} epochs, first {budget.TestImages} t10k test images; LSTM {LstmUnits} units, GRU {GruUnits}, dilated tanh RNN {DilationLadder.Length} × {DilatedUnits} (dilations {string.Join(",", DilationLadder)}); Adam lr {LearningRate}, batch {Batch}, clip 1 (the paper: sequential MNIST, 110 units, lr 1e-4, batch 256, 600 epochs of 60,000 images)");
 
         var labels = Variants.Select(v => v.Label).Append(Dilated).ToList();
-        var table = new CsvTable("model", "paper_mnist", "parameters", "test_accuracy", "updates_per_sequence", "update_share", "seconds");
+        var table = new CsvTable("model", "parameters", "test_accuracy", "updates_per_sequence", "update_share", "seconds");
         foreach (var label in labels)
         {
             var r = Of(label);
-            string paper = Variants.FirstOrDefault(v => v.Label == label)?.Paper ?? "—";
-            table.Add(label, paper, r.ParameterCount, r.TestAccuracy, UpdatesPerSequence(r),
+            table.Add(label, r.ParameterCount, r.TestAccuracy, UpdatesPerSequence(r),
                 r.Spec.Options.SkipUpdates ? F($"{r.TestUpdateShare:P1}") : "100%", r.Seconds);
         }
 
         (string Plain, string Free, string Budgeted)[] cells =
             [(Variants[0].Label, Variants[1].Label, Variants[2].Label), (Variants[3].Label, Variants[4].Label, Variants[5].Label)];
         report.Claims.Add(new Claim("pixels-skip-update-less",
-            F($"On {Steps}-step pixel sequences the skip cells update the state at fewer than all steps, and λ = 1e-5 fewer than λ = 0 (paper, MNIST: 379 and 393 of 784)."),
-            cells.All(c => Of(c.Budgeted).TestUpdateShare < Of(c.Free).TestUpdateShare && Of(c.Free).TestUpdateShare < 1),
-            string.Join("; ", cells.Select(c => F($"{c.Free} {UpdatesPerSequence(Of(c.Free)):F0}, {c.Budgeted} {UpdatesPerSequence(Of(c.Budgeted)):F0} of {Steps}")))));
+            F($"On {Steps}-step pixel sequences the skip cells update the state at fewer than all steps, and λ = 1e-5 at clearly fewer than λ = 0 (at least {ClearlyFewer:P0} of the steps; paper, MNIST: Skip LSTM 379 and Skip GRU 393 of 784 with its budget)."),
+            cells.All(c => Of(c.Budgeted).TestUpdateShare <= Of(c.Free).TestUpdateShare - ClearlyFewer && Of(c.Free).TestUpdateShare < 1),
+            string.Join("; ", cells.Select(c => F($"{c.Free} {UpdatesPerSequence(Of(c.Free)):F1}, {c.Budgeted} {UpdatesPerSequence(Of(c.Budgeted)):F1} of {Steps}")))));
         report.Claims.Add(new Claim("pixels-skip-keeps-accuracy",
             F($"Skipping costs no accuracy: each skip cell at λ = 1e-5 reaches the plain cell's test accuracy (within {Tolerance}) with fewer updates (paper, MNIST: Skip LSTM 0.973, Skip GRU 0.976)."),
             cells.All(c => Of(c.Budgeted).TestAccuracy >= Of(c.Plain).TestAccuracy - Tolerance),

@@ -43,7 +43,7 @@ internal static class DatasetEndpoints
         try
         {
             var size = await CopyBoundedAsync(http.Body, temporary, limit, cancellationToken);
-            Utf8Text.Check(temporary, name!);
+            Utf8Text.Check(temporary, name!, options.Value.Uploads.MaxLineBytes);
             var description = Validate(temporary, name!, format, size, options.Value.MaxSequenceLength);
             var record = datasets.Add(description, (connection, id) =>
             {
