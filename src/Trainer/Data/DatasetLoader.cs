@@ -74,7 +74,7 @@ public static class DatasetLoader
 
     /// <summary>
     /// What <see cref="Load"/> would decide for the training file <paramref name="trainSpec"/> (a .jsonl, .csv or
-    /// .conll file): its kind, step width, count, longest sequence and labels, with the same errors (file, line,
+    /// .conll file, or charlm:PATH): its kind, step width, count, longest sequence and labels, with the same errors (file, line,
     /// field), read as a stream: memory O(record), not O(file). The vocabulary is not built (its size is not part of
     /// the summary) and nothing is held out.
     /// </summary>
@@ -92,14 +92,13 @@ public static class DatasetLoader
                 shape.Kind = InputKind.Tokens;
                 return CsvReader.Stream(path, options.Count);
             }, options),
-            // CoNLL sentences span lines: read whole (uploads do not take .conll).
             DatasetKind.ConllFile => RawDatasetBuilder.Summarize(path, shape =>
             {
-                var file = ConllReader.Read(path, options.Count);
-                (shape.Kind, shape.PerStep) = (file.Kind, file.PerStep);
-                return file.Sequences;
+                (shape.Kind, shape.PerStep) = (InputKind.Tokens, true);
+                return ConllReader.Stream(path, options.Count);
             }, options),
-            _ => throw new DataFormatException(spec.Text, null, "spec", "a summary is read from a .jsonl, .csv or .conll file"),
+            DatasetKind.CharacterText => CharacterText.Summarize(spec),
+            _ => throw new DataFormatException(spec.Text, null, "spec", "a summary is read from a .jsonl, .csv or .conll file or charlm:PATH"),
         };
     }
 
