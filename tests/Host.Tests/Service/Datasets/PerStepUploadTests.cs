@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Recurrent.Host.Tests.Support;
 
 namespace Recurrent.Host.Tests.Service.Datasets;
@@ -8,7 +11,8 @@ namespace Recurrent.Host.Tests.Service.Datasets;
 /// <summary>
 /// The service trains per-step models on uploaded files: a CoNLL tagging file (a tag per token, a blank line between
 /// sentences) and a plain text for a character language model; each predicts per step afterwards. Bad files are a 400
-/// naming the line, and a per-step head's outputs (labels × steps) count toward the training memory bound.
+/// naming the line, and a per-step head's outputs (labels × steps) count toward the training memory bound. A per-step
+/// regression's model.zip loads in ML.NET and gives the service's values at every step.
 /// </summary>
 public sealed class PerStepUploadTests
 {
@@ -120,5 +124,48 @@ public sealed class PerStepUploadTests
         // A batch that fits trains.
         var run = (long)(await client.CreateRunAsync(new { dataset_id = dataset, hidden_size = 4, embedding_size = 4, batch_size = 4, epochs = 1 }))["id"]!;
         await client.WaitStateAsync(run, "succeeded", seconds: 120);
+    }
+
+    public sealed class Row
+    {
+        public float[] Features { get; set; } = [];
+    }
+
+    public sealed class Values
+    {
+        public VBuffer<float> Score { get; set; }
+    }
+
+    [Fact]
+    public async Task A_per_step_regressions_model_zip_predicts_the_services_values_at_every_step()
+    {
+        await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir());
+        var client = service.Client;
+        // The running sum of one feature: a value per step.
+        var random = new Random(4);
+        var text = new StringBuilder();
+        for (var i = 0; i < 100; i++)
+        {
+            var xs = Enumerable.Range(0, random.Next(3, 8)).Select(_ => Math.Round(random.NextDouble() - 0.5, 3)).ToArray();
+            var sums = xs.Select((_, t) => Math.Round(xs.Take(t + 1).Sum(), 3));
+            text.Append("{\"steps\":[").AppendJoin(',', xs.Select(x => string.Create(CultureInfo.InvariantCulture, $"[{x}]")))
+                .Append("],\"targets\":[").AppendJoin(',', sums.Select(v => v.ToString(CultureInfo.InvariantCulture))).Append("]}\n");
+        }
+        var dataset = await UploadAsync(client, "sums.jsonl", text.ToString());
+        var run = (long)(await client.CreateRunAsync(new { dataset_id = dataset, cell = "gru", hidden_size = 8, epochs = 2 }))["id"]!;
+        await client.WaitStateAsync(run, "succeeded", seconds: 300);
+
+        float[] features = [0.25f, -0.5f, 0.125f, 0.4f];
+        var served = await PredictAsync(client, run, new JsonObject { ["steps"] = new JsonArray([.. features.Select(f => (JsonNode)new JsonArray(f))]) });
+        var expected = served["values"]!.AsArray().Select(v => (float)v!).ToArray();
+        Assert.Equal(features.Length, expected.Length);
+
+        using var zip = new MemoryStream(await client.GetByteArrayAsync($"/api/runs/{run}/model.zip"));
+        var ml = new MLContext();
+        var engine = ml.Model.CreatePredictionEngine<Row, Values>(ml.Model.Load(zip, out _));
+        var values = engine.Predict(new Row { Features = features }).Score.DenseValues().ToArray();
+        Assert.Equal(expected.Length, values.Length);
+        for (var t = 0; t < values.Length; t++)
+            Assert.True(Math.Abs(values[t] - expected[t]) <= 1e-5 * Math.Max(1, Math.Abs(expected[t])), $"step {t}: {values[t]} against {expected[t]}");
     }
 }
