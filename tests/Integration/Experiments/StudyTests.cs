@@ -132,6 +132,14 @@ public sealed class StudyTests
         var unknown = RecurrentCli.Run("experiment", "no-such-study");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("not a study", unknown.Error, StringComparison.Ordinal);
+
+        // --part names a part of a study that has parts.
+        var noParts = RecurrentCli.Run("experiment", "jacobian-bound", "--part", "pixels", "--quick");
+        Assert.Equal(2, noParts.ExitCode);
+        Assert.Contains("--part: jacobian-bound has no parts", noParts.Error, StringComparison.Ordinal);
+        var wrongPart = RecurrentCli.Run("experiment", "skip-updates", "--part", "mnist", "--quick");
+        Assert.Equal(2, wrongPart.ExitCode);
+        Assert.Contains("--part: skip-updates has no part 'mnist'; choose one of adding, pixels", wrongPart.Error, StringComparison.Ordinal);
     }
 
     [Fact]
