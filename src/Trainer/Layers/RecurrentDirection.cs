@@ -25,6 +25,7 @@ internal sealed partial class RecurrentDirection
     private readonly int _gateWidth;
     private readonly PackedMatrix _inputWeightsT, _recurrentWeightsT;
     private readonly DilatedLayout _layout;
+    private CancellationToken _cancellation; // StepCancellation.Current of the pass under way
     private readonly DirectionBuffers _buffers;
     private readonly WeightGradients _weightGradients;
 
@@ -124,6 +125,8 @@ internal sealed partial class RecurrentDirection
     {
         if (boundary is not null && (Reverse || Dilation != 1 || _skip is not null))
             throw new InvalidOperationException("Only a forward, undilated direction without skip gates starts from a given state.");
+        _cancellation = StepCancellation.Current;
+        _cancellation.ThrowIfCancellationRequested();
         _layout.Arrange(steps, batch, lengths);
         lengths = _layout.Lengths;
         _input = StridedMatrix.RowMajor(x, steps * batch, InputSize, offset);
@@ -223,6 +226,7 @@ internal sealed partial class RecurrentDirection
             SetOrClear(initialCell, scratch.Cells.AsSpan(0, count * hidden), first * hidden);
         for (var i = 0; i < steps; i++)
         {
+            _cancellation.ThrowIfCancellationRequested();
             var t = Reverse ? steps - 1 - i : i;
             var projection = b.ProjectPerStep
                 ? scratch.InputProjection.AsSpan(0, count * width)
@@ -322,6 +326,8 @@ internal sealed partial class RecurrentDirection
         float[]? inputGradient, bool accumulateInput, AdjointRecorder? recorder, int threads, float omegaWeight = 0,
         bool segments = false, bool adjointOnly = false, float skipBudget = 0, DirectionBoundary? boundary = null)
     {
+        _cancellation = StepCancellation.Current;
+        _cancellation.ThrowIfCancellationRequested();
         var omega = omegaWeight > 0 && _cell.SupportsOmega && _skip is null && !adjointOnly ? _omega ??= new OmegaRegularizer() : null;
         if (segments)
             _layout.SetSegments(truncation);
@@ -370,6 +376,7 @@ internal sealed partial class RecurrentDirection
         var recurrentGradient = b.RecurrentProjectionGradient;
         for (var i = 0; i < steps; i++)
         {
+            _cancellation.ThrowIfCancellationRequested();
             var t = Reverse ? i : steps - 1 - i;
             for (var r = 0; r < count; r++)
             {
