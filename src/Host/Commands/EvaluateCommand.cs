@@ -16,6 +16,9 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Evaluate a model: loss, accuracy and confusion matrix.") { model, data, seed, count, json };
         command.SetAction(parse => ExitCodes.Guard(() =>
         {
+            if (EncoderDecoderFile.IsEncoderDecoder(parse.GetRequiredValue(model)))
+                return EncoderDecoderCommands.Evaluate(parse.GetRequiredValue(model), parse.GetRequiredValue(data),
+                    parse.GetValue(seed), parse.GetValue(count), parse.GetValue(json));
             var classifier = SequenceModel.Load(parse.GetRequiredValue(model));
             var dataset = ModelData.Load(parse.GetRequiredValue(data), classifier.DescribeData(), parse.GetValue(seed),
                 parse.GetValue(count), labelsOptional: false, out var baseline);

@@ -22,17 +22,25 @@ internal static class ExperimentCommand
         var quick = new Option<bool>("--quick") { Description = "Small setting that finishes in under two minutes." };
         var output = new Option<string?>("--out") { Description = "Report directory (default experiments/NAME)." };
         var seed = new Option<int>("--seed") { Description = "First seed of data and initialisation (default 1).", DefaultValueFactory = _ => 1 };
+        var part = new Option<string?>("--part") { Description = "Run one part of a study that has parts (skip-updates: adding, pixels); default all." };
         var command = new Command("experiment",
             "Reproduce a claim of the seed documents and write a report (Markdown, SVG plots, CSV and JSON).\n" +
             string.Join("\n", Studies.All.Select(s => $"  {s.Name}: {s.Summary}")))
         {
-            name, quick, output, seed,
+            name, quick, output, seed, part,
         };
         command.SetAction(parse => ExitCodes.Guard(() =>
         {
             var study = Studies.Find(parse.GetRequiredValue(name))!;
             var directory = parse.GetValue(output) ?? Path.Combine("experiments", study.Name);
-            var settings = new StudySettings(parse.GetValue(quick), parse.GetValue(seed));
+            var settings = new StudySettings(parse.GetValue(quick), parse.GetValue(seed), parse.GetValue(part));
+            if (settings.Part is { } chosen && !study.Parts.Contains(chosen, StringComparer.OrdinalIgnoreCase))
+            {
+                Console.Error.WriteLine(study.Parts.Count == 0
+                    ? $"--part: {study.Name} has no parts; leave --part out."
+                    : $"--part: {study.Name} has no part '{chosen}'; choose one of {string.Join(", ", study.Parts)}.");
+                return ExitCodes.BadInput;
+            }
             using var cancel = new ConsoleCancellation();
             var clock = Stopwatch.StartNew();
             Console.WriteLine($"{study.Name} ({settings.Mode}): {study.Summary}");

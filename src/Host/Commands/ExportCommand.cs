@@ -19,6 +19,8 @@ internal static class ExportCommand
         {
             var onnxPath = parse.GetValue(onnx);
             var mlnetPath = parse.GetValue(mlnet);
+            if (EncoderDecoderFile.IsEncoderDecoder(parse.GetRequiredValue(model)))
+                return EncoderDecoderCommands.Export(parse.GetRequiredValue(model), onnxPath, mlnetPath);
             if (onnxPath is null && mlnetPath is null)
                 throw new ArgumentException("export needs --onnx FILE, --mlnet FILE.zip or both.");
             var classifier = SequenceModel.Load(parse.GetRequiredValue(model));

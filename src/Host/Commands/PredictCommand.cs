@@ -38,6 +38,8 @@ internal static class PredictCommand
                         "onnxruntime", parse.GetValue(json));
                 return Print(predictor.PredictBatch(dataset.Examples), predictor.Labels, "onnxruntime", parse.GetValue(json));
             }
+            if (EncoderDecoderFile.IsEncoderDecoder(path))
+                return EncoderDecoderCommands.Predict(path, spec, parse.GetValue(seed), parse.GetValue(count), parse.GetValue(json));
             var classifier = SequenceModel.Load(path);
             var records = ModelData.Load(spec, classifier, parse.GetValue(seed), parse.GetValue(count), labelsOptional: true);
             if (classifier.PerStep)

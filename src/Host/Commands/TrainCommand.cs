@@ -22,6 +22,9 @@ internal static class TrainCommand
     {
         var json = parse.GetValue(o.Json);
         var (trainerOptions, dataOptions) = o.ToOptions(parse);
+        if (PairDataset.IsPairTask(parse.GetRequiredValue(o.Data)))
+            return EncoderDecoderCommands.Train(parse.GetRequiredValue(o.Data), trainerOptions, dataOptions,
+                parse.GetRequiredValue(o.Out), parse.GetValue(o.Onnx), json, parse.GetValue(o.Valid) is not null || parse.GetValue(o.Test) is not null);
         var clock = Stopwatch.StartNew();
         var splits = DatasetLoader.Load(parse.GetRequiredValue(o.Data), parse.GetValue(o.Valid), parse.GetValue(o.Test),
             dataOptions);

@@ -11,6 +11,9 @@ internal interface IStudy
     /// <summary>One line for the help text.</summary>
     string Summary { get; }
 
+    /// <summary>Parts that run on their own with <c>--part</c> (a long study's parts); empty when the study is one piece.</summary>
+    IReadOnlyList<string> Parts => [];
+
     /// <summary>Runs the study and returns its report (not yet written to disk).</summary>
     StudyReport Run(StudySettings settings, TextWriter log, CancellationToken cancellationToken);
 }

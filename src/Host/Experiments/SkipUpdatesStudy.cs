@@ -10,7 +10,7 @@ namespace Recurrent.Host.Experiments;
 /// Campos et al. 2018 (Skip RNN), their adding-task table: T = 50, 110 units, Adam, batch 256, clipping at 1, LSTM and
 /// GRU against Skip LSTM and Skip GRU at λ = 0 and 1e-5; "solved" is a test MSE at least 100 times below the variance
 /// of the targets. Scaled to minutes: batch 64 and a learning rate of 1e-3 (the paper's 1e-4 with four times the
-/// batch over far more updates), a fixed number of updates per run.
+/// batch over far more updates), a fixed number of updates per run. Its pixel part is <see cref="SkipUpdatesPixels"/>.
 /// </summary>
 internal sealed class SkipUpdatesStudy : IStudy
 {
@@ -28,18 +28,23 @@ internal sealed class SkipUpdatesStudy : IStudy
 
     private const int Length = 50, Hidden = 110, Batch = 64;
     private const float LearningRate = 1e-3f;
+    private static readonly string AddingTask = $"adding:{Length}";
 
     public string Name => "skip-updates";
 
-    public string Summary => "Campos et al. 2018 (Skip RNN) on the adding task, T = 50: LSTM/GRU against Skip LSTM/GRU at lambda 0 and 1e-5, solved or not and the share of updates.";
+    public string Summary => "Campos et al. 2018 (Skip RNN): the adding task at T = 50 and pixel Fashion-MNIST, LSTM/GRU (and the dilated RNN) against Skip LSTM/GRU at lambda 0 and 1e-5, with the share of updates.";
+
+    public IReadOnlyList<string> Parts { get; } = [AddingPart, SkipUpdatesPixels.Part];
+
+    private const string AddingPart = "adding";
 
     public StudyReport Run(StudySettings settings, TextWriter log, CancellationToken cancellationToken)
     {
         int steps = settings.Quick ? 40 : 1500, seeds = 1, count = settings.Quick ? 1280 : 16000;
         var specs = new List<RunSpec>();
-        foreach (int seed in settings.Seeds(seeds))
+        foreach (int seed in settings.Runs(AddingPart) ? settings.Seeds(seeds) : [])
         {
-            var data = StudyData.Load($"adding:{Length}", seed, count, settings.Quick ? 200 : 1000);
+            var data = StudyData.Load(AddingTask, seed, count, settings.Quick ? 200 : 1000);
             foreach (var v in Variants)
             {
                 var options = new SequenceModelOptions
@@ -55,21 +60,29 @@ internal sealed class SkipUpdatesStudy : IStudy
                     MaxSteps = steps,
                     Seed = seed,
                 };
-                specs.Add(new RunSpec(v.Label, data, options, AnalyzeEvery: 50) { Tags = { ["seed"] = seed } });
+                specs.Add(new RunSpec(v.Label, data, options, AnalyzeEvery: 50) { Tags = { ["task"] = AddingTask, ["seed"] = seed } });
             }
         }
+        if (settings.Runs(SkipUpdatesPixels.Part))
+            specs.AddRange(SkipUpdatesPixels.Specs(settings));
         var results = ExperimentRunner.RunAll(specs, log, cancellationToken);
-        return Report(settings, steps, count, results);
+        var report = new StudyReport("skip-updates", "Learned skip updates (Skip RNN, Campos et al. 2018) on the adding task and pixel Fashion-MNIST");
+        report.Setting["mode"] = settings.Mode;
+        report.Setting["seed"] = settings.Seed;
+        if (settings.Part is not null)
+            report.Setting["part"] = settings.Part;
+        if (settings.Runs(AddingPart))
+            Report(report, steps, count, results.Where(r => (string)r.Spec.Tags["task"] == AddingTask).ToList());
+        if (settings.Runs(SkipUpdatesPixels.Part))
+            SkipUpdatesPixels.Report(report, settings, results.Where(r => (string)r.Spec.Tags["task"] == SkipUpdatesPixels.Task).ToList());
+        return report;
     }
 
-    private static StudyReport Report(StudySettings settings, int steps, int count, IReadOnlyList<RunResult> results)
+    private static void Report(StudyReport report, int steps, int count, IReadOnlyList<RunResult> results)
     {
-        var report = new StudyReport("skip-updates", "Learned skip updates (Skip RNN, Campos et al. 2018) on the adding task");
-        report.Setting["mode"] = settings.Mode;
         report.Setting["task"] = F($"adding:{Length} (regression; solved = test MSE ≤ variance of the test targets / 100)");
         report.Setting["network"] = F($"{Hidden} units, one layer, global-norm clip 1");
         report.Setting["training"] = F($"Adam lr {LearningRate}, batch {Batch}, {steps} updates over {count} training sequences (the paper: lr 1e-4, batch 256, to convergence)");
-        report.Setting["seed"] = settings.Seed;
 
         var test = results[0].Spec.Data.Test ?? results[0].Spec.Data.Validation!;
         double mean = test.Examples.Average(e => (double)e.Target);
@@ -116,7 +129,6 @@ internal sealed class SkipUpdatesStudy : IStudy
         error.Series.Add(("solved below", Variants.Select(_ => threshold).ToArray()));
         report.Figure("test_mse", error.ToSvg(), "Test MSE of each network beside the threshold for solved");
         report.Table("summary", table);
-        return report;
     }
 
     // "81.1 ± 3.6%" → 81.1

@@ -116,9 +116,18 @@ public sealed class UploadLimitOptions
     /// <summary>How long an upload waits for a free slot before a 429. Default 10 s.</summary>
     public double QueueTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Most bytes in one line of an upload (a JSONL record is a line): a record is held, parsed and split into a
+    /// string per token while it is checked, about 20 times its size, so this bounds an upload's memory where the
+    /// upload size alone would not (one 16 MiB line cost 233-337 MiB). A longer line is a 413 naming it. Default
+    /// 2 MiB (a 2,000-step sequence of 100 numeric features is about that).
+    /// </summary>
+    public long MaxLineBytes { get; set; } = 2L << 20;
+
     internal void Validate()
     {
         RunLimitOptions.Positive(MaxConcurrent, $"Uploads:{nameof(MaxConcurrent)}");
+        RunLimitOptions.Positive(MaxLineBytes, $"Uploads:{nameof(MaxLineBytes)}");
         if (!(QueueTimeoutSeconds >= 0 && double.IsFinite(QueueTimeoutSeconds)))
             throw new ArgumentException($"Recurrent:Uploads:QueueTimeoutSeconds must be 0 or more, not {QueueTimeoutSeconds}.");
     }

@@ -74,7 +74,7 @@ public static class DatasetLoader
 
     /// <summary>
     /// What <see cref="Load"/> would decide for the training file <paramref name="trainSpec"/> (a .jsonl, .csv or
-    /// .conll file): its kind, step width, count, longest sequence and labels, with the same errors (file, line,
+    /// .conll file, or charlm:PATH): its kind, step width, count, longest sequence and labels, with the same errors (file, line,
     /// field), read as a stream: memory O(record), not O(file). The vocabulary is not built (its size is not part of
     /// the summary) and nothing is held out.
     /// </summary>
@@ -92,14 +92,13 @@ public static class DatasetLoader
                 shape.Kind = InputKind.Tokens;
                 return CsvReader.Stream(path, options.Count);
             }, options),
-            // CoNLL sentences span lines: read whole (uploads do not take .conll).
             DatasetKind.ConllFile => RawDatasetBuilder.Summarize(path, shape =>
             {
-                var file = ConllReader.Read(path, options.Count);
-                (shape.Kind, shape.PerStep) = (file.Kind, file.PerStep);
-                return file.Sequences;
+                (shape.Kind, shape.PerStep) = (InputKind.Tokens, true);
+                return ConllReader.Stream(path, options.Count);
             }, options),
-            _ => throw new DataFormatException(spec.Text, null, "spec", "a summary is read from a .jsonl, .csv or .conll file"),
+            DatasetKind.CharacterText => CharacterText.Summarize(spec),
+            _ => throw new DataFormatException(spec.Text, null, "spec", "a summary is read from a .jsonl, .csv or .conll file or charlm:PATH"),
         };
     }
 
@@ -108,7 +107,7 @@ public static class DatasetLoader
         switch (spec.Kind)
         {
             case DatasetKind.JsonlFile or DatasetKind.CsvFile or DatasetKind.ConllFile:
-                return (RawDatasetBuilder.BuildTraining(ReadFile(spec, options.Count), options), null);
+                return (RawDatasetBuilder.BuildTraining(ReadFile(spec, options.Count, cancellation: options.Cancellation), options), null);
             case DatasetKind.SeedToy:
                 return (Truncate(SeedToyTask.Generate(spec.Text), options), null);
             default:
@@ -117,18 +116,18 @@ public static class DatasetLoader
                 var (trainImages, trainLabels) = FashionMnist.TrainFiles;
                 var (testImages, testLabels) = FashionMnist.TestFiles;
                 var train = FashionMnist.Load(Path.Combine(directory, trainImages), Path.Combine(directory, trainLabels),
-                    pixels, options.Count, $"{spec.Text} (train)");
+                    pixels, options.Count, $"{spec.Text} (train)", options.Cancellation);
                 var test = FashionMnist.Load(Path.Combine(directory, testImages), Path.Combine(directory, testLabels),
-                    pixels, options.EvaluationCount, $"{spec.Text} (test)");
+                    pixels, options.EvaluationCount, $"{spec.Text} (test)", options.Cancellation);
                 return (Truncate(train, options), Truncate(test, options));
         }
     }
 
-    private static RawFile ReadFile(DatasetSpec spec, int? limit, bool labelsOptional = false) => spec.Kind switch
+    private static RawFile ReadFile(DatasetSpec spec, int? limit, bool labelsOptional = false, CancellationToken cancellation = default) => spec.Kind switch
     {
-        DatasetKind.JsonlFile => JsonlReader.Read(spec.Path!, limit, labelsOptional),
-        DatasetKind.ConllFile => ConllReader.Read(spec.Path!, limit, labelsOptional),
-        _ => CsvReader.Read(spec.Path!, limit, labelsOptional),
+        DatasetKind.JsonlFile => JsonlReader.Read(spec.Path!, limit, labelsOptional, cancellation),
+        DatasetKind.ConllFile => ConllReader.Read(spec.Path!, limit, labelsOptional, cancellation),
+        _ => CsvReader.Read(spec.Path!, limit, labelsOptional, cancellation),
     };
 
     private static DatasetSplits GenerateSynthetic(DatasetSpec spec, DatasetOptions options)
@@ -142,10 +141,10 @@ public static class DatasetLoader
             var name = $"{spec.Text} ({split})";
             var data = spec.Kind switch
             {
-                DatasetKind.Adding => AddingTask.Generate(spec.Length, n, splitSeed, name),
-                DatasetKind.TemporalOrder => TemporalOrderTask.Generate(spec.Length, spec.ClassCount, n, splitSeed, name),
-                DatasetKind.Copy => CopyTask.Generate(spec.Length, n, splitSeed, name),
-                _ => LatchTask.Generate(spec.Length, n, splitSeed, name),
+                DatasetKind.Adding => AddingTask.Generate(spec.Length, n, splitSeed, name, options.Cancellation),
+                DatasetKind.TemporalOrder => TemporalOrderTask.Generate(spec.Length, spec.ClassCount, n, splitSeed, name, options.Cancellation),
+                DatasetKind.Copy => CopyTask.Generate(spec.Length, n, splitSeed, name, options.Cancellation),
+                _ => LatchTask.Generate(spec.Length, n, splitSeed, name, options.Cancellation),
             };
             return Truncate(data, options);
         }

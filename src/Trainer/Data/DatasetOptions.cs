@@ -59,4 +59,10 @@ public sealed class DatasetOptions
     /// the default). Default <c>/usr/share/datasets/fashion-mnist</c>.
     /// </summary>
     public string FashionMnistDirectory { get; set; } = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>
+    /// Stops a load that takes long (millions of generated sequences, Fashion-MNIST, a large file) between sequences:
+    /// the load throws <see cref="OperationCanceledException"/> and keeps nothing. Default none.
+    /// </summary>
+    internal CancellationToken Cancellation { get; set; }
 }

@@ -108,13 +108,21 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
             body(0, 0, rows);
             return;
         }
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        try
         {
-            var first = part * rowsPerPart;
-            var count = Math.Min(rowsPerPart, rows - first);
-            if (count > 0)
-                body(part, first, count);
-        });
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+            {
+                var first = part * rowsPerPart;
+                var count = Math.Min(rowsPerPart, rows - first);
+                if (count > 0)
+                    body(part, first, count);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException))
+        {
+            // A cancelled step (StepCancellation) stops every part; it reaches the caller as one cancel.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
     }
 
     /// <summary>One worker's buffers, sized for its rows.</summary>

@@ -191,6 +191,9 @@ internal readonly record struct NetworkSize(long Parameters, long TrainingBytesP
     // The shape the sizes came from, for the sizes of whole sequences (null: a size made by hand, undilated).
     private NetworkShape? Shape { get; init; }
 
+    /// <summary>A per-step head's outputs at every step (<see cref="NetworkShape.StepOutputFloats"/>); 0 for one output per sequence.</summary>
+    public long StepOutputFloats => Shape?.StepOutputFloats() ?? 0;
+
     /// <summary>What a training pass keeps for one sequence of <paramref name="steps"/> steps, in bytes, dilations' padding included.</summary>
     public long TrainingBytes(int steps) => (Shape?.TrainingFloats(steps) ?? steps * TrainingBytesPerStep / sizeof(float)) * sizeof(float);
 

@@ -30,6 +30,7 @@ internal sealed partial class RecurrentDirection
         uTilde.Fill(1f);
         for (var i = 0; i < steps; i++)
         {
+            _cancellation.ThrowIfCancellationRequested();
             var t = Reverse ? steps - 1 - i : i;
             var at = t * batch + first;
             var previousState = b.States.AsSpan((b.PreviousSlot(t) * batch + first) * hidden, count * hidden);
@@ -76,6 +77,7 @@ internal sealed partial class RecurrentDirection
         cells.Clear();
         for (var i = 0; i < steps; i++)
         {
+            _cancellation.ThrowIfCancellationRequested();
             var t = Reverse ? steps - 1 - i : i;
             var previousState = b.States.AsSpan((b.PreviousSlot(t) * batch + first) * hidden, count * hidden);
             var state = b.States.AsSpan((b.Slot(t) * batch + first) * hidden, count * hidden);
@@ -192,6 +194,7 @@ internal sealed partial class RecurrentDirection
         uCarry.Clear();
         for (var i = 0; i < steps; i++)
         {
+            _cancellation.ThrowIfCancellationRequested();
             var t = Reverse ? i : steps - 1 - i;
             var at = t * batch + first;
             for (var r = 0; r < count; r++)

@@ -25,6 +25,7 @@ internal sealed partial class RecurrentDirection
     private readonly int _gateWidth;
     private readonly PackedMatrix _inputWeightsT, _recurrentWeightsT;
     private readonly DilatedLayout _layout;
+    private CancellationToken _cancellation; // StepCancellation.Current of the pass under way
     private readonly DirectionBuffers _buffers;
     private readonly WeightGradients _weightGradients;
 
@@ -106,14 +107,26 @@ internal sealed partial class RecurrentDirection
         return _buffers.States.AsSpan((_buffers.Slot(step) * _buffers.Rows + row) * Hidden, Hidden);
     }
 
+    /// <summary>The LSTM's cell c at the same step as <see cref="FinalState"/>; kept only by a training pass.</summary>
+    public ReadOnlySpan<float> FinalCell(int b, int length)
+    {
+        var (step, row) = _layout.Locate(Reverse ? 0 : length - 1, b);
+        return _buffers.Cells.AsSpan((_buffers.Slot(step) * _buffers.Rows + row) * Hidden, Hidden);
+    }
+
     /// <summary>
     /// Runs the direction over x [T, B, InputSize] starting at <paramref name="offset"/>; padded steps (t ≥ length)
     /// end with a zero state, as ONNX Runtime's Y does. With <paramref name="training"/> it keeps every step's gates
     /// and cells for <see cref="Backward"/>; without, only the states h_t (<see cref="Output"/>) outlive their step.
+    /// A <paramref name="boundary"/> gives the initial state (zeros otherwise).
     /// </summary>
     public void Forward(float[] x, int offset, int steps, int batch, int[] lengths, int threads, long weightVersion,
-        bool training = true)
+        bool training = true, DirectionBoundary? boundary = null)
     {
+        if (boundary is not null && (Reverse || Dilation != 1 || _skip is not null))
+            throw new InvalidOperationException("Only a forward, undilated direction without skip gates starts from a given state.");
+        _cancellation = StepCancellation.Current;
+        _cancellation.ThrowIfCancellationRequested();
         _layout.Arrange(steps, batch, lengths);
         lengths = _layout.Lengths;
         _input = StridedMatrix.RowMajor(x, steps * batch, InputSize, offset);
@@ -148,13 +161,14 @@ internal sealed partial class RecurrentDirection
             _stackedVersion = weightVersion;
         }
         var initial = _buffers.Slot(Reverse ? steps : -1) * batch * hidden;
-        _buffers.States.AsSpan(initial, batch * hidden).Clear();
+        SetOrClear(boundary?.InitialState, _buffers.States.AsSpan(initial, batch * hidden));
         if (training)
-            _buffers.Cells.AsSpan(initial, batch * hidden).Clear();
+            SetOrClear(boundary?.InitialCell, _buffers.Cells.AsSpan(initial, batch * hidden));
 
         if (_skip is null)
         {
-            _buffers.RunParts((part, first, count) => ForwardRows(part, first, count, lengths, training, stacked));
+            _buffers.RunParts((part, first, count) => ForwardRows(part, first, count, lengths, training, stacked,
+                boundary?.InitialCell));
             return;
         }
         if (training)
@@ -162,6 +176,15 @@ internal sealed partial class RecurrentDirection
         else
             _buffers.RunParts((part, first, count) => SkippingInferenceRows(part, first, count, lengths, stacked));
         _skip.Count(lengths);
+    }
+
+    // The rows of a given initial state from `offset` on, or zeros.
+    private static void SetOrClear(float[]? given, Span<float> destination, int offset = 0)
+    {
+        if (given is null)
+            destination.Clear();
+        else
+            given.AsSpan(offset, destination.Length).CopyTo(destination);
     }
 
     // The products want Wᵀ, packed; it is rebuilt only when the weights have changed since the last pass.
@@ -193,15 +216,17 @@ internal sealed partial class RecurrentDirection
 
     // The forward time loop of one worker's rows first..first+count.
     // With `stacked`, x_t's and h_{t-1}'s products are one (ProjectStacked).
-    private void ForwardRows(int part, int first, int count, int[] lengths, bool training, bool stacked)
+    private void ForwardRows(int part, int first, int count, int[] lengths, bool training, bool stacked,
+        float[]? initialCell = null)
     {
         var b = _buffers;
         int steps = b.Steps, batch = b.Rows, hidden = Hidden, width = _gateWidth;
         var scratch = b.Part(part);
         if (!training)
-            scratch.Cells.AsSpan(0, count * hidden).Clear();
+            SetOrClear(initialCell, scratch.Cells.AsSpan(0, count * hidden), first * hidden);
         for (var i = 0; i < steps; i++)
         {
+            _cancellation.ThrowIfCancellationRequested();
             var t = Reverse ? steps - 1 - i : i;
             var projection = b.ProjectPerStep
                 ? scratch.InputProjection.AsSpan(0, count * width)
@@ -299,8 +324,10 @@ internal sealed partial class RecurrentDirection
     /// </remarks>
     public double Backward(float[] outputGradient, int stride, int column, int[] lengths, int? truncation,
         float[]? inputGradient, bool accumulateInput, AdjointRecorder? recorder, int threads, float omegaWeight = 0,
-        bool segments = false, bool adjointOnly = false, float skipBudget = 0)
+        bool segments = false, bool adjointOnly = false, float skipBudget = 0, DirectionBoundary? boundary = null)
     {
+        _cancellation = StepCancellation.Current;
+        _cancellation.ThrowIfCancellationRequested();
         var omega = omegaWeight > 0 && _cell.SupportsOmega && _skip is null && !adjointOnly ? _omega ??= new OmegaRegularizer() : null;
         if (segments)
             _layout.SetSegments(truncation);
@@ -313,7 +340,8 @@ internal sealed partial class RecurrentDirection
         omega?.Reset(_buffers.Parts, Hidden);
         if (_skip is null)
             _buffers.RunParts((part, first, count) =>
-                BackwardRows(part, first, count, outputGradient, stride, column, lengths, window, recorder, omega));
+                BackwardRows(part, first, count, outputGradient, stride, column, lengths, window, recorder, omega,
+                    boundary));
         else
             _buffers.RunParts((part, first, count) => SkippingBackwardRows(part, first, count, outputGradient, stride,
                 column, lengths, window, recorder, skipBudget));
@@ -334,7 +362,8 @@ internal sealed partial class RecurrentDirection
 
     // The BPTT time loop of one worker's rows first..first+count, from the last step to the first.
     private void BackwardRows(int part, int first, int count, float[] outputGradient, int stride, int column,
-        int[] lengths, TruncationWindow window, AdjointRecorder? recorder, OmegaRegularizer? omega)
+        int[] lengths, TruncationWindow window, AdjointRecorder? recorder, OmegaRegularizer? omega,
+        DirectionBoundary? boundary)
     {
         var b = _buffers;
         int steps = b.Steps, batch = b.Rows, hidden = Hidden, width = _gateWidth;
@@ -347,6 +376,7 @@ internal sealed partial class RecurrentDirection
         var recurrentGradient = b.RecurrentProjectionGradient;
         for (var i = 0; i < steps; i++)
         {
+            _cancellation.ThrowIfCancellationRequested();
             var t = Reverse ? i : steps - 1 - i;
             for (var r = 0; r < count; r++)
             {
@@ -359,6 +389,10 @@ internal sealed partial class RecurrentDirection
                 }
                 TensorPrimitives.Add(outputGradient.AsSpan((t * batch + first + r) * stride + column, hidden),
                     carry.Slice(r * hidden, hidden), row);
+                // The final cell handed on past the last step (an encoder's c) brings its own ∂L/∂c.
+                if (boundary?.FinalCellGradient is { } finalCell && t == lengths[first + r] - 1)
+                    TensorPrimitives.Add(dc.Slice(r * hidden, hidden),
+                        finalCell.AsSpan((first + r) * hidden, hidden), dc.Slice(r * hidden, hidden));
             }
             // Without a cell state ∂L/∂c is all zeros: its sum of squares would add +0 to each norm.
             recorder?.Record(t, _layout.Dilation, first, count, dh, _cell.HasCellState ? dc : default, hidden);
@@ -386,5 +420,10 @@ internal sealed partial class RecurrentDirection
             if (window.Truncated)
                 window.Detach(t, first, count, hidden, carry, dc);
         }
+        // After step 0 the carry is ∂L/∂h_0 and dc is ∂L/∂c_0: the given initial state's gradient.
+        if (boundary?.InitialStateGradient is { } dh0)
+            carry.CopyTo(dh0.AsSpan(first * hidden, count * hidden));
+        if (boundary?.InitialCellGradient is { } dc0)
+            dc.CopyTo(dc0.AsSpan(first * hidden, count * hidden));
     }
 }

@@ -8,7 +8,8 @@ namespace Recurrent.Trainer.MLNet;
 /// A trained model (from the CLI, the service or the library) as a self-contained ML.NET model file: the input is
 /// a column <c>Tokens</c> (vector of text: the tokens as the training data had them, lowercased runs of letters and
 /// digits for CSV text) or <c>Features</c> (vector of Single, the steps' values one step after another), and the
-/// outputs are those of <see cref="MLNetModelBuilder"/> for the model's head. Loads with nothing but Microsoft.ML,
+/// outputs are those of <see cref="MLNetModelBuilder"/> for the model's head; a per-step model gives a value per step
+/// (<see cref="StepValuesModelBuilder"/>) or a tag per token (<see cref="TaggerModelBuilder"/>). Loads with nothing but Microsoft.ML,
 /// Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime.
 /// </summary>
 internal static class MLNetModelExport
@@ -39,11 +40,14 @@ internal static class MLNetModelExport
                 : MLNetModelBuilder.Build(ml, model, TokensColumn, keys.Transform(input));
             return new TransformerChain<ITransformer>(keys, network);
         }
-        if (model.PerStep)
-            throw new NotSupportedException("Only a per-step model over tokens (a tagger, a character model) is written as an ML.NET model file; a per-step model over numeric steps is not yet.");
+        if (model.PerStep && model.Head != Layers.HeadKind.Regression)
+            throw new NotSupportedException("A per-step classifier over numeric steps is not written as an ML.NET model file (a tagger over tokens and a per-step regression are); use its ONNX export.");
         schema.AddColumn(FeaturesColumn, new VectorDataViewType(NumberDataViewType.Single));
         inputSchema = schema.ToSchema();
-        return MLNetModelBuilder.Build(ml, model, FeaturesColumn, new EmptyDataView(inputSchema));
+        var features = new EmptyDataView(inputSchema);
+        return model.PerStep
+            ? StepValuesModelBuilder.Build(ml, model, FeaturesColumn, features)
+            : MLNetModelBuilder.Build(ml, model, FeaturesColumn, features);
     }
 
     /// <summary>The model file's bytes.</summary>

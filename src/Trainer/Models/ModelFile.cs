@@ -52,6 +52,9 @@ internal static class ModelFile
 
     public static SequenceModel Load(string path)
     {
+        if (EncoderDecoderFile.IsEncoderDecoder(path))
+            throw new InvalidDataException($"{path}: an encoder–decoder model (format {EncoderDecoderFile.FormatVersion}), " +
+                "not a classifier, tagger or language model: it decodes sequences, it does not label them.");
         var (header, arrays) = ChecksummedFile.Read<Header>(path, Magic, PerSequenceFormat, FormatVersion, "model", Json);
         var model = Rebuild(path, header, arrays);
         arrays.EnsureEnd();

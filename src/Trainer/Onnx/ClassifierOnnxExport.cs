@@ -106,11 +106,12 @@ internal static class ClassifierOnnxExport
 
     /// <remarks>
     /// With <paramref name="initialState"/> (and, for the LSTM, <paramref name="initialCell"/>) the operator starts
-    /// from that state instead of zeros, and an LSTM also gives its final cell as <c>{prefix}_Y_c</c>.
+    /// from that state instead of zeros, and an LSTM also gives its final cell as <c>{prefix}_Y_c</c>; so it does
+    /// from zeros with <paramref name="finalCell"/> (an encoder handing its state on).
     /// </remarks>
     internal static void AddRecurrentOperator(OnnxGraphBuilder g, NetworkShape shape,
         IReadOnlyList<RecurrentDirection> directions, string prefix, string input, string lengths = Lengths,
-        string? initialState = null, string? initialCell = null)
+        string? initialState = null, string? initialCell = null, bool finalCell = false)
     {
         if (shape.SkipUpdates && initialState is null)
         {
@@ -142,7 +143,10 @@ internal static class ClassifierOnnxExport
             attributes.Add(OnnxAttribute.Int("linear_before_reset", shape.GruLinearBeforeReset ? 1 : 0));
         if (initialState is null)
         {
-            g.AddNode(op, [input, $"{prefix}_W", $"{prefix}_R", $"{prefix}_B", lengths], [$"{prefix}_Y", $"{prefix}_Y_h"],
+            g.AddNode(op, [input, $"{prefix}_W", $"{prefix}_R", $"{prefix}_B", lengths],
+                finalCell && shape.Cell == RecurrentCellKind.Lstm
+                    ? [$"{prefix}_Y", $"{prefix}_Y_h", $"{prefix}_Y_c"]
+                    : [$"{prefix}_Y", $"{prefix}_Y_h"],
                 [.. attributes]);
             return;
         }

@@ -132,6 +132,14 @@ public sealed class StudyTests
         var unknown = RecurrentCli.Run("experiment", "no-such-study");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("not a study", unknown.Error, StringComparison.Ordinal);
+
+        // --part names a part of a study that has parts.
+        var noParts = RecurrentCli.Run("experiment", "jacobian-bound", "--part", "pixels", "--quick");
+        Assert.Equal(2, noParts.ExitCode);
+        Assert.Contains("--part: jacobian-bound has no parts", noParts.Error, StringComparison.Ordinal);
+        var wrongPart = RecurrentCli.Run("experiment", "skip-updates", "--part", "mnist", "--quick");
+        Assert.Equal(2, wrongPart.ExitCode);
+        Assert.Contains("--part: skip-updates has no part 'mnist'; choose one of adding, pixels", wrongPart.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -153,6 +161,22 @@ public sealed class StudyTests
             Assert.InRange(share, 1, 100);
             if (!row.GetProperty("model").GetString()!.StartsWith("Skip", StringComparison.Ordinal))
                 Assert.Equal("100%", updates);
+        }
+
+        // The pixel part: every claim decided, the skip cells beside the plain cells and the dilated RNN.
+        foreach (var id in new[] { "pixels-skip-update-less", "pixels-skip-keeps-accuracy", "pixels-learned-vs-dilated" })
+            _ = output.Held(id);
+        var pixels = output.Table("pixels");
+        Assert.Equal(["LSTM", "Skip LSTM, λ = 0", "Skip LSTM, λ = 1e-5", "GRU", "Skip GRU, λ = 0", "Skip GRU, λ = 1e-5", "dilated tanh RNN"],
+            pixels.Select(r => r.GetProperty("model").GetString()!));
+        foreach (var row in pixels)
+        {
+            Assert.InRange(row.GetProperty("test_accuracy").GetDouble(), 0, 1);
+            var updates = row.GetProperty("updates_per_sequence").GetDouble();
+            if (row.GetProperty("model").GetString()!.StartsWith("Skip", StringComparison.Ordinal))
+                Assert.InRange(updates, 1, 784);
+            else
+                Assert.Equal(784, updates);
         }
     }
 

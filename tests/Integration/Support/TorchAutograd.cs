@@ -40,10 +40,14 @@ internal static class TorchAutograd
     /// Asserts every gradient element within 1e-4 relative plus <paramref name="ofLargest"/> of its parameter's
     /// largest gradient; returns the largest error as a share of that largest gradient.
     /// </summary>
-    public static double AssertGradients(SequenceNetwork network, Dictionary<string, double[]> expected, double ofLargest)
+    public static double AssertGradients(SequenceNetwork network, Dictionary<string, double[]> expected, double ofLargest) =>
+        AssertGradients(network.Parameters, expected, ofLargest);
+
+    /// <summary>The same for any network's parameters (an encoder–decoder's).</summary>
+    public static double AssertGradients(IEnumerable<Parameter> parameters, Dictionary<string, double[]> expected, double ofLargest)
     {
         var worst = 0.0;
-        foreach (var p in network.Parameters)
+        foreach (var p in parameters)
         {
             var want = expected[p.Name];
             Assert.Equal(want.Length, p.Gradient.Length);

@@ -11,8 +11,9 @@ internal sealed record DatasetList(DatasetRecord[] Datasets);
 
 /// <summary>
 /// /api/datasets: uploads are the raw file as the body (<c>curl --data-binary @reviews.csv</c>), named by the
-/// <c>name</c> query parameter whose suffix (.jsonl or .csv) gives the format. The file is validated by the
-/// dataset readers, streamed a record at a time, before anything is stored.
+/// <c>name</c> query parameter whose suffix gives the format: .jsonl or .csv (a label per sequence, or per step in
+/// JSONL), .conll (token-per-line tagging) or .txt (a text for a character language model, charlm). The file is
+/// validated by the dataset readers, streamed a record at a time, before anything is stored.
 /// </summary>
 internal static class DatasetEndpoints
 {
@@ -23,7 +24,7 @@ internal static class DatasetEndpoints
             .WithSummary("Uploaded datasets");
         writes.MapPost("/datasets", UploadAsync)
             .WithTags("datasets")
-            .WithSummary("Upload a JSONL or CSV dataset (?name=F.jsonl); the body is the raw file")
+            .WithSummary("Upload a JSONL, CSV, CoNLL or text dataset (?name=F.jsonl, .csv, .conll, .txt); the body is the raw file")
             .Reads<Stream>("application/octet-stream")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge,
                 StatusCodes.Status429TooManyRequests, StatusCodes.Status507InsufficientStorage);
@@ -43,7 +44,7 @@ internal static class DatasetEndpoints
         try
         {
             var size = await CopyBoundedAsync(http.Body, temporary, limit, cancellationToken);
-            Utf8Text.Check(temporary, name!);
+            Utf8Text.Check(temporary, name!, options.Value.Uploads.MaxLineBytes);
             var description = Validate(temporary, name!, format, size, options.Value.MaxSequenceLength);
             var record = datasets.Add(description, (connection, id) =>
             {
@@ -61,14 +62,18 @@ internal static class DatasetEndpoints
     private static string FormatOf(string? name)
     {
         if (string.IsNullOrWhiteSpace(name))
-            throw new BadRequestException("name", "name: give the file's name in the query, e.g. POST /api/datasets?name=reviews.csv; its suffix (.jsonl or .csv) is the format.");
+            throw new BadRequestException("name", "name: give the file's name in the query, e.g. POST /api/datasets?name=reviews.csv; its suffix (.jsonl, .csv, .conll or .txt) is the format.");
         if (name.Length > 200 || name.IndexOfAny(['/', '\\', '\0']) >= 0)
             throw new BadRequestException("name", "name: a plain file name of at most 200 characters, without slashes.");
         if (name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
             return "jsonl";
         if (name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             return "csv";
-        throw new BadRequestException("name", $"name: '{name}' must end in .jsonl or .csv, the formats the dataset readers take.");
+        if (name.EndsWith(".conll", StringComparison.OrdinalIgnoreCase))
+            return "conll";
+        if (name.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
+            return "txt";
+        throw new BadRequestException("name", $"name: '{name}' must end in .jsonl, .csv, .conll or .txt (a text for a character language model), the formats the dataset readers take.");
     }
 
     // Counted while copying: Content-Length may be absent (chunked) or wrong.
@@ -97,7 +102,7 @@ internal static class DatasetEndpoints
         DatasetSummary train;
         try
         {
-            train = DatasetLoader.Summarize(path);
+            train = DatasetLoader.Summarize(RunData.SpecOfFile(path, format));
         }
         catch (DataFormatException e)
         {

@@ -17,10 +17,13 @@ internal sealed class RunData(DatasetStore datasets, DataDirectory data, Artifac
     private const int FashionMnistTrain = 60_000;
     private const int FashionMnistTest = 10_000;
 
-    public DatasetSplits Load(RunRequest request)
+    /// <summary>Builds a run's data; a cancel stops the building between sequences (the load throws and keeps nothing).</summary>
+    public DatasetSplits Load(RunRequest request, CancellationToken cancellation)
     {
         var (spec, _) = SpecOf(request);
-        return CheckLength(request, LoadSpec(request, spec, RunRequestMapper.ToDatasetOptions(request)));
+        var dataOptions = RunRequestMapper.ToDatasetOptions(request);
+        dataOptions.Cancellation = cancellation;
+        return CheckLength(request, LoadSpec(request, spec, dataOptions));
     }
 
     /// <summary>The size of a request's data, from the spec and a probe of one sequence; refusals name the field.</summary>
@@ -71,6 +74,9 @@ internal sealed class RunData(DatasetStore datasets, DataDirectory data, Artifac
         }
     }
 
+    /// <summary>The dataset spec of an uploaded file: the file itself, or for a text, a character language model of it.</summary>
+    public static string SpecOfFile(string path, string format) => format == "txt" ? $"charlm:{path}" : path;
+
     private DatasetSplits CheckLength(RunRequest request, DatasetSplits splits)
     {
         var limit = options.Value.MaxSequenceLength;
@@ -93,7 +99,7 @@ internal sealed class RunData(DatasetStore datasets, DataDirectory data, Artifac
             // an edited or damaged file is named, never trained on.
             if (!artifacts.Ensure(file))
                 throw new DamagedFileException(data.Relative(file), $"dataset_id: dataset {id}'s file {data.Relative(file)} is missing from the data directory.");
-            return (file, null);
+            return (SpecOfFile(file, record.Format), null);
         }
         var spec = request.Data!;
         DatasetSpec parsed;
@@ -123,7 +129,8 @@ internal sealed record DataShape(
     long Sequences,
     long EvaluationSequences,
     int VocabularySize,
-    int Outputs)
+    int Outputs,
+    bool PerStep = false)
 {
     /// <summary>Values held in memory: one per step for tokens, one per feature and step for numeric data.</summary>
     public long Values => (Sequences + EvaluationSequences) * MaxSteps * (InputKind == InputKind.Tokens ? 1L : FeatureCount);
@@ -136,6 +143,6 @@ internal sealed record DataShape(
         var labels = train.Labels;
         return new DataShape(train.InputKind, train.FeatureCount, longest, train.Count,
             (splits.Validation?.Count ?? 0) + (splits.Test?.Count ?? 0), train.Vocabulary?.Count ?? 0,
-            labels.IsRegression || labels.ClassCount == 2 ? 1 : labels.ClassCount);
+            labels.IsRegression || labels.ClassCount == 2 ? 1 : labels.ClassCount, train.PerStep);
     }
 }

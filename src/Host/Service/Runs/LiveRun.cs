@@ -14,6 +14,7 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
 {
     private readonly GradientMonitor _monitor;
     private readonly CancellationTokenSource _cancel;
+    private readonly CancellationTokenSource _stopNow = new();
     private readonly Lock _gate = new();
     private LiveProgress _progress;
     private List<GradientRecord> _unsaved = [];
@@ -22,7 +23,7 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
     {
         Id = id;
         _monitor = new GradientMonitor(metrics, name);
-        _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping, _stopNow.Token);
         History = new GradientHistory(historySteps);
         _progress = new LiveProgress(epochs, 0, 0, null, null);
     }
@@ -33,6 +34,12 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
 
     /// <summary>Cancelled by a user's request or by the service shutting down.</summary>
     public CancellationToken Token => _cancel.Token;
+
+    /// <summary>
+    /// Cancelled by a user's request or a lost lease, not by a shutdown: these stop the run within a training step,
+    /// while a shutdown lets the step finish and checkpoints it.
+    /// </summary>
+    public CancellationToken CancelToken => _stopNow.Token;
 
     /// <summary>True once a user asked to cancel; a shutdown alone leaves the run resumable.</summary>
     public bool CancelRequested { get; private set; }
@@ -71,7 +78,7 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
     {
         try
         {
-            _cancel.Cancel();
+            _stopNow.Cancel();
         }
         catch (ObjectDisposedException)
         {
@@ -109,7 +116,11 @@ internal sealed class LiveRun : ITrainingObserver, IDisposable
         }
     }
 
-    public void Dispose() => _cancel.Dispose();
+    public void Dispose()
+    {
+        _cancel.Dispose();
+        _stopNow.Dispose();
+    }
 }
 
 /// <summary>A run's position and its latest gradient record.</summary>

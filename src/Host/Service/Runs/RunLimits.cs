@@ -52,21 +52,26 @@ internal static class RunLimits
                 $"{(r.Count is null ? "data" : "count")}: {data.Sequences + data.EvaluationSequences} sequences of {data.MaxSteps} steps " +
                 $"× {(data.InputKind == InputKind.Tokens ? 1 : data.FeatureCount)} values are {data.Values:N0} values, more than the " +
                 $"service's limit of {limits.MaxDataValues:N0} (Recurrent:Runs:MaxDataValues); lower count or max_length.");
-        var size = NetworkSize.Of(o, data.InputKind, data.FeatureCount, data.VocabularySize, data.Outputs);
+        var size = NetworkSize.Of(o, data.InputKind, data.FeatureCount, data.VocabularySize, data.Outputs, data.PerStep);
         if (size.Parameters > limits.MaxParameters)
             throw new BadRequestException(r.FieldOf(nameof(r.HiddenSize)),
                 $"{r.FieldOf(nameof(r.HiddenSize))}: a {o.Cell.ToString().ToLowerInvariant()} of {o.Layers} layer(s) of {o.HiddenSize} units has {size.Parameters:N0} " +
                 $"parameters on this data, more than the service's limit of {limits.MaxParameters:N0} (Recurrent:Runs:MaxParameters); " +
                 "lower hidden_size, layers or embedding_size.");
-        // Each layer of dilation d holds its sequences padded to a multiple of d: the engine's own account.
-        var activations = (long)o.BatchSize * size.TrainingBytes(data.MaxSteps);
+        // Each layer of dilation d holds its sequences padded to a multiple of d: the engine's own account. A per-step
+        // head adds its outputs and their gradients at every step: labels × steps, which for a character model of a
+        // hundred characters outweighs a small network's own activations.
+        var stepOutputs = 2L * data.MaxSteps * size.StepOutputFloats * sizeof(float);
+        var activations = (long)o.BatchSize * (size.TrainingBytes(data.MaxSteps) + stepOutputs);
         if (activations > limits.MaxActivationBytes)
             throw new BadRequestException(r.FieldOf(nameof(r.BatchSize)),
                 $"{r.FieldOf(nameof(r.BatchSize))}: backpropagation through a batch of {o.BatchSize} sequences of {data.MaxSteps} steps keeps about " +
-                $"{activations / (1 << 20):N0} MiB of activations{(o.Dilations is { Count: > 0 } d && d.Max() > 1 ? $" (dilations {string.Join(",", d)} pad each layer's steps to a multiple of its dilation)" : "")}, " +
+                $"{activations / (1 << 20):N0} MiB of activations{(stepOutputs > 0 ? F($" (with a per-step head's {size.StepOutputFloats} outputs and their gradients at every step)") : "")}{(o.Dilations is { Count: > 0 } d && d.Max() > 1 ? $" (dilations {string.Join(",", d)} pad each layer's steps to a multiple of its dilation)" : "")}, " +
                 $"more than the service's limit of {limits.MaxActivationBytes / (1 << 20):N0} MiB (Recurrent:Runs:MaxActivationBytes); " +
                 "lower batch_size, hidden_size, max_length or the dilations.");
     }
+
+    private static string F(FormattableString text) => text.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static void AtMost(string field, long value, long limit, string key, string section = "Runs:")
     {

@@ -61,7 +61,8 @@ internal sealed class RunExecutor(
         try
         {
             var clock = Stopwatch.StartNew();
-            var splits = Cancellable(() => runData.Load(request), liveRun.Token);
+            // On this thread, so a cancel stops the work itself (between sequences), not only the wait for it.
+            var splits = runData.Load(request, liveRun.Token);
             Directory.CreateDirectory(data.RunDir(run.Id));
             var resume = LoadCheckpoint(run, lease, trainerOptions);
             if (resume is not null)
@@ -72,6 +73,8 @@ internal sealed class RunExecutor(
             var trainer = new SequenceModelTrainer(trainerOptions);
             var checkpointPath = data.Checkpoint(run.Id);
             liveRun.Token.ThrowIfCancellationRequested();
+            // The layers check the cancel between time steps too: one step of a large run can take minutes.
+            using var stepCancellation = Trainer.Layers.StepCancellation.Enter(liveRun.CancelToken);
             var model = trainerOptions.MaxSteps == 0
                 ? trainer.Initialize(splits.Train)
                 : trainer.Fit(splits.Train, splits.Validation, observer, liveRun.Token, new CheckpointOptions
@@ -191,25 +194,6 @@ internal sealed class RunExecutor(
         if (recorded != RunStates.Failed)
             DeleteCheckpoint(lease.RunId);
         return recorded;
-    }
-
-    /// <summary>
-    /// Runs <paramref name="work"/> (loading data, which can take seconds) so that a cancel ends the wait at once;
-    /// the abandoned work finishes in the background and its result is dropped.
-    /// </summary>
-    private static T Cancellable<T>(Func<T> work, CancellationToken cancellation)
-    {
-        cancellation.ThrowIfCancellationRequested();
-        var task = Task.Run(work, CancellationToken.None);
-        try
-        {
-            task.Wait(cancellation);
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
-        return task.Result;
     }
 
     // Before a failed or cancelled run is recorded: its last steps (the non-finite one, say) are what its events

@@ -42,7 +42,7 @@ internal static class CharacterText
         var trainEnd = (int)(n * TrainShare);
         var validationEnd = (int)(n * (TrainShare + ValidationShare));
         SequenceDataset Part(int start, int end, int? limit, string split) =>
-            Windows(ids, start, end, spec.Length, limit, vocabulary, labels, $"{spec.Text} ({split})");
+            Windows(ids, start, end, spec.Length, limit, vocabulary, labels, $"{spec.Text} ({split})", options.Cancellation);
         var train = Part(0, trainEnd, options.Count, "train");
         return new DatasetSplits(train, Part(trainEnd, validationEnd, options.EvaluationCount, "validation"),
             Part(validationEnd, n, options.EvaluationCount, "test"))
@@ -78,12 +78,13 @@ internal static class CharacterText
 
     // Sequences of up to `window` characters from ids[start, end): inputs ids[t], labels ids[t + 1].
     private static SequenceDataset Windows(int[] ids, int start, int end, int window, int? limit, Vocabulary vocabulary,
-        LabelSet labels, string name)
+        LabelSet labels, string name, CancellationToken cancellation = default)
     {
         var tokenOf = labels.ClassNames.Select(vocabulary.IdOf).ToArray();
         var examples = new List<SequenceExample>();
         for (var first = start; first + 1 < end && (limit is null || examples.Count < limit); first += window)
         {
+            cancellation.ThrowIfCancellationRequested();
             var length = Math.Min(window, end - 1 - first);
             var tokens = new int[length];
             var next = new int[length];
@@ -111,6 +112,72 @@ internal static class CharacterText
         for (var i = from; i < to; i++)
             sum -= Math.Log((counts[ids[i]] + 1.0) / total);
         return sum / Math.Max(1, to - from);
+    }
+
+    /// <summary>
+    /// What <see cref="Load"/> decides for its training part, read as a stream (memory of the alphabet, not of the
+    /// text), with the same errors: the training windows, their length and the alphabet as classes.
+    /// </summary>
+    public static DatasetSummary Summarize(DatasetSpec spec)
+    {
+        var path = spec.Path!;
+        using var stream = DataFile.OpenRead(path);
+        if (stream.Length > MaxBytes)
+            throw new DataFormatException(path, null, null,
+                $"the text is {stream.Length:N0} bytes; a character language model reads at most {MaxBytes:N0}");
+        var alphabet = new SortedSet<int>();
+        long characters = 0;
+        try
+        {
+            using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true), true);
+            var buffer = new char[1 << 14];
+            var previousCarriageReturn = false;
+            char? pendingHigh = null;
+            int read;
+            while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                for (var i = 0; i < read; i++)
+                {
+                    var c = buffer[i];
+                    if (pendingHigh is { } high)
+                    {
+                        pendingHigh = null;
+                        alphabet.Add(char.ConvertToUtf32(high, c));
+                        characters++;
+                        continue;
+                    }
+                    if (char.IsHighSurrogate(c))
+                    {
+                        pendingHigh = c;
+                        continue;
+                    }
+                    // \r\n and a lone \r are one \n, as Read folds them.
+                    if (c == '\n' && previousCarriageReturn)
+                    {
+                        previousCarriageReturn = false;
+                        continue;
+                    }
+                    previousCarriageReturn = c == '\r';
+                    alphabet.Add(c == '\r' ? '\n' : c);
+                    characters++;
+                }
+            }
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new DataFormatException(path, null, null, $"the file is not UTF-8 text ({e.Message})", e);
+        }
+        if (characters < MinCharacters)
+            throw new DataFormatException(path, null, null,
+                $"the text has {characters} characters; a character language model needs at least {MinCharacters} " +
+                "(90% to train on, 5% each held out for validation and test)");
+        if (alphabet.Count < 2)
+            throw new DataFormatException(path, null, null, "the text has a single distinct character; there is nothing to predict");
+        // The training part's windows of L characters, each predicting the character after it (Windows).
+        var trainEnd = (long)(characters * TrainShare);
+        var windows = (int)((trainEnd - 1 + spec.Length - 1) / spec.Length);
+        var labels = LabelSet.Classes(alphabet.Select(c => new Rune(c).ToString()).ToArray());
+        return new DatasetSummary(path, InputKind.Tokens, 0, windows, (int)Math.Min(spec.Length, trainEnd - 1), labels, PerStep: true);
     }
 
     // The text's characters (Unicode scalar values), every line end as one \n.

@@ -14,40 +14,32 @@ internal static class ConllReader
 
     /// <summary>Reads at most <paramref name="limit"/> sentences (all when null).</summary>
     /// <remarks>With <paramref name="labelsOptional"/> lines may hold only the token (data to predict).</remarks>
-    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false)
+    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false, CancellationToken cancellation = default) =>
+        new(path, InputKind.Tokens, 0, Stream(path, limit, labelsOptional, cancellation).ToList()) { PerStep = true };
+
+    /// <summary>The sentences one at a time (the same checks as <see cref="Read"/>): a sentence in memory, never the file.</summary>
+    public static IEnumerable<RawSequence> Stream(string path, int? limit = null, bool labelsOptional = false,
+        CancellationToken cancellation = default)
     {
         using var reader = DataFile.OpenText(path);
-        var sequences = new List<RawSequence>();
         var tokens = new List<string>();
         var labels = new List<RawLabel>();
         var lines = new List<long>();
         var columns = 0;
+        var count = 0;
         long columnsLine = 0, line = 0;
-        void EndSentence()
+        while ((limit is null || count < limit) && reader.ReadLine() is { } text)
         {
-            if (tokens.Count == 0)
-                return;
-            sequences.Add(new RawSequence(tokens.ToArray(), null, 0, RawLabel.Missing, lines[0])
-            {
-                StepLabels = labels.ToArray(),
-                StepLines = lines.ToArray(),
-            });
-            tokens.Clear();
-            labels.Clear();
-            lines.Clear();
-        }
-        while ((limit is null || sequences.Count < limit) && reader.ReadLine() is { } text)
-        {
+            cancellation.ThrowIfCancellationRequested();
             line++;
             var fields = text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length == 0)
+            if (fields.Length == 0 || fields[0] == DocumentStart)
             {
-                EndSentence();
-                continue;
-            }
-            if (fields[0] == DocumentStart)
-            {
-                EndSentence();
+                if (Sentence(tokens, labels, lines) is { } sentence)
+                {
+                    count++;
+                    yield return sentence;
+                }
                 continue;
             }
             if (fields.Length == 1 && !labelsOptional)
@@ -68,10 +60,28 @@ internal static class ConllReader
             labels.Add(fields.Length == 1 ? RawLabel.Missing : RawLabel.FromText(fields[^1]));
             lines.Add(line);
         }
-        if (limit is null || sequences.Count < limit)
-            EndSentence();
-        if (sequences.Count == 0)
+        if ((limit is null || count < limit) && Sentence(tokens, labels, lines) is { } last)
+        {
+            count++;
+            yield return last;
+        }
+        if (count == 0)
             throw new DataFormatException(path, null, null, "the file holds no sentences (token lines)");
-        return new RawFile(path, InputKind.Tokens, 0, sequences) { PerStep = true };
+    }
+
+    // The sentence gathered so far (null when there is none), and the lists emptied for the next.
+    private static RawSequence? Sentence(List<string> tokens, List<RawLabel> labels, List<long> lines)
+    {
+        if (tokens.Count == 0)
+            return null;
+        var sentence = new RawSequence(tokens.ToArray(), null, 0, RawLabel.Missing, lines[0])
+        {
+            StepLabels = labels.ToArray(),
+            StepLines = lines.ToArray(),
+        };
+        tokens.Clear();
+        labels.Clear();
+        lines.Clear();
+        return sentence;
     }
 }

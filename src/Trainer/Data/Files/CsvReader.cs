@@ -14,11 +14,12 @@ internal static class CsvReader
     /// <remarks>
     /// With <paramref name="labelsOptional"/> the label column may be absent or a label empty (data to predict).
     /// </remarks>
-    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false) =>
-        new(path, InputKind.Tokens, 0, Stream(path, limit, labelsOptional).ToList());
+    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false, CancellationToken cancellation = default) =>
+        new(path, InputKind.Tokens, 0, Stream(path, limit, labelsOptional, cancellation).ToList());
 
     /// <summary>The sequences one record at a time (the same checks as <see cref="Read"/>), never the whole file.</summary>
-    public static IEnumerable<RawSequence> Stream(string path, int? limit = null, bool labelsOptional = false)
+    public static IEnumerable<RawSequence> Stream(string path, int? limit = null, bool labelsOptional = false,
+        CancellationToken cancellation = default)
     {
         using var text = DataFile.OpenText(path);
         var records = new CsvRecordReader(text, path);
@@ -31,6 +32,7 @@ internal static class CsvReader
         var count = 0;
         while ((limit is null || count < limit) && records.ReadRecord() is { } fields)
         {
+            cancellation.ThrowIfCancellationRequested();
             var line = records.RecordLine;
             if (fields.Count != header.Count)
                 throw new DataFormatException(path, line, null,

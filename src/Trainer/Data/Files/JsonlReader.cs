@@ -14,10 +14,10 @@ internal static class JsonlReader
 {
     /// <summary>Reads at most <paramref name="limit"/> sequences (all when null).</summary>
     /// <remarks>With <paramref name="labelsOptional"/> a line may leave out its label (data to predict).</remarks>
-    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false)
+    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false, CancellationToken cancellation = default)
     {
         var shape = new RawFileShape();
-        var sequences = Stream(path, shape, limit, labelsOptional).ToList();
+        var sequences = Stream(path, shape, limit, labelsOptional, cancellation).ToList();
         return new RawFile(path, shape.Kind!.Value, shape.Width, sequences) { PerStep = shape.PerStep };
     }
 
@@ -25,7 +25,8 @@ internal static class JsonlReader
     /// The sequences one at a time, each checked against those before it (one kind, one width, labelled one way);
     /// <paramref name="shape"/> holds what the file has shown so far. Holds one line in memory, never the file.
     /// </summary>
-    public static IEnumerable<RawSequence> Stream(string path, RawFileShape shape, int? limit = null, bool labelsOptional = false)
+    public static IEnumerable<RawSequence> Stream(string path, RawFileShape shape, int? limit = null, bool labelsOptional = false,
+        CancellationToken cancellation = default)
     {
         var kind = (InputKind?)null;
         var width = 0;
@@ -37,6 +38,7 @@ internal static class JsonlReader
         var count = 0;
         while ((limit is null || count < limit) && reader.ReadLine() is { } text)
         {
+            cancellation.ThrowIfCancellationRequested();
             line++;
             if (string.IsNullOrWhiteSpace(text))
                 continue;

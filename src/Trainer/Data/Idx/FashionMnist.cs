@@ -20,7 +20,8 @@ internal static class FashionMnist
     /// Reads an image file and its label file into a dataset of the first <paramref name="limit"/> images (all
     /// when null). With <paramref name="pixelSteps"/> each pixel is a step; otherwise each row is.
     /// </summary>
-    internal static SequenceDataset Load(string imagesPath, string labelsPath, bool pixelSteps, int? limit, string name)
+    internal static SequenceDataset Load(string imagesPath, string labelsPath, bool pixelSteps, int? limit, string name,
+        CancellationToken cancellation = default)
     {
         var images = IdxReader.ReadImages(imagesPath, limit);
         var labels = IdxReader.ReadLabels(labelsPath, limit);
@@ -34,6 +35,7 @@ internal static class FashionMnist
         var examples = new SequenceExample[images.Count];
         for (var i = 0; i < examples.Length; i++)
         {
+            cancellation.ThrowIfCancellationRequested();
             var label = labels.Values[i];
             if (label >= ClassNames.Count)
                 throw new DataFormatException(labelsPath, i + 1, "label",

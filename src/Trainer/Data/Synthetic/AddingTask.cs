@@ -13,13 +13,14 @@ internal static class AddingTask
     public const int MinLength = 2;
 
     /// <summary>Generates <paramref name="count"/> sequences of <paramref name="length"/> steps.</summary>
-    public static SequenceDataset Generate(int length, int count, ulong seed, string name)
+    public static SequenceDataset Generate(int length, int count, ulong seed, string name, CancellationToken cancellation = default)
     {
         var random = new DeterministicRandom(seed);
         var half = length / 2;
         var examples = new SequenceExample[count];
         for (var n = 0; n < count; n++)
         {
+            cancellation.ThrowIfCancellationRequested();
             var steps = new float[length * 2];
             for (var t = 0; t < length; t++)
                 steps[2 * t] = (float)random.NextDouble();

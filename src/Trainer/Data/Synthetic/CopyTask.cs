@@ -31,13 +31,14 @@ internal static class CopyTask
     public static double BaselineCrossEntropy(int length) => Copied * Math.Log(Alphabet) / (length + 2 * Copied);
 
     /// <summary>Generates <paramref name="count"/> sequences of T + 20 steps.</summary>
-    public static SequenceDataset Generate(int length, int count, ulong seed, string name)
+    public static SequenceDataset Generate(int length, int count, ulong seed, string name, CancellationToken cancellation = default)
     {
         var random = new DeterministicRandom(seed);
         var steps = length + 2 * Copied;
         var examples = new SequenceExample[count];
         for (var n = 0; n < count; n++)
         {
+            cancellation.ThrowIfCancellationRequested();
             var input = new float[steps * Categories];
             var target = new int[steps];
             for (var t = 0; t < steps; t++)

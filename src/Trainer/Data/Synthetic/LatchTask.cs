@@ -15,12 +15,13 @@ internal static class LatchTask
     public const double NoiseDeviation = 0.2;
 
     /// <summary>Generates <paramref name="count"/> sequences of <paramref name="length"/> steps.</summary>
-    public static SequenceDataset Generate(int length, int count, ulong seed, string name)
+    public static SequenceDataset Generate(int length, int count, ulong seed, string name, CancellationToken cancellation = default)
     {
         var random = new DeterministicRandom(seed);
         var examples = new SequenceExample[count];
         for (var n = 0; n < count; n++)
         {
+            cancellation.ThrowIfCancellationRequested();
             var steps = new float[length];
             var classIndex = random.NextInt(2);
             steps[0] = classIndex == 1 ? 1f : -1f;

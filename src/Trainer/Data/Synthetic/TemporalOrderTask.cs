@@ -33,13 +33,15 @@ internal static class TemporalOrderTask
     /// <param name="count">Number of sequences.</param>
     /// <param name="seed">Seed of the generator.</param>
     /// <param name="name">The dataset's name.</param>
-    public static SequenceDataset Generate(int length, int classCount, int count, ulong seed, string name)
+    /// <param name="cancellation">Checked before each sequence.</param>
+    public static SequenceDataset Generate(int length, int classCount, int count, ulong seed, string name, CancellationToken cancellation = default)
     {
         var windows = classCount == 8 ? ThreeWindows : TwoWindows;
         var random = new DeterministicRandom(seed);
         var examples = new SequenceExample[count];
         for (var n = 0; n < count; n++)
         {
+            cancellation.ThrowIfCancellationRequested();
             var steps = new float[length * SymbolCount];
             for (var t = 0; t < length; t++)
                 steps[t * SymbolCount + 2 + random.NextInt(DistractorCount)] = 1f;

@@ -43,7 +43,7 @@ public sealed class BadInputTests
         await ExpectAsync(client.PostAsync("/api/datasets?name=big.jsonl", new StringContent(new string(' ', 4096))), 413, "body", "MaxUploadBytes");
         await ExpectAsync(client.PostAsync("/api/datasets?name=bad.jsonl", new StringContent("{\"label\":\"a\",\"tokens\":[\"x\"]}\n{\"label\":\"b\",\"tokens\":[1]}\n")), 400, "tokens[0]", "bad.jsonl, line 2");
         await ExpectAsync(client.PostAsync("/api/datasets?name=bad.csv", new StringContent("label,text\na,\"unterminated\n")), 400, "column 2", "bad.csv");
-        await ExpectAsync(client.PostAsync("/api/datasets?name=data.txt", new StringContent("x")), 400, "name", ".jsonl or .csv");
+        await ExpectAsync(client.PostAsync("/api/datasets?name=data.docx", new StringContent("x")), 400, "name", "must end in .jsonl, .csv, .conll or .txt");
         await ExpectAsync(client.PostAsync("/api/datasets", new StringContent("x")), 400, "name", "name=");
 
         await ExpectAsync(client.GetAsync("/api/runs/999"), 404, "id", "999");
