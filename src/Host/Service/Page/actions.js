@@ -113,7 +113,7 @@ export function setUpActions({ onStarted, onChanged }) {
     event.preventDefault();
     const result = $('upload-result');
     const file = $('upload-file').files[0];
-    if (!file) { say(result, 'Choose a .jsonl or .csv file first.', true); return; }
+    if (!file) { say(result, 'Choose a .jsonl, .csv, .conll or .txt file first.', true); return; }
     say(result, `uploading ${file.name}…`, false);
     try {
       const dataset = await withToken(() => uploadDataset(file));
