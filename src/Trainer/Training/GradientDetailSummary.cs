@@ -19,7 +19,9 @@ internal static class GradientDetailSummary
         if (record.Paths.Count > 1 && weakest is not null)
             parts.Add(Invariant($"weakest path layer {weakest.Layer} {weakest.Direction} V 10^{weakest.Log10VanishingRatio:F1}"));
         var saturated = record.Saturation.Where(s => double.IsFinite(s.Share)).MaxBy(s => s.Share);
-        if (saturated is not null)
+        if (saturated is { Share: 0 })
+            parts.Add("nothing saturated");
+        else if (saturated is not null)
             parts.Add(Invariant($"most saturated {saturated.Unit} (layer {saturated.Layer} {saturated.Direction}) {saturated.Share * 100:F1}%"));
         var ratios = record.Blocks.Where(b => b.UpdateRatio is not null).OrderBy(b => b.UpdateRatio).ToList();
         if (ratios.Count > 0)

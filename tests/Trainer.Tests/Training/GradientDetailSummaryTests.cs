@@ -23,5 +23,10 @@ public sealed class GradientDetailSummaryTests
         Assert.Equal("updated 38% of steps, weakest path layer 1 reverse V 10^-6.0, most saturated f (layer 0 forward) 50.0%, " +
             "update/weight median 2.0e-3 max 5.0e-2 (W_hy y, layer head forward)", GradientDetailSummary.Describe(record));
         Assert.Equal("", GradientDetailSummary.Describe(new GradientRecord(9, 1, 0.5, 1, false, false, -2, 10, [])));
+        var calm = new GradientRecord(9, 1, 0.5, 1, false, false, -2, 10, [])
+        {
+            Saturation = [new SaturationFigure("0", "forward", "f", 0), new SaturationFigure("0", "forward", "tanh", 0)],
+        };
+        Assert.Equal("nothing saturated", GradientDetailSummary.Describe(calm));
     }
 }
