@@ -14,6 +14,9 @@ internal static class Initializer
 {
     public static void Initialize(SequenceNetwork network, SequenceModelOptions options, DeterministicRandom rng)
     {
+        // Orthogonal and echo-state W_hh cost O(H^3) and O(H^2) per block (minutes at H = 4096), so a cancel named
+        // for the training thread is honoured inside them, not only once training steps begin.
+        var cancel = StepCancellation.Current;
         if (network.Embedding is { } embedding)
         {
             for (var i = 0; i < embedding.Length; i++)
@@ -33,8 +36,8 @@ internal static class Initializer
                     switch (options.RecurrentInit)
                     {
                         case RecurrentInit.Identity: Identity(block, hidden); break;
-                        case RecurrentInit.Orthogonal: Orthogonal(block, hidden, rng); break;
-                        case RecurrentInit.EchoState: EchoState(block, hidden, options.SpectralRadius, rng); break;
+                        case RecurrentInit.Orthogonal: Orthogonal(block, hidden, rng, cancel); break;
+                        case RecurrentInit.EchoState: EchoState(block, hidden, options.SpectralRadius, rng, cancel); break;
                         default: Glorot(block, hidden, hidden, rng); break;
                     }
                 }
@@ -65,7 +68,8 @@ internal static class Initializer
     // A Gaussian reservoir rescaled to the requested spectral radius ρ, estimated by Gelfand's formula
     // ρ = lim ‖W^k v‖^{1/k}, which, unlike plain power iteration, also settles when the dominant eigenvalues are a
     // complex pair.
-    private static void EchoState(Span<float> block, int size, float spectralRadius, DeterministicRandom rng)
+    private static void EchoState(Span<float> block, int size, float spectralRadius, DeterministicRandom rng,
+        CancellationToken cancel)
     {
         var w = new double[size * size];
         for (var i = 0; i < w.Length; i++)
@@ -78,6 +82,7 @@ internal static class Initializer
         var logGrowth = 0.0;
         for (var k = 0; k < warmup + measured; k++)
         {
+            cancel.ThrowIfCancellationRequested();
             var norm = 0.0;
             for (var i = 0; i < size; i++)
             {
@@ -109,13 +114,14 @@ internal static class Initializer
     }
 
     // Modified Gram–Schmidt on the rows of a Gaussian matrix, in double: the rows come out orthonormal.
-    private static void Orthogonal(Span<float> block, int size, DeterministicRandom rng)
+    private static void Orthogonal(Span<float> block, int size, DeterministicRandom rng, CancellationToken cancel)
     {
         var q = new double[size * size];
         for (var i = 0; i < q.Length; i++)
             q[i] = rng.NextGaussian();
         for (var i = 0; i < size; i++)
         {
+            cancel.ThrowIfCancellationRequested();
             var row = q.AsSpan(i * size, size);
             for (var j = 0; j < i; j++)
             {

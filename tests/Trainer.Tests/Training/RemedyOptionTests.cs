@@ -97,6 +97,21 @@ public class RemedyOptionTests
         Assert.Equal(radius, rho, 3e-3);
     }
 
+    [Theory]
+    [InlineData(RecurrentInit.Orthogonal)]
+    [InlineData(RecurrentInit.EchoState)]
+    public void A_cancel_named_for_the_thread_stops_the_cubic_initialisations(RecurrentInit init)
+    {
+        // Gram–Schmidt is O(H^3): minutes at H = 4096, before the first step's own cancel checks.
+        var data = EngineFixtures.NumericData(2, 1, [3], HeadKind.Binary, 2, seed: 1);
+        var trainer = new SequenceModelTrainer(new SequenceModelOptions { Cell = RecurrentCellKind.Rnn, HiddenSize = 8, RecurrentInit = init });
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        using (StepCancellation.Enter(cancelled.Token))
+            Assert.ThrowsAny<OperationCanceledException>(() => trainer.Initialize(data));
+        Assert.NotNull(trainer.Initialize(data)); // the scope is gone: the same call initialises
+    }
+
     [Fact]
     public void Echo_state_network_trains_only_the_readout()
     {
