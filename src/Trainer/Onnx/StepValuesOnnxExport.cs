@@ -23,10 +23,7 @@ internal static class StepValuesOnnxExport
             throw new ArgumentException("Only a per-step regression over numeric steps is written this way.", nameof(model));
         var standard = ClassifierOnnxExport.Build(model);
         var inner = standard.Graph;
-        var taken = inner.Initializers.Select(t => t.Name).Concat(inner.Nodes.SelectMany(n => n.Outputs))
-            .Concat(inner.Inputs.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
-        if (taken.Contains(inputColumn) || inputColumn.StartsWith("steps_", StringComparison.Ordinal))
-            throw new ArgumentException($"The feature column cannot be named '{inputColumn}': the model's ONNX graph uses that name itself; rename the column.", nameof(inputColumn));
+        RowGraphWrapping.RefuseTakenName(inner, inputColumn, "steps_", "feature column", "the model's ONNX graph");
 
         var nodes = new List<OnnxNode>();
         var initializers = new List<OnnxTensor>(inner.Initializers)
@@ -61,14 +58,6 @@ internal static class StepValuesOnnxExport
             [new OnnxValueInfo(inputColumn, OnnxType.Float, [1, "values"])],
             [new OnnxValueInfo(StepValues, OnnxType.Float, ["sequence"])],
             initializers, nodes);
-        return new OnnxModel(graph)
-        {
-            IrVersion = standard.IrVersion,
-            OpsetVersion = standard.OpsetVersion,
-            ExtraOpsets = standard.ExtraOpsets,
-            ProducerVersion = standard.ProducerVersion,
-            DocString = standard.DocString,
-            Metadata = standard.Metadata,
-        };
+        return RowGraphWrapping.Wrap(standard, graph);
     }
 }

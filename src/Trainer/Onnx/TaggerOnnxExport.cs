@@ -29,10 +29,7 @@ internal static class TaggerOnnxExport
             throw new ArgumentException("Only a per-step classifier over tokens is a tagger.", nameof(model));
         var standard = ClassifierOnnxExport.Build(model);
         var inner = standard.Graph;
-        var taken = inner.Initializers.Select(t => t.Name).Concat(inner.Nodes.SelectMany(n => n.Outputs))
-            .Concat(inner.Inputs.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
-        if (taken.Contains(inputColumn) || inputColumn.StartsWith("tagger_", StringComparison.Ordinal))
-            throw new ArgumentException($"The token column cannot be named '{inputColumn}': the tagger's ONNX graph uses that name itself; rename the column.", nameof(inputColumn));
+        RowGraphWrapping.RefuseTakenName(inner, inputColumn, "tagger_", "token column", "the tagger's ONNX graph");
 
         var nodes = new List<OnnxNode>();
         var initializers = new List<OnnxTensor>(inner.Initializers)
@@ -72,14 +69,6 @@ internal static class TaggerOnnxExport
                 new OnnxValueInfo(PredictedKeys, OnnxType.Float, ["sequence"]),
             ],
             initializers, nodes);
-        return new OnnxModel(graph)
-        {
-            IrVersion = standard.IrVersion,
-            OpsetVersion = standard.OpsetVersion,
-            ExtraOpsets = standard.ExtraOpsets,
-            ProducerVersion = standard.ProducerVersion,
-            DocString = standard.DocString,
-            Metadata = standard.Metadata,
-        };
+        return RowGraphWrapping.Wrap(standard, graph);
     }
 }
