@@ -32,7 +32,11 @@ public sealed class TrainingCheckpoint
     public static string HashOf(SequenceModelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var node = System.Text.Json.JsonSerializer.SerializeToNode(options, ModelFile.Json)!.AsObject();
+        // Options without a seed train with the default one, which the model (whose options a checkpoint hashes)
+        // records: hashed as given, every resume of a run without a seed looked like another run's and started over.
+        var asTrained = options.Clone();
+        asTrained.Seed = asTrained.SeedOrDefault;
+        var node = System.Text.Json.JsonSerializer.SerializeToNode(asTrained, ModelFile.Json)!.AsObject();
         node.Remove(nameof(SequenceModelOptions.Threads));
         var bytes = System.Text.Encoding.UTF8.GetBytes(node.ToJsonString());
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));

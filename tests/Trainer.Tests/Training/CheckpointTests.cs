@@ -59,6 +59,23 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void A_checkpoint_of_a_run_without_a_seed_is_taken_with_the_same_options_given_again()
+    {
+        // The service resumes by comparing the stored request's options with the checkpoint's; a request without a
+        // seed trains with the default one, which the checkpoint's model records.
+        var data = EngineFixtures.TokenData(20, 10, [5, 3], HeadKind.MultiClass, 3, seed: 12);
+        var unseeded = Options();
+        unseeded.Seed = null;
+        TrainingCheckpoint? taken = null;
+        new SequenceModelTrainer(unseeded).Fit(data, checkpoints: new CheckpointOptions { EverySteps = 2, Save = c => taken ??= c });
+        Assert.NotNull(taken);
+        Assert.True(taken.WasTakenWith(unseeded));
+        var otherSeed = Options();
+        otherSeed.Seed = SequenceModelOptions.Defaults.Seed + 1;
+        Assert.False(taken.WasTakenWith(otherSeed));
+    }
+
+    [Fact]
     public void Epoch_end_checkpoints_are_taken_and_a_damaged_checkpoint_is_refused()
     {
         var data = EngineFixtures.NumericData(16, 2, [4], HeadKind.Binary, 2, seed: 3);
