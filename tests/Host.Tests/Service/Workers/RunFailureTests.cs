@@ -57,5 +57,9 @@ public sealed class RunFailureTests
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT COUNT(*) FROM events WHERE run_id = {id} AND kind = 'interrupted';";
         Assert.Equal(2L, (long)command.ExecuteScalar()!);
+        // The restart resumed the run's own checkpoint (a request without a seed once hashed unlike its checkpoint,
+        // which was then deleted as another run's).
+        command.CommandText = $"SELECT COUNT(*) FROM events WHERE run_id = {id} AND kind = 'checkpoint-mismatch';";
+        Assert.Equal(0L, (long)command.ExecuteScalar()!);
     }
 }
