@@ -184,7 +184,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
             _output.AppendLine(line);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Recurrent.Host.Tests.Support;
@@ -34,7 +33,7 @@ public sealed partial class AlertConditionTests(ITestOutputHelper output)
     [Fact]
     public async Task Each_alert_expression_is_true_on_the_run_driven_into_it_and_false_on_a_healthy_lstm()
     {
-        var alerts = AlertExpressions(File.ReadAllText(Path.Combine(Root(), "dashboards", "prometheus", "rules.yml")));
+        var alerts = AlertExpressions(File.ReadAllText(Path.Combine(Repository.Root(), "dashboards", "prometheus", "rules.yml")));
         Assert.Subset(alerts.Keys.ToHashSet(), Driven.Select(d => d.Alert).ToHashSet());
 
         await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir(), extraArgs: ["--Recurrent:MaxConcurrentRuns=6"]);
@@ -218,14 +217,14 @@ public sealed partial class AlertConditionTests(ITestOutputHelper output)
     private static Process StartPrometheus(int servicePort, out HttpClient client)
     {
         var dir = Directory.CreateTempSubdirectory("recurrent-alerts-").FullName;
-        var shipped = Path.Combine(Root(), "dashboards", "prometheus");
+        var shipped = Path.Combine(Repository.Root(), "dashboards", "prometheus");
         // The shipped configuration, scraping this service every second and evaluating the rules as often.
         File.WriteAllText(Path.Combine(dir, "prometheus.yml"), File.ReadAllText(Path.Combine(shipped, "prometheus.yml"))
             .Replace("scrape_interval: 5s", "scrape_interval: 1s", StringComparison.Ordinal)
             .Replace("evaluation_interval: 5s", "evaluation_interval: 1s", StringComparison.Ordinal)
             .Replace("  - rules.yml", $"  - {Path.Combine(shipped, "rules.yml")}", StringComparison.Ordinal)
             .Replace("127.0.0.1:5080", $"127.0.0.1:{servicePort}", StringComparison.Ordinal));
-        var port = FreePort();
+        var port = ServiceProcess.FreePort();
         var info = new ProcessStartInfo("/usr/bin/prometheus") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { $"--config.file={dir}/prometheus.yml", $"--storage.tsdb.path={dir}/tsdb", $"--web.listen-address=127.0.0.1:{port}" })
             info.ArgumentList.Add(arg);
@@ -234,22 +233,5 @@ public sealed partial class AlertConditionTests(ITestOutputHelper output)
         prometheus.BeginErrorReadLine();
         client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         return prometheus;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Diagnostics.sln")))
-                return dir.FullName;
-        }
-        throw new DirectoryNotFoundException("the repository root (Diagnostics.sln) is not above " + AppContext.BaseDirectory);
     }
 }

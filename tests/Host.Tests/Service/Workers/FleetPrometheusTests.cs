@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Recurrent.Host.Tests.Support;
 
@@ -24,13 +23,13 @@ public sealed class FleetPrometheusTests(PostgresCluster cluster)
         await b.Client.WaitStateAsync(id, "succeeded", 120);
 
         var dir = Directory.CreateTempSubdirectory("recurrent-fleet-prometheus-").FullName;
-        var shipped = Path.Combine(Root(), "dashboards", "prometheus");
+        var shipped = Path.Combine(Repository.Root(), "dashboards", "prometheus");
         File.WriteAllText(Path.Combine(dir, "fleet.yml"), File.ReadAllText(Path.Combine(shipped, "fleet.yml"))
             .Replace("  - rules.yml", $"  - {Path.Combine(shipped, "rules.yml")}", StringComparison.Ordinal));
         Directory.CreateDirectory(Path.Combine(dir, "fleet-targets"));
         File.WriteAllText(Path.Combine(dir, "fleet-targets", "workers.json"),
             $$"""[{"targets": ["127.0.0.1:{{a.Port}}", "127.0.0.1:{{b.Port}}"], "labels": {"fleet": "test"} }]""");
-        var port = FreePort();
+        var port = ServiceProcess.FreePort();
         var info = new ProcessStartInfo("/usr/bin/prometheus") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { $"--config.file={dir}/fleet.yml", $"--storage.tsdb.path={dir}/tsdb", $"--web.listen-address=127.0.0.1:{port}" })
             info.ArgumentList.Add(arg);
@@ -82,22 +81,5 @@ public sealed class FleetPrometheusTests(PostgresCluster cluster)
         var body = (await client.GetFromJsonAsync<JsonObject>($"/api/v1/query?query={Uri.EscapeDataString(query)}"))!;
         var result = body["data"]!["result"]!.AsArray();
         return result.Count == 0 ? null : double.Parse((string)result[0]!["value"]![1]!, CultureInfo.InvariantCulture);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Diagnostics.sln")))
-                return dir.FullName;
-        }
-        throw new DirectoryNotFoundException("the repository root (Diagnostics.sln) is not above " + AppContext.BaseDirectory);
     }
 }
