@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Training;
 
@@ -26,8 +27,21 @@ internal static class TrainCommand
             return EncoderDecoderCommands.Train(parse.GetRequiredValue(o.Data), trainerOptions, dataOptions,
                 parse.GetRequiredValue(o.Out), parse.GetValue(o.Onnx), json, parse.GetValue(o.Valid) is not null || parse.GetValue(o.Test) is not null);
         var clock = Stopwatch.StartNew();
-        var splits = DatasetLoader.Load(parse.GetRequiredValue(o.Data), parse.GetValue(o.Valid), parse.GetValue(o.Test),
-            dataOptions);
+        var outPath = parse.GetRequiredValue(o.Out);
+        // Ctrl+C stops the load between sequences and a training step between its time steps (a step of a long
+        // sequence through a wide network can take minutes); nothing is written then. A second Ctrl+C ends the process.
+        using var cancel = new ConsoleCancellation();
+        dataOptions.Cancellation = cancel.Token;
+        DatasetSplits splits;
+        try
+        {
+            splits = DatasetLoader.Load(parse.GetRequiredValue(o.Data), parse.GetValue(o.Valid), parse.GetValue(o.Test),
+                dataOptions);
+        }
+        catch (OperationCanceledException) when (cancel.Token.IsCancellationRequested)
+        {
+            return Cancelled(outPath, "while loading the data");
+        }
         var observers = new List<ITrainingObserver>();
         if (!json)
         {
@@ -35,20 +49,31 @@ internal static class TrainCommand
                 (splits.Validation is { } v ? $", {v.Count} validation" : "") +
                 (splits.Test is { } t ? $", {t.Count} test" : ""));
         }
-        var outPath = parse.GetRequiredValue(o.Out);
         using var monitoring = CliMonitoring.Start(parse.GetValue(o.MetricsPort), Path.GetFileNameWithoutExtension(outPath));
         // The run's one monitor records the metrics (with --metrics-port); the progress line feeds it and reads it.
         if (!json)
             observers.Add(new ProgressReporter(Console.Out, trainerOptions.Epochs, !Console.IsOutputRedirected, monitor: monitoring?.Monitor));
         else if (monitoring is not null)
             observers.Add(monitoring.Monitor);
-        using var cancel = new ConsoleCancellation();
         var trainer = new SequenceModelTrainer(trainerOptions);
+        var progress = new CompletedSteps();
+        observers.Add(progress);
         SequenceModel model;
-        if (trainerOptions.MaxSteps == 0)
-            model = trainer.Initialize(splits.Train);
-        else
-            model = trainer.Fit(splits.Train, splits.Validation, new CompositeObserver(observers), cancel.Token);
+        try
+        {
+            // Named for this thread's passes only while it trains: the evaluations after the model is written run whole.
+            using var stepCancellation = StepCancellation.Enter(cancel.Token);
+            if (trainerOptions.MaxSteps == 0)
+                model = trainer.Initialize(splits.Train);
+            else
+                model = trainer.Fit(splits.Train, splits.Validation, new CompositeObserver(observers), cancel.Token);
+        }
+        catch (OperationCanceledException) when (cancel.Token.IsCancellationRequested)
+        {
+            if (!json && !Console.IsOutputRedirected)
+                Console.WriteLine(); // ends the progress bar's line
+            return Cancelled(outPath, $"after {progress.Count} completed steps");
+        }
         model.Save(outPath);
         var onnx = parse.GetValue(o.Onnx);
         if (onnx is not null)
@@ -81,6 +106,22 @@ internal static class TrainCommand
         CliOutput.Print(result, json);
         monitoring?.Finish(parse.GetValue(o.MetricsLinger));
         return ExitCodes.Success;
+    }
+
+    private static int Cancelled(string outPath, string when)
+    {
+        Console.Error.WriteLine($"recurrent: training cancelled (Ctrl+C) {when}; nothing was written to {outPath}");
+        return ExitCodes.Cancelled;
+    }
+
+    /// <summary>Counts the training steps that completed, for the message of a cancelled run.</summary>
+    private sealed class CompletedSteps : ITrainingObserver
+    {
+        public long Count { get; private set; }
+
+        public void OnStep(StepReport step) => Count++;
+
+        public void OnEpoch(EpochReport epoch) { }
     }
 
     private static void AddEvaluation(Dictionary<string, object?> result, string name, Evaluation? evaluation)

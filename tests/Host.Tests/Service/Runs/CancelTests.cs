@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using Recurrent.Host.Tests.Support;
 using Xunit.Abstractions;
@@ -32,7 +31,7 @@ public sealed class CancelTests(ITestOutputHelper output)
     {
         await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir());
         var client = service.Client;
-        var idle = ResidentMiB(service.ProcessId);
+        var idle = ProcessStatus.ResidentMiB(service.ProcessId);
         // One step of 16 sequences of 1,000 steps through an LSTM of 1,024 units: about 4·10^11 floating-point
         // operations over 0.8 GiB of activations.
         var run = await client.CreateRunAsync(new { data = "adding:1000", count = 16, cell = "lstm", hidden_size = 1024, batch_size = 16, epochs = 1, threads = 1 });
@@ -42,13 +41,13 @@ public sealed class CancelTests(ITestOutputHelper output)
         // 300 MiB more than the idle service means it is a third of the way through its forward pass, whatever the
         // machine's speed (the run's data, 16 sequences, is a few hundred KiB).
         var deadline = DateTime.UtcNow.AddMinutes(5);
-        while (ResidentMiB(service.ProcessId) < idle + 300)
+        while (ProcessStatus.ResidentMiB(service.ProcessId) < idle + 300)
         {
             Assert.True(DateTime.UtcNow < deadline, "the first step never filled its activations");
             Assert.Equal(0L, (long)(await client.GetRunAsync(id))["progress"]!["step"]!);
             await Task.Delay(20);
         }
-        output.WriteLine($"resident {ResidentMiB(service.ProcessId)} MiB (idle {idle} MiB): the step is under way");
+        output.WriteLine($"resident {ProcessStatus.ResidentMiB(service.ProcessId)} MiB (idle {idle} MiB): the step is under way");
         await CancelAndCheckAsync(service, id);
     }
 
@@ -67,25 +66,12 @@ public sealed class CancelTests(ITestOutputHelper output)
         // The work stopped with the run: an abandoned load or step would keep a core busy for seconds. The service
         // itself, idle, spends a few milliseconds a second (its heartbeat, the metrics). On a busy machine an
         // abandoned thread gets less CPU, so this can only miss a fault there, never report one that is not.
-        var before = CpuSeconds(service.ProcessId);
+        var before = ProcessStatus.CpuSeconds(service.ProcessId);
         var window = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(2));
-        var spent = CpuSeconds(service.ProcessId) - before;
+        var spent = ProcessStatus.CpuSeconds(service.ProcessId) - before;
         output.WriteLine($"CPU after the cancel: {spent:F2} s in {window.Elapsed.TotalSeconds:F1} s");
         Assert.True(spent < 0.5, $"the service spent {spent:F2} s of CPU in the {window.Elapsed.TotalSeconds:F1} s after the run was cancelled");
         Assert.Equal(0L, (long)(await client.GetRunAsync(id))["progress"]!["step"]!);
-    }
-
-    private static long ResidentMiB(int pid) =>
-        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-
-    // utime + stime of the process, fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s.
-    private static double CpuSeconds(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // fields[0] is field 3 (state): utime is field 14, stime field 15.
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 }
