@@ -119,8 +119,9 @@ public sealed class UploadLimitOptions
     /// <summary>
     /// Most bytes in one line of an upload (a JSONL record is a line): a record is held, parsed and split into a
     /// string per token while it is checked, about 20 times its size, so this bounds an upload's memory where the
-    /// upload size alone would not (one 16 MiB line cost 233-337 MiB). A longer line is a 413 naming it. Default
-    /// 2 MiB (a 2,000-step sequence of 100 numeric features is about that).
+    /// upload size alone would not (one 16 MiB line cost 233-337 MiB). A longer line is a 413 naming it. A CSV record
+    /// whose quoted field spans lines is bounded whole by the same number. Default 2 MiB (a 2,000-step sequence of 100
+    /// numeric features is about that).
     /// </summary>
     public long MaxLineBytes { get; set; } = 2L << 20;
 

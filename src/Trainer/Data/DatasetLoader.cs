@@ -69,7 +69,7 @@ public static class DatasetLoader
                 "validation and test data must be a .jsonl, .csv or .conll file (or charlm:PATH); built-in datasets bring their own splits");
         if (parsed.Kind == DatasetKind.CharacterText)
             return Truncate(CharacterText.LoadLike(parsed, training, options), options);
-        return RawDatasetBuilder.EncodeLike(ReadFile(parsed, options.EvaluationCount, options.LabelsOptional), training, options);
+        return RawDatasetBuilder.EncodeLike(ReadFile(parsed, options.EvaluationCount, options, options.LabelsOptional), training, options);
     }
 
     /// <summary>
@@ -90,7 +90,7 @@ public static class DatasetLoader
             DatasetKind.CsvFile => RawDatasetBuilder.Summarize(path, shape =>
             {
                 shape.Kind = InputKind.Tokens;
-                return CsvReader.Stream(path, options.Count);
+                return CsvReader.Stream(path, options.Count, maxRecordBytes: options.MaxRecordBytes);
             }, options),
             DatasetKind.ConllFile => RawDatasetBuilder.Summarize(path, shape =>
             {
@@ -107,7 +107,7 @@ public static class DatasetLoader
         switch (spec.Kind)
         {
             case DatasetKind.JsonlFile or DatasetKind.CsvFile or DatasetKind.ConllFile:
-                return (RawDatasetBuilder.BuildTraining(ReadFile(spec, options.Count, cancellation: options.Cancellation), options), null);
+                return (RawDatasetBuilder.BuildTraining(ReadFile(spec, options.Count, options), options), null);
             case DatasetKind.SeedToy:
                 return (Truncate(SeedToyTask.Generate(spec.Text), options), null);
             default:
@@ -123,11 +123,11 @@ public static class DatasetLoader
         }
     }
 
-    private static RawFile ReadFile(DatasetSpec spec, int? limit, bool labelsOptional = false, CancellationToken cancellation = default) => spec.Kind switch
+    private static RawFile ReadFile(DatasetSpec spec, int? limit, DatasetOptions options, bool labelsOptional = false) => spec.Kind switch
     {
-        DatasetKind.JsonlFile => JsonlReader.Read(spec.Path!, limit, labelsOptional, cancellation),
-        DatasetKind.ConllFile => ConllReader.Read(spec.Path!, limit, labelsOptional, cancellation),
-        _ => CsvReader.Read(spec.Path!, limit, labelsOptional, cancellation),
+        DatasetKind.JsonlFile => JsonlReader.Read(spec.Path!, limit, labelsOptional, options.Cancellation),
+        DatasetKind.ConllFile => ConllReader.Read(spec.Path!, limit, labelsOptional, options.Cancellation),
+        _ => CsvReader.Read(spec.Path!, limit, labelsOptional, options.Cancellation, options.MaxRecordBytes),
     };
 
     private static DatasetSplits GenerateSynthetic(DatasetSpec spec, DatasetOptions options)

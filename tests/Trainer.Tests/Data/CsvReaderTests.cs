@@ -1,4 +1,5 @@
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Data.Files;
 
 namespace Recurrent.Trainer.Tests.Data;
 
@@ -87,4 +88,39 @@ public sealed class CsvReaderTests : IDisposable
         Assert.Equal([0.5f, 2f], data.Examples.Select(e => e.Target));
     }
 
+    // A quoted field of many short lines: no line is long, the record is. Bounded per record, by load and summary alike.
+    [Fact]
+    public void A_record_over_the_byte_bound_is_refused_naming_the_line_where_it_started_and_the_limit()
+    {
+        var field = string.Join("\n", Enumerable.Repeat("short line", 50)); // 50 lines of 10 bytes: 549 bytes
+        var path = _dir.Write("long.csv", $"label,text\npos,one\nneg,\"{field}\"\npos,after\n");
+        var options = new DatasetOptions { MaxRecordBytes = 500 };
+        foreach (var read in new Action[] { () => DatasetLoader.Load(path, options: options), () => DatasetLoader.Summarize(path, options) })
+        {
+            var e = Assert.Throws<RecordTooLongException>(read);
+            Assert.Equal(3, e.Line);
+            Assert.Equal(500, e.Limit);
+            Assert.Equal($"{path}, line 3: the record starting on this line is longer than the limit of 500 bytes per record " +
+                "(a quoted field spanning lines counts whole)", e.Message);
+        }
+        // Unbounded (the command line), the same file loads.
+        Assert.Equal(3, DatasetLoader.Load(path).Train.Count);
+    }
+
+    // The bound counts the record's UTF-8 bytes as the file holds them: quotes, commas, doubled quotes, the line breaks
+    // inside quotes, multi-byte characters; not the line break that ends it.
+    [Theory]
+    [InlineData("neg,\"a \"\"b\"\"\r\nc\"", 16)]
+    [InlineData("neg,\"caf\u00e9\ncr\u00e8me \u20ac \U0001F600\"", 27)]
+    [InlineData("neg,plain words", 15)]
+    public void A_legal_record_at_the_bound_is_read_and_one_byte_less_refuses_it(string record, int bytes)
+    {
+        Assert.Equal(bytes, System.Text.Encoding.UTF8.GetByteCount(record));
+        var path = _dir.Write("fits.csv", $"label,text\n{record}\npos,x\n");
+        var data = DatasetLoader.Load(path, options: new DatasetOptions { MaxRecordBytes = bytes }).Train;
+        Assert.Equal(2, data.Count);
+        Assert.Equal(2, DatasetLoader.Summarize(path, new DatasetOptions { MaxRecordBytes = bytes }).Count);
+        var e = Assert.Throws<RecordTooLongException>(() => DatasetLoader.Load(path, options: new DatasetOptions { MaxRecordBytes = bytes - 1 }));
+        Assert.Equal(2, e.Line);
+    }
 }

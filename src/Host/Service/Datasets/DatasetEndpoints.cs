@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Store;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Data.Files;
 
 namespace Recurrent.Host.Service.Datasets;
 
@@ -45,7 +46,7 @@ internal static class DatasetEndpoints
         {
             var size = await CopyBoundedAsync(http.Body, temporary, limit, cancellationToken);
             Utf8Text.Check(temporary, name!, options.Value.Uploads.MaxLineBytes);
-            var description = Validate(temporary, name!, format, size, options.Value.MaxSequenceLength);
+            var description = Validate(temporary, name!, format, size, options.Value.MaxSequenceLength, options.Value.Uploads.MaxLineBytes);
             var record = datasets.Add(description, (connection, id) =>
             {
                 File.Move(temporary, data.DatasetFile(id, format));
@@ -97,12 +98,20 @@ internal static class DatasetEndpoints
     }
 
     // Streamed a record at a time (memory O(record), not O(file)), with the decisions and errors loading it would have.
-    private static DatasetRecord Validate(string path, string name, string format, long size, int maxLength)
+    // A record is bounded like a line (Utf8Text): a CSV record may span lines inside a quoted field, so it is bounded whole.
+    private static DatasetRecord Validate(string path, string name, string format, long size, int maxLength, long maxRecordBytes)
     {
         DatasetSummary train;
         try
         {
-            train = DatasetLoader.Summarize(RunData.SpecOfFile(path, format));
+            train = DatasetLoader.Summarize(RunData.SpecOfFile(path, format), new DatasetOptions { MaxRecordBytes = maxRecordBytes });
+        }
+        catch (RecordTooLongException e)
+        {
+            throw new PayloadTooLargeException("body",
+                $"{name}, line {e.Line}: the record starting on this line is longer than the service's limit of {e.Limit} bytes per record " +
+                "(Recurrent:Uploads:MaxLineBytes; a quoted field that spans lines counts whole); a record is held and parsed whole while it " +
+                "is checked: split the data into shorter records or raise the limit.");
         }
         catch (DataFormatException e)
         {

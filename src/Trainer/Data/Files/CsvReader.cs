@@ -12,17 +12,19 @@ internal static class CsvReader
 {
     /// <summary>Reads at most <paramref name="limit"/> sequences (all when null).</summary>
     /// <remarks>
-    /// With <paramref name="labelsOptional"/> the label column may be absent or a label empty (data to predict).
+    /// With <paramref name="labelsOptional"/> the label column may be absent or a label empty (data to predict). With
+    /// <paramref name="maxRecordBytes"/> a longer record is a <see cref="RecordTooLongException"/>.
     /// </remarks>
-    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false, CancellationToken cancellation = default) =>
-        new(path, InputKind.Tokens, 0, Stream(path, limit, labelsOptional, cancellation).ToList());
+    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false, CancellationToken cancellation = default,
+        long? maxRecordBytes = null) =>
+        new(path, InputKind.Tokens, 0, Stream(path, limit, labelsOptional, cancellation, maxRecordBytes).ToList());
 
     /// <summary>The sequences one record at a time (the same checks as <see cref="Read"/>), never the whole file.</summary>
     public static IEnumerable<RawSequence> Stream(string path, int? limit = null, bool labelsOptional = false,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, long? maxRecordBytes = null)
     {
         using var text = DataFile.OpenText(path);
-        var records = new CsvRecordReader(text, path);
+        var records = new CsvRecordReader(text, path, maxRecordBytes);
         var header = records.ReadRecord()
             ?? throw new DataFormatException(path, 1, "header", "the file is empty; expected a header row \"label,text\"");
         var labelColumn = labelsOptional && !header.Any(h => string.Equals(h.Trim(), "label", StringComparison.OrdinalIgnoreCase))

@@ -7,11 +7,15 @@ namespace Recurrent.Trainer.Data.Files;
 /// a field in double quotes may hold commas, line breaks and doubled quotes (<c>""</c> for one quote).
 /// Stricter than some readers on purpose: a quote inside an unquoted field, or text after a closing quote, is
 /// an error rather than a guess. Lines with nothing on them between records are skipped. Physical line numbers
-/// are tracked so errors point at the line an editor shows.
+/// are tracked so errors point at the line an editor shows. With <c>maxRecordBytes</c>, a record longer than that many
+/// UTF-8 bytes (its fields, commas, quotes and the line breaks inside quoted fields; not the line break that ends it) is
+/// refused as it is read, naming the line where it started: a quoted field may span any number of lines, so a bound
+/// on line length alone does not bound what the reader holds.
 /// </summary>
-internal sealed class CsvRecordReader(TextReader reader, string path)
+internal sealed class CsvRecordReader(TextReader reader, string path, long? maxRecordBytes = null)
 {
     private long _line = 1;
+    private long _recordBytes;
 
     /// <summary>The physical line where the last record returned by <see cref="ReadRecord"/> started.</summary>
     public long RecordLine { get; private set; }
@@ -24,6 +28,7 @@ internal sealed class CsvRecordReader(TextReader reader, string path)
         if (reader.Peek() < 0)
             return null;
         RecordLine = _line;
+        _recordBytes = 0;
         var fields = new List<string>();
         var field = new StringBuilder();
         while (true)
@@ -47,7 +52,7 @@ internal sealed class CsvRecordReader(TextReader reader, string path)
             var c = reader.Peek();
             if (c is -1 or '\r' or '\n')
                 return c;
-            reader.Read();
+            Take();
             if (c == ',')
                 return c;
             if (c == '"')
@@ -60,24 +65,24 @@ internal sealed class CsvRecordReader(TextReader reader, string path)
     private int ReadQuoted(StringBuilder field, int column)
     {
         var openedOn = _line;
-        reader.Read(); // the opening quote
+        Take(); // the opening quote
         while (true)
         {
-            var c = reader.Read();
+            var c = Take();
             switch (c)
             {
                 case -1:
                     throw new DataFormatException(path, openedOn, $"column {column}",
                         "a quoted field is never closed (the file ends inside the quotes)");
                 case '"' when reader.Peek() == '"':
-                    reader.Read();
+                    Take();
                     field.Append('"');
                     break;
                 case '"':
                     var after = reader.Peek();
                     if (after is -1 or '\r' or '\n')
                         return after;
-                    reader.Read();
+                    Take();
                     if (after == ',')
                         return after;
                     throw new DataFormatException(path, _line, $"column {column}",
@@ -85,7 +90,7 @@ internal sealed class CsvRecordReader(TextReader reader, string path)
                 case '\r':
                     field.Append('\r');
                     if (reader.Peek() == '\n')
-                        field.Append((char)reader.Read());
+                        field.Append((char)Take());
                     _line++;
                     break;
                 case '\n':
@@ -104,5 +109,17 @@ internal sealed class CsvRecordReader(TextReader reader, string path)
         if (reader.Read() == '\r' && reader.Peek() == '\n')
             reader.Read();
         _line++;
+    }
+
+    // Reads one character of the record, counting its UTF-8 bytes (a surrogate pair's two halves make its four).
+    private int Take()
+    {
+        var c = reader.Read();
+        if (c < 0 || maxRecordBytes is not long limit)
+            return c;
+        _recordBytes += c < 0x80 ? 1 : c < 0x800 || char.IsSurrogate((char)c) ? 2 : 3;
+        if (_recordBytes > limit)
+            throw new RecordTooLongException(path, RecordLine, limit);
+        return c;
     }
 }

@@ -93,7 +93,10 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
         Assert.Single((await client.GetFromJsonAsync<JsonObject>("/api/datasets"))!["datasets"]!.AsArray()); // only the small one
     }
 
-    /// <summary>The limit is a setting, and the line named is the first too long, not the first line.</summary>
+    /// <summary>
+    /// The limit is a setting, and the line named is the first too long, not the first line; a CSV record is bounded
+    /// whole, however many lines its quoted field spans.
+    /// </summary>
     [Fact]
     public async Task The_line_limit_is_configurable_and_names_the_line()
     {
@@ -110,5 +113,18 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
         Assert.Equal(100, Encoding.UTF8.GetByteCount(atLimit));
         using var taken = await client.PostAsync("/api/datasets?name=fits.jsonl", new StringContent($"{shortLine}\r\n{atLimit}\n"));
         Assert.True(taken.StatusCode == HttpStatusCode.Created, await taken.Content.ReadAsStringAsync());
+
+        // A CSV record whose quoted field spans lines is bounded whole: 30 lines of 9 bytes, none long, one record of 304.
+        var manyLines = "neg,\"" + string.Join("\n", Enumerable.Repeat("some text", 30)) + "\"";
+        await Expect.ProblemAsync(client.PostAsync("/api/datasets?name=quoted.csv", new StringContent($"label,text\npos,a b\n{manyLines}\npos,c\n")),
+            413, "body", "quoted.csv, line 3: the record starting on this line is longer than the service's limit of 100 bytes per record " +
+            "(Recurrent:Uploads:MaxLineBytes; a quoted field that spans lines counts whole)");
+        // Within the limit, a quoted field over several lines is taken and its record counted once.
+        using var multiLine = await client.PostAsync("/api/datasets?name=multi.csv",
+            new StringContent("label,text\npos,\"one\ntwo\nthree\"\nneg,\"four, five\"\n"));
+        var body = await multiLine.Content.ReadAsStringAsync();
+        Assert.True(multiLine.StatusCode == HttpStatusCode.Created, body);
+        Assert.Equal(2, (int)JsonNode.Parse(body)!["sequences"]!);
+        Assert.Equal(3, (int)JsonNode.Parse(body)!["max_length"]!);
     }
 }
