@@ -83,23 +83,62 @@ public static class DatasetLoader
         options ??= new DatasetOptions();
         var spec = DatasetSpec.Parse(trainSpec);
         CheckOptions(spec, options);
+        return spec.Kind == DatasetKind.CharacterText ? CharacterText.Summarize(spec) : SummarizeFile(spec, options);
+    }
+
+    private static DatasetSummary SummarizeFile(DatasetSpec spec, DatasetOptions options, Action<RawSequence>? observe = null)
+    {
         var path = spec.Path!;
         return spec.Kind switch
         {
-            DatasetKind.JsonlFile => RawDatasetBuilder.Summarize(path, shape => JsonlReader.Stream(path, shape, options.Count), options),
+            DatasetKind.JsonlFile => RawDatasetBuilder.Summarize(path, shape => JsonlReader.Stream(path, shape, options.Count), options, observe),
             DatasetKind.CsvFile => RawDatasetBuilder.Summarize(path, shape =>
             {
                 shape.Kind = InputKind.Tokens;
                 return CsvReader.Stream(path, options.Count, maxRecordBytes: options.MaxRecordBytes);
-            }, options),
+            }, options, observe),
             DatasetKind.ConllFile => RawDatasetBuilder.Summarize(path, shape =>
             {
                 (shape.Kind, shape.PerStep) = (InputKind.Tokens, true);
                 return ConllReader.Stream(path, options.Count);
-            }, options),
-            DatasetKind.CharacterText => CharacterText.Summarize(spec),
+            }, options, observe),
             _ => throw new DataFormatException(spec.Text, null, "spec", "a summary is read from a .jsonl, .csv or .conll file or charlm:PATH"),
         };
+    }
+
+    /// <summary>
+    /// The sizes <see cref="Load"/> (without validation or test specs) would give the splits of the training file or
+    /// text <paramref name="trainSpec"/>, with the same errors, counted as a stream: memory of the distinct tokens and
+    /// an int per sequence, never of the records (a 16 MiB text loaded is hundreds of MiB).
+    /// </summary>
+    internal static DatasetMeasure Measure(string trainSpec, DatasetOptions options)
+    {
+        var spec = DatasetSpec.Parse(trainSpec);
+        CheckOptions(spec, options);
+        if (spec.Kind == DatasetKind.CharacterText)
+        {
+            if (options.ValidationFraction != 0)
+                throw new DataFormatException(spec.Text, null, "ValidationFraction",
+                    $"{spec.Text} holds out its own validation set; a validation fraction does not apply");
+            return CharacterText.Measure(spec, options);
+        }
+        var lengths = new List<int>();
+        var tokens = new Dictionary<string, int>(StringComparer.Ordinal);
+        var summary = SummarizeFile(spec, options, sequence =>
+        {
+            lengths.Add(sequence.Length);
+            if (sequence.Tokens is { } words)
+                Vocabulary.CountTokens(tokens, words);
+        });
+        var vocabulary = summary.InputKind == InputKind.Tokens
+            ? Vocabulary.FromCounts(tokens, options.VocabularyMaxSize, options.VocabularyMinCount).Count
+            : 0;
+        int[] train = [], validation = [];
+        if (options.ValidationFraction > 0)
+            (train, validation) = ValidationHoldOut.Indices(summary.Count, options.ValidationFraction, options.Seed, summary.Name);
+        var trainLongest = options.ValidationFraction > 0 ? train.Max(i => lengths[i]) : summary.MaxLength;
+        return new DatasetMeasure(summary.InputKind, summary.FeatureCount, summary.Count - validation.Length, validation.Length,
+            trainLongest, summary.MaxLength, vocabulary, summary.Labels, summary.PerStep);
     }
 
     private static (SequenceDataset Train, SequenceDataset? Test) LoadTrain(DatasetSpec spec, DatasetOptions options)

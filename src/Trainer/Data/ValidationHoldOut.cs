@@ -15,17 +15,27 @@ internal static class ValidationHoldOut
     public static (SequenceDataset Train, SequenceDataset Validation) Split(SequenceDataset data, double fraction,
         int seed)
     {
-        var heldOut = (int)Math.Round(fraction * data.Count, MidpointRounding.AwayFromZero);
-        if (heldOut < 1 || heldOut >= data.Count)
-            throw new DataFormatException(data.Name, null, "ValidationFraction",
-                $"holding out {fraction} of {data.Count} sequences leaves {heldOut} for validation and " +
-                $"{data.Count - heldOut} for training; both need at least one");
-        var order = Enumerable.Range(0, data.Count).ToArray();
+        var (train, validation) = Indices(data.Count, fraction, seed, data.Name);
+        return (data.Subset(train), data.Subset(validation, $"{data.Name} (held out)"));
+    }
+
+    /// <summary>
+    /// The indices <see cref="Split"/> keeps and holds out of <paramref name="count"/> sequences, each part in order,
+    /// with its error when either part would be empty: the split of a dataset counted but not loaded.
+    /// </summary>
+    public static (int[] Train, int[] Validation) Indices(int count, double fraction, int seed, string name)
+    {
+        var heldOut = (int)Math.Round(fraction * count, MidpointRounding.AwayFromZero);
+        if (heldOut < 1 || heldOut >= count)
+            throw new DataFormatException(name, null, "ValidationFraction",
+                $"holding out {fraction} of {count} sequences leaves {heldOut} for validation and " +
+                $"{count - heldOut} for training; both need at least one");
+        var order = Enumerable.Range(0, count).ToArray();
         new DeterministicRandom(DeterministicRandom.DeriveSeed((ulong)seed, Stream)).Shuffle(order.AsSpan());
         var validation = order[..heldOut];
         var train = order[heldOut..];
         Array.Sort(validation);
         Array.Sort(train);
-        return (data.Subset(train), data.Subset(validation, $"{data.Name} (held out)"));
+        return (train, validation);
     }
 }

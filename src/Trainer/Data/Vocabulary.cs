@@ -69,10 +69,21 @@ public sealed class Vocabulary
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSize, 2);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var sequence in sequences)
-        {
-            foreach (var token in sequence)
-                counts[token] = counts.GetValueOrDefault(token) + 1;
-        }
+            CountTokens(counts, sequence);
+        return FromCounts(counts, maxSize, minCount);
+    }
+
+    /// <summary>Adds one sequence's tokens to <paramref name="counts"/>, as <see cref="Build"/> counts them.</summary>
+    internal static void CountTokens(Dictionary<string, int> counts, IReadOnlyList<string> sequence)
+    {
+        foreach (var token in sequence)
+            counts[token] = counts.GetValueOrDefault(token) + 1;
+    }
+
+    /// <summary>The vocabulary <see cref="Build"/> makes of tokens counted with <see cref="CountTokens"/>.</summary>
+    internal static Vocabulary FromCounts(Dictionary<string, int> counts, int maxSize, int minCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSize, 2);
         var kept = counts
             .Where(pair => pair.Value >= minCount && pair.Key != PaddingToken && pair.Key != UnknownToken)
             .OrderByDescending(pair => pair.Value)

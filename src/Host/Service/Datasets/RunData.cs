@@ -8,7 +8,7 @@ namespace Recurrent.Host.Service.Datasets;
 
 /// <summary>
 /// The datasets of a run request. <see cref="Describe"/> checks a request at creation without building its data
-/// (a generated task is probed with one sequence, an upload is read, which its size bounds); the worker builds
+/// (a generated task is probed with one sequence, an upload is counted as it streams by); the worker builds
 /// the data with <see cref="Load"/>. Loading is deterministic in the request, so a restart sees the same sequences.
 /// </summary>
 internal sealed class RunData(DatasetStore datasets, DataDirectory data, ArtifactStore artifacts, IOptions<ServiceOptions> options)
@@ -31,7 +31,9 @@ internal sealed class RunData(DatasetStore datasets, DataDirectory data, Artifac
     {
         var (spec, parsed) = SpecOf(request);
         var dataOptions = RunRequestMapper.ToDatasetOptions(request);
-        if (parsed is null || parsed.Kind == DatasetKind.SeedToy)
+        if (parsed is null)
+            return Measure(request, spec, dataOptions);
+        if (parsed.Kind == DatasetKind.SeedToy)
             return DataShape.Of(CheckLength(request, LoadSpec(request, spec, dataOptions)));
         // Generated and Fashion-MNIST data: one sequence of each split checks the options and gives the step
         // shape; the counts follow from the request.
@@ -61,11 +63,25 @@ internal sealed class RunData(DatasetStore datasets, DataDirectory data, Artifac
         return DataShape.Of(sample) with { Sequences = train, EvaluationSequences = evaluation };
     }
 
-    private static DatasetSplits LoadSpec(RunRequest request, string spec, DatasetOptions dataOptions)
+    private static DatasetSplits LoadSpec(RunRequest request, string spec, DatasetOptions dataOptions) =>
+        Refusing(request, () => DatasetLoader.Load(spec, options: dataOptions));
+
+    // An upload's sizes, counted as the file streams by (loading a 16 MiB text whole took hundreds of MiB), with the
+    // answers and refusals loading it gives.
+    private DataShape Measure(RunRequest request, string spec, DatasetOptions dataOptions)
+    {
+        var measure = Refusing(request, () => DatasetLoader.Measure(spec, dataOptions));
+        CheckLength(request, measure.TrainMaxLength);
+        var labels = measure.Labels;
+        return new DataShape(measure.InputKind, measure.FeatureCount, measure.MaxLength, measure.TrainCount, measure.EvaluationCount,
+            measure.VocabularySize, labels.IsRegression || labels.ClassCount == 2 ? 1 : labels.ClassCount, measure.PerStep);
+    }
+
+    private static T Refusing<T>(RunRequest request, Func<T> read)
     {
         try
         {
-            return DatasetLoader.Load(spec, options: dataOptions);
+            return read();
         }
         catch (DataFormatException e)
         {
@@ -79,12 +95,16 @@ internal sealed class RunData(DatasetStore datasets, DataDirectory data, Artifac
 
     private DatasetSplits CheckLength(RunRequest request, DatasetSplits splits)
     {
+        CheckLength(request, splits.Train.Examples.Max(e => e.Length));
+        return splits;
+    }
+
+    private void CheckLength(RunRequest request, int longest)
+    {
         var limit = options.Value.MaxSequenceLength;
-        var longest = splits.Train.Examples.Max(e => e.Length);
         if (longest > limit)
             throw new BadRequestException(request.MaxLength is null ? "data" : "max_length",
                 $"data: sequences of {longest} steps exceed the service's limit of {limit} (Recurrent:MaxSequenceLength); set max_length to cut them.");
-        return splits;
     }
 
     private (string Spec, DatasetSpec? Parsed) SpecOf(RunRequest request)

@@ -120,7 +120,46 @@ internal static class CharacterText
     /// </summary>
     public static DatasetSummary Summarize(DatasetSpec spec)
     {
-        var path = spec.Path!;
+        var (characters, alphabet) = Scan(spec.Path!);
+        // The training part's windows of L characters, each predicting the character after it (Windows).
+        var trainEnd = (long)(characters * TrainShare);
+        var windows = (int)((trainEnd - 1 + spec.Length - 1) / spec.Length);
+        var labels = LabelSet.Classes(alphabet.Select(c => new Rune(c).ToString()).ToArray());
+        return new DatasetSummary(spec.Path!, InputKind.Tokens, 0, windows, (int)Math.Min(spec.Length, trainEnd - 1), labels, PerStep: true);
+    }
+
+    /// <summary>
+    /// The sizes of <see cref="Load"/>'s three parts after the loader's truncation, read as a stream (memory of the
+    /// alphabet, not of the text), with the same errors.
+    /// </summary>
+    public static DatasetMeasure Measure(DatasetSpec spec, DatasetOptions options)
+    {
+        var (characters, alphabet) = Scan(spec.Path!);
+        var n = (int)characters;
+        var trainEnd = (int)(n * TrainShare);
+        var validationEnd = (int)(n * (TrainShare + ValidationShare));
+        var (train, trainLongest) = WindowsOf(0, trainEnd, spec.Length, options.Count);
+        var (validation, validationLongest) = WindowsOf(trainEnd, validationEnd, spec.Length, options.EvaluationCount);
+        var (test, testLongest) = WindowsOf(validationEnd, n, spec.Length, options.EvaluationCount);
+        int Cut(int steps) => options.MaxLength is int max ? Math.Min(steps, max) : steps;
+        var labels = LabelSet.Classes(alphabet.Select(c => new Rune(c).ToString()).ToArray());
+        return new DatasetMeasure(InputKind.Tokens, 0, train, validation + test, Cut(trainLongest),
+            Cut(Math.Max(trainLongest, Math.Max(validationLongest, testLongest))), alphabet.Count + 2, labels, PerStep: true);
+    }
+
+    // How many windows Windows cuts from [start, end) and the longest (the first): each predicts the character after it.
+    private static (int Count, int Longest) WindowsOf(int start, int end, int window, int? limit)
+    {
+        var steps = end - 1 - start;
+        if (steps <= 0)
+            return (0, 0);
+        var count = (steps + window - 1) / window;
+        return (limit is int most ? Math.Min(count, most) : count, Math.Min(window, steps));
+    }
+
+    // The text's length in characters (line ends folded) and its alphabet, streamed, with Load's errors.
+    private static (long Characters, SortedSet<int> Alphabet) Scan(string path)
+    {
         using var stream = DataFile.OpenRead(path);
         if (stream.Length > MaxBytes)
             throw new DataFormatException(path, null, null,
@@ -173,11 +212,7 @@ internal static class CharacterText
                 "(90% to train on, 5% each held out for validation and test)");
         if (alphabet.Count < 2)
             throw new DataFormatException(path, null, null, "the text has a single distinct character; there is nothing to predict");
-        // The training part's windows of L characters, each predicting the character after it (Windows).
-        var trainEnd = (long)(characters * TrainShare);
-        var windows = (int)((trainEnd - 1 + spec.Length - 1) / spec.Length);
-        var labels = LabelSet.Classes(alphabet.Select(c => new Rune(c).ToString()).ToArray());
-        return new DatasetSummary(path, InputKind.Tokens, 0, windows, (int)Math.Min(spec.Length, trainEnd - 1), labels, PerStep: true);
+        return (characters, alphabet);
     }
 
     // The text's characters (Unicode scalar values), every line end as one \n.

@@ -52,7 +52,12 @@ internal static class RawDatasetBuilder
     /// once, or twice when regression looked likely until a late label that is not a number (the names are then
     /// collected on a second pass rather than kept for every numeric label).
     /// </summary>
-    public static DatasetSummary Summarize(string path, Func<RawFileShape, IEnumerable<RawSequence>> read, DatasetOptions options)
+    /// <param name="path">The file.</param>
+    /// <param name="read">Streams the file's sequences.</param>
+    /// <param name="options">The options loading would use.</param>
+    /// <param name="observe">Called with each sequence of the first pass as loading would keep it (truncated).</param>
+    public static DatasetSummary Summarize(string path, Func<RawFileShape, IEnumerable<RawSequence>> read, DatasetOptions options,
+        Action<RawSequence>? observe = null)
     {
         var shape = new RawFileShape();
         var mode = options.LabelMode;
@@ -67,6 +72,7 @@ internal static class RawDatasetBuilder
         foreach (var raw in read(shape))
         {
             var sequence = Truncate(raw, options);
+            observe?.Invoke(sequence);
             count++;
             longest = Math.Max(longest, sequence.Length);
             if (shape.PerStep)

@@ -64,6 +64,37 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Creating a run sizes its uploaded data as the file streams by: a run on the largest text (16 MiB, a character
+    /// language model) raised the peak by 364 MiB when the text was loaded whole to be sized. The run is refused by
+    /// its parameter count, which needs the data's alphabet, so the sizing ran whole.
+    /// </summary>
+    [Fact]
+    public async Task Sizing_a_run_on_the_largest_text_upload_reads_it_as_a_stream()
+    {
+        await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir());
+        var client = service.Client;
+        var text = new StringBuilder();
+        var random = new Random(5);
+        while (text.Length < (16 << 20) - 100)
+            text.Append("the quick brown fox jumps over the lazy dog "[random.Next(10)..]).Append('\n');
+        using var uploaded = await client.PostAsync("/api/datasets?name=book.txt", new StringContent(text.ToString()));
+        var body = await uploaded.Content.ReadAsStringAsync();
+        Assert.True(uploaded.StatusCode == HttpStatusCode.Created, body);
+        var id = (long)JsonNode.Parse(body)!["id"]!;
+        var (_, before) = PredictMemoryTests.Memory(service.ProcessId);
+
+        // 27 characters (the alphabet of the sentence and the line break) + padding and unknown: 29 tokens and 27 classes.
+        await Expect.ProblemAsync(client.PostAsJsonAsync("/api/runs", new { dataset_id = id, hidden_size = 4000, layers = 2 }), 400,
+            "hidden_size", "a lstm of 2 layer(s) of 4000 units has ");
+        var (_, peak) = PredictMemoryTests.Memory(service.ProcessId);
+        output.WriteLine($"sizing a run on {text.Length / 1048576.0:0.0} MiB of text: peak RSS {before >> 20} MiB before, {peak >> 20} MiB after " +
+            $"(+{(peak - before) >> 20} MiB)");
+        Assert.True(peak - before < UploadGrowthBoundBytes,
+            $"sizing a run on a {text.Length / 1048576.0:0.0} MiB text raised the peak RSS by {(peak - before) >> 20} MiB, over " +
+            $"{UploadGrowthBoundBytes >> 20} MiB: is the upload loaded whole to be sized again?");
+    }
+
+    /// <summary>
     /// The largest record is a line (Recurrent:Uploads:MaxLineBytes, 2 MiB by default): one line of 16 MiB, which cost
     /// 233-337 MiB when it was parsed (held, parsed, split into a string per token), is refused with a 413 naming the
     /// line and the limit before any line is read whole, so it costs what a file of short lines does.
