@@ -1,4 +1,5 @@
 using System.Text;
+using Recurrent.Host.Tests.Support;
 using Recurrent.Host.Training;
 
 namespace Recurrent.Host.Tests.Training;
@@ -12,16 +13,6 @@ public sealed class OptionsDocumentTests
 {
     private const string Begin = "<!-- generated from the declarations: OptionsDocumentTests -->";
     private const string End = "<!-- end of generated tables -->";
-
-    private static string Repository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Diagnostics.sln")))
-                return dir.FullName;
-        }
-        throw new DirectoryNotFoundException("No Diagnostics.sln above the tests.");
-    }
 
     /// <summary>The generated tables.</summary>
     public static string Tables()
@@ -57,7 +48,7 @@ public sealed class OptionsDocumentTests
     [Fact]
     public void The_options_reference_is_generated_from_the_declarations()
     {
-        var path = Path.Combine(Repository(), "docs/options.md");
+        var path = Path.Combine(Repository.Root(), "docs/options.md");
         var text = File.ReadAllText(path);
         var start = text.IndexOf(Begin, StringComparison.Ordinal) + Begin.Length;
         var end = text.IndexOf(End, StringComparison.Ordinal);
@@ -75,7 +66,7 @@ public sealed class OptionsDocumentTests
     public void The_README_s_train_commands_use_only_current_flags()
     {
         // Continued lines ("\" at the end) read as one command.
-        var readme = File.ReadAllText(Path.Combine(Repository(), "README.md")).Replace("\\\n", " ", StringComparison.Ordinal).Split('\n');
+        var readme = File.ReadAllText(Path.Combine(Repository.Root(), "README.md")).Replace("\\\n", " ", StringComparison.Ordinal).Split('\n');
         var train = readme.Select(l => l.Trim()).Where(l => l.StartsWith("recurrent train ", StringComparison.Ordinal)).ToList();
         var flags = TrainingOptions.All.Select(o => o.Flag)
             .Concat(["--data", "--valid", "--test", "--out", "--onnx", "--metrics-port", "--metrics-linger", "--json"])

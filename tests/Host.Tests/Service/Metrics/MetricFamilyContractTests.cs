@@ -1,6 +1,7 @@
 using Recurrent.Diagnostics;
 using Recurrent.Diagnostics.Metrics;
 using Recurrent.Diagnostics.Tests.Metrics;
+using Recurrent.Host.Tests.Support;
 
 namespace Recurrent.Host.Tests.Service.Metrics;
 
@@ -11,7 +12,7 @@ namespace Recurrent.Host.Tests.Service.Metrics;
 /// </summary>
 public sealed class MetricFamilyContractTests
 {
-    private static readonly string ContractFile = Path.Combine(RepositoryRoot(), "dashboards", "metric-families.txt");
+    private static readonly string ContractFile = Path.Combine(Repository.Root(), "dashboards", "metric-families.txt");
 
     [Fact]
     public void A_scrape_of_a_trained_run_has_exactly_the_committed_families_and_label_keys()
@@ -63,15 +64,5 @@ public sealed class MetricFamilyContractTests
             keys[family].UnionWith(Expositions.LabelKeys(sample));
         }
         return [.. types.Keys.Order(StringComparer.Ordinal).Select(f => $"{f} {types[f]} {string.Join(',', keys[f])}")];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Diagnostics.sln")))
-                return directory.FullName;
-        }
-        throw new InvalidOperationException($"No Diagnostics.sln above {AppContext.BaseDirectory}.");
     }
 }

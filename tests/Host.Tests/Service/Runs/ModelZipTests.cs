@@ -63,10 +63,7 @@ public sealed class ModelZipTests
         get
         {
             var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-            var root = AppContext.BaseDirectory;
-            while (!File.Exists(Path.Combine(root, "Diagnostics.sln")))
-                root = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(root))!;
-            return Path.Combine(root, "tests", "MLNet.Consumer", "bin", configuration, "net10.0", "Recurrent.MLNet.Consumer.dll");
+            return Path.Combine(Repository.Root(), "tests", "MLNet.Consumer", "bin", configuration, "net10.0", "Recurrent.MLNet.Consumer.dll");
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Recurrent.Host.Tests.Support;
 
 namespace Recurrent.Host.Tests.Service.Security;
@@ -14,21 +13,21 @@ public sealed class TokenBindingTests
     [Fact]
     public async Task Kestrel_endpoints_on_the_command_line_are_checked()
     {
-        var port = FreePort();
+        var port = ServiceProcess.FreePort();
         await ExpectRefusedAsync(port, new Dictionary<string, string>(), $"--Kestrel:Endpoints:e:Url=http://0.0.0.0:{port}");
     }
 
     [Fact]
     public async Task Kestrel_endpoints_in_environment_variables_are_checked()
     {
-        var port = FreePort();
+        var port = ServiceProcess.FreePort();
         await ExpectRefusedAsync(port, new Dictionary<string, string> { ["Kestrel__Endpoints__e__Url"] = $"http://*:{port}" });
     }
 
     [Fact]
     public async Task Kestrel_endpoints_in_appsettings_are_checked()
     {
-        var port = FreePort();
+        var port = ServiceProcess.FreePort();
         // appsettings.{Environment}.json beside recurrent.dll, as an operator would deploy it.
         var environment = $"AbuseTest{Guid.NewGuid():N}";
         var file = Path.Combine(AppContext.BaseDirectory, $"appsettings.{environment}.json");
@@ -46,7 +45,7 @@ public sealed class TokenBindingTests
     [Fact]
     public async Task Urls_in_the_environment_are_checked()
     {
-        var port = FreePort();
+        var port = ServiceProcess.FreePort();
         // No --urls: the harness's own address would win, so this start goes through the generic process start.
         var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in new[] { ServiceProcess.RecurrentDll, "serve", "--data-dir", ServiceProcess.NewDataDir(), "--no-demo" })
@@ -60,7 +59,7 @@ public sealed class TokenBindingTests
     [Fact]
     public async Task With_a_configured_token_a_kestrel_endpoint_on_all_interfaces_serves()
     {
-        var port = FreePort();
+        var port = ServiceProcess.FreePort();
         using var process = ServiceProcess.Start(ServiceProcess.NewDataDir(), "http://127.0.0.1:1", ServiceProcess.TestToken,
             new Dictionary<string, string>(), "--no-demo", $"--Kestrel:Endpoints:e:Url=http://0.0.0.0:{port}");
         try
@@ -115,12 +114,5 @@ public sealed class TokenBindingTests
         Assert.Contains("Refusing to listen on http://", message, StringComparison.Ordinal);
         Assert.Contains(address, message, StringComparison.Ordinal);
         Assert.Contains("without a configured token", message, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Any, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
