@@ -100,7 +100,7 @@ public static class InferenceBenchmark
     /// </summary>
     private sealed class OnnxSession : IDisposable
     {
-        private static readonly string[] InputNames = [ClassifierOnnxExport.Input, ClassifierOnnxExport.Lengths];
+        private static readonly string[] InputNames = [SequenceModelOnnxExport.Input, SequenceModelOnnxExport.Lengths];
         private static readonly string[] OutputNames = ["probabilities"];
         private readonly InferenceSession _session;
         private readonly RunOptions _run = new();

@@ -36,14 +36,14 @@ internal static class FittedModelOnnx
             if (featurization.Input is null)
                 throw new InvalidOperationException(
                     $"The featurisation cannot go into the ONNX graph: {featurization.Problem} Export without includeFeaturization and feed the graph token ids (input) and sequence_lens yourself.");
-            onnx = ClassifierOnnxExport.Build(network, new PipelineOnnxBoundary(featurization.Input, task));
+            onnx = SequenceModelOnnxExport.Build(network, new PipelineOnnxBoundary(featurization.Input, task));
         }
         else
         {
             var tokenizer = featurization.Input is PipelineInput.Text text
                 ? $"not in this graph: the ML.NET pipeline's {text.PipelineSteps} made the tokens; id = key + 1 of MapValueToKey's key (0 = <pad>, 1 = <unk>: a word the key does not know)"
                 : "not in this graph: the steps of the ML.NET pipeline before the trainer made the tokens; id = key + 1 of its key column (0 = <pad>, 1 = <unk>)";
-            onnx = ClassifierOnnxExport.Build(network, new StandardOnnxBoundary(tokenizer));
+            onnx = SequenceModelOnnxExport.Build(network, new StandardOnnxBoundary(tokenizer));
         }
         OnnxModelWriter.Write(stream, onnx);
     }

@@ -59,7 +59,7 @@ internal static class MLNetModelBuilder
             throw new ArgumentOutOfRangeException(featureColumnName, $"Column '{featureColumnName}' has {size} values, which do not divide into steps of {width}.");
         var slotNames = task == RecurrentTask.MulticlassClassification && ClassNamesCanBeColumns(model.Labels.ClassNames, input.Schema);
         var boundary = new MLNetOnnxBoundary(featureColumnName, task, size / width, perClassOutputs: slotNames);
-        var onnx = OnnxModelWriter.ToBytes(ClassifierOnnxExport.Build(model, boundary));
+        var onnx = OnnxModelWriter.ToBytes(SequenceModelOnnxExport.Build(model, boundary));
         var transformers = new List<ITransformer>();
         var schema = input.Schema;
         ITransformer Add(ITransformer transformer)

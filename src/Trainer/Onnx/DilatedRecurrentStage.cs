@@ -53,13 +53,13 @@ internal static class DilatedRecurrentStage
         g.AddInitializer(Name("zero_i32"), [1], [0]);
         g.AddInitializer(Name("d_minus_1_i32"), [1], [d - 1]);
         g.AddInitializer(Name("d_i32"), [1], [d]);
-        g.AddNode("Sub", [ClassifierOnnxExport.Lengths, Name("residues")], [Name("lens_after_k")]);
+        g.AddNode("Sub", [SequenceModelOnnxExport.Lengths, Name("residues")], [Name("lens_after_k")]);
         g.AddNode("Max", [Name("lens_after_k"), Name("zero_i32")], [Name("lens_nonnegative")]);
         g.AddNode("Add", [Name("lens_nonnegative"), Name("d_minus_1_i32")], [Name("lens_rounded")]);
         g.AddNode("Div", [Name("lens_rounded"), Name("d_i32")], [Name("lens_grid")]);
         g.AddNode("Reshape", [Name("lens_grid"), Name("minus1")], [Name("sub_lens")]);
 
-        ClassifierOnnxExport.AddRecurrentOperator(g, shape, directions, prefix, Name("sub_input"), Name("sub_lens"));
+        SequenceModelOnnxExport.AddRecurrentOperator(g, shape, directions, prefix, Name("sub_input"), Name("sub_lens"));
 
         if (output is not null)
         {
@@ -80,7 +80,7 @@ internal static class DilatedRecurrentStage
         g.AddNode("Concat", [Name("d"), Name("batch"), Name("hidden")], [Name("finals_shape")], OnnxAttribute.Int("axis", 0));
         g.AddNode("Reshape", [Name("forward_finals"), Name("finals_shape")], [Name("forward_grid")]);
         g.AddNode("Transpose", [Name("forward_grid")], [Name("forward_by_sequence")], OnnxAttribute.Ints("perm", 1, 0, 2));
-        g.AddNode("Cast", [ClassifierOnnxExport.Lengths], [Name("lens_i64")], OnnxAttribute.Int("to", (long)OnnxType.Int64));
+        g.AddNode("Cast", [SequenceModelOnnxExport.Lengths], [Name("lens_i64")], OnnxAttribute.Int("to", (long)OnnxType.Int64));
         g.AddNode("Sub", [Name("lens_i64"), Name("at1")], [Name("last_step")]);
         g.AddNode("Mod", [Name("last_step"), Name("d")], [Name("last_residue")]);
         g.AddNode("Unsqueeze", [Name("last_residue"), Name("at1")], [Name("last_residue_index")]);

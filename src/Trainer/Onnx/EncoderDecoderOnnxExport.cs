@@ -51,10 +51,10 @@ internal static class EncoderDecoderOnnxExport
         {
             DocString = "The encoder of an encoder–decoder: source ids and lengths in; the state each layer hands its decoder layer out.",
         };
-        g.AddInput(ClassifierOnnxExport.Input, OnnxType.Int64, ["batch", "sequence"]);
-        g.AddInput(ClassifierOnnxExport.Lengths, OnnxType.Int32, ["batch"]);
+        g.AddInput(SequenceModelOnnxExport.Input, OnnxType.Int64, ["batch", "sequence"]);
+        g.AddInput(SequenceModelOnnxExport.Lengths, OnnxType.Int32, ["batch"]);
         g.AddInitializer("embedding", [shape.SourceVocabulary, shape.EmbeddingSize], network.SourceEmbedding.Value);
-        g.AddNode("Gather", ["embedding", ClassifierOnnxExport.Input], ["embedded"], OnnxAttribute.Int("axis", 0));
+        g.AddNode("Gather", ["embedding", SequenceModelOnnxExport.Input], ["embedded"], OnnxAttribute.Int("axis", 0));
         g.AddNode("Transpose", ["embedded"], ["layer0_input"], OnnxAttribute.Ints("perm", 1, 0, 2));
         if (shape.Layers > 1)
             g.AddInitializer("direction_axis", [1], [1L]);
@@ -63,7 +63,7 @@ internal static class EncoderDecoderOnnxExport
         for (var l = 0; l < shape.Layers; l++)
         {
             var prefix = $"layer{l}";
-            ClassifierOnnxExport.AddRecurrentOperator(g, operatorShape, [network.Encoder[l]], prefix, input, finalCell: true);
+            SequenceModelOnnxExport.AddRecurrentOperator(g, operatorShape, [network.Encoder[l]], prefix, input, finalCell: true);
             if (l + 1 == shape.Layers)
                 break;
             // Y [T, 1, B, H] → [T, B, H], the next layer's input.
@@ -104,7 +104,7 @@ internal static class EncoderDecoderOnnxExport
             g.AddNode("Slice", [StepOnnxExport.StateInput, $"{prefix}_from", $"{prefix}_to", "axis0"], [$"{prefix}_h0"]);
             if (lstm)
                 g.AddNode("Slice", [StepOnnxExport.CellInput, $"{prefix}_from", $"{prefix}_to", "axis0"], [$"{prefix}_c0"]);
-            ClassifierOnnxExport.AddRecurrentOperator(g, operatorShape, [network.Decoder[l]], prefix, input, lengths: "",
+            SequenceModelOnnxExport.AddRecurrentOperator(g, operatorShape, [network.Decoder[l]], prefix, input, lengths: "",
                 initialState: $"{prefix}_h0", initialCell: lstm ? $"{prefix}_c0" : null);
             // Y_h [1, batch, H] is both this layer's new state and, as a sequence of one step, the next layer's input.
             input = $"{prefix}_Y_h";

@@ -25,7 +25,7 @@ internal interface IOnnxModelBoundary
 
     /// <summary>
     /// Declares the inputs, adds the embedding when the model has one, and defines
-    /// <see cref="ClassifierOnnxExport.Lengths"/> (an input or a computed value) for the recurrent operators.
+    /// <see cref="SequenceModelOnnxExport.Lengths"/> (an input or a computed value) for the recurrent operators.
     /// </summary>
     /// <returns>The name of the steps, float [batch, sequence, width].</returns>
     string AddInputs(OnnxGraphBuilder g, SequenceModel model);

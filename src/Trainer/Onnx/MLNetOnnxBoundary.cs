@@ -84,7 +84,7 @@ internal sealed class MLNetOnnxBoundary(string inputName, RecurrentTask task, in
             g.AddNode("Or", ["empty", "any_not_finite"], [Missing]);
         }
         g.AddNode("Max", ["length64", "one_i64"], ["length_at_least_one"]);
-        g.AddNode("Cast", ["length_at_least_one"], [ClassifierOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
+        g.AddNode("Cast", ["length_at_least_one"], [SequenceModelOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
         return x;
     }
 

@@ -100,7 +100,7 @@ internal sealed class PipelineOnnxBoundary(PipelineInput input, RecurrentTask ta
         g.AddNode("Gather", ["embedding", "padded_ids"], ["embedded"], OnnxAttribute.Int("axis", 0));
         g.AddNode("Equal", ["word_lengths", "zero_i64"], [Missing]);
         g.AddNode("Max", ["word_lengths", "one_i64"], ["lengths_at_least_one"]);
-        g.AddNode("Cast", ["lengths_at_least_one"], [ClassifierOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
+        g.AddNode("Cast", ["lengths_at_least_one"], [SequenceModelOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
         return "embedded";
     }
 
@@ -126,7 +126,7 @@ internal sealed class PipelineOnnxBoundary(PipelineInput input, RecurrentTask ta
         g.AddNode("Shape", [steps.Column], ["batch_size"], OnnxAttribute.Int("start", 0), OnnxAttribute.Int("end", 1));
         g.AddNode("Max", ["step_count", "one_i64"], ["steps_at_least_one"]);
         g.AddNode("Expand", ["steps_at_least_one", "batch_size"], ["row_lengths"]);
-        g.AddNode("Cast", ["row_lengths"], [ClassifierOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
+        g.AddNode("Cast", ["row_lengths"], [SequenceModelOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
         return "padded_steps";
     }
 

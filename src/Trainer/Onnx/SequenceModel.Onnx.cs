@@ -15,7 +15,7 @@ public sealed partial class SequenceModel
     /// A per-step model's outputs have a step axis: <c>logits</c> [batch, sequence, outputs] and so on, from the top
     /// layer's Y through one MatMul over every step.
     /// </remarks>
-    public void ExportOnnx(string path) => OnnxModelWriter.WriteFile(path, ClassifierOnnxExport.Build(this));
+    public void ExportOnnx(string path) => OnnxModelWriter.WriteFile(path, SequenceModelOnnxExport.Build(this));
 
     /// <summary>
     /// Writes one step of a per-step model as ONNX with its state as inputs and outputs (<see cref="StepOnnxExport"/>),

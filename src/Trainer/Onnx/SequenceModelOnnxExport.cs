@@ -8,9 +8,9 @@ using Recurrent.Trainer.Models;
 namespace Recurrent.Trainer.Onnx;
 
 /// <summary>
-/// Maps a trained <see cref="SequenceModel"/> onto standard ONNX operators: Gather for the embedding, a
-/// Transpose to time-major, one RNN/LSTM/GRU operator per layer (both directions in one operator) reading
-/// <c>sequence_lens</c>, and a Gemm head with Softmax or Sigmoid. The engine keeps weights in ONNX's layout and gate
+/// Maps a trained <see cref="SequenceModel"/> (a classifier, a regression or a per-step model) onto standard ONNX
+/// operators: Gather for the embedding, a Transpose to time-major, one RNN/LSTM/GRU operator per layer (both directions
+/// in one operator) reading <c>sequence_lens</c>, and a Gemm head with Softmax or Sigmoid. The engine keeps weights in ONNX's layout and gate
 /// order, so every weight is copied, never permuted.
 /// </summary>
 /// <remarks>
@@ -19,7 +19,7 @@ namespace Recurrent.Trainer.Onnx;
 /// <c>probabilities</c> [batch, classes] in label order; for regression <c>value</c> [batch, 1]. A per-step model
 /// reads the top layer's Y instead and gives the same outputs at every step (<see cref="PerStepOnnxHead"/>).
 /// </remarks>
-internal static class ClassifierOnnxExport
+internal static class SequenceModelOnnxExport
 {
     /// <summary>Name of the input tensor.</summary>
     public const string Input = "input";
@@ -99,7 +99,7 @@ internal static class ClassifierOnnxExport
             IrVersion = boundary.OpsetVersion >= 20 ? 9 : 8,
             OpsetVersion = boundary.OpsetVersion,
             ExtraOpsets = boundary.ExtraOpsets,
-            ProducerVersion = typeof(ClassifierOnnxExport).Assembly.GetName().Version?.ToString(),
+            ProducerVersion = typeof(SequenceModelOnnxExport).Assembly.GetName().Version?.ToString(),
             DocString = "Exported by Recurrent. metadata_props carry the labels, vocabulary and options.",
             Metadata = [.. Metadata(model, boundary), .. metadata],
         };

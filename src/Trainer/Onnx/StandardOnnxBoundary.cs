@@ -28,17 +28,17 @@ internal sealed class StandardOnnxBoundary(string tokenizer) : IOnnxModelBoundar
         string x;
         if (model.Network.Embedding is { } embedding)
         {
-            g.AddInput(ClassifierOnnxExport.Input, OnnxType.Int64, ["batch", "sequence"]);
+            g.AddInput(SequenceModelOnnxExport.Input, OnnxType.Int64, ["batch", "sequence"]);
             g.AddInitializer("embedding", [shape.VocabularySize, shape.InputWidth], embedding.Value);
-            g.AddNode("Gather", ["embedding", ClassifierOnnxExport.Input], ["embedded"], OnnxAttribute.Int("axis", 0));
+            g.AddNode("Gather", ["embedding", SequenceModelOnnxExport.Input], ["embedded"], OnnxAttribute.Int("axis", 0));
             x = "embedded";
         }
         else
         {
-            g.AddInput(ClassifierOnnxExport.Input, OnnxType.Float, ["batch", "sequence", shape.InputWidth]);
-            x = ClassifierOnnxExport.Input;
+            g.AddInput(SequenceModelOnnxExport.Input, OnnxType.Float, ["batch", "sequence", shape.InputWidth]);
+            x = SequenceModelOnnxExport.Input;
         }
-        g.AddInput(ClassifierOnnxExport.Lengths, OnnxType.Int32, ["batch"]);
+        g.AddInput(SequenceModelOnnxExport.Lengths, OnnxType.Int32, ["batch"]);
         return x;
     }
 

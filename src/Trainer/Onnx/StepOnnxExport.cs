@@ -57,15 +57,15 @@ public static class StepOnnxExport
         string x;
         if (network.Embedding is { } embedding)
         {
-            g.AddInput(ClassifierOnnxExport.Input, OnnxType.Int64, ["batch"]);
+            g.AddInput(SequenceModelOnnxExport.Input, OnnxType.Int64, ["batch"]);
             g.AddInitializer("embedding", [shape.VocabularySize, shape.InputWidth], embedding.Value);
-            g.AddNode("Gather", ["embedding", ClassifierOnnxExport.Input], ["embedded"], OnnxAttribute.Int("axis", 0));
+            g.AddNode("Gather", ["embedding", SequenceModelOnnxExport.Input], ["embedded"], OnnxAttribute.Int("axis", 0));
             x = "embedded";
         }
         else
         {
-            g.AddInput(ClassifierOnnxExport.Input, OnnxType.Float, ["batch", shape.InputWidth]);
-            x = ClassifierOnnxExport.Input;
+            g.AddInput(SequenceModelOnnxExport.Input, OnnxType.Float, ["batch", shape.InputWidth]);
+            x = SequenceModelOnnxExport.Input;
         }
         // [batch, width] → [1, batch, width]: a time-major sequence of one step.
         g.AddNode("Unsqueeze", [x, "axis0"], ["layer0_input"]);
@@ -83,7 +83,7 @@ public static class StepOnnxExport
             g.AddNode("Slice", [StateInput, $"{prefix}_from", $"{prefix}_to", "axis0"], [$"{prefix}_h0"]);
             if (lstm)
                 g.AddNode("Slice", [CellInput, $"{prefix}_from", $"{prefix}_to", "axis0"], [$"{prefix}_c0"]);
-            ClassifierOnnxExport.AddRecurrentOperator(g, shape, network.Layers[l], prefix, input, lengths: "",
+            SequenceModelOnnxExport.AddRecurrentOperator(g, shape, network.Layers[l], prefix, input, lengths: "",
                 initialState: $"{prefix}_h0", initialCell: lstm ? $"{prefix}_c0" : null);
             // Y_h [1, batch, H] is both this layer's state and, as a sequence of one step, the next layer's input.
             input = $"{prefix}_Y_h";
@@ -103,7 +103,7 @@ public static class StepOnnxExport
         PerStepOnnxHead.AddLinear(g, network.Head, "features", logits);
         g.AddOutput(logits, OnnxType.Float, ["batch", network.Head.Outputs]);
         PerStepOnnxHead.AddProbabilities(g, model, logits, ["batch"]);
-        return ClassifierOnnxExport.Finish(g, model, StandardOnnxBoundary.Instance, new KeyValuePair<string, string>("recurrent.step",
+        return SequenceModelOnnxExport.Finish(g, model, StandardOnnxBoundary.Instance, new KeyValuePair<string, string>("recurrent.step",
             $"input: {(model.InputKind == InputKind.Tokens ? "int64 token ids [batch]" : "float [batch, features]")}; " +
             $"{StateInput}{(lstm ? $" and {CellInput}" : "")}: float [{layers}, batch, {hidden}], zeros before the first step; " +
             $"feed {StateOutput}{(lstm ? $" and {CellOutput}" : "")} back with the next input"));

@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Onnx;
 
 /// <summary>
 /// The graph of a per-step regression over numeric steps inside an ML.NET model file: the standard per-step graph
-/// (<see cref="ClassifierOnnxExport"/>) wrapped for ML.NET's OnnxTransformer, which feeds one row per call, as
+/// (<see cref="SequenceModelOnnxExport"/>) wrapped for ML.NET's OnnxTransformer, which feeds one row per call, as
 /// <see cref="TaggerOnnxExport"/> wraps a tagger. In: the feature column itself, float [1, sequence · features], the
 /// steps' values one step after another, from which the graph makes the standard <c>input</c> [1, sequence, features]
 /// and <c>sequence_lens</c>. Out: <see cref="StepValues"/>, the value at every step, a flat float [sequence]. An empty
@@ -21,7 +21,7 @@ internal static class StepValuesOnnxExport
     {
         if (!model.PerStep || model.Head != Layers.HeadKind.Regression || model.InputKind != Data.InputKind.Numeric)
             throw new ArgumentException("Only a per-step regression over numeric steps is written this way.", nameof(model));
-        var standard = ClassifierOnnxExport.Build(model);
+        var standard = SequenceModelOnnxExport.Build(model);
         var inner = standard.Graph;
         RowGraphWrapping.RefuseTakenName(inner, inputColumn, "steps_", "feature column", "the model's ONNX graph");
 
@@ -46,9 +46,9 @@ internal static class StepValuesOnnxExport
         Node("Cast", ["steps_empty"], ["steps_pad_steps"], OnnxAttribute.Int("to", (long)OnnxType.Int64));
         Node("Concat", ["steps_zero", "steps_zero", "steps_zero", "steps_zero", "steps_pad_steps", "steps_zero"], ["steps_pads"],
             OnnxAttribute.Int("axis", 0));
-        Node("Pad", ["steps_input", "steps_pads"], [ClassifierOnnxExport.Input]);
+        Node("Pad", ["steps_input", "steps_pads"], [SequenceModelOnnxExport.Input]);
         Node("Max", ["steps_length", "steps_one"], ["steps_length_at_least_one"]);
-        Node("Cast", ["steps_length_at_least_one"], [ClassifierOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
+        Node("Cast", ["steps_length_at_least_one"], [SequenceModelOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
         nodes.AddRange(inner.Nodes);
         // value [1, T', 1] → the row's own T steps → flat.
         Node("Slice", ["value", "steps_zero", "steps_length", "steps_step_axis"], ["steps_row_values"]);

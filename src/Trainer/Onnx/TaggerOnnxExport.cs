@@ -4,7 +4,7 @@ namespace Recurrent.Trainer.Onnx;
 
 /// <summary>
 /// The graph of a per-step classifier inside an ML.NET model (<see cref="Microsoft.ML.RecurrentTaggerTrainer"/>): the standard
-/// per-step graph (<see cref="ClassifierOnnxExport"/>) wrapped for ML.NET's OnnxTransformer, which feeds one row per
+/// per-step graph (<see cref="SequenceModelOnnxExport"/>) wrapped for ML.NET's OnnxTransformer, which feeds one row per
 /// call. In: the token column itself, uint32 keys [1, sequence] (id = key + 1, so key 0 is &lt;unk&gt;), from which
 /// the graph makes the standard <c>input</c> and <c>sequence_lens</c>. Out, as flat vectors (OnnxTransformer reads
 /// tensors with a shape): <see cref="StepProbabilities"/>, every step's class probabilities one step after another
@@ -27,7 +27,7 @@ internal static class TaggerOnnxExport
         if (!model.PerStep || model.Head != Layers.HeadKind.MultiClass && model.Head != Layers.HeadKind.Binary
             || model.InputKind != Data.InputKind.Tokens)
             throw new ArgumentException("Only a per-step classifier over tokens is a tagger.", nameof(model));
-        var standard = ClassifierOnnxExport.Build(model);
+        var standard = SequenceModelOnnxExport.Build(model);
         var inner = standard.Graph;
         RowGraphWrapping.RefuseTakenName(inner, inputColumn, "tagger_", "token column", "the tagger's ONNX graph");
 
@@ -50,9 +50,9 @@ internal static class TaggerOnnxExport
         Node("Concat", ["tagger_zero", "tagger_zero", "tagger_zero", "tagger_pad_steps"], ["tagger_pads"], OnnxAttribute.Int("axis", 0));
         Node("Cast", [inputColumn], ["tagger_keys"], OnnxAttribute.Int("to", (long)OnnxType.Int64));
         Node("Add", ["tagger_keys", "tagger_one_scalar"], ["tagger_ids"]);
-        Node("Pad", ["tagger_ids", "tagger_pads"], [ClassifierOnnxExport.Input]);
+        Node("Pad", ["tagger_ids", "tagger_pads"], [SequenceModelOnnxExport.Input]);
         Node("Max", ["tagger_length", "tagger_one"], ["tagger_length_at_least_one"]);
-        Node("Cast", ["tagger_length_at_least_one"], [ClassifierOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
+        Node("Cast", ["tagger_length_at_least_one"], [SequenceModelOnnxExport.Lengths], OnnxAttribute.Int("to", (long)OnnxType.Int32));
         nodes.AddRange(inner.Nodes);
         // probabilities [1, T', C] → the row's own T steps → flat; ArgMax keeps the first of equal maxima, as the engine does.
         Node("Slice", ["probabilities", "tagger_zero", "tagger_length", "tagger_step_axis"], ["tagger_step_probabilities"]);

@@ -63,9 +63,9 @@ public sealed class DilatedExportTests(ITestOutputHelper log)
         Assert.True(largest <= Agreement, $"managed and ONNX Runtime differ by {largest:E2}");
 
         // Standard operators only, checked by onnx; onnxruntime-node agrees with Microsoft.ML.OnnxRuntime.
-        var graph = ClassifierOnnxExport.Build(model).Graph;
+        var graph = SequenceModelOnnxExport.Build(model).Graph;
         Assert.All(graph.Nodes, node => Assert.Contains(node.OpType, StandardOperators));
-        var outputs = PeerRun.CheckAndRun(ClassifierOnnxExport.Build(model), ExportFixtures.Inputs(data), log);
+        var outputs = PeerRun.CheckAndRun(SequenceModelOnnxExport.Build(model), ExportFixtures.Inputs(data), log);
         Assert.Contains(c.Head == "regression" ? "value" : "probabilities", outputs.Keys);
     }
 

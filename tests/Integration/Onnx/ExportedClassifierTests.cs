@@ -61,7 +61,7 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
         Assert.True(largest <= Agreement, $"managed and ONNX Runtime differ by {largest:E2}");
 
         // The same file through the onnx checker and onnxruntime-node must agree with Microsoft.ML.OnnxRuntime.
-        var outputs = PeerRun.CheckAndRun(ClassifierOnnxExport.Build(model), ExportFixtures.Inputs(data), log);
+        var outputs = PeerRun.CheckAndRun(SequenceModelOnnxExport.Build(model), ExportFixtures.Inputs(data), log);
         Assert.Contains(c.Head == "regression" ? "value" : "probabilities", outputs.Keys);
     }
 
@@ -92,7 +92,7 @@ public sealed class ExportedClassifierTests(ITestOutputHelper log)
 
         var first = File.ReadAllBytes(directory.File("first.onnx"));
         Assert.Equal(first, File.ReadAllBytes(directory.File("second.onnx")));
-        Assert.Equal(first, OnnxModelWriter.ToBytes(ClassifierOnnxExport.Build(model)));
+        Assert.Equal(first, OnnxModelWriter.ToBytes(SequenceModelOnnxExport.Build(model)));
     }
 
     private static SequenceDataset Data(Case c) =>

@@ -49,7 +49,7 @@ public sealed class PerStepExportTests(ITestOutputHelper log)
         var model = Train(c, data);
         var managed = model.PredictSteps(data.Examples);
 
-        var outputs = PeerRun.CheckAndRun(ClassifierOnnxExport.Build(model), ExportFixtures.Inputs(data), log);
+        var outputs = PeerRun.CheckAndRun(SequenceModelOnnxExport.Build(model), ExportFixtures.Inputs(data), log);
         var steps = Lengths.Max();
         var regression = c.Head == "regression";
         var result = outputs[regression ? "value" : "probabilities"];

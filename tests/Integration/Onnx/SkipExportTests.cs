@@ -47,7 +47,7 @@ public sealed class SkipExportTests(ITestOutputHelper log)
     {
         var data = c.PerStep ? PerStepData(c.Tokens, c.Head) : ExportFixtures.Data("skip-export", c.Tokens, c.Head, Lengths);
         var model = Model(c, data);
-        var onnx = ClassifierOnnxExport.Build(model);
+        var onnx = SequenceModelOnnxExport.Build(model);
         Assert.All(onnx.Graph.Nodes, node => Assert.Contains(node.OpType, StandardOperators));
         Assert.Equal(c.Layers * (c.Bidirectional ? 2 : 1), onnx.Graph.Nodes.Count(node => node.OpType == "Loop"));
 

@@ -39,8 +39,8 @@ public sealed class UnusedInitializerTests
 
         foreach (var graph in new[]
         {
-            ClassifierOnnxExport.Build(model).Graph,
-            ClassifierOnnxExport.Build(model, new MLNetOnnxBoundary("Tokens", RecurrentTask.MulticlassClassification, perClassOutputs: true)).Graph,
+            SequenceModelOnnxExport.Build(model).Graph,
+            SequenceModelOnnxExport.Build(model, new MLNetOnnxBoundary("Tokens", RecurrentTask.MulticlassClassification, perClassOutputs: true)).Graph,
         })
         {
             var read = graph.Nodes.SelectMany(n => n.Inputs).ToHashSet(StringComparer.Ordinal);
@@ -67,7 +67,7 @@ public sealed class UnusedInitializerTests
             Dilations = dilations,
         }).Initialize(data);
 
-        var graphs = new List<Recurrent.Trainer.Onnx.OnnxGraph> { ClassifierOnnxExport.Build(model).Graph };
+        var graphs = new List<Recurrent.Trainer.Onnx.OnnxGraph> { SequenceModelOnnxExport.Build(model).Graph };
         if (!bidirectional && dilations is null)
             graphs.Add(StepOnnxExport.Build(model).Graph);
         foreach (var graph in graphs)

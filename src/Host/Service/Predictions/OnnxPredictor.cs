@@ -17,12 +17,12 @@ namespace Recurrent.Host.Service.Predictions;
 /// </summary>
 public sealed class OnnxPredictor : IDisposable
 {
-    // What ClassifierOnnxExport writes into a per-step model's metadata (and only into a per-step model's).
+    // What SequenceModelOnnxExport writes into a per-step model's metadata (and only into a per-step model's).
     private const string PerStepKey = "recurrent.outputs";
 
     private readonly InferenceSession _session;
     private readonly bool _regression;
-    private readonly string[] _inputNames = [ClassifierOnnxExport.Input, ClassifierOnnxExport.Lengths];
+    private readonly string[] _inputNames = [SequenceModelOnnxExport.Input, SequenceModelOnnxExport.Lengths];
     private readonly string[] _outputNames;
 
     private OnnxPredictor(InferenceSession session, string path)
