@@ -61,7 +61,8 @@ internal sealed class EncoderDecoderTrainer(SequenceModelOptions options)
         return new EncoderDecoderModel(network, _options, train.SourceSymbols, train.TargetSymbols);
     }
 
-    private static string? Refused(SequenceModelOptions o) =>
+    /// <summary>The first option set that has no meaning for an encoder–decoder (its property name), or null.</summary>
+    public static string? Refused(SequenceModelOptions o) =>
         o.Bidirectional ? "Bidirectional"
         : o.Dilations is not null ? "Dilations"
         : o.SkipUpdates ? "SkipUpdates"

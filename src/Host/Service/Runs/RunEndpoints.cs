@@ -54,6 +54,7 @@ internal static partial class RunEndpoints
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         reads.MapGet("/runs/{id}/model.onnx", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
             {
+                EncoderDecoderEndpoints.RefuseSingleFile(Find(runs, id), "single ONNX model");
                 var (run, path) = SucceededFile(runs, id, data.Onnx, artifacts, "its ONNX model");
                 return TypedResults.PhysicalFile(path, "application/octet-stream", $"{run.Name}.onnx");
             })
@@ -63,6 +64,7 @@ internal static partial class RunEndpoints
         // The same network as an ML.NET model file (OnnxTransformer inside), made on request from the saved model.
         reads.MapGet("/runs/{id}/model.zip", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
             {
+                EncoderDecoderEndpoints.RefuseSingleFile(Find(runs, id), "ML.NET model file");
                 var (run, path) = SucceededFile(runs, id, data.Model, artifacts, "its ML.NET model");
                 Recurrent.Trainer.Models.SequenceModel model;
                 try
@@ -136,7 +138,10 @@ internal static partial class RunEndpoints
         RunLimits.CheckOptions(request, trainerOptions, limits, options.Value.MaxSequenceLength);
         // The spec, the uploaded file and the data options are checked now, not minutes later in the worker; the
         // data itself is built there.
-        RunLimits.CheckSize(request, trainerOptions, data.Describe(request), limits);
+        if (EncoderDecoderRuns.Applies(request))
+            EncoderDecoderRuns.Check(request, trainerOptions, options.Value);
+        else
+            RunLimits.CheckSize(request, trainerOptions, data.Describe(request), limits);
         var run = runs.Create(request.Name, JsonSerializer.Serialize(request, ApiJson.Options))
             ?? throw new ConflictException("name", $"name: a run named '{request.Name}' exists already.");
         states.Publish();
