@@ -57,10 +57,11 @@ internal sealed class EncoderDecoderRunTrainer(
                 {
                     if (liveRun.Abandoned)
                         return;
-                    // As RunExecutor's: the steps are stored before the checkpoint that moves past them.
+                    // As RunExecutor's: the steps are stored before the checkpoint that moves past them, which is replaced so
+                    // that a kill at any moment leaves one whose digest the store vouches for.
                     gradients.Add(lease, liveRun.TakeUnsaved());
-                    checkpoint.Save(checkpointPath);
-                    artifacts.Publish(checkpointPath, lease);
+                    artifacts.Replace(checkpointPath, lease, checkpoint.Save,
+                        point => hold.AtCheckpoint(checkpoint.Step, point, liveRun.Token));
                     runs.RecordCheckpoint(lease, checkpoint.Step, checkpoint.Epoch);
                 },
             });

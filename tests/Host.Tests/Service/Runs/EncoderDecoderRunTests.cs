@@ -108,6 +108,41 @@ public sealed class EncoderDecoderRunTests
         Assert.Contains("records[0].tokens[1]: 'z' is not one of the model's source symbols", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_run_killed_mid_epoch_resumes_from_its_checkpoint_and_ends_with_the_uninterrupted_runs_model()
+    {
+        var dataDir = ServiceProcess.NewDataDir();
+        var hold = Path.Combine(dataDir, "hold");
+        string[] args = ["--Recurrent:CheckpointEverySteps=10", $"--Recurrent:Debug:HoldFile={hold}"];
+        // No seed: the run trains with the default one, which its checkpoint records and the restart must match.
+        object Spec(string name) => new { name, data = "reverse:5", count = 320, hidden_size = 16, embedding_size = 4, epochs = 3, batch_size = 16, clip_norm = 1 };
+        long reference, interrupted;
+        await using (var first = await ServiceProcess.StartAsync(dataDir, extraArgs: args))
+        {
+            reference = (long)(await first.Client.CreateRunAsync(Spec("reference")))["id"]!;
+            await first.Client.WaitStateAsync(reference, "succeeded");
+            // Held after step 25, mid-epoch 2: its last checkpoint is step 20's.
+            File.WriteAllText(hold, "25");
+            interrupted = (long)(await first.Client.CreateRunAsync(Spec("interrupted")))["id"]!;
+            var deadline = DateTime.UtcNow.AddMinutes(5);
+            while (!File.Exists(hold + ".reached"))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the run never reached the hold");
+                await Task.Delay(20);
+            }
+            first.Kill();
+        }
+        File.Delete(hold);
+        await using var second = await ServiceProcess.StartAsync(dataDir, extraArgs: args);
+        var resumed = await second.Client.WaitStateAsync(interrupted, "succeeded", seconds: 300);
+        Assert.Equal(60, (long)resumed["progress"]!["step"]!);
+        var events = (await second.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{interrupted}/events"))!.ToJsonString();
+        Assert.Contains("resumed from the checkpoint at step 20", events, StringComparison.Ordinal);
+        Assert.DoesNotContain("checkpoint-mismatch", events, StringComparison.Ordinal);
+        string Model(long id) => Path.Combine(dataDir, "runs", id.ToString(CultureInfo.InvariantCulture), "model.bin");
+        Assert.Equal(File.ReadAllBytes(Model(reference)), File.ReadAllBytes(Model(interrupted)));
+    }
+
     [Theory]
     [InlineData("""{"data": "reverse:5", "bidirectional": true}""", "bidirectional: does not apply to an encoder–decoder")]
     [InlineData("""{"data": "reverse:0"}""", "data: 'reverse:0': expected reverse:N with N a positive whole number")]
