@@ -22,6 +22,7 @@ namespace Recurrent.Host.Service.Workers;
 /// </summary>
 internal sealed class EncoderDecoderRunTrainer(
     RunStore runs,
+    DatasetStore datasets,
     GradientStore gradients,
     DataDirectory data,
     ArtifactStore artifacts,
@@ -30,11 +31,14 @@ internal sealed class EncoderDecoderRunTrainer(
     IOptions<ServiceOptions> options,
     ILogger<EncoderDecoderRunTrainer> log)
 {
+    /// <summary>Whether the run's request trains an encoder–decoder.</summary>
+    public bool Applies(RunRequest request) => EncoderDecoderRuns.Applies(request, datasets);
+
     /// <summary>Trains the run; returns its steps, epochs and the result to record.</summary>
     public (long Step, int Epoch, string Result) Train(RunRecord run, RunLease lease, RunRequest request,
         SequenceModelOptions trainerOptions, LiveRun liveRun, System.Diagnostics.Stopwatch clock)
     {
-        var (train, validation, test) = EncoderDecoderRuns.Load(request);
+        var (train, validation, test) = EncoderDecoderRuns.Load(request, datasets, data, artifacts);
         Directory.CreateDirectory(data.RunDir(run.Id));
         var resume = LoadCheckpoint(run, lease, trainerOptions);
         if (resume is not null)
@@ -115,8 +119,11 @@ internal sealed class EncoderDecoderRunTrainer(
     {
         var valid = model.Evaluate(validation.Pairs);
         var tested = model.Evaluate(test.Pairs);
-        var (baselineToken, baselineSequence) = EncoderDecoderEvaluation.Accuracies(
-            test.Pairs.Select(p => p.Source).ToArray(), test.Pairs.Select(p => p.Target).ToArray());
+        // Copying the input is a baseline only where sources and targets share their symbols.
+        double? baselineToken = null, baselineSequence = null;
+        if (test.SourceSymbols.SequenceEqual(test.TargetSymbols))
+            (baselineToken, baselineSequence) = EncoderDecoderEvaluation.Accuracies(
+                test.Pairs.Select(p => p.Source).ToArray(), test.Pairs.Select(p => p.Target).ToArray());
         return new RunResult(Finite(last?.TrainLoss), null, Finite(valid.Loss), valid.TokenAccuracy, Finite(tested.Loss),
             tested.TokenAccuracy, steps, epochs, last?.ClippedSteps ?? 0, last?.NonFiniteSteps ?? 0, false, elapsed.TotalSeconds,
             valid.SequenceAccuracy, tested.SequenceAccuracy, baselineToken, baselineSequence);

@@ -62,7 +62,7 @@ internal sealed class RunExecutor(
         try
         {
             var clock = Stopwatch.StartNew();
-            if (EncoderDecoderRuns.Applies(request))
+            if (encoderDecoder.Applies(request))
             {
                 (step, epoch, var encoderDecoderResult) = encoderDecoder.Train(run, lease, request, trainerOptions, liveRun, clock);
                 outcome = End(lease, RunStates.Succeeded, step, epoch, null, encoderDecoderResult);

@@ -109,6 +109,62 @@ public sealed class EncoderDecoderRunTests
     }
 
     [Fact]
+    public async Task An_uploaded_file_of_pairs_trains_an_encoder_decoder_with_its_own_source_and_target_symbols()
+    {
+        await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir());
+        var client = service.Client;
+        // Number words in, their capitals reversed out: two vocabularies, learnt from the file.
+        string[] words = ["one", "two", "three", "four", "five"];
+        var random = new Random(4);
+        var lines = Enumerable.Range(0, 400).Select(_ =>
+        {
+            var source = Enumerable.Range(0, random.Next(1, 5)).Select(_ => words[random.Next(words.Length)]).ToArray();
+            return new JsonObject
+            {
+                ["source"] = new JsonArray([.. source.Select(w => (JsonNode)w)]),
+                ["target"] = new JsonArray([.. source.Reverse().Select(w => (JsonNode)w.ToUpperInvariant())]),
+            }.ToJsonString();
+        }).ToArray();
+        using (var bad = await client.PostAsync("/api/datasets?name=bad.jsonl",
+            new StringContent(string.Join('\n', lines.Take(3).Append("{\"source\": [\"one\"]}")))))
+        {
+            var problem = await bad.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("bad.jsonl, line 4, field 'target': missing", problem, StringComparison.Ordinal);
+        }
+        using var upload = await client.PostAsync("/api/datasets?name=words.jsonl", new StringContent(string.Join('\n', lines)));
+        var dataset = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.Equal("pairs", (string?)dataset["input_kind"]);
+        Assert.Equal(400, (int)dataset["sequences"]!);
+        Assert.Equal(5, (int)dataset["feature_count"]!);
+        Assert.Equal(["FIVE", "FOUR", "ONE", "THREE", "TWO"], dataset["classes"]!.AsArray().Select(c => (string)c!));
+
+        var id = (long)(await client.CreateRunAsync(new
+        {
+            dataset_id = (long)dataset["id"]!,
+            cell = "gru",
+            hidden_size = 32,
+            embedding_size = 8,
+            epochs = 25,
+            batch_size = 16,
+            learning_rate = 0.01,
+            clip_norm = 1,
+            seed = 1,
+        }))["id"]!;
+        var done = await client.WaitStateAsync(id, "succeeded", seconds: 600);
+        var result = done["result"]!;
+        Assert.True((double)result["test_accuracy"]! >= 0.7, result.ToJsonString());
+        Assert.Null(result["baseline_token_accuracy"]);
+        using var answered = await client.PostAsync($"/api/runs/{id}/predict", ApiClient.Json("{\"records\": [{\"tokens\": [\"one\", \"three\"]}]}"));
+        var text = await answered.Content.ReadAsStringAsync();
+        Assert.True(answered.StatusCode == HttpStatusCode.OK, text);
+        Assert.All(JsonNode.Parse(text)!["predictions"]![0]!["output"]!.AsArray(), o => Assert.Contains((string)o!, words.Select(w => w.ToUpperInvariant())));
+        using var encoder = await client.GetAsync($"/api/runs/{id}/encoder.onnx");
+        Assert.Equal(HttpStatusCode.OK, encoder.StatusCode);
+    }
+
+    [Fact]
     public async Task A_run_killed_mid_epoch_resumes_from_its_checkpoint_and_ends_with_the_uninterrupted_runs_model()
     {
         var dataDir = ServiceProcess.NewDataDir();
