@@ -25,7 +25,7 @@ internal static class DatasetEndpoints
             .WithSummary("Uploaded datasets");
         writes.MapPost("/datasets", UploadAsync)
             .WithTags("datasets")
-            .WithSummary("Upload a JSONL, CSV, CoNLL or text dataset (?name=F.jsonl, .csv, .conll, .txt); the body is the raw file")
+            .WithSummary("Upload a JSONL (sequences or pairs), CSV, CoNLL or text dataset (?name=F.jsonl, .csv, .conll, .txt); the body is the raw file")
             .Reads<Stream>("application/octet-stream")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge,
                 StatusCodes.Status429TooManyRequests, StatusCodes.Status507InsufficientStorage);
@@ -46,7 +46,9 @@ internal static class DatasetEndpoints
         {
             var size = await CopyBoundedAsync(http.Body, temporary, limit, cancellationToken);
             Utf8Text.Check(temporary, name!, options.Value.Uploads.MaxLineBytes);
-            var description = Validate(temporary, name!, format, size, options.Value.MaxSequenceLength, options.Value.Uploads.MaxLineBytes);
+            var description = PairUploads.IsPairs(temporary, format)
+                ? PairUploads.Describe(temporary, name!, format, size, options.Value.MaxSequenceLength)
+                : Validate(temporary, name!, format, size, options.Value.MaxSequenceLength, options.Value.Uploads.MaxLineBytes);
             var record = datasets.Add(description, (connection, id) =>
             {
                 File.Move(temporary, data.DatasetFile(id, format));
