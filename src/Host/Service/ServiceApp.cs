@@ -100,6 +100,7 @@ internal static class ServiceApp
         // In a fleet, runs queued through other workers wake nobody here: the worker also looks every second.
         services.AddSingleton(new WorkQueue(options.Postgres is null ? null : TimeSpan.FromSeconds(1)));
         services.AddSingleton<RunStatePublisher>();
+        services.AddSingleton<RunCheckpoints>();
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<EncoderDecoderRunTrainer>();
         services.AddSingleton<TrainingHold>();

@@ -27,9 +27,9 @@ internal sealed class EncoderDecoderRunTrainer(
     DataDirectory data,
     ArtifactStore artifacts,
     TrainingHold hold,
+    RunCheckpoints checkpoints,
     TrainingMetrics metrics,
-    IOptions<ServiceOptions> options,
-    ILogger<EncoderDecoderRunTrainer> log)
+    IOptions<ServiceOptions> options)
 {
     /// <summary>Whether the run's request trains an encoder–decoder.</summary>
     public bool Applies(RunRequest request) => EncoderDecoderRuns.Applies(request, datasets);
@@ -40,13 +40,12 @@ internal sealed class EncoderDecoderRunTrainer(
     {
         var (train, validation, test) = EncoderDecoderRuns.Load(request, datasets, data, artifacts);
         Directory.CreateDirectory(data.RunDir(run.Id));
-        var resume = LoadCheckpoint(run, lease, trainerOptions);
+        var resume = checkpoints.Load(run, lease, EncoderDecoderCheckpoint.Load, c => c.WasTakenWith(trainerOptions), c => c.Step);
         if (resume is not null)
             metrics.RunResumed(run.Name, resume.Step, resume.ClippedSteps, resume.NonFiniteSteps, resume.Sequences);
         else if (run.Step > 0 || run.CheckpointStep is not null)
             runs.ResetProgress(lease);
         var observer = new RunExecutor.StoreObserver(runs, lease, liveRun, hold);
-        var checkpointPath = data.Checkpoint(run.Id);
         liveRun.Token.ThrowIfCancellationRequested();
         using var stepCancellation = Trainer.Layers.StepCancellation.Enter(liveRun.CancelToken);
         var trainer = new EncoderDecoderTrainer(trainerOptions);
@@ -57,17 +56,7 @@ internal sealed class EncoderDecoderRunTrainer(
             {
                 EverySteps = options.Value.CheckpointEverySteps,
                 ResumeFrom = resume,
-                Save = checkpoint =>
-                {
-                    if (liveRun.Abandoned)
-                        return;
-                    // As RunExecutor's: the steps are stored before the checkpoint that moves past them, which is replaced so
-                    // that a kill at any moment leaves one whose digest the store vouches for.
-                    gradients.Add(lease, liveRun.TakeUnsaved());
-                    artifacts.Replace(checkpointPath, lease, checkpoint.Save,
-                        point => hold.AtCheckpoint(checkpoint.Step, point, liveRun.Token));
-                    runs.RecordCheckpoint(lease, checkpoint.Step, checkpoint.Epoch);
-                },
+                Save = checkpoint => checkpoints.Save(lease, liveRun, checkpoint.Step, checkpoint.Epoch, checkpoint.Save),
             });
         var step = last?.Steps ?? resume?.Step ?? 0;
         var epoch = last?.Epoch ?? resume?.Epoch ?? 0;
@@ -83,32 +72,6 @@ internal sealed class EncoderDecoderRunTrainer(
     /// <summary>The run's two ONNX graphs, beside the path a sequence model's single graph has.</summary>
     public static (string Encoder, string Decoder) OnnxPaths(DataDirectory data, long runId) =>
         EncoderDecoderOnnxExport.Paths(data.Onnx(runId));
-
-    private EncoderDecoderCheckpoint? LoadCheckpoint(RunRecord run, RunLease lease, SequenceModelOptions trainerOptions)
-    {
-        var path = data.Checkpoint(run.Id);
-        try
-        {
-            if (!artifacts.Fetch(path))
-                return null;
-            var checkpoint = EncoderDecoderCheckpoint.Load(path);
-            if (!checkpoint.WasTakenWith(trainerOptions))
-            {
-                runs.AddEvent(lease, "checkpoint-mismatch",
-                    $"{data.Relative(path)} was taken with other training options; training starts over");
-                File.Delete(path);
-                return null;
-            }
-            runs.AddEvent(lease, "resumed", $"resumed from the checkpoint at step {checkpoint.Step}");
-            return checkpoint;
-        }
-        catch (Exception e) when (e is InvalidDataException or DamagedFileException)
-        {
-            runs.AddEvent(lease, "checkpoint-unreadable", $"{data.Relative(e.Message)}; training starts over");
-            log.LogWarning("Run {Id}: checkpoint unreadable ({Message}); starting over", run.Id, e.Message);
-            return null;
-        }
-    }
 
     /// <summary>
     /// The run's result in a sequence model's names where they mean the same: the losses teacher-forced, the
