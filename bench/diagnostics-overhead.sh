@@ -4,7 +4,8 @@
 # the analysis and the metrics every step), and reports each run's median step time. This script repeats that at the
 # two sizes of the cost target (LSTM T=28 I=28 H=128 B=64 and T=100 I=64 H=512 B=64) and for a deep stack (4
 # bidirectional LSTM layers at the small size), the three taking turns round by round so that the machine's load
-# hits them alike, prints the load average before and after, and the median over rounds of each overhead.
+# hits them alike, prints the load average before and after, and the median over rounds of each overhead (of the
+# median step times, and of the 10th percentiles, which a loaded machine disturbs less).
 # Usage: bench/diagnostics-overhead.sh [ROUNDS] [SMALL_STEPS] [LARGE_STEPS] [DEEP_STEPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,6 @@ echo "load after: $(uptime)"
 jq -rs 'group_by(.size)[] | .[0].size as $size
   | (map(.r.ms_per_step_without) | sort | .[length / 2 | floor]) as $ms
   | (.[0].r.levels | keys_unsorted) as $names
-  | [ $names[] as $n | (map(.r.levels[$n].overhead_percent) | sort) as $p
-      | "\($n) \($p[length / 2 | floor] * 10 | round / 10)% (\($p[0] * 10 | round / 10) to \($p[-1] * 10 | round / 10))" ]
+  | [ $names[] as $n | (map(.r.levels[$n].overhead_percent) | sort) as $p | (map(.r.levels[$n].overhead_percent_p10) | sort) as $q
+      | "\($n) \($p[length / 2 | floor] * 10 | round / 10)% (\($p[0] * 10 | round / 10) to \($p[-1] * 10 | round / 10); p10 \($q[length / 2 | floor] * 10 | round / 10)%)" ]
   | "\($size), \($ms * 100 | round / 100) ms a step without: " + join(", ")' "$out"

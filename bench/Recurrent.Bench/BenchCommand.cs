@@ -93,13 +93,21 @@ internal static class BenchCommand
                 Console.WriteLine(parse.GetValue(json)
                     ? JsonSerializer.Serialize(new
                     {
-                        ms_per_step_without = without,
+                        ms_per_step_without = without.Median,
+                        ms_per_step_p10_without = without.Percentile10,
                         detail_every = options.GradientDetailEvery,
-                        levels = with.ToDictionary(l => l.Run.Name,
-                            l => new { ms_per_step = l.MillisecondsPerStep, overhead_percent = Percent(l.MillisecondsPerStep, without) }),
+                        levels = with.ToDictionary(l => l.Run.Name, l => new
+                        {
+                            ms_per_step = l.Times.Median,
+                            overhead_percent = Percent(l.Times.Median, without.Median),
+                            ms_per_step_p10 = l.Times.Percentile10,
+                            overhead_percent_p10 = Percent(l.Times.Percentile10, without.Percentile10),
+                        }),
                     })
-                    : $"median ms/step without diagnostics {without:F2}; with monitoring at detail (every {options.GradientDetailEvery} steps) " + string.Join(", ",
-                        with.Select(l => $"{l.Run.Name.Replace('_', ' ')} {l.MillisecondsPerStep:F2} ({Percent(l.MillisecondsPerStep, without):+0.00;-0.00}%)")));
+                    : $"median ms/step without diagnostics {without.Median:F2}; with monitoring at detail (every {options.GradientDetailEvery} steps) "
+                        + string.Join(", ", with.Select(l => $"{l.Run.Name.Replace('_', ' ')} {l.Times.Median:F2} ({Percent(l.Times.Median, without.Median):+0.00;-0.00}%)"))
+                        + $"; 10th percentile without {without.Percentile10:F2}, with "
+                        + string.Join(", ", with.Select(l => $"{l.Run.Name.Replace('_', ' ')} {Percent(l.Times.Percentile10, without.Percentile10):+0.00;-0.00}%")));
                 return 0;
             }
             using var metrics = parse.GetValue(monitor) ? new TrainingMetrics() : null;
