@@ -28,9 +28,11 @@ for ((r = 0; r < rounds; r++)); do
 done
 echo "load after: $(uptime)"
 # Per size, the median over rounds of each run's overhead, with the rounds' range.
-jq -rs 'group_by(.size)[] | .[0].size as $size
-  | (map(.r.ms_per_step_without) | sort | .[length / 2 | floor]) as $ms
+jq -rs 'def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+  def pct: . * 10 | round / 10;
+  group_by(.size)[] | .[0].size as $size
+  | (map(.r.ms_per_step_without) | median) as $ms
   | (.[0].r.levels | keys_unsorted) as $names
-  | [ $names[] as $n | (map(.r.levels[$n].overhead_percent) | sort) as $p | (map(.r.levels[$n].overhead_percent_p10) | sort) as $q
-      | "\($n) \($p[length / 2 | floor] * 10 | round / 10)% (\($p[0] * 10 | round / 10) to \($p[-1] * 10 | round / 10); p10 \($q[length / 2 | floor] * 10 | round / 10)%)" ]
+  | [ $names[] as $n | map(.r.levels[$n].overhead_percent) as $p | map(.r.levels[$n].overhead_percent_p10) as $q
+      | "\($n) \($p | median | pct)% (\($p | min | pct) to \($p | max | pct); p10 \($q | median | pct)%)" ]
   | "\($size), \($ms * 100 | round / 100) ms a step without: " + join(", ")' "$out"
