@@ -32,7 +32,8 @@ internal sealed class RunExecutor(
     TrainingHold hold,
     TrainingMetrics metrics,
     IOptions<ServiceOptions> options,
-    ILogger<RunExecutor> log)
+    ILogger<RunExecutor> log,
+    EncoderDecoderRunTrainer encoderDecoder)
 {
     public void Execute(RunRecord run, CancellationToken stopping)
     {
@@ -61,6 +62,13 @@ internal sealed class RunExecutor(
         try
         {
             var clock = Stopwatch.StartNew();
+            if (encoderDecoder.Applies(request))
+            {
+                (step, epoch, var encoderDecoderResult) = encoderDecoder.Train(run, lease, request, trainerOptions, liveRun, clock);
+                outcome = End(lease, RunStates.Succeeded, step, epoch, null, encoderDecoderResult);
+                log.LogInformation("Run {Id} ({Name}) ended {State} after {Steps} steps", run.Id, run.Name, outcome, step);
+                return;
+            }
             // On this thread, so a cancel stops the work itself (between sequences), not only the wait for it.
             var splits = runData.Load(request, liveRun.Token);
             Directory.CreateDirectory(data.RunDir(run.Id));
@@ -283,7 +291,7 @@ internal sealed class RunExecutor(
     }
 
     /// <summary>Feeds the live view, stores each epoch's figures, and pauses where <see cref="TrainingHold"/> says.</summary>
-    private sealed class StoreObserver(RunStore runs, RunLease lease, LiveRun live, TrainingHold hold) : ITrainingObserver
+    internal sealed class StoreObserver(RunStore runs, RunLease lease, LiveRun live, TrainingHold hold) : ITrainingObserver
     {
         public void OnStep(StepReport step)
         {
