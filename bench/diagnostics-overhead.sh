@@ -1,14 +1,38 @@
-# What gradient diagnostics cost at T=100, H=128, batch 64: `recurrent bench --overhead` trains identical runs step by
-# step in turns, one without diagnostics and one per detail level (global, layer, block) with full monitoring (adjoint
-# norms inside BPTT, the level's detail, GradientAnalysis and metric recording every step), and compares the median
-# step times. Repeated ROUNDS times.
-# Usage: bench/diagnostics-overhead.sh [ROUNDS] [CELL]
+# What gradient diagnostics cost: `recurrent bench --overhead` trains identical runs step by step in turns, one
+# without diagnostics and one per detail level (global, layer, block: the detail on the first step and every 10th,
+# as by default) and the block level measured on every step, each with full monitoring (adjoint norms inside BPTT,
+# the analysis and the metrics every step), and reports each run's median step time. This script repeats that at the
+# two sizes of the cost target (LSTM T=28 I=28 H=128 B=64 and T=100 I=64 H=512 B=64) and for a deep stack (4
+# bidirectional LSTM layers at the small size), the three taking turns round by round so that the machine's load
+# hits them alike, prints the load average before and after, and the median over rounds of each overhead (of the
+# median step times, and of the 10th percentiles, which a loaded machine disturbs less).
+# Usage: bench/diagnostics-overhead.sh [ROUNDS] [SMALL_STEPS] [LARGE_STEPS] [DEEP_STEPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-3}
-cell=${2:-lstm}
+rounds=${1:-5}
+small_steps=${2:-300}
+large_steps=${3:-20}
+deep_steps=${4:-60}
 # The benchmarks are their own executable; building it builds the product it runs (recurrent bench forwards to it).
 dotnet build -c Release bench/Recurrent.Bench -v quiet -nologo >/dev/null
+bench() { dotnet src/Host/bin/Release/net10.0/recurrent.dll bench --overhead --cell lstm --batch 64 --json "$@"; }
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+echo "load before: $(uptime)"
 for ((r = 0; r < rounds; r++)); do
-  dotnet src/Host/bin/Release/net10.0/recurrent.dll bench --overhead --cell "$cell" --length 100 --input 32 --hidden 128 --batch 64 --steps 40
+  bench --length 28 --input 28 --hidden 128 --steps "$small_steps" | jq -c '{size: "T=28 H=128", r: .}' >>"$out"
+  bench --length 100 --input 64 --hidden 512 --steps "$large_steps" | jq -c '{size: "T=100 H=512", r: .}' >>"$out"
+  bench --length 28 --input 28 --hidden 128 --layers 4 --bidirectional --steps "$deep_steps" |
+    jq -c '{size: "T=28 H=128 4 layers bidirectional", r: .}' >>"$out"
+  tail -n 3 "$out"
 done
+echo "load after: $(uptime)"
+# Per size, the median over rounds of each run's overhead, with the rounds' range.
+jq -rs 'def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+  def pct: . * 10 | round / 10;
+  group_by(.size)[] | .[0].size as $size
+  | (map(.r.ms_per_step_without) | median) as $ms
+  | (.[0].r.levels | keys_unsorted) as $names
+  | [ $names[] as $n | map(.r.levels[$n].overhead_percent) as $p | map(.r.levels[$n].overhead_percent_p10) as $q
+      | "\($n) \($p | median | pct)% (\($p | min | pct) to \($p | max | pct); p10 \($q | median | pct)%)" ]
+  | "\($size), \($ms * 100 | round / 100) ms a step without: " + join(", ")' "$out"

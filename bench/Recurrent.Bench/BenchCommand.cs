@@ -35,12 +35,13 @@ internal static class BenchCommand
         var input = new Option<int>("--input") { Description = "Features per step I.", DefaultValueFactory = _ => 28 };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units H.", DefaultValueFactory = _ => 128 };
         var layers = new Option<int>("--layers") { Description = "Stacked layers.", DefaultValueFactory = _ => 1 };
+        var bidirectional = new Option<bool>("--bidirectional") { Description = "Two directions per layer." };
         var batch = new Option<int>("--batch") { Description = "Sequences per step B.", DefaultValueFactory = _ => 64 };
         var steps = new Option<int>("--steps") { Description = "Timed training steps.", DefaultValueFactory = _ => 20 };
         var threads = new Option<int>("--threads") { Description = "Worker threads (0: one per core).", DefaultValueFactory = _ => 0 };
         var noDiagnostics = new Option<bool>("--no-diagnostics") { Description = "Do not record per-step adjoint norms (and do not analyse them)." };
         var monitor = new Option<bool>("--monitor") { Description = "Analyse every step and record it as metrics, as a monitored run does." };
-        var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring at each detail level (global, layer, block), taking turns." };
+        var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring at each detail level (global, layer, block; the detail every 10th step, as by default), and at block measured every step, taking turns." };
         var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
         var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
         var skipUpdates = new Option<bool>("--skip-updates") { Description = "With --inference: time the managed engine's prediction with skip gates updating about half the steps against the plain model of the same size, one thread each, alternating." };
@@ -50,7 +51,7 @@ internal static class BenchCommand
         var json = CliOptions.Json();
         var command = new RootCommand("recurrent bench: time training steps (forward, BPTT, clip, Adam) on random data.")
         {
-            cell, activation, length, input, hidden, layers, batch, steps, threads, noDiagnostics, monitor, overhead, inference, skipUpdates, kernels, scaling, dilations, perStep, json,
+            cell, activation, length, input, hidden, layers, bidirectional, batch, steps, threads, noDiagnostics, monitor, overhead, inference, skipUpdates, kernels, scaling, dilations, perStep, json,
         };
         command.SetAction(parse => ExitCodes.Guard(() =>
         {
@@ -60,6 +61,7 @@ internal static class BenchCommand
                 Activation = (RecurrentActivation)TrainingOptions.Named(nameof(TrainingRequest.Activation))!.Parse(parse.GetValue(activation)!, FieldSpelling.CommandLine)!,
                 HiddenSize = parse.GetValue(hidden),
                 Layers = parse.GetValue(layers),
+                Bidirectional = parse.GetValue(bidirectional),
                 Threads = parse.GetValue(threads),
             };
             var options = TrainingRequestMapper.ToTrainerOptions(request, FieldSpelling.CommandLine);
@@ -86,18 +88,26 @@ internal static class BenchCommand
             {
                 using var overheadMetrics = new TrainingMetrics();
                 var (without, with) = TrainingBenchmark.Overhead(options, parse.GetValue(length), parse.GetValue(input),
-                    parse.GetValue(batch), parse.GetValue(steps),
-                    level => new GradientMonitor(overheadMetrics, "bench-" + TrainingOptions.ValueName(level)));
+                    parse.GetValue(batch), parse.GetValue(steps), run => new GradientMonitor(overheadMetrics, "bench-" + run.Name));
                 static double Percent(double time, double baseline) => (time / baseline - 1) * 100;
                 Console.WriteLine(parse.GetValue(json)
                     ? JsonSerializer.Serialize(new
                     {
-                        ms_per_step_without = without,
-                        levels = with.ToDictionary(l => TrainingOptions.ValueName(l.Key),
-                            l => new { ms_per_step = l.Value, overhead_percent = Percent(l.Value, without) }),
+                        ms_per_step_without = without.Median,
+                        ms_per_step_p10_without = without.Percentile10,
+                        detail_every = options.GradientDetailEvery,
+                        levels = with.ToDictionary(l => l.Run.Name, l => new
+                        {
+                            ms_per_step = l.Times.Median,
+                            overhead_percent = Percent(l.Times.Median, without.Median),
+                            ms_per_step_p10 = l.Times.Percentile10,
+                            overhead_percent_p10 = Percent(l.Times.Percentile10, without.Percentile10),
+                        }),
                     })
-                    : $"median ms/step without diagnostics {without:F2}; with monitoring at detail " + string.Join(", ",
-                        with.Select(l => $"{TrainingOptions.ValueName(l.Key)} {l.Value:F2} ({Percent(l.Value, without):+0.00;-0.00}%)")));
+                    : $"median ms/step without diagnostics {without.Median:F2}; with monitoring at detail (every {options.GradientDetailEvery} steps) "
+                        + string.Join(", ", with.Select(l => $"{l.Run.Name.Replace('_', ' ')} {l.Times.Median:F2} ({Percent(l.Times.Median, without.Median):+0.00;-0.00}%)"))
+                        + $"; 10th percentile without {without.Percentile10:F2}, with "
+                        + string.Join(", ", with.Select(l => $"{l.Run.Name.Replace('_', ' ')} {Percent(l.Times.Percentile10, without.Percentile10):+0.00;-0.00}%")));
                 return 0;
             }
             using var metrics = parse.GetValue(monitor) ? new TrainingMetrics() : null;

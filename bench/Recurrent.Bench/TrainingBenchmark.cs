@@ -26,25 +26,48 @@ public sealed record BenchmarkResult(double SequencesPerSecond, double Gigaflops
 public static class TrainingBenchmark
 {
     /// <summary>
-    /// The cost of gradient diagnostics at each detail level: identical runs, one without adjoint norms, detail or
-    /// observer, and one per level with adjoint norms and the observer <paramref name="observer"/> makes for it
-    /// (which should analyse and record every step), take turns step by step, the turn's first run rotating, so that
-    /// machine load hits all alike. Returns the median milliseconds per step of the run without, and per level.
+    /// A run's milliseconds per step: the median, and the fastest tenth's slowest (the 10th percentile), which a shared
+    /// machine's load reaches less often: a step it preempted is slow, while the diagnostics slow every step.
     /// </summary>
-    public static (double Without, IReadOnlyDictionary<RecurrentGradientDetail, double> With) Overhead(
+    public sealed record StepTimes(double Median, double Percentile10);
+
+    /// <summary>One run of <see cref="Overhead"/>: its detail level, measured every <paramref name="Every"/> steps.</summary>
+    public sealed record OverheadRun(string Name, RecurrentGradientDetail Detail, int Every);
+
+    /// <summary>
+    /// The runs <see cref="Overhead"/> times against the run without diagnostics: each detail level at the options'
+    /// cadence (<see cref="SequenceModelOptions.GradientDetailEvery"/>), and the block level measured on every step,
+    /// which shows what one measurement of the detail costs.
+    /// </summary>
+    public static OverheadRun[] OverheadRuns(SequenceModelOptions options) =>
+    [
+        .. Enum.GetValues<RecurrentGradientDetail>().Select(level => new OverheadRun(LevelName(level), level, options.GradientDetailEvery)),
+        new("block_every_step", RecurrentGradientDetail.Block, 1),
+    ];
+
+    private static string LevelName(RecurrentGradientDetail level) => level.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// The cost of gradient diagnostics: identical runs, one without adjoint norms, detail or observer, and one per
+    /// <see cref="OverheadRuns"/> with adjoint norms and the observer <paramref name="observer"/> makes for it (which
+    /// should analyse and record every step), take turns step by step, the turn's first run rotating, so that machine
+    /// load hits all alike. Returns the step times of the run without, and per run.
+    /// </summary>
+    public static (StepTimes Without, IReadOnlyList<(OverheadRun Run, StepTimes Times)> With) Overhead(
         SequenceModelOptions options, int length, int inputSize, int batchSize, int steps,
-        Func<RecurrentGradientDetail, ITrainingObserver> observer)
+        Func<OverheadRun, ITrainingObserver> observer)
     {
         var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
-        TrainingLoop Loop(RecurrentGradientDetail? detail)
+        TrainingLoop Loop(OverheadRun? measured)
         {
             var run = RunOptions(options, batchSize);
-            run.CollectAdjointNorms = detail is not null;
-            run.GradientDetail = detail ?? RecurrentGradientDetail.Global;
+            run.CollectAdjointNorms = measured is not null;
+            run.GradientDetail = measured?.Detail ?? RecurrentGradientDetail.Global;
+            run.GradientDetailEvery = measured?.Every ?? 1;
             return new TrainingLoop(new SequenceModelTrainer(run).Initialize(data), run, data, null,
-                detail is { } level ? observer(level) : null);
+                measured is null ? null : observer(measured));
         }
-        RecurrentGradientDetail?[] runs = [null, .. Enum.GetValues<RecurrentGradientDetail>().Cast<RecurrentGradientDetail?>()];
+        OverheadRun?[] runs = [null, .. OverheadRuns(options)];
         var loops = runs.Select(Loop).ToArray();
         var times = runs.Select(_ => new double[steps]).ToArray();
         for (var i = -3; i < steps; i++)
@@ -60,7 +83,8 @@ public static class TrainingBenchmark
         }
         foreach (var t in times)
             Array.Sort(t);
-        return (times[0][steps / 2], Enumerable.Range(1, runs.Length - 1).ToDictionary(r => runs[r]!.Value, r => times[r][steps / 2]));
+        StepTimes Of(double[] t) => new(t[steps / 2], t[steps / 10]);
+        return (Of(times[0]), [.. Enumerable.Range(1, runs.Length - 1).Select(r => (runs[r]!, Of(times[r])))]);
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace Recurrent.Diagnostics;
 /// (<see cref="Of"/>), then handed as it is to the metrics, the live history, the store and the JSON of the API.
 /// Serialized with <see cref="GradientJson.Options"/> (or any snake_case options) it reads
 /// <c>{"step", "epoch", "loss", "grad_norm", "clipped", "non_finite", "log10_vanishing_ratio", "memory_horizon",
-/// "profile_log10", "update_share", "paths", "blocks", "saturation"}</c>, every NaN or infinity as null. The members marked <see cref="JsonIgnoreAttribute"/> feed
+/// "profile_log10", "update_share", "paths", "blocks", "saturation", "detail_step"}</c>, every NaN or infinity as null. The members marked <see cref="JsonIgnoreAttribute"/> feed
 /// the metrics; a store keeps the serialized ones and the run's counts (<see cref="ClippedSteps"/>,
 /// <see cref="NonFiniteSteps"/>), so in a record read back the others are empty.
 /// </summary>
@@ -98,6 +98,13 @@ public sealed record GradientRecord(
     /// </summary>
     public IReadOnlyList<SaturationFigure> Saturation { get; init; } = [];
 
+    /// <summary>
+    /// The step at which <see cref="Paths"/>, <see cref="Blocks"/> and <see cref="Saturation"/> were measured: the
+    /// trainer measures the detail every few steps and every record in between carries the last measurement.
+    /// Serialized as <c>"detail_step"</c>; null when the record has no detail.
+    /// </summary>
+    public long? DetailStep { get; init; }
+
     /// <summary>Wall time of the step (forward, BPTT, clipping, update) in seconds; NaN when not measured.</summary>
     [JsonIgnore]
     public double StepSeconds { get; init; } = double.NaN;
@@ -140,6 +147,7 @@ public sealed record GradientRecord(
             Paths = analysis is null ? [] : [.. analysis.Paths],
             Blocks = BlocksOf(snapshot),
             Saturation = SaturationOf(snapshot),
+            DetailStep = snapshot.DetailStep,
         };
     }
 

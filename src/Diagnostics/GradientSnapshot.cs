@@ -113,6 +113,13 @@ public sealed class GradientSnapshot : IAdjointRows
     /// <summary>Per unit, the share of the forward pass's values that saturated (NaN without a valid step).</summary>
     public double[] SaturationShares { get; set; } = [];
 
+    /// <summary>
+    /// The step at which <see cref="Paths"/>, the block figures and the saturation shares were last measured: the
+    /// trainer measures them every few steps (its <c>GradientDetailEvery</c>) and leaves them as they were in between;
+    /// null at the global level.
+    /// </summary>
+    public long? DetailStep { get; set; }
+
     /// <summary>Recurrent weight matrices for the Jacobian bound, one per layer and direction.</summary>
     public IReadOnlyList<RecurrentWeights> RecurrentWeights { get; set; } = [];
 

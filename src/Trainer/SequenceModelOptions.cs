@@ -210,6 +210,15 @@ public class SequenceModelOptions
     [Description("Gradient diagnostics' detail: global, layer (each layer's paths and saturation) or block (each gate's norms and update ratio).")]
     public RecurrentGradientDetail GradientDetail { get; set; } = Defaults.GradientDetail;
 
+    /// <summary>
+    /// The detail above the global figures (paths, saturation, blocks) is measured on the first step and then every
+    /// this many steps; the global figures on every step. Between two measurements every surface carries the last
+    /// measured detail and the step it was measured at. 1 measures it every step. Default
+    /// <see cref="Defaults.GradientDetailEvery"/>.
+    /// </summary>
+    [Description("Measure the gradient detail (paths, saturation, blocks) on the first step and every this many steps after; the global figures every step."), Range(1, int.MaxValue)]
+    public int GradientDetailEvery { get; set; } = Defaults.GradientDetailEvery;
+
     /// <summary>Worker threads for the matrix products (0: one per core). Default 0.</summary>
     [Description("Worker threads (0: one per core)."), Range(0, int.MaxValue)]
     public int Threads { get; set; }
@@ -266,6 +275,11 @@ public class SequenceModelOptions
         public const bool CollectAdjointNorms = true;
         /// <summary>Default of <see cref="GradientDetail"/>: every figure (its cost is measured in docs/diagnostics-detail.md).</summary>
         public const RecurrentGradientDetail GradientDetail = RecurrentGradientDetail.Block;
+        /// <summary>
+        /// Default of <see cref="GradientDetailEvery"/>: every 10th step keeps the default detail within 5% of a training
+        /// step (measured in docs/diagnostics-detail.md).
+        /// </summary>
+        public const int GradientDetailEvery = 10;
     }
 
     /// <summary>A copy of these options (of the same type).</summary>

@@ -117,7 +117,7 @@ public sealed class GradientRecordTests
 
         var json = JsonSerializer.Serialize(record, GradientJson.Options);
 
-        Assert.Equal("""{"step":7,"epoch":2,"loss":null,"grad_norm":null,"clipped":false,"non_finite":true,"log10_vanishing_ratio":-1.5,"memory_horizon":3,"profile_log10":[-0.25,null],"update_share":null,"paths":[],"blocks":[],"saturation":[]}""", json);
+        Assert.Equal("""{"step":7,"epoch":2,"loss":null,"grad_norm":null,"clipped":false,"non_finite":true,"log10_vanishing_ratio":-1.5,"memory_horizon":3,"profile_log10":[-0.25,null],"update_share":null,"paths":[],"blocks":[],"saturation":[],"detail_step":null}""", json);
         var back = JsonSerializer.Deserialize<GradientRecord>(json, GradientJson.Options)!;
         Assert.True(double.IsNaN(back.Loss) && double.IsNaN(back.GradNorm) && double.IsNaN(back.ProfileLog10[1]));
         Assert.Equal((7L, 2, -1.5, 3, -0.25), (back.Step, back.Epoch, back.Log10VanishingRatio!.Value, back.MemoryHorizon!.Value, back.ProfileLog10[0]));

@@ -29,6 +29,10 @@ public sealed class GradientAnalysis
     private int[] _lengths = [];
     private double[] _scratch = [];
 
+    // The snapshot and detail step whose paths result.PathList holds.
+    private GradientSnapshot? _pathsOf;
+    private long? _pathsStep;
+
     /// <summary>Creates an analysis whose Jacobian bounds use <paramref name="powerIterations"/> warm-started iterations per call.</summary>
     public GradientAnalysis(int powerIterations = SpectralNormEstimator.DefaultIterations)
     {
@@ -69,13 +73,22 @@ public sealed class GradientAnalysis
     }
 
     // Each path is analysed like the global one, into the scratch result, then copied out; layer 0's forward path
-    // holds the global norms (GradientSnapshot.Paths), so it takes the global figures rather than computing them twice.
+    // holds the global norms (GradientSnapshot.Paths) when the paths were measured at this step, so it then takes the
+    // global figures rather than computing them twice. Paths measured at an earlier step (the trainer measures the
+    // detail every few steps) were analysed when they were measured: their figures are kept as they were.
     private void AnalyzePaths(GradientSnapshot snapshot, GradientAnalysisResult result)
     {
+        var measuredAt = snapshot.DetailStep;
+        if (measuredAt is not null && ReferenceEquals(snapshot, _pathsOf) && measuredAt == _pathsStep
+            && result.PathList.Count == snapshot.Paths.Count)
+            return;
+        _pathsOf = snapshot;
+        _pathsStep = measuredAt;
         result.PathList.Clear();
+        var current = measuredAt is null || measuredAt == snapshot.Step;
         foreach (var path in snapshot.Paths)
         {
-            var isGlobal = snapshot.HasAdjointNorms && path.Layer == "0" && path.Direction == "forward";
+            var isGlobal = current && snapshot.HasAdjointNorms && path.Layer == "0" && path.Direction == "forward";
             var scratch = isGlobal ? result : _pathScratch;
             if (!isGlobal)
                 ClearAdjointFigures(scratch);

@@ -42,5 +42,6 @@ public static class MetricNames
     public const string WeightBlockNorm = "recurrent_weight_block_norm";
     public const string UpdateRatio = "recurrent_update_ratio";
     public const string SaturationRatio = "recurrent_saturation_ratio";
+    public const string DetailStep = "recurrent_grad_detail_step";
 #pragma warning restore CS1591
 }

@@ -76,6 +76,9 @@ internal sealed class RunInstruments : IDisposable
             description: "Detail block: ||W_after - W_before|| / ||W_before|| of each parameter block's last update (rule of thumb: about 1e-3).");
         Meter.CreateObservableGauge(MetricNames.SaturationRatio, ObserveSaturation, unit: "1",
             description: "Detail layer or block: per layer and direction, the share of gate values within 0.02 of 0 or 1 (unit i, f, o, z, r), of states with |h| > 0.97 (tanh), or of ReLU units zero over the whole batch (relu_dead).");
+        Gauge(MetricNames.DetailStep, "{step}",
+            "Detail layer or block: the optimizer step at which the path, block and saturation figures were last measured (the first step, then every gradient_detail_every steps).",
+            r => r.DetailStep);
         Gauge(MetricNames.TrainLoss, null, "Training loss of the last epoch.", r => r.TrainLoss);
         Gauge(MetricNames.ValidationLoss, null, "Validation loss of the last evaluation.", r => r.ValidationLoss);
         Gauge(MetricNames.TrainAccuracy, "1", "Training accuracy of the last epoch, 0 to 1.", r => r.TrainAccuracy);

@@ -49,6 +49,7 @@ internal sealed class RunState(string runId)
     public readonly Dictionary<(string Layer, string Direction), PathFigures> Paths = [];
     public IReadOnlyList<BlockFigures> Blocks = [];
     public IReadOnlyList<SaturationFigure> Saturation = [];
+    public double DetailStep = double.NaN;
 
     public int Epoch;
     public double TrainLoss = double.NaN;
@@ -87,6 +88,8 @@ internal sealed class RunState(string runId)
             Blocks = record.Blocks;
         if (record.Saturation.Count > 0)
             Saturation = record.Saturation;
+        if (record.DetailStep is long detailStep)
+            DetailStep = detailStep;
         if (record.HasRatios)
         {
             VanishingLog10Ratio = record.Log10VanishingRatio ?? double.NaN;

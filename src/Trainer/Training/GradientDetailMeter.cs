@@ -11,8 +11,10 @@ namespace Recurrent.Trainer.Training;
 /// What the detail levels above <see cref="RecurrentGradientDetail.Global"/> measure in a training step, into the
 /// step's snapshot: per layer and direction the adjoint norms of its own path and the saturation of its forward pass
 /// (level layer); per parameter block the pre-clip gradient norm, the weight norm and the update-to-weight ratio
-/// ‖W_after − W_before‖ / ‖W_before‖ from the weights before and after the optimizer step (level block). At the
-/// global level the loop makes none, and nothing is measured.
+/// ‖W_after − W_before‖ / ‖W_before‖ from the weights before and after the optimizer step (level block). It measures
+/// on the run's first step and every <see cref="SequenceModelOptions.GradientDetailEvery"/> steps after (<see
+/// cref="Due"/>); on the steps between, the loop passes it nothing and the snapshot keeps the last measurement and its
+/// <see cref="GradientSnapshot.DetailStep"/>. At the global level the loop makes none, and nothing is measured.
 /// </summary>
 internal sealed class GradientDetailMeter
 {
@@ -23,15 +25,20 @@ internal sealed class GradientDetailMeter
     private readonly Block[] _blocks = [];
     private readonly Parameter[] _measured = [];
     private readonly float[][] _before = [];
+    private readonly int _every;
+    private bool _measuredOnce;
 
     /// <param name="network">The network trained.</param>
     /// <param name="level">Layer or block.</param>
     /// <param name="global">The recorder of layer 0's forward path (the global figures'), or null when the run
     /// collects no adjoint norms: then no path is recorded either.</param>
-    /// <param name="snapshot">The snapshot whose detail members this meter fills every step.</param>
+    /// <param name="snapshot">The snapshot whose detail members this meter fills on the steps it measures.</param>
+    /// <param name="every">Measure on step 1 and every this many steps after.</param>
     public GradientDetailMeter(SequenceNetwork network, RecurrentGradientDetail level, AdjointRecorder? global,
-        GradientSnapshot snapshot)
+        GradientSnapshot snapshot, int every = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(every);
+        _every = every;
         var shape = network.Shape;
         if (global is not null)
         {
@@ -69,6 +76,12 @@ internal sealed class GradientDetailMeter
         snapshot.BlockUpdateRatios = new double[_blocks.Length];
     }
 
+    /// <summary>
+    /// True when step <paramref name="step"/> (from 1 over the run) measures the detail: 1, 1 + every, 1 + 2·every, …,
+    /// and the first step this meter sees (a run resumed from a checkpoint has its detail from its first step on).
+    /// </summary>
+    public bool Due(long step) => !_measuredOnce || (step - 1) % _every == 0;
+
     /// <summary>Per layer and direction, the recorder of its path (null: not recorded); null without adjoint norms.</summary>
     public AdjointRecorder?[][]? Recorders { get; }
 
@@ -76,11 +89,14 @@ internal sealed class GradientDetailMeter
     public SaturationMeter Saturation { get; }
 
     /// <summary>
-    /// After BPTT, before clipping: copies each path's norms into the snapshot, measures each block's gradient and
-    /// weights, and keeps the weights to compare the update with.
+    /// After BPTT, before clipping, on a step that measures the detail (<paramref name="step"/>, whose forward pass
+    /// measured the saturation and whose BPTT recorded the paths): copies each path's norms into the snapshot,
+    /// measures each block's gradient and weights, and keeps the weights to compare the update with.
     /// </summary>
-    public void MeasureGradients(GradientSnapshot snapshot)
+    public void MeasureGradients(GradientSnapshot snapshot, long step)
     {
+        snapshot.DetailStep = step;
+        _measuredOnce = true;
         for (var i = 0; i < _paths.Length; i++)
             _paths[i].Set(_pathRecorders[i].Stride, _pathRecorders[i].WindowLengths, _pathRecorders[i].Norms);
         for (var i = 0; i < _blocks.Length; i++)

@@ -51,7 +51,7 @@ internal sealed class TrainingLoop
         snapshot.GroupNorms = new double[_groups.Length];
         snapshot.UpdateShares = new double[_network.Shape.SkipUpdates ? _network.Shape.Layers : 0];
         if (options.GradientDetail > RecurrentGradientDetail.Global)
-            _detail = new GradientDetailMeter(_network, options.GradientDetail, _adjoints, snapshot);
+            _detail = new GradientDetailMeter(_network, options.GradientDetail, _adjoints, snapshot, options.GradientDetailEvery);
         if (observer is null)
         {
             snapshot.RecurrentWeights = _network.RecurrentWeights;
@@ -228,8 +228,10 @@ internal sealed class TrainingLoop
             for (var i = 0; i < _forwardRecurrentWeights.Length; i++)
                 _network.RecurrentWeights[i].Weights.Span.CopyTo(_forwardRecurrentWeights[i]);
         }
+        // The detail is measured every few steps; the others leave the snapshot's last measurement as it was.
+        var detail = _detail is not null && _detail.Due(step) ? _detail : null;
         var loss = _network.ComputeGradients(batch, _options.TruncationSteps, _adjoints, _threads, _options.OmegaWeight,
-            _options.SkipUpdateBudget, _detail?.Recorders, _detail?.Saturation);
+            _options.SkipUpdateBudget, detail?.Recorders, detail?.Saturation);
         foreach (var p in _network.Parameters)
         {
             // A frozen reservoir's gradient is measured by nobody and must not count towards the norm or clipping.
@@ -243,7 +245,7 @@ internal sealed class TrainingLoop
         _report.LearningRate = learningRate;
         var snapshot = _report.Snapshot;
         var preClipNorm = GradientClipping.Measure(_network.Parameters, _groups, snapshot.GroupNorms);
-        _detail?.MeasureGradients(snapshot);
+        detail?.MeasureGradients(snapshot, step);
         var nonFinite = !double.IsFinite(loss) || !double.IsFinite(preClipNorm);
         var clipped = false;
         if (nonFinite)
@@ -263,7 +265,7 @@ internal sealed class TrainingLoop
         if (nonFinite)
             return;
         _optimizer.Step(_network.Parameters, learningRate);
-        _detail?.MeasureUpdate(snapshot);
+        detail?.MeasureUpdate(snapshot);
         _network.WeightsChanged();
         _position = _position with { OptimizerUpdates = _optimizer.Updates };
     }

@@ -66,13 +66,15 @@ public sealed class CommandLineTests
         Assert.True(training.Json.GetProperty("sequences_per_second").GetDouble() > 0);
         Assert.True(training.Json.GetProperty("peak_working_set_bytes").GetInt64() > 0);
 
-        // What diagnostics cost, per detail level: the run without them and one run per level, each timed.
+        // What diagnostics cost, per detail level: the run without them, one run per level (the detail every 10th step,
+        // the default) and the block level measured every step, each timed.
         var overhead = RecurrentCli.Run("bench", "--overhead", "--length", "5", "--input", "3", "--hidden", "8",
             "--batch", "4", "--steps", "3", "--json");
         Assert.True(overhead.ExitCode == 0, overhead.Error);
         Assert.True(overhead.Json.GetProperty("ms_per_step_without").GetDouble() > 0);
         var levels = overhead.Json.GetProperty("levels").EnumerateObject().ToArray();
-        Assert.Equal(["global", "layer", "block"], levels.Select(l => l.Name));
+        Assert.Equal(["global", "layer", "block", "block_every_step"], levels.Select(l => l.Name));
+        Assert.Equal(10, overhead.Json.GetProperty("detail_every").GetInt32());
         Assert.All(levels, l => Assert.True(l.Value.GetProperty("ms_per_step").GetDouble() > 0));
 
         var kernels = RecurrentCli.Run("bench", "--kernels", "--json");

@@ -46,6 +46,7 @@ internal static class MetricContract
         "recurrent_weight_block_norm",
         "recurrent_update_ratio",
         "recurrent_saturation_ratio",
+        "recurrent_grad_detail_step",
     ];
 
     /// <summary>Recording rules of dashboards/prometheus/rules.yml.</summary>

@@ -14,22 +14,30 @@ namespace Recurrent.Trainer.Tests.Training;
 /// The detail levels' figures against what they claim to be, measured independently: block norms that add up to the
 /// global norm, update ratios from the weights read before and after the step (and SGD's and Adam's first step in
 /// closed form), saturation shares against a count over gates recomputed from the weights, a ReLU layer killed on
-/// purpose, and a global level that measures none of it.
+/// purpose, and a global level that measures none of it; and the cadence: the detail measured on the first step and
+/// every k-th after, exact there, and carried unchanged (with the step it was measured at) in between.
 /// </summary>
 public sealed class GradientDetailTests
 {
     private static (SequenceModel Model, TrainingLoop Loop, SequenceBatch Batch, SnapshotCopy Copy) Loop(SequenceModelOptions options,
         int length = 6, int inputSize = 3, int batchSize = 5)
     {
-        var rng = new DeterministicRandom(5);
-        var examples = Enumerable.Range(0, batchSize).Select(b => SequenceExample.FromSteps(
-            [.. Enumerable.Range(0, (length - b % 3) * inputSize).Select(_ => (float)rng.NextGaussian())], inputSize, b % 3)).ToArray();
-        var data = new SequenceDataset("detail", InputKind.Numeric, inputSize, null, LabelSet.Classes(["a", "b", "c"]), examples);
+        var data = Data(length, inputSize, batchSize);
+        var examples = data.Examples.ToArray();
         var batch = new SequenceBatch();
         batch.Fill(examples, Enumerable.Range(0, batchSize).ToArray(), inputSize);
         var model = new SequenceModelTrainer(options).Initialize(data);
         var copy = new SnapshotCopy();
         return (model, new TrainingLoop(model, options, data, null, copy), batch, copy);
+    }
+
+    // Gaussian sequences of lengths length, length − 1, length − 2, three classes.
+    private static SequenceDataset Data(int length = 6, int inputSize = 3, int count = 5)
+    {
+        var rng = new DeterministicRandom(5);
+        var examples = Enumerable.Range(0, count).Select(b => SequenceExample.FromSteps(
+            [.. Enumerable.Range(0, (length - b % 3) * inputSize).Select(_ => (float)rng.NextGaussian())], inputSize, b % 3)).ToArray();
+        return new SequenceDataset("detail", InputKind.Numeric, inputSize, null, LabelSet.Classes(["a", "b", "c"]), examples);
     }
 
     // The detail members of the last step's snapshot, copied (the snapshot is refilled every step).
@@ -41,10 +49,18 @@ public sealed class GradientDetailTests
         public SaturationUnit[] Units = [];
         public double[] Shares = [];
         public int Paths;
+        public long? DetailStep;
+        public float[] GlobalNorms = [], Path0Norms = [];
+        public GradientRecord? Record;
+        public GradientMonitor Monitor = new(null, "detail");
 
         public void OnStep(StepReport step)
         {
             var s = step.Snapshot;
+            DetailStep = s.DetailStep;
+            GlobalNorms = s.AdjointNorms.ToArray();
+            Path0Norms = s.Paths.Count > 0 ? s.Paths[0].Norms.ToArray() : [];
+            Record = Monitor.Observe(step);
             PreClipNorm = s.PreClipNorm;
             Blocks = [.. s.Blocks];
             GradNorms = [.. s.BlockGradNorms];
@@ -69,6 +85,8 @@ public sealed class GradientDetailTests
         Seed = 3,
         Threads = 1,
         GradientDetail = detail,
+        // Every step, so each step's figures can be compared with it; the cadence has its own tests below.
+        GradientDetailEvery = 1,
     };
 
     [Theory]
@@ -298,4 +316,83 @@ public sealed class GradientDetailTests
         Assert.Equal(2 * 2 * 3, copy.Units.Length); // z, r, tanh per layer and direction
         Assert.Equal(4, copy.Paths);
     }
+
+    [Fact]
+    public void The_detail_is_measured_on_the_first_step_and_every_kth_after_and_carried_in_between()
+    {
+        var options = Options(RecurrentCellKind.Lstm);
+        options.GradientDetailEvery = 3;
+        var (model, loop, batch, copy) = Loop(options);
+        var parameters = model.Network.Parameters;
+
+        loop.TrainBatch(batch);
+        var first = (Shares: copy.Shares, Grad: copy.GradNorms, Ratios: copy.UpdateRatios, Path0: copy.Path0Norms,
+            Global: copy.GlobalNorms, Record: copy.Record!);
+        Assert.Equal(1, copy.DetailStep);
+        Assert.Equal(first.Global, first.Path0); // measured together: path layer 0 forward is the global figure
+
+        for (var step = 2; step <= 3; step++)
+        {
+            loop.TrainBatch(batch);
+            // The global figures move on every step; the detail is step 1's, as it was, and says so.
+            Assert.Equal(1, copy.DetailStep);
+            Assert.NotEqual(first.Global, copy.GlobalNorms);
+            Assert.Equal(first.Path0, copy.Path0Norms);
+            Assert.Equal(first.Shares, copy.Shares);
+            Assert.Equal(first.Grad, copy.GradNorms);
+            Assert.Equal(first.Ratios, copy.UpdateRatios);
+            var record = copy.Record!;
+            Assert.Equal(1, record.DetailStep);
+            Assert.Equal(step, record.Step);
+            Assert.Equal(GradientJson(first.Record.Paths), GradientJson(record.Paths));
+            Assert.NotEqual(first.Record.Log10VanishingRatio, record.Log10VanishingRatio);
+        }
+
+        // Step 4 measures again, exactly: block norms that add up to this step's global norm, update ratios from the
+        // weights read around this step's update.
+        var before = parameters.ToDictionary(p => p.Name, p => (float[])p.Value.Clone());
+        loop.TrainBatch(batch);
+        Assert.Equal(4, copy.DetailStep);
+        Assert.Equal(4, copy.Record!.DetailStep);
+        Assert.Equal(copy.GlobalNorms, copy.Path0Norms);
+        Assert.NotEqual(first.Grad, copy.GradNorms);
+        Assert.Equal(copy.PreClipNorm * copy.PreClipNorm, copy.GradNorms.Sum(n => n * n), 1e-9 * copy.PreClipNorm * copy.PreClipNorm);
+        var recurrent = Array.IndexOf(copy.Blocks, new ParameterBlock("1", "reverse", "W_hh", "f"));
+        var (names, rows) = Rows(copy.Blocks[recurrent], 4);
+        var p = parameters.Single(q => q.Name == Assert.Single(names));
+        double change = 0, weights = 0;
+        for (var k = rows!.Value.First * 4; k < (rows.Value.First + rows.Value.Count) * 4; k++)
+        {
+            change += Math.Pow(p.Value[k] - before[p.Name][k], 2);
+            weights += Math.Pow(before[p.Name][k], 2);
+        }
+        var ratio = Math.Sqrt(change / weights);
+        Assert.True(Math.Abs(copy.UpdateRatios[recurrent] - ratio) <= 1e-6 * ratio, $"reported {copy.UpdateRatios[recurrent]}, measured {ratio}");
+
+        loop.TrainBatch(batch);
+        Assert.Equal(4, copy.DetailStep);
+    }
+
+    [Fact]
+    public void A_run_resumed_between_two_measurements_measures_its_first_step()
+    {
+        var options = Options(RecurrentCellKind.Gru, RecurrentGradientDetail.Layer);
+        options.GradientDetailEvery = 10;
+        options.Epochs = 4; // one batch an epoch: four steps, a checkpoint after each
+        var (model, _, batch, _) = Loop(options);
+        var data = Data();
+        TrainingCheckpoint? checkpoint = null;
+        new TrainingLoop(model, options, data, null, null, new CheckpointOptions { Save = c => checkpoint = c }).Run(CancellationToken.None);
+        var copy = new SnapshotCopy();
+        var resumed = new TrainingLoop(model, options, data, null, copy, new CheckpointOptions { ResumeFrom = checkpoint });
+
+        resumed.TrainBatch(batch);
+
+        // Step 5 is not due (1, 11, 21, …) but its process has measured nothing yet: it measures, rather than show nothing.
+        Assert.Equal(5, copy.Record!.Step);
+        Assert.Equal(5, copy.DetailStep);
+        Assert.All(copy.Shares, share => Assert.InRange(share, 0, 1));
+    }
+
+    private static string GradientJson<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value, Diagnostics.GradientJson.Options);
 }

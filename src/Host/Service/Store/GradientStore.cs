@@ -83,13 +83,13 @@ internal sealed class GradientStore(StoreDatabase database, RunFence fence)
     internal static double[] Profile(string json) => JsonSerializer.Deserialize<double[]>(json, ProfileOptions) ?? [];
 
     /// <summary>
-    /// The detail column: the record's paths, blocks and saturation as one JSON object in the API's own shape; NULL
-    /// when the run's detail level computed none of them. Named NaN and infinities are kept as they were.
+    /// The detail column: the record's paths, blocks and saturation and the step they were measured at as one JSON
+    /// object in the API's own shape; NULL when the run's detail level computed none of them. Named NaN and infinities are kept as they were.
     /// </summary>
     private static string? DetailJson(GradientRecord record) =>
         record.Paths.Count == 0 && record.Blocks.Count == 0 && record.Saturation.Count == 0
             ? null
-            : JsonSerializer.Serialize(new StoredDetail(record.Paths, record.Blocks, record.Saturation), DetailOptions);
+            : JsonSerializer.Serialize(new StoredDetail(record.Paths, record.Blocks, record.Saturation, record.DetailStep), DetailOptions);
 
     /// <summary>A record read back with the figures its detail column holds (none when it is NULL).</summary>
     internal static GradientRecord WithDetail(GradientRecord record, string? json)
@@ -98,11 +98,18 @@ internal sealed class GradientStore(StoreDatabase database, RunFence fence)
             return record;
         var detail = JsonSerializer.Deserialize<StoredDetail>(json, DetailOptions)
             ?? throw new InvalidDataException($"The detail of step {record.Step} is not a JSON object.");
-        return record with { Paths = detail.Paths ?? [], Blocks = detail.Blocks ?? [], Saturation = detail.Saturation ?? [] };
+        return record with
+        {
+            Paths = detail.Paths ?? [],
+            Blocks = detail.Blocks ?? [],
+            Saturation = detail.Saturation ?? [],
+            DetailStep = detail.DetailStep,
+        };
     }
 
-    private sealed record StoredDetail(
-        IReadOnlyList<PathFigures>? Paths, IReadOnlyList<BlockFigures>? Blocks, IReadOnlyList<SaturationFigure>? Saturation);
+    // DetailStep is absent from rows written before the detail had a cadence (every step measured it).
+    private sealed record StoredDetail(IReadOnlyList<PathFigures>? Paths, IReadOnlyList<BlockFigures>? Blocks,
+        IReadOnlyList<SaturationFigure>? Saturation, long? DetailStep = null);
 
     private static readonly JsonSerializerOptions DetailOptions = new(GradientJson.Options)
     {

@@ -10,14 +10,15 @@ namespace Recurrent.Host.Tests.Service.Metrics;
 /// The series a run exports at each gradient-detail level, scraped from the real /metrics after a real run: the
 /// counts docs/diagnostics-detail.md states. A two-layer bidirectional LSTM has P = 4 paths; each path has a ratio,
 /// a horizon, a profile point per steps_back of the global profile, and 4 saturation units (i, f, o, tanh); each of
-/// its 4 directions has 3 blocks per gate (W_xh, W_hh, b) × 4 gates, plus the head's 2, each with 3 families.
+/// its 4 directions has 3 blocks per gate (W_xh, W_hh, b) × 4 gates, plus the head's 2, each with 3 families; and the
+/// run has one detail step.
 /// </summary>
 public sealed class DetailSeriesCountTests
 {
     private static readonly string[] PathFamilies =
     [
         MetricNames.PathVanishingLog10Ratio, MetricNames.PathMemoryHorizonSteps, MetricNames.PathProfileLog10,
-        MetricNames.SaturationRatio,
+        MetricNames.SaturationRatio, MetricNames.DetailStep,
     ];
 
     private static readonly string[] BlockFamilies = [MetricNames.GradBlockNorm, MetricNames.WeightBlockNorm, MetricNames.UpdateRatio];
@@ -36,7 +37,7 @@ public sealed class DetailSeriesCountTests
             HiddenSize = 4,
             Layers = 2,
             Bidirectional = true,
-            Epochs = 2,
+            Epochs = 6,
             BatchSize = 32,
             Seed = 1,
             GradientDetail = detail,
@@ -53,17 +54,22 @@ public sealed class DetailSeriesCountTests
         Assert.Equal(level >= 1 ? 4 : 0, Count(MetricNames.PathMemoryHorizonSteps));
         Assert.Equal(level >= 1 ? 4 * profile : 0, Count(MetricNames.PathProfileLog10));
         Assert.Equal(level >= 1 ? 4 * 4 : 0, Count(MetricNames.SaturationRatio));
+        // The detail is measured on step 1 and every 10th step after (the default): the gauge says at which step last.
+        var steps = (long)Expositions.Value(Assert.Single(Expositions.Samples(text, MetricNames.TrainSteps + "_total{")));
+        Assert.True(steps > 11, $"{steps} steps: the run does not reach the second measurement");
+        Assert.Equal(level >= 1 ? [1 + 10 * ((steps - 1) / 10)] : [],
+            Expositions.Samples(text, MetricNames.DetailStep + "{").Select(Expositions.Value).Select(v => (long)v));
         const int blocks = 4 * 3 * 4 + 2;
         Assert.Equal(level >= 2 ? blocks : 0, Count(MetricNames.GradBlockNorm));
         Assert.Equal(level >= 2 ? blocks : 0, Count(MetricNames.WeightBlockNorm));
-        // Biases start at zero, where no ratio exists, and have one from the second step on (two epochs: two steps at least).
+        // Biases start at zero, where no ratio exists, and have one from the second measurement on.
         Assert.Equal(level >= 2 ? blocks : 0, Count(MetricNames.UpdateRatio));
         var added = PathFamilies.Concat(BlockFamilies).Sum(Count);
         Assert.Equal(detail switch
         {
             RecurrentGradientDetail.Global => 0,
-            RecurrentGradientDetail.Layer => 4 * (1 + 1 + profile + 4),
-            _ => 4 * (1 + 1 + profile + 4) + 3 * blocks,
+            RecurrentGradientDetail.Layer => 4 * (1 + 1 + profile + 4) + 1,
+            _ => 4 * (1 + 1 + profile + 4) + 1 + 3 * blocks,
         }, added);
     }
 }

@@ -227,6 +227,7 @@ public abstract class StoreContractTests
                 new BlockFigures("head", "forward", "b_y", "y", double.NaN, 0, null),
             ],
             Saturation = [new SaturationFigure("0", "forward", "f", 0.625), new SaturationFigure("1", "reverse", "relu_dead", 1)],
+            DetailStep = 1,
         };
         store.Gradients.Add(lease, [detailed, Point(2, 1)]);
 
@@ -239,11 +240,13 @@ public abstract class StoreContractTests
         Assert.Equal(Json(detailed.Saturation), Json(first.Saturation));
         Assert.True(double.IsNaN(first.Blocks[1].GradNorm));
         Assert.Equal([0, -1.5, double.NaN], first.Paths[0].ProfileLog10);
+        Assert.Equal(1, first.DetailStep);
         // A step of a plain run at the global level: no share, no detail.
         Assert.Null(second.UpdateShare);
         Assert.Empty(second.Paths);
         Assert.Empty(second.Blocks);
         Assert.Empty(second.Saturation);
+        Assert.Null(second.DetailStep);
     }
 
     [Fact]
