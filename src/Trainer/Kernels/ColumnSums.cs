@@ -16,22 +16,27 @@ internal static class ColumnSums
     // Columns of one part but the last: whole 64-byte lines, so two parts never write the same line of the result.
     private const int Quantum = 16;
 
-    /// <summary>Writes the column sums of the first <paramref name="rows"/> rows of <paramref name="matrix"/> [rows, width] into <paramref name="result"/>.</summary>
-    public static void Sum(float[] matrix, int rows, int width, float[] result, int threads)
+    /// <summary>
+    /// Writes the column sums of the first <paramref name="rows"/> rows of <paramref name="matrix"/> [rows, width]
+    /// into <paramref name="result"/>, from column <paramref name="from"/> on (the result's elements before it are
+    /// left as they are).
+    /// </summary>
+    public static void Sum(float[] matrix, int rows, int width, float[] result, int threads, int from = 0)
     {
-        if ((long)rows * width > matrix.Length || result.Length < width)
+        if ((long)rows * width > matrix.Length || result.Length < width || from < 0 || from > width)
             throw new ArgumentException(
-                $"A [{rows}, {width}] matrix needs {(long)rows * width} elements and a result of {width}; they have {matrix.Length} and {result.Length}.");
-        var parts = (long)rows * width < SplitElements ? 1 : Math.Clamp(Math.Min(threads, width / Quantum), 1, 64);
+                $"A [{rows}, {width}] matrix from column {from} needs {(long)rows * width} elements and a result of {width}; they have {matrix.Length} and {result.Length}.");
+        var columns = width - from;
+        var parts = (long)rows * columns < SplitElements ? 1 : Math.Clamp(Math.Min(threads, columns / Quantum), 1, 64);
         if (parts == 1)
         {
-            Columns(matrix, rows, width, 0, width, result);
+            Columns(matrix, rows, width, from, columns, result);
             return;
         }
-        var perPart = ((width + parts - 1) / parts + Quantum - 1) / Quantum * Quantum;
+        var perPart = ((columns + parts - 1) / parts + Quantum - 1) / Quantum * Quantum;
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
         {
-            var first = part * perPart;
+            var first = from + part * perPart;
             var count = Math.Min(perPart, width - first);
             if (count > 0)
                 Columns(matrix, rows, width, first, count, result);

@@ -98,13 +98,12 @@ internal sealed class WeightGradients(IRecurrentCell cell, int inputSize, int hi
         var width = _gateWidth;
         if (inputBias is not null)
             ColumnSums.Sum(buffers.InputProjectionGradient, rows, width, inputBias.Gradient, threads);
-        if (recurrentBias is not null)
-        {
-            // A cell that adds the two projections has one gradient for both (b_xh and b_hh enter z the same way).
-            if (inputBias is not null && ReferenceEquals(buffers.RecurrentProjectionGradient, buffers.InputProjectionGradient))
-                inputBias.Gradient.AsSpan(0, width).CopyTo(recurrentBias.Gradient);
-            else
-                ColumnSums.Sum(buffers.RecurrentProjectionGradient, rows, width, recurrentBias.Gradient, threads);
-        }
+        if (recurrentBias is null)
+            return;
+        // Where the cell's two pre-activation gradients are the same values, b_hh's gradient is b_xh's.
+        var shared = inputBias is null ? 0 : cell.SharedProjectionGradientBlocks * hidden;
+        inputBias?.Gradient.AsSpan(0, shared).CopyTo(recurrentBias.Gradient);
+        if (shared < width)
+            ColumnSums.Sum(buffers.RecurrentProjectionGradient, rows, width, recurrentBias.Gradient, threads, shared);
     }
 }

@@ -32,6 +32,12 @@ public class ColumnSumsTests
             ColumnSums.Sum(matrix, rows, width, result, threads);
             Assert.Equal(expected, result[..width]);
             Assert.All(result[width..], v => Assert.True(float.IsNaN(v)));
+            // From a column on: the same sums there, the columns before it untouched.
+            var from = width / 3;
+            var tail = Enumerable.Repeat(float.NaN, width).ToArray();
+            ColumnSums.Sum(matrix, rows, width, tail, threads, from);
+            Assert.Equal(expected[from..], tail[from..]);
+            Assert.All(tail[..from], v => Assert.True(float.IsNaN(v)));
         }
     }
 
@@ -41,5 +47,6 @@ public class ColumnSumsTests
         var error = Assert.Throws<ArgumentException>(() => ColumnSums.Sum(new float[10], 3, 4, new float[4], 1));
         Assert.Contains("[3, 4]", error.Message);
         Assert.Throws<ArgumentException>(() => ColumnSums.Sum(new float[12], 3, 4, new float[3], 1));
+        Assert.Throws<ArgumentException>(() => ColumnSums.Sum(new float[12], 3, 4, new float[4], 1, from: 5));
     }
 }
