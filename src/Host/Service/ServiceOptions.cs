@@ -154,7 +154,8 @@ public sealed class DebugOptions
 {
     /// <summary>
     /// A file holding a step number: every run this process trains pauses after that step (before its checkpoint)
-    /// while the file exists and names it. Unset by default.
+    /// while the file exists and names it; "20 renamed" (or "written", "staged") pauses inside the checkpoint taken at
+    /// step 20, at that point of its replacement. Unset by default.
     /// </summary>
     public string? HoldFile { get; set; }
 }

@@ -26,6 +26,30 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
     public void Publish(string path, RunLease lease) => Store(path, lease);
 
     /// <summary>
+    /// Replaces a run's file that is rewritten while the run trains (its checkpoint) so that a kill at any moment
+    /// leaves, at <paramref name="path"/>, a version the store vouches for. <paramref name="write"/> writes the new
+    /// content beside it; its digest is recorded as staged; it is renamed over the old file; then it is published.
+    /// Between the rename and the publish the file is the staged version, and <see cref="Verify"/> accepts it.
+    /// <paramref name="reached"/> is told each point passed (a debug hold uses it to stop a process there).
+    /// </summary>
+    public void Replace(string path, RunLease lease, Action<string> write, Action<ReplacePoint>? reached = null)
+    {
+        var staged = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.staged.tmp");
+        write(staged);
+        reached?.Invoke(ReplacePoint.Written);
+        using (var connection = Database.Open())
+        using (var transaction = connection.BeginTransaction())
+        {
+            RecordDigest(connection, StagedKey(Key(path)), File.ReadAllBytes(staged), lease);
+            transaction.Commit();
+        }
+        reached?.Invoke(ReplacePoint.Staged);
+        File.Move(staged, path, overwrite: true);
+        reached?.Invoke(ReplacePoint.Renamed);
+        Publish(path, lease);
+    }
+
+    /// <summary>
     /// Brings the stored version of <paramref name="path"/> there (a fleet: the latest, from the store), checked
     /// against its digest; false when there is none. <see cref="DamagedFileException"/> when it does not match.
     /// </summary>
@@ -49,13 +73,17 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
     {
         using var connection = Database.Open();
         using var transaction = connection.BeginTransaction();
-        StoreDatabase.Execute(connection, "DELETE FROM file_digests WHERE key = @key;", ("@key", Key(path)));
+        StoreDatabase.Execute(connection, "DELETE FROM file_digests WHERE key IN (@key, @staged);",
+            ("@key", Key(path)), ("@staged", StagedKey(Key(path))));
         DeleteContent(connection, Key(path));
         transaction.Commit();
     }
 
     /// <summary>The key of a file: its path relative to the data directory, with '/' separators.</summary>
     protected string Key(string path) => Path.GetRelativePath(Data.Root, path).Replace('\\', '/');
+
+    // The digest of a file written but not yet published (see Replace): a row of its own, so no schema changes.
+    private static string StagedKey(string key) => key + "#staged";
 
     /// <summary>In the caller's transaction: keeps the content for other workers (a fleet).</summary>
     protected abstract void StoreContent(System.Data.Common.DbConnection connection, string key, byte[] content);
@@ -71,11 +99,15 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
             return; // written before digests were kept: nothing to check against
         var (expected, size) = recorded;
         var actual = Convert.ToHexStringLower(SHA256.HashData(content));
-        if (actual != expected)
+        if (actual != expected && actual != StagedDigest(path))
             throw new DamagedFileException(Key(path),
                 $"{Key(path)} is damaged: {content.Length:N0} bytes with SHA-256 {actual[..16]}…, but {size:N0} bytes with SHA-256 " +
                 $"{expected[..16]}… were stored. It is not used; restore it from a backup or train the run again.");
     }
+
+    // A process killed between Replace's rename and its publish left the staged version at the path: intact.
+    private string? StagedDigest(string path) =>
+        Database.First("SELECT sha256 FROM file_digests WHERE key = @key;", r => r.GetString(0), ("@key", StagedKey(Key(path))));
 
     private void Store(string path, RunLease? lease)
     {
@@ -89,6 +121,14 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
     {
         var content = File.ReadAllBytes(path);
         var key = Key(path);
+        RecordDigest(connection, key, content, lease);
+        // Published: a staged version (see Replace) is now either this one or superseded by it.
+        StoreDatabase.Execute(connection, "DELETE FROM file_digests WHERE key = @staged;", ("@staged", StagedKey(key)));
+        StoreContent(connection, key, content);
+    }
+
+    private void RecordDigest(System.Data.Common.DbConnection connection, string key, byte[] content, RunLease? lease)
+    {
         (string, object?)[] values = [("@key", key), ("@sha", Convert.ToHexStringLower(SHA256.HashData(content))), ("@size", (long)content.Length)];
         var recorded = lease is { } held
             ? StoreDatabase.Execute(connection,
@@ -103,7 +143,6 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
                 """, values);
         if (recorded == 0)
             throw new LeaseLostException(lease!.Value.RunId); // the caller's transaction is not committed: nothing recorded
-        StoreContent(connection, key, content);
     }
 }
 
@@ -125,6 +164,19 @@ internal sealed class LocalArtifacts(DataDirectory data, StoreDatabase database,
     protected override void DeleteContent(System.Data.Common.DbConnection connection, string key)
     {
     }
+}
+
+/// <summary>The points <see cref="ArtifactStore.Replace"/> passes, in order.</summary>
+internal enum ReplacePoint
+{
+    /// <summary>The new content is written beside the file; nothing is recorded yet.</summary>
+    Written,
+
+    /// <summary>Its digest is recorded as staged; the old file is still in place.</summary>
+    Staged,
+
+    /// <summary>It is renamed over the old file, not yet published.</summary>
+    Renamed,
 }
 
 /// <summary>A stored file whose content is not what was stored: named, never used (500 problem+json naming it).</summary>

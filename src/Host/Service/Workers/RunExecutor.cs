@@ -89,8 +89,9 @@ internal sealed class RunExecutor(
                         // Steps are stored before the checkpoint that moves past them: a crash in between makes
                         // the resumed run train and store them again, never skip them.
                         gradients.Add(lease, liveRun.TakeUnsaved());
-                        checkpoint.Save(checkpointPath);
-                        artifacts.Publish(checkpointPath, lease);
+                        // Replaced so that a kill at any moment leaves a checkpoint whose digest the store vouches for.
+                        artifacts.Replace(checkpointPath, lease, checkpoint.Save,
+                            point => hold.AtCheckpoint(checkpoint.Step, point, liveRun.Token));
                         runs.RecordCheckpoint(lease, checkpoint.Step, checkpoint.Epoch);
                     },
                 });

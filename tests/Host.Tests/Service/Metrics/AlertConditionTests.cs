@@ -28,7 +28,7 @@ public sealed partial class AlertConditionTests(ITestOutputHelper output)
         ("RecurrentDeadReluUnits", "dying"),
         ("RecurrentNonFiniteSteps", "diverging"),
         ("RecurrentForgetGateSaturated", "saturated"),
-    ];
+    ]; // RecurrentRunStalled: a run held still, in a test of its own
 
     [Fact]
     public async Task Each_alert_expression_is_true_on_the_run_driven_into_it_and_false_on_a_healthy_lstm()
@@ -79,6 +79,33 @@ public sealed partial class AlertConditionTests(ITestOutputHelper output)
                 output.WriteLine($"{alert}: {string.Join(", ", flagged.Order())}");
                 Assert.DoesNotContain("healthy", flagged);
             }
+        }
+        finally
+        {
+            prometheus.Kill();
+            prometheus.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public async Task The_stalled_alert_expression_names_a_running_run_that_takes_no_step_and_lets_it_go_when_it_steps()
+    {
+        var stalled = AlertExpressions(File.ReadAllText(Path.Combine(Repository.Root(), "dashboards", "prometheus", "rules.yml")))["RecurrentRunStalled"];
+        var dataDir = ServiceProcess.NewDataDir();
+        var hold = Path.Combine(dataDir, "hold");
+        File.WriteAllText(hold, "1");
+        await using var service = await ServiceProcess.StartAsync(dataDir, extraArgs: [$"--Recurrent:Debug:HoldFile={hold}"]);
+        var id = (long)(await service.Client.CreateRunAsync(TrainingSpecs.Interruptible("stalled")))["id"]!;
+        await service.Client.WaitRunAsync(id, r => (long)r["progress"]!["step"]! == 1); // held after its first step
+        using var prometheus = StartPrometheus(service.Port, out var client);
+        try
+        {
+            // Every sample Prometheus takes of the held run shows one step: no increase, while it is running.
+            await WaitForAsync(client, $"({stalled}) and on (run) max by (run) (recurrent_run_info{{run=\"stalled\"}})",
+                "the stalled alert's expression never named the held run");
+            File.Delete(hold);
+            await WaitForAsync(client, "max by (run) (recurrent_train_steps_total{run=\"stalled\"}) > 1", "the run never stepped again");
+            Assert.DoesNotContain("stalled", await RunsFlaggedAsync(client, stalled));
         }
         finally
         {
