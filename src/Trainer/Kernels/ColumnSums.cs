@@ -10,8 +10,11 @@ namespace Recurrent.Trainer.Kernels;
 /// </summary>
 internal static class ColumnSums
 {
-    // Below this many elements one thread sums the whole matrix: the hand-off would cost more.
-    private const int SplitElements = 1 << 16;
+    // Below this many elements one thread sums the whole matrix. A bias sum at H = 128 (T·B = 1792 rows of 384 or 512
+    // columns) takes 0.1–0.3 ms on one thread, and a hand-off to a second core that another process holds can cost
+    // more than that (the GRU at two threads measured 0.82–1.07× with those sums split, on a machine at load 11–30);
+    // the sums of H = 512 (6400 × 2048) take milliseconds and are split.
+    private const int SplitElements = 1 << 21;
 
     // Columns of one part but the last: whole 64-byte lines, so two parts never write the same line of the result.
     private const int Quantum = 16;

@@ -14,6 +14,7 @@ public class ColumnSumsTests
     [InlineData(1792, 512)]
     [InlineData(300, 333)]
     [InlineData(700, 100)]
+    [InlineData(4500, 520)]
     public void Sums_give_the_bits_of_adding_row_after_row_on_any_thread_count(int rows, int width)
     {
         var random = new Random(rows * 31 + width);
