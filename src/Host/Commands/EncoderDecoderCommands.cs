@@ -28,6 +28,8 @@ internal static class EncoderDecoderCommands
             Console.WriteLine($"data: {train.Count} training pairs from {train.Name}, {validation.Count} validation, {test.Count} test");
         using var cancel = new ConsoleCancellation();
         var trainer = new EncoderDecoderTrainer(options);
+        // The step reports a sequence model's training gives: its gradient health goes into the result.
+        var monitor = new GradientMonitor(null, "train");
         EncoderDecoderEpoch? last = null;
         var model = options.MaxSteps == 0
             ? trainer.Initialize(train)
@@ -37,7 +39,7 @@ internal static class EncoderDecoderCommands
                 if (!json)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"epoch {epoch.Epoch}: loss {epoch.TrainLoss:F4}, validation loss {epoch.Validation!.Loss:F4}, token accuracy {epoch.Validation.TokenAccuracy:P1}, sequence accuracy {epoch.Validation.SequenceAccuracy:P1}"));
-            }, cancel.Token);
+            }, cancel.Token, monitor);
         model.Save(outPath);
         var onnx = onnxPath is null ? default : model.ExportOnnx(onnxPath);
         var result = new Dictionary<string, object?>
@@ -54,6 +56,10 @@ internal static class EncoderDecoderCommands
         result["steps"] = last?.Steps ?? 0;
         result["clipped_steps"] = last?.ClippedSteps ?? 0;
         result["nonfinite_steps"] = last?.NonFiniteSteps ?? 0;
+        result["clip_rate"] = last is { Steps: > 0 } ? (double)last.ClippedSteps / last.Steps : 0;
+        result["last_grad_norm"] = monitor.Last?.GradNorm;
+        result["log10_vanishing_ratio"] = monitor.LastLog10VanishingRatio;
+        result["memory_horizon"] = monitor.Last?.MemoryHorizon;
         result["seconds"] = clock.Elapsed.TotalSeconds;
         result["training_seconds"] = last?.Elapsed.TotalSeconds ?? 0;
         CliOutput.Print(result, json);

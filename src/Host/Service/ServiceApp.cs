@@ -100,7 +100,9 @@ internal static class ServiceApp
         // In a fleet, runs queued through other workers wake nobody here: the worker also looks every second.
         services.AddSingleton(new WorkQueue(options.Postgres is null ? null : TimeSpan.FromSeconds(1)));
         services.AddSingleton<RunStatePublisher>();
+        services.AddSingleton<RunCheckpoints>();
         services.AddSingleton<RunExecutor>();
+        services.AddSingleton<EncoderDecoderRunTrainer>();
         services.AddSingleton<TrainingHold>();
         services.AddSingleton<UnrecordedEnds>();
         services.AddHostedService(s => s.GetRequiredService<UnrecordedEnds>());
@@ -210,6 +212,7 @@ internal static class ServiceApp
         var writes = api.MapGroup("").RequireToken().ProducesProblems(StatusCodes.Status507InsufficientStorage);
         DatasetEndpoints.Map(reads, writes);
         RunEndpoints.Map(reads, writes);
+        EncoderDecoderEndpoints.Map(reads);
         PredictEndpoints.Map(writes);
         WorkerEndpoints.Map(reads);
         Sweeps.SweepEndpoints.Map(reads, writes);

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using Microsoft.ML;
+using Recurrent.Diagnostics;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Tensors;
@@ -135,11 +137,26 @@ internal sealed class EncoderDecoderNetwork
     private static float[] Resize(float[]? buffer, int length) =>
         buffer is not null && buffer.Length == length ? buffer : new float[length];
 
+    /// <summary>Decoder layer ℓ's ∂L/∂h^ℓ_0 (and ∂L/∂c^ℓ_0), rows [B, H], as the last <see cref="ComputeGradients"/> left them:
+    /// what enters encoder layer ℓ at each source's last valid step.</summary>
+    public (float[] State, float[]? Cell) InitialStateGradient(int layer) =>
+        (_bridges[layer].InitialStateGradient!, _encoder[0].Cell.HasCellState ? _bridges[layer].InitialCellGradient : null);
+
+    /// <summary>
+    /// The encoder's recurrent weights, one per layer, for the Jacobian bound: the path the decoder's gradient takes
+    /// back from the bridge. <see cref="RecurrentWeights.Weights"/> reads the live values.
+    /// </summary>
+    public IReadOnlyList<RecurrentWeights> EncoderRecurrentWeights => _encoder.Select((d, l) => new RecurrentWeights(
+        $"{l}", d.RecurrentWeights.Value, d.RecurrentWeights.Shape[0], d.RecurrentWeights.Shape[1],
+        Shape.Cell == RecurrentCellKind.Rnn && Shape.Activation == RecurrentActivation.Sigmoid ? 0.25 : 1.0)).ToArray();
+
     /// <summary>
     /// Teacher-forced forward, the loss (mean over the batch's target steps) and BPTT through the decoder and,
-    /// through the bridge, the encoder: fills every parameter's gradient. Returns the loss.
+    /// through the bridge, the encoder: fills every parameter's gradient. Returns the loss. With
+    /// <paramref name="adjoints"/>, records ‖∂L/∂s_t‖ (s = h, or [h; c]) of encoder layer 0 at every source step,
+    /// from the last valid one, where the decoder's gradient enters through the bridge, back to the first.
     /// </summary>
-    public double ComputeGradients(SequenceBatch source, SequenceBatch target, int threads)
+    public double ComputeGradients(SequenceBatch source, SequenceBatch target, int threads, AdjointRecorder? adjoints = null)
     {
         Forward(source, target, threads);
         int hidden = Shape.Hidden, size = target.Size;
@@ -155,7 +172,7 @@ internal sealed class EncoderDecoderNetwork
             bridge.FinalCellGradient = null;
         }
         var targetGradient = Workspace.Ensure(ref _targetGradient, rows * Shape.EmbeddingSize);
-        BackwardStack(_decoder, above, target, targetGradient, threads, l => _bridges[l], injectFinal: null);
+        BackwardStack(_decoder, above, target, targetGradient, threads, l => _bridges[l], injectFinal: null, adjoints: null);
         ScatterEmbeddingGradient(TargetEmbedding, target, targetGradient);
 
         // The encoder: no loss of its own; ∂L/∂h^ℓ_S arrives at each sequence's last step from decoder layer ℓ.
@@ -167,8 +184,9 @@ internal sealed class EncoderDecoderNetwork
             FinalCellGradient = _encoder[0].Cell.HasCellState ? b.InitialCellGradient : null,
         }).ToArray();
         var sourceGradient = Workspace.Ensure(ref _sourceGradient, sourceRows * Shape.EmbeddingSize);
+        adjoints?.Begin(source.Lengths, source.Size, window: null);
         BackwardStack(_encoder, top, source, sourceGradient, threads, l => encoderBoundaries[l],
-            injectFinal: (l, gradient) => AddAtLastSteps(_bridges[l].InitialStateGradient!, gradient, source));
+            injectFinal: (l, gradient) => AddAtLastSteps(_bridges[l].InitialStateGradient!, gradient, source), adjoints);
         ScatterEmbeddingGradient(SourceEmbedding, source, sourceGradient);
         return loss;
     }
@@ -226,9 +244,10 @@ internal sealed class EncoderDecoderNetwork
     }
 
     // BPTT down one stack from ∂L/∂(top layer's output) in `above`; ∂L/∂(embedded input) lands in `inputGradient`.
-    // `injectFinal(ℓ, g)` adds into g, the output gradient of layer ℓ, whatever reaches it from outside the stack.
+    // `injectFinal(ℓ, g)` adds into g, the output gradient of layer ℓ, whatever reaches it from outside the stack;
+    // `adjoints` records layer 0's.
     private void BackwardStack(RecurrentDirection[] stack, float[] above, SequenceBatch batch, float[] inputGradient,
-        int threads, Func<int, DirectionBoundary> boundary, Action<int, float[]>? injectFinal)
+        int threads, Func<int, DirectionBoundary> boundary, Action<int, float[]>? injectFinal, AdjointRecorder? adjoints)
     {
         var rows = batch.Steps * batch.Size;
         injectFinal?.Invoke(stack.Length - 1, above);
@@ -236,7 +255,7 @@ internal sealed class EncoderDecoderNetwork
         {
             var below = l > 0 ? Workspace.Ensure(ref _below, rows * Shape.Hidden) : inputGradient;
             stack[l].Backward(above, Shape.Hidden, 0, batch.Lengths, truncation: null, below, accumulateInput: false,
-                recorder: null, threads, boundary: boundary(l));
+                recorder: l == 0 ? adjoints : null, threads, boundary: boundary(l));
             if (l == 0)
                 break;
             injectFinal?.Invoke(l - 1, below);

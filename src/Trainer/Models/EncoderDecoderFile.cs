@@ -34,13 +34,14 @@ internal static class EncoderDecoderFile
         return start[..8].SequenceEqual(Magic) && BitConverter.ToInt32(start[8..]) == FormatVersion;
     }
 
-    public static void Save(EncoderDecoderModel model, string path)
-    {
-        var network = model.Network;
-        var header = new Header(network.Shape, model.Options, [.. model.SourceSymbols], [.. model.TargetSymbols],
-            network.Parameters.Select(p => new ModelFile.ParameterEntry(p.Name, p.Shape.ToArray())).ToArray());
-        ChecksummedFile.Write(path, Magic, FormatVersion, header, network.Parameters.Select(p => p.Value), ModelFile.Json);
-    }
+    public static void Save(EncoderDecoderModel model, string path) =>
+        ChecksummedFile.Write(path, Magic, FormatVersion, Describe(model), model.Network.Parameters.Select(p => p.Value),
+            ModelFile.Json);
+
+    /// <summary>The header of <paramref name="model"/>'s file (a checkpoint's holds it too).</summary>
+    public static Header Describe(EncoderDecoderModel model) => new(model.Network.Shape, model.Options,
+        [.. model.SourceSymbols], [.. model.TargetSymbols],
+        model.Network.Parameters.Select(p => new ModelFile.ParameterEntry(p.Name, p.Shape.ToArray())).ToArray());
 
     public static EncoderDecoderModel Load(string path)
     {
@@ -53,6 +54,14 @@ internal static class EncoderDecoderFile
                 "classifiers, taggers and language models; an encoder–decoder is format 4).");
         }
         var (header, arrays) = ChecksummedFile.Read<Header>(path, Magic, FormatVersion, "encoder–decoder model", ModelFile.Json);
+        var model = Rebuild(path, header, arrays);
+        arrays.EnsureEnd();
+        return model;
+    }
+
+    /// <summary>The model a header describes, its weights read from <paramref name="arrays"/> (which may go on).</summary>
+    public static EncoderDecoderModel Rebuild(string path, Header header, ChecksummedFile.ArrayReader arrays)
+    {
         var network = new EncoderDecoderNetwork(header.Shape);
         var parameters = network.Parameters;
         if (parameters.Count != header.Parameters.Length)
@@ -65,7 +74,6 @@ internal static class EncoderDecoderFile
                     $"{path}: parameter {i} is {entry.Name} [{string.Join(',', entry.Shape)}]; expected {p.Name} [{string.Join(',', p.Shape)}].");
             arrays.ReadInto(p.Value, p.Name);
         }
-        arrays.EnsureEnd();
         return new EncoderDecoderModel(network, header.Options, header.SourceSymbols, header.TargetSymbols);
     }
 }

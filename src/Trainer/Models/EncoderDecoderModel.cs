@@ -44,6 +44,15 @@ internal sealed class EncoderDecoderModel
     /// </summary>
     public static int MaxOutputLength(int sourceLength) => 2 * sourceLength + 10;
 
+    /// <summary>A model with its own network holding the same weights (a checkpoint's: training goes on beside it).</summary>
+    public EncoderDecoderModel Copy()
+    {
+        var network = new EncoderDecoderNetwork(Network.Shape);
+        for (var i = 0; i < network.Parameters.Count; i++)
+            Network.Parameters[i].Value.CopyTo(network.Parameters[i].Value, 0);
+        return new EncoderDecoderModel(network, Options.Clone(), SourceSymbols, TargetSymbols);
+    }
+
     private int Threads => Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount;
 
     /// <summary>Greedy decoding of every source (ids of <see cref="SourceSymbols"/>) into ids of <see cref="TargetSymbols"/>.</summary>

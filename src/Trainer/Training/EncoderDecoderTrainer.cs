@@ -1,14 +1,15 @@
-using System.Diagnostics;
 using Microsoft.ML;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Data.Synthetic;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Models;
-using Recurrent.Trainer.Tensors;
 
 namespace Recurrent.Trainer.Training;
 
-/// <summary>One epoch of an encoder–decoder's training, as <see cref="EncoderDecoderTrainer.Fit"/> reports it.</summary>
+/// <summary>
+/// One epoch of an encoder–decoder's training, as <see cref="EncoderDecoderTrainer.Fit"/> reports it: the train loss
+/// per target step of the epoch, the clipped and non-finite steps and the time over the run (since a resume).
+/// </summary>
 internal sealed record EncoderDecoderEpoch(int Epoch, long Steps, double TrainLoss, EncoderDecoderEvaluation? Validation,
     int ClippedSteps, int NonFiniteSteps, TimeSpan Elapsed);
 
@@ -60,7 +61,8 @@ internal sealed class EncoderDecoderTrainer(SequenceModelOptions options)
         return new EncoderDecoderModel(network, _options, train.SourceSymbols, train.TargetSymbols);
     }
 
-    private static string? Refused(SequenceModelOptions o) =>
+    /// <summary>The first option set that has no meaning for an encoder–decoder (its property name), or null.</summary>
+    public static string? Refused(SequenceModelOptions o) =>
         o.Bidirectional ? "Bidirectional"
         : o.Dilations is not null ? "Dilations"
         : o.SkipUpdates ? "SkipUpdates"
@@ -68,6 +70,7 @@ internal sealed class EncoderDecoderTrainer(SequenceModelOptions options)
         : o.OmegaWeight != 0 ? "OmegaWeight"
         : o.FreezeRecurrent ? "FreezeRecurrent"
         : o.RecurrentInit != SequenceModelOptions.Defaults.RecurrentInit ? "RecurrentInit"
+        : o.EarlyStoppingPatience > 0 ? "EarlyStoppingPatience"
         : null;
 
     private static void Glorot(Span<float> weights, int fanIn, int fanOut, DeterministicRandom random)
@@ -79,72 +82,21 @@ internal sealed class EncoderDecoderTrainer(SequenceModelOptions options)
 
     /// <summary>
     /// Trains on <paramref name="train"/>, evaluating on <paramref name="validation"/> after every epoch (greedy
-    /// decoding included) when given; <paramref name="epochDone"/> hears each epoch.
+    /// decoding included) when given; <paramref name="epochDone"/> hears each epoch, <paramref name="observer"/> each
+    /// step and epoch as the sequence models' trainer reports them. With <paramref name="checkpoints"/> it hands out
+    /// checkpoints (every N steps, at each epoch's end, on cancellation) and can resume from one, bit for bit.
     /// </summary>
     public EncoderDecoderModel Fit(PairDataset train, PairDataset? validation, Action<EncoderDecoderEpoch>? epochDone = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, ITrainingObserver? observer = null,
+        EncoderDecoderCheckpoints? checkpoints = null)
     {
         if (train.Count == 0)
             throw new ArgumentException($"{train.Name}: no training pairs.");
         var model = Initialize(train);
-        var network = model.Network;
-        var parameters = network.Parameters;
-        var optimizer = Optimizer.Create(_options, parameters);
-        var threads = _options.Threads > 0 ? _options.Threads : Environment.ProcessorCount;
-        var random = new DeterministicRandom(DeterministicRandom.DeriveSeed((ulong)(_options.Seed ?? SequenceModelOptions.Defaults.Seed), 7));
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        var batch = new PairBatch(network.Shape.Boundary);
-        var batchSize = Math.Max(1, _options.BatchSize);
-        var learningRate = _options.LearningRate;
-        long steps = 0;
-        var clock = Stopwatch.StartNew();
-        for (var epoch = 1; epoch <= _options.Epochs && !Done(steps); epoch++)
-        {
-            random.Shuffle(order);
-            double lossSum = 0;
-            int batches = 0, clipped = 0, nonFinite = 0;
-            for (var first = 0; first < order.Length && !Done(steps); first += batchSize)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                batch.Fill(train.Pairs, order.AsSpan(first, Math.Min(batchSize, order.Length - first)));
-                var loss = network.ComputeGradients(batch.Source, batch.Target, threads);
-                var norm = Norm(parameters);
-                steps++;
-                if (!double.IsFinite(loss) || !double.IsFinite(norm))
-                {
-                    if (_options.NonFinitePolicy == RecurrentNonFinitePolicy.Stop)
-                        throw new NonFiniteGradientException(steps, $"the loss or gradient is not finite (loss {loss}, gradient norm {norm})");
-                    nonFinite++;
-                    continue;
-                }
-                if (_options.ClipNorm is float maxNorm && GradientClipping.ClipByNorm(parameters, norm, maxNorm))
-                    clipped++;
-                else if (_options.ClipValue is float maxValue && GradientClipping.ClipByValue(parameters, maxValue))
-                    clipped++;
-                var rate = steps <= _options.LearningRateWarmupSteps ? learningRate * steps / _options.LearningRateWarmupSteps : learningRate;
-                optimizer.Step(parameters, rate);
-                network.WeightsChanged();
-                lossSum += loss;
-                batches++;
-            }
-            learningRate *= _options.LearningRateDecay;
-            var evaluation = validation is null ? null : model.Evaluate(validation.Pairs);
-            epochDone?.Invoke(new EncoderDecoderEpoch(epoch, steps, batches == 0 ? double.NaN : lossSum / batches, evaluation,
-                clipped, nonFinite, clock.Elapsed));
-        }
+        if (checkpoints?.ResumeFrom is { } resume && (!resume.Model.SourceSymbols.SequenceEqual(train.SourceSymbols)
+            || !resume.Model.TargetSymbols.SequenceEqual(train.TargetSymbols)))
+            throw new ArgumentException($"The checkpoint's symbols differ from those of {train.Name}.");
+        new EncoderDecoderTrainingLoop(model, _options, train, validation, observer, epochDone, checkpoints).Run(cancellation);
         return model;
-    }
-
-    private bool Done(long steps) => _options.MaxSteps is long max && steps >= max;
-
-    private static double Norm(IReadOnlyList<Parameter> parameters)
-    {
-        var sum = 0.0;
-        foreach (var p in parameters)
-        {
-            foreach (var g in p.Gradient)
-                sum += (double)g * g;
-        }
-        return Math.Sqrt(sum);
     }
 }

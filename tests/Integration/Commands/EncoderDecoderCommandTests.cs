@@ -25,6 +25,11 @@ public sealed class EncoderDecoderCommandTests
         Assert.True(result.GetProperty("test_token_accuracy").GetDouble() >= 0.9);
         Assert.InRange(baseline, 0.15, 0.4);
         Assert.Equal(12, result.GetProperty("epochs").GetInt32());
+        // The encoder's gradient health at the last step: the ratio g_1/g_S along the source, and the clipped share.
+        Assert.True(double.IsFinite(result.GetProperty("log10_vanishing_ratio").GetDouble()));
+        Assert.True(result.GetProperty("last_grad_norm").GetDouble() > 0);
+        Assert.Equal(result.GetProperty("clipped_steps").GetDouble() / result.GetProperty("steps").GetDouble(),
+            result.GetProperty("clip_rate").GetDouble(), 12);
         Assert.Equal(4, BitConverter.ToInt32(File.ReadAllBytes(model), 8));
         Assert.True(File.Exists(directory.File("reverse.encoder.onnx")) && File.Exists(directory.File("reverse.decoder.onnx")));
 

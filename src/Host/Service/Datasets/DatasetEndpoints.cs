@@ -24,7 +24,7 @@ internal static class DatasetEndpoints
             .WithSummary("Uploaded datasets");
         writes.MapPost("/datasets", UploadAsync)
             .WithTags("datasets")
-            .WithSummary("Upload a JSONL, CSV, CoNLL or text dataset (?name=F.jsonl, .csv, .conll, .txt); the body is the raw file")
+            .WithSummary("Upload a JSONL (sequences or pairs), CSV, CoNLL or text dataset (?name=F.jsonl, .csv, .conll, .txt); the body is the raw file")
             .Reads<Stream>("application/octet-stream")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge,
                 StatusCodes.Status429TooManyRequests, StatusCodes.Status507InsufficientStorage);
@@ -45,7 +45,9 @@ internal static class DatasetEndpoints
         {
             var size = await CopyBoundedAsync(http.Body, temporary, limit, cancellationToken);
             Utf8Text.Check(temporary, name!, options.Value.Uploads.MaxLineBytes);
-            var description = Validate(temporary, name!, format, size, options.Value.MaxSequenceLength);
+            var description = PairUploads.IsPairs(temporary, format)
+                ? PairUploads.Describe(temporary, name!, format, size, options.Value.MaxSequenceLength)
+                : Validate(temporary, name!, format, size, options.Value.MaxSequenceLength);
             var record = datasets.Add(description, (connection, id) =>
             {
                 File.Move(temporary, data.DatasetFile(id, format));

@@ -17,6 +17,9 @@ internal sealed class RunData(DatasetStore datasets, DataDirectory data, Artifac
     private const int FashionMnistTrain = 60_000;
     private const int FashionMnistTest = 10_000;
 
+    /// <summary>The uploaded datasets a request may name.</summary>
+    public DatasetStore Datasets => datasets;
+
     /// <summary>Builds a run's data; a cancel stops the building between sequences (the load throws and keeps nothing).</summary>
     public DatasetSplits Load(RunRequest request, CancellationToken cancellation)
     {

@@ -26,7 +26,8 @@ internal static class PredictEndpoints
             StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError);
 
     private static async Task<Ok<PredictResponse>> PredictAsync(string id, HttpRequest http, RunStore runs, PredictionEngines engines,
-        PredictionLimiter limiter, IOptions<ServiceOptions> options, CancellationToken cancellationToken)
+        PredictionLimiter limiter, IOptions<ServiceOptions> options, DataDirectory data, ArtifactStore artifacts,
+        DatasetStore datasets, CancellationToken cancellationToken)
     {
         var run = RunEndpoints.Find(runs, id);
         // The slot is taken before the body is read: parsing a large request costs memory too.
@@ -34,6 +35,8 @@ internal static class PredictEndpoints
         var request = await ApiJson.ReadAsync<PredictRequest>(http, cancellationToken);
         if (run.State != RunStates.Succeeded)
             throw new ConflictException(null, $"Run {run.Id} is {run.State}; it predicts once it has succeeded.");
+        if (Runs.EncoderDecoderRuns.Applies(run, datasets))
+            return TypedResults.Ok(EncoderDecoderPredictions.Predict(run, request, data, artifacts, options.Value, cancellationToken));
         using var rental = engines.Rent(run.Id);
         var engine = rental.Engine;
         var tokensRead = engine.PerStep ? new List<IReadOnlyList<string>?>() : null;

@@ -23,6 +23,7 @@ internal sealed record PredictResponse(long RunId, string Engine, bool PerStep, 
 /// <param name="Labels">A per-step classifier: the predicted class of every step.</param>
 /// <param name="StepProbabilities">A per-step classifier: every step's probability of each class, by class name.</param>
 /// <param name="Values">A per-step regression: every step's prediction.</param>
+/// <param name="Output">An encoder–decoder: the decoded target sequence (greedy, the end token left out).</param>
 internal sealed record PredictionView(
     int Record,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Label,
@@ -31,7 +32,8 @@ internal sealed record PredictionView(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Tokens = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Labels = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Dictionary<string, float>[]? StepProbabilities = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? Values = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? Values = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Output = null)
 {
     public static PredictionView Of(int record, Prediction p, IReadOnlyList<string> classes) => p.Label is null
         ? new(record, null, null, p.Value)

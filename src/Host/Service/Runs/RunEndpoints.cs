@@ -52,8 +52,9 @@ internal static partial class RunEndpoints
         writes.MapPost("/runs/{id}/cancel", Cancel)
             .WithSummary("Cancel a queued run (200, cancelled) or a running one (202: it ends cancelled); 409 when it has ended")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
-        reads.MapGet("/runs/{id}/model.onnx", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
+        reads.MapGet("/runs/{id}/model.onnx", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts, DatasetStore datasets) =>
             {
+                EncoderDecoderEndpoints.RefuseSingleFile(Find(runs, id), datasets, "single ONNX model");
                 var (run, path) = SucceededFile(runs, id, data.Onnx, artifacts, "its ONNX model");
                 return TypedResults.PhysicalFile(path, "application/octet-stream", $"{run.Name}.onnx");
             })
@@ -61,8 +62,9 @@ internal static partial class RunEndpoints
             .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status500InternalServerError);
         // The same network as an ML.NET model file (OnnxTransformer inside), made on request from the saved model.
-        reads.MapGet("/runs/{id}/model.zip", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts) =>
+        reads.MapGet("/runs/{id}/model.zip", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts, DatasetStore datasets) =>
             {
+                EncoderDecoderEndpoints.RefuseSingleFile(Find(runs, id), datasets, "ML.NET model file");
                 var (run, path) = SucceededFile(runs, id, data.Model, artifacts, "its ML.NET model");
                 Recurrent.Trainer.Models.SequenceModel model;
                 try
@@ -125,7 +127,7 @@ internal static partial class RunEndpoints
 
     private static async Task<Created<RunSummaryView>> CreateAsync(HttpRequest http, RunStore runs, RunData data, WorkQueue queue,
         RunStatePublisher states, LiveRuns live, IOptions<ServiceOptions> options, StorageHealth storage,
-        CancellationToken cancellationToken)
+        DatasetStore datasets, CancellationToken cancellationToken)
     {
         storage.EnsureWritable();
         var request = await ApiJson.ReadAsync<RunRequest>(http, cancellationToken);
@@ -136,7 +138,10 @@ internal static partial class RunEndpoints
         RunLimits.CheckOptions(request, trainerOptions, limits, options.Value.MaxSequenceLength);
         // The spec, the uploaded file and the data options are checked now, not minutes later in the worker; the
         // data itself is built there.
-        RunLimits.CheckSize(request, trainerOptions, data.Describe(request), limits);
+        if (EncoderDecoderRuns.Applies(request, datasets))
+            EncoderDecoderRuns.Check(request, trainerOptions, options.Value, datasets);
+        else
+            RunLimits.CheckSize(request, trainerOptions, data.Describe(request), limits);
         var run = runs.Create(request.Name, JsonSerializer.Serialize(request, ApiJson.Options))
             ?? throw new ConflictException("name", $"name: a run named '{request.Name}' exists already.");
         states.Publish();

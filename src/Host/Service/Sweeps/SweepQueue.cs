@@ -30,6 +30,9 @@ internal sealed class SweepQueue(PgSweepStore sweeps, RunData data, ServiceOptio
     {
         var trainerOptions = RunRequestMapper.ToTrainerOptions(request);
         RunLimits.CheckOptions(request, trainerOptions, options.Runs, options.MaxSequenceLength);
-        RunLimits.CheckSize(request, trainerOptions, data.Describe(request), options.Runs);
+        if (EncoderDecoderRuns.Applies(request, data.Datasets))
+            EncoderDecoderRuns.Check(request, trainerOptions, options, data.Datasets);
+        else
+            RunLimits.CheckSize(request, trainerOptions, data.Describe(request), options.Runs);
     }
 }

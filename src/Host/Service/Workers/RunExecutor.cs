@@ -30,9 +30,11 @@ internal sealed class RunExecutor(
     Workers.FleetHealth fleet,
     UnrecordedEnds unrecorded,
     TrainingHold hold,
+    RunCheckpoints checkpoints,
     TrainingMetrics metrics,
     IOptions<ServiceOptions> options,
-    ILogger<RunExecutor> log)
+    ILogger<RunExecutor> log,
+    EncoderDecoderRunTrainer encoderDecoder)
 {
     public void Execute(RunRecord run, CancellationToken stopping)
     {
@@ -61,17 +63,23 @@ internal sealed class RunExecutor(
         try
         {
             var clock = Stopwatch.StartNew();
+            if (encoderDecoder.Applies(request))
+            {
+                (step, epoch, var encoderDecoderResult) = encoderDecoder.Train(run, lease, request, trainerOptions, liveRun, clock);
+                outcome = End(lease, RunStates.Succeeded, step, epoch, null, encoderDecoderResult);
+                log.LogInformation("Run {Id} ({Name}) ended {State} after {Steps} steps", run.Id, run.Name, outcome, step);
+                return;
+            }
             // On this thread, so a cancel stops the work itself (between sequences), not only the wait for it.
             var splits = runData.Load(request, liveRun.Token);
             Directory.CreateDirectory(data.RunDir(run.Id));
-            var resume = LoadCheckpoint(run, lease, trainerOptions);
+            var resume = checkpoints.Load(run, lease, TrainingCheckpoint.Load, c => c.WasTakenWith(trainerOptions), c => c.Step);
             if (resume is not null)
                 metrics.RunResumed(run.Name, resume.Step, resume.ClippedSteps, resume.NonFiniteSteps, resume.Sequences);
             if (resume is null && (run.Step > 0 || run.CheckpointStep is not null))
                 runs.ResetProgress(lease); // starting over: the stored step and epochs belong to the lost attempt
             var observer = new StoreObserver(runs, lease, liveRun, hold);
             var trainer = new SequenceModelTrainer(trainerOptions);
-            var checkpointPath = data.Checkpoint(run.Id);
             liveRun.Token.ThrowIfCancellationRequested();
             // The layers check the cancel between time steps too: one step of a large run can take minutes.
             using var stepCancellation = Trainer.Layers.StepCancellation.Enter(liveRun.CancelToken);
@@ -81,19 +89,7 @@ internal sealed class RunExecutor(
                 {
                     EverySteps = options.Value.CheckpointEverySteps,
                     ResumeFrom = resume,
-                    Save = checkpoint =>
-                    {
-                        // A worker that lost the run writes nothing for it, not even the checkpoint taken as it stops.
-                        if (liveRun.Abandoned)
-                            return;
-                        // Steps are stored before the checkpoint that moves past them: a crash in between makes
-                        // the resumed run train and store them again, never skip them.
-                        gradients.Add(lease, liveRun.TakeUnsaved());
-                        // Replaced so that a kill at any moment leaves a checkpoint whose digest the store vouches for.
-                        artifacts.Replace(checkpointPath, lease, checkpoint.Save,
-                            point => hold.AtCheckpoint(checkpoint.Step, point, liveRun.Token));
-                        runs.RecordCheckpoint(lease, checkpoint.Step, checkpoint.Epoch);
-                    },
+                    Save = checkpoint => checkpoints.Save(lease, liveRun, checkpoint.Step, checkpoint.Epoch, checkpoint.Save),
                 });
             step = trainer.LastSummary?.Steps ?? 0;
             epoch = trainer.LastSummary?.Epochs ?? 0;
@@ -215,37 +211,6 @@ internal sealed class RunExecutor(
     private static bool IsStoreOutage(Exception e) =>
         e is Npgsql.NpgsqlException || (e.InnerException is { } inner && IsStoreOutage(inner));
 
-    private TrainingCheckpoint? LoadCheckpoint(RunRecord run, RunLease lease, SequenceModelOptions trainerOptions)
-    {
-        var path = data.Checkpoint(run.Id);
-        try
-        {
-            // In a fleet the run may have trained on another worker since: the stored checkpoint is the latest one.
-            if (!artifacts.Fetch(path))
-                return null;
-            var checkpoint = TrainingCheckpoint.Load(path);
-            if (!checkpoint.WasTakenWith(trainerOptions))
-            {
-                // Not this run's checkpoint (copied in, or left by another build of the request): resuming it
-                // would finish someone else's model under this run's name.
-                runs.AddEvent(lease, "checkpoint-mismatch",
-                    $"{data.Relative(path)} was taken with other training options; training starts over");
-                log.LogWarning("Run {Id}: the checkpoint was taken with other options; starting over", run.Id);
-                File.Delete(path);
-                return null;
-            }
-            runs.AddEvent(lease, "resumed", $"resumed from the checkpoint at step {checkpoint.Step}");
-            return checkpoint;
-        }
-        catch (Exception e) when (e is InvalidDataException or DamagedFileException)
-        {
-            // Written atomically, so this is damage from outside; starting over is the only honest choice.
-            runs.AddEvent(lease, "checkpoint-unreadable", $"{data.Relative(e.Message)}; training starts over");
-            log.LogWarning("Run {Id}: checkpoint unreadable ({Message}); starting over", run.Id, e.Message);
-            return null;
-        }
-    }
-
     // A run that succeeded or was cancelled never resumes, so its checkpoint (and any half-written file) is only disk
     // used. It has ended: no worker writes it again, so the store's copy can go too.
     private void DeleteCheckpoint(long runId)
@@ -283,7 +248,7 @@ internal sealed class RunExecutor(
     }
 
     /// <summary>Feeds the live view, stores each epoch's figures, and pauses where <see cref="TrainingHold"/> says.</summary>
-    private sealed class StoreObserver(RunStore runs, RunLease lease, LiveRun live, TrainingHold hold) : ITrainingObserver
+    internal sealed class StoreObserver(RunStore runs, RunLease lease, LiveRun live, TrainingHold hold) : ITrainingObserver
     {
         public void OnStep(StepReport step)
         {

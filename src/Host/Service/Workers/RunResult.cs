@@ -4,7 +4,11 @@ using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Service.Workers;
 
-/// <summary>What a finished run reports: its evaluations and the training totals.</summary>
+/// <summary>
+/// What a finished run reports: its evaluations and the training totals. An encoder–decoder's accuracies are greedy
+/// decoding's token accuracy, with its sequence accuracy and the baseline of copying the input beside them (null for
+/// other runs).
+/// </summary>
 internal sealed record RunResult(
     double? TrainLoss,
     double? TrainAccuracy,
@@ -17,7 +21,11 @@ internal sealed record RunResult(
     long ClippedSteps,
     long NonFiniteSteps,
     bool StoppedEarly,
-    double Seconds)
+    double Seconds,
+    double? ValidSequenceAccuracy = null,
+    double? TestSequenceAccuracy = null,
+    double? BaselineTokenAccuracy = null,
+    double? BaselineSequenceAccuracy = null)
 {
     public static RunResult Describe(SequenceModel model, DatasetSplits splits, TrainingSummary? summary, TimeSpan elapsed)
     {

@@ -151,6 +151,17 @@ public sealed class OpenApiConformanceTests(PostgresCluster cluster) : IDisposab
         var valued = await Send("POST", Predict, $"/api/runs/{series}/predict", ApiClient.Json("{\"records\": [{\"steps\": [1, 2, 3, 4]}]}"));
         Assert.Equal(4, valued!["predictions"]![0]!["values"]!.AsArray().Count);
         Assert.Null(valued["predictions"]![0]!["tokens"]);
+        // An encoder–decoder: a decoded output per record, and its two graphs (a sequence model has neither).
+        var reverse = (long)(await Send("POST", Runs, Runs, ApiClient.Json(new { data = "reverse:3", count = 32, hidden = 4, epochs = 1 })))!["id"]!;
+        await client.WaitStateAsync(reverse, "succeeded");
+        var decoded = await Send("POST", Predict, $"/api/runs/{reverse}/predict", ApiClient.Json("{\"records\": [{\"tokens\": [\"a\", \"b\"]}]}"));
+        Assert.NotNull(decoded!["predictions"]![0]!["output"]);
+        foreach (var route in new[] { "/api/runs/{id}/encoder.onnx", "/api/runs/{id}/decoder.onnx" })
+        {
+            await Send("GET", route, route.Replace("{id}", $"{reverse}", StringComparison.Ordinal));
+            await Send("GET", route, route.Replace("{id}", $"{id}", StringComparison.Ordinal));
+            await Send("GET", route, route.Replace("{id}", "99", StringComparison.Ordinal));
+        }
         await Send("POST", Predict, $"/api/runs/{id}/predict", ApiClient.Json("{}"), anonymous);
         await Send("POST", Cancel, $"/api/runs/{id}/cancel");
         await Send("POST", Cancel, "/api/runs/99/cancel");
@@ -187,6 +198,11 @@ public sealed class OpenApiConformanceTests(PostgresCluster cluster) : IDisposab
         await Send("POST", Predict, $"/api/runs/{spare}/predict", ApiClient.Json(new { records = new[] { new { steps = new[] { new[] { 0.5, 1.0 } } } } }));
         Damage(database, $"runs/{spare}/model.bin", Path.Combine(dataDir, $"runs/{spare}/model.bin"));
         await Send("GET", "/api/runs/{id}/model.zip", $"/api/runs/{spare}/model.zip");
+        foreach (var graph in new[] { "encoder", "decoder" })
+        {
+            Damage(database, $"runs/{reverse}/model.{graph}.onnx", Path.Combine(dataDir, $"runs/{reverse}/model.{graph}.onnx"));
+            await Send("GET", $"/api/runs/{{id}}/{graph}.onnx", $"/api/runs/{reverse}/{graph}.onnx");
+        }
         Damage(database, "datasets/2.jsonl", Path.Combine(dataDir, "datasets/2.jsonl"));
         await Send("POST", Runs, Runs, ApiClient.Json(new { dataset_id = 2, hidden = 4, epochs = 1 }));
         await Send("POST", "/api/sweeps", "/api/sweeps", ApiClient.Json(new { @base = new { dataset_id = 2 }, grid = new { hidden = new[] { 2 } } }));

@@ -96,6 +96,35 @@ public sealed class DetailPageTests(ITestOutputHelper output)
         Assert.True(Ink(reverse, "pathHeat") > 5000, reverse.ToJsonString());
     }
 
+    [Fact]
+    public async Task An_encoder_decoder_run_draws_its_norms_vanishing_ratio_heat_map_and_epochs_like_any_run()
+    {
+        await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir());
+        var id = (long)(await service.Client.CreateRunAsync(new
+        {
+            name = "reverse",
+            data = "reverse:6",
+            count = 400,
+            cell = "lstm",
+            hidden_size = 24,
+            embedding_size = 8,
+            epochs = 3,
+            batch_size = 16,
+            clip_norm = 0.5,
+        }))["id"]!;
+        await service.Client.WaitStateAsync(id, "succeeded", 300);
+        await using var browser = await HeadlessChromium.StartAsync(1400, 2200);
+        await browser.NavigateAsync($"http://127.0.0.1:{service.Port}/#run={id}");
+        // 25 steps an epoch; the encoder's profile is the heat map's, one row a step.
+        await browser.WaitForAsync("Number(document.querySelector('[data-testid=chart-heat]')?.dataset.pointCount) >= 75 && " +
+            "Number(document.querySelector('[data-testid=chart-loss]')?.dataset.pointCount) >= 3", TimeSpan.FromSeconds(60), Probe);
+        var charts = (await browser.EvaluateAsync(Probe))!;
+        output.WriteLine(charts.ToJsonString());
+        foreach (var chart in new[] { "gradNorm", "clipRate", "vanishing", "batchLoss", "loss", "accuracy" })
+            Assert.True(Ink(charts, chart) > 100, $"{chart}: {charts[chart]!.ToJsonString()}");
+        Assert.True(Ink(charts, "heat") > 5000, charts["heat"]!.ToJsonString());
+    }
+
     private static string[] Labels(JsonNode charts, string chart) =>
         [.. charts[chart]!["labels"]!.AsArray().Select(l => (string)l!).Where(l => l != "step")];
 

@@ -90,6 +90,32 @@ public sealed class SweepTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task A_sweep_of_encoder_decoders_is_checked_as_their_runs_are_and_the_fleet_trains_it()
+    {
+        var database = cluster.NewDatabase();
+        await using var worker = await FleetProcess.StartWorkerAsync(database, "decoder", "--Recurrent:MaxConcurrentRuns=2");
+        var reverse = new Dictionary<string, object?> { ["data"] = "reverse:4", ["count"] = 64, ["hidden_size"] = 8, ["epochs"] = 2, ["batch_size"] = 16 };
+        await RefusedAsync(worker, new { @base = reverse, grid = new { bidirectional = new[] { true } } }, "grid.bidirectional",
+            "does not apply to an encoder–decoder");
+        var created = await PostAsync(worker, new { name = "reversals", @base = reverse, grid = new { cell = new[] { "gru", "lstm" } } });
+        Assert.True(created.Status == HttpStatusCode.Created, created.Body.ToJsonString());
+        await FleetProcess.WaitAllEndedAsync(worker.Client, 2, 180);
+        var sweep = (await worker.Client.GetFromJsonAsync<JsonObject>($"/api/sweeps/{(long)created.Body["id"]!}"))!;
+        Assert.Equal(2, (int)sweep["states"]!["succeeded"]!);
+        // Ranked by the teacher-forced validation loss; every step's gradient stored, the encoder's ratio defined.
+        Assert.All(sweep["runs"]!.AsArray(), r =>
+        {
+            Assert.NotNull(r!["valid_loss"]);
+            Assert.Equal(8, (long)r["gradient"]!["stored_steps"]!); // 64 pairs of 16: 4 steps an epoch
+            Assert.NotNull(r["gradient"]!["final_log10_vanishing_ratio"]);
+        });
+        // The fleet's store serves the two graphs of a run it trained.
+        var first = (long)sweep["runs"]![0]!["id"]!;
+        using var decoder = await worker.Client.GetAsync($"/api/runs/{first}/decoder.onnx");
+        Assert.Equal(HttpStatusCode.OK, decoder.StatusCode);
+    }
+
+    [Fact]
     public async Task The_embedded_store_says_sweeps_need_postgres()
     {
         await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir());
