@@ -20,6 +20,10 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
     // Without linear_before_reset the candidate block multiplies r ⊙ h_{t-1} (kept in Extra), not h_{t-1}.
     public int GatesOnPreviousState => LinearBeforeReset ? 3 : 2;
 
+    // z and r reach both projections unchanged; the candidate's recurrent gradient is dn_pre ⊙ r with the linear
+    // before the reset, and dn_pre itself otherwise (BackwardRow stores the same vectors in both).
+    public int SharedProjectionGradientBlocks => LinearBeforeReset ? 2 : 3;
+
     // Gates keeps [z, r, n] after their non-linearities; Extra keeps W_hh,h h_{t-1} + b_hh,h (linear before
     // reset) or r ⊙ h_{t-1} (reset before the product), whichever backward needs.
     public void Forward(ref CellStep s)

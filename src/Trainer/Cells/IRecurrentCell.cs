@@ -17,6 +17,13 @@ internal interface IRecurrentCell
     bool AddsToInputProjection { get; }
 
     /// <summary>
+    /// The leading gate blocks whose recurrent pre-activation gradient is the input one, value for value (the cell's
+    /// backward stores the same vector in both): b_hh's gradient there is b_xh's, copied instead of summed again.
+    /// All blocks for a cell that adds to the input projection (one buffer serves both), none by default.
+    /// </summary>
+    int SharedProjectionGradientBlocks => AddsToInputProjection ? GateCount : 0;
+
+    /// <summary>
     /// The leading gate blocks of W_hh whose product reads h_{t-1}; the blocks after them (the GRU's candidate
     /// with the reset applied first) read r ⊙ h_{t-1}, kept in <see cref="CellStep.Extra"/>. All blocks for most cells.
     /// </summary>

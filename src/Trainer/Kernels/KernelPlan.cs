@@ -59,6 +59,13 @@ internal sealed record KernelPlan
     /// whatever the rows (the rule before; tests use it to reach a worker left without rows).</summary>
     public required int RecurrentTileRows { get; init; }
 
+    /// <summary>Whether a training pass of the one-product step keeps every step's [x_t | h_{t-1}] so that dW_xh and
+    /// dW_hh are one product over them (G·H rows of C, split between the threads) instead of two, dW_xh's with only I
+    /// rows (split by columns and then transposed). The same FMA chains either way. Measured on the AMD EPYC (Zen 3,
+    /// AVX2), LSTM T=28 I=28 H=128 B=64 on one thread: the two weight-gradient products 4.6–5.1 ms, the joint one
+    /// 4.3–4.9 (fastest and median of 40 alternating rounds). false: two products (the way before; tests compare).</summary>
+    public bool JointWeightGradients { get; init; } = true;
+
     /// <summary>Workers for a direction's time loop over <paramref name="rows"/> sequences with up to
     /// <paramref name="threads"/> threads: the fewest that give the busiest worker the fewest
     /// <see cref="RecurrentTileRows"/>-row tiles.</summary>
@@ -161,6 +168,7 @@ internal sealed record KernelPlan
                          : "panel by panel");
         yield return $"batch-1 walk over packed W: alternating direction each step when W exceeds {AlternateWalkAboveBytes >> 10} KiB " +
                      $"(half of L1d), else one way; the panels last read are still in L1/L2 ({Caches.L2Bytes >> 10} KiB) when the next step starts";
+        yield return $"weight gradients: {(JointWeightGradients ? "dW_xh and dW_hh as one product over the kept [x_t | h_{t-1}] where training runs the one-product step and those rows are no wider than 4H, else two" : "two products")}";
         yield return $"thread split: rows of C in parts of at least 16 rows, when a product has at least 2^18 multiply-adds; " +
                      $"recurrent steps split by sequences, one part per thread where that lowers the {RecurrentTileRows}-row tiles " +
                      $"of the busiest worker (on 2 threads batch 4 runs as {RecurrentParts(4, 2)} part, batch 6 as " +

@@ -19,6 +19,7 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
     private readonly int _gateWidth = cell.GateCount * hidden;
     private float[] _inputProjection = [], _states = [], _cells = [], _gates = [], _extra = [];
     private float[] _inputProjectionGradient = [], _recurrentProjectionGradient = [];
+    private float[] _stepInputs = [];
     private PartScratch[] _parts = [];
 
     /// <summary>Sub-steps of the last pass.</summary>
@@ -55,6 +56,16 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
     public float[] RecurrentProjectionGradient =>
         cell.AddsToInputProjection ? _inputProjectionGradient : _recurrentProjectionGradient;
 
+    /// <summary>
+    /// [x_t | h_{t-1}] of every step, [steps, rows, <see cref="StepInputWidth"/>], the columns past I + H zero (the
+    /// forward writes them with each row): kept by a training pass that runs the one-product step
+    /// (<see cref="KeepStepInputs"/>), so that the weight gradients are one product too.
+    /// </summary>
+    public float[] StepInputs => _stepInputs;
+
+    /// <summary>The row width of <see cref="StepInputs"/>, or 0 when the last pass did not keep them.</summary>
+    public int StepInputWidth { get; private set; }
+
     public PartScratch Part(int part) => _parts[part];
 
     /// <summary>The slot of h_t (and c_t) in <see cref="States"/>.</summary>
@@ -72,6 +83,7 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
     {
         Steps = steps;
         Rows = rows;
+        StepInputWidth = 0;
         var parts = KernelPlan.Active.RecurrentParts(rows, threads);
         ProjectPerStep = (!training || trainingProjectsPerStep) && rows / parts >= PerStepProjectionRows;
         if (!ProjectPerStep)
@@ -95,6 +107,16 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
             _parts[p].Ensure(rowsPerPart, hidden, _gateWidth, training, !cell.AddsToInputProjection, ProjectPerStep);
         }
         Parts = parts;
+    }
+
+    /// <summary>
+    /// Keeps <see cref="StepInputs"/> for this pass, rows <paramref name="width"/> wide (I + H rounded up to whole
+    /// panels of the kernels: the padding is zeros, so the weight gradients' product runs no narrow column tail).
+    /// </summary>
+    public void KeepStepInputs(int width)
+    {
+        Workspace.Ensure(ref _stepInputs, Steps * Rows * width);
+        StepInputWidth = width;
     }
 
     // Sequences are independent in time, so each worker runs the whole time loop for its own rows: one hand-off

@@ -97,6 +97,9 @@ internal sealed partial class RecurrentDirection
     /// <summary>The outputs h_t of the last forward pass as one [T, B, H] block starting at <see cref="OutputOffset"/>.</summary>
     public float[] Output => _buffers.States;
 
+    /// <summary>Whether the last pass kept every step's [x_t | h_{t-1}] for one joint weight-gradient product.</summary>
+    internal bool KeptStepInputs => _buffers.StepInputWidth > 0;
+
     /// <summary>Where h_0 starts in <see cref="Output"/>: after the zero initial slot when running forward in time.</summary>
     public int OutputOffset => Reverse ? 0 : _buffers.Rows * Hidden;
 
@@ -160,6 +163,16 @@ internal sealed partial class RecurrentDirection
             _stackedWeightsT.PackTransposeOf(RecurrentWeights.Value, InputSize, hidden);
             _stackedVersion = weightVersion;
         }
+        // A training pass of the one-product step keeps every step's [x_t | h_{t-1}], which it copies anyway, so that
+        // dW_xh and dW_hh become one product over them (WeightGradients). Not where some step has rows past the input
+        // (a dilated layer's padding keeps the bias alone and copies nothing) or skip gates choose the state, and
+        // only where the rows are no wider than the projection of every step that this pass does not keep (the LSTM's
+        // 4H; never the Elman cell's H), so a pass never holds more than NetworkShape's estimate counts.
+        var panel = KernelPlan.Active.PanelWidth;
+        var stepInputWidth = (InputSize + hidden + panel - 1) / panel * panel;
+        if (training && stacked && _skip is null && _input.Rows == rows && stepInputWidth <= _gateWidth
+            && KernelPlan.Active.JointWeightGradients)
+            _buffers.KeepStepInputs(stepInputWidth);
         var initial = _buffers.Slot(Reverse ? steps : -1) * batch * hidden;
         SetOrClear(boundary?.InitialState, _buffers.States.AsSpan(initial, batch * hidden));
         if (training)
@@ -284,7 +297,7 @@ internal sealed partial class RecurrentDirection
         var inputRows = Math.Min(count, _input.Rows - at);
         if (stacked && inputRows == count)
         {
-            ProjectStacked(scratch, _input.RowRange(at, count), previousState, projection);
+            ProjectStacked(scratch, at, _input.RowRange(at, count), previousState, projection);
             return true;
         }
         if (inputRows > 0)
@@ -293,19 +306,26 @@ internal sealed partial class RecurrentDirection
         return false;
     }
 
-    // projection += [x_t | h_{t-1}] · [W_xhᵀ ; W_hhᵀ] for one worker's rows: x_t and h_{t-1} side by side in the
-    // worker's scratch, then one product.
-    private void ProjectStacked(DirectionBuffers.PartScratch scratch, MatrixView input, ReadOnlySpan<float> previousState,
-        Span<float> projection)
+    // projection += [x_t | h_{t-1}] · [W_xhᵀ ; W_hhᵀ] for one worker's rows from `at`: x_t and h_{t-1} side by side,
+    // in the pass's kept step inputs when it keeps them (the padding columns written as zeros), else in the worker's
+    // scratch, then one product.
+    private void ProjectStacked(DirectionBuffers.PartScratch scratch, int at, MatrixView input,
+        ReadOnlySpan<float> previousState, Span<float> projection)
     {
         int rows = input.Rows, inputs = InputSize, hidden = Hidden, depth = inputs + hidden;
-        var stacked = Workspace.Ensure(ref scratch.StackedInput, rows * depth).AsSpan(0, rows * depth);
+        var width = _buffers.StepInputWidth;
+        var stacked = width > 0
+            ? _buffers.StepInputs.AsSpan(at * width, rows * width)
+            : Workspace.Ensure(ref scratch.StackedInput, rows * depth).AsSpan(0, rows * depth);
+        if (width == 0)
+            width = depth;
         for (var r = 0; r < rows; r++)
         {
-            input.Data.Slice(r * input.RowStride, inputs).CopyTo(stacked.Slice(r * depth, inputs));
-            previousState.Slice(r * hidden, hidden).CopyTo(stacked.Slice(r * depth + inputs, hidden));
+            input.Data.Slice(r * input.RowStride, inputs).CopyTo(stacked.Slice(r * width, inputs));
+            previousState.Slice(r * hidden, hidden).CopyTo(stacked.Slice(r * width + inputs, hidden));
+            stacked.Slice(r * width + depth, width - depth).Clear();
         }
-        Gemm.Multiply(MatrixView.RowMajor(stacked, rows, depth), _stackedWeightsT!,
+        Gemm.Multiply(new MatrixView(stacked, rows, depth, width, 1), _stackedWeightsT!,
             new MatrixSpan(projection, rows, _gateWidth), accumulate: true);
     }
 
@@ -350,7 +370,8 @@ internal sealed partial class RecurrentDirection
         if (!adjointOnly)
         {
             _weightGradients.Accumulate(_input, _buffers, previousStates, InputWeights, RecurrentWeights, InputBias,
-                RecurrentBias, threads);
+                RecurrentBias, threads, _buffers.StepInputWidth == 0 ? null
+                    : StridedMatrix.RowMajor(_buffers.StepInputs, _input.Rows, _buffers.StepInputWidth));
             _skip?.AccumulateGradients(_buffers.States, _buffers.Cells, OutputOffset);
         }
         if (inputGradient is not null)

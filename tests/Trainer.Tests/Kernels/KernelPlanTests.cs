@@ -4,6 +4,7 @@ using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Models;
+using Recurrent.Trainer.Tensors;
 using Recurrent.Trainer.Training;
 
 namespace Recurrent.Trainer.Tests.Kernels;
@@ -246,6 +247,42 @@ public class KernelPlanTests
                 Assert.Equal(first.Parameters[i].Value, model.Parameters[i].Value);
             Assert.Equal(first.Predict(data.Examples[0]).Probabilities, prediction.Probabilities);
         }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void The_joint_weight_gradient_product_gives_the_bits_of_the_two_products(int threads)
+    {
+        // An LSTM of two bidirectional layers (I + H = 29 and 72, padded to whole panels, within 4H = 96) on 24 rows
+        // of uneven lengths: every training step runs the one-product step and keeps [x_t | h_{t-1}].
+        var data = EngineFixtures.NumericData(24, 5, [9, 5, 12], HeadKind.MultiClass, 3, seed: 6);
+        var options = new SequenceModelOptions
+        {
+            Cell = RecurrentCellKind.Lstm,
+            HiddenSize = 24,
+            Layers = 2,
+            Bidirectional = true,
+            BatchSize = 24,
+            Seed = 2,
+            Threads = threads,
+        };
+        float[][] Gradients(bool joint)
+        {
+            using var scope = KernelPlan.Use(KernelPlan.Detected with { JointWeightGradients = joint });
+            var network = new SequenceModelTrainer(options).Initialize(data).Network;
+            var batch = new SequenceBatch();
+            batch.Fill(data.Examples, Enumerable.Range(0, data.Count).ToArray(), data.FeatureCount);
+            network.ComputeGradients(batch, null, null, threads);
+            Assert.All(network.Layers.SelectMany(l => l), d => Assert.Equal(joint, d.KeptStepInputs));
+            return [.. network.Parameters.Select(p => p.Gradient.ToArray())];
+        }
+        var joint = Gradients(joint: true);
+        var separate = Gradients(joint: false);
+        Assert.Equal(separate.Length, joint.Length);
+        for (var i = 0; i < joint.Length; i++)
+            Assert.Equal(separate[i], joint[i]);
+        Assert.Contains(joint, g => g.Any(v => v != 0));
     }
 
     private sealed class TempCacheDirectory : IDisposable
