@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # What gradient diagnostics cost: `recurrent bench --overhead` trains identical runs step by step in turns, one
 # without diagnostics and one per detail level (global, layer, block: the detail on the first step and every 10th,
 # as by default) and the block level measured on every step, each with full monitoring (adjoint norms inside BPTT,
