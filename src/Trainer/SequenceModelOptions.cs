@@ -276,8 +276,8 @@ public class SequenceModelOptions
         /// <summary>Default of <see cref="GradientDetail"/>: every figure (its cost is measured in docs/diagnostics-detail.md).</summary>
         public const RecurrentGradientDetail GradientDetail = RecurrentGradientDetail.Block;
         /// <summary>
-        /// Default of <see cref="GradientDetailEvery"/>: every 10th step keeps the default detail within 5% of a training
-        /// step (measured in docs/diagnostics-detail.md).
+        /// Default of <see cref="GradientDetailEvery"/>: every 10th step, which divides the detail's own cost by ten
+        /// (measured in docs/diagnostics-detail.md).
         /// </summary>
         public const int GradientDetailEvery = 10;
     }
