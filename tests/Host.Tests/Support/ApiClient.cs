@@ -16,6 +16,26 @@ internal static class ApiClient
         return JsonNode.Parse(body)!.AsObject();
     }
 
+    /// <summary>
+    /// <see cref="CreateRunAsync"/> as a client of a busy fleet should: a 503 (the database could not serve it now;
+    /// nothing was stored) is retried after its Retry-After, up to five times; any other refusal fails at once.
+    /// </summary>
+    public static async Task<JsonObject> CreateRunRetryingAsync(this HttpClient client, object request)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var response = await client.PostAsync("/api/runs", Json(request));
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && attempt < 5)
+            {
+                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+                continue;
+            }
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
+            return JsonNode.Parse(body)!.AsObject();
+        }
+    }
+
     public static async Task<JsonObject> GetRunAsync(this HttpClient client, long id) =>
         (await client.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!;
 

@@ -25,6 +25,13 @@ internal sealed class ProblemFilter : IEndpointFilter
             integrity.Found(e);
             return Problems.Make(StatusCodes.Status503ServiceUnavailable, $"The service's store is damaged: {integrity.Problem}.", null);
         }
+        catch (Exception e) when (Store.Postgres.PgOutage.Is(e))
+        {
+            // A fleet's database that is away or overloaded: nothing was committed, so the client may retry.
+            context.HttpContext.Response.Headers.RetryAfter = "5";
+            return Problems.Make(StatusCodes.Status503ServiceUnavailable,
+                $"The fleet's PostgreSQL store cannot serve the request now ({e.Message}); nothing was stored. Retry shortly.", null);
+        }
         catch (Exception e) when (Store.StorageHealth.IsDiskFull(e))
         {
             // The store or a file write ran out of space: nothing was committed (writes are transactions or atomic

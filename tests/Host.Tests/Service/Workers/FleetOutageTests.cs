@@ -40,6 +40,10 @@ public sealed class FleetOutageTests(PostgresCluster cluster)
             Assert.Equal("degraded", (string?)down["status"]);
             Assert.Contains("PostgreSQL store cannot be reached", (string?)down["store"]);
             Assert.Contains("recurrent_worker_store_up{worker=\"outage\"} 0", await MetricsAsync(worker));
+            // A request the store cannot serve is a 503 the client may retry, naming the store, not a bare 500.
+            using var refused = await worker.Client.PostAsJsonAsync("/api/runs", Spec("while-down"));
+            Assert.Equal("5", refused.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await Expect.ProblemAsync(Task.FromResult(refused), 503, null, "The fleet's PostgreSQL store cannot serve the request now");
             await Task.Delay(TimeSpan.FromSeconds(2));
         }
         finally
