@@ -99,4 +99,16 @@ internal sealed record TrainingPosition(
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public long EpochLabelledSteps { get; init; }
+
+    /// <summary>The position at the start of the next epoch: its first batch, its totals at zero.</summary>
+    public TrainingPosition NextEpoch() => this with
+    {
+        Epoch = Epoch + 1,
+        InEpoch = true,
+        NextBatch = 0,
+        EpochLossSum = 0,
+        EpochCorrect = 0,
+        EpochSeen = 0,
+        EpochLabelledSteps = 0,
+    };
 }

@@ -88,16 +88,7 @@ internal sealed class TrainingLoop
             {
                 if (_position.Epoch >= _options.Epochs || StepLimitReached)
                     break;
-                _position = _position with
-                {
-                    Epoch = _position.Epoch + 1,
-                    InEpoch = true,
-                    NextBatch = 0,
-                    EpochLossSum = 0,
-                    EpochCorrect = 0,
-                    EpochSeen = 0,
-                    EpochLabelledSteps = 0,
-                };
+                _position = _position.NextEpoch();
             }
             var epochClock = Stopwatch.StartNew();
             RunBatches(cancellationToken);
