@@ -20,7 +20,7 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
     public void Publish(string path) => Store(path, null);
 
     /// <summary>The same inside the caller's transaction (an upload recorded with its dataset's row).</summary>
-    public void Publish(System.Data.Common.DbConnection connection, string path) => Store(connection, path, null);
+    public void Publish(System.Data.Common.DbConnection connection, string path) => Store(connection, path, File.ReadAllBytes(path), null);
 
     /// <summary>Records a file of a run its worker holds; <see cref="LeaseLostException"/>, recording nothing, when it does not.</summary>
     public void Publish(string path, RunLease lease) => Store(path, lease);
@@ -37,16 +37,13 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
         var staged = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.staged.tmp");
         write(staged);
         reached?.Invoke(ReplacePoint.Written);
-        using (var connection = Database.Open())
-        using (var transaction = connection.BeginTransaction())
-        {
-            RecordDigest(connection, StagedKey(Key(path)), File.ReadAllBytes(staged), lease);
-            transaction.Commit();
-        }
+        var content = File.ReadAllBytes(staged);
+        InTransaction(connection => RecordDigest(connection, StagedKey(Key(path)), content, lease));
         reached?.Invoke(ReplacePoint.Staged);
         File.Move(staged, path, overwrite: true);
         reached?.Invoke(ReplacePoint.Renamed);
-        Publish(path, lease);
+        // The content just renamed into place: published without reading it again.
+        InTransaction(connection => Store(connection, path, content, lease));
     }
 
     /// <summary>
@@ -71,12 +68,12 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
     /// <summary>Forgets <paramref name="path"/> (the local file is the caller's to delete); for runs that ended.</summary>
     public void Delete(string path)
     {
-        using var connection = Database.Open();
-        using var transaction = connection.BeginTransaction();
-        StoreDatabase.Execute(connection, "DELETE FROM file_digests WHERE key IN (@key, @staged);",
-            ("@key", Key(path)), ("@staged", StagedKey(Key(path))));
-        DeleteContent(connection, Key(path));
-        transaction.Commit();
+        InTransaction(connection =>
+        {
+            StoreDatabase.Execute(connection, "DELETE FROM file_digests WHERE key IN (@key, @staged);",
+                ("@key", Key(path)), ("@staged", StagedKey(Key(path))));
+            DeleteContent(connection, Key(path));
+        });
     }
 
     /// <summary>The key of a file: its path relative to the data directory, with '/' separators.</summary>
@@ -109,17 +106,18 @@ internal abstract class ArtifactStore(DataDirectory data, StoreDatabase database
     private string? StagedDigest(string path) =>
         Database.First("SELECT sha256 FROM file_digests WHERE key = @key;", r => r.GetString(0), ("@key", StagedKey(Key(path))));
 
-    private void Store(string path, RunLease? lease)
+    private void Store(string path, RunLease? lease) => InTransaction(connection => Store(connection, path, File.ReadAllBytes(path), lease));
+
+    private void InTransaction(Action<System.Data.Common.DbConnection> write)
     {
         using var connection = Database.Open();
         using var transaction = connection.BeginTransaction();
-        Store(connection, path, lease);
+        write(connection);
         transaction.Commit();
     }
 
-    private void Store(System.Data.Common.DbConnection connection, string path, RunLease? lease)
+    private void Store(System.Data.Common.DbConnection connection, string path, byte[] content, RunLease? lease)
     {
-        var content = File.ReadAllBytes(path);
         var key = Key(path);
         RecordDigest(connection, key, content, lease);
         // Published: a staged version (see Replace) is now either this one or superseded by it.
