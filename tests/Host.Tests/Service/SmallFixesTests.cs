@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using Recurrent.Host.Tests.Service.Predictions;
 using Recurrent.Host.Tests.Support;
 
@@ -53,8 +52,8 @@ public sealed class SmallFixesTests
         var done = await client.WaitRunAsync(gru, r => (string?)r["state"] is "succeeded" or "failed" or "cancelled");
         Assert.True((string?)done["state"] == "succeeded", done.ToJsonString());
         Assert.Equal(80, (long)done["progress"]!["step"]!);
-        Assert.Contains("checkpoint-mismatch", Events(dataDir, gru));
-        Assert.DoesNotContain("resumed", Events(dataDir, gru));
+        Assert.Contains("checkpoint-mismatch", StoredRuns.Events(dataDir, gru));
+        Assert.DoesNotContain("resumed", StoredRuns.Events(dataDir, gru));
         // The run's model is its own: a GRU operator in the ONNX file, no LSTM.
         var onnx = System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(Path.Combine(dataDir, "runs", $"{gru}", "model.onnx")));
         Assert.Contains("GRU", onnx, StringComparison.Ordinal);
@@ -147,15 +146,6 @@ public sealed class SmallFixesTests
         // The step shown is the new attempt's: (epoch − 1) × batches per epoch + batches of this epoch.
         var expected = ((long)progress["epoch"]! - 1) * (long)progress["batches_per_epoch"]! + (long)progress["batch_in_epoch"]!;
         Assert.Equal(expected, (long)progress["step"]!);
-        Assert.Contains("restarted", Events(dataDir, id));
-    }
-
-    private static string Events(string dataDir, long runId)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "recurrent.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT group_concat(kind || ': ' || message, char(10)) FROM events WHERE run_id = {runId};";
-        return command.ExecuteScalar() as string ?? "";
+        Assert.Contains("restarted", StoredRuns.Events(dataDir, id));
     }
 }

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.Data.Sqlite;
 using Recurrent.Host.Tests.Support;
 
 namespace Recurrent.Host.Tests.Service.Workers;
@@ -41,7 +40,7 @@ public sealed class CheckpointReplaceTests
         await using var second = await ServiceProcess.StartAsync(dataDir, extraArgs: args);
         var resumed = await second.Client.WaitStateAsync(interrupted, "succeeded");
         Assert.Equal(TrainingSpecs.InterruptibleSteps, (long)resumed["progress"]!["step"]!);
-        var events = Events(dataDir, interrupted);
+        var events = StoredRuns.Events(dataDir, interrupted);
         Assert.Contains($"resumed from the checkpoint at step {resumedAt}", events);
         Assert.DoesNotContain("checkpoint-unreadable", events);
         Assert.DoesNotContain("damaged", events);
@@ -61,17 +60,5 @@ public sealed class CheckpointReplaceTests
     private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 
     private static string PublishedDigest(string dataDir, long id) =>
-        (string)Scalar(dataDir, $"SELECT sha256 FROM file_digests WHERE key = 'runs/{id}/checkpoint.bin'")!;
-
-    private static string Events(string dataDir, long id) =>
-        (string)Scalar(dataDir, $"SELECT group_concat(kind || ': ' || message, ' | ') FROM events WHERE run_id = {id}")!;
-
-    private static object? Scalar(string dataDir, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "recurrent.db")};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
-    }
+        (string)StoredRuns.Scalar(dataDir, "SELECT sha256 FROM file_digests WHERE key = 'runs/' || $id || '/checkpoint.bin'", id)!;
 }

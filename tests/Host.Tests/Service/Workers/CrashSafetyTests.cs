@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using Recurrent.Host.Tests.Support;
 
 namespace Recurrent.Host.Tests.Service.Workers;
@@ -35,7 +34,7 @@ public sealed class CrashSafetyTests
         var resumed = await second.Client.WaitStateAsync(interrupted, "succeeded");
         Assert.Equal(TrainingSpecs.InterruptibleSteps, (long)resumed["progress"]!["step"]!);
         Weights.AssertIdentical(Weights.Of(dataDir, reference), Weights.Of(dataDir, interrupted));
-        Assert.Contains("resumed from the checkpoint at step", Events(dataDir, interrupted));
+        Assert.Contains("resumed from the checkpoint at step", StoredRuns.Events(dataDir, interrupted));
 
         // The run finished before the crash is intact: still succeeded, its ONNX model still served.
         var before = await second.Client.GetRunAsync(reference);
@@ -68,7 +67,7 @@ public sealed class CrashSafetyTests
         Assert.Equal("queued", StoredState(dataDir, stopped));
         var checkpointStep = StoredCheckpointStep(dataDir, stopped);
         Assert.True(checkpointStep >= 25, $"checkpoint at step {checkpointStep}");
-        Assert.Contains("the service shut down", Events(dataDir, stopped));
+        Assert.Contains("the service shut down", StoredRuns.Events(dataDir, stopped));
 
         await using var second = await ServiceProcess.StartAsync(dataDir, extraArgs: CheckpointOften);
         await second.Client.WaitStateAsync(stopped, "succeeded");
@@ -120,20 +119,7 @@ public sealed class CrashSafetyTests
         return body!["steps"]!.AsArray().ToDictionary(s => (long)s!["step"]!, s => (double)s!["loss"]!);
     }
 
-    private static string StoredState(string dataDir, long id) => (string)Scalar(dataDir, "SELECT state FROM runs WHERE id = $id", id)!;
+    private static string StoredState(string dataDir, long id) => (string)StoredRuns.Scalar(dataDir, "SELECT state FROM runs WHERE id = $id", id)!;
 
-    private static long StoredCheckpointStep(string dataDir, long id) => (long)Scalar(dataDir, "SELECT checkpoint_step FROM runs WHERE id = $id", id)!;
-
-    private static string Events(string dataDir, long id) =>
-        (string)Scalar(dataDir, "SELECT group_concat(message, ' | ') FROM events WHERE run_id = $id", id)!;
-
-    private static object? Scalar(string dataDir, string sql, long id)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "recurrent.db")};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$id", id);
-        return command.ExecuteScalar();
-    }
+    private static long StoredCheckpointStep(string dataDir, long id) => (long)StoredRuns.Scalar(dataDir, "SELECT checkpoint_step FROM runs WHERE id = $id", id)!;
 }
