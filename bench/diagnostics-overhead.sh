@@ -6,7 +6,7 @@
 # two sizes of the cost target (LSTM T=28 I=28 H=128 B=64 and T=100 I=64 H=512 B=64) and for a deep stack (4
 # bidirectional LSTM layers at the small size), the three taking turns round by round so that the machine's load
 # hits them alike, prints the load average before and after, and the median over rounds of each overhead (of the
-# median step times, and of the 10th percentiles, which a loaded machine disturbs less).
+# median and of the mean step times), as markdown tables.
 # Usage: bench/diagnostics-overhead.sh [ROUNDS] [SMALL_STEPS] [LARGE_STEPS] [DEEP_STEPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,12 +28,26 @@ for ((r = 0; r < rounds; r++)); do
   tail -n 3 "$out"
 done
 echo "load after: $(uptime)"
-# Per size, the median over rounds of each run's overhead, with the rounds' range.
+# Per size, the median over rounds of each run's overhead with the rounds' range, as markdown tables ready for docs:
+# one of the median steps' overheads, one of the mean steps' (a level measuring the detail every k-th step costs
+# its measurement's 1/k on the mean; the median mostly leaves the slow tenth out), and the bytes each run allocates
+# a step (the same in every round: the load cannot change them).
 jq -rs 'def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-  def pct: . * 10 | round / 10;
-  group_by(.size)[] | .[0].size as $size
-  | (map(.r.ms_per_step_without) | median) as $ms
-  | (.[0].r.levels | keys_unsorted) as $names
-  | [ $names[] as $n | map(.r.levels[$n].overhead_percent) as $p | map(.r.levels[$n].overhead_percent_p10) as $q
-      | "\($n) \($p | median | pct)% (\($p | min | pct) to \($p | max | pct); p10 \($q | median | pct)%)" ]
-  | "\($size), \($ms * 100 | round / 100) ms a step without: " + join(", ")' "$out"
+  def signed: (. * 10 | round / 10) as $x | if $x > 0 then "+\($x)" else "\($x)" end;
+  def cell($n; $key): map(.r.levels[$n][$key]) as $p
+    | "\($p | median | signed)% (\($p | min | signed) to \($p | max | signed))";
+  . as $rounds | (reduce (map(.size)[]) as $s ([]; if any(.[]; . == $s) then . else . + [$s] end)) as $order
+  | [$order[] as $s | $rounds | map(select(.size == $s))] as $sizes
+  | ($sizes[0][0].r.levels | keys_unsorted) as $names
+  | ("| size | step without | " + ($names | join(" | ")) + " |"),
+    ("| --- | --- |" + ($names | map(" --- |") | join(""))),
+    ($sizes[] | .[0].size as $size | (map(.r.ms_per_step_without) | median) as $ms
+      | "| \($size) (median step) | \($ms * 100 | round / 100) ms | "
+        + ([$names[] as $n | cell($n; "overhead_percent")] | join(" | ")) + " |"),
+    ($sizes[] | .[0].size as $size | (map(.r.ms_per_step_mean_without) | median) as $ms
+      | "| \($size) (mean step) | \($ms * 100 | round / 100) ms | "
+        + ([$names[] as $n | cell($n; "overhead_percent_mean")] | join(" | ")) + " |"),
+    "",
+    ($sizes[] | .[0].size as $size
+      | "bytes allocated a step, \($size): without \(map(.r.allocated_bytes_per_step_without) | median | round), "
+        + ([$names[] as $n | "\($n) \(map(.r.levels[$n].allocated_bytes_per_step) | median | round)"] | join(", ")))' "$out"

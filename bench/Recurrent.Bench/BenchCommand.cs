@@ -41,7 +41,9 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (0: one per core).", DefaultValueFactory = _ => 0 };
         var noDiagnostics = new Option<bool>("--no-diagnostics") { Description = "Do not record per-step adjoint norms (and do not analyse them)." };
         var monitor = new Option<bool>("--monitor") { Description = "Analyse every step and record it as metrics, as a monitored run does." };
-        var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring at each detail level (global, layer, block; the detail every 10th step, as by default), and at block measured every step, taking turns." };
+        var overhead = new Option<bool>("--overhead") { Description = "Measure what diagnostics cost: steps without them and with full monitoring at each detail level (global, layer, block; the detail every 10th step, as by default), and at block measured every step, taking turns in a shuffled order; reports median, 10th-percentile and mean step times and the bytes each run allocates a step." };
+        var overheadRun = new Option<string?>("--overhead-run") { Description = "With --overhead: train only this run (without, global, layer, block or block_every_step), for a profiler or instruction counter watching the process." };
+        var detailEvery = new Option<int?>("--detail-every") { Description = "With --overhead: the levels' cadence, measuring the detail every this many steps (default: the trainer's, 10)." };
         var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
         var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
         var skipUpdates = new Option<bool>("--skip-updates") { Description = "With --inference: time the managed engine's prediction with skip gates updating about half the steps against the plain model of the same size, one thread each, alternating." };
@@ -53,6 +55,8 @@ internal static class BenchCommand
         {
             cell, activation, length, input, hidden, layers, bidirectional, batch, steps, threads, noDiagnostics, monitor, overhead, inference, skipUpdates, kernels, scaling, dilations, perStep, json,
         };
+        command.Options.Add(overheadRun);
+        command.Options.Add(detailEvery);
         command.SetAction(parse => ExitCodes.Guard(() =>
         {
             var request = new TrainingRequest
@@ -86,29 +90,10 @@ internal static class BenchCommand
                     parse.GetValue(json));
             if (parse.GetValue(overhead))
             {
-                using var overheadMetrics = new TrainingMetrics();
-                var (without, with) = TrainingBenchmark.Overhead(options, parse.GetValue(length), parse.GetValue(input),
-                    parse.GetValue(batch), parse.GetValue(steps), run => new GradientMonitor(overheadMetrics, "bench-" + run.Name));
-                static double Percent(double time, double baseline) => (time / baseline - 1) * 100;
-                Console.WriteLine(parse.GetValue(json)
-                    ? JsonSerializer.Serialize(new
-                    {
-                        ms_per_step_without = without.Median,
-                        ms_per_step_p10_without = without.Percentile10,
-                        detail_every = options.GradientDetailEvery,
-                        levels = with.ToDictionary(l => l.Run.Name, l => new
-                        {
-                            ms_per_step = l.Times.Median,
-                            overhead_percent = Percent(l.Times.Median, without.Median),
-                            ms_per_step_p10 = l.Times.Percentile10,
-                            overhead_percent_p10 = Percent(l.Times.Percentile10, without.Percentile10),
-                        }),
-                    })
-                    : $"median ms/step without diagnostics {without.Median:F2}; with monitoring at detail (every {options.GradientDetailEvery} steps) "
-                        + string.Join(", ", with.Select(l => $"{l.Run.Name.Replace('_', ' ')} {l.Times.Median:F2} ({Percent(l.Times.Median, without.Median):+0.00;-0.00}%)"))
-                        + $"; 10th percentile without {without.Percentile10:F2}, with "
-                        + string.Join(", ", with.Select(l => $"{l.Run.Name.Replace('_', ' ')} {Percent(l.Times.Percentile10, without.Percentile10):+0.00;-0.00}%")));
-                return 0;
+                if (parse.GetValue(detailEvery) is int every)
+                    options.GradientDetailEvery = every;
+                return RunOverhead(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(batch),
+                    parse.GetValue(steps), parse.GetValue(overheadRun), parse.GetValue(json));
             }
             using var metrics = parse.GetValue(monitor) ? new TrainingMetrics() : null;
             var observer = metrics is null ? null : new GradientMonitor(metrics, "bench");
@@ -289,6 +274,55 @@ internal static class BenchCommand
         Console.WriteLine($"{options.Cell} T={length} I={inputSize} H={options.HiddenSize}, one thread each (ONNX Runtime {result.OnnxRuntimeVersion}):");
         Console.WriteLine($"  batch 1 latency   managed {result.ManagedLatencyMicroseconds,9:F0} us   ONNX Runtime {result.OnnxLatencyMicroseconds,9:F0} us   ratio {result.ManagedLatencyMicroseconds / result.OnnxLatencyMicroseconds:F2}");
         Console.WriteLine($"  batch 64          managed {result.ManagedSequencesPerSecond,9:F0} seq/s ONNX Runtime {result.OnnxSequencesPerSecond,9:F0} seq/s ratio {result.ManagedSequencesPerSecond / result.OnnxSequencesPerSecond:F2}");
+        return 0;
+    }
+
+    // Every level's step times against the run without diagnostics (or one run alone), with the bytes each allocated
+    // per step and the collections its steps triggered, which the machine's load cannot change.
+    private static int RunOverhead(SequenceModelOptions options, int length, int input, int batch, int steps, string? only,
+        bool json)
+    {
+        using var metrics = new TrainingMetrics();
+        var (without, with) = TrainingBenchmark.Overhead(options, length, input, batch, steps,
+            run => new GradientMonitor(metrics, "bench-" + run.Name), only);
+        double? Percent(double time, double? baseline) => baseline is double b ? (time / b - 1) * 100 : null;
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                ms_per_step_without = without?.Median,
+                ms_per_step_p10_without = without?.Percentile10,
+                ms_per_step_mean_without = without?.Mean,
+                allocated_bytes_per_step_without = without?.AllocatedBytesPerStep,
+                collections_without = without?.Collections,
+                detail_every = options.GradientDetailEvery,
+                levels = with.ToDictionary(l => l.Run.Name, l => new
+                {
+                    ms_per_step = l.Times.Median,
+                    overhead_percent = Percent(l.Times.Median, without?.Median),
+                    ms_per_step_p10 = l.Times.Percentile10,
+                    overhead_percent_p10 = Percent(l.Times.Percentile10, without?.Percentile10),
+                    ms_per_step_mean = l.Times.Mean,
+                    overhead_percent_mean = Percent(l.Times.Mean, without?.Mean),
+                    allocated_bytes_per_step = l.Times.AllocatedBytesPerStep,
+                    collections = l.Times.Collections,
+                }),
+            }));
+            return 0;
+        }
+        static string Signed(double? percent) => percent is double p ? $" ({p:+0.00;-0.00}%)" : "";
+        var lines = new List<string>();
+        if (without is not null)
+            lines.Add($"without diagnostics: median {without.Median:F2} ms/step, 10th percentile {without.Percentile10:F2}, mean {without.Mean:F2}, "
+                + $"{without.AllocatedBytesPerStep:F0} B allocated a step, {without.Collections} gen-0 collections");
+        foreach (var (run, times) in with)
+        {
+            lines.Add($"{run.Name.Replace('_', ' ')} (detail every {run.Every}): median {times.Median:F2} ms/step{Signed(Percent(times.Median, without?.Median))}, "
+                + $"10th percentile {times.Percentile10:F2}{Signed(Percent(times.Percentile10, without?.Percentile10))}, "
+                + $"mean {times.Mean:F2}{Signed(Percent(times.Mean, without?.Mean))}, "
+                + $"{times.AllocatedBytesPerStep:F0} B allocated a step, {times.Collections} gen-0 collections");
+        }
+        Console.WriteLine(string.Join(Environment.NewLine, lines));
         return 0;
     }
 }

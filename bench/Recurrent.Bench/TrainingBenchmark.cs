@@ -27,12 +27,18 @@ public static class TrainingBenchmark
 {
     /// <summary>
     /// A run's milliseconds per step: the median, and the fastest tenth's slowest (the 10th percentile), which a shared
-    /// machine's load reaches less often: a step it preempted is slow, while the diagnostics slow every step.
+    /// machine's load reaches less often: a step it preempted is slow, while the diagnostics slow every step. With
+    /// them, what the machine's load cannot change: the bytes the run allocated per step (on every thread) and the
+    /// generation-0 collections its steps triggered.
     /// </summary>
-    public sealed record StepTimes(double Median, double Percentile10);
+    public sealed record StepTimes(double Median, double Percentile10, double Mean = double.NaN,
+        double AllocatedBytesPerStep = 0, int Collections = 0);
 
     /// <summary>One run of <see cref="Overhead"/>: its detail level, measured every <paramref name="Every"/> steps.</summary>
     public sealed record OverheadRun(string Name, RecurrentGradientDetail Detail, int Every);
+
+    /// <summary>The name of <see cref="Overhead"/>'s run without diagnostics.</summary>
+    public const string WithoutRun = "without";
 
     /// <summary>
     /// The runs <see cref="Overhead"/> times against the run without diagnostics: each detail level at the options'
@@ -50,13 +56,17 @@ public static class TrainingBenchmark
     /// <summary>
     /// The cost of gradient diagnostics: identical runs, one without adjoint norms, detail or observer, and one per
     /// <see cref="OverheadRuns"/> with adjoint norms and the observer <paramref name="observer"/> makes for it (which
-    /// should analyse and record every step), take turns step by step, the turn's first run rotating, so that machine
-    /// load hits all alike. Returns the step times of the run without, and per run.
+    /// should analyse and record every step), take turns step by step in an order shuffled anew for every turn, so that
+    /// machine load, and the caches another run's step has just emptied, hit all alike (a fixed order would have each
+    /// run follow the same other run on almost every step). <paramref name="only"/> names one run (<see cref="WithoutRun"/> or an <see
+    /// cref="OverheadRun.Name"/>) to train alone, for a profiler or an instruction counter watching the process.
+    /// Returns the step times of the run without (null when <paramref name="only"/> left it out), and per run.
     /// </summary>
-    public static (StepTimes Without, IReadOnlyList<(OverheadRun Run, StepTimes Times)> With) Overhead(
+    public static (StepTimes? Without, IReadOnlyList<(OverheadRun Run, StepTimes Times)> With) Overhead(
         SequenceModelOptions options, int length, int inputSize, int batchSize, int steps,
-        Func<OverheadRun, ITrainingObserver> observer)
+        Func<OverheadRun, ITrainingObserver> observer, string? only = null)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
         var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
         TrainingLoop Loop(OverheadRun? measured)
         {
@@ -68,23 +78,42 @@ public static class TrainingBenchmark
                 measured is null ? null : observer(measured));
         }
         OverheadRun?[] runs = [null, .. OverheadRuns(options)];
+        if (only is not null)
+        {
+            runs = [.. runs.Where(r => (r?.Name ?? WithoutRun) == only)];
+            if (runs.Length == 0)
+                throw new ArgumentException($"No overhead run is named '{only}': {WithoutRun}, "
+                    + string.Join(", ", OverheadRuns(options).Select(r => r.Name)) + ".", nameof(only));
+        }
         var loops = runs.Select(Loop).ToArray();
         var times = runs.Select(_ => new double[steps]).ToArray();
+        var allocated = new long[runs.Length];
+        var collections = new int[runs.Length];
+        var order = Enumerable.Range(0, runs.Length).ToArray();
+        var shuffle = new Random(options.SeedOrDefault);
         for (var i = -3; i < steps; i++)
         {
-            for (var k = 0; k < loops.Length; k++)
+            shuffle.Shuffle(order);
+            foreach (var r in order)
             {
-                var r = (k + Math.Max(i, 0)) % loops.Length;
+                var bytes = GC.GetTotalAllocatedBytes(precise: true);
+                var gen0 = GC.CollectionCount(0);
                 var start = Stopwatch.GetTimestamp();
                 loops[r].TrainBatch(batch);
-                if (i >= 0)
-                    times[r][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                if (i < 0)
+                    continue;
+                times[r][i] = elapsed;
+                allocated[r] += GC.GetTotalAllocatedBytes(precise: true) - bytes;
+                collections[r] += GC.CollectionCount(0) - gen0;
             }
         }
         foreach (var t in times)
             Array.Sort(t);
-        StepTimes Of(double[] t) => new(t[steps / 2], t[steps / 10]);
-        return (Of(times[0]), [.. Enumerable.Range(1, runs.Length - 1).Select(r => (runs[r]!, Of(times[r])))]);
+        StepTimes Of(int r) => new(times[r][steps / 2], times[r][steps / 10], times[r].Average(),
+            (double)allocated[r] / steps, collections[r]);
+        var with = Enumerable.Range(0, runs.Length).Where(r => runs[r] is not null).Select(r => (runs[r]!, Of(r))).ToArray();
+        return (runs[0] is null ? Of(0) : null, with);
     }
 
     /// <summary>

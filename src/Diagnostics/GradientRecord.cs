@@ -5,7 +5,7 @@ namespace Recurrent.Diagnostics;
 
 /// <summary>
 /// One training step's gradient health, immutable: made once per step from the trainer's snapshot and its analysis
-/// (<see cref="Of"/>), then handed as it is to the metrics, the live history, the store and the JSON of the API.
+/// (<see cref="Of(GradientSnapshot, GradientAnalysisResult?, double)"/>), then handed as it is to the metrics, the live history, the store and the JSON of the API.
 /// Serialized with <see cref="GradientJson.Options"/> (or any snake_case options) it reads
 /// <c>{"step", "epoch", "loss", "grad_norm", "clipped", "non_finite", "log10_vanishing_ratio", "memory_horizon",
 /// "profile_log10", "update_share", "paths", "blocks", "saturation", "detail_step"}</c>, every NaN or infinity as null. The members marked <see cref="JsonIgnoreAttribute"/> feed
@@ -121,9 +121,23 @@ public sealed record GradientRecord(
     /// Copies what the step's snapshot and its analysis say into a record; <paramref name="analysis"/> is null when
     /// the step was not analysed.
     /// </summary>
-    public static GradientRecord Of(GradientSnapshot snapshot, GradientAnalysisResult? analysis, double stepSeconds)
+    public static GradientRecord Of(GradientSnapshot snapshot, GradientAnalysisResult? analysis, double stepSeconds) =>
+        Of(snapshot, analysis, stepSeconds, null);
+
+    /// <summary>
+    /// <see cref="Of(GradientSnapshot, GradientAnalysisResult?, double)"/>, sharing the detail figures (<see
+    /// cref="Paths"/>, <see cref="Blocks"/>, <see cref="Saturation"/>) of <paramref name="previous"/>, the same run's
+    /// record of an earlier step, when it carries the same measurement (<see cref="DetailStep"/>): between two
+    /// measurements the snapshot and its analysis hold the same detail, and records are immutable, so a step copies
+    /// nothing of it (a deep stack's detail is a few hundred figures).
+    /// </summary>
+    public static GradientRecord Of(GradientSnapshot snapshot, GradientAnalysisResult? analysis, double stepSeconds,
+        GradientRecord? previous)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        var carried = previous is not null && snapshot.DetailStep is long measured && previous.DetailStep == measured
+            && snapshot.Step > previous.Step;
+        var pathsCarried = carried && analysis is not null && previous!.Paths.Count == analysis.Paths.Count;
         var defined = analysis is { HasRatios: true };
         var groups = new GroupNorm[Math.Min(snapshot.GroupNames.Count, snapshot.GroupNorms.Length)];
         for (int i = 0; i < groups.Length; i++)
@@ -144,9 +158,9 @@ public sealed record GradientRecord(
             JacobianBounds = bounds,
             UpdateShares = snapshot.UpdateShares.Length == 0 ? [] : snapshot.UpdateShares.ToArray(),
             StepSeconds = stepSeconds,
-            Paths = analysis is null ? [] : [.. analysis.Paths],
-            Blocks = BlocksOf(snapshot),
-            Saturation = SaturationOf(snapshot),
+            Paths = pathsCarried ? previous!.Paths : analysis is null ? [] : [.. analysis.Paths],
+            Blocks = carried ? previous!.Blocks : BlocksOf(snapshot),
+            Saturation = carried ? previous!.Saturation : SaturationOf(snapshot),
             DetailStep = snapshot.DetailStep,
         };
     }

@@ -3,7 +3,7 @@ namespace Recurrent.Diagnostics;
 /// <summary>
 /// What a BPTT trainer hands over after each backward pass, before the optimizer update. The trainer's loop fills
 /// it, in one place per step; the trainer owns one instance and refills it every step, so observers must copy
-/// what they keep (<see cref="GradientRecord.Of"/> makes the immutable copy).
+/// what they keep (<see cref="GradientRecord.Of(GradientSnapshot, Analysis.GradientAnalysisResult?, double)"/> makes the immutable copy).
 /// </summary>
 public sealed class GradientSnapshot : IAdjointRows
 {

@@ -92,6 +92,42 @@ public sealed class GradientRecordTests
     }
 
     [Fact]
+    public void Between_two_measurements_a_record_shares_the_last_records_detail_and_a_new_measurement_replaces_it()
+    {
+        var snapshot = TrainingScenario.Snapshot(1.5, step: 11);
+        TrainingScenario.AddDetail(snapshot);
+        snapshot.DetailStep = 11;
+        var analysis = new GradientAnalysis();
+        var measured = GradientRecord.Of(snapshot, analysis.Analyze(snapshot), 0.1, null);
+
+        snapshot.Step = 12;
+        var between = GradientRecord.Of(snapshot, analysis.Analyze(snapshot), 0.1, measured);
+        snapshot.Step = 13;
+        var unanalysed = GradientRecord.Of(snapshot, null, 0.1, between);
+
+        // The same figures, not copies of them: a step between measurements allocates none of the detail.
+        Assert.Same(measured.Blocks, between.Blocks);
+        Assert.Same(measured.Saturation, between.Saturation);
+        Assert.Same(measured.Paths, between.Paths);
+        Assert.Equal((12L, 11L), (between.Step, between.DetailStep!.Value));
+        Assert.Same(measured.Blocks, unanalysed.Blocks);
+        Assert.Empty(unanalysed.Paths); // a step not analysed has no path figures, whatever the last record had
+
+        snapshot.Step = 21;
+        snapshot.DetailStep = 21;
+        snapshot.BlockGradNorms[0] = 0.7;
+        snapshot.SaturationShares[1] = 0.5;
+        var next = GradientRecord.Of(snapshot, analysis.Analyze(snapshot), 0.1, between);
+
+        Assert.NotSame(between.Blocks, next.Blocks);
+        Assert.Equal(0.7, next.Blocks[0].GradNorm);
+        Assert.Equal(0.1, between.Blocks[0].GradNorm);
+        Assert.Equal(0.5, next.Saturation[1].Share);
+        Assert.Equal(measured.Paths.Select(p => p.Log10VanishingRatio), next.Paths.Select(p => p.Log10VanishingRatio));
+        Assert.NotSame(measured.Paths, next.Paths);
+    }
+
+    [Fact]
     public void Without_ratios_the_analysis_figures_are_null_and_value_clipping_has_no_global_threshold()
     {
         var snapshot = Snapshots.WithRows([0.25f]); // one step: no ratio exists

@@ -46,7 +46,8 @@ internal sealed class GradientMonitor : ITrainingObserver
         ArgumentNullException.ThrowIfNull(step);
         var snapshot = step.Snapshot;
         var analysis = analyze || _metrics is not null ? _analysis.Analyze(snapshot) : null;
-        var record = GradientRecord.Of(snapshot, analysis, step.Duration.TotalSeconds);
+        // Between two measurements of the detail the last record's detail figures are this step's too: shared, not copied.
+        var record = GradientRecord.Of(snapshot, analysis, step.Duration.TotalSeconds, Last);
         _metrics?.RecordStep(RunId, record);
         if (step.BatchInEpoch == 1)
             Epoch = EpochTally.Empty;
