@@ -346,6 +346,10 @@ public sealed class GradientDetailTests
             Assert.Equal(step, record.Step);
             Assert.Equal(GradientJson(first.Record.Paths), GradientJson(record.Paths));
             Assert.NotEqual(first.Record.Log10VanishingRatio, record.Log10VanishingRatio);
+            // Carried, not copied: the step's record holds step 1's figures themselves.
+            Assert.Same(first.Record.Blocks, record.Blocks);
+            Assert.Same(first.Record.Saturation, record.Saturation);
+            Assert.Same(first.Record.Paths, record.Paths);
         }
 
         // Step 4 measures again, exactly: block norms that add up to this step's global norm, update ratios from the
@@ -354,6 +358,9 @@ public sealed class GradientDetailTests
         loop.TrainBatch(batch);
         Assert.Equal(4, copy.DetailStep);
         Assert.Equal(4, copy.Record!.DetailStep);
+        Assert.NotSame(first.Record.Blocks, copy.Record.Blocks);
+        Assert.Equal(copy.GradNorms, copy.Record.Blocks.Select(b => b.GradNorm));
+        Assert.Equal(copy.Shares, copy.Record.Saturation.Select(f => f.Share));
         Assert.Equal(copy.GlobalNorms, copy.Path0Norms);
         Assert.NotEqual(first.Grad, copy.GradNorms);
         Assert.Equal(copy.PreClipNorm * copy.PreClipNorm, copy.GradNorms.Sum(n => n * n), 1e-9 * copy.PreClipNorm * copy.PreClipNorm);
