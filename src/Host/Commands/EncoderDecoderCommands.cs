@@ -4,6 +4,7 @@ using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Data.Files;
 using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.MLNet;
 using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
@@ -128,13 +129,21 @@ internal static class EncoderDecoderCommands
 
     public static int Export(string modelPath, string? onnxPath, string? mlnetPath)
     {
+        if (onnxPath is null && mlnetPath is null)
+            throw new ArgumentException("export needs --onnx FILE (an encoder–decoder writes FILE's stem .encoder.onnx and .decoder.onnx), --mlnet FILE.zip or both.");
+        var model = EncoderDecoderModel.Load(modelPath);
+        if (onnxPath is not null)
+        {
+            var (encoder, decoder) = model.ExportOnnx(onnxPath);
+            Console.WriteLine(Path.GetFullPath(encoder));
+            Console.WriteLine(Path.GetFullPath(decoder));
+        }
         if (mlnetPath is not null)
-            throw new ArgumentException("An encoder–decoder exports as ONNX only (--onnx): ML.NET has no transformer that decodes step by step.");
-        if (onnxPath is null)
-            throw new ArgumentException("export needs --onnx FILE (an encoder–decoder writes FILE's stem .encoder.onnx and .decoder.onnx).");
-        var (encoder, decoder) = EncoderDecoderModel.Load(modelPath).ExportOnnx(onnxPath);
-        Console.WriteLine(Path.GetFullPath(encoder));
-        Console.WriteLine(Path.GetFullPath(decoder));
+        {
+            // Input column Tokens (the source symbols as text), output PredictedLabel (the greedy decoding as keys).
+            MLNetModelExport.Save(model, mlnetPath);
+            Console.WriteLine(Path.GetFullPath(mlnetPath));
+        }
         return ExitCodes.Success;
     }
 
