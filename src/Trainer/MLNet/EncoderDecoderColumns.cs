@@ -36,14 +36,15 @@ internal sealed class EncoderDecoderColumns
 
     public static EncoderDecoderColumns Describe(DataViewSchema schema, RecurrentTrainerOptions options)
     {
+        // The target, then the source, as the pipeline's check (RecurrentEncoderDecoderTrainer.GetOutputSchema).
         var target = schema.GetColumnOrNull(options.LabelColumnName)
             ?? throw SchemaErrors.NotFound("label", options.LabelColumnName, schema.Where(c => !c.IsHidden).Select(c => c.Name));
+        if (target.Type is not VectorDataViewType { ItemType: KeyDataViewType targetKey })
+            throw SchemaErrors.Mismatch("label", target.Name, ExpectedTarget, target.Type.ToString()!);
         var source = schema.GetColumnOrNull(options.FeatureColumnName)
             ?? throw SchemaErrors.NotFound("feature", options.FeatureColumnName, schema.Where(c => !c.IsHidden).Select(c => c.Name));
         if (source.Type is not VectorDataViewType { ItemType: KeyDataViewType sourceKey })
             throw SchemaErrors.Mismatch("feature", source.Name, ExpectedSource, source.Type.ToString()!);
-        if (target.Type is not VectorDataViewType { ItemType: KeyDataViewType targetKey })
-            throw SchemaErrors.Mismatch("label", target.Name, ExpectedTarget, target.Type.ToString()!);
         return new EncoderDecoderColumns(source, target, Symbols(source, sourceKey), Symbols(target, targetKey));
     }
 

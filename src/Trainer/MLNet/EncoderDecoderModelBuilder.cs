@@ -16,25 +16,17 @@ internal static class EncoderDecoderModelBuilder
     public static ITransformer Build(MLContext ml, EncoderDecoderModel model, string sourceColumnName, string outputColumnName, IDataView input)
     {
         var onnx = OnnxModelWriter.ToBytes(EncoderDecoderRowGraph.Build(model, sourceColumnName));
-        var transformers = new List<ITransformer>();
-        var schema = input.Schema;
-        void Add(ITransformer transformer)
-        {
-            transformers.Add(transformer);
-            schema = transformer.GetOutputSchema(schema);
-        }
-        IDataView Shaped() => new EmptyDataView(schema);
-
-        Add(ml.Transforms.ApplyOnnxModel([EncoderDecoderRowGraph.DecodedKeys], [sourceColumnName], new MemoryStream(onnx)).Fit(Shaped()));
+        var chain = new FittedChain(input.Schema);
+        chain.Fit(ml.Transforms.ApplyOnnxModel([EncoderDecoderRowGraph.DecodedKeys], [sourceColumnName], new MemoryStream(onnx)));
         // Key (a whole number as Single) → symbol → a key over the symbols in target order: the target column's key
         // type, with its values (MapValue straight to keys gives no key type on a vector column).
         var symbols = model.TargetSymbols;
         var names = symbols.Select((name, i) => new KeyValuePair<float, string>(i + 1, name));
-        Add(ml.Transforms.Conversion.MapValue(PredictedSymbols, names, EncoderDecoderRowGraph.DecodedKeys).Fit(Shaped()));
         var keyData = ml.Data.LoadFromEnumerable(symbols.Select(name => new Symbol { Value = name }));
-        Add(ml.Transforms.Conversion.MapValueToKey(outputColumnName, PredictedSymbols, keyData: keyData).Fit(Shaped()));
-        Add(ml.Transforms.DropColumns(EncoderDecoderRowGraph.DecodedKeys, PredictedSymbols).Fit(Shaped()));
-        return new TransformerChain<ITransformer>([.. transformers]);
+        return chain.Fit(ml.Transforms.Conversion.MapValue(PredictedSymbols, names, EncoderDecoderRowGraph.DecodedKeys))
+            .Fit(ml.Transforms.Conversion.MapValueToKey(outputColumnName, PredictedSymbols, keyData: keyData))
+            .Fit(ml.Transforms.DropColumns(EncoderDecoderRowGraph.DecodedKeys, PredictedSymbols))
+            .Build();
     }
 
     private const string PredictedSymbols = "Recurrent.PredictedSymbols";

@@ -83,17 +83,11 @@ public sealed class RecurrentEncoderDecoderTrainer : IEstimator<ITransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var label = _options.LabelColumnName;
-        if (inputSchema.Where(c => c.Name == label).Select(c => (SchemaShape.Column?)c).LastOrDefault() is not { } target)
-            throw SchemaErrors.NotFound("label", label, inputSchema.Select(c => c.Name));
-        if (inputSchema.Where(c => c.Name == _options.FeatureColumnName).Select(c => (SchemaShape.Column?)c).LastOrDefault() is not { } source)
-            throw SchemaErrors.NotFound("feature", _options.FeatureColumnName, inputSchema.Select(c => c.Name));
-        if (!source.IsKey || source.Kind == SchemaShape.Column.VectorKind.Scalar)
-            throw SchemaErrors.Mismatch("feature", source.Name, EncoderDecoderColumns.ExpectedSource, SchemaErrors.Describe(source));
-        if (!target.IsKey || target.Kind == SchemaShape.Column.VectorKind.Scalar)
-            throw SchemaErrors.Mismatch("label", label, EncoderDecoderColumns.ExpectedTarget, SchemaErrors.Describe(target));
+        // The target, then the source: in the order Fit checks them (EncoderDecoderColumns.Describe).
+        SchemaErrors.RequireKeyVector(inputSchema, "label", _options.LabelColumnName, EncoderDecoderColumns.ExpectedTarget);
+        SchemaErrors.RequireKeyVector(inputSchema, "feature", _options.FeatureColumnName, EncoderDecoderColumns.ExpectedSource);
         // SchemaShape.Column cannot be constructed outside ML.NET: PredictedLabel is shaped like the target column (a
         // vector of its key type), borrowed from a public estimator.
-        return _ml.Transforms.CopyColumns(PredictedLabelColumnName, label).GetOutputSchema(inputSchema);
+        return _ml.Transforms.CopyColumns(PredictedLabelColumnName, _options.LabelColumnName).GetOutputSchema(inputSchema);
     }
 }
