@@ -3,6 +3,8 @@ using System.Globalization;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Data;
 using Recurrent.Trainer.Data.Files;
+using Recurrent.Trainer.Layers;
+using Recurrent.Trainer.MLNet;
 using Recurrent.Trainer.Models;
 using Recurrent.Trainer.Onnx;
 using Recurrent.Trainer.Training;
@@ -18,7 +20,7 @@ namespace Recurrent.Host.Commands;
 internal static class EncoderDecoderCommands
 {
     public static int Train(string spec, SequenceModelOptions options, DatasetOptions data, string outPath, string? onnxPath,
-        bool json, bool extraFiles)
+        bool json, bool extraFiles, int? metricsPort = null, double metricsLinger = 0)
     {
         if (extraFiles)
             throw new ArgumentException($"'{spec}' makes its own validation and test pairs; --valid and --test take files for other tasks.");
@@ -26,20 +28,38 @@ internal static class EncoderDecoderCommands
         var (train, validation, test) = PairDataset.LoadTask(spec, data.Seed, data.Count);
         if (!json)
             Console.WriteLine($"data: {train.Count} training pairs from {train.Name}, {validation.Count} validation, {test.Count} test");
+        // Ctrl+C stops training inside a step, between its time steps, as for the sequence models; nothing is written then.
         using var cancel = new ConsoleCancellation();
         var trainer = new EncoderDecoderTrainer(options);
-        // The step reports a sequence model's training gives: its gradient health goes into the result.
-        var monitor = new GradientMonitor(null, "train");
+        // The run's one monitor (recording the metrics with --metrics-port) reads the step reports a sequence model's
+        // training gives; the progress line feeds it, and its gradient health goes into the result.
+        using var monitoring = CliMonitoring.Start(metricsPort, Path.GetFileNameWithoutExtension(outPath));
+        var monitor = monitoring?.Monitor ?? new GradientMonitor(null, "train");
+        var progress = new TrainCommand.CompletedSteps();
+        ITrainingObserver[] observers = json
+            ? [monitor, progress]
+            : [new ProgressReporter(Console.Out, options.Epochs, !Console.IsOutputRedirected, monitor: monitor), progress];
         EncoderDecoderEpoch? last = null;
-        var model = options.MaxSteps == 0
-            ? trainer.Initialize(train)
-            : trainer.Fit(train, validation, epoch =>
-            {
-                last = epoch;
-                if (!json)
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"epoch {epoch.Epoch}: loss {epoch.TrainLoss:F4}, validation loss {epoch.Validation!.Loss:F4}, token accuracy {epoch.Validation.TokenAccuracy:P1}, sequence accuracy {epoch.Validation.SequenceAccuracy:P1}"));
-            }, cancel.Token, monitor);
+        EncoderDecoderModel model;
+        try
+        {
+            using var stepCancellation = StepCancellation.Enter(cancel.Token);
+            model = options.MaxSteps == 0
+                ? trainer.Initialize(train)
+                : trainer.Fit(train, validation, epoch =>
+                {
+                    last = epoch;
+                    if (!json)
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"epoch {epoch.Epoch}: loss {epoch.TrainLoss:F4}, validation loss {epoch.Validation!.Loss:F4}, token accuracy {epoch.Validation.TokenAccuracy:P1}, sequence accuracy {epoch.Validation.SequenceAccuracy:P1}"));
+                }, cancel.Token, new CompositeObserver(observers));
+        }
+        catch (OperationCanceledException) when (cancel.Token.IsCancellationRequested)
+        {
+            if (!json && !Console.IsOutputRedirected)
+                Console.WriteLine(); // ends the progress bar's line
+            return TrainCommand.Cancelled(outPath, $"after {progress.Count} completed steps");
+        }
         model.Save(outPath);
         var onnx = onnxPath is null ? default : model.ExportOnnx(onnxPath);
         var result = new Dictionary<string, object?>
@@ -63,6 +83,7 @@ internal static class EncoderDecoderCommands
         result["seconds"] = clock.Elapsed.TotalSeconds;
         result["training_seconds"] = last?.Elapsed.TotalSeconds ?? 0;
         CliOutput.Print(result, json);
+        monitoring?.Finish(metricsLinger);
         return ExitCodes.Success;
     }
 
@@ -108,13 +129,21 @@ internal static class EncoderDecoderCommands
 
     public static int Export(string modelPath, string? onnxPath, string? mlnetPath)
     {
+        if (onnxPath is null && mlnetPath is null)
+            throw new ArgumentException("export needs --onnx FILE (an encoder–decoder writes FILE's stem .encoder.onnx and .decoder.onnx), --mlnet FILE.zip or both.");
+        var model = EncoderDecoderModel.Load(modelPath);
+        if (onnxPath is not null)
+        {
+            var (encoder, decoder) = model.ExportOnnx(onnxPath);
+            Console.WriteLine(Path.GetFullPath(encoder));
+            Console.WriteLine(Path.GetFullPath(decoder));
+        }
         if (mlnetPath is not null)
-            throw new ArgumentException("An encoder–decoder exports as ONNX only (--onnx): ML.NET has no transformer that decodes step by step.");
-        if (onnxPath is null)
-            throw new ArgumentException("export needs --onnx FILE (an encoder–decoder writes FILE's stem .encoder.onnx and .decoder.onnx).");
-        var (encoder, decoder) = EncoderDecoderModel.Load(modelPath).ExportOnnx(onnxPath);
-        Console.WriteLine(Path.GetFullPath(encoder));
-        Console.WriteLine(Path.GetFullPath(decoder));
+        {
+            // Input column Tokens (the source symbols as text), output PredictedLabel (the greedy decoding as keys).
+            MLNetModelExport.Save(model, mlnetPath);
+            Console.WriteLine(Path.GetFullPath(mlnetPath));
+        }
         return ExitCodes.Success;
     }
 

@@ -25,7 +25,8 @@ internal static class TrainCommand
         var (trainerOptions, dataOptions) = o.ToOptions(parse);
         if (PairDataset.IsPairTask(parse.GetRequiredValue(o.Data)))
             return EncoderDecoderCommands.Train(parse.GetRequiredValue(o.Data), trainerOptions, dataOptions,
-                parse.GetRequiredValue(o.Out), parse.GetValue(o.Onnx), json, parse.GetValue(o.Valid) is not null || parse.GetValue(o.Test) is not null);
+                parse.GetRequiredValue(o.Out), parse.GetValue(o.Onnx), json, parse.GetValue(o.Valid) is not null || parse.GetValue(o.Test) is not null,
+                parse.GetValue(o.MetricsPort), parse.GetValue(o.MetricsLinger));
         var clock = Stopwatch.StartNew();
         var outPath = parse.GetRequiredValue(o.Out);
         // Ctrl+C stops the load between sequences and a training step between its time steps (a step of a long
@@ -108,14 +109,14 @@ internal static class TrainCommand
         return ExitCodes.Success;
     }
 
-    private static int Cancelled(string outPath, string when)
+    internal static int Cancelled(string outPath, string when)
     {
         Console.Error.WriteLine($"recurrent: training cancelled (Ctrl+C) {when}; nothing was written to {outPath}");
         return ExitCodes.Cancelled;
     }
 
     /// <summary>Counts the training steps that completed, for the message of a cancelled run.</summary>
-    private sealed class CompletedSteps : ITrainingObserver
+    internal sealed class CompletedSteps : ITrainingObserver
     {
         public long Count { get; private set; }
 

@@ -67,6 +67,10 @@ internal static class FittedModelOnnx
             if (bytes.Length < 4 || BinaryPrimitives.ReadInt32LittleEndian(bytes) != bytes.Length - 4)
                 continue;
             var proto = OnnxModelReader.Parse(bytes[4..]);
+            if (proto.MetadataProps.Any(p => p.Key == EncoderDecoderRowGraph.MetadataKey))
+                throw new NotSupportedException(
+                    "The model holds a Recurrent encoder–decoder: ConvertRecurrentToOnnx writes classifiers, regressions and taggers. " +
+                    "Its ML.NET model decodes inside one graph for OnnxTransformer; for ONNX Runtime, train it with `recurrent train` and `--onnx`, which writes an encoder graph and a decoder-step graph.");
             if (OnnxModelReader.IsRecurrent(proto))
                 graphs.Add(proto);
         }

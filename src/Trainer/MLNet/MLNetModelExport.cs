@@ -50,11 +50,43 @@ internal static class MLNetModelExport
             : MLNetModelBuilder.Build(ml, model, FeaturesColumn, features);
     }
 
+    /// <summary>
+    /// An encoder–decoder's fitted ML.NET model and the input schema it reads: <c>Tokens</c>, the source symbols as
+    /// text (one a slot; a symbol the model does not know makes the row's output empty), and <c>PredictedLabel</c>,
+    /// the greedy decoding as keys whose values are the target symbols (<c>MapKeyToValue</c> gives them).
+    /// </summary>
+    public static ITransformer Create(MLContext ml, EncoderDecoderModel model, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(model);
+        var schema = new DataViewSchema.Builder();
+        schema.AddColumn(TokensColumn, new VectorDataViewType(TextDataViewType.Instance));
+        inputSchema = schema.ToSchema();
+        var input = new EmptyDataView(inputSchema);
+        // Key k is source symbol k − 1, as the estimator reads a key column.
+        var symbols = ml.Data.LoadFromEnumerable(model.SourceSymbols.Select(t => new Term { Value = t }));
+        var keys = ml.Transforms.Conversion.MapValueToKey(TokensColumn, keyData: symbols).Fit(input);
+        var network = EncoderDecoderModelBuilder.Build(ml, model, TokensColumn, RecurrentEncoderDecoderTrainer.PredictedLabelColumnName,
+            keys.Transform(input));
+        return new TransformerChain<ITransformer>(keys, network);
+    }
+
     /// <summary>The model file's bytes.</summary>
     public static byte[] ToBytes(SequenceModel model)
     {
         var ml = new MLContext();
-        var transformer = Create(ml, model, out var inputSchema);
+        return Saved(ml, Create(ml, model, out var inputSchema), inputSchema);
+    }
+
+    /// <summary>An encoder–decoder's model file's bytes.</summary>
+    public static byte[] ToBytes(EncoderDecoderModel model)
+    {
+        var ml = new MLContext();
+        return Saved(ml, Create(ml, model, out var inputSchema), inputSchema);
+    }
+
+    private static byte[] Saved(MLContext ml, ITransformer transformer, DataViewSchema inputSchema)
+    {
         using var stream = new MemoryStream();
         ml.Model.Save(transformer, inputSchema, stream);
         return stream.ToArray();
@@ -62,6 +94,9 @@ internal static class MLNetModelExport
 
     /// <summary>Writes the model file atomically.</summary>
     public static void Save(SequenceModel model, string path) => AtomicFile.Write(path, ToBytes(model));
+
+    /// <summary>Writes an encoder–decoder's model file atomically.</summary>
+    public static void Save(EncoderDecoderModel model, string path) => AtomicFile.Write(path, ToBytes(model));
 
     private sealed class Term
     {

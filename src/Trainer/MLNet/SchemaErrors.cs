@@ -15,6 +15,19 @@ internal static class SchemaErrors
     public static ArgumentOutOfRangeException NotFound(string role, string column, IEnumerable<string> available) =>
         new(column, $"Could not find {role} column '{column}' (the data has: {string.Join(", ", available.Distinct())}).");
 
+    /// <summary>
+    /// The pipeline column <paramref name="column"/>, which must be a vector of keys (a tagger's or an encoder–decoder's
+    /// columns); else the error naming it, its type and <paramref name="expected"/>.
+    /// </summary>
+    public static SchemaShape.Column RequireKeyVector(SchemaShape schema, string role, string column, string expected)
+    {
+        if (schema.Where(c => c.Name == column).Select(c => (SchemaShape.Column?)c).LastOrDefault() is not { } found)
+            throw NotFound(role, column, schema.Select(c => c.Name));
+        if (!found.IsKey || found.Kind == SchemaShape.Column.VectorKind.Scalar)
+            throw Mismatch(role, column, expected, Describe(found));
+        return found;
+    }
+
     /// <summary>A pipeline column's type as ML.NET prints types: Key&lt;UInt32&gt;, Vector&lt;Single&gt;, Boolean.</summary>
     public static string Describe(SchemaShape.Column column)
     {

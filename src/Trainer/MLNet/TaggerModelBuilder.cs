@@ -17,27 +17,19 @@ internal static class TaggerModelBuilder
     public static ITransformer Build(MLContext ml, SequenceModel model, string featureColumnName, IDataView input)
     {
         var onnx = OnnxModelWriter.ToBytes(TaggerOnnxExport.Build(model, featureColumnName));
-        var transformers = new List<ITransformer>();
-        var schema = input.Schema;
-        void Add(ITransformer transformer)
-        {
-            transformers.Add(transformer);
-            schema = transformer.GetOutputSchema(schema);
-        }
-        IDataView Shaped() => new EmptyDataView(schema);
-
-        Add(ml.Transforms.ApplyOnnxModel([TaggerOnnxExport.StepProbabilities, TaggerOnnxExport.PredictedKeys], [featureColumnName],
-            new MemoryStream(onnx)).Fit(Shaped()));
+        var chain = new FittedChain(input.Schema);
+        chain.Fit(ml.Transforms.ApplyOnnxModel([TaggerOnnxExport.StepProbabilities, TaggerOnnxExport.PredictedKeys], [featureColumnName],
+            new MemoryStream(onnx)));
         // Key (a whole number as Single) → tag name → a key over the names in class order: the tag column's key type,
         // with its values. (MapValue straight to keys gives a vector of UInt32 that is no key type on a vector column.)
         var classes = model.Labels.ClassNames;
         var names = classes.Select((name, i) => new KeyValuePair<float, string>(i + 1, name));
-        Add(ml.Transforms.Conversion.MapValue(PredictedTags, names, TaggerOnnxExport.PredictedKeys).Fit(Shaped()));
         var keyData = ml.Data.LoadFromEnumerable(classes.Select(name => new TagName { Value = name }));
-        Add(ml.Transforms.Conversion.MapValueToKey("PredictedLabel", PredictedTags, keyData: keyData).Fit(Shaped()));
-        Add(ml.Transforms.CopyColumns("Score", TaggerOnnxExport.StepProbabilities).Fit(Shaped()));
-        Add(ml.Transforms.DropColumns(TaggerOnnxExport.StepProbabilities, TaggerOnnxExport.PredictedKeys, PredictedTags).Fit(Shaped()));
-        return new TransformerChain<ITransformer>([.. transformers]);
+        return chain.Fit(ml.Transforms.Conversion.MapValue(PredictedTags, names, TaggerOnnxExport.PredictedKeys))
+            .Fit(ml.Transforms.Conversion.MapValueToKey("PredictedLabel", PredictedTags, keyData: keyData))
+            .Fit(ml.Transforms.CopyColumns("Score", TaggerOnnxExport.StepProbabilities))
+            .Fit(ml.Transforms.DropColumns(TaggerOnnxExport.StepProbabilities, TaggerOnnxExport.PredictedKeys, PredictedTags))
+            .Build();
     }
 
     private const string PredictedTags = "Recurrent.PredictedTags";

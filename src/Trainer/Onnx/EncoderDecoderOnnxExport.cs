@@ -144,7 +144,7 @@ internal static class EncoderDecoderOnnxExport
             DocString = "Exported by Recurrent. metadata_props carry the symbols, the start/end id and the options.",
             Metadata =
             [
-                new("recurrent.encoder_decoder", part),
+                new(EncoderDecoderRowGraph.MetadataKey, part),
                 new("recurrent.usage", usage),
                 new("recurrent.source_symbols", JsonSerializer.Serialize(model.SourceSymbols, json)),
                 new("recurrent.target_symbols", JsonSerializer.Serialize(model.TargetSymbols, json)),

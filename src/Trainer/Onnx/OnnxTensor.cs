@@ -56,6 +56,13 @@ internal sealed class OnnxTensor
         return new OnnxTensor(name, OnnxType.Int32, dimensions.ToArray(), bytes);
     }
 
+    /// <summary>The same tensor under another name (a graph inlined into another renames its constants).</summary>
+    public OnnxTensor WithName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new OnnxTensor(name, Type, [.. Dimensions], RawData.ToArray());
+    }
+
     // A mismatch between shape and data would only surface as an obscure load error in ONNX Runtime, so it is
     // caught here where the caller can still see which tensor was wrong.
     private static int CheckedCount(string name, ReadOnlySpan<long> dimensions, int valueCount)
