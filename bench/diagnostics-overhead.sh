@@ -30,8 +30,9 @@ done
 echo "load after: $(uptime)"
 # Per size, the median over rounds of each run's overhead with the rounds' range, as markdown tables ready for docs:
 # one of the median steps' overheads, one of the mean steps' (a level measuring the detail every k-th step costs
-# its measurement's 1/k on the mean; the median mostly leaves the slow tenth out), and the bytes each run allocates
-# a step (the same in every round: the load cannot change them).
+# its measurement's 1/k on the mean; the median mostly leaves the slow tenth out), one of the process's mean CPU time
+# a step (which leaves out the time the load preempted it), and the bytes each run allocates a step (the same in
+# every round: the load cannot change them).
 jq -rs 'def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   def signed: (. * 10 | round / 10) as $x | if $x > 0 then "+\($x)" else "\($x)" end;
   def cell($n; $key): map(.r.levels[$n][$key]) as $p
@@ -47,6 +48,9 @@ jq -rs 'def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.
     ($sizes[] | .[0].size as $size | (map(.r.ms_per_step_mean_without) | median) as $ms
       | "| \($size) (mean step) | \($ms * 100 | round / 100) ms | "
         + ([$names[] as $n | cell($n; "overhead_percent_mean")] | join(" | ")) + " |"),
+    ($sizes[] | .[0].size as $size | (map(.r.cpu_ms_per_step_mean_without) | median) as $ms
+      | "| \($size) (CPU time a step, mean) | \($ms * 100 | round / 100) ms | "
+        + ([$names[] as $n | cell($n; "cpu_overhead_percent_mean")] | join(" | ")) + " |"),
     "",
     ($sizes[] | .[0].size as $size
       | "bytes allocated a step, \($size): without \(map(.r.allocated_bytes_per_step_without) | median | round), "

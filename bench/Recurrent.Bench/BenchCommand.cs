@@ -293,6 +293,8 @@ internal static class BenchCommand
                 ms_per_step_without = without?.Median,
                 ms_per_step_p10_without = without?.Percentile10,
                 ms_per_step_mean_without = without?.Mean,
+                cpu_ms_per_step_without = without?.CpuMedian,
+                cpu_ms_per_step_mean_without = without?.CpuMean,
                 allocated_bytes_per_step_without = without?.AllocatedBytesPerStep,
                 collections_without = without?.Collections,
                 detail_every = options.GradientDetailEvery,
@@ -304,6 +306,10 @@ internal static class BenchCommand
                     overhead_percent_p10 = Percent(l.Times.Percentile10, without?.Percentile10),
                     ms_per_step_mean = l.Times.Mean,
                     overhead_percent_mean = Percent(l.Times.Mean, without?.Mean),
+                    cpu_ms_per_step = l.Times.CpuMedian,
+                    cpu_overhead_percent = Percent(l.Times.CpuMedian, without?.CpuMedian),
+                    cpu_ms_per_step_mean = l.Times.CpuMean,
+                    cpu_overhead_percent_mean = Percent(l.Times.CpuMean, without?.CpuMean),
                     allocated_bytes_per_step = l.Times.AllocatedBytesPerStep,
                     collections = l.Times.Collections,
                 }),
@@ -313,13 +319,14 @@ internal static class BenchCommand
         static string Signed(double? percent) => percent is double p ? $" ({p:+0.00;-0.00}%)" : "";
         var lines = new List<string>();
         if (without is not null)
-            lines.Add($"without diagnostics: median {without.Median:F2} ms/step, 10th percentile {without.Percentile10:F2}, mean {without.Mean:F2}, "
+            lines.Add($"without diagnostics: median {without.Median:F2} ms/step, 10th percentile {without.Percentile10:F2}, mean {without.Mean:F2}, CPU median {without.CpuMedian:F2} mean {without.CpuMean:F2}, "
                 + $"{without.AllocatedBytesPerStep:F0} B allocated a step, {without.Collections} gen-0 collections");
         foreach (var (run, times) in with)
         {
             lines.Add($"{run.Name.Replace('_', ' ')} (detail every {run.Every}): median {times.Median:F2} ms/step{Signed(Percent(times.Median, without?.Median))}, "
                 + $"10th percentile {times.Percentile10:F2}{Signed(Percent(times.Percentile10, without?.Percentile10))}, "
                 + $"mean {times.Mean:F2}{Signed(Percent(times.Mean, without?.Mean))}, "
+                + $"CPU median {times.CpuMedian:F2}{Signed(Percent(times.CpuMedian, without?.CpuMedian))} mean {times.CpuMean:F2}{Signed(Percent(times.CpuMean, without?.CpuMean))}, "
                 + $"{times.AllocatedBytesPerStep:F0} B allocated a step, {times.Collections} gen-0 collections");
         }
         Console.WriteLine(string.Join(Environment.NewLine, lines));

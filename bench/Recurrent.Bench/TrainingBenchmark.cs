@@ -27,12 +27,13 @@ public static class TrainingBenchmark
 {
     /// <summary>
     /// A run's milliseconds per step: the median, and the fastest tenth's slowest (the 10th percentile), which a shared
-    /// machine's load reaches less often: a step it preempted is slow, while the diagnostics slow every step. With
-    /// them, what the machine's load cannot change: the bytes the run allocated per step (on every thread) and the
-    /// generation-0 collections its steps triggered.
+    /// machine's load reaches less often: a step it preempted is slow, while the diagnostics slow every step; and the
+    /// mean. With them, the process's CPU time a step (every thread's, so a preempted step does not count its wait;
+    /// median and mean), and what the load cannot change: the bytes the run allocated per step (on every thread) and
+    /// the generation-0 collections its steps triggered.
     /// </summary>
     public sealed record StepTimes(double Median, double Percentile10, double Mean = double.NaN,
-        double AllocatedBytesPerStep = 0, int Collections = 0);
+        double AllocatedBytesPerStep = 0, int Collections = 0, double CpuMedian = double.NaN, double CpuMean = double.NaN);
 
     /// <summary>One run of <see cref="Overhead"/>: its detail level, measured every <paramref name="Every"/> steps.</summary>
     public sealed record OverheadRun(string Name, RecurrentGradientDetail Detail, int Every);
@@ -87,6 +88,7 @@ public static class TrainingBenchmark
         }
         var loops = runs.Select(Loop).ToArray();
         var times = runs.Select(_ => new double[steps]).ToArray();
+        var cpu = runs.Select(_ => new double[steps]).ToArray();
         var allocated = new long[runs.Length];
         var collections = new int[runs.Length];
         var order = Enumerable.Range(0, runs.Length).ToArray();
@@ -98,20 +100,23 @@ public static class TrainingBenchmark
             {
                 var bytes = GC.GetTotalAllocatedBytes(precise: true);
                 var gen0 = GC.CollectionCount(0);
+                var cpuBefore = Environment.CpuUsage.TotalTime;
                 var start = Stopwatch.GetTimestamp();
                 loops[r].TrainBatch(batch);
                 var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                var cpuElapsed = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds;
                 if (i < 0)
                     continue;
                 times[r][i] = elapsed;
+                cpu[r][i] = cpuElapsed;
                 allocated[r] += GC.GetTotalAllocatedBytes(precise: true) - bytes;
                 collections[r] += GC.CollectionCount(0) - gen0;
             }
         }
-        foreach (var t in times)
+        foreach (var t in times.Concat(cpu))
             Array.Sort(t);
         StepTimes Of(int r) => new(times[r][steps / 2], times[r][steps / 10], times[r].Average(),
-            (double)allocated[r] / steps, collections[r]);
+            (double)allocated[r] / steps, collections[r], cpu[r][steps / 2], cpu[r].Average());
         var with = Enumerable.Range(0, runs.Length).Where(r => runs[r] is not null).Select(r => (runs[r]!, Of(r))).ToArray();
         return (runs[0] is null ? Of(0) : null, with);
     }
