@@ -98,7 +98,7 @@ public static class InferenceBenchmark
     /// packs the sequences into the input tensor, runs, and takes each row's most probable class, as the managed
     /// engine's <see cref="SequenceModel.PredictBatch"/> does.
     /// </summary>
-    private sealed class OnnxSession : IDisposable
+    internal sealed class OnnxSession : IDisposable
     {
         private static readonly string[] InputNames = [SequenceModelOnnxExport.Input, SequenceModelOnnxExport.Lengths];
         private static readonly string[] OutputNames = ["probabilities"];

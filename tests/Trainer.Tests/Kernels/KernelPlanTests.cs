@@ -90,7 +90,7 @@ public class KernelPlanTests
         var (first, origin) = KernelCalibration.Apply(plan, file);
         Assert.StartsWith("calibrated now (H = 512 (k-stride 8 KiB): packed ", origin);
         var lines = File.ReadAllLines(file);
-        Assert.StartsWith("format=4;cpu=", lines[0]);
+        Assert.StartsWith("format=5;cpu=", lines[0]);
         Assert.Contains(";l2=1048576;", lines[0]);
         Assert.StartsWith("pack_from_stride_bytes=", lines[1]);
 

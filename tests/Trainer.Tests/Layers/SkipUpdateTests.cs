@@ -43,8 +43,9 @@ public sealed class SkipUpdateTests
         Assert.Equal(training, network.Logits.ToArray());
     }
 
-    // Skipping inference projects x_t per step for the rows that update: as one product over [x_t | h_{t-1}] when
-    // I + H fits a depth block of the kernels, as two otherwise.
+    // Skipping inference projects x_t per step for the rows that update: as one product over [x_t | h_{t-1}] (the GRU:
+    // x_t's own), in one depth block of the kernels (I + H ≤ 64 or 512) or several (30 + 40 in blocks of 64); the
+    // training forward it must match makes two products where I + H does not fit a block.
     [Theory]
     [InlineData(RecurrentCellKind.Lstm, 20)]
     [InlineData(RecurrentCellKind.Lstm, 30)]
