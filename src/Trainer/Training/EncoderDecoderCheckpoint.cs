@@ -25,10 +25,15 @@ internal sealed class EncoderDecoderCheckpoint
 
     public float[][] OptimizerState { get; }
 
-    /// <summary>As <see cref="TrainingCheckpoint.OptionsHash"/>: the options it was taken with, threads aside.</summary>
+    /// <summary>As <see cref="TrainingCheckpoint.OptionsHash"/>: an identity of the options it was taken with, threads aside.</summary>
     public string OptionsHash { get; }
 
-    public bool WasTakenWith(SequenceModelOptions options) => OptionsHash == TrainingCheckpoint.HashOf(options);
+    /// <summary>As <see cref="TrainingCheckpoint.WasTakenWith"/>: no option that changes the training differs.</summary>
+    public bool WasTakenWith(SequenceModelOptions options) => FindMismatch(options) is null;
+
+    /// <summary>As <see cref="TrainingCheckpoint.FindMismatch"/>.</summary>
+    public CheckpointMismatch? FindMismatch(SequenceModelOptions options) =>
+        CheckpointCompatibility.FirstDifference(Model.Options, options);
 
     public long Step => Position.Step;
 

@@ -37,7 +37,8 @@ public sealed class SequenceModelTrainer
     /// Trains on <paramref name="train"/>, evaluating on <paramref name="validation"/> after every epoch, and
     /// returns the model. Throws <see cref="OperationCanceledException"/> when cancelled and
     /// <see cref="NonFiniteGradientException"/> under <see cref="RecurrentNonFinitePolicy.Stop"/>. With
-    /// <paramref name="checkpoints"/> it hands out checkpoints and can resume from one.
+    /// <paramref name="checkpoints"/> it hands out checkpoints and can resume from one, taken with options that train
+    /// the same way (<see cref="TrainingCheckpoint.FindMismatch"/>; otherwise <see cref="ArgumentException"/> names the option).
     /// </summary>
     public SequenceModel Fit(SequenceDataset train, SequenceDataset? validation = null,
         ITrainingObserver? observer = null, CancellationToken cancellationToken = default,
@@ -48,6 +49,8 @@ public sealed class SequenceModelTrainer
             throw new ArgumentException($"The training data '{train.Name}' has no sequences.", nameof(train));
         if (validation is not null)
             DatasetCompatibility.Check(train, validation);
+        if (checkpoints?.ResumeFrom?.FindMismatch(_options) is { } mismatch)
+            throw new ArgumentException($"The checkpoint cannot continue this training: {mismatch}.", nameof(checkpoints));
         var model = checkpoints?.ResumeFrom?.Model.Copy() ?? Initialize(train);
         if (checkpoints?.ResumeFrom is not null)
             DatasetCompatibility.Check(DescribeModel(model), train);

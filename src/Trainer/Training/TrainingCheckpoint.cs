@@ -20,13 +20,26 @@ public sealed class TrainingCheckpoint
 
     /// <summary>
     /// SHA-256 (hex) of the training options this checkpoint was taken with, in their serialized form without
-    /// <see cref="SequenceModelOptions.Threads"/> (results do not depend on it), so an option added later is
-    /// covered without a change here.
+    /// <see cref="SequenceModelOptions.Threads"/>: an identity of those exact options. Whether the checkpoint can
+    /// continue a run is decided option by option instead (<see cref="FindMismatch"/>), so that options added in a
+    /// later version, and options that only change what is measured, do not orphan it.
     /// </summary>
     public string OptionsHash { get; }
 
-    /// <summary>True when <paramref name="options"/> are the options this checkpoint was taken with (threads aside).</summary>
-    public bool WasTakenWith(SequenceModelOptions options) => OptionsHash == HashOf(options);
+    /// <summary>
+    /// True when this checkpoint can continue a run of <paramref name="options"/>: <see cref="FindMismatch"/> finds
+    /// no option that changes the training and differs.
+    /// </summary>
+    public bool WasTakenWith(SequenceModelOptions options) => FindMismatch(options) is null;
+
+    /// <summary>
+    /// The first option that changes the training and whose value in this checkpoint's options
+    /// (<see cref="Model"/>'s) differs from <paramref name="options"/>, or null when the checkpoint can continue a run
+    /// of them. An option the checkpoint does not record (written before the option existed) counts as its default;
+    /// the thread count and the gradient diagnostics' options are not compared, as the weights do not depend on them.
+    /// </summary>
+    public CheckpointMismatch? FindMismatch(SequenceModelOptions options) =>
+        CheckpointCompatibility.FirstDifference(Model.Options, options);
 
     /// <summary>The hash <see cref="OptionsHash"/> holds, for any options.</summary>
     public static string HashOf(SequenceModelOptions options)

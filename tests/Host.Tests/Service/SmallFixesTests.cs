@@ -35,29 +35,68 @@ public sealed class SmallFixesTests
     }
 
     [Fact]
-    public async Task A_checkpoint_of_other_options_is_not_resumed()
+    public async Task A_checkpoint_resumes_under_other_diagnostics_and_one_of_other_training_options_is_not_resumed()
     {
         var dataDir = ServiceProcess.NewDataDir();
         await using var service = await ServiceProcess.StartAsync(dataDir, extraArgs: ["--Recurrent:CheckpointEverySteps=5"]);
         var client = service.Client;
         var lstm = (long)(await client.CreateRunAsync(new { data = "temporal-order:30", count = 640, cell = "lstm", hidden = 32, epochs = 1000, batch = 16 }))["id"]!;
         await client.WaitRunAsync(lstm, r => r.CheckpointStep() >= 5);
+        // The same training measured otherwise: its checkpoint is this run's.
+        var measuredOtherwise = (long)(await client.CreateRunAsync(new
+        {
+            data = "temporal-order:30",
+            count = 640,
+            cell = "lstm",
+            hidden = 32,
+            epochs = 1000,
+            batch = 16,
+            gradient_detail = "global",
+            gradient_detail_every = 1,
+            threads = 1,
+        }))["id"]!;
         var gru = (long)(await client.CreateRunAsync(new { data = "temporal-order:30", count = 640, cell = "gru", hidden = 16, epochs = 2, batch = 16 }))["id"]!;
-        // The LSTM/32 run's checkpoint put where the queued GRU/16 run will look for its own.
-        Directory.CreateDirectory(Path.Combine(dataDir, "runs", $"{gru}"));
-        File.Copy(Path.Combine(dataDir, "runs", $"{lstm}", "checkpoint.bin"), Path.Combine(dataDir, "runs", $"{gru}", "checkpoint.bin"));
+        // The LSTM/32 run's checkpoint put where the queued runs will look for their own.
+        foreach (var queued in new[] { measuredOtherwise, gru })
+        {
+            Directory.CreateDirectory(Path.Combine(dataDir, "runs", $"{queued}"));
+            File.Copy(Path.Combine(dataDir, "runs", $"{lstm}", "checkpoint.bin"), Path.Combine(dataDir, "runs", $"{queued}", "checkpoint.bin"));
+        }
         using (var cancel = await client.PostAsync($"/api/runs/{lstm}/cancel", null))
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, cancel.StatusCode);
+
+        var resumed = await EventAsync(dataDir, measuredOtherwise, "resumed: ");
+        Assert.Matches(@"resumed from the checkpoint at step (\d+)", resumed);
+        Assert.DoesNotContain("checkpoint-mismatch", StoredRuns.Events(dataDir, measuredOtherwise));
+        using (var cancel = await client.PostAsync($"/api/runs/{measuredOtherwise}/cancel", null))
             Assert.Equal(System.Net.HttpStatusCode.Accepted, cancel.StatusCode);
 
         var done = await client.WaitRunAsync(gru, r => (string?)r["state"] is "succeeded" or "failed" or "cancelled");
         Assert.True((string?)done["state"] == "succeeded", done.ToJsonString());
         Assert.Equal(80, (long)done["progress"]!["step"]!);
-        Assert.Contains("checkpoint-mismatch", StoredRuns.Events(dataDir, gru));
-        Assert.DoesNotContain("resumed", StoredRuns.Events(dataDir, gru));
+        var events = StoredRuns.Events(dataDir, gru);
+        // The first option that differs, as the request spells it.
+        Assert.Contains("checkpoint-mismatch: runs/" + gru + "/checkpoint.bin was taken with other training options " +
+            "(cell is Lstm in the checkpoint and Gru in this run); training starts over", events, StringComparison.Ordinal);
+        Assert.DoesNotContain("resumed", events);
         // The run's model is its own: a GRU operator in the ONNX file, no LSTM.
         var onnx = System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(Path.Combine(dataDir, "runs", $"{gru}", "model.onnx")));
         Assert.Contains("GRU", onnx, StringComparison.Ordinal);
         Assert.DoesNotContain("LSTM", onnx, StringComparison.Ordinal);
+    }
+
+    // The run's first event line starting with prefix, once it is stored.
+    private static async Task<string> EventAsync(string dataDir, long id, string prefix, double seconds = 120)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var line = StoredRuns.Events(dataDir, id).Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+            if (line is not null)
+                return line;
+            Assert.True(DateTime.UtcNow < deadline, $"no '{prefix}' event within {seconds} s: {StoredRuns.Events(dataDir, id)}");
+            await Task.Delay(100);
+        }
     }
 
     [Fact]

@@ -40,7 +40,7 @@ internal sealed class EncoderDecoderRunTrainer(
     {
         var (train, validation, test) = EncoderDecoderRuns.Load(request, datasets, data, artifacts);
         Directory.CreateDirectory(data.RunDir(run.Id));
-        var resume = checkpoints.Load(run, lease, EncoderDecoderCheckpoint.Load, c => c.WasTakenWith(trainerOptions), c => c.Step);
+        var resume = checkpoints.Load(run, lease, EncoderDecoderCheckpoint.Load, c => c.FindMismatch(trainerOptions), c => c.Step);
         if (resume is not null)
             metrics.RunResumed(run.Name, resume.Step, resume.ClippedSteps, resume.NonFiniteSteps, resume.Sequences);
         else if (run.Step > 0 || run.CheckpointStep is not null)

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
+using Recurrent.Host.Training;
+using Recurrent.Trainer.Training;
 
 namespace Recurrent.Host.Service.Workers;
 
@@ -34,9 +36,11 @@ internal sealed class RunCheckpoints(
 
     /// <summary>
     /// The run's checkpoint read by <paramref name="read"/>, or null (and an event saying why) when there is none,
-    /// it is damaged, or <paramref name="takenWithThisRun"/> says it belongs to other training options.
+    /// it is damaged, or <paramref name="mismatchWithThisRun"/> names an option that changes the training and differs
+    /// between the checkpoint and the run (an upgrade that adds options, or a new diagnostics setting, is no mismatch).
     /// </summary>
-    public T? Load<T>(RunRecord run, RunLease lease, Func<string, T> read, Func<T, bool> takenWithThisRun, Func<T, long> stepOf)
+    public T? Load<T>(RunRecord run, RunLease lease, Func<string, T> read, Func<T, CheckpointMismatch?> mismatchWithThisRun,
+        Func<T, long> stepOf)
         where T : class
     {
         var path = data.Checkpoint(run.Id);
@@ -46,13 +50,16 @@ internal sealed class RunCheckpoints(
             if (!artifacts.Fetch(path))
                 return null;
             var checkpoint = read(path);
-            if (!takenWithThisRun(checkpoint))
+            if (mismatchWithThisRun(checkpoint) is { } mismatch)
             {
                 // Not this run's checkpoint (copied in, or left by another build of the request): resuming it
                 // would finish someone else's model under this run's name.
+                var option = TrainingOptions.JsonName(mismatch.Option);
                 runs.AddEvent(lease, "checkpoint-mismatch",
-                    $"{data.Relative(path)} was taken with other training options; training starts over");
-                log.LogWarning("Run {Id}: the checkpoint was taken with other options; starting over", run.Id);
+                    $"{data.Relative(path)} was taken with other training options ({option} is {mismatch.InCheckpoint} " +
+                    $"in the checkpoint and {mismatch.Given} in this run); training starts over");
+                log.LogWarning("Run {Id}: the checkpoint was taken with {Option} {InCheckpoint}, the run has {Given}; starting over",
+                    run.Id, option, mismatch.InCheckpoint, mismatch.Given);
                 File.Delete(path);
                 return null;
             }

@@ -73,7 +73,7 @@ internal sealed class RunExecutor(
             // On this thread, so a cancel stops the work itself (between sequences), not only the wait for it.
             var splits = runData.Load(request, liveRun.Token);
             Directory.CreateDirectory(data.RunDir(run.Id));
-            var resume = checkpoints.Load(run, lease, TrainingCheckpoint.Load, c => c.WasTakenWith(trainerOptions), c => c.Step);
+            var resume = checkpoints.Load(run, lease, TrainingCheckpoint.Load, c => c.FindMismatch(trainerOptions), c => c.Step);
             if (resume is not null)
                 metrics.RunResumed(run.Name, resume.Step, resume.ClippedSteps, resume.NonFiniteSteps, resume.Sequences);
             if (resume is null && (run.Step > 0 || run.CheckpointStep is not null))
