@@ -59,6 +59,8 @@ internal static class BenchCommand
         };
         command.Options.Add(overheadRun);
         command.Options.Add(detailEvery);
+        // Run by `recurrent bench`, the usage line names that command, not this executable.
+        command.HelpName = Environment.GetEnvironmentVariable(Host.Commands.BenchCommand.InvokedAsVariable);
         command.SetAction(parse => ExitCodes.Guard(() =>
         {
             var request = new TrainingRequest

@@ -20,6 +20,12 @@ internal static class BenchCommand
     // What the benchmarks time and share: their copies must be the running ones.
     private static readonly string[] Product = ["recurrent.dll", "Recurrent.Trainer.dll", "Recurrent.Diagnostics.dll"];
 
+    /// <summary>
+    /// Tells the benchmarks the command they run as (<c>recurrent bench</c>), so their help's usage line says what the
+    /// user typed rather than their own executable's name; unset when they are run directly.
+    /// </summary>
+    public const string InvokedAsVariable = "RECURRENT_BENCH_INVOKED_AS";
+
     /// <summary>The command as `recurrent --help` lists it; its arguments are the benchmarks' own (see <see cref="Run"/>).</summary>
     public static Command Create() =>
         new(Name, "Time training steps, inference against ONNX Runtime, the kernels or the scaling on this machine (`recurrent bench --help`).");
@@ -33,6 +39,7 @@ internal static class BenchCommand
             return ExitCodes.BadInput;
         }
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        start.Environment[InvokedAsVariable] = $"{RootCommand.ExecutableName} {Name}";
         start.ArgumentList.Add(bench);
         foreach (var argument in args)
             start.ArgumentList.Add(argument);

@@ -100,7 +100,7 @@ public static class DatasetLoader
             DatasetKind.ConllFile => RawDatasetBuilder.Summarize(path, shape =>
             {
                 (shape.Kind, shape.PerStep) = (InputKind.Tokens, true);
-                return ConllReader.Stream(path, options.Count);
+                return ConllReader.Stream(path, options.Count, maxRecordBytes: options.MaxRecordBytes);
             }, options, observe),
             _ => throw new DataFormatException(spec.Text, null, "spec", "a summary is read from a .jsonl, .csv or .conll file or charlm:PATH"),
         };
@@ -165,7 +165,7 @@ public static class DatasetLoader
     private static RawFile ReadFile(DatasetSpec spec, int? limit, DatasetOptions options, bool labelsOptional = false) => spec.Kind switch
     {
         DatasetKind.JsonlFile => JsonlReader.Read(spec.Path!, limit, labelsOptional, options.Cancellation),
-        DatasetKind.ConllFile => ConllReader.Read(spec.Path!, limit, labelsOptional, options.Cancellation),
+        DatasetKind.ConllFile => ConllReader.Read(spec.Path!, limit, labelsOptional, options.Cancellation, options.MaxRecordBytes),
         _ => CsvReader.Read(spec.Path!, limit, labelsOptional, options.Cancellation, options.MaxRecordBytes),
     };
 

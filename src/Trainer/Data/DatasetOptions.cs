@@ -67,8 +67,9 @@ public sealed class DatasetOptions
     internal CancellationToken Cancellation { get; set; }
 
     /// <summary>
-    /// Most UTF-8 bytes in one record of a CSV file, where a quoted field may span lines (so a bound on line length
-    /// alone bounds nothing): a longer record is refused as it is read with a
+    /// Most UTF-8 bytes in one record of a CSV file, where a quoted field may span lines, or one sentence of a CoNLL
+    /// file, which spans lines (so a bound on line length alone bounds nothing): a longer record is refused as it is
+    /// read with a
     /// <see cref="Files.RecordTooLongException"/> naming the line where it started. Default none.
     /// </summary>
     internal long? MaxRecordBytes { get; set; }

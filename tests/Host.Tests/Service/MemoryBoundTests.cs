@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Recurrent.Host.Tests.Service.Predictions;
 using Recurrent.Host.Tests.Support;
 using Xunit.Abstractions;
 
@@ -34,14 +33,14 @@ public sealed class MemoryBoundTests(ITestOutputHelper output)
             using var predicted = await client.PostAsync($"/api/runs/{id}/predict", ApiClient.Json(large));
             Assert.Equal(HttpStatusCode.OK, predicted.StatusCode);
         }
-        var (_, afterModels) = PredictMemoryTests.Memory(service.ProcessId);
+        var (_, afterModels) = ProcessStatus.Memory(service.ProcessId);
 
         // Four uploads just under the limit (16 MiB) at once: two are validated at a time, the others wait.
         var upload = Upload(16 << 20);
         var uploads = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
             client.PostAsync($"/api/datasets?name=u{i}.jsonl", new ByteArrayContent(upload))));
         Assert.All(uploads, u => Assert.Equal(HttpStatusCode.Created, u.StatusCode));
-        var (_, afterUploads) = PredictMemoryTests.Memory(service.ProcessId);
+        var (_, afterUploads) = ProcessStatus.Memory(service.ProcessId);
 
         // A dilation as long as the longest sequence, predicted on 1000 records of 10 steps (each padded to 2000).
         var dilated = (long)(await client.CreateRunAsync(new { data = "adding:10", count = 16, hidden_size = 64, dilations = new[] { 2000 }, epochs = 1, max_steps = 0 }))["id"]!;
@@ -49,7 +48,7 @@ public sealed class MemoryBoundTests(ITestOutputHelper output)
         var records = "{\"records\":[" + string.Join(",", Enumerable.Repeat("{\"steps\":[" + string.Join(",", Enumerable.Repeat("[0.5,1]", 10)) + "]}", 1000)) + "]}";
         using (var predicted = await client.PostAsync($"/api/runs/{dilated}/predict", ApiClient.Json(records)))
             Assert.Equal(HttpStatusCode.OK, predicted.StatusCode);
-        var (rss, peak) = PredictMemoryTests.Memory(service.ProcessId);
+        var (rss, peak) = ProcessStatus.Memory(service.ProcessId);
         output.WriteLine($"peak RSS after 20 models: {afterModels >> 20} MiB; after 4 uploads: {afterUploads >> 20} MiB; " +
             $"after the dilated model: {peak >> 20} MiB (RSS {rss >> 20} MiB)");
         Assert.True(peak < PeakBoundBytes, $"peak RSS {peak >> 20} MiB is over the bound of {PeakBoundBytes >> 20} MiB");

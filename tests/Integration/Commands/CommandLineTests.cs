@@ -57,6 +57,15 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Bench_help_names_the_command_the_user_typed()
+    {
+        var help = RecurrentCli.Run("bench", "--help");
+        Assert.True(help.ExitCode == 0, help.Error);
+        Assert.Contains("recurrent bench [options]", help.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Recurrent.Bench", help.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bench_times_training_steps_and_the_kernels_and_reports_them_as_json()
     {
         var training = RecurrentCli.Run("bench", "--cell", "gru", "--length", "5", "--input", "3", "--hidden", "8",

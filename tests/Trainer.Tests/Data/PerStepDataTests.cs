@@ -77,6 +77,29 @@ public sealed class PerStepDataTests : IDisposable
         Assert.Equal(["B-PER", "I-PER"], data.Examples[1].StepClassIndices!.Select(c => data.Labels.ClassNames[c]));
     }
 
+    // A sentence of many short lines: no line is long, the sentence is. Bounded whole, by load and summary alike.
+    [Fact]
+    public void A_conll_sentence_over_the_byte_bound_is_refused_naming_the_line_where_it_started_and_the_limit()
+    {
+        var sentence = string.Join("\n", Enumerable.Repeat("word O", 60)); // 60 lines of 6 bytes and 59 breaks: 419 bytes
+        var path = _dir.Write("long.conll", $"-DOCSTART- O\n\nEU B-ORG\nrejects O\n\n{sentence}\n\nPeter B-PER\n");
+        var options = new DatasetOptions { MaxRecordBytes = 400 };
+        foreach (var read in new Action[] { () => DatasetLoader.Load(path, options: options), () => DatasetLoader.Summarize(path, options) })
+        {
+            var e = Assert.Throws<Recurrent.Trainer.Data.Files.RecordTooLongException>(read);
+            Assert.Equal(6, e.Line);
+            Assert.Equal(400, e.Limit);
+            Assert.Equal($"{path}, line 6: the sentence starting on this line is longer than the limit of 400 bytes per record " +
+                "(a sentence's token lines count together, up to the blank line that ends it)", e.Message);
+        }
+        // At the bound exactly it is taken: the sentence's lines and the breaks between them, not the one that ends it.
+        Assert.Equal(3, DatasetLoader.Load(path, options: new DatasetOptions { MaxRecordBytes = 419 }).Train.Count);
+        Assert.Throws<Recurrent.Trainer.Data.Files.RecordTooLongException>(() =>
+            DatasetLoader.Load(path, options: new DatasetOptions { MaxRecordBytes = 418 }));
+        // Unbounded (the command line), the same file loads.
+        Assert.Equal(3, DatasetLoader.Load(path).Train.Count);
+    }
+
     [Theory]
     [InlineData("a\tX\nb\n", 2, "label", "the token 'b' has no label")]
     [InlineData("a NN X\nb Y\n", 2, null, "the line has 2 columns but line 1 has 3")]

@@ -100,7 +100,8 @@ internal static class DatasetEndpoints
     }
 
     // Streamed a record at a time (memory O(record), not O(file)), with the decisions and errors loading it would have.
-    // A record is bounded like a line (Utf8Text): a CSV record may span lines inside a quoted field, so it is bounded whole.
+    // A record is bounded like a line (Utf8Text): a CSV record may span lines inside a quoted field and a CoNLL sentence
+    // spans lines, so each is bounded whole.
     private static DatasetRecord Validate(string path, string name, string format, long size, int maxLength, long maxRecordBytes)
     {
         DatasetSummary train;
@@ -111,8 +112,8 @@ internal static class DatasetEndpoints
         catch (RecordTooLongException e)
         {
             throw new PayloadTooLargeException("body",
-                $"{name}, line {e.Line}: the record starting on this line is longer than the service's limit of {e.Limit} bytes per record " +
-                "(Recurrent:Uploads:MaxLineBytes; a quoted field that spans lines counts whole); a record is held and parsed whole while it " +
+                $"{name}, line {e.Line}: the {e.Record} starting on this line is longer than the service's limit of {e.Limit} bytes per record " +
+                $"(Recurrent:Uploads:MaxLineBytes; {e.Note}); a record is held and parsed whole while it " +
                 "is checked: split the data into shorter records or raise the limit.");
         }
         catch (DataFormatException e)

@@ -8,6 +8,7 @@ using Recurrent.Host.Service.Api;
 using Recurrent.Host.Service.Datasets;
 using Recurrent.Host.Service.Runs;
 using Recurrent.Host.Service.Store;
+using Recurrent.Host.Service.Store.Postgres;
 using Recurrent.Trainer;
 using Recurrent.Trainer.Training;
 
@@ -133,9 +134,12 @@ internal sealed class RunExecutor(
                 lost = true;
             }
         }
-        catch (Exception e) when (fleet.Problem is not null || IsStoreOutage(e))
+        catch (Exception e) when (fleet.Problem is not null || PgOutage.Is(e))
         {
             // The fleet's database went away under the run: nothing can be recorded, and the run is not at fault.
+            // Only an outage (PgOutage, the meaning the API's 503 has): a statement the database refuses would be
+            // refused again after every resume, requeueing the run for ever without counting against
+            // MaxRunInterruptions; it fails the run with the database's words instead (the catch below).
             // Its lease runs out, and it resumes from its last checkpoint (here or elsewhere) once the store is back;
             // this worker, alive, is not counted as having died under it.
             shutdown = true;
@@ -206,10 +210,6 @@ internal sealed class RunExecutor(
             log.LogWarning("Run {Id}: its last steps could not be stored ({Message})", lease.RunId, e.Message);
         }
     }
-
-    // Only the fleet's store can go away while the process lives; SQLite errors are the run's own (a full disk).
-    private static bool IsStoreOutage(Exception e) =>
-        e is Npgsql.NpgsqlException || (e.InnerException is { } inner && IsStoreOutage(inner));
 
     // A run that succeeded or was cancelled never resumes, so its checkpoint (and any half-written file) is only disk
     // used. It has ended: no worker writes it again, so the store's copy can go too.

@@ -12,14 +12,23 @@ internal static class ConllReader
     /// <summary>The token of CoNLL-2003's document separators.</summary>
     public const string DocumentStart = "-DOCSTART-";
 
+    /// <summary>What a sentence's bytes are, for <see cref="RecordTooLongException"/>.</summary>
+    public const string SentenceNote = "a sentence's token lines count together, up to the blank line that ends it";
+
     /// <summary>Reads at most <paramref name="limit"/> sentences (all when null).</summary>
-    /// <remarks>With <paramref name="labelsOptional"/> lines may hold only the token (data to predict).</remarks>
-    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false, CancellationToken cancellation = default) =>
-        new(path, InputKind.Tokens, 0, Stream(path, limit, labelsOptional, cancellation).ToList()) { PerStep = true };
+    /// <remarks>
+    /// With <paramref name="labelsOptional"/> lines may hold only the token (data to predict). With
+    /// <paramref name="maxRecordBytes"/> a sentence longer than that (its token lines and the breaks between them, in
+    /// UTF-8 bytes) is a <see cref="RecordTooLongException"/> naming the line where it started: no line need be long
+    /// for a sentence to be, so a bound on lines bounds nothing.
+    /// </remarks>
+    public static RawFile Read(string path, int? limit = null, bool labelsOptional = false, CancellationToken cancellation = default,
+        long? maxRecordBytes = null) =>
+        new(path, InputKind.Tokens, 0, Stream(path, limit, labelsOptional, cancellation, maxRecordBytes).ToList()) { PerStep = true };
 
     /// <summary>The sentences one at a time (the same checks as <see cref="Read"/>): a sentence in memory, never the file.</summary>
     public static IEnumerable<RawSequence> Stream(string path, int? limit = null, bool labelsOptional = false,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, long? maxRecordBytes = null)
     {
         using var reader = DataFile.OpenText(path);
         var tokens = new List<string>();
@@ -27,7 +36,7 @@ internal static class ConllReader
         var lines = new List<long>();
         var columns = 0;
         var count = 0;
-        long columnsLine = 0, line = 0;
+        long columnsLine = 0, line = 0, sentenceBytes = 0;
         while ((limit is null || count < limit) && reader.ReadLine() is { } text)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -35,6 +44,7 @@ internal static class ConllReader
             var fields = text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length == 0 || fields[0] == DocumentStart)
             {
+                sentenceBytes = 0;
                 if (Sentence(tokens, labels, lines) is { } sentence)
                 {
                     count++;
@@ -42,6 +52,10 @@ internal static class ConllReader
                 }
                 continue;
             }
+            // Counted before the line is kept: a sentence is refused as it grows, never held whole.
+            sentenceBytes += System.Text.Encoding.UTF8.GetByteCount(text) + (tokens.Count > 0 ? 1 : 0);
+            if (sentenceBytes > maxRecordBytes)
+                throw new RecordTooLongException(path, lines.Count > 0 ? lines[0] : line, maxRecordBytes.Value, "sentence", SentenceNote);
             if (fields.Length == 1 && !labelsOptional)
                 throw new DataFormatException(path, line, "label",
                     $"the token '{fields[0]}' has no label; a line is TOKEN ... LABEL, separated by spaces or tabs");

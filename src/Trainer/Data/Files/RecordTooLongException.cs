@@ -5,10 +5,19 @@ namespace Recurrent.Trainer.Data.Files;
 /// read, before it is held whole, naming the line where it started and the limit. Its own type, so a caller that set
 /// the bound can answer with its own words (the service: a 413 naming its setting).
 /// </summary>
-internal sealed class RecordTooLongException(string path, long line, long limit)
-    : Exception($"{path}, line {line}: the record starting on this line is longer than the limit of {limit} bytes per record " +
-        "(a quoted field spanning lines counts whole)")
+internal sealed class RecordTooLongException(string path, long line, long limit, string record = "record",
+    string note = RecordTooLongException.CsvNote)
+    : Exception($"{path}, line {line}: the {record} starting on this line is longer than the limit of {limit} bytes per record ({note})")
 {
+    /// <summary>What makes a CSV record longer than its lines.</summary>
+    public const string CsvNote = "a quoted field spanning lines counts whole";
+
+    /// <summary>What a record is in the file's format: a CSV "record", a CoNLL "sentence".</summary>
+    public string Record { get; } = record;
+
+    /// <summary>What a record's bytes are in the file's format (which lines count together).</summary>
+    public string Note { get; } = note;
+
     /// <summary>The file read.</summary>
     public string Path { get; } = path;
 

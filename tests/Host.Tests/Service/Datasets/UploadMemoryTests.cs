@@ -31,12 +31,12 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
         using (var small = await client.PostAsync("/api/datasets?name=small.jsonl",
                    new ByteArrayContent(upload.AsSpan(0, upload.AsSpan(0, 1 << 16).LastIndexOf((byte)'\n') + 1).ToArray())))
             Assert.Equal(HttpStatusCode.Created, small.StatusCode);
-        var (_, before) = PredictMemoryTests.Memory(service.ProcessId);
+        var (_, before) = ProcessStatus.Memory(service.ProcessId);
 
         using var response = await client.PostAsync("/api/datasets?name=large.jsonl", new ByteArrayContent(upload));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        var (rss, peak) = PredictMemoryTests.Memory(service.ProcessId);
+        var (rss, peak) = ProcessStatus.Memory(service.ProcessId);
         output.WriteLine($"upload of {upload.Length / 1048576.0:0.0} MiB: peak RSS {before >> 20} MiB before, {peak >> 20} MiB after " +
             $"(+{(peak - before) >> 20} MiB; RSS {rss >> 20} MiB)");
 
@@ -57,7 +57,7 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
         var both = await Task.WhenAll(Enumerable.Range(0, 2).Select(i =>
             client.PostAsync($"/api/datasets?name=again{i}.jsonl", new ByteArrayContent(upload))));
         Assert.All(both, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
-        var (_, peakTwo) = PredictMemoryTests.Memory(service.ProcessId);
+        var (_, peakTwo) = ProcessStatus.Memory(service.ProcessId);
         output.WriteLine($"two at once: peak RSS {peakTwo >> 20} MiB (+{(peakTwo - before) >> 20} MiB over the first measure)");
         Assert.True(peakTwo - before < 2 * UploadGrowthBoundBytes,
             $"two uploads at once raised the peak RSS by {(peakTwo - before) >> 20} MiB, over {2 * UploadGrowthBoundBytes >> 20} MiB");
@@ -81,12 +81,12 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
         var body = await uploaded.Content.ReadAsStringAsync();
         Assert.True(uploaded.StatusCode == HttpStatusCode.Created, body);
         var id = (long)JsonNode.Parse(body)!["id"]!;
-        var (_, before) = PredictMemoryTests.Memory(service.ProcessId);
+        var (_, before) = ProcessStatus.Memory(service.ProcessId);
 
         // 27 characters (the alphabet of the sentence and the line break) + padding and unknown: 29 tokens and 27 classes.
         await Expect.ProblemAsync(client.PostAsJsonAsync("/api/runs", new { dataset_id = id, hidden_size = 4000, layers = 2 }), 400,
             "hidden_size", "a lstm of 2 layer(s) of 4000 units has ");
-        var (_, peak) = PredictMemoryTests.Memory(service.ProcessId);
+        var (_, peak) = ProcessStatus.Memory(service.ProcessId);
         output.WriteLine($"sizing a run on {text.Length / 1048576.0:0.0} MiB of text: peak RSS {before >> 20} MiB before, {peak >> 20} MiB after " +
             $"(+{(peak - before) >> 20} MiB)");
         Assert.True(peak - before < UploadGrowthBoundBytes,
@@ -109,14 +109,14 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
         using (var small = await client.PostAsync("/api/datasets?name=small.jsonl",
                    new StringContent("{\"label\":\"a\",\"tokens\":[\"x\"]}\n{\"label\":\"b\",\"tokens\":[\"y\"]}\n")))
             Assert.Equal(HttpStatusCode.Created, small.StatusCode);
-        var (_, before) = PredictMemoryTests.Memory(service.ProcessId);
+        var (_, before) = ProcessStatus.Memory(service.ProcessId);
         var line = new StringBuilder("{\"label\":\"a\",\"tokens\":[");
         while (line.Length < (16 << 20) - 64)
             line.Append('"').Append(token).Append("\",");
         line.Append("\"w\"]}\n");
         await Expect.ProblemAsync(client.PostAsync("/api/datasets?name=one-line.jsonl", new StringContent(line.ToString())), 413, "body",
             "one-line.jsonl, line 1: the line is longer than the service's limit of 2097152 bytes per line (Recurrent:Uploads:MaxLineBytes)");
-        var (_, peak) = PredictMemoryTests.Memory(service.ProcessId);
+        var (_, peak) = ProcessStatus.Memory(service.ProcessId);
         output.WriteLine($"one line of {line.Length / 1048576.0:0.0} MiB: peak RSS {before >> 20} MiB before, {peak >> 20} MiB after " +
             $"(+{(peak - before) >> 20} MiB)");
         Assert.True(peak - before < UploadGrowthBoundBytes,
@@ -149,7 +149,12 @@ public sealed class UploadMemoryTests(ITestOutputHelper output)
         var manyLines = "neg,\"" + string.Join("\n", Enumerable.Repeat("some text", 30)) + "\"";
         await Expect.ProblemAsync(client.PostAsync("/api/datasets?name=quoted.csv", new StringContent($"label,text\npos,a b\n{manyLines}\npos,c\n")),
             413, "body", "quoted.csv, line 3: the record starting on this line is longer than the service's limit of 100 bytes per record " +
-            "(Recurrent:Uploads:MaxLineBytes; a quoted field that spans lines counts whole)");
+            "(Recurrent:Uploads:MaxLineBytes; a quoted field spanning lines counts whole)");
+        // So is a CoNLL sentence: 30 token lines of 6 bytes, one sentence of 209.
+        var sentence = string.Join("\n", Enumerable.Repeat("word O", 30));
+        await Expect.ProblemAsync(client.PostAsync("/api/datasets?name=long.conll", new StringContent($"EU B-ORG\n\n{sentence}\n\nPeter B-PER\n")),
+            413, "body", "long.conll, line 3: the sentence starting on this line is longer than the service's limit of 100 bytes per record " +
+            "(Recurrent:Uploads:MaxLineBytes; a sentence's token lines count together, up to the blank line that ends it)");
         // Within the limit, a quoted field over several lines is taken and its record counted once.
         using var multiLine = await client.PostAsync("/api/datasets?name=multi.csv",
             new StringContent("label,text\npos,\"one\ntwo\nthree\"\nneg,\"four, five\"\n"));

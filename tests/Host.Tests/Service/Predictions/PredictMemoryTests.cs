@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -32,7 +31,7 @@ public sealed class PredictMemoryTests(ITestOutputHelper output)
 
         // The process with ONNX Runtime and the model loaded, before any large request.
         await PredictAsync(client, id, TokenRecords(records: 1, steps: 10), 1);
-        var (baseline, _) = Memory(service.ProcessId);
+        var (baseline, _) = ProcessStatus.Memory(service.ProcessId);
 
         // The default limits' maximum: 250 records × 2000 steps = 500,000 steps (Recurrent:Predict:MaxSteps).
         var body = TokenRecords(records: 250, steps: 2000);
@@ -44,9 +43,9 @@ public sealed class PredictMemoryTests(ITestOutputHelper output)
         }
 
         await MaximumRoundAsync();
-        var (afterFirst, _) = Memory(service.ProcessId);
+        var (afterFirst, _) = ProcessStatus.Memory(service.ProcessId);
         await MaximumRoundAsync();
-        var (rss, peak) = Memory(service.ProcessId);
+        var (rss, peak) = ProcessStatus.Memory(service.ProcessId);
         output.WriteLine($"before: RSS {baseline >> 20} MiB; after the maximum request 3× and 4× at once: RSS {afterFirst >> 20} MiB; " +
             $"after a second round: RSS {rss >> 20} MiB, peak {peak >> 20} MiB");
         Assert.True(peak < PeakBoundBytes, $"peak RSS {peak >> 20} MiB is over the bound of {PeakBoundBytes >> 20} MiB");
@@ -136,13 +135,5 @@ public sealed class PredictMemoryTests(ITestOutputHelper output)
         var answer = JsonNode.Parse(text)!;
         Assert.Equal(records, answer["predictions"]!.AsArray().Count);
         Assert.Equal("onnxruntime", (string?)answer["engine"]);
-    }
-
-    /// <summary>Current and peak resident set size of a process, from /proc.</summary>
-    internal static (long Rss, long Peak) Memory(int pid)
-    {
-        long Read(string key) => long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(key, StringComparison.Ordinal))
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-        return (Read("VmRSS:"), Read("VmHWM:"));
     }
 }
