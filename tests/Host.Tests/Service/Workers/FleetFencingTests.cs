@@ -10,7 +10,8 @@ namespace Recurrent.Host.Tests.Service.Workers;
 /// test stops PostgreSQL, pauses a worker past its lease or kills the run's new holder, then let go. PostgreSQL
 /// itself records every write with the worker that made it (triggers on a real cluster), so the tests see that the
 /// run's step never goes back, that a worker that lost its lease writes nothing, that store outages are not counted
-/// as deaths, and that the run ends with the weights of the run trained alone.
+/// as deaths (and that a worker without its database says so: /healthz, metrics, 503s), and that the run ends with
+/// the weights of the run trained alone.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class FleetFencingTests(PostgresCluster cluster) : IDisposable
@@ -23,9 +24,12 @@ public sealed class FleetFencingTests(PostgresCluster cluster) : IDisposable
         var database = cluster.NewDatabase();
         await using var a = await StartAsync(database, "a");
         var reference = await ReferenceAsync(a, database);
+        Assert.Contains("recurrent_worker_store_up{worker=\"a\"} 1", await MetricsAsync(a));
+        Assert.Contains("recurrent_worker_capacity_runs{worker=\"a\"} 1", await MetricsAsync(a));
         Hold(30);
         var id = (long)(await a.Client.CreateRunAsync(TrainingSpecs.Interruptible("outages")))["id"]!;
         await HeldAtAsync([a], id, 30);
+        Assert.Contains("recurrent_worker_active_runs{worker=\"a\"} 1", await MetricsAsync(a));
         await using var b = await StartAsync(database, "b");
         Audit(database);
 
@@ -37,7 +41,9 @@ public sealed class FleetFencingTests(PostgresCluster cluster) : IDisposable
             {
                 next += 40;
                 Hold(next); // the holder trains on into its next checkpoint, which the database cannot take
-                await WaitDegradedAsync(a);
+                var down = await WaitDegradedAsync(a);
+                if (outage == 1)
+                    await AssertSaysTheStoreIsDownAsync(a, down);
                 await Task.Delay(TimeSpan.FromSeconds(FleetProcess.LeaseSeconds + 1)); // the lease has surely run out
             }
             finally
@@ -54,7 +60,35 @@ public sealed class FleetFencingTests(PostgresCluster cluster) : IDisposable
         Assert.Equal(0L, Count(database, "SELECT COUNT(*) FROM expired_leases;")); // no death was counted
         AssertStepNeverWentBack(database);
         Weights.AssertIdentical(reference, FleetProcess.StoredWeights(database, id));
+        // Its lease ran out while the database was away, under a live worker: requeued and resumed, not a death (no
+        // expired lease above). The holder requeues it itself ("stopped"), or the other worker does ("interrupted")
+        // and the holder's return takes the death back ("worker-returned"), whichever reaches the store first.
+        var kinds = (await a.Client.GetFromJsonAsync<JsonObject>($"/api/runs/{id}/events"))!["events"]!.AsArray()
+            .Select(e => (string?)e!["kind"]).ToArray();
+        Assert.True(kinds.Contains("stopped") || kinds.Contains("worker-returned"), string.Join(", ", kinds));
+        Assert.Contains("resumed", kinds);
+        foreach (var (worker, name) in new[] { (a, "a"), (b, "b") })
+        {
+            Assert.Contains($"recurrent_worker_store_up{{worker=\"{name}\"}} 1", await MetricsAsync(worker));
+            Assert.Contains($"recurrent_worker_active_runs{{worker=\"{name}\"}} 0", await MetricsAsync(worker));
+        }
     }
+
+    /// <summary>
+    /// A worker without its database says so (/healthz 503 naming the store, recurrent_worker_store_up 0), and a
+    /// request it cannot serve is a 503 the client may retry, naming the store, not a bare 500.
+    /// </summary>
+    private static async Task AssertSaysTheStoreIsDownAsync(ServiceProcess worker, JsonObject health)
+    {
+        Assert.Equal("degraded", (string?)health["status"]);
+        Assert.Contains("PostgreSQL store cannot be reached", (string?)health["store"]);
+        Assert.Contains("recurrent_worker_store_up{worker=\"a\"} 0", await MetricsAsync(worker));
+        using var refused = await worker.Client.PostAsJsonAsync("/api/runs", TrainingSpecs.Interruptible("while-down"));
+        Assert.Equal("5", refused.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect.ProblemAsync(Task.FromResult(refused), 503, null, "The fleet's PostgreSQL store cannot serve the request now");
+    }
+
+    private static async Task<string> MetricsAsync(ServiceProcess worker) => await worker.Client.GetStringAsync("/metrics");
 
     [Fact]
     public async Task A_worker_paused_past_its_lease_writes_nothing_after_and_the_new_holders_death_is_survived()
@@ -149,14 +183,14 @@ public sealed class FleetFencingTests(PostgresCluster cluster) : IDisposable
         throw new TimeoutException($"run {id} was not held at step {step}: {seen}");
     }
 
-    private static async Task WaitDegradedAsync(ServiceProcess worker)
+    private static async Task<JsonObject> WaitDegradedAsync(ServiceProcess worker)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
             using var response = await worker.Client.GetAsync("/healthz");
             if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
-                return;
+                return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
             await Task.Delay(50);
         }
         throw new TimeoutException("the worker did not notice the database was gone");
