@@ -21,12 +21,11 @@ public sealed class CheckpointReplaceTests
         var dataDir = ServiceProcess.NewDataDir();
         var hold = Path.Combine(dataDir, "hold");
         string[] args = ["--Recurrent:CheckpointEverySteps=10", $"--Recurrent:Debug:HoldFile={hold}"];
-        long reference, interrupted;
+        var reference = await Weights.InterruptibleAloneAsync();
+        long interrupted;
         var checkpoint = "";
         await using (var first = await ServiceProcess.StartAsync(dataDir, extraArgs: args))
         {
-            reference = (long)(await first.Client.CreateRunAsync(TrainingSpecs.Interruptible("reference")))["id"]!;
-            await first.Client.WaitStateAsync(reference, "succeeded");
             File.WriteAllText(hold, $"30 {point}");
             interrupted = (long)(await first.Client.CreateRunAsync(TrainingSpecs.Interruptible("interrupted")))["id"]!;
             await WaitForFileAsync(hold + ".reached");
@@ -44,7 +43,7 @@ public sealed class CheckpointReplaceTests
         Assert.Contains($"resumed from the checkpoint at step {resumedAt}", events);
         Assert.DoesNotContain("checkpoint-unreadable", events);
         Assert.DoesNotContain("damaged", events);
-        Weights.AssertIdentical(Weights.Of(dataDir, reference), Weights.Of(dataDir, interrupted));
+        Weights.AssertIdentical(reference, Weights.Of(dataDir, interrupted));
     }
 
     private static async Task WaitForFileAsync(string path)

@@ -53,11 +53,10 @@ public sealed class CrashSafetyTests
     public async Task Sigterm_checkpoints_the_running_run_and_stops_and_the_next_start_finishes_it()
     {
         var dataDir = ServiceProcess.NewDataDir();
-        long reference, stopped;
+        var reference = await Weights.InterruptibleAloneAsync();
+        long stopped;
         await using (var first = await ServiceProcess.StartAsync(dataDir, extraArgs: CheckpointOften))
         {
-            reference = (long)(await first.Client.CreateRunAsync(TrainingSpecs.Interruptible("reference")))["id"]!;
-            await first.Client.WaitStateAsync(reference, "succeeded");
             stopped = (long)(await first.Client.CreateRunAsync(TrainingSpecs.Interruptible("stopped")))["id"]!;
             await first.Client.WaitRunAsync(stopped, r => (long)r["progress"]!["step"]! >= 25);
             var exitCode = await first.TerminateAsync(TimeSpan.FromSeconds(60));
@@ -71,7 +70,7 @@ public sealed class CrashSafetyTests
 
         await using var second = await ServiceProcess.StartAsync(dataDir, extraArgs: CheckpointOften);
         await second.Client.WaitStateAsync(stopped, "succeeded");
-        Weights.AssertIdentical(Weights.Of(dataDir, reference), Weights.Of(dataDir, stopped));
+        Weights.AssertIdentical(reference, Weights.Of(dataDir, stopped));
     }
 
     [Fact]

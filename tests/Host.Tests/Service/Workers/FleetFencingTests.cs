@@ -23,7 +23,7 @@ public sealed class FleetFencingTests(PostgresCluster cluster) : IDisposable
     {
         var database = cluster.NewDatabase();
         await using var a = await StartAsync(database, "a");
-        var reference = await ReferenceAsync(a, database);
+        var reference = await Weights.InterruptibleAloneAsync();
         Assert.Contains("recurrent_worker_store_up{worker=\"a\"} 1", await MetricsAsync(a));
         Assert.Contains("recurrent_worker_capacity_runs{worker=\"a\"} 1", await MetricsAsync(a));
         Hold(30);
@@ -95,7 +95,7 @@ public sealed class FleetFencingTests(PostgresCluster cluster) : IDisposable
     {
         var database = cluster.NewDatabase();
         await using var a = await StartAsync(database, "a");
-        var reference = await ReferenceAsync(a, database);
+        var reference = await Weights.InterruptibleAloneAsync();
         Hold(30);
         var id = (long)(await a.Client.CreateRunAsync(TrainingSpecs.Interruptible("paused")))["id"]!;
         await HeldAtAsync([a], id, 30);
@@ -140,14 +140,6 @@ public sealed class FleetFencingTests(PostgresCluster cluster) : IDisposable
 
     private Task<ServiceProcess> StartAsync(string database, string id) =>
         FleetProcess.StartWorkerAsync(database, id, $"--Recurrent:Debug:HoldFile={_hold}");
-
-    /// <summary>The same run trained alone, before anything is held.</summary>
-    private static async Task<float[][]> ReferenceAsync(ServiceProcess worker, string database)
-    {
-        var id = (long)(await worker.Client.CreateRunAsync(TrainingSpecs.Interruptible("alone")))["id"]!;
-        await worker.Client.WaitStateAsync(id, "succeeded", 180);
-        return FleetProcess.StoredWeights(database, id);
-    }
 
     /// <summary>Holds every run of the fleet after <paramref name="step"/> (written beside and renamed: read whole or not at all).</summary>
     private void Hold(long step)

@@ -53,9 +53,7 @@ public sealed class FleetTests(PostgresCluster cluster)
         await using var second = await FleetProcess.StartWorkerAsync(database, "second");
         try
         {
-            var reference = (long)(await first.Client.CreateRunAsync(TrainingSpecs.Interruptible("reference")))["id"]!;
-            await first.Client.WaitStateAsync(reference, "succeeded", 180);
-
+            var reference = await Weights.InterruptibleAloneAsync();
             var moved = (long)(await first.Client.CreateRunAsync(TrainingSpecs.Interruptible("moved")))["id"]!;
             var midRun = await first.Client.WaitRunAsync(moved, r => r.CheckpointStep() >= 30 && r["worker"] is not null, 180);
             var victim = (string)midRun["worker"]!;
@@ -70,7 +68,7 @@ public sealed class FleetTests(PostgresCluster cluster)
                 .Select(e => (string)e!["kind"]! + ": " + (string?)e["message"]).ToArray();
             Assert.Contains(events, e => e.StartsWith($"interrupted: worker {victim} stopped renewing its lease", StringComparison.Ordinal));
             Assert.Contains(events, e => e.StartsWith("resumed: resumed from the checkpoint at step", StringComparison.Ordinal));
-            Weights.AssertIdentical(FleetProcess.StoredWeights(database, reference), FleetProcess.StoredWeights(database, moved));
+            Weights.AssertIdentical(reference, FleetProcess.StoredWeights(database, moved));
             // The worker it moved to reports the run's own totals, from the checkpoint on, not only its share: its
             // steps and sequences, and the trainer's clipped count in the counter and in the clip rate of its view.
             var metrics = await survivor.Client.GetStringAsync("/metrics");
@@ -93,8 +91,7 @@ public sealed class FleetTests(PostgresCluster cluster)
         var leaving = await FleetProcess.StartWorkerAsync(database, "leaving", "--Recurrent:LeaseSeconds=600");
         try
         {
-            var reference = (long)(await leaving.Client.CreateRunAsync(TrainingSpecs.Interruptible("reference")))["id"]!;
-            await leaving.Client.WaitStateAsync(reference, "succeeded", 180);
+            var reference = await Weights.InterruptibleAloneAsync();
             var handed = (long)(await leaving.Client.CreateRunAsync(TrainingSpecs.Interruptible("handed")))["id"]!;
             await leaving.Client.WaitRunAsync(handed, r => (long)r["progress"]!["step"]! >= 25, 180);
             Assert.Equal(0, await leaving.TerminateAsync(TimeSpan.FromSeconds(60)));
@@ -105,7 +102,7 @@ public sealed class FleetTests(PostgresCluster cluster)
             Assert.Equal(["staying"], workers.Select(w => (string?)w!["id"]));
             var finished = await staying.Client.WaitStateAsync(handed, "succeeded", 120);
             Assert.Equal(("staying", 2), ((string?)finished["worker"], (int)finished["attempts"]!));
-            Weights.AssertIdentical(FleetProcess.StoredWeights(database, reference), FleetProcess.StoredWeights(database, handed));
+            Weights.AssertIdentical(reference, FleetProcess.StoredWeights(database, handed));
         }
         finally
         {
