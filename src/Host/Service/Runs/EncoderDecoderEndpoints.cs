@@ -7,7 +7,8 @@ namespace Recurrent.Host.Service.Runs;
 /// <summary>
 /// An encoder–decoder run's ONNX export is two graphs (the encoder, and one step of the decoder that the caller runs
 /// until the end token), served as two files: <c>GET /api/runs/{id}/encoder.onnx</c> and <c>decoder.onnx</c>.
-/// Its <c>model.onnx</c> and <c>model.zip</c> (a single graph, an ML.NET model) are refused naming them.
+/// Its <c>model.onnx</c> (a single graph) is refused naming them; its <c>model.zip</c> (an ML.NET model, greedy decoding
+/// inside one graph) is served as a sequence run's is.
 /// </summary>
 internal static class EncoderDecoderEndpoints
 {

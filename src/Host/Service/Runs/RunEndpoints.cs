@@ -64,19 +64,22 @@ internal static partial class RunEndpoints
         // The same network as an ML.NET model file (OnnxTransformer inside), made on request from the saved model.
         reads.MapGet("/runs/{id}/model.zip", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts, DatasetStore datasets) =>
             {
-                EncoderDecoderEndpoints.RefuseSingleFile(Find(runs, id), datasets, "ML.NET model file");
+                var encoderDecoder = EncoderDecoderRuns.Applies(Find(runs, id), datasets);
                 var (run, path) = SucceededFile(runs, id, data.Model, artifacts, "its ML.NET model");
-                Recurrent.Trainer.Models.SequenceModel model;
+                byte[] zip;
                 try
                 {
-                    model = Recurrent.Trainer.Models.SequenceModel.Load(path);
+                    // An encoder–decoder's ML.NET model decodes greedily inside one graph (a Loop), Tokens in.
+                    zip = encoderDecoder
+                        ? Recurrent.Trainer.MLNet.MLNetModelExport.ToBytes(Recurrent.Trainer.Models.EncoderDecoderModel.Load(path))
+                        : Recurrent.Trainer.MLNet.MLNetModelExport.ToBytes(Recurrent.Trainer.Models.SequenceModel.Load(path));
                 }
                 catch (InvalidDataException e)
                 {
                     // Its own checksum found the damage (a file from before digests were stored): named, not a bare 500.
                     throw new DamagedFileException(data.Relative(path), $"{data.Relative(e.Message)} It is not used; train the run again.");
                 }
-                return TypedResults.File(Recurrent.Trainer.MLNet.MLNetModelExport.ToBytes(model), "application/zip", $"{run.Name}.zip");
+                return TypedResults.File(zip, "application/zip", $"{run.Name}.zip");
             })
             .WithSummary("The ML.NET model of a succeeded run (a damaged model file is a 500 naming it)")
             .Produces<Stream>(StatusCodes.Status200OK, "application/zip")

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Recurrent.Host.Tests.Support;
@@ -96,13 +98,21 @@ public sealed class EncoderDecoderRunTests
         for (var i = 0; i < sources.Length; i++)
             Assert.Equal(outputs[i], GreedyInOnnxRuntime(encoder, decoder, sources[i]));
 
-        // A single graph or an ML.NET model does not exist for it: refused naming the two files.
-        foreach (var single in new[] { "model.onnx", "model.zip" })
+        // A single ONNX graph does not exist for it: refused naming the two files.
+        using (var refused = await client.GetAsync($"/api/runs/{id}/model.onnx"))
         {
-            using var refused = await client.GetAsync($"/api/runs/{id}/{single}");
             Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
             Assert.Contains($"/api/runs/{id}/encoder.onnx", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+
+        // Its ML.NET model (Tokens in, the greedy decoding as PredictedLabel keys out) decodes as predict does.
+        var zip = Path.Combine(dataDir, "rev.zip");
+        await File.WriteAllBytesAsync(zip, await client.GetByteArrayAsync($"/api/runs/{id}/model.zip"));
+        var ml = new MLContext();
+        var scored = ml.Model.Load(zip, out _).Transform(ml.Data.LoadFromEnumerable(sources.Select(s => new SourceRow { Tokens = s })));
+        var decoded = ml.Transforms.Conversion.MapKeyToValue("Output", "PredictedLabel").Fit(scored).Transform(scored)
+            .GetColumn<string[]>("Output").ToArray();
+        Assert.Equal(outputs, decoded);
         using var unknown = await client.PostAsync($"/api/runs/{id}/predict", ApiClient.Json("""{"records": [{"tokens": ["a", "z"]}]}"""));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Contains("records[0].tokens[1]: 'z' is not one of the model's source symbols", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -249,5 +259,10 @@ public sealed class EncoderDecoderRunTests
             c = next.Single(v => v.Name == "state_c_out").AsTensor<float>().ToDenseTensor();
         }
         return [.. output];
+    }
+
+    public sealed class SourceRow
+    {
+        public string[] Tokens { get; set; } = [];
     }
 }
