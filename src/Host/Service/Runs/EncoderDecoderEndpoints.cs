@@ -27,11 +27,11 @@ internal static class EncoderDecoderEndpoints
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status500InternalServerError);
     }
 
-    /// <summary>Refuses a single-file download (<paramref name="what"/>) of an encoder–decoder run, naming what it has instead.</summary>
-    public static void RefuseSingleFile(RunRecord run, DatasetStore datasets, string what)
+    /// <summary>Refuses an encoder–decoder run's <c>model.onnx</c>, naming the two graphs it has instead.</summary>
+    public static void RefuseSingleGraph(RunRecord run, DatasetStore datasets)
     {
         if (EncoderDecoderRuns.Applies(run, datasets))
-            throw new ConflictException(null, $"Run {run.Id} trains an encoder–decoder, which has no {what}: its ONNX export is two graphs, " +
+            throw new ConflictException(null, $"Run {run.Id} trains an encoder–decoder, which has no single ONNX model: its ONNX export is two graphs, " +
                 $"GET /api/runs/{run.Id}/encoder.onnx and /api/runs/{run.Id}/decoder.onnx.");
     }
 

@@ -54,7 +54,7 @@ internal static partial class RunEndpoints
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         reads.MapGet("/runs/{id}/model.onnx", (string id, RunStore runs, DataDirectory data, ArtifactStore artifacts, DatasetStore datasets) =>
             {
-                EncoderDecoderEndpoints.RefuseSingleFile(Find(runs, id), datasets, "single ONNX model");
+                EncoderDecoderEndpoints.RefuseSingleGraph(Find(runs, id), datasets);
                 var (run, path) = SucceededFile(runs, id, data.Onnx, artifacts, "its ONNX model");
                 return TypedResults.PhysicalFile(path, "application/octet-stream", $"{run.Name}.onnx");
             })
