@@ -24,40 +24,19 @@ internal sealed class ElmanCell(RecurrentActivation activation) : IRecurrentCell
         if (!s.RecurrentProductAdded)
             RecurrentProduct.AddTo(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.InputProjection,
                 s.Descending);
+        // h = f(a) in one pass over all rows (they are contiguous for this cell).
         var n = s.Rows * s.Hidden;
-        var rows = new Activate(Activation, s.InputProjection[..n], s.State[..n]);
-        ColumnKernel.Run(ref rows, n);
-    }
-
-    // h = f(a) in one pass over all rows (they are contiguous for this cell).
-    private readonly ref struct Activate(RecurrentActivation activation, ReadOnlySpan<float> preActivations, Span<float> h)
-        : IColumnKernel
-    {
-        private readonly RecurrentActivation _activation = activation;
-        private readonly ref float _a = ref MemoryMarshal.GetReference(preActivations);
-        private readonly ref float _h = ref MemoryMarshal.GetReference(h);
-
-        // A call of its own, not inlined into ColumnKernel.Run: as its own compilation it has the inlining budget for
-        // every activation (inlined into Run, the JIT ran out of budget and called Sigmoid and Tanh, passing vectors
-        // through memory).
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        public int Columns<TOps, TV>(int j, int count)
-            where TOps : struct, IVectorOps<TV>
-            where TV : struct
+        switch (Activation)
         {
-            var zero = TOps.Broadcast(0f);
-            for (; j + TOps.Count <= count; j += TOps.Count)
-            {
-                var a = TOps.Load(ref _a, j);
-                var y = _activation switch
-                {
-                    RecurrentActivation.Tanh => Activations.Tanh<TOps, TV>(a),
-                    RecurrentActivation.Sigmoid => Activations.Sigmoid<TOps, TV>(a),
-                    _ => TOps.SelectLess(a, zero, zero, a),
-                };
-                TOps.Store(y, ref _h, j);
-            }
-            return j;
+            case RecurrentActivation.Tanh:
+                ElementwiseActivation.Tanh(s.InputProjection[..n], s.State[..n]);
+                break;
+            case RecurrentActivation.Sigmoid:
+                ElementwiseActivation.Sigmoid(s.InputProjection[..n], s.State[..n]);
+                break;
+            default:
+                ElementwiseActivation.Relu(s.InputProjection[..n], s.State[..n]);
+                break;
         }
     }
 

@@ -25,6 +25,10 @@ internal sealed class LstmCell : IRecurrentCell
     }
 
     /// <summary>The step after the product: gates, c_t, tanh c_t and h_t from the pre-activations z.</summary>
+    // One sequence's step in three sweeps over its row: σ over the i, o and f blocks (3H columns side by side), tanh
+    // over g, then the cell row. A sweep's loop body is one activation (ElementwiseActivation); the fused loop it
+    // replaced (four activations per column, then tanh c in a second pass) spilled to the stack and ran the gates 10%
+    // slower (AMD EPYC, AVX2). Every element sees the same operations, so the bits are the same.
     internal static void Activate(ref CellStep s)
     {
         int hidden = s.Hidden, width = 4 * hidden;
@@ -34,55 +38,15 @@ internal sealed class LstmCell : IRecurrentCell
             // Gates: each vector of z is read before its gate is written over it, and nothing reads z afterwards.
             var z = s.InputProjection.Slice(r * width, width);
             var gates = (s.Inference ? s.InputProjection : s.Gates).Slice(r * width, width);
-            var sigmoids = new SigmoidSweep(z[..(3 * hidden)], gates[..(3 * hidden)]);
-            ColumnKernel.Run(ref sigmoids, 3 * hidden);
-            var candidate = new TanhSweep(z[(3 * hidden)..], gates[(3 * hidden)..]);
-            ColumnKernel.Run(ref candidate, hidden);
+            ElementwiseActivation.Sigmoid(z[..(3 * hidden)], gates[..(3 * hidden)]);
+            ElementwiseActivation.Tanh(z[(3 * hidden)..], gates[(3 * hidden)..]);
             var combine = new CellRow(gates, s.PreviousCell.Slice(r * hidden, hidden), s.Cell.Slice(r * hidden, hidden),
                 s.Extra.Slice(r * hidden, hidden), s.State.Slice(r * hidden, hidden), !s.Inference);
             ColumnKernel.Run(ref combine, hidden);
         }
     }
 
-    // One sequence's step in three sweeps over its row: σ over the i, o and f blocks (3H columns side by side), tanh
-    // over g, then c_t = f ⊙ c_{t-1} + i ⊙ g, tanh c_t and h_t. Each sweep's loop body is one activation, short and
-    // with few live values, so the JIT keeps it in registers and the processor overlaps many iterations' exp chains;
-    // the fused loop it replaces (four activations per column, then tanh c in a second pass) spilled to the stack and
-    // ran the gates 10% slower (AMD EPYC, AVX2). Every element sees the same operations as before, so the bits are
-    // the same. Each sweep is a call of its own, not inlined into ColumnKernel.Run: as its own compilation it has the
-    // inlining budget for every activation.
-    private readonly ref struct SigmoidSweep(ReadOnlySpan<float> z, Span<float> y) : IColumnKernel
-    {
-        private readonly ref float _z = ref MemoryMarshal.GetReference(z);
-        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        public int Columns<TOps, TV>(int j, int count)
-            where TOps : struct, IVectorOps<TV>
-            where TV : struct
-        {
-            for (; j + TOps.Count <= count; j += TOps.Count)
-                TOps.Store(Activations.Sigmoid<TOps, TV>(TOps.Load(ref _z, j)), ref _y, j);
-            return j;
-        }
-    }
-
-    private readonly ref struct TanhSweep(ReadOnlySpan<float> z, Span<float> y) : IColumnKernel
-    {
-        private readonly ref float _z = ref MemoryMarshal.GetReference(z);
-        private readonly ref float _y = ref MemoryMarshal.GetReference(y);
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        public int Columns<TOps, TV>(int j, int count)
-            where TOps : struct, IVectorOps<TV>
-            where TV : struct
-        {
-            for (; j + TOps.Count <= count; j += TOps.Count)
-                TOps.Store(Activations.Tanh<TOps, TV>(TOps.Load(ref _z, j)), ref _y, j);
-            return j;
-        }
-    }
-
+    // c_t = f ⊙ c_{t-1} + i ⊙ g, tanh c_t and h_t over one row whose gates are already activated.
     private readonly ref struct CellRow(ReadOnlySpan<float> gates, ReadOnlySpan<float> previousCell, Span<float> cell,
         Span<float> tanhCell, Span<float> h, bool keep) : IColumnKernel
     {
