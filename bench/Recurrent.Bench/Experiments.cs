@@ -73,18 +73,23 @@ internal static class Experiments
         }
     }
 
-    // Managed inference alone, for perf: EXP_H, EXP_BATCH, EXP_SECONDS.
-    static void Infer()
+    // The inference experiments' model and batch: an LSTM of EXP_H units (128: T=28 I=28; 512: T=100 I=64), one
+    // thread, and EXP_BATCH random sequences.
+    static (Recurrent.Trainer.Models.SequenceModel Model, Recurrent.Trainer.Data.SequenceExample[] Batch, int Hidden, int Length, int Input) InferenceSetup()
     {
         var hidden = int.Parse(Environment.GetEnvironmentVariable("EXP_H") ?? "128");
         var batchSize = int.Parse(Environment.GetEnvironmentVariable("EXP_BATCH") ?? "64");
-        var seconds = double.Parse(Environment.GetEnvironmentVariable("EXP_SECONDS") ?? "10");
         var (length, input) = hidden == 512 ? (100, 64) : (28, 28);
         var options = new Recurrent.Trainer.SequenceModelOptions { HiddenSize = hidden, Threads = 1 };
-        var model = TrainingBenchmark.RandomModel(options, length, input);
-        var rng = new DeterministicRandom(7);
-        var batch = Enumerable.Range(0, batchSize).Select(_ => Recurrent.Trainer.Data.SequenceExample.FromSteps(
-            Enumerable.Range(0, length * input).Select(_ => (float)rng.NextGaussian()).ToArray(), input, 0)).ToArray();
+        return (TrainingBenchmark.RandomModel(options, length, input), InferenceBenchmark.RandomSequences(batchSize, length, input), hidden,
+            length, input);
+    }
+
+    // Managed inference alone, for perf: EXP_H, EXP_BATCH, EXP_SECONDS.
+    static void Infer()
+    {
+        var seconds = double.Parse(Environment.GetEnvironmentVariable("EXP_SECONDS") ?? "10");
+        var (model, batch, _, _, _) = InferenceSetup();
         var clock = Stopwatch.StartNew();
         var calls = 0;
         var best = double.MaxValue;
@@ -100,15 +105,9 @@ internal static class Experiments
 
     static void Ort()
     {
-        var hidden = int.Parse(Environment.GetEnvironmentVariable("EXP_H") ?? "128");
-        var batchSize = int.Parse(Environment.GetEnvironmentVariable("EXP_BATCH") ?? "64");
         var rounds = int.Parse(Environment.GetEnvironmentVariable("EXP_ROUNDS") ?? "30");
-        var (length, input) = hidden == 512 ? (100, 64) : (28, 28);
-        var options = new Recurrent.Trainer.SequenceModelOptions { HiddenSize = hidden, Threads = 1 };
-        var model = TrainingBenchmark.RandomModel(options, length, input);
-        var rng = new DeterministicRandom(7);
-        var batch = Enumerable.Range(0, batchSize).Select(_ => Recurrent.Trainer.Data.SequenceExample.FromSteps(
-            Enumerable.Range(0, length * input).Select(_ => (float)rng.NextGaussian()).ToArray(), input, 0)).ToArray();
+        var (model, batch, hidden, length, input) = InferenceSetup();
+        var batchSize = batch.Length;
         var path = Path.Combine(Path.GetTempPath(), $"exp-{Guid.NewGuid():N}.onnx");
         model.ExportOnnx(path);
         using var onnx = new InferenceBenchmark.OnnxSession(path, input);

@@ -17,13 +17,19 @@ public static class InferenceBenchmark
     public sealed record Result(double ManagedLatencyMicroseconds, double OnnxLatencyMicroseconds,
         double ManagedSequencesPerSecond, double OnnxSequencesPerSecond, string OnnxRuntimeVersion);
 
-    public static Result Run(SequenceModel model, int length, int inputSize, int repetitions)
+    /// <summary><paramref name="count"/> sequences of Gaussian steps, the same for every benchmark that asks.</summary>
+    public static SequenceExample[] RandomSequences(int count, int length, int inputSize)
     {
         var rng = new DeterministicRandom(7);
-        SequenceExample Sequence() => SequenceExample.FromSteps(
-            Enumerable.Range(0, length * inputSize).Select(_ => (float)rng.NextGaussian()).ToArray(), inputSize, 0);
-        SequenceExample[] single = [Sequence()];
-        var batch = Enumerable.Range(0, 64).Select(_ => Sequence()).ToArray();
+        return Enumerable.Range(0, count).Select(_ => SequenceExample.FromSteps(
+            Enumerable.Range(0, length * inputSize).Select(_ => (float)rng.NextGaussian()).ToArray(), inputSize, 0)).ToArray();
+    }
+
+    public static Result Run(SequenceModel model, int length, int inputSize, int repetitions)
+    {
+        var sequences = RandomSequences(1 + 64, length, inputSize);
+        SequenceExample[] single = [sequences[0]];
+        var batch = sequences[1..];
         var path = Path.Combine(Path.GetTempPath(), $"recurrent-bench-{Guid.NewGuid():N}.onnx");
         try
         {

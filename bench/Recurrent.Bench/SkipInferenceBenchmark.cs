@@ -26,11 +26,9 @@ public static class SkipInferenceBenchmark
         skipOptions.SkipUpdates = true;
         var skip = TrainingBenchmark.RandomModel(skipOptions, length, inputSize);
 
-        var rng = new DeterministicRandom(7);
-        SequenceExample Sequence() => SequenceExample.FromSteps(
-            Enumerable.Range(0, length * inputSize).Select(_ => (float)rng.NextGaussian()).ToArray(), inputSize, 0);
-        SequenceExample[] single = [Sequence()];
-        var batch = Enumerable.Range(0, 64).Select(_ => Sequence()).ToArray();
+        var sequences = InferenceBenchmark.RandomSequences(1 + 64, length, inputSize);
+        SequenceExample[] single = [sequences[0]];
+        var batch = sequences[1..];
         var share = SetGates(skip, batch, targetShare);
 
         var (plainLatency, skipLatency) = InferenceBenchmark.InterleavedMedians(() => plain.PredictBatch(single),
