@@ -168,8 +168,14 @@ internal static class Experiments
             foreach (var d in directions)
                 d.ExactInferenceGates = exact;
         }
+        void PredictWithTrainingGates()
+        {
+            ExactGates(true);
+            model.PredictBatch(batch);
+            ExactGates(false);
+        }
         Alternate(rounds, ("managed", flops, () => model.PredictBatch(batch)), ("onnxruntime", flops, () => onnx.Predict(batch)),
-            ("managed, training's gates", flops, () => { ExactGates(true); model.PredictBatch(batch); ExactGates(false); }),
+            ("managed, training's gates", flops, PredictWithTrainingGates),
             ("our products alone", flops, Products), ("our gates alone (+ a copy of C)", flops, () => Gates(true)),
             ("training's gates alone (+ a copy of C)", flops, () => Gates(false)));
     }
