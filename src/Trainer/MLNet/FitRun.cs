@@ -15,6 +15,7 @@ internal sealed class FitRun : IDisposable
     private readonly IChannel _channel;
     private readonly RecurrentTrainerOptions _options;
     private readonly string _trainer;
+    private EpochLogObserver? _observer;
 
     private FitRun(IChannel channel, RecurrentTrainerOptions options, string trainer, int seed)
     {
@@ -75,8 +76,8 @@ internal sealed class FitRun : IDisposable
         return engineOptions;
     }
 
-    /// <summary>The observer that writes the epoch lines to the log and passes every report on to the user's.</summary>
-    public EpochLogObserver Observer() => new(_channel, _options);
+    /// <summary>The run's observer: it writes the epoch lines to the log and passes every report on to the user's.</summary>
+    public EpochLogObserver Observer => _observer ??= new EpochLogObserver(_channel, _options);
 
     public void Dispose() => _channel.Dispose();
 }

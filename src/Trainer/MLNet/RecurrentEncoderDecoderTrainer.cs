@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Recurrent.Trainer.Data;
@@ -38,8 +39,11 @@ public sealed class RecurrentEncoderDecoderTrainer : IEstimator<ITransformer>
         _options = (RecurrentTrainerOptions)options.Clone();
     }
 
-    /// <summary>The trained engine model of the last <see cref="Fit"/>.</summary>
-    internal EncoderDecoderModel? LastModel { get; private set; }
+    /// <summary>
+    /// The trained engine model of the last <see cref="Fit"/>: its options and seed, symbols, training summary, greedy
+    /// decoding, and its model file for <c>recurrent predict</c>, <c>evaluate</c> and <c>export --mlnet</c>.
+    /// </summary>
+    public RecurrentEncoderDecoderModel? LastModel { get; private set; }
 
     /// <summary>
     /// Trains on <paramref name="input"/> and returns the fitted ML.NET model. Rows with an empty source or target, or
@@ -59,10 +63,12 @@ public sealed class RecurrentEncoderDecoderTrainer : IEstimator<ITransformer>
         using (var run = FitRun.Start(_host, _options, skippedRows, all.Count))
         {
             var (train, validation) = run.HoldOut(all);
-            LastModel = new EncoderDecoderTrainer(run.EngineOptions(train.Count, validation?.Count, "pairs"))
-                .Fit(train, validation, cancellation: _options.CancellationToken, observer: run.Observer());
+            var clock = Stopwatch.StartNew();
+            var engine = new EncoderDecoderTrainer(run.EngineOptions(train.Count, validation?.Count, "pairs"))
+                .Fit(train, validation, cancellation: _options.CancellationToken, observer: run.Observer);
+            LastModel = new RecurrentEncoderDecoderModel(engine, run.Observer.Summary(clock.Elapsed));
         }
-        return EncoderDecoderModelBuilder.Build(_ml, LastModel, _options.FeatureColumnName, PredictedLabelColumnName, input);
+        return EncoderDecoderModelBuilder.Build(_ml, LastModel.Engine, _options.FeatureColumnName, PredictedLabelColumnName, input);
     }
 
     /// <summary>The schema after this trainer: the input's columns plus <c>PredictedLabel</c>, shaped like the target column.</summary>

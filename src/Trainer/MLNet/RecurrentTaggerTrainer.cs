@@ -56,7 +56,7 @@ public sealed class RecurrentTaggerTrainer : IEstimator<ITransformer>
         {
             var (train, validation) = run.HoldOut(all);
             LastModel = new SequenceModelTrainer(run.EngineOptions(train.Count, validation?.Count, "sequences"))
-                .Fit(train, validation, run.Observer(), _options.CancellationToken);
+                .Fit(train, validation, run.Observer, _options.CancellationToken);
         }
         return TaggerModelBuilder.Build(_ml, LastModel, _options.FeatureColumnName, input);
     }

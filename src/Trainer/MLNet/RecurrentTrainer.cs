@@ -57,7 +57,7 @@ public sealed class RecurrentTrainer : IEstimator<ITransformer>
         {
             var (train, validation) = run.HoldOut(all);
             LastModel = new SequenceModelTrainer(run.EngineOptions(train.Count, validation?.Count, "sequences"))
-                .Fit(train, validation, run.Observer(), _options.CancellationToken);
+                .Fit(train, validation, run.Observer, _options.CancellationToken);
         }
         return MLNetModelBuilder.Build(_ml, LastModel, _options.FeatureColumnName, input, Task);
     }
