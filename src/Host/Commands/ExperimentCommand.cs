@@ -19,7 +19,7 @@ internal static class ExperimentCommand
             if (Studies.Find(value) is null)
                 result.AddError($"'{value}' is not a study; choose one of {string.Join(", ", Studies.All.Select(s => s.Name))}.");
         });
-        var quick = new Option<bool>("--quick") { Description = "Small setting that finishes in under two minutes." };
+        var quick = new Option<bool>("--quick") { Description = "A small setting that finishes in seconds (what the tests run)." };
         var output = new Option<string?>("--out") { Description = "Report directory (default experiments/NAME)." };
         var seed = new Option<int>("--seed") { Description = "First seed of data and initialisation (default 1).", DefaultValueFactory = _ => 1 };
         var part = new Option<string?>("--part") { Description = "Run one part of a study that has parts (skip-updates: adding, pixels); default all." };
