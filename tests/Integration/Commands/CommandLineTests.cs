@@ -155,6 +155,16 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void An_unknown_option_without_a_command_is_refused_not_taken_for_the_service()
+    {
+        // Serve's own options alone start the service (`recurrent --urls URL`, README's other-port form, run by
+        // ReadmeServiceTests); anything else must not silently start a service with its demo.
+        var result = RecurrentCli.Run("--no-such-option");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Unrecognized command or argument '--no-such-option'", result.Error);
+    }
+
+    [Fact]
     public void A_deprecated_flag_still_works_warns_and_trains_what_its_new_name_trains()
     {
         using var directory = new TemporaryDirectory();

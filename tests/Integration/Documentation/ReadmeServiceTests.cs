@@ -6,7 +6,7 @@ using ExternalProcess = Recurrent.Integration.Tests.Dashboards.ExternalProcess;
 namespace Recurrent.Integration.Tests.Documentation;
 
 /// <summary>
-/// The README's service walkthrough as a user runs it: `recurrent serve` with its demo on a fresh data directory,
+/// The README's service walkthrough as a user runs it: `recurrent --urls URL` (serve) with its demo on a fresh data directory,
 /// then the README's own curl lines (read from the Markdown, only the port changed) in bash from a directory that
 /// holds `recurrent-data` and `examples/reviews.csv`: upload, queue run 3, and once it succeeded, predict.
 /// </summary>
@@ -29,8 +29,9 @@ public sealed class ReadmeServiceTests
         Assert.Equal(4, commands.Length);
         Assert.StartsWith("TOKEN=", commands[0], StringComparison.Ordinal);
 
+        // The README's other-port form: options alone, no `serve`, are the service's.
         using var service = ExternalProcess.Start(ExternalProcess.DotnetHost,
-            [RecurrentCli.Assembly, "serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", directory.File("recurrent-data")]);
+            [RecurrentCli.Assembly, "--urls", $"http://127.0.0.1:{port}", "--data-dir", directory.File("recurrent-data")]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         await Until(async () => (await Get(http, "/healthz")) is not null, service, "the service answers /healthz");
 
