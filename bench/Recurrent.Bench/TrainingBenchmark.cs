@@ -230,13 +230,19 @@ public static class TrainingBenchmark
     }
 
     /// <summary>A training loop on one random batch, warmed up, and what one of its steps computes.</summary>
-    internal sealed class Session(TrainingLoop loop, SequenceBatch batch, double flopsPerStep)
+    internal sealed class Session(TrainingLoop loop, SequenceNetwork network, SequenceBatch batch, double flopsPerStep)
     {
+        /// <summary>The network the loop trains, for experiments that time parts of a step.</summary>
+        public SequenceNetwork Network { get; } = network;
+
+        /// <summary>The batch every step trains on.</summary>
+        public SequenceBatch Batch { get; } = batch;
+
         /// <summary>3 × 2·T·B·(I+H)·G·H per layer and direction: forward products, twice that backward.</summary>
         public double FlopsPerStep { get; } = flopsPerStep;
 
         /// <summary>One full training step (forward, BPTT, clipping, Adam).</summary>
-        public void Step() => loop.TrainBatch(batch);
+        public void Step() => loop.TrainBatch(Batch);
     }
 
     /// <summary>A <see cref="Session"/> of the given shape after <paramref name="warmup"/> untimed steps.</summary>
@@ -252,7 +258,8 @@ public static class TrainingBenchmark
         var gates = model.Network.Layers[0][0].Cell.GateCount;
         var flopsPerStep = 3.0 * 2 * length * batchSize * (inputSize + shape.Hidden) * gates * shape.Hidden
             * shape.Directions * shape.Layers;
-        var session = new Session(new TrainingLoop(model, run, data, null, observer), batch, flopsPerStep);
+        var session = new Session(new TrainingLoop(model, run, data, null, observer), model.Network, batch,
+            flopsPerStep);
         for (var i = 0; i < warmup; i++)
             session.Step();
         return session;
