@@ -140,10 +140,13 @@ class Server:
         self.process.stdin.write(request + "\n")
         self.process.stdin.flush()
         answer = self.process.stdout.readline()
-        if not answer:
-            raise RuntimeError(f"{self.process.args} ended without answering '{request}'")
+        try:
+            result = json.loads(answer)
+        except json.JSONDecodeError:
+            raise RuntimeError(f"{' '.join(self.process.args)} answered '{request}' with "
+                               f"{answer.strip() or 'nothing'!r}, not a line of JSON") from None
         self.settle()
-        return json.loads(answer)
+        return result
 
     def cpu_seconds(self):
         with open(f"/proc/{self.process.pid}/stat") as stat:
@@ -161,9 +164,17 @@ class Server:
             before = now
 
     def close(self):
-        self.process.stdin.write("\n")
-        self.process.stdin.close()
-        self.process.wait()
+        """Ends the session (an empty line); a process that does not end within ten seconds is killed."""
+        try:
+            self.process.stdin.write("\n")
+            self.process.stdin.close()
+        except OSError:
+            pass  # it has already ended: the error that ended it is the one to report
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def training_rounds(cell, length, inputs, hidden, batch):
