@@ -7,10 +7,11 @@ namespace Recurrent.Bench;
 /// <summary>
 /// In-process measurements behind docs/performance.md, run by RECURRENT_EXPERIMENT=NAME (EXP_* variables set sizes):
 /// alternating rounds of several ways of doing one thing, each timed by wall clock and by the thread's and process's
-/// CPU time (on a shared machine the thread's CPU time is what the code costs). `ort`: managed inference, ONNX Runtime,
-/// our step products alone and our gates alone; `depth`: the inference step's product under depth blocks; `dw`: the
+/// CPU time (on a shared machine the thread's CPU time is what the code costs). `ort`: managed inference (with its own
+/// σ and tanh and with training's), ONNX Runtime, our step products alone and the gates alone (both kinds); `depth`: the inference step's product under depth blocks; `dw`: the
 /// weight-gradient product read in place or with A packed; `gates`: the LSTM gate pass alone; `infer`: managed
-/// inference alone, for perf record.
+/// inference alone, for perf record; `batch1`: a batch-1 step's product on one thread against its gate blocks split
+/// over two.
 /// </summary>
 internal static class Experiments
 {
@@ -23,6 +24,7 @@ internal static class Experiments
             case "dw": WeightGradient(); break;
             case "depth": Depth(); break;
             case "gates": GatesOnly(); break;
+            case "batch1": BatchOneSplit(); break;
             default: Console.Error.WriteLine("unknown"); return 1;
         }
         return 0;
@@ -141,7 +143,7 @@ internal static class Experiments
             }
         }
         var pre = Random(batchSize * n);
-        void Gates()
+        void Gates(bool fast)
         {
             for (var t = 0; t < length; t++)
             {
@@ -149,6 +151,7 @@ internal static class Experiments
                 var step = new Recurrent.Trainer.Cells.CellStep
                 {
                     Inference = true,
+                    FastGates = fast,
                     Rows = batchSize,
                     Hidden = hidden,
                     InputProjection = c,
@@ -161,8 +164,76 @@ internal static class Experiments
                 Recurrent.Trainer.Cells.LstmCell.Activate(ref step);
             }
         }
+        var directions = model.Network.Layers.SelectMany(layer => layer).ToArray();
+        void ExactGates(bool exact)
+        {
+            foreach (var d in directions)
+                d.ExactInferenceGates = exact;
+        }
+        void PredictWithTrainingGates()
+        {
+            ExactGates(true);
+            model.PredictBatch(batch);
+            ExactGates(false);
+        }
         Alternate(rounds, ("managed", flops, () => model.PredictBatch(batch)), ("onnxruntime", flops, () => onnx.Predict(batch)),
-            ("our products alone", flops, Products), ("our gates alone (+ a copy of C)", flops, Gates));
+            ("managed, training's gates", flops, PredictWithTrainingGates),
+            ("our products alone", flops, Products), ("our gates alone (+ a copy of C)", flops, () => Gates(true)),
+            ("training's gates alone (+ a copy of C)", flops, () => Gates(false)));
+    }
+
+    // A batch-1 LSTM pass's products (EXP_H: 512 with I = 64 and T = 100, or 128 with I = 28 and T = 28): each step's
+    // [x_t | h_{t-1}]·[W_xhᵀ ; W_hhᵀ] on one thread, against the same with the gate blocks i, o on this thread and f, g
+    // on a second one that waits spinning for each step (a barrier per step, as a split inference step would need
+    // before its gates). Wall clock: what a caller waits for.
+    static void BatchOneSplit()
+    {
+        var hidden = int.Parse(Environment.GetEnvironmentVariable("EXP_H") ?? "512");
+        var rounds = int.Parse(Environment.GetEnvironmentVariable("EXP_ROUNDS") ?? "30");
+        var (length, input) = hidden == 512 ? (100, 64) : (28, 28);
+        int n = 4 * hidden, depth = input + hidden;
+        var wx = Random(n * input); var wh = Random(n * hidden);
+        var packed = new PackedMatrix(depth, n, hidden); packed.PackTransposeOf(wx, 0, input); packed.PackTransposeOf(wh, input, hidden);
+        var row = Random(depth); var c = new float[n];
+        void Part(int step, int first, int count) =>
+            Gemm.Multiply(MatrixView.RowMajor(row, 1, depth), packed.ColumnRange(first, count), new MatrixSpan(c, 1, n), false,
+                descending: step % 2 == 1);
+        void One()
+        {
+            for (var t = 0; t < length; t++) Part(t, 0, n);
+        }
+        var posted = 0; var done = 0; var stop = false;
+        var worker = new Thread(() =>
+        {
+            var seen = 0;
+            while (true)
+            {
+                var spin = new SpinWait();
+                while (Volatile.Read(ref posted) == seen && !Volatile.Read(ref stop)) spin.SpinOnce(-1);
+                if (Volatile.Read(ref stop)) return;
+                seen++;
+                Part(seen, n / 2, n / 2);
+                Volatile.Write(ref done, seen);
+            }
+        }) { IsBackground = true };
+        worker.Start();
+        var step = 0;
+        void Two()
+        {
+            for (var t = 0; t < length; t++)
+            {
+                step++;
+                Volatile.Write(ref posted, step);
+                Part(step, 0, n / 2);
+                var spin = new SpinWait();
+                while (Volatile.Read(ref done) != step) spin.SpinOnce(-1);
+            }
+        }
+        var flops = 2.0 * length * n * depth;
+        Console.WriteLine($"batch 1, T={length} I={input} H={hidden}: W {n * depth * 4 / 1e6:F1} MB");
+        Alternate(rounds, ("one thread", flops, One), ("two threads, gate blocks split", flops, Two));
+        Volatile.Write(ref stop, true);
+        worker.Join();
     }
 
     // dW = Aᵀ·B with A [K, M] row-major (read transposed), B [K, N]: the weight gradients' shapes.

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Recurrent.Trainer.Kernels;
 
@@ -43,6 +44,9 @@ internal interface IVectorOps<TV>
 
     /// <summary>where a &lt; b then ifLess else otherwise, per element.</summary>
     static abstract TV SelectLess(TV a, TV b, TV ifLess, TV otherwise);
+
+    /// <summary>x limited to [low, high] in two instructions; NaN stays NaN.</summary>
+    static abstract TV Clamp(TV x, TV low, TV high);
 }
 
 /// <summary>Which width the kernels run: 512 bits where the hardware has them.</summary>
@@ -97,6 +101,12 @@ internal readonly struct Vector512Ops : IVectorOps<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> SelectLess(Vector512<float> a, Vector512<float> b, Vector512<float> ifLess, Vector512<float> otherwise) =>
         Vector512.ConditionalSelect(Vector512.LessThan(a, b), ifLess, otherwise);
+
+    // vmaxps/vminps return their second operand when either is NaN, so x goes second; without AVX-512 (a test's
+    // emulated vector) the IEEE Min and Max propagate NaN themselves.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Clamp(Vector512<float> x, Vector512<float> low, Vector512<float> high) =>
+        Avx512F.IsSupported ? Avx512F.Min(high, Avx512F.Max(low, x)) : Vector512.Min(Vector512.Max(x, low), high);
 }
 
 /// <summary>AVX2 and the portable fallback: eight floats.</summary>
@@ -141,6 +151,11 @@ internal readonly struct Vector256Ops : IVectorOps<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> SelectLess(Vector256<float> a, Vector256<float> b, Vector256<float> ifLess, Vector256<float> otherwise) =>
         Vector256.ConditionalSelect(Vector256.LessThan(a, b), ifLess, otherwise);
+
+    // vmaxps/vminps return their second operand when either is NaN, so x goes second.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Clamp(Vector256<float> x, Vector256<float> low, Vector256<float> high) =>
+        Avx.IsSupported ? Avx.Min(high, Avx.Max(low, x)) : Vector256.Min(Vector256.Max(x, low), high);
 }
 
 /// <summary>
@@ -178,4 +193,6 @@ internal readonly struct ScalarOps : IVectorOps<float>
     public static float CopySign(float magnitude, float sign) => MathF.CopySign(magnitude, sign);
 
     public static float SelectLess(float a, float b, float ifLess, float otherwise) => a < b ? ifLess : otherwise;
+
+    public static float Clamp(float x, float low, float high) => MathF.Min(MathF.Max(x, low), high);
 }

@@ -145,6 +145,7 @@ internal sealed partial class RecurrentDirection
         {
             RecurrentProductAdded = stacked,
             Inference = true,
+            FastGates = !ExactInferenceGates,
             Rows = k,
             Hidden = hidden,
             InputProjection = projection,

@@ -28,6 +28,7 @@ internal sealed partial class RecurrentDirection
         var step = new CellStep
         {
             Inference = true,
+            FastGates = !ExactInferenceGates,
             Rows = rows,
             Hidden = hidden,
             InputProjection = projection,
