@@ -7,8 +7,8 @@ namespace Recurrent.Bench;
 /// <summary>
 /// In-process measurements behind docs/performance.md, run by RECURRENT_EXPERIMENT=NAME (EXP_* variables set sizes):
 /// alternating rounds of several ways of doing one thing, each timed by wall clock and by the thread's and process's
-/// CPU time (on a shared machine the thread's CPU time is what the code costs). `ort`: managed inference (with its own
-/// σ and tanh and with training's), ONNX Runtime, our step products alone and the gates alone (both kinds); `depth`: the inference step's product under depth blocks; `dw`: the
+/// CPU time (on a shared machine the thread's CPU time is what the code costs). `ort`: managed inference, ONNX Runtime,
+/// our step products alone and our gates alone; `depth`: the inference step's product under depth blocks; `dw`: the
 /// weight-gradient product read in place or with A packed; `gates`: the LSTM gate pass alone; `infer`: managed
 /// inference alone, for perf record; `batch1`: a batch-1 step's product on one thread against its gate blocks split
 /// over two.
@@ -143,7 +143,7 @@ internal static class Experiments
             }
         }
         var pre = Random(batchSize * n);
-        void Gates(bool fast)
+        void Gates()
         {
             for (var t = 0; t < length; t++)
             {
@@ -151,7 +151,6 @@ internal static class Experiments
                 var step = new Recurrent.Trainer.Cells.CellStep
                 {
                     Inference = true,
-                    FastGates = fast,
                     Rows = batchSize,
                     Hidden = hidden,
                     InputProjection = c,
@@ -164,22 +163,8 @@ internal static class Experiments
                 Recurrent.Trainer.Cells.LstmCell.Activate(ref step);
             }
         }
-        var directions = model.Network.Layers.SelectMany(layer => layer).ToArray();
-        void ExactGates(bool exact)
-        {
-            foreach (var d in directions)
-                d.ExactInferenceGates = exact;
-        }
-        void PredictWithTrainingGates()
-        {
-            ExactGates(true);
-            model.PredictBatch(batch);
-            ExactGates(false);
-        }
         Alternate(rounds, ("managed", flops, () => model.PredictBatch(batch)), ("onnxruntime", flops, () => onnx.Predict(batch)),
-            ("managed, training's gates", flops, PredictWithTrainingGates),
-            ("our products alone", flops, Products), ("our gates alone (+ a copy of C)", flops, () => Gates(true)),
-            ("training's gates alone (+ a copy of C)", flops, () => Gates(false)));
+            ("our products alone", flops, Products), ("our gates alone (+ a copy of C)", flops, Gates));
     }
 
     // A batch-1 LSTM pass's products (EXP_H: 512 with I = 64 and T = 100, or 128 with I = 28 and T = 28): each step's

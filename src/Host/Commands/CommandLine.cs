@@ -11,7 +11,7 @@ internal static class CommandLine
         // The benchmarks are their own executable and parse their own arguments, --help included.
         if (args.Length > 0 && args[0] == BenchCommand.Name)
             return BenchCommand.Run(args[1..]);
-        var root = new RootCommand("Recurrent: train, watch and export recurrent sequence classifiers.")
+        var root = new RootCommand("Recurrent: train, watch and export recurrent sequence models.")
         {
             ServeCommand.Create(),
             SweepCommand.Create(),

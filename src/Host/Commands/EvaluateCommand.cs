@@ -9,7 +9,7 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "A model written by train.", Required = true };
-        var data = new Option<string>("--data") { Description = "Labelled data: a .jsonl or .csv file, or a built-in name (its test split).", Required = true };
+        var data = new Option<string>("--data") { Description = "Labelled data: a .jsonl, .csv or .conll file, or a built-in name (its test split).", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of built-in data (default 1).", DefaultValueFactory = _ => 1 };
         var count = new Option<int?>("--count") { Description = "Evaluate at most this many sequences." };
         var json = CliOptions.Json();

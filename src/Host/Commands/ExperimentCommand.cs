@@ -4,7 +4,7 @@ using Recurrent.Host.Experiments;
 
 namespace Recurrent.Host.Commands;
 
-/// <summary>`recurrent experiment NAME`: runs a study of the seed documents' claims and writes its report.</summary>
+/// <summary>`recurrent experiment NAME`: runs a study of the lecture notes' claims and writes its report.</summary>
 internal static class ExperimentCommand
 {
     public static Command Create()
@@ -19,12 +19,12 @@ internal static class ExperimentCommand
             if (Studies.Find(value) is null)
                 result.AddError($"'{value}' is not a study; choose one of {string.Join(", ", Studies.All.Select(s => s.Name))}.");
         });
-        var quick = new Option<bool>("--quick") { Description = "Small setting that finishes in under two minutes." };
+        var quick = new Option<bool>("--quick") { Description = "A small setting that finishes in seconds (what the tests run)." };
         var output = new Option<string?>("--out") { Description = "Report directory (default experiments/NAME)." };
         var seed = new Option<int>("--seed") { Description = "First seed of data and initialisation (default 1).", DefaultValueFactory = _ => 1 };
         var part = new Option<string?>("--part") { Description = "Run one part of a study that has parts (skip-updates: adding, pixels); default all." };
         var command = new Command("experiment",
-            "Reproduce a claim of the seed documents and write a report (Markdown, SVG plots, CSV and JSON).\n" +
+            "Reproduce a claim of the lecture notes and write a report (Markdown, SVG plots, CSV and JSON).\n" +
             string.Join("\n", Studies.All.Select(s => $"  {s.Name}: {s.Summary}")))
         {
             name, quick, output, seed, part,

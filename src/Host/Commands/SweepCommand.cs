@@ -23,7 +23,7 @@ internal static class SweepCommand
         var postgres = new Option<string?>("--postgres") { Description = "The fleet's Npgsql connection string (default RECURRENT_POSTGRES)." };
         var grid = new Option<string[]>("--grid")
         {
-            Description = "OPTION=V1,V2,... per varied run option (none = unset), e.g. --grid cell=lstm,gru hidden=32,64 clip_norm=1,none",
+            Description = "OPTION=V1,V2,... per varied run option (none = unset), e.g. --grid cell=lstm,gru hidden_size=32,64 clip_norm=1,none",
             AllowMultipleArgumentsPerToken = true,
             Required = true,
         };

@@ -13,7 +13,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var options = new TrainOptions();
-        var command = new Command("train", "Train a recurrent sequence classifier by BPTT and write the model.");
+        var command = new Command("train", "Train a recurrent sequence model by BPTT and write the model.");
         options.AddTo(command);
         command.SetAction(parse => ExitCodes.Guard(() => Run(parse, options)));
         return command;

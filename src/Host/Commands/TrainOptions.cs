@@ -12,7 +12,7 @@ namespace Recurrent.Host.Commands;
 /// </summary>
 internal sealed class TrainOptions
 {
-    public Option<string> Data { get; } = new("--data") { Description = "Training data: a .jsonl or .csv file, or a built-in name (adding:T, temporal-order:T, latch:T, copy:T, charlm:PATH, seed-toy, fashion-mnist-rows, fashion-mnist-pixels; reverse:N trains an encoder–decoder).", Required = true };
+    public Option<string> Data { get; } = new("--data") { Description = "Training data: a .jsonl, .csv or .conll file, or a built-in name (adding:T, temporal-order:T, latch:T, copy:T, charlm:PATH, seed-toy, fashion-mnist-rows, fashion-mnist-pixels; reverse:N trains an encoder–decoder).", Required = true };
     public Option<string?> Valid { get; } = new("--valid") { Description = "Validation data (a file); nothing is split off the training data when given." };
     public Option<string?> Test { get; } = new("--test") { Description = "Test data (a file), evaluated after training." };
     public TrainingFlags Training { get; } = new();

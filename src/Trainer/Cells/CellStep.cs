@@ -52,12 +52,6 @@ internal ref struct CellStep
     public bool Inference;
 
     /// <summary>
-    /// Inference's faster σ and tanh (<see cref="FastActivations"/>) instead of training's: set with
-    /// <see cref="Inference"/> unless exact inference was asked for (<see cref="Layers.RecurrentDirection.ExactInferenceGates"/>).
-    /// </summary>
-    public bool FastGates;
-
-    /// <summary>
     /// Set when <see cref="InputProjection"/> already holds h_{t-1} W_hhᵀ too (inference's one product over
     /// [x_t | h_{t-1}]): a cell that adds the recurrent product onto the input projection then skips its own.
     /// </summary>

@@ -24,24 +24,15 @@ internal sealed class ElmanCell(RecurrentActivation activation) : IRecurrentCell
         if (!s.RecurrentProductAdded)
             RecurrentProduct.AddTo(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.InputProjection,
                 s.Descending);
-        if (s.FastGates)
-            Activate<FastGates>(ref s);
-        else
-            Activate<ExactGates>(ref s);
-    }
-
-    // h = f(a) in one pass over all rows (they are contiguous for this cell).
-    private void Activate<TGates>(ref CellStep s)
-        where TGates : struct, IGateFunctions
-    {
+        // h = f(a) in one pass over all rows (they are contiguous for this cell).
         var n = s.Rows * s.Hidden;
         switch (Activation)
         {
             case RecurrentActivation.Tanh:
-                ElementwiseActivation.Tanh<TGates>(s.InputProjection[..n], s.State[..n]);
+                ElementwiseActivation.Tanh(s.InputProjection[..n], s.State[..n]);
                 break;
             case RecurrentActivation.Sigmoid:
-                ElementwiseActivation.Sigmoid<TGates>(s.InputProjection[..n], s.State[..n]);
+                ElementwiseActivation.Sigmoid(s.InputProjection[..n], s.State[..n]);
                 break;
             default:
                 ElementwiseActivation.Relu(s.InputProjection[..n], s.State[..n]);

@@ -28,22 +28,13 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
     // reset) or r ⊙ h_{t-1} (reset before the product), whichever backward needs.
     public void Forward(ref CellStep s)
     {
-        if (s.FastGates)
-            Forward<FastGates>(ref s);
-        else
-            Forward<ExactGates>(ref s);
-    }
-
-    private void Forward<TGates>(ref CellStep s)
-        where TGates : struct, IGateFunctions
-    {
         int hidden = s.Hidden, width = 3 * hidden;
         var firstBlocks = LinearBeforeReset ? width : 2 * hidden;
         RecurrentProduct.Forward(s.PreviousState, s.Rows, s.RecurrentWeightsTransposed, s.RecurrentBias,
             s.RecurrentProjection, 0, firstBlocks, s.Descending);
         for (var r = 0; r < s.Rows; r++)
         {
-            var row = Row<TGates>(ref s, r, ForwardPass.Gates);
+            var row = Row(ref s, r, ForwardPass.Gates);
             ColumnKernel.Run(ref row, hidden);
         }
         if (!LinearBeforeReset)
@@ -53,7 +44,7 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
         }
         for (var r = 0; r < s.Rows; r++)
         {
-            var row = Row<TGates>(ref s, r, ForwardPass.Output);
+            var row = Row(ref s, r, ForwardPass.Output);
             ColumnKernel.Run(ref row, hidden);
         }
     }
@@ -64,20 +55,18 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
         Output,
     }
 
-    private ForwardRow<TGates> Row<TGates>(ref CellStep s, int r, ForwardPass pass)
-        where TGates : struct, IGateFunctions
+    private ForwardRow Row(ref CellStep s, int r, ForwardPass pass)
     {
         int hidden = s.Hidden, width = 3 * hidden;
-        return new ForwardRow<TGates>(pass, LinearBeforeReset, s.InputProjection.Slice(r * width, width),
+        return new ForwardRow(pass, LinearBeforeReset, s.InputProjection.Slice(r * width, width),
             s.RecurrentProjection.Slice(r * width, width), s.PreviousState.Slice(r * hidden, hidden),
             s.Gates.Slice(r * width, width), s.Extra.Slice(r * hidden, hidden), s.State.Slice(r * hidden, hidden));
     }
 
     // One sequence's step in two fused passes, split where reset-before-product needs W_hh,h (r ⊙ h_{t-1}).
-    private readonly ref struct ForwardRow<TGates>(ForwardPass pass, bool linearBeforeReset, ReadOnlySpan<float> input,
+    private readonly ref struct ForwardRow(ForwardPass pass, bool linearBeforeReset, ReadOnlySpan<float> input,
         ReadOnlySpan<float> recurrent, ReadOnlySpan<float> previousState, Span<float> gates, Span<float> extra,
         Span<float> h) : IColumnKernel
-        where TGates : struct, IGateFunctions
     {
         private readonly ForwardPass _pass = pass;
         private readonly bool _linearBeforeReset = linearBeforeReset;
@@ -105,8 +94,8 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
         {
             for (; j + TOps.Count <= hidden; j += TOps.Count)
             {
-                var z = TGates.Sigmoid<TOps, TV>(Sum<TOps, TV>(j));
-                var r = TGates.Sigmoid<TOps, TV>(Sum<TOps, TV>(j + hidden));
+                var z = Activations.Sigmoid<TOps, TV>(Sum<TOps, TV>(j));
+                var r = Activations.Sigmoid<TOps, TV>(Sum<TOps, TV>(j + hidden));
                 TOps.Store(z, ref _gates, j);
                 TOps.Store(r, ref _gates, j + hidden);
                 if (!_linearBeforeReset)
@@ -129,11 +118,11 @@ internal sealed class GruCell(bool linearBeforeReset) : IRecurrentCell
                 if (_linearBeforeReset)
                 {
                     TOps.Store(hh, ref _extra, j);
-                    n = TGates.Tanh<TOps, TV>(TOps.MultiplyAdd(TOps.Load(ref _gates, j + hidden), hh, x));
+                    n = Activations.Tanh<TOps, TV>(TOps.MultiplyAdd(TOps.Load(ref _gates, j + hidden), hh, x));
                 }
                 else
                 {
-                    n = TGates.Tanh<TOps, TV>(TOps.Add(x, hh));
+                    n = Activations.Tanh<TOps, TV>(TOps.Add(x, hh));
                 }
                 TOps.Store(n, ref _gates, j + 2 * hidden);
                 var z = TOps.Load(ref _gates, j);

@@ -31,15 +31,6 @@ internal sealed class LstmCell : IRecurrentCell
     // slower (AMD EPYC, AVX2). Every element sees the same operations, so the bits are the same.
     internal static void Activate(ref CellStep s)
     {
-        if (s.FastGates)
-            Activate<FastGates>(ref s);
-        else
-            Activate<ExactGates>(ref s);
-    }
-
-    private static void Activate<TGates>(ref CellStep s)
-        where TGates : struct, IGateFunctions
-    {
         int hidden = s.Hidden, width = 4 * hidden;
         for (var r = 0; r < s.Rows; r++)
         {
@@ -47,18 +38,17 @@ internal sealed class LstmCell : IRecurrentCell
             // Gates: each vector of z is read before its gate is written over it, and nothing reads z afterwards.
             var z = s.InputProjection.Slice(r * width, width);
             var gates = (s.Inference ? s.InputProjection : s.Gates).Slice(r * width, width);
-            ElementwiseActivation.Sigmoid<TGates>(z[..(3 * hidden)], gates[..(3 * hidden)]);
-            ElementwiseActivation.Tanh<TGates>(z[(3 * hidden)..], gates[(3 * hidden)..]);
-            var combine = new CellRow<TGates>(gates, s.PreviousCell.Slice(r * hidden, hidden), s.Cell.Slice(r * hidden, hidden),
+            ElementwiseActivation.Sigmoid(z[..(3 * hidden)], gates[..(3 * hidden)]);
+            ElementwiseActivation.Tanh(z[(3 * hidden)..], gates[(3 * hidden)..]);
+            var combine = new CellRow(gates, s.PreviousCell.Slice(r * hidden, hidden), s.Cell.Slice(r * hidden, hidden),
                 s.Extra.Slice(r * hidden, hidden), s.State.Slice(r * hidden, hidden), !s.Inference);
             ColumnKernel.Run(ref combine, hidden);
         }
     }
 
     // c_t = f ⊙ c_{t-1} + i ⊙ g, tanh c_t and h_t over one row whose gates are already activated.
-    private readonly ref struct CellRow<TGates>(ReadOnlySpan<float> gates, ReadOnlySpan<float> previousCell,
-        Span<float> cell, Span<float> tanhCell, Span<float> h, bool keep) : IColumnKernel
-        where TGates : struct, IGateFunctions
+    private readonly ref struct CellRow(ReadOnlySpan<float> gates, ReadOnlySpan<float> previousCell, Span<float> cell,
+        Span<float> tanhCell, Span<float> h, bool keep) : IColumnKernel
     {
         private readonly bool _keep = keep;
         private readonly ref float _gates = ref MemoryMarshal.GetReference(gates);
@@ -77,7 +67,7 @@ internal sealed class LstmCell : IRecurrentCell
                 var c = TOps.MultiplyAdd(TOps.Load(ref _gates, j + 2 * hidden), TOps.Load(ref _previousCell, j),
                     TOps.Multiply(TOps.Load(ref _gates, j), TOps.Load(ref _gates, j + 3 * hidden)));
                 TOps.Store(c, ref _cell, j);
-                var tanhC = TGates.Tanh<TOps, TV>(c);
+                var tanhC = Activations.Tanh<TOps, TV>(c);
                 if (_keep)
                     TOps.Store(tanhC, ref _tanhCell, j);
                 TOps.Store(TOps.Multiply(TOps.Load(ref _gates, j + hidden), tanhC), ref _h, j);

@@ -3,66 +3,61 @@ using System.Runtime.CompilerServices;
 namespace Recurrent.Trainer.Kernels;
 
 /// <summary>
-/// The gate non-linearities for any width of <see cref="IVectorOps{TV}"/>, so a fused gate kernel is written once and
-/// every element, vector lane or tail, gets the same bits.
+/// The gate non-linearities σ and tanh for any width of <see cref="IVectorOps{TV}"/>, used by training and inference
+/// alike, so a fused gate kernel is written once and every element, vector lane or tail, gets the same bits: within
+/// two float roundings of the true values (tested over 2.7 million floats).
 /// </summary>
+/// <remarks>
+/// Both come from one e^y = 2ⁿ(1 + q) with y = n ln2 + r, |r| ≤ ln2/2 and q = e^r − 1 a degree-6 polynomial fitted
+/// for relative error over that interval (3e-9, far below float's 6e-8 rounding). A clamp (two instructions, NaN
+/// passing through) keeps 2ⁿ in the normal floats instead of compare-and-selects for overflow, and
+/// tanh = (e^{2x} − 1)/(e^{2x} + 1) with e^{2x} − 1 = 2ⁿq + (2ⁿ − 1): for |2x| ≤ ln2/2 that is q itself, so nothing
+/// cancels near zero and tanh needs no series, branch or select there. An earlier version with a degree-7 e^x,
+/// overflow selects and a Taylor series for small |x| was as accurate in about twice the instructions.
+/// </remarks>
 internal static class Activations
 {
-    // Below this |x|, 1 − e^{−2|x|} would cancel away relative precision, so tanh uses its Taylor series instead;
-    // the first omitted term (62/2835 x⁹) is below 2e-9 relative there.
-    private const float TanhSeriesLimit = 0.125f;
-
-    /// <summary>σ(x) = 1 / (1 + e^{−x}); e^{−x} overflowing to ∞ gives exactly 0.</summary>
+    /// <summary>σ(x) = 1 / (1 + e^{−x}); below x = −87 it returns e^{−87}'s σ (about 1.6e-38) or less.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Sigmoid<TOps, TV>(TV x)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
         var one = TOps.Broadcast(1f);
-        return TOps.Divide(one, TOps.Add(one, Exp<TOps, TV>(TOps.Subtract(TOps.Broadcast(0f), x))));
+        var y = TOps.Clamp(TOps.Subtract(TOps.Broadcast(0f), x), TOps.Broadcast(-87f), TOps.Broadcast(87f));
+        var (scale, q) = ExpParts<TOps, TV>(y);
+        return TOps.Divide(one, TOps.Add(one, TOps.MultiplyAdd(scale, q, scale)));
     }
 
-    /// <summary>tanh x = sign(x) (1 − u) / (1 + u) with u = e^{−2|x|}, or x − x³/3 + 2x⁵/15 − 17x⁷/315 near zero.</summary>
+    /// <summary>tanh x = (e^{2x} − 1) / (e^{2x} + 1), with x clamped to ±20 (where tanh is ±1 in float).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Tanh<TOps, TV>(TV x)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
-        var one = TOps.Broadcast(1f);
-        var magnitude = TOps.Abs(x);
-        var u = Exp<TOps, TV>(TOps.Multiply(TOps.Broadcast(-2f), magnitude));
-        var large = TOps.CopySign(TOps.Divide(TOps.Subtract(one, u), TOps.Add(one, u)), x);
-        var x2 = TOps.Multiply(x, x);
-        var series = TOps.MultiplyAdd(x2, TOps.Broadcast(-17f / 315f), TOps.Broadcast(2f / 15f));
-        series = TOps.MultiplyAdd(x2, series, TOps.Broadcast(-1f / 3f));
-        series = TOps.MultiplyAdd(TOps.Multiply(x2, x), series, x);
-        return TOps.SelectLess(magnitude, TOps.Broadcast(TanhSeriesLimit), series, large);
+        var clamped = TOps.Clamp(x, TOps.Broadcast(-20f), TOps.Broadcast(20f));
+        var (scale, q) = ExpParts<TOps, TV>(TOps.Add(clamped, clamped));
+        var expMinusOne = TOps.MultiplyAdd(scale, q, TOps.Subtract(scale, TOps.Broadcast(1f)));
+        return TOps.Divide(expMinusOne, TOps.Add(expMinusOne, TOps.Broadcast(2f)));
     }
 
-    /// <summary>
-    /// e^x to about one ulp, inlined into the gate kernels (the runtime's vector exp is a call that spills every
-    /// register around it). x = n ln2 + r with |r| ≤ ln2/2, e^r from a degree-7 polynomial, 2ⁿ from exponent bits.
-    /// Below −87 the result is 0 and above 88 it is ∞ (there 2ⁿ leaves the normal floats); NaN stays NaN through the
-    /// polynomial.
-    /// </summary>
+    /// <summary>e^y = scale · (1 + q) with scale = 2ⁿ, for y in [−87, 87] (NaN gives a NaN q).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Exp<TOps, TV>(TV x)
+    private static (TV Scale, TV Q) ExpParts<TOps, TV>(TV y)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
-        var n = TOps.Round(TOps.Multiply(x, TOps.Broadcast(1.44269504f)));
+        var n = TOps.Round(TOps.Multiply(y, TOps.Broadcast(1.44269504f)));
         // ln 2 in two parts: n · 0.693359375 is exact for |n| ≤ 127, so r loses nothing to cancellation.
-        var r = TOps.MultiplyAdd(n, TOps.Broadcast(-0.693359375f), x);
+        var r = TOps.MultiplyAdd(n, TOps.Broadcast(-0.693359375f), y);
         r = TOps.MultiplyAdd(n, TOps.Broadcast(2.12194440e-4f), r);
-        var p = TOps.MultiplyAdd(r, TOps.Broadcast(1f / 5040f), TOps.Broadcast(1f / 720f));
-        p = TOps.MultiplyAdd(r, p, TOps.Broadcast(1f / 120f));
-        p = TOps.MultiplyAdd(r, p, TOps.Broadcast(1f / 24f));
-        p = TOps.MultiplyAdd(r, p, TOps.Broadcast(1f / 6f));
-        p = TOps.MultiplyAdd(r, p, TOps.Broadcast(0.5f));
-        p = TOps.MultiplyAdd(r, p, TOps.Broadcast(1f));
-        p = TOps.MultiplyAdd(r, p, TOps.Broadcast(1f));
-        var result = TOps.Multiply(p, TOps.PowerOfTwo(n));
-        result = TOps.SelectLess(x, TOps.Broadcast(-87f), TOps.Broadcast(0f), result);
-        return TOps.SelectLess(TOps.Broadcast(88f), x, TOps.Broadcast(float.PositiveInfinity), result);
+        // e^r − 1 = r + r²(c2 + r(c3 + …)), coefficients fitted to e^r's relative error on |r| ≤ ln2/2 (Lawson's
+        // iteration on Chebyshev nodes; 1 + r kept exact).
+        var q = TOps.MultiplyAdd(r, TOps.Broadcast(1.381456981e-3f), TOps.Broadcast(8.368730303e-3f));
+        q = TOps.MultiplyAdd(r, q, TOps.Broadcast(4.166838936e-2f));
+        q = TOps.MultiplyAdd(r, q, TOps.Broadcast(1.666652052e-1f));
+        q = TOps.MultiplyAdd(r, q, TOps.Broadcast(4.999999344e-1f));
+        q = TOps.MultiplyAdd(r, q, TOps.Broadcast(1f));
+        return (TOps.PowerOfTwo(n), TOps.Multiply(r, q));
     }
 }

@@ -10,13 +10,11 @@ namespace Recurrent.Trainer.Kernels;
 /// </summary>
 internal static class ElementwiseActivation
 {
-    /// <summary>y = σ(z), training's or inference's (<typeparamref name="TGates"/>).</summary>
-    public static void Sigmoid<TGates>(ReadOnlySpan<float> z, Span<float> y)
-        where TGates : struct, IGateFunctions => Run<SigmoidFunction<TGates>>(z, y);
+    /// <summary>y = σ(z).</summary>
+    public static void Sigmoid(ReadOnlySpan<float> z, Span<float> y) => Run<SigmoidFunction>(z, y);
 
-    /// <summary>y = tanh z, training's or inference's (<typeparamref name="TGates"/>).</summary>
-    public static void Tanh<TGates>(ReadOnlySpan<float> z, Span<float> y)
-        where TGates : struct, IGateFunctions => Run<TanhFunction<TGates>>(z, y);
+    /// <summary>y = tanh z.</summary>
+    public static void Tanh(ReadOnlySpan<float> z, Span<float> y) => Run<TanhFunction>(z, y);
 
     /// <summary>y = max(z, 0).</summary>
     public static void Relu(ReadOnlySpan<float> z, Span<float> y) => Run<ReluFunction>(z, y);
@@ -35,22 +33,20 @@ internal static class ElementwiseActivation
             where TV : struct;
     }
 
-    private readonly struct SigmoidFunction<TGates> : IFunction
-        where TGates : struct, IGateFunctions
+    private readonly struct SigmoidFunction : IFunction
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TV Apply<TOps, TV>(TV x)
             where TOps : struct, IVectorOps<TV>
-            where TV : struct => TGates.Sigmoid<TOps, TV>(x);
+            where TV : struct => Activations.Sigmoid<TOps, TV>(x);
     }
 
-    private readonly struct TanhFunction<TGates> : IFunction
-        where TGates : struct, IGateFunctions
+    private readonly struct TanhFunction : IFunction
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TV Apply<TOps, TV>(TV x)
             where TOps : struct, IVectorOps<TV>
-            where TV : struct => TGates.Tanh<TOps, TV>(x);
+            where TV : struct => Activations.Tanh<TOps, TV>(x);
     }
 
     private readonly struct ReluFunction : IFunction

@@ -145,7 +145,6 @@ internal sealed partial class RecurrentDirection
         {
             RecurrentProductAdded = stacked,
             Inference = true,
-            FastGates = !ExactInferenceGates,
             Rows = k,
             Hidden = hidden,
             InputProjection = projection,

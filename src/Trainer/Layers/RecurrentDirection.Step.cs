@@ -28,7 +28,6 @@ internal sealed partial class RecurrentDirection
         var step = new CellStep
         {
             Inference = true,
-            FastGates = !ExactInferenceGates,
             Rows = rows,
             Hidden = hidden,
             InputProjection = projection,

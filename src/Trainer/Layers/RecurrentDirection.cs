@@ -80,13 +80,6 @@ internal sealed partial class RecurrentDirection
 
     public IRecurrentCell Cell => _cell;
 
-    /// <summary>
-    /// Inference with training's σ and tanh (<see cref="Activations"/>), so that it gives the training forward pass's
-    /// bits; off by default, where inference uses <see cref="FastActivations"/> (within a few float roundings of the
-    /// same values, measured in docs/performance.md). Tests set it to check the rest of the inference path bit for bit.
-    /// </summary>
-    internal bool ExactInferenceGates { get; set; }
-
     /// <summary>d: the state of step t comes from step t − d (forward) or t + d (reverse).</summary>
     public int Dilation => _layout.Dilation;
 
@@ -267,7 +260,6 @@ internal sealed partial class RecurrentDirection
             {
                 RecurrentProductAdded = recurrentAdded,
                 Inference = !training,
-                FastGates = !training && !ExactInferenceGates,
                 Rows = count,
                 Hidden = hidden,
                 InputProjection = projection,

@@ -15,15 +15,9 @@ internal static class DataViewPairs
     public static (PairDataset Data, DataViewSequences.Skipped Skipped) Read(IDataView data, EncoderDecoderColumns columns)
     {
         var pairs = new List<SequencePair>();
-        long missingSource = 0, missingTarget = 0, row = 0;
-        using var cursor = data.GetRowCursor([columns.Source, columns.Target]);
-        var sourceGetter = cursor.GetGetter<VBuffer<uint>>(columns.Source);
-        var targetGetter = cursor.GetGetter<VBuffer<uint>>(columns.Target);
-        VBuffer<uint> source = default, target = default;
-        while (cursor.MoveNext())
+        long missingSource = 0, missingTarget = 0;
+        foreach (var (row, source, target) in KeyVectorRows.Read(data, columns.Source, columns.Target))
         {
-            sourceGetter(ref source);
-            targetGetter(ref target);
             var sourceIds = Ids(source, row, columns.Source.Name);
             var targetIds = Ids(target, row, columns.Target.Name);
             if (sourceIds is null)
@@ -32,7 +26,6 @@ internal static class DataViewPairs
                 missingTarget++;
             else
                 pairs.Add(new SequencePair(sourceIds, targetIds));
-            row++;
         }
         var dataset = new PairDataset("IDataView", columns.SourceSymbols, columns.TargetSymbols, pairs);
         return (dataset, new DataViewSequences.Skipped(missingSource, missingTarget));

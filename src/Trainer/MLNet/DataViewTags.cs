@@ -16,19 +16,12 @@ internal static class DataViewTags
     public static (SequenceDataset Data, DataViewSequences.Skipped Skipped) Read(IDataView data, TaggerColumns columns)
     {
         var examples = new List<SequenceExample>();
-        long empty = 0, unlabelled = 0, row = 0;
-        using var cursor = data.GetRowCursor([columns.Label, columns.Features]);
-        var tokensGetter = cursor.GetGetter<VBuffer<uint>>(columns.Features);
-        var tagsGetter = cursor.GetGetter<VBuffer<uint>>(columns.Label);
-        VBuffer<uint> tokens = default, tags = default;
-        while (cursor.MoveNext())
+        long empty = 0, unlabelled = 0;
+        foreach (var (row, tokens, tags) in KeyVectorRows.Read(data, columns.Features, columns.Label))
         {
-            tokensGetter(ref tokens);
-            tagsGetter(ref tags);
             if (tokens.Length == 0)
             {
                 empty++;
-                row++;
                 continue;
             }
             if (tags.Length != tokens.Length)
@@ -52,7 +45,6 @@ internal static class DataViewTags
                 examples.Add(SequenceExample.FromTokens(ids, classes));
             else
                 unlabelled++;
-            row++;
         }
         var dataset = new SequenceDataset("IDataView", InputKind.Tokens, 0, columns.Vocabulary, columns.Labels, examples, perStep: true);
         return (dataset, new DataViewSequences.Skipped(empty, unlabelled));

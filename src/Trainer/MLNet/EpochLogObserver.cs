@@ -27,8 +27,26 @@ internal sealed class EpochLogObserver(IChannel channel, RecurrentTrainerOptions
         options.Observer?.OnStep(step);
     }
 
+    private EpochReport? _lastEpoch;
+    private double? _bestValidationLoss;
+    private double _sequences;
+
+    /// <summary>
+    /// What the epochs did, for a trainer whose engine gives no summary of its own (the encoder–decoder's): the last
+    /// epoch's counts (which run over the whole fit) and train loss, the best validation loss, the rate over
+    /// <paramref name="duration"/>. No early stopping.
+    /// </summary>
+    public TrainingSummary Summary(TimeSpan duration) => new(
+        _lastEpoch?.Epoch ?? 0, _lastEpoch?.Steps ?? 0, _lastEpoch?.ClippedSteps ?? 0, _lastEpoch?.NonFiniteSteps ?? 0,
+        _lastEpoch?.TrainLoss ?? double.NaN, _bestValidationLoss, StoppedEarly: false, duration,
+        duration.TotalSeconds > 0 ? Math.Round(_sequences) / duration.TotalSeconds : 0);
+
     public void OnEpoch(EpochReport epoch)
     {
+        _lastEpoch = epoch;
+        if (epoch.ValidationLoss is double loss)
+            _bestValidationLoss = Math.Min(loss, _bestValidationLoss ?? double.PositiveInfinity);
+        _sequences += epoch.SequencesPerSecond * epoch.Duration.TotalSeconds;
         Monitor.OnEpoch(epoch);
         var tally = Monitor.Epoch;
         var line = string.Create(CultureInfo.InvariantCulture,

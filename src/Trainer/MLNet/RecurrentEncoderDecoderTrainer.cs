@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Recurrent.Trainer.Data;
@@ -21,6 +22,8 @@ public sealed class RecurrentEncoderDecoderTrainer : IEstimator<ITransformer>
     /// <summary>The column the fitted model writes the decoded target symbols to.</summary>
     public const string PredictedLabelColumnName = "PredictedLabel";
 
+    private const string Name = "RecurrentEncoderDecoder";
+
     private readonly MLContext _ml;
     private readonly IHost _host;
     private readonly RecurrentTrainerOptions _options;
@@ -32,12 +35,15 @@ public sealed class RecurrentEncoderDecoderTrainer : IEstimator<ITransformer>
         if (EncoderDecoderTrainer.Refused(options) is { } refused)
             throw new ArgumentException($"RecurrentTrainerOptions.{refused} does not apply to an encoder–decoder.", refused);
         _ml = new MLContext();
-        _host = environment.Register("RecurrentEncoderDecoder");
+        _host = environment.Register(Name);
         _options = (RecurrentTrainerOptions)options.Clone();
     }
 
-    /// <summary>The trained engine model of the last <see cref="Fit"/>.</summary>
-    internal EncoderDecoderModel? LastModel { get; private set; }
+    /// <summary>
+    /// The trained engine model of the last <see cref="Fit"/>: its options and seed, symbols, training summary, greedy
+    /// decoding, and its model file for <c>recurrent predict</c>, <c>evaluate</c> and <c>export --mlnet</c>.
+    /// </summary>
+    public RecurrentEncoderDecoderModel? LastModel { get; private set; }
 
     /// <summary>
     /// Trains on <paramref name="input"/> and returns the fitted ML.NET model. Rows with an empty source or target, or
@@ -49,34 +55,20 @@ public sealed class RecurrentEncoderDecoderTrainer : IEstimator<ITransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var columns = EncoderDecoderColumns.Describe(input.Schema, _options);
-        using (var channel = _host.Start("Training"))
+        var (all, skipped) = DataViewPairs.Read(input, columns);
+        var skippedRows = new SkippedRows(Name, skipped,
+            $"with no source symbol or a missing one (key 0) in column '{columns.Source.Name}'",
+            $"with no target symbol or a missing one (key 0) in column '{columns.Target.Name}'",
+            $"No row of the training data has a whole source and target ({skipped.MissingFeatures} without a source, {skipped.MissingLabel} without a target); there is nothing to train on.");
+        using (var run = FitRun.Start(_host, _options, skippedRows, all.Count))
         {
-            var (all, skipped) = DataViewPairs.Read(input, columns);
-            if (skipped.MissingFeatures > 0)
-                channel.Warning(MessageSensitivity.None, $"RecurrentEncoderDecoder: skipped {skipped.MissingFeatures} rows with no source symbol or a missing one (key 0) in column '{columns.Source.Name}' during training.");
-            if (skipped.MissingLabel > 0)
-                channel.Warning(MessageSensitivity.None, $"RecurrentEncoderDecoder: skipped {skipped.MissingLabel} rows with no target symbol or a missing one (key 0) in column '{columns.Target.Name}' during training.");
-            if (all.Count == 0)
-                throw new ArgumentException($"No row of the training data has a whole source and target ({skipped.MissingFeatures} without a source, {skipped.MissingLabel} without a target); there is nothing to train on.", nameof(input));
-            var seed = _options.Seed ?? _host.Rand.Next();
-            var (train, validation) = Split(all, seed);
-            channel.Info(MessageSensitivity.None, $"RecurrentEncoderDecoder: {_options.Cell} with {_options.HiddenSize} hidden units, {train.Count} training pairs"
-                + (validation is null ? "" : $", {validation.Count} held out") + $", {_options.Epochs} epochs.");
-            var engineOptions = _options.ToEngineOptions();
-            engineOptions.Seed = seed;
-            LastModel = new EncoderDecoderTrainer(engineOptions).Fit(train, validation, cancellation: _options.CancellationToken,
-                observer: new EpochLogObserver(channel, _options));
+            var (train, validation) = run.HoldOut(all);
+            var clock = Stopwatch.StartNew();
+            var engine = new EncoderDecoderTrainer(run.EngineOptions(train.Count, validation?.Count, "pairs"))
+                .Fit(train, validation, cancellation: _options.CancellationToken, observer: run.Observer);
+            LastModel = new RecurrentEncoderDecoderModel(engine, run.Observer.Summary(clock.Elapsed));
         }
-        return EncoderDecoderModelBuilder.Build(_ml, LastModel, _options.FeatureColumnName, PredictedLabelColumnName, input);
-    }
-
-    private (PairDataset Train, PairDataset? Validation) Split(PairDataset all, int seed)
-    {
-        if (_options.ValidationFraction <= 0)
-            return (all, null);
-        var (kept, heldOut) = ValidationHoldOut.Indices(all.Count, _options.ValidationFraction, seed, all.Name);
-        PairDataset Part(int[] indices, string name) => all with { Name = name, Pairs = indices.Select(i => all.Pairs[i]).ToArray() };
-        return (Part(kept, all.Name), Part(heldOut, $"{all.Name} (held out)"));
+        return EncoderDecoderModelBuilder.Build(_ml, LastModel.Engine, _options.FeatureColumnName, PredictedLabelColumnName, input);
     }
 
     /// <summary>The schema after this trainer: the input's columns plus <c>PredictedLabel</c>, shaped like the target column.</summary>

@@ -18,6 +18,8 @@ namespace Microsoft.ML;
 /// </summary>
 public sealed class RecurrentTaggerTrainer : IEstimator<ITransformer>
 {
+    private const string Name = "RecurrentTagger";
+
     private readonly MLContext _ml;
     private readonly IHost _host;
     private readonly RecurrentTrainerOptions _options;
@@ -27,7 +29,7 @@ public sealed class RecurrentTaggerTrainer : IEstimator<ITransformer>
         ArgumentNullException.ThrowIfNull(options);
         options.ValidateAll();
         _ml = new MLContext();
-        _host = environment.Register("RecurrentTagger");
+        _host = environment.Register(Name);
         _options = (RecurrentTrainerOptions)options.Clone();
     }
 
@@ -45,25 +47,16 @@ public sealed class RecurrentTaggerTrainer : IEstimator<ITransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var columns = TaggerColumns.Describe(input.Schema, _options);
-        using (var channel = _host.Start("Training"))
+        var (all, skipped) = DataViewTags.Read(input, columns);
+        var skippedRows = new SkippedRows(Name, skipped,
+            $"with no token in column '{columns.Features.Name}'",
+            $"whose tags in column '{columns.Label.Name}' are all missing",
+            $"No row of the training data has a token and a tag ({skipped.MissingFeatures} without tokens, {skipped.MissingLabel} without tags); there is nothing to train on.");
+        using (var run = FitRun.Start(_host, _options, skippedRows, all.Count))
         {
-            var (all, skipped) = DataViewTags.Read(input, columns);
-            if (skipped.MissingFeatures > 0)
-                channel.Warning(MessageSensitivity.None, $"RecurrentTagger: skipped {skipped.MissingFeatures} rows with no token in column '{columns.Features.Name}' during training.");
-            if (skipped.MissingLabel > 0)
-                channel.Warning(MessageSensitivity.None, $"RecurrentTagger: skipped {skipped.MissingLabel} rows whose tags in column '{columns.Label.Name}' are all missing during training.");
-            if (all.Count == 0)
-                throw new ArgumentException($"No row of the training data has a token and a tag ({skipped.MissingFeatures} without tokens, {skipped.MissingLabel} without tags); there is nothing to train on.", nameof(input));
-            var seed = _options.Seed ?? _host.Rand.Next();
-            var (train, validation) = _options.ValidationFraction > 0
-                ? ValidationHoldOut.Split(all, _options.ValidationFraction, seed)
-                : (all, (SequenceDataset?)null);
-            channel.Info(MessageSensitivity.None, $"RecurrentTagger: {_options.Cell} with {_options.HiddenSize} hidden units, {train.Count} training sequences"
-                + (validation is null ? "" : $", {validation.Count} held out") + $", {_options.Epochs} epochs.");
-            var engineOptions = _options.ToEngineOptions();
-            engineOptions.Seed = seed;
-            LastModel = new SequenceModelTrainer(engineOptions).Fit(train, validation, new EpochLogObserver(channel, _options),
-                _options.CancellationToken);
+            var (train, validation) = run.HoldOut(all);
+            LastModel = new SequenceModelTrainer(run.EngineOptions(train.Count, validation?.Count, "sequences"))
+                .Fit(train, validation, run.Observer, _options.CancellationToken);
         }
         return TaggerModelBuilder.Build(_ml, LastModel, _options.FeatureColumnName, input);
     }

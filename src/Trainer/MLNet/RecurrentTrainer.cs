@@ -17,6 +17,8 @@ namespace Microsoft.ML;
 /// </summary>
 public sealed class RecurrentTrainer : IEstimator<ITransformer>
 {
+    private const string Name = "Recurrent";
+
     private readonly MLContext _ml;
     private readonly IHost _host;
     private readonly RecurrentTrainerOptions _options;
@@ -28,7 +30,7 @@ public sealed class RecurrentTrainer : IEstimator<ITransformer>
         // The catalogs that assemble the fitted model (stock transforms only, no randomness) are reached from a
         // context of our own; training messages go to the caller's context through _host.
         _ml = new MLContext();
-        _host = environment.Register("Recurrent");
+        _host = environment.Register(Name);
         Task = task;
         _options = (RecurrentTrainerOptions)options.Clone();
     }
@@ -50,46 +52,31 @@ public sealed class RecurrentTrainer : IEstimator<ITransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var columns = SequenceColumns.Describe(input.Schema, Task, _options);
-        using (var channel = _host.Start("Training"))
+        var (all, skipped) = DataViewSequences.Read(input, columns);
+        using (var run = FitRun.Start(_host, _options, Skipped(skipped, columns), all.Count))
         {
-            var (all, skipped) = DataViewSequences.Read(input, columns);
-            ReportSkipped(channel, skipped, columns, all.Count);
-            // Without an explicit seed the context decides, as for ML.NET's own trainers: the host registered on it
-            // draws from the MLContext's seed (a fixed seed gives the same model; seed: null a different one each run).
-            var seed = _options.Seed ?? _host.Rand.Next();
-            var (train, validation) = _options.ValidationFraction > 0
-                ? ValidationHoldOut.Split(all, _options.ValidationFraction, seed)
-                : (all, (SequenceDataset?)null);
-            channel.Info(MessageSensitivity.None, $"Recurrent: {_options.Cell} with {_options.HiddenSize} hidden units, {train.Count} training sequences"
-                + (validation is null ? "" : $", {validation.Count} held out") + $", {_options.Epochs} epochs.");
-            var engineOptions = _options.ToEngineOptions();
-            engineOptions.Seed = seed;
-            var trainer = new SequenceModelTrainer(engineOptions);
-            LastModel = trainer.Fit(train, validation, new EpochLogObserver(channel, _options), _options.CancellationToken);
+            var (train, validation) = run.HoldOut(all);
+            LastModel = new SequenceModelTrainer(run.EngineOptions(train.Count, validation?.Count, "sequences"))
+                .Fit(train, validation, run.Observer, _options.CancellationToken);
         }
         return MLNetModelBuilder.Build(_ml, LastModel, _options.FeatureColumnName, input, Task);
     }
 
-    // ML.NET's rule for missing values: skip the row, say how many were skipped; no row left is an error.
-    private static void ReportSkipped(IChannel channel, DataViewSequences.Skipped skipped, SequenceColumns columns, int kept)
+    // How this trainer words its skipped rows; the refusal names each kind of missing value that left no row.
+    private static SkippedRows Skipped(DataViewSequences.Skipped skipped, SequenceColumns columns)
     {
-        var features = columns.Features.Name;
-        var label = columns.Label.Name;
         var what = columns.Kind == InputKind.Tokens ? "empty token sequences" : "missing features (NaN or infinite)";
-        if (skipped.MissingFeatures > 0)
-            channel.Warning(MessageSensitivity.None, $"Recurrent: skipped {skipped.MissingFeatures} rows with {what} in column '{features}' during training.");
-        if (skipped.MissingLabel > 0)
-            channel.Warning(MessageSensitivity.None, $"Recurrent: skipped {skipped.MissingLabel} rows with a missing label in column '{label}' during training.");
-        if (kept > 0)
-            return;
-        if (skipped.MissingFeatures + skipped.MissingLabel == 0)
-            throw new ArgumentException("The training data has no rows.", "input");
+        var withoutFeatures = $"with {what} in column '{columns.Features.Name}'";
+        var withoutLabel = $"with a missing label in column '{columns.Label.Name}'";
         var parts = new List<string>();
         if (skipped.MissingFeatures > 0)
-            parts.Add($"{skipped.MissingFeatures} with {what} in column '{features}'");
+            parts.Add($"{skipped.MissingFeatures} {withoutFeatures}");
         if (skipped.MissingLabel > 0)
-            parts.Add($"{skipped.MissingLabel} with a missing label in column '{label}'");
-        throw new ArgumentException($"Every row of the training data has a missing value ({string.Join(", ", parts)}); there is nothing to train on.", "input");
+            parts.Add($"{skipped.MissingLabel} {withoutLabel}");
+        var nothingLeft = parts.Count == 0
+            ? "The training data has no rows."
+            : $"Every row of the training data has a missing value ({string.Join(", ", parts)}); there is nothing to train on.";
+        return new SkippedRows(Name, skipped, withoutFeatures, withoutLabel, nothingLeft);
     }
 
     /// <summary>The schema after this trainer: the input's columns plus the task's output columns.</summary>

@@ -15,24 +15,13 @@ namespace Recurrent.Host.Tests.Commands;
 /// </summary>
 public sealed class EncoderDecoderTrainCommandTests(ITestOutputHelper output)
 {
-    private const int SigInt = 2;
-
     private sealed class Run : IDisposable
     {
         private readonly StringBuilder _stdout = new();
 
         public Run(params string[] arguments)
         {
-            var info = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            info.ArgumentList.Add(ServiceProcess.RecurrentDll);
-            foreach (var argument in arguments)
-                info.ArgumentList.Add(argument);
-            info.Environment["DOTNET_gcServer"] = "0";
+            var info = RecurrentCommand.StartInfo(arguments);
             Process = Process.Start(info)!;
             Process.OutputDataReceived += (_, e) =>
             {
@@ -140,23 +129,8 @@ public sealed class EncoderDecoderTrainCommandTests(ITestOutputHelper output)
         using var run = new Run("train", "--data", "reverse:500", "--count", "16", "--cell", "lstm", "--hidden-size", "1024",
             "--batch-size", "16", "--epochs", "2", "--threads", "1", "--out", model, "--onnx", onnx);
         await run.WaitForOutput("data:", TimeSpan.FromMinutes(2));
-        // 600 MiB more than when the data was loaded is well into the first step's passes, whatever the speed: the two
-        // stacks' weights, the optimizer's moments and the step's first buffers take under 300 MiB.
-        var loaded = ProcessStatus.ResidentMiB(run.Process.Id);
-        var deadline = DateTime.UtcNow.AddMinutes(5);
-        while (!run.Process.HasExited && ProcessStatus.ResidentMiB(run.Process.Id) < loaded + 600)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the first step never filled its activations");
-            await Task.Delay(20);
-        }
-        if (run.Process.HasExited)
-            Assert.Fail($"recurrent train exited before the signal:\n{run.Stdout}\n{await run.Stderr}");
-        output.WriteLine($"resident {ProcessStatus.ResidentMiB(run.Process.Id)} MiB ({loaded} MiB with the data): the step is under way");
-
-        Assert.Equal(0, ServiceProcess.SendSignal(run.Process.Id, SigInt));
-        var clock = Stopwatch.StartNew();
-        await run.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        output.WriteLine($"exited {clock.Elapsed.TotalMilliseconds:F0} ms after SIGINT with {run.Process.ExitCode}");
+        await RecurrentCommand.InterruptFirstStep(run.Process, ProcessStatus.ResidentMiB(run.Process.Id),
+            async () => $"{run.Stdout}\n{await run.Stderr}", output);
         var error = await run.Stderr;
         Assert.Equal(130, run.Process.ExitCode);
         Assert.Contains($"recurrent: training cancelled (Ctrl+C) after 0 completed steps; nothing was written to {model}", error);

@@ -39,8 +39,11 @@ internal static class ApiClient
     public static async Task<JsonObject> GetRunAsync(this HttpClient client, long id) =>
         (await client.GetFromJsonAsync<JsonObject>($"/api/runs/{id}"))!;
 
-    /// <summary>Polls until the run satisfies <paramref name="until"/>; fails with the last view on timeout.</summary>
-    public static async Task<JsonObject> WaitRunAsync(this HttpClient client, long id, Func<JsonObject, bool> until, double seconds = 120)
+    /// <summary>
+    /// Polls until the run satisfies <paramref name="until"/>; fails with the last view on timeout. The wait ends when
+    /// the run gets there, so the default bound is far above what a test's run takes on a loaded machine.
+    /// </summary>
+    public static async Task<JsonObject> WaitRunAsync(this HttpClient client, long id, Func<JsonObject, bool> until, double seconds = 600)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         JsonObject run;
@@ -56,7 +59,7 @@ internal static class ApiClient
         throw new TimeoutException($"run {id} did not get there: {run.ToJsonString()}");
     }
 
-    public static Task<JsonObject> WaitStateAsync(this HttpClient client, long id, string state, double seconds = 120) =>
+    public static Task<JsonObject> WaitStateAsync(this HttpClient client, long id, string state, double seconds = 600) =>
         client.WaitRunAsync(id, r => (string?)r["state"] == state, seconds);
 
     public static long? CheckpointStep(this JsonObject run) => (long?)run["progress"]!["checkpoint_step"];

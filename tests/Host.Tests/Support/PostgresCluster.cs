@@ -25,8 +25,12 @@ public sealed partial class PostgresCluster : IDisposable
     /// <summary>The cluster's maintenance database (<c>postgres</c>).</summary>
     public string ConnectionString { get; }
 
-    /// <summary>A new, empty database on the cluster; its connection string.</summary>
-    public string NewDatabase()
+    /// <summary>
+    /// A new, empty database on the cluster; its connection string. With <paramref name="connectTimeoutSeconds"/> the
+    /// string sets Npgsql's connection timeout, which the service otherwise sets to 5 s (so that a worker notices a
+    /// lost database quickly): a test that loses no database gives a loaded machine longer to open a connection.
+    /// </summary>
+    public string NewDatabase(int? connectTimeoutSeconds = null)
     {
         var name = $"t{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}";
         // Unpooled: a pooled connection would be a dead one after a test restarted the server.
@@ -36,7 +40,10 @@ public sealed partial class PostgresCluster : IDisposable
             using var command = new NpgsqlCommand($"CREATE DATABASE {name};", connection);
             command.ExecuteNonQuery();
         }
-        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name };
+        if (connectTimeoutSeconds is int seconds)
+            builder.Timeout = seconds;
+        return builder.ConnectionString;
     }
 
     /// <summary>Stops the server (fast: open connections are cut); <see cref="Start"/> brings it back.</summary>

@@ -21,7 +21,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         _process = process;
         DataDir = dataDir;
         Port = port;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        // A generous bound on one request: the largest predictions take long on a loaded machine.
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
         if (token is not null)
             Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         process.OutputDataReceived += (_, e) => Append(e.Data);
@@ -156,7 +157,7 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
 
     private async Task WaitHealthyAsync(HttpStatusCode? status = HttpStatusCode.OK)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)

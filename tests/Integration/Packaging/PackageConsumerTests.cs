@@ -8,8 +8,8 @@ namespace Recurrent.Integration.Tests.Packaging;
 /// <summary>
 /// A new user's way in: the packages from a folder feed, two fresh console projects outside the repository (no
 /// ProjectReference), built against the lowest ML.NET the packages declare and the newest served. One fits,
-/// evaluates, saves, predicts and exports ONNX with `using Microsoft.ML;` alone; the other references only ML.NET,
-/// loads the model.zip and must predict exactly the same.
+/// evaluates, saves, predicts and exports ONNX with `using Microsoft.ML;` alone, and fits an encoder–decoder; the other
+/// references only ML.NET, loads both model.zip files and must predict exactly the same.
 /// </summary>
 public sealed class PackageConsumerTests(PackageFeed feed) : IClassFixture<PackageFeed>
 {
@@ -87,7 +87,20 @@ public sealed class PackageConsumerTests(PackageFeed feed) : IClassFixture<Packa
         var predicted = Command.Run("dotnet", [loader, Path.Combine(output, "model.zip"), .. Probes], root)
             .Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(expected, predicted);
+
+        // The encoder–decoder's model, one graph with an ONNX Loop of decoder steps, runs in the consumer that knows
+        // only ML.NET and ONNX Runtime: the same outputs as the trainer's PredictionEngine, each probe reversed.
+        var sequenceAccuracy = double.Parse(File.ReadAllText(Path.Combine(output, "seq2seq-metrics.txt")).Split(' ')[1], CultureInfo.InvariantCulture);
+        Assert.True(sequenceAccuracy > 0.9, $"sequence accuracy {sequenceAccuracy}");
+        var decoded = File.ReadAllLines(Path.Combine(output, "seq2seq.txt"));
+        Assert.Equal(ReversalProbes.Select(p => string.Join(' ', Enumerable.Reverse(p.Split(' ')))), decoded);
+        var loaded = Command.Run("dotnet", [loader, "--decode", Path.Combine(output, "seq2seq.zip"), .. ReversalProbes], root)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(decoded, loaded);
     }
+
+    // Trainer.Consumer's Reversals.Probes: sources the encoder–decoder there learned to reverse.
+    private static readonly string[] ReversalProbes = ["a b c", "d a", "e", "c e b d"];
 
     private static string Build(string root, string project, string[] properties)
     {

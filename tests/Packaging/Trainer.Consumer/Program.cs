@@ -1,5 +1,6 @@
 // A new user's program: the Recurrent.Trainer package, ML.NET, and `using Microsoft.ML;` alone.
-// Usage: Trainer.Consumer OUTPUT_DIR. Writes model.zip, metrics.txt and predictions.txt there.
+// Usage: Trainer.Consumer OUTPUT_DIR. Writes model.zip, metrics.txt and predictions.txt there (a text classifier), and
+// seq2seq.zip, seq2seq-metrics.txt and seq2seq.txt (an encoder–decoder that reverses its source).
 using Microsoft.ML;
 
 var output = args[0];
@@ -34,6 +35,60 @@ using (var onnx = File.Create(Path.Combine(output, "model.onnx")))
 var engine = ml.Model.CreatePredictionEngine<Review, Prediction>(model);
 File.WriteAllLines(Path.Combine(output, "predictions.txt"),
     Texts.Probes.Select(t => engine.Predict(new Review { Label = "", Text = t })).Select(p => $"{p.PredictedLabel} {string.Join(' ', p.Score.Select(s => s.ToString("R")))}"));
+
+// The encoder–decoder: its fitted model is one ONNX graph with a Loop of decoder steps inside an OnnxTransformer.
+var pairs = ml.Data.LoadFromEnumerable(Reversals.Make(800, seed: 3));
+var seq2seq = ml.Transforms.Text.TokenizeIntoWords("SourceWords", "Source")
+    .Append(ml.Transforms.Text.TokenizeIntoWords("TargetWords", "Target"))
+    .Append(ml.Transforms.Conversion.MapValueToKey("Features", "SourceWords"))
+    .Append(ml.Transforms.Conversion.MapValueToKey("Label", "TargetWords"))
+    .Append(ml.MulticlassClassification.Trainers.RecurrentEncoderDecoder(new RecurrentTrainerOptions
+    {
+        Cell = RecurrentCellKind.Lstm,
+        HiddenSize = 32,
+        EmbeddingSize = 8,
+        Epochs = 10,
+        BatchSize = 16,
+        LearningRate = 0.01f,
+        ClipNorm = 1,
+    }))
+    .Append(ml.Transforms.Conversion.MapKeyToValue("Output", "PredictedLabel"));
+ITransformer reverser = seq2seq.Fit(pairs);
+var reversed = ml.MulticlassClassification.EvaluateEncoderDecoder(
+    reverser.Transform(ml.Data.LoadFromEnumerable(Reversals.Make(200, seed: 4))));
+File.WriteAllText(Path.Combine(output, "seq2seq-metrics.txt"), $"sequence-accuracy {reversed.SequenceAccuracy:R}\n");
+ml.Model.Save(reverser, pairs.Schema, Path.Combine(output, "seq2seq.zip"));
+var decoder = ml.Model.CreatePredictionEngine<Reversal, Decoded>(reverser);
+File.WriteAllLines(Path.Combine(output, "seq2seq.txt"),
+    Reversals.Probes.Select(s => string.Join(' ', decoder.Predict(new Reversal { Source = s }).Output)));
+
+public sealed class Reversal
+{
+    public string Source { get; set; } = "";
+    public string Target { get; set; } = "";
+}
+
+public sealed class Decoded
+{
+    public string[] Output { get; set; } = [];
+}
+
+public static class Reversals
+{
+    public static readonly string[] Probes = ["a b c", "d a", "e", "c e b d"];
+
+    // Sources of 1 to 4 symbols of a–e; the target is the source reversed.
+    public static IEnumerable<Reversal> Make(int count, int seed)
+    {
+        var random = new Random(seed);
+        string[] symbols = ["a", "b", "c", "d", "e"];
+        for (var i = 0; i < count; i++)
+        {
+            var source = Enumerable.Range(0, random.Next(1, 5)).Select(_ => symbols[random.Next(symbols.Length)]).ToArray();
+            yield return new Reversal { Source = string.Join(' ', source), Target = string.Join(' ', Enumerable.Reverse(source)) };
+        }
+    }
+}
 
 public sealed class Review
 {
