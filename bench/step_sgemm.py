@@ -9,6 +9,10 @@
 # `recurrent bench`, so our GFLOP/s divided by this is the fraction of the ceiling.
 # Usage: /usr/bin/python3 step_sgemm.py T I H B GATES [SECONDS]
 #   prints JSON: the step's GFLOP/s (best of rounds) and each product's, with its shape m×n×k
+# or:    /usr/bin/python3 step_sgemm.py T I H B GATES --serve
+#   for a driver that alternates turns with `recurrent bench --serve` (bench/targets.py): each line "SECONDS" on
+#   standard input runs whole steps for at least that long and answers a line of JSON (steps, wall seconds, GFLOP/s
+#   over the turn, the same statistic as ours); an empty line ends it. Threads: OPENBLAS_NUM_THREADS.
 import json
 import sys
 import time
@@ -16,7 +20,8 @@ import time
 import numpy
 
 T, I, H, B, G = map(int, sys.argv[1:6])
-seconds = float(sys.argv[6]) if len(sys.argv) > 6 else 1.5
+SERVE = sys.argv[6:7] == ["--serve"]
+seconds = float(sys.argv[6]) if len(sys.argv) > 6 and not SERVE else 1.5
 width = G * H
 rng = numpy.random.default_rng(0)
 
@@ -60,6 +65,25 @@ def best_rate(run, flops, budget):
 
 
 step_flops = 3.0 * 2 * T * B * width * (I + H)
+
+
+def serve():
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        turn = float(line)
+        steps, start = 0, time.perf_counter()
+        while steps == 0 or time.perf_counter() - start < turn:
+            step()
+            steps += 1
+        elapsed = time.perf_counter() - start
+        print(json.dumps({"steps": steps, "seconds": elapsed, "gflops": step_flops * steps / elapsed / 1e9}), flush=True)
+
+
+if SERVE:
+    step()
+    serve()
+    sys.exit(0)
 result = {"gflops": best_rate(step, step_flops, seconds), "products": []}
 for name, m, n, k, repetitions, product in PRODUCTS:
     result["products"].append({"name": name, "m": m, "n": n, "k": k, "per_step": repetitions,

@@ -229,29 +229,54 @@ public static class TrainingBenchmark
         return run;
     }
 
-    /// <summary>Runs <paramref name="steps"/> timed steps after <paramref name="warmup"/> untimed ones.</summary>
-    public static BenchmarkResult Run(SequenceModelOptions options, int length, int inputSize, int batchSize,
-        int steps, int warmup = 3, ITrainingObserver? observer = null)
+    /// <summary>A training loop on one random batch, warmed up, and what one of its steps computes.</summary>
+    internal sealed class Session(TrainingLoop loop, SequenceNetwork network, SequenceBatch batch, double flopsPerStep)
+    {
+        /// <summary>The network the loop trains, for experiments that time parts of a step.</summary>
+        public SequenceNetwork Network { get; } = network;
+
+        /// <summary>The batch every step trains on.</summary>
+        public SequenceBatch Batch { get; } = batch;
+
+        /// <summary>3 × 2·T·B·(I+H)·G·H per layer and direction: forward products, twice that backward.</summary>
+        public double FlopsPerStep { get; } = flopsPerStep;
+
+        /// <summary>One full training step (forward, BPTT, clipping, Adam).</summary>
+        public void Step() => loop.TrainBatch(Batch);
+    }
+
+    /// <summary>A <see cref="Session"/> of the given shape after <paramref name="warmup"/> untimed steps.</summary>
+    internal static Session Start(SequenceModelOptions options, int length, int inputSize, int batchSize, int warmup = 3,
+        ITrainingObserver? observer = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
         var (data, batch) = RandomBatch(options, length, inputSize, batchSize);
         var run = RunOptions(options, batchSize);
         var model = new SequenceModelTrainer(run).Initialize(data);
-        var loop = new TrainingLoop(model, run, data, null, observer);
-        for (var i = 0; i < warmup; i++)
-            loop.TrainBatch(batch);
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < steps; i++)
-            loop.TrainBatch(batch);
-        var seconds = clock.Elapsed.TotalSeconds;
         var shape = model.Network.Shape;
         var gates = model.Network.Layers[0][0].Cell.GateCount;
         var flopsPerStep = 3.0 * 2 * length * batchSize * (inputSize + shape.Hidden) * gates * shape.Hidden
             * shape.Directions * shape.Layers;
+        var session = new Session(new TrainingLoop(model, run, data, null, observer), model.Network, batch,
+            flopsPerStep);
+        for (var i = 0; i < warmup; i++)
+            session.Step();
+        return session;
+    }
+
+    /// <summary>Runs <paramref name="steps"/> timed steps after <paramref name="warmup"/> untimed ones.</summary>
+    public static BenchmarkResult Run(SequenceModelOptions options, int length, int inputSize, int batchSize,
+        int steps, int warmup = 3, ITrainingObserver? observer = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
+        var session = Start(options, length, inputSize, batchSize, warmup, observer);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++)
+            session.Step();
+        var seconds = clock.Elapsed.TotalSeconds;
         using var process = Process.GetCurrentProcess();
-        return new BenchmarkResult(steps * batchSize / seconds, flopsPerStep * steps / seconds / 1e9,
+        return new BenchmarkResult(steps * batchSize / seconds, session.FlopsPerStep * steps / seconds / 1e9,
             seconds * 1000 / steps, steps, process.PeakWorkingSet64);
     }
 }

@@ -111,6 +111,31 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Bench_serve_trains_each_requested_turn_and_answers_it_as_json()
+    {
+        // bench/targets.py's turns: "THREADS SECONDS" trains whole steps on that many threads (0: one per core) for
+        // at least SECONDS, one warm process for every turn; an empty line ends the session.
+        string[] shape = ["bench", "--serve", "--cell", "rnn", "--length", "5", "--input", "3", "--hidden", "8", "--batch", "4"];
+        var served = RecurrentCli.RunWithInput("1 0.02\n0 0.02\n1 0.02\n\nignored after the end\n", shape);
+        Assert.True(served.ExitCode == 0, served.Error);
+        var turns = served.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement).ToArray();
+        Assert.Equal([1, 0, 1], turns.Select(t => t.GetProperty("threads").GetInt32()));
+        Assert.All(turns, t =>
+        {
+            Assert.True(t.GetProperty("steps").GetInt32() >= 1);
+            Assert.True(t.GetProperty("seconds").GetDouble() >= 0.02);
+            Assert.True(t.GetProperty("gflops").GetDouble() > 0);
+            Assert.True(t.GetProperty("sequences_per_second").GetDouble() > 0);
+        });
+
+        var bad = RecurrentCli.RunWithInput("2 soon\n", shape);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("expected 'THREADS SECONDS'", bad.Error, StringComparison.Ordinal);
+        Assert.Contains("'2 soon'", bad.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Max_steps_zero_writes_the_initialised_model_untrained()
     {
         using var directory = new TemporaryDirectory();

@@ -13,18 +13,27 @@ internal static class RecurrentCli
 
     public static string Assembly => Path.Combine(AppContext.BaseDirectory, "recurrent.dll");
 
-    public static Result Run(params string[] arguments)
+    public static Result Run(params string[] arguments) => RunWithInput(null, arguments);
+
+    /// <summary>As <see cref="Run"/>, with <paramref name="input"/> (when given) written to its standard input.</summary>
+    public static Result RunWithInput(string? input, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = input is not null,
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Assembly);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start recurrent.");
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
