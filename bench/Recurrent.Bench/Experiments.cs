@@ -200,7 +200,8 @@ internal static class Experiments
                 Part(seen, n / 2, n / 2);
                 Volatile.Write(ref done, seen);
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         worker.Start();
         var step = 0;
         void Two()
