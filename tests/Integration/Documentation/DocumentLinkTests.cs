@@ -18,7 +18,7 @@ public sealed partial class DocumentLinkTests
         var checkedLinks = 0;
         foreach (var page in MarkdownExamples.Pages())
         {
-            var text = FencedBlock().Replace(File.ReadAllText(page), "");
+            var text = MarkdownExamples.WithoutCodeBlocks(File.ReadAllText(page));
             foreach (Match link in Link().Matches(text))
             {
                 var target = link.Groups[1].Value;
@@ -78,9 +78,6 @@ public sealed partial class DocumentLinkTests
         }
         return slug.ToString();
     }
-
-    [GeneratedRegex("^```.*?^```", RegexOptions.Multiline | RegexOptions.Singleline)]
-    private static partial Regex FencedBlock();
 
     [GeneratedRegex(@"\]\(([^)\s]+)\)")]
     private static partial Regex Link();

@@ -49,8 +49,7 @@ internal static partial class MarkdownExamples
     /// </summary>
     public static IEnumerable<(string Page, string Command, string Arguments)> CommandLines(string page)
     {
-        var text = File.ReadAllText(page);
-        var outsideBlocks = FencedBlock().Replace(text, "");
+        var outsideBlocks = WithoutCodeBlocks(File.ReadAllText(page));
         foreach (Match span in InlineCommand().Matches(outsideBlocks))
             yield return (page, span.Groups[1].Value, span.Groups[2].Value.Replace('\n', ' '));
         foreach (var (_, block) in CodeBlocks(page))
@@ -63,6 +62,9 @@ internal static partial class MarkdownExamples
             }
         }
     }
+
+    /// <summary>The page's text with its fenced code blocks removed: the prose and its inline spans.</summary>
+    public static string WithoutCodeBlocks(string text) => FencedBlock().Replace(text, "");
 
     /// <summary>The long flags (`--name`) of a command line, not the values or placeholders between them.</summary>
     public static IEnumerable<string> Flags(string arguments) =>
