@@ -232,6 +232,9 @@ public static class TrainingBenchmark
     /// <summary>A training loop on one random batch, warmed up, and what one of its steps computes.</summary>
     internal sealed class Session(TrainingLoop loop, SequenceNetwork network, SequenceBatch batch, double flopsPerStep)
     {
+        /// <summary>The loop, for experiments that change how its steps run.</summary>
+        public TrainingLoop Loop { get; } = loop;
+
         /// <summary>The network the loop trains, for experiments that time parts of a step.</summary>
         public SequenceNetwork Network { get; } = network;
 
@@ -242,7 +245,7 @@ public static class TrainingBenchmark
         public double FlopsPerStep { get; } = flopsPerStep;
 
         /// <summary>One full training step (forward, BPTT, clipping, Adam).</summary>
-        public void Step() => loop.TrainBatch(Batch);
+        public void Step() => Loop.TrainBatch(Batch);
     }
 
     /// <summary>A <see cref="Session"/> of the given shape after <paramref name="warmup"/> untimed steps.</summary>

@@ -37,13 +37,13 @@ internal static class ColumnSums
             return;
         }
         var perPart = ((columns + parts - 1) / parts + Quantum - 1) / Quantum * Quantum;
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        PartRunner.Run(parts, part =>
         {
             var first = from + part * perPart;
             var count = Math.Min(perPart, width - first);
             if (count > 0)
                 Columns(matrix, rows, width, first, count, result);
-        });
+        }, "column sums");
     }
 
     private static void Columns(float[] matrix, int rows, int width, int first, int count, float[] result)

@@ -36,11 +36,56 @@ internal static partial class Gemm
         if (RowParts(c.Rows, work, threads) <= 1 && ColumnParts(c.Columns, work, threads) > 1)
         {
             SplitColumns(c.Columns, work, threads, (first, columns) =>
-                Multiply(a, b.ColumnRange(first, columns), c.ColumnRange(first, columns), accumulate));
+                Multiply(a, b.ColumnRange(first, columns), c.ColumnRange(first, columns), accumulate), Site(a, c));
             return;
         }
         SplitRows(c.Rows, work, threads, (first, rows) =>
-            Multiply(a.RowRange(first, rows), b, c.RowRange(first, rows), accumulate));
+            Multiply(a.RowRange(first, rows), b, c.RowRange(first, rows), accumulate), Site(a, c));
+    }
+
+    // The product's shape, m×n×k, when hand-offs are logged (PartRunner.Log).
+    private static string? Site(MatrixView a, MatrixSpan c) =>
+        PartRunner.Log is null ? null : $"product {c.Rows}x{c.Columns}x{a.Columns}";
+
+    /// <summary>
+    /// Several independent products C (=) A · B in one hand-off: each split as <see cref="MultiplyParallel(StridedMatrix,
+    /// StridedMatrix, StridedMatrix, bool, int)"/> splits it alone, part p of every product on worker p (a product too
+    /// small to split on the first), so the GRU's three weight-gradient products cost one hand-off instead of three.
+    /// Every element is the same FMA chain as in the products one by one.
+    /// </summary>
+    public static void MultiplyParallel(IReadOnlyList<(StridedMatrix A, StridedMatrix B, StridedMatrix C)> products,
+        int threads)
+    {
+        var splits = new (bool Columns, int Parts, int PerPart)[products.Count];
+        var parts = 1;
+        for (var i = 0; i < products.Count; i++)
+        {
+            var (a, b, c) = products[i];
+            CheckShapes(a, b.Rows, b.Columns, c);
+            var work = (long)c.Rows * c.Columns * a.Columns;
+            var byColumns = RowParts(c.Rows, work, threads) <= 1 && ColumnParts(c.Columns, work, threads) > 1;
+            var (length, count, quantum) = byColumns
+                ? (c.Columns, ColumnParts(c.Columns, work, threads), ColumnQuantum)
+                : (c.Rows, RowParts(c.Rows, work, threads), RowBlock);
+            splits[i] = (byColumns, count, ((length + count - 1) / count + quantum - 1) / quantum * quantum);
+            parts = Math.Max(parts, count);
+        }
+        PartRunner.Run(parts, part =>
+        {
+            for (var i = 0; i < products.Count; i++)
+            {
+                var (a, b, c) = products[i];
+                var (byColumns, _, perPart) = splits[i];
+                var first = part * perPart;
+                var count = Math.Min(perPart, (byColumns ? c.Columns : c.Rows) - first);
+                if (count <= 0)
+                    continue;
+                if (byColumns)
+                    Multiply(a, b.ColumnRange(first, count), c.ColumnRange(first, count), accumulate: false);
+                else
+                    Multiply(a.RowRange(first, count), b, c.RowRange(first, count), accumulate: false);
+            }
+        }, PartRunner.Log is null ? null : $"{products.Count} products");
     }
 
     /// <summary>The packed product over all of B's columns, rows split as in the unpacked one.</summary>
@@ -49,7 +94,7 @@ internal static partial class Gemm
     {
         CheckShapes(a, b.Rows, b.Columns, c);
         SplitRows(c.Rows, (long)c.Rows * b.Columns * b.Rows, threads, (first, rows) =>
-            Multiply(a.RowRange(first, rows), b, c.RowRange(first, rows), accumulate));
+            Multiply(a.RowRange(first, rows), b, c.RowRange(first, rows), accumulate), Site(a, c));
     }
 
     // A is [m, k], B [k, n], C [m, n]: a product of matrices that do not fit is a caller's bug, named here.
@@ -111,16 +156,16 @@ internal static partial class Gemm
         work < SplitWork ? 1 : Math.Min(threads, Math.Max(1, n / (4 * ColumnQuantum)));
 
     // Runs body(first, rows) over the m rows, split into tile-aligned parts when the work pays for the hand-off.
-    private static void SplitRows(int m, long work, int threads, Action<int, int> body) =>
-        Split(m, RowParts(m, work, threads), RowBlock, body);
+    private static void SplitRows(int m, long work, int threads, Action<int, int> body, string? site) =>
+        Split(m, RowParts(m, work, threads), RowBlock, body, site);
 
     // Runs body(first, columns) over the n columns, split into parts of whole tile pairs.
-    private static void SplitColumns(int n, long work, int threads, Action<int, int> body) =>
-        Split(n, ColumnParts(n, work, threads), ColumnQuantum, body);
+    private static void SplitColumns(int n, long work, int threads, Action<int, int> body, string? site) =>
+        Split(n, ColumnParts(n, work, threads), ColumnQuantum, body, site);
 
     // Each part is a multiple of `quantum` long but the last; every element of C stays one FMA chain whatever the
     // split, so the bits do not depend on it.
-    private static void Split(int length, int parts, int quantum, Action<int, int> body)
+    private static void Split(int length, int parts, int quantum, Action<int, int> body, string? site)
     {
         if (parts <= 1)
         {
@@ -129,13 +174,13 @@ internal static partial class Gemm
         }
         var perPart = (length + parts - 1) / parts;
         perPart = (perPart + quantum - 1) / quantum * quantum;
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        PartRunner.Run(parts, part =>
         {
             var first = part * perPart;
             var count = Math.Min(perPart, length - first);
             if (count > 0)
                 body(first, count);
-        });
+        }, site);
     }
 
     private static void CheckBounds(int length, int rowStride, int colStride, int rows, int cols, string name)

@@ -104,6 +104,9 @@ internal sealed record KernelPlan
     /// <summary>The plan the kernels on this thread follow: the detected one unless a test forced another.</summary>
     public static KernelPlan Active => _override ?? Detected;
 
+    /// <summary>The plan a test forced on the calling thread, or null.</summary>
+    internal static KernelPlan? Overridden => _override;
+
     /// <summary>Runs the kernels of the calling thread with <paramref name="plan"/> until disposed (tests).</summary>
     internal static IDisposable Use(KernelPlan plan)
     {

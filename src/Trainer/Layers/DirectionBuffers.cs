@@ -120,7 +120,8 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
     }
 
     // Sequences are independent in time, so each worker runs the whole time loop for its own rows: one hand-off
-    // per pass instead of one per step.
+    // per pass instead of one per step. A cancelled step (StepCancellation) stops every part; it reaches the caller
+    // as one cancel (PartRunner).
     public void RunParts(Action<int, int, int> body)
     {
         int rows = Rows, parts = Parts;
@@ -130,21 +131,13 @@ internal sealed class DirectionBuffers(IRecurrentCell cell, int hidden, bool rev
             body(0, 0, rows);
             return;
         }
-        try
+        PartRunner.Run(parts, part =>
         {
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
-            {
-                var first = part * rowsPerPart;
-                var count = Math.Min(rowsPerPart, rows - first);
-                if (count > 0)
-                    body(part, first, count);
-            });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException))
-        {
-            // A cancelled step (StepCancellation) stops every part; it reaches the caller as one cancel.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
+            var first = part * rowsPerPart;
+            var count = Math.Min(rowsPerPart, rows - first);
+            if (count > 0)
+                body(part, first, count);
+        }, PartRunner.Log is null ? null : body.Method.Name);
     }
 
     /// <summary>One worker's buffers, sized for its rows.</summary>

@@ -70,11 +70,11 @@ internal sealed partial class OutputHead
         else
         {
             var perPart = (rows + parts - 1) / parts;
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+            PartRunner.Run(parts, part =>
             {
                 var first = part * perPart;
                 StepLossRows(logits, batch, logitGradient, divisor, losses, first, Math.Min(perPart, rows - first));
-            });
+            }, "per-step loss");
         }
         var sum = 0.0;
         for (var r = 0; r < rows; r++)

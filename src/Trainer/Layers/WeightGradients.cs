@@ -58,38 +58,42 @@ internal sealed class WeightGradients(IRecurrentCell cell, int inputSize, int hi
         }
     }
 
+    // dW_xh and dW_hh as two or three products (the GRU's blocks after the first ones multiply r ⊙ h_{t-1}), all in
+    // one hand-off between the threads.
     private void SeparateWeightGradients(StridedMatrix x, StridedMatrix dXp, StridedMatrix dHp, DirectionBuffers buffers,
         StridedMatrix previousStates, Parameter inputWeights, Parameter recurrentWeights, int threads)
     {
         int rows = x.Rows, width = _gateWidth;
-        if (inputSize < NarrowInput)
+        var products = new List<(StridedMatrix A, StridedMatrix B, StridedMatrix C)>(3);
+        var narrow = inputSize < NarrowInput;
+        float[] transposed = [];
+        if (narrow)
         {
             // Compute dW_xhᵀ = Σ x_tᵀ dXp_t, whose rows are G·H wide, then transpose it into place.
-            var transposed = Workspace.Ensure(ref _inputWeightsGradientT, inputSize * width);
-            Gemm.MultiplyParallel(x.Transposed, dXp, StridedMatrix.RowMajor(transposed, inputSize, width),
-                accumulate: false, threads);
-            Workspace.Transpose(transposed.AsSpan(0, inputSize * width), inputSize, width, inputWeights.Gradient);
+            transposed = Workspace.Ensure(ref _inputWeightsGradientT, inputSize * width);
+            products.Add((x.Transposed, dXp, StridedMatrix.RowMajor(transposed, inputSize, width)));
         }
         else
         {
-            Gemm.MultiplyParallel(dXp.Transposed, x, StridedMatrix.RowMajor(inputWeights.Gradient, width, inputSize),
-                accumulate: false, threads);
+            products.Add((dXp.Transposed, x, StridedMatrix.RowMajor(inputWeights.Gradient, width, inputSize)));
         }
         var dW_hh = StridedMatrix.RowMajor(recurrentWeights.Gradient, width, hidden);
         var onState = cell.GatesOnPreviousState * hidden;
         if (onState == width)
         {
-            Gemm.MultiplyParallel(dHp.Transposed, previousStates, dW_hh, accumulate: false, threads);
+            products.Add((dHp.Transposed, previousStates, dW_hh));
         }
         else
         {
             // The blocks after the first ones multiply what the cell kept in Extra (r ⊙ h_{t-1}) instead of h_{t-1}.
             var extra = StridedMatrix.RowMajor(buffers.Extra, rows, hidden);
-            Gemm.MultiplyParallel(dHp.Transposed.RowRange(0, onState), previousStates, dW_hh.RowRange(0, onState),
-                accumulate: false, threads);
-            Gemm.MultiplyParallel(dHp.Transposed.RowRange(onState, width - onState), extra,
-                dW_hh.RowRange(onState, width - onState), accumulate: false, threads);
+            products.Add((dHp.Transposed.RowRange(0, onState), previousStates, dW_hh.RowRange(0, onState)));
+            products.Add((dHp.Transposed.RowRange(onState, width - onState), extra,
+                dW_hh.RowRange(onState, width - onState)));
         }
+        Gemm.MultiplyParallel(products, threads);
+        if (narrow)
+            Workspace.Transpose(transposed.AsSpan(0, inputSize * width), inputSize, width, inputWeights.Gradient);
     }
 
     private void BiasGradients(DirectionBuffers buffers, int rows, Parameter? inputBias, Parameter? recurrentBias,

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Recurrent.Diagnostics;
 using Recurrent.Trainer.Data;
+using Recurrent.Trainer.Kernels;
 using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Tensors;
 
@@ -21,6 +22,9 @@ internal abstract class BatchTrainingLoop
     private readonly IReadOnlyList<RecurrentWeights> _liveRecurrentWeights;
     private readonly float[][]? _forwardRecurrentWeights;
     private readonly long _checkpointEverySteps;
+
+    // The helper threads of the run's steps (Threads > 1), made on the first step, stopped when the run ends.
+    private StepWorkers? _workers;
 
     /// <param name="options">The run's options.</param>
     /// <param name="parameters">Every parameter the optimizer updates, in a fixed order.</param>
@@ -120,25 +124,48 @@ internal abstract class BatchTrainingLoop
 
     private bool StepLimitReached => Options.MaxSteps is long limit && Position.Step >= limit;
 
-    /// <summary>Runs the epochs left; true when early stopping ended them.</summary>
+    /// <summary>
+    /// Whether steps run their hand-offs on helper threads kept for the run (<see cref="StepWorkers"/>) rather than
+    /// the thread pool's; the benchmarks turn it off to compare the two.
+    /// </summary>
+    internal bool KeepsStepWorkers { get; set; } = true;
+
+    /// <summary>The helpers of the run's steps while they live (tests check that a run stops them).</summary>
+    internal StepWorkers? Workers => _workers;
+
+    /// <summary>Runs the epochs left; true when early stopping ended them. The step helpers stop with them.</summary>
     protected bool RunEpochs(CancellationToken cancellation)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            if (!Position.InEpoch)
+            var clock = Stopwatch.StartNew();
+            while (true)
             {
-                if (Position.Epoch >= Options.Epochs || StepLimitReached)
-                    return false;
-                Position = Position.NextEpoch();
+                if (!Position.InEpoch)
+                {
+                    if (Position.Epoch >= Options.Epochs || StepLimitReached)
+                        return false;
+                    Position = Position.NextEpoch();
+                }
+                var epochClock = Stopwatch.StartNew();
+                RunBatches(cancellation);
+                var stop = FinishEpoch(epochClock.Elapsed, clock.Elapsed);
+                TakeCheckpoint();
+                if (stop)
+                    return true;
             }
-            var epochClock = Stopwatch.StartNew();
-            RunBatches(cancellation);
-            var stop = FinishEpoch(epochClock.Elapsed, clock.Elapsed);
-            TakeCheckpoint();
-            if (stop)
-                return true;
         }
+        finally
+        {
+            StopWorkers();
+        }
+    }
+
+    /// <summary>Stops the step helpers (a later step starts new ones); for loops driven step by step.</summary>
+    internal void StopWorkers()
+    {
+        _workers?.Dispose();
+        _workers = null;
     }
 
     private void RunBatches(CancellationToken cancellation)
@@ -184,6 +211,11 @@ internal abstract class BatchTrainingLoop
     /// <summary>One optimizer step on the batch <see cref="FillBatch"/> packed (or the model's half set).</summary>
     protected void TrainStep()
     {
+        if (Threads > 1 && KeepsStepWorkers)
+            _workers ??= new StepWorkers(Threads - 1);
+        else
+            StopWorkers();
+        using var team = StepWorkers.Enter(_workers);
         var step = Position.Step + 1;
         if (_forwardRecurrentWeights is not null)
         {

@@ -83,6 +83,35 @@ public class GemmTests
     }
 
     [Fact]
+    public void Products_in_one_hand_off_are_bit_identical_to_the_products_one_by_one()
+    {
+        // The GRU's weight gradients at a small scale: one split by columns (few rows), two by rows, one too small to
+        // split; on the step helpers and on the thread pool.
+        (int M, int N, int K)[] shapes = [(28, 384, 900), (256, 128, 900), (128, 128, 900), (8, 16, 20)];
+        var inputs = shapes.Select((s, i) => (A: KernelData.Random(s.K * s.M, (ulong)(10 + i)),
+            B: KernelData.Random(s.K * s.N, (ulong)(20 + i)))).ToArray();
+        var expected = shapes.Select((s, i) =>
+        {
+            var c = new float[s.M * s.N];
+            Gemm.Multiply(MatrixView.RowMajor(inputs[i].A, s.K, s.M).Transposed, MatrixView.RowMajor(inputs[i].B, s.K, s.N),
+                new MatrixSpan(c, s.M, s.N), accumulate: false);
+            return c;
+        }).ToArray();
+        using var team = new StepWorkers(1);
+        foreach (var onTeam in new[] { true, false })
+        {
+            var results = shapes.Select(s => KernelData.Random(s.M * s.N, 30)).ToArray(); // overwritten, not added to
+            using (StepWorkers.Enter(onTeam ? team : null))
+                Gemm.MultiplyParallel(shapes.Select((s, i) => (StridedMatrix.RowMajor(inputs[i].A, s.K, s.M).Transposed,
+                    StridedMatrix.RowMajor(inputs[i].B, s.K, s.N), StridedMatrix.RowMajor(results[i], s.M, s.N))).ToArray(),
+                    threads: 2);
+            for (var i = 0; i < shapes.Length; i++)
+                Assert.Equal(expected[i], results[i]);
+        }
+        Assert.Equal(1, team.HandOffs);
+    }
+
+    [Fact]
     public void Short_spans_are_refused_with_the_matrix_named()
     {
         var error = Assert.Throws<ArgumentException>(() =>

@@ -1,0 +1,315 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace Recurrent.Trainer.Kernels;
+
+/// <summary>
+/// The threads of a training run's steps: the thread that trains and <c>threads − 1</c> helpers that live from the
+/// run's first step to its end (<see cref="Dispose"/>), so that each of a step's hand-offs (the forward and BPTT time
+/// loops, the weight-gradient products, the loss rows) finds a helper already running instead of queueing work to the
+/// thread pool and waking one of its threads. A helper spins for a short while after its part (about a step's
+/// serial stretch between two hand-offs), then blocks; the next hand-off wakes it.
+/// </summary>
+/// <remarks>
+/// The parts of a hand-off are claimed one at a time by whichever thread comes first, the caller too: a helper
+/// that another process keeps off its core never holds a step back by more than its own part. Which thread runs a
+/// part changes nothing in the results (every part writes its own rows or columns), so the bits stay those of
+/// <see cref="Parallel.For(int, int, Action{int})"/>. Runs on the team nest: a part that hands off again runs that
+/// hand-off through <see cref="PartRunner"/>'s fallback.
+/// </remarks>
+internal sealed class StepWorkers : IDisposable
+{
+    [ThreadStatic]
+    private static StepWorkers? t_current;
+
+    // How long an idle helper spins before it blocks (a millisecond): longer than the serial stretches inside a step
+    // (the loss, the packing of W_hh, the bias sums: tens to hundreds of microseconds), far shorter than a run's pauses
+    // (validation, checkpoints), so that a run between steps holds no core for long.
+    private static readonly long SpinTicks = Stopwatch.Frequency / 1000;
+
+    private readonly Thread[] _helpers;
+    private readonly object _gate = new();
+    private volatile Job? _job;
+    private volatile bool _stopping;
+    private int _sleepers;
+    private bool _busy;
+
+    public StepWorkers(int helpers)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(helpers);
+        _helpers = new Thread[helpers];
+        for (var i = 0; i < helpers; i++)
+        {
+            // Background: a run that is never disposed (a benchmark's loop) cannot keep the process alive.
+            _helpers[i] = new Thread(HelperLoop) { IsBackground = true, Name = $"Recurrent step worker {i + 1}" };
+            _helpers[i].Start();
+        }
+    }
+
+    /// <summary>The team of the calling thread's training step, or null.</summary>
+    public static StepWorkers? Current => t_current;
+
+    /// <summary>The helper threads (tests check that they are gone after a run).</summary>
+    internal IReadOnlyList<Thread> Helpers => _helpers;
+
+    /// <summary>Hand-offs this team ran.</summary>
+    public long HandOffs { get; private set; }
+
+    /// <summary>Makes <paramref name="team"/> the calling thread's team until the scope is disposed (null: none).</summary>
+    public static Scope Enter(StepWorkers? team)
+    {
+        var previous = t_current;
+        t_current = team;
+        return new Scope(previous);
+    }
+
+    /// <summary>
+    /// Runs body(0) … body(parts − 1) on the caller and the helpers; false (nothing run) while the team is already
+    /// running a hand-off (a part that hands off again) or after it was disposed.
+    /// </summary>
+    public bool TryRun(int parts, Action<int> body)
+    {
+        if (_busy || _stopping)
+            return false;
+        _busy = true;
+        try
+        {
+            var job = new Job(body, parts, KernelPlan.Overridden, VectorWidth.Force256);
+            _job = job;
+            // A helper that went to sleep after this read finds the new job before it waits (Interlocked on both sides).
+            if (Volatile.Read(ref _sleepers) > 0)
+            {
+                lock (_gate)
+                    Monitor.PulseAll(_gate);
+            }
+            job.Work();
+            WaitForParts(job);
+            HandOffs++;
+            job.ThrowErrors();
+            return true;
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    // The caller, its parts done, waits for the helpers' last ones: spinning, since yielding the core measured half
+    // a millisecond before the caller ran again on a busy machine (longer than many parts); past a millisecond (a
+    // helper another process keeps off its core) it yields, so it does not hold the core the helper waits for.
+    private static void WaitForParts(Job job)
+    {
+        var yieldAfter = Stopwatch.GetTimestamp() + SpinTicks;
+        while (Volatile.Read(ref job.Remaining) > 0)
+        {
+            if (Stopwatch.GetTimestamp() < yieldAfter)
+                Thread.SpinWait(20);
+            else
+                Thread.Yield();
+        }
+    }
+
+    /// <summary>Stops and joins the helpers; the team runs nothing afterwards.</summary>
+    public void Dispose()
+    {
+        if (_stopping)
+            return;
+        _stopping = true;
+        lock (_gate)
+            Monitor.PulseAll(_gate);
+        foreach (var helper in _helpers)
+            helper.Join();
+    }
+
+    private void HelperLoop()
+    {
+        Job? last = null;
+        while (WaitForJob(last) is { } job)
+        {
+            last = job;
+            job.Work();
+        }
+    }
+
+    // The next job after `last`, spinning a while then blocking; null when the team stops.
+    private Job? WaitForJob(Job? last)
+    {
+        var spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+        while (true)
+        {
+            if (_stopping)
+                return null;
+            var job = _job;
+            if (job != last)
+                return job;
+            if (Stopwatch.GetTimestamp() < spinUntil)
+            {
+                Thread.SpinWait(30);
+                continue;
+            }
+            lock (_gate)
+            {
+                Interlocked.Increment(ref _sleepers);
+                while (_job == last && !_stopping)
+                    Monitor.Wait(_gate);
+                Interlocked.Decrement(ref _sleepers);
+            }
+        }
+    }
+
+    /// <summary>Restores the team the thread had before.</summary>
+    public readonly struct Scope(StepWorkers? previous) : IDisposable
+    {
+        public void Dispose() => t_current = previous;
+    }
+
+    // One hand-off: its parts are claimed in order by whoever comes; Remaining counts the parts not yet finished.
+    private sealed class Job(Action<int> body, int parts, KernelPlan? plan, bool force256)
+    {
+        private readonly int _parts = parts;
+        private int _next;
+        private List<Exception>? _errors;
+        public int Remaining = parts;
+
+        public void Work()
+        {
+            int part;
+            if ((part = Interlocked.Increment(ref _next) - 1) >= _parts)
+                return;
+            // The caller's kernel plan and vector width hold on every thread of the hand-off (tests force them).
+            var previousWidth = VectorWidth.Force256;
+            VectorWidth.Force256 = force256;
+            using var scope = plan is null ? null : KernelPlan.Use(plan);
+            try
+            {
+                do
+                {
+                    try
+                    {
+                        body(part);
+                    }
+                    catch (Exception e)
+                    {
+                        lock (this)
+                            (_errors ??= []).Add(e);
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref Remaining);
+                    }
+                }
+                while ((part = Interlocked.Increment(ref _next) - 1) < _parts);
+            }
+            finally
+            {
+                VectorWidth.Force256 = previousWidth;
+            }
+        }
+
+        // As Parallel.For reports them, except that a cancel of every failed part reaches the caller as one cancel.
+        public void ThrowErrors()
+        {
+            if (_errors is null)
+                return;
+            if (_errors.All(e => e is OperationCanceledException))
+                ExceptionDispatchInfo.Throw(_errors[0]);
+            throw new AggregateException(_errors);
+        }
+    }
+}
+
+/// <summary>
+/// Runs the parts of one hand-off: on the calling thread's <see cref="StepWorkers"/> inside a training step, else
+/// with <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> as before (inference, nested hand-offs).
+/// </summary>
+internal static class PartRunner
+{
+    /// <summary>While set (the phases experiment, one run at a time), every hand-off is timed into it.</summary>
+    internal static HandOffLog? Log;
+
+    /// <param name="parts">The parts; one runs on the caller without a hand-off.</param>
+    /// <param name="body">body(part).</param>
+    /// <param name="site">What hands off, for <see cref="Log"/> (its body's method when not given).</param>
+    public static void Run(int parts, Action<int> body, string? site = null)
+    {
+        if (parts <= 1)
+        {
+            body(0);
+            return;
+        }
+        if (Log is { } log)
+        {
+            log.Time(parts, body, site ?? body.Method.Name, Dispatch);
+            return;
+        }
+        Dispatch(parts, body);
+    }
+
+    private static void Dispatch(int parts, Action<int> body)
+    {
+        if (StepWorkers.Current is { } team && team.TryRun(parts, body))
+            return;
+        try
+        {
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException))
+        {
+            // A cancelled step (StepCancellation) stops every part; it reaches the caller as one cancel.
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+    }
+}
+
+/// <summary>
+/// The hand-offs of <see cref="PartRunner"/> while it is its <see cref="PartRunner.Log"/>: per hand-off, its wall
+/// time from dispatch to return, each part's time, how late its last part started, how long the caller waited
+/// after the last part ended, and the serial stretch since the previous hand-off returned (what a helper waits
+/// through), in <see cref="Stopwatch"/> ticks.
+/// </summary>
+internal sealed class HandOffLog
+{
+    private long _lastReturn;
+
+    public readonly record struct Entry(string Site, int Parts, long Wall, long[] PartTimes, long LastStart, long Tail,
+        long Gap)
+    {
+        public long LongestPart => PartTimes.Max();
+    }
+
+    public List<Entry> Entries { get; } = [];
+
+    internal void Time(int parts, Action<int> body, string site, Action<int, Action<int>> dispatch)
+    {
+        var starts = new long[parts];
+        var ends = new long[parts];
+        var dispatched = Stopwatch.GetTimestamp();
+        dispatch(parts, part =>
+        {
+            starts[part] = Stopwatch.GetTimestamp();
+            try
+            {
+                body(part);
+            }
+            finally
+            {
+                ends[part] = Stopwatch.GetTimestamp();
+            }
+        });
+        var returned = Stopwatch.GetTimestamp();
+        long lastStart = 0, lastEnd = 0;
+        var times = new long[parts];
+        for (var p = 0; p < parts; p++)
+        {
+            times[p] = ends[p] - starts[p];
+            lastStart = Math.Max(lastStart, starts[p] - dispatched);
+            lastEnd = Math.Max(lastEnd, ends[p]);
+        }
+        lock (Entries)
+        {
+            Entries.Add(new Entry(site, parts, returned - dispatched, times, lastStart, returned - lastEnd,
+                _lastReturn == 0 ? 0 : dispatched - _lastReturn));
+            _lastReturn = returned;
+        }
+    }
+}
