@@ -11,11 +11,14 @@ namespace Recurrent.Bench;
 /// each hand-off of a step timed (<see cref="HandOffLog"/>: how long it took, its longest part, how late its last
 /// part started, how long the caller waited after the last part ended), with the run's step helpers
 /// (<see cref="StepWorkers"/>) and with the thread pool; then whole steps of the two and of one thread, alternating
-/// step by step in one process: medians of wall and process CPU time, and the helpers' step over the pool's, round
+/// in turns of a few steps in one process: medians of wall and process CPU time, and the helpers' step over the pool's, round
 /// by round.
 /// </summary>
 internal static class TrainingHandOffs
 {
+    // Steps back to back in one turn, as a run takes them (a helper spins from one step into the next).
+    private const int TurnSteps = 4;
+
     public static int Run()
     {
         var cell = Environment.GetEnvironmentVariable("EXP_CELL") ?? "lstm";
@@ -24,16 +27,21 @@ internal static class TrainingHandOffs
         var (length, input) = hidden == 512 ? (100, 64) : (28, 28);
         const int batch = 64;
         var threads = Math.Max(2, Environment.ProcessorCount);
-        string[] names = ["helpers", "thread pool", "one thread"];
+        // EXP_SPINS: the helpers' spins to compare, in microseconds (0: block at once).
+        var spins = (Environment.GetEnvironmentVariable("EXP_SPINS") ?? "0").Split(',')
+            .Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        string[] names = [.. spins.Select(spin => $"helpers {spin} µs"), "thread pool", "one thread"];
+        int pool = spins.Length, one = spins.Length + 1;
         var sessions = names.Select((name, i) =>
         {
             var session = TrainingBenchmark.Start(new SequenceModelOptions
             {
                 Cell = Enum.Parse<Microsoft.ML.RecurrentCellKind>(cell, ignoreCase: true),
                 HiddenSize = hidden,
-                Threads = i == 2 ? 1 : threads,
+                Threads = i == one ? 1 : threads,
             }, length, input, batch, warmup: 0);
-            session.Loop.KeepsStepWorkers = i == 0;
+            session.Loop.KeepsStepWorkers = i < pool;
+            session.Loop.StepWorkerSpin = i < pool ? TimeSpan.FromMicroseconds(spins[i]) : null;
             for (var w = 0; w < 20; w++)
                 session.Step();
             return session;
@@ -41,7 +49,7 @@ internal static class TrainingHandOffs
         Console.WriteLine($"{cell} T={length} I={input} H={hidden} B={batch}, {threads} threads, load {Load()}");
 
         const int loggedSteps = 40;
-        for (var s = 0; s < 2; s++)
+        foreach (var s in new[] { 0, pool })
         {
             var log = new HandOffLog();
             PartRunner.Log = log;
@@ -63,7 +71,7 @@ internal static class TrainingHandOffs
 
         var wall = names.Select(_ => new List<double>()).ToArray();
         var cpu = names.Select(_ => new List<double>()).ToArray();
-        var ratios = new List<double>();
+        var ratios = spins.Select(_ => new List<double>()).ToArray();
         for (var round = 0; round < rounds; round++)
         {
             var roundWall = new double[names.Length];
@@ -73,19 +81,26 @@ internal static class TrainingHandOffs
                 var s = (k + round) % names.Length;
                 var cpuBefore = Environment.CpuUsage.TotalTime;
                 var start = Stopwatch.GetTimestamp();
-                sessions[s].Step();
-                roundWall[s] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                for (var i = 0; i < TurnSteps; i++)
+                    sessions[s].Step();
+                roundWall[s] = Stopwatch.GetElapsedTime(start).TotalMilliseconds / TurnSteps;
+                // A pause longer than any spin: every helper is asleep before the next turn, and the CPU a turn's
+                // helper spins after its last step counts to its turn.
+                Thread.Sleep(5);
                 wall[s].Add(roundWall[s]);
-                cpu[s].Add((Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds);
+                cpu[s].Add((Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds / TurnSteps);
             }
-            ratios.Add(roundWall[0] / roundWall[1]);
+            for (var h = 0; h < pool; h++)
+                ratios[h].Add(roundWall[h] / roundWall[pool]);
         }
-        Console.WriteLine($"  whole steps, {rounds} alternating rounds, load {Load()}: median ms wall (process CPU)");
+        Console.WriteLine($"  whole steps, {rounds} alternating rounds of {TurnSteps}-step turns, load {Load()}: " +
+            "median ms a step, wall (process CPU)");
         for (var s = 0; s < names.Length; s++)
             Console.WriteLine($"    {names[s],-12} {Median(wall[s]),7:F3} ({Median(cpu[s]),7:F3})" +
-                $"   scaling over one thread {Median(wall[2]) / Median(wall[s]):F2}x");
-        Console.WriteLine($"  helpers' step over the pool's, median of rounds {Median(ratios):F3}" +
-            $" (quartiles {Quantile(ratios, 0.25):F3}-{Quantile(ratios, 0.75):F3})");
+                $"   scaling over one thread {Median(wall[one]) / Median(wall[s]):F2}x");
+        for (var h = 0; h < pool; h++)
+            Console.WriteLine($"  {names[h]}: step over the pool's, median of rounds {Median(ratios[h]):F3}" +
+                $" (quartiles {Quantile(ratios[h], 0.25):F3}-{Quantile(ratios[h], 0.75):F3})");
         foreach (var session in sessions)
             session.Loop.StopWorkers();
         WeightGradientProduct(sessions[0], length, input, hidden, batch, rounds);
@@ -145,7 +160,9 @@ internal static class TrainingHandOffs
             Console.WriteLine($"    {runs[r].Name,-26} {Median(wall[r]),7:F3}");
         var parts = Enumerable.Range(0, 2).Select(p =>
             Median(log.Entries.Select(e => e.PartTimes[p] * 1e3 / Stopwatch.Frequency).ToList())).ToArray();
-        Console.WriteLine($"    side by side: first half {parts[0]:F3}, second half {parts[1]:F3}: " +
+        var lastStart = Median(log.Entries.Select(e => e.LastStart * 1e3 / Stopwatch.Frequency).ToList());
+        Console.WriteLine($"    side by side: first half {parts[0]:F3}, second half {parts[1]:F3}, the later one started " +
+            $"{lastStart:F3} after the dispatch: " +
             $"{parts[0] / Median(wall[1]):F2}x and {parts[1] / Median(wall[2]):F2}x their time alone; " +
             $"scaling {Median(wall[0]) / Median(wall[3]):F2}x");
     }

@@ -7,8 +7,7 @@ namespace Recurrent.Trainer.Kernels;
 /// The threads of a training run's steps: the thread that trains and <c>threads − 1</c> helpers that live from the
 /// run's first step to its end (<see cref="Dispose"/>), so that each of a step's hand-offs (the forward and BPTT time
 /// loops, the weight-gradient products, the loss rows) finds a helper already running instead of queueing work to the
-/// thread pool and waking one of its threads. A helper spins for a short while after its part (about a step's
-/// serial stretch between two hand-offs), then blocks; the next hand-off wakes it.
+/// thread pool. An idle helper blocks on a monitor (or spins first, when given a spin); the next hand-off wakes it.
 /// </summary>
 /// <remarks>
 /// The parts of a hand-off are claimed one at a time by whichever thread comes first, the caller too: a helper
@@ -22,10 +21,14 @@ internal sealed class StepWorkers : IDisposable
     [ThreadStatic]
     private static StepWorkers? t_current;
 
-    // How long an idle helper spins before it blocks (a millisecond): longer than the serial stretches inside a step
-    // (the loss, the packing of W_hh, the bias sums: tens to hundreds of microseconds), far shorter than a run's pauses
-    // (validation, checkpoints), so that a run between steps holds no core for long.
-    private static readonly long SpinTicks = Stopwatch.Frequency / 1000;
+    // How long an idle helper spins before it blocks, and a caller waiting for a helper's part before it yields: by
+    // default not at all. On this project's shared 2-core machines (load 9-16, LSTM, GRU and tanh RNN at H = 128)
+    // a step with helpers that block at once took 0.86-1.00x the thread pool's time, with a 50-100 µs spin
+    // 0.91-1.04x, with 0.3-1 ms 1.0-1.16x: a spinning helper uses up its share of a busy core and then starts its
+    // part late. The helpers pay by themselves: a dedicated thread and a plain monitor instead of the pool's queue.
+    public static readonly TimeSpan DefaultSpin = TimeSpan.Zero;
+
+    private readonly long _spinTicks;
 
     private readonly Thread[] _helpers;
     private readonly object _gate = new();
@@ -34,9 +37,13 @@ internal sealed class StepWorkers : IDisposable
     private int _sleepers;
     private bool _busy;
 
-    public StepWorkers(int helpers)
+    /// <param name="helpers">Threads besides the caller's.</param>
+    /// <param name="spin">How long an idle helper, and a caller waiting for one, spin before they block or yield
+    /// (<see cref="DefaultSpin"/> when not given).</param>
+    public StepWorkers(int helpers, TimeSpan? spin = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(helpers);
+        _spinTicks = (long)((spin ?? DefaultSpin).TotalSeconds * Stopwatch.Frequency);
         _helpers = new Thread[helpers];
         for (var i = 0; i < helpers; i++)
         {
@@ -94,12 +101,11 @@ internal sealed class StepWorkers : IDisposable
         }
     }
 
-    // The caller, its parts done, waits for the helpers' last ones: spinning, since yielding the core measured half
-    // a millisecond before the caller ran again on a busy machine (longer than many parts); past a millisecond (a
-    // helper another process keeps off its core) it yields, so it does not hold the core the helper waits for.
-    private static void WaitForParts(Job job)
+    // The caller, its parts done, waits for the helpers' last ones: spinning for the team's spin, then yielding its
+    // core, which a helper that another process keeps waiting may need.
+    private void WaitForParts(Job job)
     {
-        var yieldAfter = Stopwatch.GetTimestamp() + SpinTicks;
+        var yieldAfter = Stopwatch.GetTimestamp() + _spinTicks;
         while (Volatile.Read(ref job.Remaining) > 0)
         {
             if (Stopwatch.GetTimestamp() < yieldAfter)
@@ -134,7 +140,7 @@ internal sealed class StepWorkers : IDisposable
     // The next job after `last`, spinning a while then blocking; null when the team stops.
     private Job? WaitForJob(Job? last)
     {
-        var spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+        var spinUntil = Stopwatch.GetTimestamp() + _spinTicks;
         while (true)
         {
             if (_stopping)

@@ -130,6 +130,9 @@ internal abstract class BatchTrainingLoop
     /// </summary>
     internal bool KeepsStepWorkers { get; set; } = true;
 
+    /// <summary>How long the step helpers spin between hand-offs (null: <see cref="StepWorkers.DefaultSpin"/>).</summary>
+    internal TimeSpan? StepWorkerSpin { get; set; }
+
     /// <summary>The helpers of the run's steps while they live (tests check that a run stops them).</summary>
     internal StepWorkers? Workers => _workers;
 
@@ -212,7 +215,7 @@ internal abstract class BatchTrainingLoop
     protected void TrainStep()
     {
         if (Threads > 1 && KeepsStepWorkers)
-            _workers ??= new StepWorkers(Threads - 1);
+            _workers ??= new StepWorkers(Threads - 1, StepWorkerSpin);
         else
             StopWorkers();
         using var team = StepWorkers.Enter(_workers);
