@@ -114,19 +114,8 @@ internal static class TrainingHandOffs
     private static void WeightGradientProduct(TrainingBenchmark.Session session, int length, int input, int hidden,
         int batch, int rounds)
     {
-        var gates = session.Network.Layers[0][0].Cell.GateCount;
-        var panel = KernelPlan.Active.PanelWidth;
-        int rows = length * batch, width = gates * hidden, columns = (input + hidden + panel - 1) / panel * panel;
-        var dz = new float[rows * width];
-        var stepInputs = new float[rows * columns];
-        var product = new float[width * columns];
-        var random = new Random(5);
-        foreach (var array in new[] { dz, stepInputs })
-            for (var i = 0; i < array.Length; i++)
-                array[i] = (float)(random.NextDouble() - 0.5);
-        var a = StridedMatrix.RowMajor(dz, rows, width).Transposed;
-        var b = StridedMatrix.RowMajor(stepInputs, rows, columns);
-        var c = StridedMatrix.RowMajor(product, width, columns);
+        var (a, b, c) = TrainingPhases.JointWeightGradientProduct(session, length, input, hidden, batch);
+        int rows = b.Rows, width = c.Rows, columns = c.Columns;
         var half = width / 2;
         using var team = new StepWorkers(1);
         var log = new HandOffLog();

@@ -34,17 +34,8 @@ internal static class TrainingPhases
             Threads = n,
             CollectAdjointNorms = false,
         }, length, input, batches[i], warmup: 10)).ToArray();
-        var gates = sessions[0].Network.Layers[0][0].Cell.GateCount;
-        // The LSTM's joint weight-gradient product at this shape (∂L/∂z read transposed, [x_t | h_{t-1}] padded).
-        var panel = KernelPlan.Active.PanelWidth;
-        int rows = length * batch, width = gates * hidden, columns = (input + hidden + panel - 1) / panel * panel;
-        var dz = new float[rows * width];
-        var stepInputs = new float[rows * columns];
-        var product = new float[width * columns];
-        var random = new Random(5);
-        foreach (var array in new[] { dz, stepInputs })
-            for (var i = 0; i < array.Length; i++)
-                array[i] = (float)(random.NextDouble() - 0.5);
+        var (a, b, c) = JointWeightGradientProduct(sessions[0], length, input, hidden, batch);
+        int rows = b.Rows, width = c.Rows, columns = c.Columns;
 
         (string Name, Action<int, TrainingBenchmark.Session> Body)[] parts =
         [
@@ -55,9 +46,7 @@ internal static class TrainingPhases
             {
                 // The worker's share: the first half of C's rows, as the two-thread split gives each core.
                 var share = s.Batch.Size < batch ? width / Environment.ProcessorCount : width;
-                Gemm.MultiplyParallel(StridedMatrix.RowMajor(dz, rows, width).Transposed.RowRange(0, share),
-                    StridedMatrix.RowMajor(stepInputs, rows, columns), StridedMatrix.RowMajor(product, share, columns),
-                    accumulate: false, n);
+                Gemm.MultiplyParallel(a.RowRange(0, share), b, c.RowRange(0, share), accumulate: false, n);
             }),
         ];
         var wall = new List<double>[parts.Length, threads.Length];
@@ -95,6 +84,26 @@ internal static class TrainingPhases
                 $"share's work {Median(threadCpu[p, 2]) / (Median(threadCpu[p, 0]) / Environment.ProcessorCount):F2}x");
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The LSTM's joint weight-gradient product at the session's shape, on random values: ∂L/∂z [T·B, G·H] read
+    /// transposed (A), [x_t | h_{t-1}] padded to whole panels (B), and C [G·H, columns].
+    /// </summary>
+    internal static (StridedMatrix A, StridedMatrix B, StridedMatrix C) JointWeightGradientProduct(
+        TrainingBenchmark.Session session, int length, int input, int hidden, int batch)
+    {
+        var gates = session.Network.Layers[0][0].Cell.GateCount;
+        var panel = KernelPlan.Active.PanelWidth;
+        int rows = length * batch, width = gates * hidden, columns = (input + hidden + panel - 1) / panel * panel;
+        var dz = new float[rows * width];
+        var stepInputs = new float[rows * columns];
+        var random = new Random(5);
+        foreach (var array in new[] { dz, stepInputs })
+            for (var i = 0; i < array.Length; i++)
+                array[i] = (float)(random.NextDouble() - 0.5);
+        return (StridedMatrix.RowMajor(dz, rows, width).Transposed, StridedMatrix.RowMajor(stepInputs, rows, columns),
+            StridedMatrix.RowMajor(new float[width * columns], width, columns));
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
