@@ -83,7 +83,10 @@ internal sealed class StepWorkers : IDisposable
         {
             var job = new Job(body, parts, KernelPlan.Overridden, VectorWidth.Force256);
             _job = job;
-            // A helper that went to sleep after this read finds the new job before it waits (Interlocked on both sides).
+            // A full fence on both sides (here and the helper's Interlocked count of sleepers): either this read sees the
+            // helper about to sleep, or the helper sees the new job before it waits. Even a missed wake-up could not
+            // hang a step: the caller claims every part nobody else took.
+            Interlocked.MemoryBarrier();
             if (Volatile.Read(ref _sleepers) > 0)
             {
                 lock (_gate)
