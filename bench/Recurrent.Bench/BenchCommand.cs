@@ -16,7 +16,12 @@ internal static class BenchCommand
     public static int Main(string[] args)
     {
         if (Environment.GetEnvironmentVariable("RECURRENT_EXPERIMENT") is { } experiment)
-            return experiment == "phases" ? TrainingPhases.Run() : Experiments.Run(experiment);
+            return experiment switch
+            {
+                "phases" => TrainingPhases.Run(),
+                "batch1split" => BatchOneUnitSplit.Run(),
+                _ => Experiments.Run(experiment),
+            };
         var command = Create();
         var parse = command.Parse(args);
         // Usage errors are bad input: exit 2, with System.CommandLine's message, as every `recurrent` command.
