@@ -50,10 +50,12 @@ public class InferenceTests
 
     // Inference on one thread per core (the default) splits the batch's rows among workers, each running the whole
     // sequence for its rows; a row's arithmetic is the same on any worker, so every thread count gives one thread's
-    // bits, including batches smaller than the workers and a batch of one.
+    // bits, including batches smaller than the workers and a batch of one (at H = 512 too, where [W_xhᵀ ; W_hhᵀ] is
+    // larger than L2: the size at which a batch of one might some day split its columns across cores).
     [Theory]
     [InlineData(RecurrentCellKind.Lstm, 64, 16)]
     [InlineData(RecurrentCellKind.Lstm, 1, 16)]
+    [InlineData(RecurrentCellKind.Lstm, 1, 512)]
     [InlineData(RecurrentCellKind.Gru, 5, 3)]
     [InlineData(RecurrentCellKind.Rnn, 3, 24)]
     public void Inference_on_any_thread_count_gives_one_threads_bits(RecurrentCellKind cell, int batch, int hidden)
