@@ -10,7 +10,8 @@ namespace Recurrent.Bench;
 /// [x_t | h_{t-1}]·[W_xhᵀ ; W_hhᵀ] then the gates, on one thread against two threads that each own half the units
 /// of every gate block (their product columns and their gates, so one barrier per step: h_t complete before step t+1
 /// reads it), in alternating rounds of wall-clock time (RECURRENT_EXPERIMENT=batch1split, EXP_ROUNDS). Also the
-/// product alone on one thread, in GB/s of W streamed, the engine's own batch-1 call at the same sizes, beside a plain vector sum over the same bytes (the core's read
+/// product alone on one thread, in GB/s of W streamed, the engine's own batch-1 call at the same sizes (Threads = 1
+/// and 0), beside a plain vector sum over the same bytes (the core's read
 /// rate from where W lives: L3 here).
 /// </summary>
 internal static class BatchOneUnitSplit
@@ -161,7 +162,13 @@ internal static class BatchOneUnitSplit
         var model = TrainingBenchmark.RandomModel(new Recurrent.Trainer.SequenceModelOptions { HiddenSize = hidden, Threads = 1 },
             length, input);
         Recurrent.Trainer.Data.SequenceExample[] single = [.. InferenceBenchmark.RandomSequences(1, length, input)];
-        (string Name, Action Body)[] ways = [("the engine's PredictBatch, batch 1", () => model.PredictBatch(single)),("one thread, whole pass", () => One()), ("two threads, units split", () => Two()),
+        void Predict(int threads)
+        {
+            model.Options.Threads = threads;
+            model.PredictBatch(single);
+        }
+        (string Name, Action Body)[] ways = [("the engine's PredictBatch, batch 1", () => Predict(1)),
+            ("the same on Threads = 0 (one per core)", () => Predict(0)),("one thread, whole pass", () => One()), ("two threads, units split", () => Two()),
             ("one thread, the T products alone", ProductOnly), ("one thread, T reads of W (8 sums)", SumOnly)];
         var times = ways.Select(_ => new List<double>()).ToArray();
         foreach (var way in ways)
@@ -192,7 +199,7 @@ internal static class BatchOneUnitSplit
             Console.WriteLine($"  {ways[i].Name,-36} median {Median(times[i]),9:F0} us  p25 {sorted[sorted.Length / 4],9:F0}  min {sorted[0],9:F0}" +
                               $"  ({n * depth * 4.0 * length / Median(times[i]) / 1e3:F1} GB/s of W by the median)");
         }
-        Console.WriteLine($"  two threads / one thread, medians: {Median(times[2]) / Median(times[1]):F2}");
+        Console.WriteLine($"  two threads / one thread, medians: {Median(times[3]) / Median(times[2]):F2}");
         return 0;
     }
 
