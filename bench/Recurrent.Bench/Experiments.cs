@@ -189,8 +189,17 @@ internal static class Experiments
             using (KernelPlan.Use(plan))
                 model.PredictBatch(batch);
         }
-        Alternate(rounds, ("gate tiles", flops, () => Run(fused)), ("product, then the gate pass", flops, () => Run(before)),
-            ("onnxruntime", flops, () => onnx.Predict(batch)));
+        var ways = new List<(string, double, Action)>
+        {
+            ("gate tiles", flops, () => Run(fused)),
+            ("product, then the gate pass", flops, () => Run(before)),
+            ("onnxruntime", flops, () => onnx.Predict(batch)),
+        };
+        // Deeper than a depth block the gate tiles keep partial sums per depth block; the alternative reads a
+        // block's whole panels from L2 for every tile.
+        if (input + hidden > KernelPlan.Active.DepthBlock)
+            ways.Add(("gate tiles, no depth blocks", flops, () => Run(fused with { DepthBlock = 1 << 20 })));
+        Alternate(rounds, ways.ToArray());
     }
 
     // A batch-1 LSTM pass's products (EXP_H: 512 with I = 64 and T = 100, or 128 with I = 28 and T = 28): each step's

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Recurrent.Trainer.Tensors;
 
 namespace Recurrent.Trainer.Kernels;
 
@@ -35,7 +36,7 @@ internal static class LstmGateTile
     public const int MinimumRows = 4;
 
     [ThreadStatic]
-    private static float[]? _scratch;
+    private static float[]? _tiles, _edge;
 
     /// <summary>
     /// h_t and c_t [rows, H] of <paramref name="rows"/> rows from x_t [rows, I] (row stride
@@ -58,17 +59,25 @@ internal static class LstmGateTile
             || cell.Overlaps(previousState[..length]) || cell.Overlaps(previousCell[..length])
             || state.Overlaps(cell) || state.Overlaps(input) || cell.Overlaps(input))
             throw new ArgumentException("h_t and c_t must not overlap h_{t-1}, c_{t-1}, x_t or each other.");
-        var scratch = _scratch ??= new float[4 * 8 * 4 * 16];
-        var run = new Run(weights, input, inputStride, previousState, previousCell, state, cell, scratch);
+        var plan = KernelPlan.Active;
+        // Deeper than a depth block, a block's tiles keep partial sums for all the worker's rows (8 KiB for 64 rows
+        // at 8 units) while one depth block of a panel at a time stays in L1d.
+        var split = weights.Depth > plan.DepthBlock;
+        // Thread-static fields start null on every thread but the first.
+        _tiles ??= [];
+        _edge ??= [];
+        var tiles = Workspace.Ensure(ref _tiles!, 4 * weights.Units * (split ? rows : 8));
+        var edge = Workspace.Ensure(ref _edge!, 3 * 8 * weights.Units);
+        var run = new Run(weights, input, inputStride, previousState, previousCell, state, cell, tiles, edge);
         if (weights.Units == Vector512<float>.Count)
-            run.Blocks<Vector512Ops, Vector512<float>>(rows, KernelPlan.Active.TileRows);
+            run.Blocks<Vector512Ops, Vector512<float>>(rows, plan.TileRows, split ? plan.DepthBlock : 0);
         else
-            run.Blocks<Vector256Ops, Vector256<float>>(rows, KernelPlan.Active.TileRows);
+            run.Blocks<Vector256Ops, Vector256<float>>(rows, plan.TileRows, split ? plan.DepthBlock : 0);
     }
 
     private readonly ref struct Run(PackedGatePanels weights, ReadOnlySpan<float> input, int inputStride,
         ReadOnlySpan<float> previousState, ReadOnlySpan<float> previousCell, Span<float> state, Span<float> cell,
-        float[] scratch)
+        float[] tiles, float[] edge)
     {
         private readonly PackedGatePanels _w = weights;
         private readonly int _inputStride = inputStride;
@@ -77,47 +86,92 @@ internal static class LstmGateTile
         private readonly ref float _c = ref MemoryMarshal.GetReference(previousCell);
         private readonly ref float _hOut = ref MemoryMarshal.GetReference(state);
         private readonly ref float _cOut = ref MemoryMarshal.GetReference(cell);
-        private readonly float[] _scratch = scratch;
+        private readonly float[] _tiles = tiles;
+        private readonly float[] _edge = edge;
 
-        public void Blocks<TOps, TV>(int rows, int tileRows)
+        // Every block of units: with depthBlock 0 each tile from the bias to h_t at once; otherwise every tile's
+        // partial sums over one depth block of one panel at a time, then every tile's gates.
+        public void Blocks<TOps, TV>(int rows, int tileRows, int depthBlock)
             where TOps : struct, IVectorOps<TV>
             where TV : struct
         {
             var tall = tileRows > MinimumRows ? tileRows : 0;
+            // Whole tiles cover rows 0..covered−1; a last four-row tile over the last rows takes what is left.
+            var covered = tall == 0 ? 0 : rows / tall * tall;
+            covered += (rows - covered) / MinimumRows * MinimumRows;
+            int width = 4 * TOps.Count, depth = _w.Depth;
+            ref var z = ref _tiles[0];
             for (var block = 0; block < _w.Blocks; block++)
             {
-                var i = 0;
-                if (tall > 0)
-                    for (; i + tall <= rows; i += tall)
-                        Tile<TOps, TV>(block, i, tall);
-                for (; i + MinimumRows <= rows; i += MinimumRows)
-                    Tile<TOps, TV>(block, i, MinimumRows);
-                if (i < rows)
-                    Tile<TOps, TV>(block, rows - MinimumRows, MinimumRows);
+                if (depthBlock == 0)
+                {
+                    for (var i = 0; i < covered; i += TileHeight(i, covered, tall))
+                        Tile<TOps, TV>(block, i, TileHeight(i, covered, tall), ref z);
+                }
+                else
+                {
+                    FillBias(block, covered, width);
+                    for (var pair = 0; pair < 2; pair++)
+                        for (var k0 = 0; k0 < depth; k0 += depthBlock)
+                            for (var i = 0; i < covered; i += TileHeight(i, covered, tall))
+                                Accumulate<TOps, TV>(block, pair, i, TileHeight(i, covered, tall),
+                                    ref Unsafe.Add(ref z, (nint)i * width), k0, Math.Min(depth, k0 + depthBlock));
+                    for (var i = 0; i < covered; i += TileHeight(i, covered, tall))
+                        Finish<TOps, TV>(block, i, TileHeight(i, covered, tall), ref Unsafe.Add(ref z, (nint)i * width));
+                }
+                if (covered < rows)
+                    Tile<TOps, TV>(block, rows - MinimumRows, MinimumRows, ref z);
             }
         }
 
-        // Rows first..first+rows of one block: the bias into the tile buffer, the products onto it, then the gates.
-        private void Tile<TOps, TV>(int block, int first, int rows)
+        private static int TileHeight(int i, int covered, int tall) => tall > 0 && i + tall <= covered ? tall : MinimumRows;
+
+        private void FillBias(int block, int rows, int width)
+        {
+            var bias = _w.Bias.AsSpan(block * width, width);
+            for (var r = 0; r < rows; r++)
+                bias.CopyTo(_tiles.AsSpan(r * width, width));
+        }
+
+        // Rows first..first+rows of one block at once: the bias into the tile buffer, the products onto it, the gates.
+        private void Tile<TOps, TV>(int block, int first, int rows, ref float z)
             where TOps : struct, IVectorOps<TV>
             where TV : struct
         {
-            int units = TOps.Count, inputs = _w.Inputs, hidden = _w.Hidden, depth = _w.Depth, width = 4 * units;
-            ref var z = ref _scratch[0];
-            var bias = _w.Bias.AsSpan(block * width, width);
-            for (var r = 0; r < rows; r++)
-                bias.CopyTo(_scratch.AsSpan(r * width, width));
-            ref var x = ref Unsafe.Add(ref _x, (nint)first * _inputStride);
-            ref var h = ref Unsafe.Add(ref _h, (nint)first * hidden);
-            ref var panels = ref _w.Data[block * _w.BlockLength];
+            FillBias(block, rows, 4 * TOps.Count);
             for (var pair = 0; pair < 2; pair++)
+                Accumulate<TOps, TV>(block, pair, first, rows, ref z, 0, _w.Depth);
+            Finish<TOps, TV>(block, first, rows, ref z);
+        }
+
+        // One pair of gates' pre-activations (i and o: pair 0; f and g: 1) of rows first..first+rows over rows k0..k1
+        // of the block's panel: x_t's terms, then h_{t-1}'s.
+        private void Accumulate<TOps, TV>(int block, int pair, int first, int rows, ref float z, int k0, int k1)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
+        {
+            int units = TOps.Count, inputs = _w.Inputs, hidden = _w.Hidden, width = 4 * units;
+            ref var panel = ref _w.Data[block * _w.BlockLength + pair * 2 * units * _w.Depth];
+            ref var tile = ref Unsafe.Add(ref z, pair * 2 * units);
+            if (k0 < inputs)
             {
-                ref var panel = ref Unsafe.Add(ref panels, (nint)pair * 2 * units * depth);
-                ref var tile = ref Unsafe.Add(ref z, pair * 2 * units);
-                Product<TOps, TV>(rows, ref x, _inputStride, ref panel, ref tile, width, inputs);
-                Product<TOps, TV>(rows, ref h, hidden, ref Unsafe.Add(ref panel, (nint)inputs * 2 * units), ref tile,
-                    width, hidden);
+                Product<TOps, TV>(rows, ref Unsafe.Add(ref _x, (nint)first * _inputStride + k0), _inputStride,
+                    ref Unsafe.Add(ref panel, (nint)k0 * 2 * units), ref tile, width, Math.Min(k1, inputs) - k0);
             }
+            if (k1 > inputs)
+            {
+                var from = Math.Max(k0, inputs);
+                Product<TOps, TV>(rows, ref Unsafe.Add(ref _h, (nint)first * hidden + from - inputs), hidden,
+                    ref Unsafe.Add(ref panel, (nint)from * 2 * units), ref tile, width, k1 - from);
+            }
+        }
+
+        // The gates of rows first..first+rows of one block from their pre-activations z, then c_t and h_t.
+        private void Finish<TOps, TV>(int block, int first, int rows, ref float z)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
+        {
+            int units = TOps.Count, hidden = _w.Hidden;
             var firstUnit = block * units;
             var count = Math.Min(units, hidden - firstUnit);
             nint at = (nint)first * hidden + firstUnit;
@@ -129,7 +183,7 @@ internal static class LstmGateTile
                 return;
             }
             // A last block narrower than a vector: c_{t-1} in, c_t and h_t out through the scratch, valid units only.
-            var edge = _scratch.AsSpan(rows * width, 3 * rows * units);
+            var edge = _edge.AsSpan(0, 3 * rows * units);
             edge.Clear();
             for (var r = 0; r < rows; r++)
                 MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref _c, at + r * hidden), count)

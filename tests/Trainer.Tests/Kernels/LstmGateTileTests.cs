@@ -34,6 +34,21 @@ public class LstmGateTileTests
         Assert.Equal(expectedC, c);
     }
 
+    // Deeper than the plan's depth block, each block's tiles keep partial sums over one depth block at a time; the
+    // blocks' edges fall inside x_t's terms, at its end and inside h_{t-1}'s.
+    [Theory]
+    [InlineData(13, 28, 37, 6, 8, 16)]
+    [InlineData(64, 28, 128, 6, 8, 28)]
+    [InlineData(9, 40, 17, 4, 8, 64)]
+    [InlineData(7, 1, 20, 8, 16, 16)]
+    public void Gives_the_same_bits_in_depth_blocks(int rows, int inputs, int hidden, int tileRows, int units, int depthBlock)
+    {
+        var (h, c) = Tiles(rows, inputs, hidden, tileRows, units, withBias: true, out var expectedH, out var expectedC,
+            depthBlock);
+        Assert.Equal(expectedH, h);
+        Assert.Equal(expectedC, c);
+    }
+
     [Fact]
     public void Gives_the_same_bits_without_a_bias()
     {
@@ -58,7 +73,7 @@ public class LstmGateTileTests
     // The tile step's h_t and c_t, and the old step's as `expected…`, from random weights, bias, x_t, h_{t-1} and
     // c_{t-1} scaled so that gates saturate as well as sit near zero.
     private static (float[] H, float[] C) Tiles(int rows, int inputs, int hidden, int tileRows, int units, bool withBias,
-        out float[] expectedH, out float[] expectedC)
+        out float[] expectedH, out float[] expectedC, int depthBlock = 0)
     {
         int width = 4 * hidden, depth = inputs + hidden;
         var wx = KernelData.Random(width * inputs, 1).Select(v => 2 * v).ToArray();
@@ -104,7 +119,8 @@ public class LstmGateTileTests
         // Outputs one element into their arrays and followed by sentinels: nothing is written outside them.
         var h = Enumerable.Repeat(7f, rows * hidden + 2).ToArray();
         var c = Enumerable.Repeat(7f, rows * hidden + 2).ToArray();
-        using (KernelPlan.Use(KernelPlan.Detected with { TileRows = tileRows }))
+        var plan = KernelPlan.Detected with { TileRows = tileRows };
+        using (KernelPlan.Use(depthBlock > 0 ? plan with { DepthBlock = depthBlock } : plan))
             LstmGateTile.Step(panels, x, inputStride, previousState, previousCell, h.AsSpan(1, rows * hidden),
                 c.AsSpan(1, rows * hidden), rows);
         Assert.Equal(7f, h[0]);
