@@ -110,7 +110,7 @@ internal static class LstmGateTile
                 }
                 else
                 {
-                    FillBias(block, covered, width);
+                    FillBias<TOps, TV>(block, covered);
                     for (var pair = 0; pair < 2; pair++)
                         for (var k0 = 0; k0 < depth; k0 += depthBlock)
                             for (var i = 0; i < covered; i += TileHeight(i, covered, tall))
@@ -126,11 +126,27 @@ internal static class LstmGateTile
 
         private static int TileHeight(int i, int covered, int tall) => tall > 0 && i + tall <= covered ? tall : MinimumRows;
 
-        private void FillBias(int block, int rows, int width)
+        // The block's bias as the start of `rows` rows of tiles: four vectors loaded once and stored per row (a span
+        // copy per row cost about a twentieth of the step at H = 128, whose tiles take under a microsecond each).
+        private void FillBias<TOps, TV>(int block, int rows)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
         {
-            var bias = _w.Bias.AsSpan(block * width, width);
-            for (var r = 0; r < rows; r++)
-                bias.CopyTo(_tiles.AsSpan(r * width, width));
+            nint units = TOps.Count, width = 4 * units;
+            ref var bias = ref _w.Bias[block * (int)width];
+            TV i = TOps.Load(ref bias, 0), o = TOps.Load(ref bias, units);
+            TV f = TOps.Load(ref bias, 2 * units), g = TOps.Load(ref bias, 3 * units);
+            ref var tiles = ref _tiles[0];
+            if (_tiles.Length < rows * width)
+                throw new InvalidOperationException("The tile buffer is smaller than its rows.");
+            for (nint r = 0; r < rows; r++)
+            {
+                ref var row = ref Unsafe.Add(ref tiles, r * width);
+                TOps.Store(i, ref row, 0);
+                TOps.Store(o, ref row, units);
+                TOps.Store(f, ref row, 2 * units);
+                TOps.Store(g, ref row, 3 * units);
+            }
         }
 
         // Rows first..first+rows of one block at once: the bias into the tile buffer, the products onto it, the gates.
@@ -138,7 +154,7 @@ internal static class LstmGateTile
             where TOps : struct, IVectorOps<TV>
             where TV : struct
         {
-            FillBias(block, rows, 4 * TOps.Count);
+            FillBias<TOps, TV>(block, rows);
             for (var pair = 0; pair < 2; pair++)
                 Accumulate<TOps, TV>(block, pair, first, rows, ref z, 0, _w.Depth);
             Finish<TOps, TV>(block, first, rows, ref z);
