@@ -149,7 +149,7 @@ internal static class ServiceApp
         services.AddSingleton<EventStore>();
         if (options.Postgres is { } connectionString)
         {
-            var pg = new PgDatabase(connectionString, PgRunStore.ApplicationName(worker.Id));
+            var pg = new PgDatabase(connectionString, PgRunStore.ApplicationName(worker.Id), options.PostgresConnectTimeoutSeconds);
             var runs = new PgRunStore(pg, worker, TimeProvider.System);
             services.AddSingleton<RunFence, PgRunFence>();
             services.AddSingleton(pg);

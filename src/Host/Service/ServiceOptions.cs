@@ -81,6 +81,13 @@ public sealed class ServiceOptions
     public int LeaseSeconds { get; set; } = 30;
 
     /// <summary>
+    /// Seconds a connection to <see cref="Postgres"/> may take to open before the database is taken for unreachable,
+    /// unless the connection string sets its own <c>Timeout</c>. A stopped database refuses at once whatever this is;
+    /// the wait is for a loaded one that accepts late. Default 15 (Npgsql's own), at most 1024.
+    /// </summary>
+    public int PostgresConnectTimeoutSeconds { get; set; } = Store.Postgres.PgDatabase.DefaultConnectTimeoutSeconds;
+
+    /// <summary>
     /// Host names (and addresses) requests may name in their <c>Host</c> header; others get a 400, so a web page
     /// that rebinds its own domain to this machine's address (DNS rebinding) cannot read the API. Default: the
     /// loopback names, the addresses the service is bound to, and, when bound to every interface, this machine's
@@ -131,6 +138,8 @@ public sealed class ServiceOptions
             throw new ArgumentException($"Recurrent:MaxRunInterruptions must be at least 1, not {MaxRunInterruptions}.");
         if (LeaseSeconds < 2)
             throw new ArgumentException($"Recurrent:LeaseSeconds must be at least 2, not {LeaseSeconds}.");
+        if (PostgresConnectTimeoutSeconds is < 1 or > 1024)
+            throw new ArgumentException($"Recurrent:PostgresConnectTimeoutSeconds must be 1 to 1024, not {PostgresConnectTimeoutSeconds}.");
         if (MaxSweepRuns < 1)
             throw new ArgumentException($"Recurrent:MaxSweepRuns must be at least 1, not {MaxSweepRuns}.");
         if (WorkerId is not null && (WorkerId.Length is 0 or > 128 || WorkerId.Any(char.IsControl)))

@@ -27,8 +27,8 @@ public sealed partial class PostgresCluster : IDisposable
 
     /// <summary>
     /// A new, empty database on the cluster; its connection string. With <paramref name="connectTimeoutSeconds"/> the
-    /// string sets Npgsql's connection timeout, which the service otherwise sets to 5 s (so that a worker notices a
-    /// lost database quickly): a test that loses no database gives a loaded machine longer to open a connection.
+    /// string sets Npgsql's connection timeout, which the service otherwise sets to
+    /// <c>Recurrent:PostgresConnectTimeoutSeconds</c> (15 s): a test may give a loaded machine longer still.
     /// </summary>
     public string NewDatabase(int? connectTimeoutSeconds = null)
     {

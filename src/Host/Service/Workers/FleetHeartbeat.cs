@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,18 +25,28 @@ internal sealed class FleetHeartbeat(
     FleetHealth health,
     RunStatePublisher states,
     IServer server,
+    IHostApplicationLifetime lifetime,
     IOptions<ServiceOptions> options,
     ILogger<FleetHeartbeat> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = worker.Lease / 3;
+        // The first beat lists this worker before it serves, when its addresses are not known yet: the next comes as
+        // soon as the server listens, so the workers table never shows a live worker without its addresses for long.
+        var listening = new TaskCompletionSource();
+        using var started = lifetime.ApplicationStarted.Register(() => listening.TrySetResult());
         while (!stoppingToken.IsCancellationRequested)
         {
+            var listened = listening.Task.IsCompleted;
             Beat();
             try
             {
-                await Task.Delay(interval, stoppingToken);
+                var next = Task.Delay(interval, stoppingToken);
+                if (!listened)
+                    await Task.WhenAny(next, listening.Task);
+                else
+                    await next;
             }
             catch (OperationCanceledException)
             {
@@ -73,7 +82,7 @@ internal sealed class FleetHeartbeat(
             // A cancel sent to another worker's API reaches the run's worker here.
             foreach (var run in training.Where(r => cancelRequested.Contains(r.Id)))
                 run.RequestCancel();
-            var urls = string.Join(";", server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
+            var urls = string.Join(";", WorkerEndpoints.ListenAddresses(server));
             registry.Beat(load.Active, urls);
             // Alive: the leases that ran out under this process (it lost the database, or was paused) were no deaths.
             var revived = runs.Revive();

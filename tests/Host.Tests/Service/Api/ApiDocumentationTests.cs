@@ -23,18 +23,9 @@ public sealed class ApiDocumentationTests
     [Fact]
     public async Task Document_lists_every_route_and_its_schemas_match_the_responses()
     {
-        // The token as the service reads it; child services of other tests get theirs explicitly (ServiceProcess).
-        Environment.SetEnvironmentVariable("RECURRENT_TOKEN", ServiceProcess.TestToken);
-        WebApplication built;
-        try
-        {
-            built = ServiceApp.Build(new ServiceApp.CommandLineSettings("http://127.0.0.1:0", ServiceProcess.NewDataDir(), NoDemo: true, []));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("RECURRENT_TOKEN", null);
-        }
-        await using var app = built;
+        // The token as configuration, not the process's environment, which tests running beside this one share.
+        await using var app = ServiceApp.Build(new ServiceApp.CommandLineSettings("http://127.0.0.1:0", ServiceProcess.NewDataDir(), NoDemo: true,
+            [$"--Recurrent:Token={ServiceProcess.TestToken}"]));
         await app.StartAsync();
         app.Services.GetRequiredService<Recurrent.Host.Service.Security.BindingGuard>().Open(); // loopback: the token rule holds
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

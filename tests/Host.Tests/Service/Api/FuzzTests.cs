@@ -25,24 +25,15 @@ public sealed class FuzzTests(PostgresCluster cluster)
     [Fact]
     public async Task Generated_bodies_never_get_a_server_error_nor_hang()
     {
-        Environment.SetEnvironmentVariable("RECURRENT_TOKEN", ServiceProcess.TestToken);
-        WebApplication built;
-        try
+        // Small limits: whatever the fuzzer gets accepted trains in moments. The token as configuration, not the
+        // process's environment, which tests running beside this one share.
+        await using var app = ServiceApp.Build(new ServiceApp.CommandLineSettings("http://127.0.0.1:0", ServiceProcess.NewDataDir(), NoDemo: true,
+            ["--Recurrent:Runs:MaxHidden=8", "--Recurrent:Runs:MaxCount=64", "--Recurrent:Runs:MaxEpochs=1", "--Recurrent:MaxSequenceLength=50",
+                "--Recurrent:MaxSweepRuns=4", "--Recurrent:MaxUploadBytes=65536", $"--Recurrent:Token={ServiceProcess.TestToken}"])
         {
-            // Small limits: whatever the fuzzer gets accepted trains in moments.
-            built = ServiceApp.Build(new ServiceApp.CommandLineSettings("http://127.0.0.1:0", ServiceProcess.NewDataDir(), NoDemo: true,
-                ["--Recurrent:Runs:MaxHidden=8", "--Recurrent:Runs:MaxCount=64", "--Recurrent:Runs:MaxEpochs=1", "--Recurrent:MaxSequenceLength=50",
-                    "--Recurrent:MaxSweepRuns=4", "--Recurrent:MaxUploadBytes=65536"])
-            {
-                Postgres = cluster.NewDatabase(),
-                WorkerId = "fuzz",
-            });
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("RECURRENT_TOKEN", null);
-        }
-        await using var app = built;
+            Postgres = cluster.NewDatabase(),
+            WorkerId = "fuzz",
+        });
         await app.StartAsync();
         app.Services.GetRequiredService<Recurrent.Host.Service.Security.BindingGuard>().Open();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

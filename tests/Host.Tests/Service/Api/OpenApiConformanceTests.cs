@@ -38,24 +38,15 @@ public sealed class OpenApiConformanceTests(PostgresCluster cluster) : IDisposab
     [Fact]
     public async Task Every_answer_is_documented_for_its_route_and_conforms_to_its_schema()
     {
-        Environment.SetEnvironmentVariable("RECURRENT_TOKEN", ServiceProcess.TestToken);
-        WebApplication built;
         var dataDir = ServiceProcess.NewDataDir();
         var database = cluster.NewDatabase();
-        try
+        // The token as configuration, not the process's environment, which tests running beside this one share.
+        await using var app = ServiceApp.Build(new ServiceApp.CommandLineSettings("http://127.0.0.1:0", dataDir, NoDemo: true,
+            [$"--Recurrent:Debug:HoldFile={_hold}", "--Recurrent:MaxUploadBytes=65536", $"--Recurrent:Token={ServiceProcess.TestToken}"])
         {
-            built = ServiceApp.Build(new ServiceApp.CommandLineSettings("http://127.0.0.1:0", dataDir, NoDemo: true,
-                [$"--Recurrent:Debug:HoldFile={_hold}", "--Recurrent:MaxUploadBytes=65536"])
-            {
-                Postgres = database,
-                WorkerId = "documented",
-            });
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("RECURRENT_TOKEN", null);
-        }
-        await using var app = built;
+            Postgres = database,
+            WorkerId = "documented",
+        });
         await app.StartAsync();
         app.Services.GetRequiredService<Recurrent.Host.Service.Security.BindingGuard>().Open();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

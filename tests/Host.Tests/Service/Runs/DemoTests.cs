@@ -40,6 +40,14 @@ public sealed class DemoTests
         await service.Client.WaitRunAsync(first, r => (long)r["progress"]!["step"]! > stepAtSecond + 40);
         Assert.Equal("queued", (string?)(await service.Client.GetRunAsync(second))["state"]);
 
+        // What /api/workers says of it: every run training here is active, the demo's beside the one slot, and the
+        // address it listens on.
+        var running = (await service.Client.GetFromJsonAsync<JsonObject>("/api/runs"))!["runs"]!.AsArray()
+            .Count(r => (string?)r!["state"] == "running");
+        var self = Assert.Single((await service.Client.GetFromJsonAsync<JsonObject>("/api/workers"))!["workers"]!.AsArray())!;
+        Assert.Equal((3, 3, 1), (running, (int)self["active"]!, (int)self["concurrency"]!));
+        Assert.Equal([$"http://127.0.0.1:{service.Port}"], self["urls"]!.AsArray().Select(u => (string?)u));
+
         // Its slot freed, the second starts; the demo trains on all along.
         (await service.Client.PostAsync($"/api/runs/{first}/cancel", null)).EnsureSuccessStatusCode();
         await service.Client.WaitRunAsync(second, r => (long)r["progress"]!["step"]! > 0);

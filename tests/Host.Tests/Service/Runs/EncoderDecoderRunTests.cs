@@ -15,7 +15,7 @@ namespace Recurrent.Host.Tests.Service.Runs;
 /// history, the metrics' families), its predictions the command line's on the run's model file, its two ONNX graphs
 /// decoding the same in ONNX Runtime, and what does not apply refused naming the field.
 /// </summary>
-public sealed class EncoderDecoderRunTests
+public sealed class EncoderDecoderRunTests(SharedService shared) : IClassFixture<SharedService>
 {
     private static object Request(string name) => new
     {
@@ -217,7 +217,8 @@ public sealed class EncoderDecoderRunTests
     [InlineData("""{"data": "reverse:400", "batch_size": 4096, "hidden_size": 512}""", "batch_size: backpropagation through a batch of 4096 pairs")]
     public async Task What_an_encoder_decoder_cannot_train_is_refused_at_creation_naming_the_field(string request, string message)
     {
-        await using var service = await ServiceProcess.StartAsync(ServiceProcess.NewDataDir());
+        // One service for every case: a refusal stores nothing, so its run list stays empty across them all.
+        var service = shared.Service;
         using var response = await service.Client.PostAsync("/api/runs", ApiClient.Json(request));
         var body = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

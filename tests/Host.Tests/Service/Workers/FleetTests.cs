@@ -33,6 +33,11 @@ public sealed class FleetTests(PostgresCluster cluster)
         var succeeded = FleetProcess.EventCounts(database, "succeeded");
         Assert.Equal(runs.Select(r => (long)r["id"]!).Order(), succeeded.Keys.Order());
         Assert.All(succeeded.Values, n => Assert.Equal(1, n));
+        // Each is listed with the address it listens on; the one answering trains nothing any more (the others'
+        // load is as of their last heartbeat).
+        var listed = (await b.Client.GetFromJsonAsync<JsonObject>("/api/workers"))!["workers"]!.AsArray();
+        Assert.Equal(new[] { a, b, c }.Select(w => $"http://127.0.0.1:{w.Port}"), listed.Select(w => (string?)w!["urls"]!.AsArray().Single()));
+        Assert.Equal(0, (int)listed.Single(w => (bool)w!["self"]!)!["active"]!);
 
         // Every model is served by every worker: the ones trained elsewhere come from the store.
         foreach (var run in runs)

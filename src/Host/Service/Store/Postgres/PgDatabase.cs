@@ -11,9 +11,17 @@ internal sealed class PgDatabase : StoreDatabase, IDisposable
 {
     private readonly NpgsqlDataSource _source;
 
+    /// <summary>
+    /// How long opening a connection may take when the connection string does not say (its <c>Timeout</c>): Npgsql's
+    /// own default. A stopped database or host refuses at once whatever this is, so it does not delay noticing an
+    /// outage; it is the time a loaded but healthy database gets to accept before it is taken for down.
+    /// </summary>
+    public const int DefaultConnectTimeoutSeconds = 15;
+
     /// <param name="connectionString">Npgsql's connection string.</param>
     /// <param name="applicationName">How the database names this worker's connections when the string does not.</param>
-    public PgDatabase(string connectionString, string applicationName = "recurrent")
+    /// <param name="connectTimeoutSeconds">The connect timeout unless the string sets <c>Timeout</c>.</param>
+    public PgDatabase(string connectionString, string applicationName = "recurrent", int connectTimeoutSeconds = DefaultConnectTimeoutSeconds)
         : base(PostgresDialect.Instance)
     {
         NpgsqlConnectionStringBuilder builder;
@@ -25,19 +33,22 @@ internal sealed class PgDatabase : StoreDatabase, IDisposable
         {
             throw new ArgumentException($"Recurrent:Postgres is not an Npgsql connection string: {e.Message}");
         }
-        // A worker that lost the database notices within seconds rather than hanging on a dead socket.
-        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
-            builder.Timeout = 5;
+        // The string's own Timeout wins (a key of its own: "Command Timeout" is another setting).
+        if (!new DbConnectionStringBuilder { ConnectionString = connectionString }.ContainsKey("Timeout"))
+            builder.Timeout = connectTimeoutSeconds;
         builder.ApplicationName ??= applicationName;
         _source = NpgsqlDataSource.Create(builder.ConnectionString);
         try
         {
             SchemaVersion = StoreSchema.Apply(this);
         }
-        catch (NpgsqlException e)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             _source.Dispose();
-            throw new InvalidOperationException($"PostgreSQL at {builder.Host}:{builder.Port} ({builder.Database}): {e.Message}");
+            var reason = e is TimeoutException || e.InnerException is TimeoutException
+                ? $"{e.Message}: no answer within {builder.Timeout} s (Recurrent:PostgresConnectTimeoutSeconds, or the connection string's Timeout)"
+                : e.Message;
+            throw new InvalidOperationException($"PostgreSQL at {builder.Host}:{builder.Port} ({builder.Database}): {reason}");
         }
     }
 
