@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Inference of the managed engine against ONNX Runtime 1.32.0 (the Microsoft.ML.OnnxRuntime package) on the same
-# exported model, one thread each, in one process (`recurrent bench --inference`): batch-1 latency (median) and
-# batch-64 throughput, both sides timed in alternating rounds.
+# exported model in one process (`recurrent bench --inference`): batch-1 latency (median) and batch-64 throughput,
+# both sides timed in alternating rounds, first one thread each (our Threads = 1, ORT's IntraOpNumThreads = 1), then
+# one thread per core each (both engines' defaults: Threads = 0, IntraOpNumThreads = cores).
 # Usage: bench/compare-inference.sh   (ONNX Runtime comes with the build: nothing to install)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -20,6 +20,7 @@ internal static class BenchCommand
             {
                 "phases" => TrainingPhases.Run(),
                 "handoffs" => TrainingHandOffs.Run(),
+                "batch1split" => BatchOneUnitSplit.Run(),
                 _ => Experiments.Run(experiment),
             };
         var command = Create();
@@ -52,7 +53,7 @@ internal static class BenchCommand
         var overheadRun = new Option<string?>("--overhead-run") { Description = "With --overhead: train only this run (without, global, layer, block or block_every_step), for a profiler or instruction counter watching the process." };
         var detailEvery = new Option<int?>("--detail-every") { Description = "With --overhead: the levels' cadence, measuring the detail every this many steps (default: the trainer's, 10)." };
         var scaling = new Option<string?>("--scaling") { Description = "Measure training cost against T (28..784) and H (64..1024) for every cell; write CSV and SVG charts to this folder." };
-        var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each." };
+        var inference = new Option<bool>("--inference") { Description = "Time inference instead: the managed engine against ONNX Runtime on the same exported model, one thread each and then one per core each (both engines' defaults)." };
         var skipUpdates = new Option<bool>("--skip-updates") { Description = "With --inference: time the managed engine's prediction with skip gates updating about half the steps against the plain model of the same size, one thread each, alternating." };
         var kernels = new Option<bool>("--kernels") { Description = "Print the kernel plan and time, on one thread, the matrix products of one training step of --cell at --length/--input/--hidden/--batch against numpy's sgemm on the same shapes (python3 with numpy; OPENBLAS_CORETYPE passes through), then each kernel choice against its alternative." };
         var perStep = new Option<bool>("--per-step") { Description = "Compare a per-step head (ten classes at every step) with the per-sequence one at the same sizes, alternating step by step." };
@@ -268,26 +269,41 @@ internal static class BenchCommand
     {
         options.Threads = 1;
         var model = TrainingBenchmark.RandomModel(options, length, inputSize);
+        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
         var result = InferenceBenchmark.Run(model, length, inputSize, repetitions: length * options.HiddenSize > 20_000 ? 60 : 400);
+        var (one, all) = (result.OneThread, result.AllCores);
         if (json)
         {
+            // The unprefixed keys are one thread each, as they always were; the all_cores_ ones are both engines'
+            // defaults (one thread per core), absent on a one-core machine.
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 cell = options.Cell.ToString().ToLowerInvariant(),
                 length,
                 input = inputSize,
                 hidden = options.HiddenSize,
+                load_average = load,
                 onnxruntime_version = result.OnnxRuntimeVersion,
-                managed_batch1_us = result.ManagedLatencyMicroseconds,
-                onnxruntime_batch1_us = result.OnnxLatencyMicroseconds,
-                managed_batch64_sequences_per_second = result.ManagedSequencesPerSecond,
-                onnxruntime_batch64_sequences_per_second = result.OnnxSequencesPerSecond,
+                managed_batch1_us = one.ManagedLatencyMicroseconds,
+                onnxruntime_batch1_us = one.OnnxLatencyMicroseconds,
+                managed_batch64_sequences_per_second = one.ManagedSequencesPerSecond,
+                onnxruntime_batch64_sequences_per_second = one.OnnxSequencesPerSecond,
+                all_cores_threads = all?.Threads,
+                all_cores_managed_batch1_us = all?.ManagedLatencyMicroseconds,
+                all_cores_onnxruntime_batch1_us = all?.OnnxLatencyMicroseconds,
+                all_cores_managed_batch64_sequences_per_second = all?.ManagedSequencesPerSecond,
+                all_cores_onnxruntime_batch64_sequences_per_second = all?.OnnxSequencesPerSecond,
             }));
             return 0;
         }
-        Console.WriteLine($"{options.Cell} T={length} I={inputSize} H={options.HiddenSize}, one thread each (ONNX Runtime {result.OnnxRuntimeVersion}):");
-        Console.WriteLine($"  batch 1 latency   managed {result.ManagedLatencyMicroseconds,9:F0} us   ONNX Runtime {result.OnnxLatencyMicroseconds,9:F0} us   ratio {result.ManagedLatencyMicroseconds / result.OnnxLatencyMicroseconds:F2}");
-        Console.WriteLine($"  batch 64          managed {result.ManagedSequencesPerSecond,9:F0} seq/s ONNX Runtime {result.OnnxSequencesPerSecond,9:F0} seq/s ratio {result.ManagedSequencesPerSecond / result.OnnxSequencesPerSecond:F2}");
+        Console.WriteLine($"{options.Cell} T={length} I={inputSize} H={options.HiddenSize}, ONNX Runtime {result.OnnxRuntimeVersion} (load average {load} at the start):");
+        foreach (var figures in new[] { one, all }.OfType<InferenceBenchmark.Figures>())
+        {
+            Console.WriteLine(figures.Threads == 1 ? "  one thread each (Threads = 1, IntraOpNumThreads = 1):"
+                : $"  {figures.Threads} threads each, both engines' defaults (Threads = 0, IntraOpNumThreads = {figures.Threads}):");
+            Console.WriteLine($"    batch 1 latency   managed {figures.ManagedLatencyMicroseconds,9:F0} us   ONNX Runtime {figures.OnnxLatencyMicroseconds,9:F0} us   ratio {figures.ManagedLatencyMicroseconds / figures.OnnxLatencyMicroseconds:F2}");
+            Console.WriteLine($"    batch 64          managed {figures.ManagedSequencesPerSecond,9:F0} seq/s ONNX Runtime {figures.OnnxSequencesPerSecond,9:F0} seq/s ratio {figures.ManagedSequencesPerSecond / figures.OnnxSequencesPerSecond:F2}");
+        }
         return 0;
     }
 

@@ -11,7 +11,8 @@ namespace Recurrent.Bench;
 /// our step products alone and our gates alone; `depth`: the inference step's product under depth blocks; `dw`: the
 /// weight-gradient product read in place or with A packed; `gates`: the LSTM gate pass alone; `infer`: managed
 /// inference alone, for perf record; `batch1`: a batch-1 step's product on one thread against its gate blocks split
-/// over two.
+/// over two; `fused`: managed LSTM inference with its gates computed from each product tile against the product then the
+/// gate pass, and ONNX Runtime.
 /// </summary>
 internal static class Experiments
 {
@@ -21,6 +22,7 @@ internal static class Experiments
         {
             case "infer": Infer(); break;
             case "ort": Ort(); break;
+            case "fused": Fused(); break;
             case "dw": WeightGradient(); break;
             case "depth": Depth(); break;
             case "gates": GatesOnly(); break;
@@ -165,6 +167,39 @@ internal static class Experiments
         }
         Alternate(rounds, ("managed", flops, () => model.PredictBatch(batch)), ("onnxruntime", flops, () => onnx.Predict(batch)),
             ("our products alone", flops, Products), ("our gates alone (+ a copy of C)", flops, Gates));
+    }
+
+    // Managed batch inference with the gate tiles (KernelPlan.FusedLstmInference) against the product then the gate
+    // pass, and ONNX Runtime, alternating in one process (EXP_H, EXP_BATCH, EXP_ROUNDS). One thread: the steps run on
+    // the calling thread, under its plan.
+    static void Fused()
+    {
+        var rounds = int.Parse(Environment.GetEnvironmentVariable("EXP_ROUNDS") ?? "30");
+        var (model, batch, hidden, length, input) = InferenceSetup();
+        var path = Path.Combine(Path.GetTempPath(), $"exp-{Guid.NewGuid():N}.onnx");
+        model.ExportOnnx(path);
+        using var onnx = new InferenceBenchmark.OnnxSession(path, input);
+        File.Delete(path);
+        var flops = 2.0 * length * batch.Length * 4 * hidden * (hidden + input);
+        var before = KernelPlan.Active with { FusedLstmInference = false };
+        var fused = KernelPlan.Active with { FusedLstmInference = true };
+        Console.WriteLine($"LSTM T={length} I={input} H={hidden}, batch {batch.Length}, one thread");
+        void Run(KernelPlan plan)
+        {
+            using (KernelPlan.Use(plan))
+                model.PredictBatch(batch);
+        }
+        var ways = new List<(string, double, Action)>
+        {
+            ("gate tiles", flops, () => Run(fused)),
+            ("product, then the gate pass", flops, () => Run(before)),
+            ("onnxruntime", flops, () => onnx.Predict(batch)),
+        };
+        // Deeper than a depth block the gate tiles keep partial sums per depth block; the alternative reads a
+        // block's whole panels from L2 for every tile.
+        if (input + hidden > KernelPlan.Active.DepthBlock)
+            ways.Add(("gate tiles, no depth blocks", flops, () => Run(fused with { DepthBlock = 1 << 20 })));
+        Alternate(rounds, ways.ToArray());
     }
 
     // A batch-1 LSTM pass's products (EXP_H: 512 with I = 64 and T = 100, or 128 with I = 28 and T = 28): each step's

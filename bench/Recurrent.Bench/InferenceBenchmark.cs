@@ -10,12 +10,18 @@ namespace Recurrent.Bench;
 
 /// <summary>
 /// Inference of one model by the managed engine and by ONNX Runtime (Microsoft.ML.OnnxRuntime, on the model's ONNX
-/// export), one thread each, in the same process: batch-1 latency and batch-64 throughput.
+/// export) in the same process: batch-1 latency and batch-64 throughput, one thread each (our
+/// <see cref="SequenceModelOptions.Threads"/> = 1, ONNX Runtime's IntraOpNumThreads = 1) and, on a machine of two
+/// cores or more, one thread per core each (Threads = 0 and IntraOpNumThreads = cores: both engines' defaults).
 /// </summary>
 public static class InferenceBenchmark
 {
-    public sealed record Result(double ManagedLatencyMicroseconds, double OnnxLatencyMicroseconds,
-        double ManagedSequencesPerSecond, double OnnxSequencesPerSecond, string OnnxRuntimeVersion);
+    /// <summary>One thread count's figures: both engines, batch 1 and batch 64.</summary>
+    public sealed record Figures(int Threads, double ManagedLatencyMicroseconds, double OnnxLatencyMicroseconds,
+        double ManagedSequencesPerSecond, double OnnxSequencesPerSecond);
+
+    /// <summary>The one-thread figures, and those on every core (null on a one-core machine).</summary>
+    public sealed record Result(Figures OneThread, Figures? AllCores, string OnnxRuntimeVersion);
 
     /// <summary><paramref name="count"/> sequences of Gaussian steps, the same for every benchmark that asks.</summary>
     public static SequenceExample[] RandomSequences(int count, int length, int inputSize)
@@ -31,23 +37,38 @@ public static class InferenceBenchmark
         SequenceExample[] single = [sequences[0]];
         var batch = sequences[1..];
         var path = Path.Combine(Path.GetTempPath(), $"recurrent-bench-{Guid.NewGuid():N}.onnx");
+        var threads = model.Options.Threads;
         try
         {
             model.ExportOnnx(path);
-            using var onnx = new OnnxSession(path, inputSize);
-            var (managedLatency, onnxLatency) = InterleavedMedians(() => model.PredictBatch(single),
-                () => onnx.Predict(single), repetitions);
-            // A batch of 64 takes milliseconds: a count of calls alone would make each round a few calls long, so
-            // each round also lasts at least BatchRoundMilliseconds per side.
-            var (managedBatch, onnxBatch) = InterleavedMedians(() => model.PredictBatch(batch),
-                () => onnx.Predict(batch), Math.Max(10, repetitions / 10), BatchRoundMilliseconds);
-            return new Result(managedLatency, onnxLatency, 64e6 / managedBatch, 64e6 / onnxBatch,
-                OrtEnv.Instance().GetVersionString());
+            var oneThread = Measure(model, 1, path, inputSize, single, batch, repetitions);
+            var cores = Environment.ProcessorCount;
+            // Threads = 0 is our default (one worker per core); ONNX Runtime's default intra-op pool has one thread
+            // per core too, given here explicitly so that the figure does not depend on how it counts a VM's cores.
+            var allCores = cores > 1 ? Measure(model, 0, path, inputSize, single, batch, repetitions) with { Threads = cores }
+                : null;
+            return new Result(oneThread, allCores, OrtEnv.Instance().GetVersionString());
         }
         finally
         {
+            model.Options.Threads = threads;
             File.Delete(path);
         }
+    }
+
+    // Both engines on `threads` threads (0: one per core), alternating round by round.
+    private static Figures Measure(SequenceModel model, int threads, string path, int inputSize,
+        SequenceExample[] single, SequenceExample[] batch, int repetitions)
+    {
+        model.Options.Threads = threads;
+        using var onnx = new OnnxSession(path, inputSize, threads == 0 ? Environment.ProcessorCount : threads);
+        var (managedLatency, onnxLatency) = InterleavedMedians(() => model.PredictBatch(single),
+            () => onnx.Predict(single), repetitions);
+        // A batch of 64 takes milliseconds: a count of calls alone would make each round a few calls long, so
+        // each round also lasts at least BatchRoundMilliseconds per side.
+        var (managedBatch, onnxBatch) = InterleavedMedians(() => model.PredictBatch(batch),
+            () => onnx.Predict(batch), Math.Max(10, repetitions / 10), BatchRoundMilliseconds);
+        return new Figures(threads, managedLatency, onnxLatency, 64e6 / managedBatch, 64e6 / onnxBatch);
     }
 
     internal const double BatchRoundMilliseconds = 50;
@@ -55,7 +76,9 @@ public static class InferenceBenchmark
     // Medians of many timed calls of each, after a warm-up, taken in alternating rounds: this machine's speed drifts
     // by tens of percent from one second to the next, and alternating puts both sides through the same drift. A round
     // holds repetitions / 10 calls of each side, or as many as the slower side needs to last minimumRoundMilliseconds
-    // (as timed in the warm-up).
+    // (as timed in the warm-up). Between one side's round and the other's the benchmark sleeps a moment: a thread
+    // pool that spins after its last call (ONNX Runtime's, by default) would otherwise run on a core during the
+    // other side's first calls.
     internal static (double First, double Second) InterleavedMedians(Action first, Action second, int repetitions,
         double minimumRoundMilliseconds = 0)
     {
@@ -78,10 +101,14 @@ public static class InferenceBenchmark
         for (var round = 0; round < rounds; round++)
         {
             Time(first, perRound, a);
+            Thread.Sleep(SettleMilliseconds);
             Time(second, perRound, b);
+            Thread.Sleep(SettleMilliseconds);
         }
         return (Median(a), Median(b));
     }
+
+    private const int SettleMilliseconds = 5;
 
     private static void Time(Action action, int count, List<double> times)
     {
@@ -100,7 +127,8 @@ public static class InferenceBenchmark
     }
 
     /// <summary>
-    /// The exported model in ONNX Runtime as a caller would run it, one thread inside each operator: each call
+    /// The exported model in ONNX Runtime as a caller would run it, <c>threads</c> threads inside each operator
+    /// (intra-op) and one between operators: each call
     /// packs the sequences into the input tensor, runs, and takes each row's most probable class, as the managed
     /// engine's <see cref="SequenceModel.PredictBatch"/> does.
     /// </summary>
@@ -112,11 +140,11 @@ public static class InferenceBenchmark
         private readonly RunOptions _run = new();
         private readonly int _inputSize;
 
-        public OnnxSession(string path, int inputSize)
+        public OnnxSession(string path, int inputSize, int threads = 1)
         {
             using var options = new SessionOptions
             {
-                IntraOpNumThreads = 1,
+                IntraOpNumThreads = threads,
                 InterOpNumThreads = 1,
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
                 LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,

@@ -11,7 +11,7 @@ internal static partial class Gemm
     // (no index arithmetic) and the rows are addressed from two bases with three strides, so every pointer stays in
     // a register.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile8<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+    internal static void Tile8<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
@@ -69,7 +69,7 @@ internal static partial class Gemm
     // chains left none. Eight loads feed twelve FMAs instead of six feeding eight. Rows are addressed from two bases
     // (rows 0–2 and 3–5) with two strides, so every pointer stays in a general register.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile6<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+    internal static void Tile6<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {
@@ -115,7 +115,7 @@ internal static partial class Gemm
 
     // Four rows by two vectors of columns, for the rows an eight-row tile does not cover.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile4<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
+    internal static void Tile4<TOps, TV>(ref float a, int ars, int acs, ref float b, int ldb, ref float c, int ldc, int kc)
         where TOps : struct, IVectorOps<TV>
         where TV : struct
     {

@@ -66,6 +66,12 @@ internal sealed record KernelPlan
     /// 4.3–4.9 (fastest and median of 40 alternating rounds). false: two products (the way before; tests compare).</summary>
     public bool JointWeightGradients { get; init; } = true;
 
+    /// <summary>Whether an LSTM inference step computes its gates while each register tile of [x_t | h_{t-1}]·W is
+    /// in the cache (<see cref="LstmGateTile"/>: the tile's pre-activations never reach the [B, 4H] buffer the gate
+    /// pass would read back), where every worker has four rows or more. The same FMA chains and gate arithmetic, so
+    /// the same bits. false: the one product, then the gate pass (the way before; tests and the bench compare).</summary>
+    public bool FusedLstmInference { get; init; } = true;
+
     /// <summary>Workers for a direction's time loop over <paramref name="rows"/> sequences with up to
     /// <paramref name="threads"/> threads: the fewest that give the busiest worker the fewest
     /// <see cref="RecurrentTileRows"/>-row tiles.</summary>
@@ -172,6 +178,7 @@ internal sealed record KernelPlan
         yield return $"batch-1 walk over packed W: alternating direction each step when W exceeds {AlternateWalkAboveBytes >> 10} KiB " +
                      $"(half of L1d), else one way; the panels last read are still in L1/L2 ({Caches.L2Bytes >> 10} KiB) when the next step starts";
         yield return $"weight gradients: {(JointWeightGradients ? "dW_xh and dW_hh as one product over the kept [x_t | h_{t-1}] where training runs the one-product step and those rows are no wider than 4H, else two" : "two products")}";
+        yield return $"LSTM inference: {(FusedLstmInference ? $"gates computed from each {TileRows}-row tile of {columns / 2} units × 4 gates (two {TileRows}×{columns} register tiles, i and o then f and g, into a {TileRows}×{2 * columns} buffer in L1d) where a worker has 4 rows or more" : "one product per step, then the gate pass")}";
         yield return $"thread split: rows of C in parts of at least 16 rows, when a product has at least 2^18 multiply-adds; " +
                      $"recurrent steps split by sequences, one part per thread where that lowers the {RecurrentTileRows}-row tiles " +
                      $"of the busiest worker (on 2 threads batch 4 runs as {RecurrentParts(4, 2)} part, batch 6 as " +

@@ -160,7 +160,8 @@ internal sealed partial class RecurrentDirection
             Gemm.MultiplyParallel(_input, _inputWeightsT,
                 StridedMatrix.RowMajor(_buffers.InputProjection, _input.Rows, _gateWidth), accumulate: true, threads);
         }
-        if (stacked && weightVersion != _stackedVersion)
+        var gateTiles = UsesGateTiles(training, stacked, rows, weightVersion);
+        if (stacked && !gateTiles && weightVersion != _stackedVersion)
         {
             _stackedWeightsT ??= new PackedMatrix(InputSize + hidden, _gateWidth, hidden);
             _stackedWeightsT.PackTransposeOf(InputWeights.Value, 0, InputSize);
@@ -185,7 +186,7 @@ internal sealed partial class RecurrentDirection
         if (_skip is null)
         {
             _buffers.RunParts((part, first, count) => ForwardRows(part, first, count, lengths, training, stacked,
-                boundary?.InitialCell));
+                boundary?.InitialCell, gateTiles));
             return;
         }
         if (training)
@@ -237,9 +238,10 @@ internal sealed partial class RecurrentDirection
     }
 
     // The forward time loop of one worker's rows first..first+count.
-    // With `stacked`, x_t's and h_{t-1}'s products are one (ProjectStacked).
+    // With `stacked`, x_t's and h_{t-1}'s products are one (ProjectStacked); with `gateTiles` (LSTM inference) each
+    // step is GateTileStep.
     private void ForwardRows(int part, int first, int count, int[] lengths, bool training, bool stacked,
-        float[]? initialCell = null)
+        float[]? initialCell = null, bool gateTiles = false)
     {
         var b = _buffers;
         int steps = b.Steps, batch = b.Rows, hidden = Hidden, width = _gateWidth;
@@ -254,6 +256,15 @@ internal sealed partial class RecurrentDirection
                 ? scratch.InputProjection.AsSpan(0, count * width)
                 : b.InputProjection.AsSpan((t * batch + first) * width, count * width);
             var previousState = b.States.AsSpan((b.PreviousSlot(t) * batch + first) * hidden, count * hidden);
+            if (gateTiles)
+            {
+                var cell = scratch.Cells.AsSpan((i + 1) % 2 * count * hidden, count * hidden);
+                var state = b.States.AsSpan((b.Slot(t) * batch + first) * hidden, count * hidden);
+                GateTileStep(t, first, count, previousState, scratch.Cells.AsSpan(i % 2 * count * hidden, count * hidden),
+                    state, cell);
+                ClearEnded(t, first, count, lengths, state, cell);
+                continue;
+            }
             var recurrentAdded = b.ProjectPerStep && ProjectStep(scratch, t * batch + first, count, previousState, projection,
                 stacked);
             var step = new CellStep
@@ -286,13 +297,20 @@ internal sealed partial class RecurrentDirection
                 step.Extra = scratch.Extra.AsSpan(0, count * hidden);
             }
             _cell.Forward(ref step);
-            for (var r = 0; r < count; r++)
+            ClearEnded(t, first, count, lengths, step.State, step.Cell);
+        }
+    }
+
+    // Sequences that have ended by step t get a zero state and cell there.
+    private void ClearEnded(int t, int first, int count, int[] lengths, Span<float> state, Span<float> cell)
+    {
+        var hidden = Hidden;
+        for (var r = 0; r < count; r++)
+        {
+            if (t >= lengths[first + r])
             {
-                if (t >= lengths[first + r])
-                {
-                    step.State.Slice(r * hidden, hidden).Clear();
-                    step.Cell.Slice(r * hidden, hidden).Clear();
-                }
+                state.Slice(r * hidden, hidden).Clear();
+                cell.Slice(r * hidden, hidden).Clear();
             }
         }
     }

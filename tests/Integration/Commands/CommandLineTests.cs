@@ -111,6 +111,31 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Bench_inference_times_both_engines_on_one_thread_and_on_every_core_as_json()
+    {
+        // bench/targets.py reads these keys: the unprefixed ones are one thread each, the all_cores_ ones both engines'
+        // defaults (our Threads = 0, ONNX Runtime's intra-op pool with one thread per core).
+        var inference = RecurrentCli.Run("bench", "--inference", "--cell", "lstm", "--length", "4", "--input", "3",
+            "--hidden", "8", "--json");
+        Assert.True(inference.ExitCode == 0, inference.Error);
+        var json = inference.Json;
+        Assert.Equal(8, json.GetProperty("hidden").GetInt32());
+        Assert.StartsWith("1.", json.GetProperty("onnxruntime_version").GetString(), StringComparison.Ordinal);
+        string[] figures = ["managed_batch1_us", "onnxruntime_batch1_us", "managed_batch64_sequences_per_second",
+            "onnxruntime_batch64_sequences_per_second"];
+        Assert.All(figures, key => Assert.True(json.GetProperty(key).GetDouble() > 0, key));
+        if (Environment.ProcessorCount > 1)
+        {
+            Assert.Equal(Environment.ProcessorCount, json.GetProperty("all_cores_threads").GetInt32());
+            Assert.All(figures, key => Assert.True(json.GetProperty("all_cores_" + key).GetDouble() > 0, key));
+        }
+        else
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("all_cores_threads").ValueKind);
+        }
+    }
+
+    [Fact]
     public void Bench_serve_trains_each_requested_turn_and_answers_it_as_json()
     {
         // bench/targets.py's turns: "THREADS SECONDS" trains whole steps on that many threads (0: one per core) for

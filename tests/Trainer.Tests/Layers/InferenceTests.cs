@@ -48,6 +48,31 @@ public class InferenceTests
         Assert.Equal(inference, network.Logits.ToArray());
     }
 
+    // Inference on one thread per core (the default) splits the batch's rows among workers, each running the whole
+    // sequence for its rows; a row's arithmetic is the same on any worker, so every thread count gives one thread's
+    // bits, including batches smaller than the workers and a batch of one (at H = 512 too, where [W_xhᵀ ; W_hhᵀ] is
+    // larger than L2: the size at which a batch of one might some day split its columns across cores).
+    [Theory]
+    [InlineData(RecurrentCellKind.Lstm, 64, 16)]
+    [InlineData(RecurrentCellKind.Lstm, 1, 16)]
+    [InlineData(RecurrentCellKind.Lstm, 1, 512)]
+    [InlineData(RecurrentCellKind.Gru, 5, 3)]
+    [InlineData(RecurrentCellKind.Rnn, 3, 24)]
+    public void Inference_on_any_thread_count_gives_one_threads_bits(RecurrentCellKind cell, int batch, int hidden)
+    {
+        var options = new SequenceModelOptions { Cell = cell, HiddenSize = hidden, Layers = 2, Seed = 3, Threads = 1 };
+        var data = EngineFixtures.NumericData(batch, 5, [6, 2, 6, 4], HeadKind.MultiClass, 3, seed: 4);
+        var network = EngineFixtures.Network(options, data);
+        var sequences = EngineFixtures.Batch(data);
+        network.Infer(sequences, 1);
+        var oneThread = network.Logits.ToArray();
+        foreach (var threads in new[] { 2, 3, 1, 2 })
+        {
+            network.Infer(sequences, threads);
+            Assert.Equal(oneThread, network.Logits.ToArray());
+        }
+    }
+
     // Inference adds h_{t-1}·W_hhᵀ and x_t·W_xhᵀ as one product over [x_t | h_{t-1}] at any depth; training does so
     // only when I + H fits one depth block of the kernels, and otherwise projects all steps' x_t at once and adds
     // h_{t-1}·W_hhᵀ per step: 20 + 40 fits a block of 64 and 30 + 40 does not, and both fit 512. Every pairing of

@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using Recurrent.Trainer.Cells;
+using Recurrent.Trainer.Kernels;
+using Recurrent.Trainer.Tensors;
+
+namespace Recurrent.Bench;
+
+/// <summary>
+/// A batch-1 LSTM inference pass (T=100 I=64 H=512 unless EXP_H=128: T=28 I=28) as the engine runs it, step product
+/// [x_t | h_{t-1}]·[W_xhᵀ ; W_hhᵀ] then the gates, on one thread against two threads that each own half the units
+/// of every gate block (their product columns and their gates, so one barrier per step: h_t complete before step t+1
+/// reads it), in alternating rounds of wall-clock time (RECURRENT_EXPERIMENT=batch1split, EXP_ROUNDS). Also the
+/// product alone on one thread, in GB/s of W streamed, the engine's own batch-1 call at the same sizes (Threads = 1
+/// and 0), beside a plain vector sum over the same bytes (the core's read
+/// rate from where W lives: L3 here).
+/// </summary>
+internal static class BatchOneUnitSplit
+{
+    public static int Run()
+    {
+        var hidden = int.Parse(Environment.GetEnvironmentVariable("EXP_H") ?? "512");
+        var rounds = int.Parse(Environment.GetEnvironmentVariable("EXP_ROUNDS") ?? "30");
+        var (length, input) = hidden == 512 ? (100, 64) : (28, 28);
+        int n = 4 * hidden, depth = input + hidden, half = hidden / 2;
+        var rng = new Recurrent.Trainer.Data.Synthetic.DeterministicRandom(3);
+        float[] Random(int count, float scale = 1) =>
+            Enumerable.Range(0, count).Select(_ => (float)rng.NextUniform(-scale, scale)).ToArray();
+        var scale = 1 / MathF.Sqrt(depth);
+        var packed = new PackedMatrix(depth, n, hidden);
+        packed.PackTransposeOf(Random(n * input, scale), 0, input);
+        packed.PackTransposeOf(Random(n * hidden, scale), input, hidden);
+        var bias = Random(n, 0.1f);
+        var xs = Random(length * input);
+
+        // One thread, as ForwardRows runs a batch of one.
+        var h = new float[2 * hidden];
+        var cells = new float[2 * hidden];
+        var z = new float[n];
+        var extra = new float[hidden];
+        var stacked = new float[depth];
+        float[] One()
+        {
+            Array.Clear(h);
+            Array.Clear(cells);
+            for (var t = 0; t < length; t++)
+            {
+                var (read, write) = (t % 2 * hidden, (t + 1) % 2 * hidden);
+                bias.CopyTo(z, 0);
+                xs.AsSpan(t * input, input).CopyTo(stacked);
+                h.AsSpan(read, hidden).CopyTo(stacked.AsSpan(input));
+                Gemm.Multiply(MatrixView.RowMajor(stacked, 1, depth), packed, new MatrixSpan(z, 1, n), true,
+                    descending: t % 2 == 1);
+                var step = new CellStep
+                {
+                    Rows = 1,
+                    Hidden = hidden,
+                    Inference = true,
+                    RecurrentProductAdded = true,
+                    InputProjection = z,
+                    PreviousCell = cells.AsSpan(read, hidden),
+                    Cell = cells.AsSpan(write, hidden),
+                    Extra = extra,
+                    State = h.AsSpan(write, hidden),
+                };
+                LstmCell.Activate(ref step);
+            }
+            return h.AsSpan(length % 2 * hidden, hidden).ToArray();
+        }
+
+        void ProductOnly()
+        {
+            for (var t = 0; t < length; t++)
+                Gemm.Multiply(MatrixView.RowMajor(stacked, 1, depth), packed, new MatrixSpan(z, 1, n), false,
+                    descending: t % 2 == 1);
+        }
+
+        // The machine's own one-core read rate over the same bytes: W summed in eight independent vector chains
+        // (one chain would time the adds' latency, not the reads), T times.
+        var sink = 0f;
+        void SumOnly()
+        {
+            for (var t = 0; t < length; t++)
+                sink += ReadAll(packed.Data);
+        }
+
+        // Two workers; worker p owns units p·H/2 .. (p+1)·H/2 of i, o, f and g.
+        var workerBias = new float[2][];
+        var workerZ = new float[2][];
+        var workerExtra = new float[2][];
+        var workerStacked = new float[2][];
+        for (var p = 0; p < 2; p++)
+        {
+            workerBias[p] = new float[4 * half];
+            for (var g = 0; g < 4; g++)
+                bias.AsSpan(g * hidden + p * half, half).CopyTo(workerBias[p].AsSpan(g * half));
+            (workerZ[p], workerExtra[p], workerStacked[p]) = (new float[4 * half], new float[half], new float[depth]);
+        }
+        var arrived = new long[2 * 16]; // step counters, a cache line apart
+        void Worker(int p, long pass)
+        {
+            var other = (1 - p) * 16;
+            for (var t = 0; t < length; t++)
+            {
+                var (read, write) = (t % 2 * hidden, (t + 1) % 2 * hidden);
+                workerBias[p].CopyTo(workerZ[p], 0);
+                xs.AsSpan(t * input, input).CopyTo(workerStacked[p]);
+                h.AsSpan(read, hidden).CopyTo(workerStacked[p].AsSpan(input));
+                Gemm.MultiplyUnitSlice(workerStacked[p], packed, p * half, half, workerZ[p], descending: t % 2 == 1);
+                var step = new CellStep
+                {
+                    Rows = 1,
+                    Hidden = half,
+                    Inference = true,
+                    RecurrentProductAdded = true,
+                    InputProjection = workerZ[p],
+                    PreviousCell = cells.AsSpan(read + p * half, half),
+                    Cell = cells.AsSpan(write + p * half, half),
+                    Extra = workerExtra[p],
+                    State = h.AsSpan(write + p * half, half),
+                };
+                LstmCell.Activate(ref step);
+                var mine = pass * length + t + 1;
+                Volatile.Write(ref arrived[p * 16], mine);
+                var spin = new SpinWait();
+                while (Volatile.Read(ref arrived[other]) < mine)
+                    spin.SpinOnce(-1);
+            }
+        }
+        long posted = 0;
+        var stop = false;
+        var helper = new Thread(() =>
+        {
+            long seen = 0;
+            while (true)
+            {
+                var spin = new SpinWait();
+                while (Volatile.Read(ref posted) == seen && !Volatile.Read(ref stop))
+                    spin.SpinOnce(-1);
+                if (Volatile.Read(ref stop))
+                    return;
+                seen++;
+                Worker(1, seen - 1);
+            }
+        })
+        { IsBackground = true };
+        helper.Start();
+        float[] Two()
+        {
+            Array.Clear(h);
+            Array.Clear(cells);
+            var pass = Volatile.Read(ref posted);
+            Volatile.Write(ref posted, pass + 1);
+            Worker(0, pass);
+            return h.AsSpan(length % 2 * hidden, hidden).ToArray();
+        }
+
+        var one = One();
+        var two = Two();
+        Console.WriteLine($"batch 1 LSTM T={length} I={input} H={hidden}: W {n * depth * 4 / 1e6:F2} MB; the two-thread " +
+                          $"pass's h_T {(one.AsSpan().SequenceEqual(two) ? "equals" : "DIFFERS FROM")} one thread's bit for bit");
+        // The engine's own batch-1 call at the same sizes (one thread), for what the pass costs around the steps.
+        var model = TrainingBenchmark.RandomModel(new Recurrent.Trainer.SequenceModelOptions { HiddenSize = hidden, Threads = 1 },
+            length, input);
+        Recurrent.Trainer.Data.SequenceExample[] single = [.. InferenceBenchmark.RandomSequences(1, length, input)];
+        void Predict(int threads)
+        {
+            model.Options.Threads = threads;
+            model.PredictBatch(single);
+        }
+        (string Name, Action Body)[] ways = [("the engine's PredictBatch, batch 1", () => Predict(1)),
+            ("the same on Threads = 0 (one per core)", () => Predict(0)),("one thread, whole pass", () => One()), ("two threads, units split", () => Two()),
+            ("one thread, the T products alone", ProductOnly), ("one thread, T reads of W (8 sums)", SumOnly)];
+        var times = ways.Select(_ => new List<double>()).ToArray();
+        foreach (var way in ways)
+            for (var i = 0; i < 20; i++)
+                way.Body();
+        var loads = new List<string>();
+        for (var r = 0; r < rounds; r++)
+        {
+            for (var i = 0; i < ways.Length; i++)
+            {
+                for (var k = 0; k < 10; k++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    ways[i].Body();
+                    times[i].Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                }
+            }
+            loads.Add(File.ReadAllText("/proc/loadavg").Split(' ')[0]);
+        }
+        Volatile.Write(ref stop, true);
+        helper.Join();
+        GC.KeepAlive(sink);
+        Console.WriteLine($"load {string.Join(" ", loads)}");
+        double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
+        for (var i = 0; i < ways.Length; i++)
+        {
+            var sorted = times[i].Order().ToArray();
+            Console.WriteLine($"  {ways[i].Name,-36} median {Median(times[i]),9:F0} us  p25 {sorted[sorted.Length / 4],9:F0}  min {sorted[0],9:F0}" +
+                              $"  ({n * depth * 4.0 * length / Median(times[i]) / 1e3:F1} GB/s of W by the median)");
+        }
+        Console.WriteLine($"  two threads / one thread, medians: {Median(times[3]) / Median(times[2]):F2}");
+        return 0;
+    }
+
+    private static float ReadAll(float[] data)
+    {
+        var v = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(data);
+        System.Numerics.Vector<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default,
+            s6 = default, s7 = default;
+        var i = 0;
+        for (; i + 8 <= v.Length; i += 8)
+        {
+            s0 += v[i];
+            s1 += v[i + 1];
+            s2 += v[i + 2];
+            s3 += v[i + 3];
+            s4 += v[i + 4];
+            s5 += v[i + 5];
+            s6 += v[i + 6];
+            s7 += v[i + 7];
+        }
+        for (; i < v.Length; i++)
+            s0 += v[i];
+        return System.Numerics.Vector.Sum(s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7);
+    }
+}
