@@ -77,34 +77,38 @@ internal static class Experiments
         }
     }
 
-    // The inference experiments' model and batch: an LSTM of EXP_H units (128: T=28 I=28; 512: T=100 I=64), one
-    // thread, and EXP_BATCH random sequences.
+    // The inference experiments' model and batch: an LSTM of EXP_H units (128: T=28 I=28; 512: T=100 I=64), on
+    // EXP_THREADS threads (1; 0: one per core), and EXP_BATCH random sequences.
     static (Recurrent.Trainer.Models.SequenceModel Model, Recurrent.Trainer.Data.SequenceExample[] Batch, int Hidden, int Length, int Input) InferenceSetup()
     {
         var hidden = int.Parse(Environment.GetEnvironmentVariable("EXP_H") ?? "128");
         var batchSize = int.Parse(Environment.GetEnvironmentVariable("EXP_BATCH") ?? "64");
         var (length, input) = hidden == 512 ? (100, 64) : (28, 28);
-        var options = new Recurrent.Trainer.SequenceModelOptions { HiddenSize = hidden, Threads = 1 };
+        var options = new Recurrent.Trainer.SequenceModelOptions
+        {
+            HiddenSize = hidden,
+            Threads = int.Parse(Environment.GetEnvironmentVariable("EXP_THREADS") ?? "1"),
+        };
         return (TrainingBenchmark.RandomModel(options, length, input), InferenceBenchmark.RandomSequences(batchSize, length, input), hidden,
             length, input);
     }
 
-    // Managed inference alone, for perf: EXP_H, EXP_BATCH, EXP_SECONDS.
+    // Managed inference alone (for perf, or to compare thread counts without ONNX Runtime in the process): EXP_H,
+    // EXP_BATCH, EXP_THREADS, EXP_SECONDS; prints the fastest, median and 90th percentile call.
     static void Infer()
     {
         var seconds = double.Parse(Environment.GetEnvironmentVariable("EXP_SECONDS") ?? "10");
         var (model, batch, _, _, _) = InferenceSetup();
         var clock = Stopwatch.StartNew();
-        var calls = 0;
-        var best = double.MaxValue;
+        var times = new List<double>();
         while (clock.Elapsed.TotalSeconds < seconds)
         {
             var s = Stopwatch.GetTimestamp();
             model.PredictBatch(batch);
-            best = Math.Min(best, Stopwatch.GetElapsedTime(s).TotalMicroseconds);
-            calls++;
+            times.Add(Stopwatch.GetElapsedTime(s).TotalMicroseconds);
         }
-        Console.WriteLine($"{calls} calls, best {best:F0} us");
+        times.Sort();
+        Console.WriteLine($"{times.Count} calls, best {times[0]:F0} us, median {times[times.Count / 2]:F0}, p90 {times[times.Count * 9 / 10]:F0}");
     }
 
     static void Ort()
