@@ -58,7 +58,8 @@ internal static class BenchCommand
         var kernels = new Option<bool>("--kernels") { Description = "Print the kernel plan and time, on one thread, the matrix products of one training step of --cell at --length/--input/--hidden/--batch against numpy's sgemm on the same shapes (python3 with numpy; OPENBLAS_CORETYPE passes through), then each kernel choice against its alternative." };
         var perStep = new Option<bool>("--per-step") { Description = "Compare a per-step head (ten classes at every step) with the per-sequence one at the same sizes, alternating step by step." };
         var dilations = new Option<string?>("--dilations") { Description = "Compare the same network without and with these dilations (one per layer, e.g. 1,2,4,8; sets --layers), alternating step by step." };
-        var serve = new Option<bool>("--serve") { Description = "Train on request, for a driver that alternates turns with an anchor (bench/targets.py): each line 'THREADS SECONDS' on standard input trains whole steps of --cell at --length/--input/--hidden/--batch for at least SECONDS on THREADS threads (0: one per core), in one warm process, and answers a line of JSON; an empty line ends it." };
+        var serve = new Option<bool>("--serve") { Description = "Train on request, for a driver that alternates turns with an anchor (bench/targets.py): each line 'THREADS SECONDS' on standard input trains whole steps of --cell at --length/--input/--hidden/--batch for at least SECONDS on THREADS threads (0: one per core), in one warm process, and answers a line of JSON; an empty line ends it. With --inference: one engine (--engine) on --threads in its own warm process, each line 'batch1 SECONDS' or 'batch64 SECONDS' answered with that turn's median call time." };
+        var engine = new Option<string?>("--engine") { Description = "With --inference --serve: the engine this process runs, managed or onnxruntime." };
         var json = CliOptions.Json();
         var command = new RootCommand("recurrent bench: time training steps (forward, BPTT, clip, Adam) on random data.")
         {
@@ -67,6 +68,7 @@ internal static class BenchCommand
         command.Options.Add(overheadRun);
         command.Options.Add(detailEvery);
         command.Options.Add(serve);
+        command.Options.Add(engine);
         // Run by `recurrent bench`, the usage line names that command, not this executable.
         command.HelpName = Environment.GetEnvironmentVariable(Host.Commands.BenchCommand.InvokedAsVariable);
         command.SetAction(parse => ExitCodes.Guard(() =>
@@ -87,6 +89,9 @@ internal static class BenchCommand
                 ScalingReport.Run(folder, options.Threads, Console.Out);
                 return 0;
             }
+            if (parse.GetValue(serve) && parse.GetValue(inference))
+                return InferenceServer.Serve(options, parse.GetValue(engine), parse.GetValue(length), parse.GetValue(input),
+                    Console.In, Console.Out);
             if (parse.GetValue(serve))
                 return TrainingServer.Serve(options, parse.GetValue(length), parse.GetValue(input), parse.GetValue(batch),
                     Console.In, Console.Out);

@@ -160,6 +160,54 @@ public sealed class CommandLineTests
         Assert.Contains("'2 soon'", bad.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("managed", "1")]
+    [InlineData("onnxruntime", "1")]
+    [InlineData("managed", "0")]
+    [InlineData("onnxruntime", "2")]
+    public void Bench_inference_serve_times_one_engine_per_process_and_answers_each_turn_as_json(string engine, string threads)
+    {
+        // bench/targets.py's inference turns: one process per engine and thread count, "batch1|batch64 SECONDS" timing
+        // calls of that batch for at least SECONDS (and at least three calls), answered with the turn's median call.
+        string[] shape = ["bench", "--inference", "--serve", "--engine", engine, "--threads", threads, "--cell", "lstm",
+            "--length", "4", "--input", "3", "--hidden", "8"];
+        var served = RecurrentCli.RunWithInput("batch64 0.02\nbatch1 0.02\n\nignored after the end\n", shape);
+        Assert.True(served.ExitCode == 0, served.Error);
+        var turns = served.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement).ToArray();
+        Assert.Equal([64, 1], turns.Select(t => t.GetProperty("batch").GetInt32()));
+        Assert.All(turns, t =>
+        {
+            Assert.Equal(engine, t.GetProperty("engine").GetString());
+            Assert.Equal(int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture), t.GetProperty("threads").GetInt32());
+            Assert.Equal(threads == "0" ? Environment.ProcessorCount : int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture),
+                t.GetProperty("worker_threads").GetInt32());
+            Assert.True(t.GetProperty("calls").GetInt32() >= 3);
+            Assert.True(t.GetProperty("seconds").GetDouble() >= 0.02);
+            Assert.True(t.GetProperty("median_us").GetDouble() >= t.GetProperty("fastest_us").GetDouble());
+            Assert.True(t.GetProperty("sequences_per_second").GetDouble() > 0);
+            // Only the ONNX Runtime process loads it.
+            if (engine == "onnxruntime")
+                Assert.StartsWith("1.", t.GetProperty("onnxruntime_version").GetString(), StringComparison.Ordinal);
+            else
+                Assert.Equal(System.Text.Json.JsonValueKind.Null, t.GetProperty("onnxruntime_version").ValueKind);
+        });
+
+        var bad = RecurrentCli.RunWithInput("batch32 1\n", shape);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("'batch32 1'", bad.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bench_inference_serve_refuses_an_engine_it_does_not_have()
+    {
+        var bad = RecurrentCli.RunWithInput("batch1 0.01\n", "bench", "--inference", "--serve", "--engine", "tensorflow",
+            "--length", "4", "--input", "3", "--hidden", "8");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--engine must be managed or onnxruntime, got 'tensorflow'", bad.Error, StringComparison.Ordinal);
+        Assert.Equal("", bad.Output.Trim());
+    }
+
     [Fact]
     public void Max_steps_zero_writes_the_initialised_model_untrained()
     {
