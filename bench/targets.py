@@ -1,15 +1,16 @@
 # Every performance target of the project against its anchor, measured in one run on this machine, with the
 # verdict. The anchor of training is the machine's own BLAS at the very products a training step does
 # (bench/step_sgemm.py: numpy's sgemm, OpenBLAS at its best core type, on all cores), the anchor of inference is
-# ONNX Runtime in the same process (`recurrent bench --inference`); PyTorch's training speed is reported beside
+# ONNX Runtime, each engine in its own process (`recurrent bench --inference --serve`); PyTorch's training speed is reported beside
 # them as a ratio. Ours and the anchor alternate, since this machine's speed drifts by tens of percent between
-# minutes (and other work may share its cores): training in short turns of two warm processes inside each round (see
-# training_rounds), inference round by round; each ratio is the median of its rounds, printed with the range and the
+# minutes (and other work may share its cores): both in short turns of two warm processes inside each round (see
+# training_rounds and inference_rounds); each ratio is the median of its rounds, printed with the range and the
 # load average. The peers run at their best: bench/peer_blas.py picks OpenBLAS's fastest
 # correct kernel for numpy and PyTorch, and PyTorch's thread count is measured too (both printed); the project's
 # own code never sees those settings.
-# Usage: /usr/bin/python3 bench/targets.py [ROUNDS] [--skip-torch] [--training-only]
-#   (bench/targets.sh installs and builds first; --training-only measures the training targets alone)
+# Usage: /usr/bin/python3 bench/targets.py [ROUNDS] [--skip-torch] [--training-only | --inference-only]
+#   (bench/targets.sh installs and builds first; --training-only measures the training targets alone,
+#   --inference-only the inference ones)
 #   RECURRENT_DLL=path/to/recurrent.dll measures another build with the same anchors (before/after tables).
 import json
 import os
@@ -25,6 +26,7 @@ ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 ROUNDS = int(ARGS[0]) if ARGS else 3
 SKIP_TORCH = "--skip-torch" in sys.argv
 TRAINING_ONLY = "--training-only" in sys.argv
+INFERENCE_ONLY = "--inference-only" in sys.argv
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CORES = os.cpu_count() or 2
@@ -115,8 +117,8 @@ def target(name, measured, required, met, busy=False):
 
 print(f"{time.strftime('%Y-%m-%d %H:%M %Z')} on {platform.node()}: {cpu_description()}, {ROUNDS} round(s), "
       f"load average {load():.1f}", flush=True)
-BLAS_ENV, BLAS_NAME = peer_blas.choose(CORES, log=print)
-TORCH_ENV = None if SKIP_TORCH else choose_torch_environment(BLAS_ENV)
+BLAS_ENV, BLAS_NAME = (None, "not used") if INFERENCE_ONLY else peer_blas.choose(CORES, log=print)
+TORCH_ENV = None if SKIP_TORCH or INFERENCE_ONLY else choose_torch_environment(BLAS_ENV)
 
 # Training against the same-shape sgemm ceiling, in turns: one warm process of ours (`recurrent bench --serve`) and
 # one of numpy's (`step_sgemm.py --serve`) per thread count take short turns of TURN seconds, ALTERNATIONS times per
@@ -226,7 +228,7 @@ def percent(ratio):
     return f"{ratio * 100:.0f}%"
 
 
-for cell, length, inputs, hidden, steps in TRAINING:
+for cell, length, inputs, hidden, steps in [] if INFERENCE_ONLY else TRAINING:
     label = f"training {cell.upper()} T={length} I={inputs} H={hidden} B=64"
     rounds = training_rounds(cell, length, inputs, hidden, 64)
     ratios = [r[("ours", CORES)] / r[("sgemm", CORES)] for r in rounds]
@@ -252,38 +254,73 @@ for cell, length, inputs, hidden, steps in TRAINING:
                f"{median_of('sequences') / statistics.median(torch_seqs):.1f}x ({median_of('sequences'):,.0f} vs "
                f"{statistics.median(torch_seqs):,.0f} seq/s)", "reported", None)
 
-# Inference against ONNX Runtime (both in one process, alternating; see `recurrent bench --inference`): one thread
-# each (our Threads = 1, ORT's IntraOpNumThreads = 1), and one thread per core each, which is what both engines do
-# by default (our Threads = 0; ORT's intra-op pool), each row with its own verdict. The unprefixed JSON keys are one
-# thread, the all_cores_ ones every core.
-for length, inputs, hidden in [] if TRAINING_ONLY else [(28, 28, 128), (100, 64, 512)]:
-    results = [json.loads(run(RECURRENT + ["bench", "--inference", "--cell", "lstm", "--length", str(length),
-                                           "--input", str(inputs), "--hidden", str(hidden), "--json"]))
-               for _ in range(ROUNDS)]
-    version = results[0].get("onnxruntime_version", "?")
-    loads = [float(r["load_average"]) for r in results if "load_average" in r]
-    busy = bool(loads) and max(loads) > BUSY_LOAD
-    label = f"inference LSTM T={length} I={inputs} H={hidden}"
-    for prefix, threads in [("", "one thread each")] + (
-            [("all_cores_", f"{results[0]['all_cores_threads']} threads each, both engines' defaults")]
-            if results[0].get("all_cores_threads") else []):
-        def median(key):
-            return statistics.median(r[prefix + key] for r in results)
+# Inference against ONNX Runtime 1.32.0, each engine in its own warm process as a user runs it (`recurrent bench
+# --inference --serve --engine managed|onnxruntime --threads N`): in one process ONNX Runtime's intra-op pool keeps
+# spinning on every core after its calls and our second worker starts late, which made our two-thread batch-64 call
+# slower than our one-thread call. One thread each (our Threads = 1, ORT's IntraOpNumThreads = 1) and one thread per
+# core each, both engines' defaults (our Threads = 0; ORT's pool, given the core count), each row with its own
+# verdict. As in training, the two processes take short turns of TURN seconds (at least three calls), ALTERNATIONS
+# times per round, ours first in one alternation and ORT first in the next, the driver waiting out a spinning pool
+# after each turn (Server.settle); a turn's figure is its median call, a round's the median of its turns per side,
+# its ratio ours over ORT, and the verdict the median of the rounds' ratios.
+def inference_rounds(length, inputs, hidden):
+    """Per round: each (engine, threads, batch)'s median call in microseconds and the load average; ORT's version."""
+    def serve(engine, threads):
+        return Server(RECURRENT + ["bench", "--inference", "--serve", "--engine", engine, "--threads",
+                                   str(0 if threads == CORES and CORES > 1 else threads), "--cell", "lstm",
+                                   "--length", str(length), "--input", str(inputs), "--hidden", str(hidden)])
 
-        latency = [r[prefix + "managed_batch1_us"] / r[prefix + "onnxruntime_batch1_us"] for r in results]
-        throughput = [r[prefix + "managed_batch64_sequences_per_second"] /
-                      r[prefix + "onnxruntime_batch64_sequences_per_second"] for r in results]
-        target(f"{label} batch-1 latency / ORT {version}, {threads}",
-               f"{spread(latency, lambda r: f'{r:.2f}')} ({median('managed_batch1_us'):,.0f} vs "
-               f"{median('onnxruntime_batch1_us'):,.0f} us)", f"<= {BATCH1_LATENCY}",
-               statistics.median(latency) <= BATCH1_LATENCY, busy=busy)
-        target(f"{label} batch-64 throughput / ORT {version}, {threads}",
-               f"{spread(throughput, lambda r: f'{r:.2f}')} ({median('managed_batch64_sequences_per_second'):,.0f} vs "
-               f"{median('onnxruntime_batch64_sequences_per_second'):,.0f} seq/s)", f">= {BATCH64_THROUGHPUT}",
+    servers = {}
+    try:
+        for threads in sorted({1, CORES}):
+            for engine in ("managed", "onnxruntime"):
+                servers[(engine, threads)] = serve(engine, threads)
+        # Warm-up: JIT tiers, buffers and ORT's threads, half a second each, not counted.
+        for server in servers.values():
+            for batch in ("batch1", "batch64"):
+                server.turn(f"{batch} 0.5")
+        rounds, version = [], "?"
+        for _ in range(ROUNDS):
+            turns = {key + (batch,): [] for key in servers for batch in ("batch1", "batch64")}
+            for threads in sorted({1, CORES}, reverse=True):
+                for batch in ("batch1", "batch64"):
+                    for alternation in range(ALTERNATIONS):
+                        order = ["managed", "onnxruntime"] if alternation % 2 == 0 else ["onnxruntime", "managed"]
+                        for engine in order:
+                            answer = servers[(engine, threads)].turn(f"{batch} {TURN}")
+                            turns[(engine, threads, batch)].append(answer["median_us"])
+                            version = answer["onnxruntime_version"] or version
+            rounds.append({key: statistics.median(values) for key, values in turns.items()} | {"load": load()})
+        return rounds, version
+    finally:
+        for server in servers.values():
+            server.close()
+
+
+for length, inputs, hidden in [] if TRAINING_ONLY else [(28, 28, 128), (100, 64, 512)]:
+    rounds, version = inference_rounds(length, inputs, hidden)
+    loads = [r["load"] for r in rounds]
+    busy = max(loads) > BUSY_LOAD
+    label = f"inference LSTM T={length} I={inputs} H={hidden}"
+    for threads in sorted({1, CORES}):
+        each = "one thread each" if threads == 1 else f"{threads} threads each, both engines' defaults"
+
+        def median(engine, batch):
+            return statistics.median(r[(engine, threads, batch)] for r in rounds)
+
+        latency = [r[("managed", threads, "batch1")] / r[("onnxruntime", threads, "batch1")] for r in rounds]
+        throughput = [r[("onnxruntime", threads, "batch64")] / r[("managed", threads, "batch64")] for r in rounds]
+        target(f"{label} batch-1 latency / ORT {version}, {each}, own processes",
+               f"{spread(latency, lambda r: f'{r:.2f}')} ({median('managed', 'batch1'):,.0f} vs "
+               f"{median('onnxruntime', 'batch1'):,.0f} us); load {min(loads):.1f}–{max(loads):.1f}",
+               f"<= {BATCH1_LATENCY}", statistics.median(latency) <= BATCH1_LATENCY, busy=busy)
+        target(f"{label} batch-64 throughput / ORT {version}, {each}, own processes",
+               f"{spread(throughput, lambda r: f'{r:.2f}')} ({64e6 / median('managed', 'batch64'):,.0f} vs "
+               f"{64e6 / median('onnxruntime', 'batch64'):,.0f} seq/s)", f">= {BATCH64_THROUGHPUT}",
                statistics.median(throughput) >= BATCH64_THROUGHPUT, busy=busy)
 
 # Memory: peak working set of a training run, and how it grows with T.
-if not TRAINING_ONLY:
+if not TRAINING_ONLY and not INFERENCE_ONLY:
     peaks = {t: ours("lstm", t, 28, 128, 32, 2)["peak_working_set_bytes"] / 2 ** 20 for t in (98, 392, 784)}
     growth = (peaks[784] - peaks[98]) / (784 - 98)
     target("peak working set LSTM T=784 H=128 B=32",
