@@ -257,12 +257,17 @@ for cell, length, inputs, hidden, steps in [] if INFERENCE_ONLY else TRAINING:
 # Inference against ONNX Runtime 1.32.0, each engine in its own warm process as a user runs it (`recurrent bench
 # --inference --serve --engine managed|onnxruntime --threads N`): in one process ONNX Runtime's intra-op pool keeps
 # spinning on every core after its calls and our second worker starts late, which made our two-thread batch-64 call
-# slower than our one-thread call. One thread each (our Threads = 1, ORT's IntraOpNumThreads = 1) and one thread per
-# core each, both engines' defaults (our Threads = 0; ORT's pool, given the core count), each row with its own
-# verdict. As in training, the two processes take short turns of TURN seconds (at least three calls), ALTERNATIONS
+# slower than our one-thread call. That is how the rows of one thread per core each are measured, both engines'
+# defaults (our Threads = 0; ORT's pool, given the core count). The one-thread rows (our Threads = 1, ORT's
+# IntraOpNumThreads = 1: no pool to spin) stay in one process (`recurrent bench --inference`, its unprefixed keys,
+# ROUNDS runs): measured both ways on a quiet machine, the medians agreed and the rounds' ranges were narrower in
+# one process. Each row has its own verdict. As in training, the two processes take short turns of TURN seconds (at least three calls), ALTERNATIONS
 # times per round, ours first in one alternation and ORT first in the next, the driver waiting out a spinning pool
 # after each turn (Server.settle); a turn's figure is its median call, a round's the median of its turns per side,
 # its ratio ours over ORT, and the verdict the median of the rounds' ratios.
+SERVED_THREADS = [CORES] if CORES > 1 else []
+
+
 def inference_rounds(length, inputs, hidden):
     """Per round: each (engine, threads, batch)'s median call in microseconds and the load average; ORT's version."""
     def serve(engine, threads):
@@ -272,7 +277,7 @@ def inference_rounds(length, inputs, hidden):
 
     servers = {}
     try:
-        for threads in sorted({1, CORES}):
+        for threads in SERVED_THREADS:
             for engine in ("managed", "onnxruntime"):
                 servers[(engine, threads)] = serve(engine, threads)
         # Warm-up: JIT tiers, buffers and ORT's threads, half a second each, not counted.
@@ -282,7 +287,7 @@ def inference_rounds(length, inputs, hidden):
         rounds, version = [], "?"
         for _ in range(ROUNDS):
             turns = {key + (batch,): [] for key in servers for batch in ("batch1", "batch64")}
-            for threads in sorted({1, CORES}, reverse=True):
+            for threads in SERVED_THREADS:
                 for batch in ("batch1", "batch64"):
                     for alternation in range(ALTERNATIONS):
                         order = ["managed", "onnxruntime"] if alternation % 2 == 0 else ["onnxruntime", "managed"]
@@ -298,12 +303,33 @@ def inference_rounds(length, inputs, hidden):
 
 
 for length, inputs, hidden in [] if TRAINING_ONLY else [(28, 28, 128), (100, 64, 512)]:
+    label = f"inference LSTM T={length} I={inputs} H={hidden}"
+    results = [json.loads(run(RECURRENT + ["bench", "--inference", "--cell", "lstm", "--length", str(length),
+                                           "--input", str(inputs), "--hidden", str(hidden), "--json"]))
+               for _ in range(ROUNDS)]
+    version = results[0].get("onnxruntime_version", "?")
+    loads = [float(r["load_average"]) for r in results]
+    latency = [r["managed_batch1_us"] / r["onnxruntime_batch1_us"] for r in results]
+    throughput = [r["managed_batch64_sequences_per_second"] / r["onnxruntime_batch64_sequences_per_second"]
+                  for r in results]
+    target(f"{label} batch-1 latency / ORT {version}, one thread each, one process",
+           f"{spread(latency, lambda r: f'{r:.2f}')} ({statistics.median(r['managed_batch1_us'] for r in results):,.0f} "
+           f"vs {statistics.median(r['onnxruntime_batch1_us'] for r in results):,.0f} us); "
+           f"load {min(loads):.1f}–{max(loads):.1f}", f"<= {BATCH1_LATENCY}",
+           statistics.median(latency) <= BATCH1_LATENCY, busy=max(loads) > BUSY_LOAD)
+    target(f"{label} batch-64 throughput / ORT {version}, one thread each, one process",
+           f"{spread(throughput, lambda r: f'{r:.2f}')} "
+           f"({statistics.median(r['managed_batch64_sequences_per_second'] for r in results):,.0f} vs "
+           f"{statistics.median(r['onnxruntime_batch64_sequences_per_second'] for r in results):,.0f} seq/s)",
+           f">= {BATCH64_THROUGHPUT}", statistics.median(throughput) >= BATCH64_THROUGHPUT,
+           busy=max(loads) > BUSY_LOAD)
+    if not SERVED_THREADS:
+        continue
     rounds, version = inference_rounds(length, inputs, hidden)
     loads = [r["load"] for r in rounds]
     busy = max(loads) > BUSY_LOAD
-    label = f"inference LSTM T={length} I={inputs} H={hidden}"
-    for threads in sorted({1, CORES}):
-        each = "one thread each" if threads == 1 else f"{threads} threads each, both engines' defaults"
+    for threads in SERVED_THREADS:
+        each = f"{threads} threads each, both engines' defaults"
 
         def median(engine, batch):
             return statistics.median(r[(engine, threads, batch)] for r in rounds)
