@@ -94,10 +94,12 @@ internal static class Experiments
     }
 
     // Managed inference alone (for perf, or to compare thread counts without ONNX Runtime in the process): EXP_H,
-    // EXP_BATCH, EXP_THREADS, EXP_SECONDS; prints the fastest, median and 90th percentile call.
+    // EXP_BATCH, EXP_THREADS, EXP_SECONDS; prints the fastest, median and 90th percentile call. EXP_TEAM=0 hands off
+    // through the thread pool instead of the process's inference helpers.
     static void Infer()
     {
         var seconds = double.Parse(Environment.GetEnvironmentVariable("EXP_SECONDS") ?? "10");
+        Recurrent.Trainer.Kernels.InferenceTeam.Enabled = Environment.GetEnvironmentVariable("EXP_TEAM") != "0";
         var (model, batch, _, _, _) = InferenceSetup();
         var clock = Stopwatch.StartNew();
         var times = new List<double>();

@@ -3,8 +3,9 @@ using System.Runtime.ExceptionServices;
 namespace Recurrent.Trainer.Kernels;
 
 /// <summary>
-/// Runs the parts of one hand-off: on the calling thread's <see cref="StepWorkers"/> inside a training step, else
-/// with <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> as before (inference, nested hand-offs).
+/// Runs the parts of one hand-off: on the calling thread's <see cref="StepWorkers"/> inside a training step or an
+/// inference (<see cref="InferenceTeam"/>), else with <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>
+/// as before (nested hand-offs, a team busy with another caller's).
 /// </summary>
 internal static class PartRunner
 {

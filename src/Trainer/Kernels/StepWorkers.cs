@@ -35,7 +35,8 @@ internal sealed class StepWorkers : IDisposable
     private volatile Job? _job;
     private volatile bool _stopping;
     private int _sleepers;
-    private bool _busy;
+    // 1 while a hand-off runs: set by one caller at a time (the inference team is shared by every thread of the process).
+    private int _busy;
 
     /// <param name="helpers">Threads besides the caller's.</param>
     /// <param name="spin">How long an idle helper, and a caller waiting for one, spin before they block or yield
@@ -53,7 +54,7 @@ internal sealed class StepWorkers : IDisposable
         }
     }
 
-    /// <summary>The team of the calling thread's training step, or null.</summary>
+    /// <summary>The team of the calling thread's training step or inference (<see cref="InferenceTeam"/>), or null.</summary>
     public static StepWorkers? Current => t_current;
 
     /// <summary>The helper threads (tests check that they are gone after a run).</summary>
@@ -76,9 +77,8 @@ internal sealed class StepWorkers : IDisposable
     /// </summary>
     public bool TryRun(int parts, Action<int> body)
     {
-        if (_busy || _stopping)
+        if (_stopping || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
             return false;
-        _busy = true;
         try
         {
             var job = new Job(body, parts, KernelPlan.Overridden, VectorWidth.Force256);
@@ -87,10 +87,19 @@ internal sealed class StepWorkers : IDisposable
             // helper about to sleep, or the helper sees the new job before it waits. Even a missed wake-up could not
             // hang a step: the caller claims every part nobody else took.
             Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref _sleepers) > 0)
+            // Wakes as many helpers as there are parts besides the caller's (a shared team can have more helpers than a
+            // hand-off has parts); a helper left asleep sees the job when next woken, and finds its parts taken.
+            var sleepers = Volatile.Read(ref _sleepers);
+            if (sleepers > 0)
             {
                 lock (_gate)
-                    Monitor.PulseAll(_gate);
+                {
+                    if (sleepers <= parts - 1)
+                        Monitor.PulseAll(_gate);
+                    else
+                        for (var i = 0; i < parts - 1; i++)
+                            Monitor.Pulse(_gate);
+                }
             }
             job.Work();
             WaitForParts(job);
@@ -100,7 +109,7 @@ internal sealed class StepWorkers : IDisposable
         }
         finally
         {
-            _busy = false;
+            Volatile.Write(ref _busy, 0);
         }
     }
 

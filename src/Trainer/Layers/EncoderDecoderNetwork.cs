@@ -199,6 +199,7 @@ internal sealed class EncoderDecoderNetwork
     public int[][] Decode(SequenceBatch source, int maxSteps, int threads)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxSteps);
+        using var team = InferenceTeam.Enter(threads);
         Encode(source, threads);
         int size = source.Size, hidden = Shape.Hidden, width = Shape.EmbeddingSize, outputs = Shape.Outputs;
         var states = new float[_decoder.Length][];

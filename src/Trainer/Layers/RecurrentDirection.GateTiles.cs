@@ -15,11 +15,12 @@ internal sealed partial class RecurrentDirection
     private long _gatePanelsVersion = -1;
 
     // Whether this inference pass runs every step as gate tiles: an LSTM whose steps are one product over
-    // [x_t | h_{t-1}] (stacked), every row of every step an input row (no dilated padding), and every worker at least
-    // one four-row tile (fewer rows go through the padded product). Packs the panels when it does.
+    // [x_t | h_{t-1}] (stacked), every row of every step an input row (no dilated padding), no skip gates (their steps
+    // gather the updating rows and multiply those alone), and every worker at least one four-row tile (fewer rows go
+    // through the padded product). Packs the panels when it does.
     private bool UsesGateTiles(bool training, bool stacked, int rows, long weightVersion)
     {
-        if (training || !stacked || _cell is not LstmCell || !KernelPlan.Active.FusedLstmInference
+        if (training || !stacked || _skip is not null || _cell is not LstmCell || !KernelPlan.Active.FusedLstmInference
             || _input.Rows != rows || _input.ColumnStride != 1
             || FewestRowsPerPart() < LstmGateTile.MinimumRows)
             return false;

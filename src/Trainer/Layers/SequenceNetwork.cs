@@ -99,8 +99,15 @@ internal sealed class SequenceNetwork
         Run(batch, threads, training: true);
     }
 
-    /// <summary>Forward for predictions: reuses cached transposed weights until <see cref="WeightsChanged"/>.</summary>
-    public void Infer(SequenceBatch batch, int threads) => Run(batch, threads, training: false);
+    /// <summary>
+    /// Forward for predictions: reuses cached transposed weights until <see cref="WeightsChanged"/>; hands off to the
+    /// process's inference helpers (<see cref="InferenceTeam"/>).
+    /// </summary>
+    public void Infer(SequenceBatch batch, int threads)
+    {
+        using var team = InferenceTeam.Enter(threads);
+        Run(batch, threads, training: false);
+    }
 
     private void Run(SequenceBatch batch, int threads, bool training)
     {

@@ -49,4 +49,30 @@ public class GateTileInferenceTests
         network.Infer(sequences, 2);
         Assert.Equal(tiles, network.Logits.ToArray());
     }
+
+    // Skip gates multiply only the rows that update, from [W_xhᵀ ; W_hhᵀ] packed whole: with a batch large enough for
+    // gate tiles the pass must still pack it (it once left it unpacked and failed with a null reference).
+    [Fact]
+    public void Skip_gated_lstm_inference_with_rows_enough_for_tiles_gives_the_untiled_bits()
+    {
+        var options = new SequenceModelOptions
+        {
+            Cell = RecurrentCellKind.Lstm,
+            HiddenSize = 16,
+            Seed = 4,
+            Threads = 1,
+        };
+        var data = EngineFixtures.NumericData(12, 3, [8, 3, 8, 1, 6, 2, 8], HeadKind.MultiClass, 3, seed: 7);
+        var network = EngineFixtures.Network(options, data, skipBias: -0.4f);
+        var sequences = EngineFixtures.Batch(data);
+
+        using (KernelPlan.Use(KernelPlan.Detected with { FusedLstmInference = true }))
+            network.Infer(sequences, 1);
+        var tiled = network.Logits.ToArray();
+        using (KernelPlan.Use(KernelPlan.Detected with { FusedLstmInference = false }))
+            network.Infer(sequences, 1);
+
+        Assert.Equal(network.Logits.ToArray(), tiled);
+        Assert.All(tiled, value => Assert.True(float.IsFinite(value)));
+    }
 }

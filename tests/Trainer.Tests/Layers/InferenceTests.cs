@@ -56,6 +56,7 @@ public class InferenceTests
     [InlineData(RecurrentCellKind.Lstm, 64, 16)]
     [InlineData(RecurrentCellKind.Lstm, 1, 16)]
     [InlineData(RecurrentCellKind.Lstm, 1, 512)]
+    [InlineData(RecurrentCellKind.Lstm, 64, 128)]
     [InlineData(RecurrentCellKind.Gru, 5, 3)]
     [InlineData(RecurrentCellKind.Rnn, 3, 24)]
     public void Inference_on_any_thread_count_gives_one_threads_bits(RecurrentCellKind cell, int batch, int hidden)
@@ -71,6 +72,55 @@ public class InferenceTests
             network.Infer(sequences, threads);
             Assert.Equal(oneThread, network.Logits.ToArray());
         }
+        // More than one thread hands off to the process's inference team (on a machine of more than one core) where the
+        // batch splits into parts: 64 rows do.
+        var handOffs = InferenceTeam.Created?.HandOffs ?? 0;
+        network.Infer(sequences, 2);
+        Assert.Equal(oneThread, network.Logits.ToArray());
+        if (batch == 64 && Environment.ProcessorCount > 1)
+            Assert.True(InferenceTeam.Created!.HandOffs > handOffs);
+    }
+
+    // The inference team is one per process: an inference that finds it busy with another thread's hand-off runs its
+    // own through the thread pool, with the same bits, and the team's hand-off still finishes.
+    [Fact]
+    public void Inference_while_the_team_is_busy_elsewhere_falls_back_to_the_pool_with_the_same_bits()
+    {
+        var options = new SequenceModelOptions { Cell = RecurrentCellKind.Lstm, HiddenSize = 24, Seed = 3, Threads = 1 };
+        var data = EngineFixtures.NumericData(16, 5, [6, 2, 6, 4], HeadKind.MultiClass, 3, seed: 4);
+        var network = EngineFixtures.Network(options, data);
+        var sequences = EngineFixtures.Batch(data);
+        network.Infer(sequences, 1);
+        var oneThread = network.Logits.ToArray();
+        network.Infer(sequences, 2);
+        if (InferenceTeam.Created is not { } team)
+            return; // one core: no team to be busy
+        using var started = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var ranElsewhere = false;
+        var elsewhere = new Thread(() => ranElsewhere = team.TryRun(2, part =>
+        {
+            started.Set();
+            release.Wait();
+        }));
+        elsewhere.Start();
+        try
+        {
+            Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
+            var handOffs = team.HandOffs;
+            network.Infer(sequences, 2);
+            Assert.Equal(oneThread, network.Logits.ToArray());
+            Assert.Equal(handOffs, team.HandOffs);
+            Assert.True(elsewhere.IsAlive);
+        }
+        finally
+        {
+            release.Set();
+        }
+        Assert.True(elsewhere.Join(TimeSpan.FromSeconds(30)));
+        Assert.True(ranElsewhere);
+        network.Infer(sequences, 2);
+        Assert.Equal(oneThread, network.Logits.ToArray());
     }
 
     // Inference adds h_{t-1}·W_hhᵀ and x_t·W_xhᵀ as one product over [x_t | h_{t-1}] at any depth; training does so
