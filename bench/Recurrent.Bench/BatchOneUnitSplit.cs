@@ -101,24 +101,7 @@ internal static class BatchOneUnitSplit
             var other = (1 - p) * 16;
             for (var t = 0; t < length; t++)
             {
-                var (read, write) = (t % 2 * hidden, (t + 1) % 2 * hidden);
-                workerBias[p].CopyTo(workerZ[p], 0);
-                xs.AsSpan(t * input, input).CopyTo(workerStacked[p]);
-                h.AsSpan(read, hidden).CopyTo(workerStacked[p].AsSpan(input));
-                Gemm.MultiplyUnitSlice(workerStacked[p], packed, p * half, half, workerZ[p], descending: t % 2 == 1);
-                var step = new CellStep
-                {
-                    Rows = 1,
-                    Hidden = half,
-                    Inference = true,
-                    RecurrentProductAdded = true,
-                    InputProjection = workerZ[p],
-                    PreviousCell = cells.AsSpan(read + p * half, half),
-                    Cell = cells.AsSpan(write + p * half, half),
-                    Extra = workerExtra[p],
-                    State = h.AsSpan(write + p * half, half),
-                };
-                LstmCell.Activate(ref step);
+                Half(p, t);
                 var mine = pass * length + t + 1;
                 Volatile.Write(ref arrived[p * 16], mine);
                 var spin = new SpinWait();
@@ -154,9 +137,7 @@ internal static class BatchOneUnitSplit
             return h.AsSpan(length % 2 * hidden, hidden).ToArray();
         }
 
-        // The same halves claimed per step by whichever thread comes first (StepWorkers' protocol, per step): the
-        // caller takes a half the helper has not claimed, and a helper that finds step t not yet open within a short
-        // spin leaves the rest of the pass to the caller, so a helper kept off its core costs about nothing.
+        // Half k of step t: its units' product from h_{t-1}, then their gates, c_t and h_t.
         void Half(int k, int t)
         {
             var (read, write) = (t % 2 * hidden, (t + 1) % 2 * hidden);
@@ -178,6 +159,9 @@ internal static class BatchOneUnitSplit
             };
             LstmCell.Activate(ref step);
         }
+        // The same halves claimed per step by whichever thread comes first (StepWorkers' protocol, per step): the
+        // caller takes a half the helper has not claimed, and a helper that finds step t not yet open within a short
+        // spin leaves the rest of the pass to the caller, so a helper kept off its core costs about nothing.
         ClaimPass? claimPass = null;
         var helperSpin = (long)(Stopwatch.Frequency * 20e-6); // 20 µs
         var claimHelper = new Thread(() =>
