@@ -8,6 +8,7 @@ namespace Recurrent.Trainer.Kernels;
 /// run's first step to its end (<see cref="Dispose"/>), so that each of a step's hand-offs (the forward and BPTT time
 /// loops, the weight-gradient products, the loss rows) finds a helper already running instead of queueing work to the
 /// thread pool. An idle helper blocks on a monitor (or spins first, when given a spin); the next hand-off wakes it.
+/// The process's inference helpers are one such team too (<see cref="InferenceTeam"/>), kept for the process.
 /// </summary>
 /// <remarks>
 /// The parts of a hand-off are claimed one at a time by whichever thread comes first, the caller too: a helper
