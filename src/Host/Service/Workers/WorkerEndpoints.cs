@@ -9,10 +9,10 @@ namespace Recurrent.Host.Service.Workers;
 /// <param name="Concurrency">The runs it trains at once at most (<c>MaxConcurrentRuns</c>; the demo runs train beside them).</param>
 /// <param name="Active">Every run it trains now, the demo runs included: the runs <c>running</c> on it.</param>
 /// <param name="Urls">The addresses its API listens on.</param>
-/// <param name="StartedAt">When it started (null for this process outside a fleet).</param>
+/// <param name="StartedAt">When it started serving as a worker.</param>
 /// <param name="SeenAt">When it last renewed its presence; another worker's load and addresses are as of then.</param>
 /// <param name="Self">Whether it is the worker that answered (its load and addresses are as of the request).</param>
-internal sealed record WorkerView(string Id, int Concurrency, int Active, string[] Urls, DateTimeOffset? StartedAt,
+internal sealed record WorkerView(string Id, int Concurrency, int Active, string[] Urls, DateTimeOffset StartedAt,
     DateTimeOffset SeenAt, bool Self);
 
 /// <summary>GET /api/workers.</summary>
@@ -32,7 +32,7 @@ internal static class WorkerEndpoints
                 ? store.Live().Select(w => w.Id == self.Id
                     ? new WorkerView(w.Id, w.Concurrency, load.Active, urls, w.StartedAt, w.SeenAt, true)
                     : new WorkerView(w.Id, w.Concurrency, w.Active, Urls(w.Urls), w.StartedAt, w.SeenAt, false))
-                : [new WorkerView(self.Id, self.Concurrency, load.Active, urls, null, DateTimeOffset.UtcNow, true)];
+                : [new WorkerView(self.Id, self.Concurrency, load.Active, urls, self.StartedAt, DateTimeOffset.UtcNow, true)];
             return TypedResults.Ok(new WorkerList([.. workers]));
         })
         .WithTags("workers")

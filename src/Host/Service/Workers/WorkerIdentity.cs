@@ -11,5 +11,8 @@ internal sealed record WorkerIdentity(string Id, int Concurrency, TimeSpan Lease
     /// <summary>Unique to this process.</summary>
     public string Incarnation { get; init; } = Guid.NewGuid().ToString("N");
 
+    /// <summary>When this process became a worker (the identity is made once, as the service starts).</summary>
+    public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
+
     public static string DefaultId() => $"{Environment.MachineName}-{Environment.ProcessId}";
 }

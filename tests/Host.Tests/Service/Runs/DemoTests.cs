@@ -47,6 +47,9 @@ public sealed class DemoTests
         var self = Assert.Single((await service.Client.GetFromJsonAsync<JsonObject>("/api/workers"))!["workers"]!.AsArray())!;
         Assert.Equal((3, 3, 1), (running, (int)self["active"]!, (int)self["concurrency"]!));
         Assert.Equal([$"http://127.0.0.1:{service.Port}"], self["urls"]!.AsArray().Select(u => (string?)u));
+        // It started before the runs it trains, and it is seen now.
+        var startedAt = DateTimeOffset.Parse((string)self["started_at"]!);
+        Assert.InRange(startedAt, DateTimeOffset.UtcNow - TimeSpan.FromMinutes(10), DateTimeOffset.Parse((string)self["seen_at"]!));
 
         // Its slot freed, the second starts; the demo trains on all along.
         (await service.Client.PostAsync($"/api/runs/{first}/cancel", null)).EnsureSuccessStatusCode();

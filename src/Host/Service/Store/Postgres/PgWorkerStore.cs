@@ -11,15 +11,13 @@ internal sealed record WorkerRecord(string Id, int Concurrency, int Active, stri
 /// </summary>
 internal sealed class PgWorkerStore(PgDatabase database, WorkerIdentity worker)
 {
-    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
-
     public void Beat(int active, string urls) => database.Execute(
         """
         INSERT INTO workers (id, concurrency, active, urls, started_at, seen_at) VALUES (@id, @concurrency, @active, @urls, @started, now())
         ON CONFLICT (id) DO UPDATE SET concurrency = EXCLUDED.concurrency, active = EXCLUDED.active, urls = EXCLUDED.urls,
             started_at = EXCLUDED.started_at, seen_at = now();
         """,
-        ("@id", worker.Id), ("@concurrency", worker.Concurrency), ("@active", active), ("@urls", urls), ("@started", _startedAt));
+        ("@id", worker.Id), ("@concurrency", worker.Concurrency), ("@active", active), ("@urls", urls), ("@started", worker.StartedAt));
 
     /// <summary>The workers seen within a lease, by id.</summary>
     public IReadOnlyList<WorkerRecord> Live() => database.Query(
