@@ -195,16 +195,22 @@ internal static class Experiments
             using (KernelPlan.Use(plan))
                 model.PredictBatch(batch);
         }
+        var buffered = fused with { LstmRegisterTiles = false };
         var ways = new List<(string, double, Action)>
         {
             ("gate tiles", flops, () => Run(fused)),
             ("product, then the gate pass", flops, () => Run(before)),
             ("onnxruntime", flops, () => onnx.Predict(batch)),
         };
+        // AVX-512: the 6-row all-register tiles (the plan's default) against the buffered pair tiles.
+        if (VectorWidth.Use512)
+            ways.Add(("gate tiles, buffered pairs", flops, () => Run(buffered)));
         // Deeper than a depth block the gate tiles keep partial sums per depth block; the alternative reads a
-        // block's whole panels from L2 for every tile.
+        // block's whole panels from L2 for every tile (EXP_DEPTHS: more depth blocks to try).
         if (input + hidden > KernelPlan.Active.DepthBlock)
             ways.Add(("gate tiles, no depth blocks", flops, () => Run(fused with { DepthBlock = 1 << 20 })));
+        foreach (var d in (Environment.GetEnvironmentVariable("EXP_DEPTHS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+            ways.Add(($"gate tiles, depth block {d}", flops, () => Run(fused with { DepthBlock = int.Parse(d) })));
         Alternate(rounds, ways.ToArray());
     }
 
