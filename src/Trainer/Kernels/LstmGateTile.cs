@@ -19,7 +19,8 @@ namespace Recurrent.Trainer.Kernels;
 /// registers, the tile the 256-bit product already runs without a spill): i and o, then f and g, into a buffer of
 /// 6 × 32 floats (768 bytes) that stays in L1d for the gates. Twelve accumulators for all four gates of three rows
 /// would need 17 registers with the broadcast and B, and the gates' σ and tanh need more registers than the
-/// accumulators leave, so the buffer costs a store and a load per element where registers would spill anyway.</para>
+/// accumulators leave, so the buffer costs a store and a load per element where registers would spill anyway. With
+/// AVX-512's 32 registers a tile holds all four gates of 6 or 4 rows instead (LstmGateTile.Registers.cs).</para>
 /// <para>Blocks are walked outside and tiles inside, so a block's two panels ((I + H) × 8 × 4 floats: 20 KiB at
 /// I = 28, H = 128) stay in L1d while every row tile reads them, and the rows of x_t and h_{t-1} (40 KiB for 64 rows)
 /// come from L2 once per block; the other way round the whole of W (320 KiB) would pass through L1d for every tile.
