@@ -11,7 +11,8 @@ namespace Recurrent.Bench;
 /// our step products alone and our gates alone; `depth`: the inference step's product under depth blocks; `dw`: the
 /// weight-gradient product read in place or with A packed; `gates`: the LSTM gate pass alone; `infer`: managed
 /// inference alone, for perf record; `batch1`: a batch-1 step's product on one thread against its gate blocks split
-/// over two; `fused`: managed LSTM inference with its gates computed from each product tile against the product then the
+/// over two; `projection`: ONNX Runtime's input projection (all steps' x_t·W_xhᵀ as one product before the time loop)
+/// against the LSTM gate tiles' steps with and without x_t's terms; `fused`: managed LSTM inference with its gates computed from each product tile against the product then the
 /// gate pass, and ONNX Runtime.
 /// </summary>
 internal static class Experiments
@@ -27,6 +28,7 @@ internal static class Experiments
             case "depth": Depth(); break;
             case "gates": GatesOnly(); break;
             case "batch1": BatchOneSplit(); break;
+            case "projection": Projection(); break;
             default: Console.Error.WriteLine("unknown"); return 1;
         }
         return 0;
@@ -195,17 +197,64 @@ internal static class Experiments
             using (KernelPlan.Use(plan))
                 model.PredictBatch(batch);
         }
+        var buffered = fused with { LstmRegisterTiles = false };
         var ways = new List<(string, double, Action)>
         {
             ("gate tiles", flops, () => Run(fused)),
             ("product, then the gate pass", flops, () => Run(before)),
             ("onnxruntime", flops, () => onnx.Predict(batch)),
         };
+        // AVX-512: the 6-row all-register tiles (the plan's default) against the buffered pair tiles.
+        if (VectorWidth.Use512)
+            ways.Add(("gate tiles, buffered pairs", flops, () => Run(buffered)));
         // Deeper than a depth block the gate tiles keep partial sums per depth block; the alternative reads a
-        // block's whole panels from L2 for every tile.
+        // block's whole panels from L2 for every tile (EXP_DEPTHS: more depth blocks to try).
         if (input + hidden > KernelPlan.Active.DepthBlock)
             ways.Add(("gate tiles, no depth blocks", flops, () => Run(fused with { DepthBlock = 1 << 20 })));
+        foreach (var d in (Environment.GetEnvironmentVariable("EXP_DEPTHS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+            ways.Add(($"gate tiles, depth block {d}", flops, () => Run(fused with { DepthBlock = int.Parse(d) })));
         Alternate(rounds, ways.ToArray());
+    }
+
+    // ONNX Runtime's way with the input: one product for all T steps' x_t·W_xhᵀ (T·B rows, I deep) into a [T·B, 4H]
+    // buffer before the time loop, whose steps then start from it. Timed: that product alone, against the gate tiles'
+    // T steps over [x_t | h_{t-1}] (today's inference, one thread) and the same steps with I = 1 (x_t's terms all
+    // but gone: what the steps would cost if they started from the projection, before reading it back).
+    static void Projection()
+    {
+        var hidden = int.Parse(Environment.GetEnvironmentVariable("EXP_H") ?? "128");
+        var rounds = int.Parse(Environment.GetEnvironmentVariable("EXP_ROUNDS") ?? "21");
+        var (length, input) = hidden == 512 ? (100, 64) : (28, 28);
+        int batch = 64, n = 4 * hidden;
+        var units = VectorWidth.Use512 ? 16 : 8;
+        var wx = Random(n * input); var wh = Random(n * hidden); var bias = Random(n);
+        var px = new PackedMatrix(input, n, hidden); px.PackTransposeOf(wx);
+        var xs = Random(length * batch * input); var projection = new float[length * batch * n];
+        void Project()
+        {
+            for (var r = 0; r < length * batch; r++) bias.CopyTo(projection, r * n);
+            Gemm.Multiply(MatrixView.RowMajor(xs, length * batch, input), px, new MatrixSpan(projection, length * batch, n), true);
+        }
+        Action Steps(int inputs)
+        {
+            var panels = new PackedGatePanels(inputs, hidden, units);
+            panels.Pack(Random(n * inputs), wh, bias);
+            var x = Random(batch * inputs);
+            var states = Random(2 * batch * hidden); var cells = Random(2 * batch * hidden);
+            return () =>
+            {
+                for (var t = 0; t < length; t++)
+                {
+                    int from = t % 2 * batch * hidden, to = (t + 1) % 2 * batch * hidden;
+                    LstmGateTile.Step(panels, x, inputs, states.AsSpan(from, batch * hidden), cells.AsSpan(from, batch * hidden),
+                        states.AsSpan(to, batch * hidden), cells.AsSpan(to, batch * hidden), batch);
+                }
+            };
+        }
+        Console.WriteLine($"T={length} B={batch} I={input} H={hidden}: projection buffer {projection.Length * 4 / 1e6:F1} MB");
+        Alternate(rounds, ("all steps' x_t·W_xhᵀ, one product", 2.0 * length * batch * n * input, Project),
+            ("gate-tile steps over [x_t | h_{t-1}]", 2.0 * length * batch * n * (input + hidden), Steps(input)),
+            ("gate-tile steps with I = 1", 2.0 * length * batch * n * (1 + hidden), Steps(1)));
     }
 
     // A batch-1 LSTM pass's products (EXP_H: 512 with I = 64 and T = 100, or 128 with I = 28 and T = 28): each step's

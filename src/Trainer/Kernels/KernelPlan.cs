@@ -72,6 +72,10 @@ internal sealed record KernelPlan
     /// the same bits. false: the one product, then the gate pass (the way before; tests and the bench compare).</summary>
     public bool FusedLstmInference { get; init; } = true;
 
+    /// <summary>Whether <see cref="LstmGateTile"/> runs 6-row tiles of all four gates in registers where a block is
+    /// a 512-bit vector (32 registers). false: the buffered pair tiles (tests and the bench compare; helper b64).</summary>
+    public bool LstmRegisterTiles { get; init; } = true;
+
     /// <summary>Workers for a direction's time loop over <paramref name="rows"/> sequences with up to
     /// <paramref name="threads"/> threads: the fewest that give the busiest worker the fewest
     /// <see cref="RecurrentTileRows"/>-row tiles.</summary>

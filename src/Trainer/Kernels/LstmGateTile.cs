@@ -19,7 +19,8 @@ namespace Recurrent.Trainer.Kernels;
 /// registers, the tile the 256-bit product already runs without a spill): i and o, then f and g, into a buffer of
 /// 6 × 32 floats (768 bytes) that stays in L1d for the gates. Twelve accumulators for all four gates of three rows
 /// would need 17 registers with the broadcast and B, and the gates' σ and tanh need more registers than the
-/// accumulators leave, so the buffer costs a store and a load per element where registers would spill anyway.</para>
+/// accumulators leave, so the buffer costs a store and a load per element where registers would spill anyway. With
+/// AVX-512's 32 registers a tile holds all four gates of 6 or 4 rows instead (LstmGateTile.Registers.cs).</para>
 /// <para>Blocks are walked outside and tiles inside, so a block's two panels ((I + H) × 8 × 4 floats: 20 KiB at
 /// I = 28, H = 128) stay in L1d while every row tile reads them, and the rows of x_t and h_{t-1} (40 KiB for 64 rows)
 /// come from L2 once per block; the other way round the whole of W (320 KiB) would pass through L1d for every tile.
@@ -30,7 +31,7 @@ namespace Recurrent.Trainer.Kernels;
 /// the training forward pass. Rows after the last whole tile run as a four-row tile over the last four rows: rows
 /// computed twice get the same values again (h_t and c_t must not overlap h_{t-1} and c_{t-1}).</para>
 /// </remarks>
-internal static class LstmGateTile
+internal static partial class LstmGateTile
 {
     /// <summary>The fewest rows a step runs (one four-row tile).</summary>
     public const int MinimumRows = 4;
@@ -66,10 +67,14 @@ internal static class LstmGateTile
         // Thread-static fields start null on every thread but the first.
         _tiles ??= [];
         _edge ??= [];
-        var tiles = Workspace.Ensure(ref _tiles!, 4 * weights.Units * (split ? rows : 8));
+        // The all-register tile wants 29 vector registers: only where a block is a 512-bit vector (32 registers).
+        var registers = plan.LstmRegisterTiles && weights.Units == Vector512<float>.Count;
+        var tiles = Workspace.Ensure(ref _tiles!, 4 * weights.Units * (split || registers ? Math.Max(rows, 8) : 8));
         var edge = Workspace.Ensure(ref _edge!, 3 * 8 * weights.Units);
         var run = new Run(weights, input, inputStride, previousState, previousCell, state, cell, tiles, edge);
-        if (weights.Units == Vector512<float>.Count)
+        if (registers)
+            run.RegisterBlocks<Vector512Ops, Vector512<float>>(rows, split ? plan.DepthBlock / 2 : 0);
+        else if (weights.Units == Vector512<float>.Count)
             run.Blocks<Vector512Ops, Vector512<float>>(rows, plan.TileRows, split ? plan.DepthBlock : 0);
         else
             run.Blocks<Vector256Ops, Vector256<float>>(rows, plan.TileRows, split ? plan.DepthBlock : 0);
@@ -122,6 +127,75 @@ internal static class LstmGateTile
                 if (covered < rows)
                     Tile<TOps, TV>(block, rows - MinimumRows, MinimumRows, ref z);
             }
+        }
+
+        // Every block of units in all-register tiles (RegisterTile) of 6 and 4 rows, depth block by depth block (0:
+        // at once); odd rows end in a four-row tile over the last rows, and a last block narrower than a vector runs
+        // the buffered tiles.
+        public void RegisterBlocks<TOps, TV>(int rows, int depthBlock)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
+        {
+            int units = TOps.Count, width = 4 * units, depth = _w.Depth, hidden = _w.Hidden;
+            // The most 6-row tiles that leave a multiple of four rows (64 = 10·6 + 4, 32 = 4·6 + 2·4): no row twice.
+            var six = rows / RegisterRows;
+            while (six > 0 && (rows - six * RegisterRows) % MinimumRows > 1)
+                six--;
+            var whole = six * RegisterRows + (rows - six * RegisterRows) / MinimumRows * MinimumRows;
+            var step = depthBlock == 0 ? depth : depthBlock;
+            ref var z = ref _tiles[0];
+            for (var block = 0; block < _w.Blocks; block++)
+            {
+                if ((block + 1) * units > hidden)
+                {
+                    // A last block narrower than a vector: its edge handling is the buffered tiles'.
+                    for (var i = 0; i + MinimumRows <= rows; i += MinimumRows)
+                        Tile<TOps, TV>(block, i, MinimumRows, ref z);
+                    if (rows % MinimumRows != 0)
+                        Tile<TOps, TV>(block, rows - MinimumRows, MinimumRows, ref z);
+                    continue;
+                }
+                for (var k0 = 0; k0 < depth; k0 += step)
+                {
+                    var k1 = Math.Min(depth, k0 + step);
+                    for (var i = 0; i < whole; i += i < six * RegisterRows ? RegisterRows : MinimumRows)
+                        RegisterTile<TOps, TV>(block, i, i < six * RegisterRows, k0, k1);
+                }
+                if (whole < rows)
+                {
+                    // The last four rows again, from the bias: rows computed twice get the same values.
+                    for (var k0 = 0; k0 < depth; k0 += step)
+                        RegisterTile<TOps, TV>(block, rows - MinimumRows, false, k0, Math.Min(depth, k0 + step));
+                }
+            }
+        }
+
+        // One all-register tile of rows first.. over k0..k1 of a block: from the bias at k0 = 0, else from the partial
+        // sums in the tile buffer; the gates when k1 is the whole depth.
+        private void RegisterTile<TOps, TV>(int block, int first, bool six, int k0, int k1)
+            where TOps : struct, IVectorOps<TV>
+            where TV : struct
+        {
+            int units = TOps.Count, width = 4 * units, hidden = _w.Hidden;
+            ref var panels = ref _w.Data[block * _w.BlockLength];
+            ref var bias = ref _w.Bias[block * width];
+            nint panelLength = 2 * units * _w.Depth;
+            ref var partial = ref _tiles[first * width];
+            ref var x = ref Unsafe.Add(ref _x, (nint)first * _inputStride);
+            ref var h = ref Unsafe.Add(ref _h, (nint)first * hidden);
+            ref var start = ref k0 == 0 ? ref bias : ref partial;
+            nint startStride = k0 == 0 ? 0 : width;
+            if (six)
+                RegisterTile<TOps, TV, SixRows>(ref x, _inputStride, ref h, hidden, _w.Inputs, k0, k1, ref panels,
+                    panelLength, ref start, startStride, ref partial);
+            else
+                RegisterTile<TOps, TV, FourRows>(ref x, _inputStride, ref h, hidden, _w.Inputs, k0, k1, ref panels,
+                    panelLength, ref start, startStride, ref partial);
+            if (k1 < _w.Depth)
+                return;
+            nint at = (nint)first * hidden + block * units;
+            GateRows<TOps, TV>(ref partial, six ? RegisterRows : MinimumRows, ref Unsafe.Add(ref _c, at),
+                ref Unsafe.Add(ref _cOut, at), ref Unsafe.Add(ref _hOut, at), hidden);
         }
 
         private static int TileHeight(int i, int covered, int tall) => tall > 0 && i + tall <= covered ? tall : MinimumRows;

@@ -49,6 +49,33 @@ public class LstmGateTileTests
         Assert.Equal(expectedC, c);
     }
 
+    // The all-register tiles of 512-bit blocks (6 and 4 rows, all four gates) and the buffered pair tiles: every mix
+    // of 6- and 4-row tiles and a last tile over rows already computed, a last block narrower than a vector, and
+    // depth blocks (the plan's depth block halved) ending inside x_t's terms, at its end and inside h_{t-1}'s.
+    [Theory]
+    [InlineData(4, 28, 32, 0)]
+    [InlineData(5, 3, 16, 0)]
+    [InlineData(7, 1, 20, 0)]
+    [InlineData(9, 40, 17, 0)]
+    [InlineData(10, 28, 48, 0)]
+    [InlineData(13, 28, 37, 0)]
+    [InlineData(32, 28, 128, 0)]
+    [InlineData(33, 6, 24, 0)]
+    [InlineData(64, 28, 128, 0)]
+    [InlineData(13, 28, 37, 32)]
+    [InlineData(32, 40, 33, 64)]
+    [InlineData(7, 1, 20, 16)]
+    public void Register_tiles_give_the_product_then_gate_pass_bits(int rows, int inputs, int hidden, int depthBlock)
+    {
+        foreach (var registers in new[] { true, false })
+        {
+            var (h, c) = Tiles(rows, inputs, hidden, 8, 16, withBias: true, out var expectedH, out var expectedC,
+                depthBlock, registers);
+            Assert.Equal(expectedH, h);
+            Assert.Equal(expectedC, c);
+        }
+    }
+
     [Fact]
     public void Gives_the_same_bits_without_a_bias()
     {
@@ -73,7 +100,7 @@ public class LstmGateTileTests
     // The tile step's h_t and c_t, and the old step's as `expected…`, from random weights, bias, x_t, h_{t-1} and
     // c_{t-1} scaled so that gates saturate as well as sit near zero.
     private static (float[] H, float[] C) Tiles(int rows, int inputs, int hidden, int tileRows, int units, bool withBias,
-        out float[] expectedH, out float[] expectedC, int depthBlock = 0)
+        out float[] expectedH, out float[] expectedC, int depthBlock = 0, bool registers = true)
     {
         int width = 4 * hidden, depth = inputs + hidden;
         var wx = KernelData.Random(width * inputs, 1).Select(v => 2 * v).ToArray();
@@ -119,7 +146,7 @@ public class LstmGateTileTests
         // Outputs one element into their arrays and followed by sentinels: nothing is written outside them.
         var h = Enumerable.Repeat(7f, rows * hidden + 2).ToArray();
         var c = Enumerable.Repeat(7f, rows * hidden + 2).ToArray();
-        var plan = KernelPlan.Detected with { TileRows = tileRows };
+        var plan = KernelPlan.Detected with { TileRows = tileRows, LstmRegisterTiles = registers };
         using (KernelPlan.Use(depthBlock > 0 ? plan with { DepthBlock = depthBlock } : plan))
             LstmGateTile.Step(panels, x, inputStride, previousState, previousCell, h.AsSpan(1, rows * hidden),
                 c.AsSpan(1, rows * hidden), rows);
