@@ -39,7 +39,7 @@ internal sealed class PackedMatrix
     private const int LineFloats = 16;
 
     // The first element of a pinned array that starts a cache line.
-    private static unsafe int LineOrigin(float[] data)
+    internal static unsafe int LineOrigin(float[] data)
     {
         var address = (nint)Unsafe.AsPointer(ref data[0]);
         return (int)((LineFloats * sizeof(float) - address % (LineFloats * sizeof(float))) % (LineFloats * sizeof(float)))

@@ -4,8 +4,8 @@ using Recurrent.Trainer.Kernels;
 namespace Recurrent.Trainer.Tests.Kernels;
 
 /// <summary>
-/// Where a packed matrix's panels lie: on a cache line (a one-row product's 512-bit loads would otherwise each
-/// straddle two), whatever the shape, with the panels holding Wᵀ's elements in the packing's order.
+/// Where a packed matrix's panels (and the LSTM's gate panels) lie: on a cache line (512-bit loads would otherwise
+/// each straddle two), whatever the shape, with the panels holding Wᵀ's elements in the packing's order.
 /// </summary>
 public class PackedMatrixTests
 {
@@ -33,6 +33,18 @@ public class PackedMatrixTests
                 for (var k = 0; k < rows; k++)
                     Assert.Equal(w[j * rows + k], packed.Data[packed.PanelOffset(panel) + k * width + j - panel]);
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(28, 128, 16)]
+    [InlineData(3, 9, 8)]
+    public void Gate_panels_start_on_a_cache_line(int inputs, int hidden, int units)
+    {
+        for (var copy = 0; copy < 8; copy++)
+        {
+            var panels = new PackedGatePanels(inputs, hidden, units);
+            Assert.Equal(0, (long)Marshal.UnsafeAddrOfPinnedArrayElement(panels.Data, panels.Origin) % 64);
         }
     }
 }
