@@ -27,6 +27,7 @@ internal static class Experiments
             case "depth": Depth(); break;
             case "gates": GatesOnly(); break;
             case "batch1": BatchOneSplit(); break;
+            case "tiles": TileExperiment.Run(); break;
             default: Console.Error.WriteLine("unknown"); return 1;
         }
         return 0;

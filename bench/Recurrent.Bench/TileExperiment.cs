@@ -1,0 +1,69 @@
+using Recurrent.Trainer.Kernels;
+
+namespace Recurrent.Bench;
+
+/// <summary>
+/// The products of a training step under plans that differ in one choice (RECURRENT_EXPERIMENT=tiles; EXP_H 128 or
+/// 512, EXP_ROUNDS): the detected plan, four-row tiles only, and depth blocks of 256 and 320, alternating round by
+/// round, each timed by wall clock and the thread's CPU time (Experiments.Alternate). The per-step products use the
+/// packed weights as training does; the weight gradient reads ∂L/∂z transposed.
+/// </summary>
+internal static class TileExperiment
+{
+    public static void Run()
+    {
+        var hidden = int.Parse(Environment.GetEnvironmentVariable("EXP_H") ?? "128", System.Globalization.CultureInfo.InvariantCulture);
+        var rounds = int.Parse(Environment.GetEnvironmentVariable("EXP_ROUNDS") ?? "20", System.Globalization.CultureInfo.InvariantCulture);
+        var input = hidden == 512 ? 64 : 28;
+        int gates = 4 * hidden, rows = 32, steps = hidden == 512 ? 100 : 28;
+        var detected = KernelPlan.Detected;
+        var plans = new (string Name, KernelPlan Plan)[]
+        {
+            ($"detected ({detected.TileRows}-row tiles, depth {detected.DepthBlock})", detected),
+            ("4-row tiles", detected with { TileRows = 4 }),
+            ("depth 256", detected with { DepthBlock = 256 }),
+            ("depth 320", detected with { DepthBlock = 320 }),
+        };
+        var rng = new Recurrent.Trainer.Data.Synthetic.DeterministicRandom(5);
+        float[] Random(int n)
+        {
+            var v = new float[n];
+            for (var i = 0; i < n; i++)
+                v[i] = (float)rng.NextUniform(-1, 1);
+            return v;
+        }
+        void Compare(string title, int m, int n, int k, Action product)
+        {
+            Console.WriteLine($"{title} ({m}×{n}×{k})");
+            Experiments.Alternate(2.0 * m * n * k, rounds, plans.Select(p => (p.Name, (Action)(() =>
+            {
+                using (KernelPlan.Use(p.Plan))
+                    product();
+            }))).ToArray());
+        }
+        // Forward step: [x_t | h_{t-1}]·[W_xhᵀ ; W_hhᵀ] (H = 128) or h_{t-1}·W_hhᵀ (H = 512), a worker's rows.
+        var depth = hidden == 512 ? hidden : input + hidden;
+        var forwardB = new PackedMatrix(depth, gates, hidden);
+        forwardB.PackTransposeOf(Random(gates * depth));
+        var forwardA = Random(rows * depth);
+        var forwardC = new float[rows * gates];
+        Compare("forward step, packed", rows, gates, depth, () =>
+            Gemm.Multiply(MatrixView.RowMajor(forwardA, rows, depth), forwardB, new MatrixSpan(forwardC, rows, gates), false));
+        // BPTT step: ∂L/∂z·W_hh, a worker's rows.
+        var bpttB = new PackedMatrix(gates, hidden, hidden);
+        bpttB.Pack(Random(gates * hidden));
+        var bpttA = Random(rows * gates);
+        var bpttC = new float[rows * hidden];
+        Compare("BPTT step, packed", rows, hidden, gates, () =>
+            Gemm.Multiply(MatrixView.RowMajor(bpttA, rows, gates), bpttB, new MatrixSpan(bpttC, rows, hidden), false));
+        // The weight gradient, one thread's half of the 4H rows: Σ ∂L/∂zᵀ·[x | h] over T·B rows (k).
+        var k = steps * 64;
+        var columns = hidden == 512 ? hidden : 160;
+        var dz = Random(k * gates);
+        var states = Random(k * columns);
+        var gradient = new float[gates / 2 * columns];
+        Compare("weight gradient, Aᵀ", gates / 2, columns, k, () =>
+            Gemm.Multiply(MatrixView.RowMajor(dz, k, gates).Transposed.RowRange(0, gates / 2),
+                MatrixView.RowMajor(states, k, columns), new MatrixSpan(gradient, gates / 2, columns), false));
+    }
+}
