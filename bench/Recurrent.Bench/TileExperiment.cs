@@ -12,6 +12,12 @@ internal static class TileExperiment
 {
     public static void Run()
     {
+        Console.WriteLine($"transposed A: {KernelPlan.Detected.PackingOrigin}");
+        if (Environment.GetEnvironmentVariable("EXP_DW") == "strides")
+        {
+            WeightGradientStrides();
+            return;
+        }
         var hidden = int.Parse(Environment.GetEnvironmentVariable("EXP_H") ?? "128", System.Globalization.CultureInfo.InvariantCulture);
         var rounds = int.Parse(Environment.GetEnvironmentVariable("EXP_ROUNDS") ?? "20", System.Globalization.CultureInfo.InvariantCulture);
         var input = hidden == 512 ? 64 : 28;
@@ -65,5 +71,35 @@ internal static class TileExperiment
         Compare("weight gradient, Aᵀ", gates / 2, columns, k, () =>
             Gemm.Multiply(MatrixView.RowMajor(dz, k, gates).Transposed.RowRange(0, gates / 2),
                 MatrixView.RowMajor(states, k, columns), new MatrixSpan(gradient, gates / 2, columns), false));
+    }
+
+    // One thread's half of the weight-gradient product of each cell at H = 128 (T·B = 1792 rows of k): the LSTM's
+    // joint product (k-stride 4H = 2 KiB, 160 columns), the GRU's (3H = 1.5 KiB, 160) and the tanh RNN's dW_hh
+    // (H = 512 B, 128), A read in place (row tiles first) against packed in row tiles, alternating.
+    private static void WeightGradientStrides()
+    {
+        var rounds = int.Parse(Environment.GetEnvironmentVariable("EXP_ROUNDS") ?? "20", System.Globalization.CultureInfo.InvariantCulture);
+        var rng = new Recurrent.Trainer.Data.Synthetic.DeterministicRandom(7);
+        const int k = 1792;
+        foreach (var (name, stride, columns) in new[] { ("LSTM", 512, 160), ("GRU", 384, 160), ("RNN", 128, 128) })
+        {
+            var a = new float[k * stride];
+            var b = new float[k * columns];
+            for (var i = 0; i < a.Length; i++)
+                a[i] = (float)rng.NextUniform(-1, 1);
+            for (var i = 0; i < b.Length; i++)
+                b[i] = (float)rng.NextUniform(-1, 1);
+            var m = stride / 2;
+            var c = new float[m * columns];
+            void Product(KernelPlan plan)
+            {
+                using (KernelPlan.Use(plan))
+                    Gemm.Multiply(new MatrixView(a, m, k, 1, stride), MatrixView.RowMajor(b, k, columns), new MatrixSpan(c, m, columns), false);
+            }
+            Console.WriteLine($"{name} weight gradient, Aᵀ {m}×{columns}×{k}, k-stride {stride * sizeof(float)} B");
+            Experiments.Alternate(2.0 * m * columns * k, rounds,
+                ("in place, row tiles first", () => Product(KernelPlan.Detected with { PackTransposedAFromStrideBytes = long.MaxValue })),
+                ("A packed in row tiles", () => Product(KernelPlan.Detected with { PackTransposedAFromStrideBytes = 0 })));
+        }
     }
 }
