@@ -13,6 +13,11 @@ internal static class TileExperiment
     public static void Run()
     {
         Console.WriteLine($"transposed A: {KernelPlan.Detected.PackingOrigin}");
+        if (Environment.GetEnvironmentVariable("EXP_DW") == "steps")
+        {
+            WholeSteps();
+            return;
+        }
         if (Environment.GetEnvironmentVariable("EXP_DW") == "strides")
         {
             WeightGradientStrides();
@@ -71,6 +76,35 @@ internal static class TileExperiment
         Compare("weight gradient, Aᵀ", gates / 2, columns, k, () =>
             Gemm.Multiply(MatrixView.RowMajor(dz, k, gates).Transposed.RowRange(0, gates / 2),
                 MatrixView.RowMajor(states, k, columns), new MatrixSpan(gradient, gates / 2, columns), false));
+    }
+
+    // Whole one-thread training steps of each cell at T=28 I=28 H=128 B=64 (diagnostics off), the weight gradients'
+    // A read in place against packed from 512 B of k-stride on, alternating step by step on this thread.
+    private static void WholeSteps()
+    {
+        var rounds = int.Parse(Environment.GetEnvironmentVariable("EXP_ROUNDS") ?? "20", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var cell in new[] { "lstm", "gru", "rnn" })
+        {
+            var session = TrainingBenchmark.Start(new Recurrent.Trainer.SequenceModelOptions
+            {
+                Cell = Enum.Parse<Microsoft.ML.RecurrentCellKind>(cell, ignoreCase: true),
+                HiddenSize = 128,
+                Threads = 1,
+                CollectAdjointNorms = false,
+            }, 28, 28, 64, warmup: 5);
+            Console.WriteLine($"{cell} T=28 I=28 H=128 B=64, one thread, whole training steps");
+            Experiments.Alternate(1e9, rounds,
+                ("weight gradients' A in place", () =>
+                {
+                    using (KernelPlan.Use(KernelPlan.Detected with { PackTransposedAFromStrideBytes = long.MaxValue }))
+                        session.Step();
+                }),
+                ("A packed from 512 B of k-stride", () =>
+                {
+                    using (KernelPlan.Use(KernelPlan.Detected with { PackTransposedAFromStrideBytes = 512 }))
+                        session.Step();
+                }));
+        }
     }
 
     // One thread's half of the weight-gradient product of each cell at H = 128 (T·B = 1792 rows of k): the LSTM's
