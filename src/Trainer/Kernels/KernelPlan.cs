@@ -171,7 +171,7 @@ internal sealed record KernelPlan
         yield return $"depth block: {DepthBlock} rows of B (a packed {PanelWidth}-column strip of {DepthBlock * PanelWidth * sizeof(float) >> 10} KiB in L1d)";
         var packing = PackTransposedAFromStrideBytes == long.MaxValue ? "read in place"
             : $"packed in blocks of {PackedARows} rows ({PackedARows * DepthBlock * sizeof(float) >> 10} KiB in L2) when its " +
-              $"k-stride is at least {(PackTransposedAFromStrideBytes % 1024 == 0 ? $"{PackTransposedAFromStrideBytes >> 10} KiB" : $"{PackTransposedAFromStrideBytes} B")} and eight panels of B or more share the copy, else read in place";
+              $"k-stride is at least {(PackTransposedAFromStrideBytes % 1024 == 0 ? $"{PackTransposedAFromStrideBytes >> 10} KiB" : $"{PackTransposedAFromStrideBytes} B")} and 128 columns of B or more share the copy, else read in place";
         yield return $"transposed A: {packing}; {PackingOrigin}; read in place, " +
                      (TransposedADepthBlock > 0
                          ? $"each row tile walks every panel of B, {TransposedADepthBlock} deep (its k lines, {TransposedADepthBlock * 64 >> 10} KiB, beside a panel in L1d)"
