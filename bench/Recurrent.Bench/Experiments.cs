@@ -29,6 +29,7 @@ internal static class Experiments
             case "gates": GatesOnly(); break;
             case "batch1": BatchOneSplit(); break;
             case "projection": Projection(); break;
+            case "tiles": TileExperiment.Run(); break;
             default: Console.Error.WriteLine("unknown"); return 1;
         }
         return 0;

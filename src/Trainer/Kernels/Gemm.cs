@@ -203,7 +203,7 @@ internal static partial class Gemm
         var wide = n / (2 * width) * (2 * width);
         if (wide > 0 && fullRows > 0)
         {
-            if (acs != 1 && plan.PacksTransposedA(acs) && fullRows >= 2 * RowBlock && wide >= PackedAPanels * 2 * width)
+            if (acs != 1 && plan.PacksTransposedA(acs) && fullRows >= 2 * RowBlock && wide >= PackedAColumns)
             {
                 for (var i0 = 0; i0 < fullRows; i0 += plan.PackedARows)
                 {
@@ -348,9 +348,12 @@ internal static partial class Gemm
     // With this many rows a tile column reuses its strip of B often enough to pay for copying it first.
     private const int PackedPanelRows = 16;
 
-    // A packed copy of A is shared by this many column panels at least (H = 256's dW_hh; at H = 128, four panels,
-    // the copy lost by 12-25% on the AMD EPYC).
-    private const int PackedAPanels = 8;
+    // A packed copy of A is shared by this many columns of B at least: eight 16-column panels or four 32-column ones,
+    // the same copy per column either way. It was eight panels at either width, so at H = 128 (128–160 columns) the
+    // AVX-512 path never packed whatever the calibration measured; on the Intel Xeon packing took 0.78–0.92× the
+    // time there (the weight gradients of the LSTM, GRU and tanh RNN, thread CPU medians, two runs at load 36), and
+    // on the AVX-512 EPYC four panels had lost 12–25%: the calibration now times it on each machine.
+    private const int PackedAColumns = 128;
 
     [ThreadStatic]
     private static float[]? _panelBuffer, _packedA;

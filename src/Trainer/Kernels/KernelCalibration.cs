@@ -10,14 +10,25 @@ namespace Recurrent.Trainer.Kernels;
 /// prefetchers take them, and on how many column panels share the copy). Both ways are timed once per machine on
 /// first use, alternating, at the weight-gradient shapes of H = 512, 256 and 128, and the verdict kept in
 /// <see cref="CacheFile"/> under a key naming the CPU, its caches and the vector width, so a different machine (or
-/// a copied home directory) measures again. RECURRENT_KERNEL_CALIBRATION=off skips it (A is then read in place).
+/// a copied home directory) measures again. The file keeps one verdict per key: an AVX-512 CPU run both ways
+/// (DOTNET_EnableAVX512=0) keeps both, where one verdict overwrote the other and every change of width measured
+/// again. A verdict whose rounds were too unsteady to trust (a busy machine) serves its process but is not kept.
+/// RECURRENT_KERNEL_CALIBRATION=off skips it (A is then read in place).
 /// </summary>
 internal static class KernelCalibration
 {
-    private const string FormatVersion = "5";
+    private const string FormatVersion = "6";
 
-    /// <summary>Packing must be this much faster (median of the alternating rounds) to be chosen.</summary>
+    /// <summary>Packing must be this much faster (fastest of the alternating rounds) to be chosen.</summary>
     private const double RequiredGain = 1.05;
+
+    /// <summary>A verdict is kept only where each way's median round took at most this much longer than its fastest:
+    /// on the Intel Xeon with three other processes building (load average 16–27 on 2 cores) the medians swung 1.5–4×
+    /// and the verdict with them (packing from 2 KiB, from 8 KiB, never), in runs minutes apart.</summary>
+    private const double SteadySpread = 1.25;
+
+    /// <summary>Verdicts the file keeps (one per key: CPU, caches, vector width, runtime).</summary>
+    private const int KeptVerdicts = 8;
 
     public static string CacheFile { get; } = Path.Combine(
         Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
@@ -43,30 +54,45 @@ internal static class KernelCalibration
         Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") != "0" &&
         Environment.GetEnvironmentVariable("COMPlus_TieredCompilation") != "0";
 
-    /// <summary>The same with the verdict kept in <paramref name="file"/> (tests).</summary>
-    internal static (KernelPlan Plan, string Origin) Apply(KernelPlan plan, string file)
+    /// <summary>The same with the verdict kept in <paramref name="file"/> (tests), even an unsteady one where
+    /// <paramref name="keepUnsteady"/> (tests run beside builds).</summary>
+    internal static (KernelPlan Plan, string Origin) Apply(KernelPlan plan, string file, bool keepUnsteady = false)
     {
         var key = MachineKey(plan);
         if (TryRead(file, key) is { } stored)
             return (plan with { PackTransposedAFromStrideBytes = stored.FromStride }, $"calibrated earlier ({stored.Note}; {file})");
         var notes = new List<string>();
         var fromStride = long.MaxValue;
+        var steady = true;
         // From the widest stride down: packing is chosen from the narrowest stride at which it still wins. Each
-        // stride is timed at the shape of one thread's half of the LSTM's weight-gradient product at that H: 2H rows
-        // of ∂L/∂zᵀ by the columns of [x_t | h_{t-1}] where it runs the joint product (JointColumns), else of h_{t-1}.
-        // The width decides the verdict: at H = 128 (AVX2 EPYC) packing took 0.94× the time at the joint product's
-        // 160 columns and 1.04× at dW_hh's 128.
-        foreach (var hidden in new[] { 512, 256, 128 })
+        // stride is timed at the shape of one thread's half of a weight-gradient product: the LSTM's at H = 512, 256
+        // and 128 (2H rows of ∂L/∂zᵀ by the columns of [x_t | h_{t-1}] where it runs the joint product, JointColumns,
+        // else of h_{t-1}), then the GRU's and the tanh RNN's at H = 128, whose narrower strides (3H and H floats)
+        // were never timed before: on the Intel Xeon (AVX2 path) packing took 0.80×, 0.80× and 0.83× the time at
+        // 2 KiB, 1.5 KiB and 512 B (thread CPU time, fastest of 15 alternating rounds). The width decides the verdict
+        // too: at H = 128 (AVX2 EPYC) packing took 0.94× the time at the joint product's 160 columns and 1.04× at
+        // dW_hh's 128.
+        foreach (var (name, stride, columns) in new[]
+                 {
+                     ("H = 512", 4 * 512, JointColumns(plan, 512)), ("H = 256", 4 * 256, JointColumns(plan, 256)),
+                     ("H = 128", 4 * 128, JointColumns(plan, 128)), ("GRU H = 128", 3 * 128, JointColumns(plan, 128)),
+                     ("RNN H = 128", 128, 128),
+                 })
         {
-            var gates = 4 * hidden;
-            var (packed, inPlace) = Measure(plan, rows: gates / 2, columns: JointColumns(plan, hidden), stride: gates);
+            var (packed, inPlace) = Measure(plan, rows: stride / 2, columns: columns, stride: stride);
+            var bytes = stride * sizeof(float);
+            var strideText = bytes % 1024 == 0 ? $"{bytes >> 10} KiB" : $"{bytes} B";
             notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"H = {hidden} (k-stride {gates * sizeof(float) >> 10} KiB): packed {packed:F0} us, in place {inPlace:F0} us"));
-            if (inPlace / packed < RequiredGain)
+                $"{name} (k-stride {strideText}): packed {packed.Fastest:F0} us, in place {inPlace.Fastest:F0} us"));
+            steady &= packed.Median <= SteadySpread * packed.Fastest && inPlace.Median <= SteadySpread * inPlace.Fastest;
+            if (inPlace.Fastest / packed.Fastest < RequiredGain)
                 break;
-            fromStride = (long)gates * sizeof(float);
+            fromStride = bytes;
         }
-        var note = string.Join(", ", notes) + " (medians of alternating rounds)";
+        var note = string.Join(", ", notes) + " (fastest of alternating rounds)";
+        if (!steady && !keepUnsteady)
+            return (plan with { PackTransposedAFromStrideBytes = fromStride },
+                $"calibrated now, not kept: rounds too unsteady, the machine is busy ({note})");
         TryWrite(file, key, fromStride, note);
         return (plan with { PackTransposedAFromStrideBytes = fromStride }, $"calibrated now ({note})");
     }
@@ -80,8 +106,10 @@ internal static class KernelCalibration
     }
 
     // Σ ∂L/∂zᵀ·h over 512 stacked steps: `rows` rows of A whose elements of one k are `stride` floats apart. At most
-    // 0.5 GFLOP a product; all rounds take some tens of milliseconds, once per machine.
-    private static (double Packed, double InPlace) Measure(KernelPlan plan, int rows, int columns, int stride)
+    // 0.5 GFLOP a product; all rounds take some tens of milliseconds, once per machine. Each way's fastest round (a
+    // busy machine only ever lengthens a round) decides; its median says how steady the rounds were.
+    private static ((double Fastest, double Median) Packed, (double Fastest, double Median) InPlace) Measure(
+        KernelPlan plan, int rows, int columns, int stride)
     {
         const int k = 512, rounds = 7;
         var a = new float[k * stride];
@@ -122,7 +150,7 @@ internal static class KernelCalibration
         }
         Array.Sort(packed);
         Array.Sort(inPlace);
-        return (packed[rounds / 2], inPlace[rounds / 2]);
+        return ((packed[0], packed[rounds / 2]), (inPlace[0], inPlace[rounds / 2]));
     }
 
     private static string MachineKey(KernelPlan plan) => string.Join(';',
@@ -146,39 +174,54 @@ internal static class KernelCalibration
         return $"{Environment.ProcessorCount} CPUs";
     }
 
-    // The file: the key on the first line, then pack_from_stride_bytes=N (or never) and a note of the timings.
+    // The file: one entry of three lines per key: the key, then pack_from_stride_bytes=N (or never), then a note of
+    // the timings.
     private static (long FromStride, string Note)? TryRead(string file, string key)
     {
+        const string prefix = "pack_from_stride_bytes=";
+        foreach (var (entryKey, verdict, note) in ReadEntries(file))
+        {
+            if (entryKey != key || !verdict.StartsWith(prefix, StringComparison.Ordinal))
+                continue;
+            var value = verdict[prefix.Length..];
+            if (value == "never")
+                return (long.MaxValue, note);
+            return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? (bytes, note) : null;
+        }
+        return null;
+    }
+
+    private static List<(string Key, string Verdict, string Note)> ReadEntries(string file)
+    {
+        var entries = new List<(string, string, string)>();
         try
         {
             if (!File.Exists(file))
-                return null;
+                return entries;
             var lines = File.ReadAllLines(file);
-            const string prefix = "pack_from_stride_bytes=";
-            if (lines.Length < 3 || lines[0] != key || !lines[1].StartsWith(prefix, StringComparison.Ordinal))
-                return null;
-            var value = lines[1][prefix.Length..];
-            if (value == "never")
-                return (long.MaxValue, lines[2]);
-            return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? (bytes, lines[2]) : null;
+            for (var i = 0; i + 2 < lines.Length; i += 3)
+                entries.Add((lines[i], lines[i + 1], lines[i + 2]));
         }
         catch (IOException)
         {
-            return null;
         }
         catch (UnauthorizedAccessException)
         {
-            return null;
         }
+        return entries;
     }
 
+    // Replaces (or adds) this key's entry and keeps the others, newest first; the oldest beyond KeptVerdicts go.
     private static void TryWrite(string file, string key, long fromStride, string note)
     {
         try
         {
+            var verdict = "pack_from_stride_bytes=" + (fromStride == long.MaxValue ? "never" : fromStride.ToString(CultureInfo.InvariantCulture));
+            var entries = ReadEntries(file).Where(entry => entry.Key != key && entry.Key.StartsWith($"format={FormatVersion};", StringComparison.Ordinal))
+                .Take(KeptVerdicts - 1).Prepend((Key: key, Verdict: verdict, Note: note));
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             var temporary = file + "." + Environment.ProcessId + ".tmp";
-            File.WriteAllLines(temporary, [key, "pack_from_stride_bytes=" + (fromStride == long.MaxValue ? "never" : fromStride.ToString(CultureInfo.InvariantCulture)), note]);
+            File.WriteAllLines(temporary, entries.SelectMany(entry => new[] { entry.Key, entry.Verdict, entry.Note }));
             File.Move(temporary, file, overwrite: true);
         }
         catch (IOException)

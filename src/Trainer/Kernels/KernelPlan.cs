@@ -29,7 +29,8 @@ internal sealed record KernelPlan
     public required int PackedARows { get; init; }
 
     /// <summary>A transposed A (the weight-gradient products, Σ_t ∂L/∂zᵀ·h) is copied into row tiles first when
-    /// its elements of one k lie at least this many bytes apart (a gate width: 2 KiB at H = 128, 8 KiB at H = 512);
+    /// its elements of one k lie at least this many bytes apart (the gates' width: 2 KiB for the LSTM at H = 128,
+    /// 1.5 KiB for the GRU, 512 B for the tanh RNN, 8 KiB for the LSTM at H = 512);
     /// <see cref="long.MaxValue"/>: never. Whether the copy pays depends on how the caches and prefetchers take the
     /// strides, so <see cref="KernelCalibration"/> measures it.</summary>
     public required long PackTransposedAFromStrideBytes { get; init; }
@@ -174,7 +175,7 @@ internal sealed record KernelPlan
         yield return $"depth block: {DepthBlock} rows of B (a packed {PanelWidth}-column strip of {DepthBlock * PanelWidth * sizeof(float) >> 10} KiB in L1d)";
         var packing = PackTransposedAFromStrideBytes == long.MaxValue ? "read in place"
             : $"packed in blocks of {PackedARows} rows ({PackedARows * DepthBlock * sizeof(float) >> 10} KiB in L2) when its " +
-              $"k-stride is at least {PackTransposedAFromStrideBytes >> 10} KiB and eight panels of B or more share the copy, else read in place";
+              $"k-stride is at least {(PackTransposedAFromStrideBytes % 1024 == 0 ? $"{PackTransposedAFromStrideBytes >> 10} KiB" : $"{PackTransposedAFromStrideBytes} B")} and 128 columns of B or more share the copy, else read in place";
         yield return $"transposed A: {packing}; {PackingOrigin}; read in place, " +
                      (TransposedADepthBlock > 0
                          ? $"each row tile walks every panel of B, {TransposedADepthBlock} deep (its k lines, {TransposedADepthBlock * 64 >> 10} KiB, beside a panel in L1d)"

@@ -87,10 +87,10 @@ public class KernelPlanTests
         using var directory = new TempCacheDirectory();
         var file = Path.Combine(directory.Path, "calibration.txt");
         var plan = KernelPlan.For(CpuCaches.Assumed);
-        var (first, origin) = KernelCalibration.Apply(plan, file);
+        var (first, origin) = KernelCalibration.Apply(plan, file, keepUnsteady: true);
         Assert.StartsWith("calibrated now (H = 512 (k-stride 8 KiB): packed ", origin);
         var lines = File.ReadAllLines(file);
-        Assert.StartsWith("format=5;cpu=", lines[0]);
+        Assert.StartsWith("format=6;cpu=", lines[0]);
         Assert.Contains(";l2=1048576;", lines[0]);
         Assert.StartsWith("pack_from_stride_bytes=", lines[1]);
 
@@ -101,8 +101,16 @@ public class KernelPlanTests
         // A verdict stored for other caches (another machine) is measured again, and a stored verdict is obeyed.
         File.WriteAllLines(file, [lines[0], "pack_from_stride_bytes=2048", "note"]);
         Assert.Equal(2048, KernelCalibration.Apply(plan, file).Plan.PackTransposedAFromStrideBytes);
-        File.WriteAllLines(file, [lines[0].Replace(";l2=1048576;", ";l2=2097152;"), "pack_from_stride_bytes=2048", "note"]);
-        Assert.StartsWith("calibrated now", KernelCalibration.Apply(plan, file).Origin);
+        var otherMachine = lines[0].Replace(";l2=1048576;", ";l2=2097152;");
+        File.WriteAllLines(file, [otherMachine, "pack_from_stride_bytes=2048", "note"]);
+        Assert.StartsWith("calibrated now", KernelCalibration.Apply(plan, file, keepUnsteady: true).Origin);
+
+        // The file keeps one verdict per key (an AVX-512 CPU run at both widths keeps both): the other machine's
+        // entry stays beside this one's, and each is read under its own key.
+        var entries = File.ReadAllLines(file);
+        Assert.Equal(6, entries.Length);
+        Assert.Equal((lines[0], otherMachine, "pack_from_stride_bytes=2048"), (entries[0], entries[3], entries[4]));
+        Assert.StartsWith("calibrated earlier", KernelCalibration.Apply(plan, file).Origin);
     }
 
     public static TheoryData<int, int, int, bool> Shapes()
