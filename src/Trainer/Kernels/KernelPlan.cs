@@ -74,7 +74,8 @@ internal sealed record KernelPlan
     public bool FusedLstmInference { get; init; } = true;
 
     /// <summary>Whether <see cref="LstmGateTile"/> runs 6-row tiles of all four gates in registers where a block is
-    /// a 512-bit vector (32 registers). false: the buffered pair tiles (tests and the bench compare; helper b64).</summary>
+    /// a 512-bit vector (32 registers): x_t and h_{t-1} broadcast once per k for all four gates. false: the buffered pair
+    /// tiles, as on the AVX2 path (tests and the bench compare).</summary>
     public bool LstmRegisterTiles { get; init; } = true;
 
     /// <summary>Workers for a direction's time loop over <paramref name="rows"/> sequences with up to
@@ -183,7 +184,10 @@ internal sealed record KernelPlan
         yield return $"batch-1 walk over packed W: alternating direction each step when W exceeds {AlternateWalkAboveBytes >> 10} KiB " +
                      $"(half of L1d), else one way; the panels last read are still in L1/L2 ({Caches.L2Bytes >> 10} KiB) when the next step starts";
         yield return $"weight gradients: {(JointWeightGradients ? "dW_xh and dW_hh as one product over the kept [x_t | h_{t-1}] where training runs the one-product step and those rows are no wider than 4H, else two" : "two products")}";
-        yield return $"LSTM inference: {(FusedLstmInference ? $"gates computed from each {TileRows}-row tile of {columns / 2} units × 4 gates (two {TileRows}×{columns} register tiles, i and o then f and g, into a {TileRows}×{2 * columns} buffer in L1d) where a worker has 4 rows or more" : "one product per step, then the gate pass")}";
+        var gateTiles = VectorWidth.Use512 && LstmRegisterTiles
+            ? $"6- and 4-row tiles of {columns / 2} units × all 4 gates held in registers (24 or 16 accumulators)"
+            : $"{TileRows}-row tiles of {columns / 2} units × 4 gates as two {TileRows}×{columns} register tiles, i and o then f and g, into a {TileRows}×{2 * columns} buffer in L1d";
+        yield return $"LSTM inference: {(FusedLstmInference ? $"gates computed from each tile of the product ({gateTiles}) where a worker has 4 rows or more" : "one product per step, then the gate pass")}";
         yield return $"thread split: rows of C in parts of at least 16 rows, when a product has at least 2^18 multiply-adds; " +
                      $"recurrent steps split by sequences, one part per thread where that lowers the {RecurrentTileRows}-row tiles " +
                      $"of the busiest worker (on 2 threads batch 4 runs as {RecurrentParts(4, 2)} part, batch 6 as " +
