@@ -98,12 +98,14 @@ internal static class TileExperiment
                 {
                     using (KernelPlan.Use(KernelPlan.Detected with { PackTransposedAFromStrideBytes = long.MaxValue }))
                         session.Step();
-                }),
+                }
+            ),
                 ("A packed from 512 B of k-stride", () =>
                 {
                     using (KernelPlan.Use(KernelPlan.Detected with { PackTransposedAFromStrideBytes = 512 }))
                         session.Step();
-                }));
+                }
+            ));
         }
     }
 
