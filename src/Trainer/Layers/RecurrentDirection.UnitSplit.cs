@@ -22,8 +22,9 @@ namespace Recurrent.Trainer.Layers;
 /// and c_t's half into place) only if the caller has not taken it back: a caller that finishes half 0 and finds
 /// half 1 claimed but not published within about its own half's time takes it back and runs it itself. So a helper
 /// that is taken off its core never holds a step for longer than that, nor writes anything once it is late (it
-/// reads buffers that may have moved on, and its result is then dropped). A helper that waits for a step longer
-/// than a spin leaves the rest of the pass to the caller.
+/// reads buffers that may have moved on, and its result is then dropped). A helper waiting for the caller's step
+/// spins for about two of the caller's halves, then yields its core (the caller may need it), and after 2 ms leaves
+/// the rest of the pass to the caller.
 /// </para>
 /// </remarks>
 internal sealed partial class RecurrentDirection
@@ -47,8 +48,17 @@ internal sealed partial class RecurrentDirection
     /// <summary>Passes this process ran as a unit split (tests).</summary>
     internal static long UnitSplitPasses => Interlocked.Read(ref s_unitSplitPasses);
 
-    // How long the helper spins for the caller's half of the step before it leaves the pass to the caller.
-    private static readonly long s_helperPatience = Stopwatch.Frequency / 20_000; // 50 µs
+    // How long the helper spins for the caller's step beyond the caller's time for both halves (its last half's
+    // time, twice) before it leaves the pass to the caller: a caller taken off its core is not waited for.
+    private static readonly long s_helperPatience = Stopwatch.Frequency / 50_000; // 20 µs
+    private static readonly long s_helperGiveUp = Stopwatch.Frequency / 500; // 2 ms
+
+    // Halves the helper published, halves the caller took back from it, halves the caller found open, and passes the
+    // helper left to the caller (the split experiment prints them: how much the helper did).
+    private static readonly long[] s_halves = new long[4];
+
+    /// <summary>The counts of <see cref="s_halves"/>: published by the helper, taken back, found open, passes left.</summary>
+    internal static long[] UnitSplitHalves => [.. s_halves.Select(count => Interlocked.Read(ref count))];
 
     // The caller's scratch for its half: [G, H/2] pre-activations and the cell's extra row.
     private float[] _splitZ = [], _splitExtra = [];
@@ -64,6 +74,7 @@ internal sealed partial class RecurrentDirection
         public const int Open = 0, Claimed = 1, Publishing = 2, Published = 3, TakenBack = 4;
         public readonly int[] Half = new int[steps];
         public int Completed; // steps whose two halves are in place
+        public long HalfTicks; // the caller's time for its last half (Stopwatch ticks)
         public volatile bool Finished;
     }
 
@@ -102,12 +113,15 @@ internal sealed partial class RecurrentDirection
                 _cancellation.ThrowIfCancellationRequested();
                 var start = Stopwatch.GetTimestamp();
                 Half(0, i, lengths, z, extra, cells, default, default);
-                var patience = Stopwatch.GetTimestamp() - start + Stopwatch.Frequency / 500_000; // its own half + 2 µs
+                var own = Stopwatch.GetTimestamp() - start;
+                Volatile.Write(ref pass.HalfTicks, own);
+                var patience = own + Stopwatch.Frequency / 500_000; // its own half's time + 2 µs
                 var state = Volatile.Read(ref pass.Half[i]);
                 if (state == SplitPass.Open)
                     state = Interlocked.CompareExchange(ref pass.Half[i], SplitPass.TakenBack, SplitPass.Open);
                 if (state == SplitPass.Open)
                 {
+                    Interlocked.Increment(ref s_halves[2]);
                     Half(1, i, lengths, z, extra, cells, default, default);
                 }
                 else
@@ -116,7 +130,8 @@ internal sealed partial class RecurrentDirection
                     while ((state = Volatile.Read(ref pass.Half[i])) == SplitPass.Claimed && Stopwatch.GetTimestamp() < giveUp)
                         Thread.SpinWait(20);
                     if (state == SplitPass.Claimed
-                        && Interlocked.CompareExchange(ref pass.Half[i], SplitPass.TakenBack, SplitPass.Claimed) == SplitPass.Claimed)
+                        && Interlocked.CompareExchange(ref pass.Half[i], SplitPass.TakenBack, SplitPass.Claimed) == SplitPass.Claimed
+                        && Interlocked.Increment(ref s_halves[1]) > 0)
                         Half(1, i, lengths, z, extra, cells, default, default);
                     else
                         while (Volatile.Read(ref pass.Half[i]) == SplitPass.Publishing)
@@ -151,18 +166,31 @@ internal sealed partial class RecurrentDirection
         var state = scratch.AsSpan((gates + 1) * rest, rest);
         var cell = scratch.AsSpan((gates + 2) * rest, rest);
         var cells = _buffers.Part(0).Cells;
+        long ownTicks = 0; // this helper's time for its last half
         for (var i = Volatile.Read(ref pass.Completed); i < steps && !pass.Finished; i++)
         {
             // h_{t-1} whole: the caller's half of the step before (and this helper's, if it published it).
-            var giveUp = Stopwatch.GetTimestamp() + s_helperPatience;
+            // Spinning for about the caller's two halves, then yielding the core (the caller may be waiting for one);
+            // after a few milliseconds without the step, the caller is off its core for long: the pass is its own.
+            var now = Stopwatch.GetTimestamp();
+            var yieldAfter = now + 2 * Math.Max(Volatile.Read(ref pass.HalfTicks), ownTicks) + s_helperPatience;
+            var giveUp = now + s_helperGiveUp;
             while (Volatile.Read(ref pass.Completed) < i && !pass.Finished)
             {
-                if (Stopwatch.GetTimestamp() > giveUp)
+                now = Stopwatch.GetTimestamp();
+                if (now > giveUp)
+                {
+                    Interlocked.Increment(ref s_halves[3]);
                     return;
-                Thread.SpinWait(20);
+                }
+                if (now < yieldAfter)
+                    Thread.SpinWait(20);
+                else
+                    Thread.Yield();
             }
             if (Interlocked.CompareExchange(ref pass.Half[i], SplitPass.Claimed, SplitPass.Open) != SplitPass.Open)
                 continue;
+            var start = Stopwatch.GetTimestamp();
             try
             {
                 Half(1, i, lengths, z, extra, cells, state, cell);
@@ -172,6 +200,7 @@ internal sealed partial class RecurrentDirection
                 // It read buffers of a later step (or pass) after the caller took the half back: nothing to publish.
                 continue;
             }
+            ownTicks = Stopwatch.GetTimestamp() - start;
             if (Interlocked.CompareExchange(ref pass.Half[i], SplitPass.Publishing, SplitPass.Claimed) != SplitPass.Claimed)
                 continue;
             var (t, write) = Place(i);
@@ -179,6 +208,7 @@ internal sealed partial class RecurrentDirection
             if (_cell.HasCellState)
                 cell[..rest].CopyTo(cells.AsSpan(write + hidden / 2, rest));
             Volatile.Write(ref pass.Half[i], SplitPass.Published);
+            Interlocked.Increment(ref s_halves[0]);
         }
     }
 
