@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Recurrent.Trainer.Cells;
 using Recurrent.Trainer.Kernels;
+using Recurrent.Trainer.Layers;
 using Recurrent.Trainer.Tensors;
 
 namespace Recurrent.Bench;
@@ -21,6 +22,8 @@ internal static class BatchOneUnitSplit
         var hidden = int.Parse(Environment.GetEnvironmentVariable("EXP_H") ?? "512");
         var rounds = int.Parse(Environment.GetEnvironmentVariable("EXP_ROUNDS") ?? "30");
         var (length, input) = hidden == 512 ? (100, 64) : (28, 28);
+        if (Environment.GetEnvironmentVariable("EXP_PAIRED") == "1")
+            return Paired(hidden, length, input, rounds);
         int n = 4 * hidden, depth = input + hidden, half = hidden / 2;
         var rng = new Recurrent.Trainer.Data.Synthetic.DeterministicRandom(3);
         float[] Random(int count, float scale = 1) =>
@@ -231,8 +234,17 @@ internal static class BatchOneUnitSplit
             model.Options.Threads = threads;
             model.PredictBatch(single);
         }
+        void PredictSplit()
+        {
+            // The engine's unit split below its size threshold too (H = 128: whether it should split there).
+            var threshold = RecurrentDirection.UnitSplitMinimumHidden;
+            RecurrentDirection.UnitSplitMinimumHidden = 2;
+            Predict(2);
+            RecurrentDirection.UnitSplitMinimumHidden = threshold;
+        }
         (string Name, Action Body)[] ways = [("the engine's PredictBatch, batch 1", () => Predict(1)),
-            ("the same on Threads = 0 (one per core)", () => Predict(0)),("one thread, whole pass", () => One()), ("two threads, units split", () => Two()),
+            ("the same on Threads = 0 (one per core)", () => Predict(0)),
+            ("the engine on 2 threads, split at any H", PredictSplit),("one thread, whole pass", () => One()), ("two threads, units split", () => Two()),
             ("one thread, the T products alone", ProductOnly), ("one thread, T reads of W (8 sums)", SumOnly),
             ("two threads, halves claimed per step", () => Claimed())];
         var times = ways.Select(_ => new List<double>()).ToArray();
@@ -265,8 +277,54 @@ internal static class BatchOneUnitSplit
             Console.WriteLine($"  {ways[i].Name,-36} median {Median(times[i]),9:F0} us  p25 {sorted[sorted.Length / 4],9:F0}  min {sorted[0],9:F0}" +
                               $"  ({n * depth * 4.0 * length / Median(times[i]) / 1e3:F1} GB/s of W by the median)");
         }
-        Console.WriteLine($"  two threads / one thread, medians: {Median(times[3]) / Median(times[2]):F2}; halves claimed " +
-                          $"per step / one thread: {Median(times[6]) / Median(times[2]):F2}");
+        Console.WriteLine($"  two threads / one thread, medians: {Median(times[4]) / Median(times[3]):F2}; halves claimed " +
+                          $"per step / one thread: {Median(times[7]) / Median(times[3]):F2}; the engine split at any H / " +
+                          $"the engine on one thread: {Median(times[2]) / Median(times[0]):F2}");
+        return 0;
+    }
+
+    // The engine's batch-1 call on one thread against its unit split (at any H), one call each in turn (EXP_PAIRED=1):
+    // under load the per-turn ratios say more than medians of blocks. Prints the medians of the calls and of the turns'
+    // ratios, the process's CPU time per call, and how many halves the helper did.
+    private static int Paired(int hidden, int length, int input, int rounds)
+    {
+        var model = TrainingBenchmark.RandomModel(new Recurrent.Trainer.SequenceModelOptions { HiddenSize = hidden, Threads = 1 },
+            length, input);
+        Recurrent.Trainer.Data.SequenceExample[] single = [.. InferenceBenchmark.RandomSequences(1, length, input)];
+        RecurrentDirection.UnitSplitMinimumHidden = 2;
+        void Call(int threads)
+        {
+            model.Options.Threads = threads;
+            model.PredictBatch(single);
+        }
+        (string Name, Action Body)[] ways = [("one thread", () => Call(1)), ("two threads, units split", () => Call(2))];
+        var times = ways.Select(_ => new List<double>()).ToArray();
+        var process = Process.GetCurrentProcess();
+        var cpu = new double[ways.Length];
+        for (var r = -5; r < rounds * 10; r++)
+        {
+            for (var i = 0; i < ways.Length; i++)
+            {
+                var w = ((i + r) % ways.Length + ways.Length) % ways.Length;
+                process.Refresh();
+                var cpuStart = process.TotalProcessorTime;
+                var start = Stopwatch.GetTimestamp();
+                ways[w].Body();
+                var elapsed = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                process.Refresh();
+                if (r < 0)
+                    continue;
+                times[w].Add(elapsed);
+                cpu[w] += (process.TotalProcessorTime - cpuStart).TotalMicroseconds;
+            }
+        }
+        double Median(IEnumerable<double> v) => v.Order().ElementAt(v.Count() / 2);
+        Console.WriteLine("halves the helper published, the caller took back, the caller found open; passes the helper left: " +
+                          string.Join(" ", RecurrentDirection.UnitSplitHalves));
+        Console.WriteLine($"batch 1 LSTM T={length} I={input} H={hidden}, {times[0].Count} turns, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        for (var i = 0; i < ways.Length; i++)
+            Console.WriteLine($"  {ways[i].Name,-26} median {Median(times[i]),8:F0} us  min {times[i].Min(),8:F0}  ratio to one thread (median of turns) " +
+                              $"{Median(times[i].Select((t, k) => t / times[0][k])):F2}  process CPU per call {cpu[i] / times[i].Count,8:F0} us");
         return 0;
     }
 

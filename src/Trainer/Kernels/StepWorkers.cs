@@ -114,6 +114,38 @@ internal sealed class StepWorkers : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="caller"/> on the calling thread while one helper runs <paramref name="helper"/>, and
+    /// returns when the caller's body is done, without waiting for the helper's: for work whose caller can take back
+    /// and finish any share the helper has not (the batch-1 unit split), so a helper that another process keeps off
+    /// its core never holds the caller. A helper woken late runs its body late, perhaps during a later hand-off:
+    /// the body must then write nothing a later caller uses (it claims its writes, and finds them taken). Errors of
+    /// the helper's body are dropped (its caller redoes its share). False (nothing run) while the team is busy.
+    /// </summary>
+    public bool TryRunAlongside(Action caller, Action helper)
+    {
+        if (_stopping || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+            return false;
+        try
+        {
+            var job = new Job(_ => helper(), 1, KernelPlan.Overridden, VectorWidth.Force256);
+            _job = job;
+            Interlocked.MemoryBarrier(); // as in TryRun: the helper sees the job or is counted as a sleeper
+            if (Volatile.Read(ref _sleepers) > 0)
+            {
+                lock (_gate)
+                    Monitor.Pulse(_gate);
+            }
+            caller();
+            HandOffs++;
+            return true;
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
     // The caller, its parts done, waits for the helpers' last ones: spinning for the team's spin, then yielding its
     // core, which a helper that another process keeps waiting may need.
     private void WaitForParts(Job job)

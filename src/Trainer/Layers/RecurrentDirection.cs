@@ -185,6 +185,9 @@ internal sealed partial class RecurrentDirection
 
         if (_skip is null)
         {
+            // A batch of one on more than one thread: its units split across two (RecurrentDirection.UnitSplit.cs).
+            if (UnitSplitApplies(training, threads) && TryForwardUnitSplit(lengths, boundary?.InitialCell))
+                return;
             _buffers.RunParts((part, first, count) => ForwardRows(part, first, count, lengths, training, stacked,
                 boundary?.InitialCell, gateTiles));
             return;

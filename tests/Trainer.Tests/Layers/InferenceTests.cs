@@ -9,6 +9,7 @@ namespace Recurrent.Trainer.Tests.Layers;
 /// Inference keeps no per-step history and projects x_t step by step when a worker has a few rows; its logits must
 /// still be exactly those of the training forward pass, for every cell, depth, direction and padding.
 /// </summary>
+[Collection(InferenceTeamCollection.Name)]
 public class InferenceTests
 {
     [Theory]
