@@ -13,7 +13,7 @@ namespace Recurrent.Bench;
 /// inference alone, for perf record; `batch1`: a batch-1 step's product on one thread against its gate blocks split
 /// over two; `projection`: ONNX Runtime's input projection (all steps' x_t·W_xhᵀ as one product before the time loop)
 /// against the LSTM gate tiles' steps with and without x_t's terms; `fused`: managed LSTM inference with its gates computed from each product tile against the product then the
-/// gate pass, and ONNX Runtime.
+/// gate pass, and ONNX Runtime; `peak`: this core's FMA peak per vector width (PeakExperiment.cs).
 /// </summary>
 internal static class Experiments
 {
@@ -30,6 +30,7 @@ internal static class Experiments
             case "batch1": BatchOneSplit(); break;
             case "projection": Projection(); break;
             case "tiles": TileExperiment.Run(); break;
+            case "peak": PeakExperiment.Run(); break;
             default: Console.Error.WriteLine("unknown"); return 1;
         }
         return 0;
