@@ -177,7 +177,7 @@ internal static partial class LstmGateTile
             where TV : struct
         {
             int units = TOps.Count, width = 4 * units, hidden = _w.Hidden;
-            ref var panels = ref _w.Data[block * _w.BlockLength];
+            ref var panels = ref _w.Block(block);
             ref var bias = ref _w.Bias[block * width];
             nint panelLength = 2 * units * _w.Depth;
             ref var partial = ref _tiles[first * width];
@@ -241,7 +241,7 @@ internal static partial class LstmGateTile
             where TV : struct
         {
             int units = TOps.Count, inputs = _w.Inputs, hidden = _w.Hidden, width = 4 * units;
-            ref var panel = ref _w.Data[_w.Origin + block * _w.BlockLength + pair * 2 * units * _w.Depth];
+            ref var panel = ref Unsafe.Add(ref _w.Block(block), pair * 2 * units * _w.Depth);
             ref var tile = ref Unsafe.Add(ref z, pair * 2 * units);
             if (k0 < inputs)
             {

@@ -51,6 +51,9 @@ internal sealed class PackedGatePanels
     /// <summary>Where the first block starts in <see cref="Data"/>: the first element on a cache line.</summary>
     public int Origin { get; }
 
+    /// <summary>The first element of <paramref name="block"/>'s panels (counting in <see cref="Origin"/>).</summary>
+    public ref float Block(int block) => ref Data[Origin + block * BlockLength];
+
     /// <summary>Per block, 4·Units floats: the bias of i, o, f and g for its units (zeros past H).</summary>
     public float[] Bias { get; }
 
