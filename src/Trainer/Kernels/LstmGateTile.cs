@@ -177,7 +177,7 @@ internal static partial class LstmGateTile
             where TV : struct
         {
             int units = TOps.Count, width = 4 * units, hidden = _w.Hidden;
-            ref var panels = ref _w.Data[block * _w.BlockLength];
+            ref var panels = ref _w.Data[_w.Origin + block * _w.BlockLength];
             ref var bias = ref _w.Bias[block * width];
             nint panelLength = 2 * units * _w.Depth;
             ref var partial = ref _tiles[first * width];
