@@ -358,22 +358,16 @@ internal static partial class Gemm
     [ThreadStatic]
     private static float[]? _panelBuffer, _packedA;
 
-    private static float[] PanelBuffer(int length)
-    {
-        if (_panelBuffer is null || _panelBuffer.Length < length)
-            _panelBuffer = new float[length];
-        return _panelBuffer;
-    }
+    // The scratch starts on a cache line, so the tiles' vector loads of a packed strip never straddle two.
+    private static Span<float> PanelBuffer(int length) => CacheLine.Ensure(ref _panelBuffer, length);
 
     // Copies `rows` rows of A (a whole number of four-row tiles), kc deep, as the plan's tiles (TallRows in tall
     // tiles, then four-row ones) back to back, each holding its rows' elements of one k side by side: the tiles then
     // read A as one stream.
-    private static float[] PackRowTiles(ref float a, int ars, int acs, int rows, int kc, KernelPlan plan)
+    private static Span<float> PackRowTiles(ref float a, int ars, int acs, int rows, int kc, KernelPlan plan)
     {
-        var length = plan.PackedARows * kc;
-        if (_packedA is null || _packedA.Length < length)
-            _packedA = new float[length];
-        ref var destination = ref _packedA[0];
+        var packed = CacheLine.Ensure(ref _packedA, plan.PackedARows * kc);
+        ref var destination = ref packed[0];
         var tall = TallRows(plan, rows);
         for (var i = 0; i < rows;)
         {
@@ -414,7 +408,7 @@ internal static partial class Gemm
             }
             i += height;
         }
-        return _packedA;
+        return packed;
     }
 
     // Copies B's strip of two vectors of columns, kc rows, into a contiguous buffer: rows of B a matrix width apart

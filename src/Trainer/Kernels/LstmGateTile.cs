@@ -64,13 +64,11 @@ internal static partial class LstmGateTile
         // Deeper than a depth block, a block's tiles keep partial sums for all the worker's rows (8 KiB for 64 rows
         // at 8 units) while one depth block of a panel at a time stays in L1d.
         var split = weights.Depth > plan.DepthBlock;
-        // Thread-static fields start null on every thread but the first.
-        _tiles ??= [];
-        _edge ??= [];
         // The all-register tile wants 29 vector registers: only where a block is a 512-bit vector (32 registers).
         var registers = plan.LstmRegisterTiles && weights.Units == Vector512<float>.Count;
-        var tiles = Workspace.Ensure(ref _tiles!, 4 * weights.Units * (split || registers ? Math.Max(rows, 8) : 8));
-        var edge = Workspace.Ensure(ref _edge!, 3 * 8 * weights.Units);
+        // On a cache line, as the gate panels are: the tiles' rows are read and written as whole vectors.
+        var tiles = CacheLine.Ensure(ref _tiles, 4 * weights.Units * (split || registers ? Math.Max(rows, 8) : 8));
+        var edge = CacheLine.Ensure(ref _edge, 3 * 8 * weights.Units);
         var run = new Run(weights, input, inputStride, previousState, previousCell, state, cell, tiles, edge);
         if (registers)
             run.RegisterBlocks<Vector512Ops, Vector512<float>>(rows, split ? plan.DepthBlock / 2 : 0);
@@ -82,7 +80,7 @@ internal static partial class LstmGateTile
 
     private readonly ref struct Run(PackedGatePanels weights, ReadOnlySpan<float> input, int inputStride,
         ReadOnlySpan<float> previousState, ReadOnlySpan<float> previousCell, Span<float> state, Span<float> cell,
-        float[] tiles, float[] edge)
+        Span<float> tiles, Span<float> edge)
     {
         private readonly PackedGatePanels _w = weights;
         private readonly int _inputStride = inputStride;
@@ -91,8 +89,8 @@ internal static partial class LstmGateTile
         private readonly ref float _c = ref MemoryMarshal.GetReference(previousCell);
         private readonly ref float _hOut = ref MemoryMarshal.GetReference(state);
         private readonly ref float _cOut = ref MemoryMarshal.GetReference(cell);
-        private readonly float[] _tiles = tiles;
-        private readonly float[] _edge = edge;
+        private readonly Span<float> _tiles = tiles;
+        private readonly Span<float> _edge = edge;
 
         // Every block of units: with depthBlock 0 each tile from the bias to h_t at once; otherwise every tile's
         // partial sums over one depth block of one panel at a time, then every tile's gates.
@@ -273,7 +271,7 @@ internal static partial class LstmGateTile
                 return;
             }
             // A last block narrower than a vector: c_{t-1} in, c_t and h_t out through the scratch, valid units only.
-            var edge = _edge.AsSpan(0, 3 * rows * units);
+            var edge = _edge[..(3 * rows * units)];
             edge.Clear();
             for (var r = 0; r < rows; r++)
                 MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref _c, at + r * hidden), count)

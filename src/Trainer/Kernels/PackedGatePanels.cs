@@ -25,8 +25,8 @@ internal sealed class PackedGatePanels
         Units = units;
         Blocks = (hidden + units - 1) / units;
         // Pinned, so the panels can start on a cache line (see PackedMatrix).
-        Data = GC.AllocateArray<float>(Blocks * BlockLength + 15, pinned: true);
-        Origin = PackedMatrix.LineOrigin(Data);
+        Data = CacheLine.Allocate(Blocks * BlockLength);
+        Origin = CacheLine.Origin(Data);
         Bias = new float[Blocks * 4 * units];
     }
 

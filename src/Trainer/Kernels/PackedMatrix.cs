@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Recurrent.Trainer.Kernels;
 
 /// <summary>
@@ -31,19 +29,8 @@ internal sealed class PackedMatrix
         // made every 512-bit load of a one-row product (batch-1 inference) straddle two lines; a 256-bit one, every
         // other. Measured at H = 128 (W 320 KB, from L2): 4.8 µs a step straddling, 2.8 µs on lines (Intel Xeon,
         // Ice Lake, AVX-512).
-        Data = GC.AllocateArray<float>(rows * columns + LineFloats - 1, pinned: true);
-        Origin = LineOrigin(Data);
-    }
-
-    // Floats per cache line (64 bytes).
-    private const int LineFloats = 16;
-
-    // The first element of a pinned array that starts a cache line.
-    internal static unsafe int LineOrigin(float[] data)
-    {
-        var address = (nint)Unsafe.AsPointer(ref data[0]);
-        return (int)((LineFloats * sizeof(float) - address % (LineFloats * sizeof(float))) % (LineFloats * sizeof(float)))
-            / sizeof(float);
+        Data = CacheLine.Allocate(rows * columns);
+        Origin = CacheLine.Origin(Data);
     }
 
     /// <summary>Columns per panel (the last panel of a block may be narrower).</summary>
