@@ -292,12 +292,16 @@ internal static class BatchOneUnitSplit
             length, input);
         Recurrent.Trainer.Data.SequenceExample[] single = [.. InferenceBenchmark.RandomSequences(1, length, input)];
         RecurrentDirection.UnitSplitMinimumHidden = 2;
-        void Call(int threads)
+        void Call(int threads, bool always)
         {
             model.Options.Threads = threads;
+            RecurrentDirection.UnitSplitAlways = always;
             model.PredictBatch(single);
         }
-        (string Name, Action Body)[] ways = [("one thread", () => Call(1)), ("two threads, units split", () => Call(2))];
+        // The split on every pass (before the back-off) and the default (the split backing off while the helper does
+        // under a quarter of the halves: UnitSplitBackOff.cs); the two share the model but only the latter its back-off.
+        (string Name, Action Body)[] ways = [("one thread", () => Call(1, false)),
+            ("two threads, always split", () => Call(2, true)), ("two threads, backing off", () => Call(2, false))];
         var times = ways.Select(_ => new List<double>()).ToArray();
         var process = Process.GetCurrentProcess();
         var cpu = new double[ways.Length];
@@ -320,7 +324,8 @@ internal static class BatchOneUnitSplit
         }
         double Median(IEnumerable<double> v) => v.Order().ElementAt(v.Count() / 2);
         Console.WriteLine("halves the helper published, the caller took back, the caller found open; passes the helper left: " +
-                          string.Join(" ", RecurrentDirection.UnitSplitHalves));
+                          string.Join(" ", RecurrentDirection.UnitSplitHalves) + $"; passes split {RecurrentDirection.UnitSplitPasses}, " +
+                          $"backed off to one thread {RecurrentDirection.UnitSplitBackedOff}");
         Console.WriteLine($"batch 1 LSTM T={length} I={input} H={hidden}, {times[0].Count} turns, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         for (var i = 0; i < ways.Length; i++)
             Console.WriteLine($"  {ways[i].Name,-26} median {Median(times[i]),8:F0} us  min {times[i].Min(),8:F0}  ratio to one thread (median of turns) " +

@@ -43,7 +43,26 @@ internal sealed partial class RecurrentDirection
         set => t_unitSplitMinimumHidden = value;
     }
 
-    private static long s_unitSplitPasses;
+    [ThreadStatic]
+    private static bool t_unitSplitAlways;
+
+    /// <summary>
+    /// Whether the calling thread's passes split whenever they can, without the back-off (tests of bits under load,
+    /// and the split experiment's "always" side).
+    /// </summary>
+    internal static bool UnitSplitAlways
+    {
+        get => t_unitSplitAlways;
+        set => t_unitSplitAlways = value;
+    }
+
+    // When this direction's batch-1 passes split and when they back off to one thread (UnitSplitBackOff.cs).
+    private readonly UnitSplitBackOff _splitBackOff = new();
+
+    private static long s_unitSplitPasses, s_unitSplitBackedOff;
+
+    /// <summary>Passes the back-off ran on one thread instead of splitting (the split experiment prints them).</summary>
+    internal static long UnitSplitBackedOff => Interlocked.Read(ref s_unitSplitBackedOff);
 
     /// <summary>Passes this process ran as a unit split (tests).</summary>
     internal static long UnitSplitPasses => Interlocked.Read(ref s_unitSplitPasses);
@@ -86,17 +105,33 @@ internal sealed partial class RecurrentDirection
         && _skip is null && (_cell is LstmCell || _cell is ElmanCell) && Hidden >= Math.Max(2, UnitSplitMinimumHidden)
         && StepWorkers.Current is not null;
 
-    // Runs the pass's time loop as a unit split; false (nothing run) when the team is busy.
+    // Runs the pass's time loop as a unit split; false (nothing run) when the team is busy or the back-off says the
+    // helper has not been keeping up.
     private bool TryForwardUnitSplit(int[] lengths, float[]? initialCell)
     {
+        var always = UnitSplitAlways;
+        if (!always && !_splitBackOff.ShouldSplit())
+        {
+            Interlocked.Increment(ref s_unitSplitBackedOff);
+            return false;
+        }
         var team = StepWorkers.Current!;
         var pass = new SplitPass(_buffers.Steps);
         // c_0 in place before the helper may start (it reads c_{t-1} of its first step without waiting).
         SetOrClear(initialCell, _buffers.Part(0).Cells.AsSpan(0, Hidden));
         var started = team.TryRunAlongside(() => SplitCaller(pass, lengths), () => SplitHelper(pass, lengths));
-        if (started)
-            Interlocked.Increment(ref s_unitSplitPasses);
-        return started;
+        if (!started)
+            return false;
+        Interlocked.Increment(ref s_unitSplitPasses);
+        if (!always)
+        {
+            // The caller has run every step, so no half is claimed or publishing any more: the helper's share is final.
+            var published = 0;
+            foreach (var state in pass.Half)
+                published += state == SplitPass.Published ? 1 : 0;
+            _splitBackOff.Record(published, pass.Half.Length);
+        }
+        return true;
     }
 
     private void SplitCaller(SplitPass pass, int[] lengths)

@@ -28,6 +28,7 @@ public class BatchOneUnitSplitTests
     {
         var previous = RecurrentDirection.UnitSplitMinimumHidden;
         RecurrentDirection.UnitSplitMinimumHidden = 2;
+        RecurrentDirection.UnitSplitAlways = true; // every pass splits: the back-off is UnitSplitBackOffTests'
         try
         {
             foreach (var length in new[] { 7, 4 })
@@ -49,6 +50,7 @@ public class BatchOneUnitSplitTests
         finally
         {
             RecurrentDirection.UnitSplitMinimumHidden = previous;
+            RecurrentDirection.UnitSplitAlways = false;
         }
     }
 
@@ -118,6 +120,7 @@ public class BatchOneUnitSplitTests
     {
         var previous = RecurrentDirection.UnitSplitMinimumHidden;
         RecurrentDirection.UnitSplitMinimumHidden = 2;
+        RecurrentDirection.UnitSplitAlways = true; // every pass splits, however little the helper does
         var stop = false;
         var load = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Thread(() =>
         {
@@ -137,6 +140,48 @@ public class BatchOneUnitSplitTests
                 network.Infer(sequences, 2);
                 Assert.Equal(oneThread, network.Logits.ToArray());
             }
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            foreach (var thread in load)
+            {
+                if (thread.IsAlive)
+                    thread.Join();
+            }
+            RecurrentDirection.UnitSplitMinimumHidden = previous;
+            RecurrentDirection.UnitSplitAlways = false;
+        }
+    }
+
+    // With the back-off on (the default), a loaded machine still gets one thread's bits whichever way each pass goes.
+    [Fact]
+    public void A_batch_of_one_with_the_back_off_gives_one_threads_bits_on_a_loaded_machine()
+    {
+        var previous = RecurrentDirection.UnitSplitMinimumHidden;
+        RecurrentDirection.UnitSplitMinimumHidden = 2;
+        var stop = false;
+        var load = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Thread(() =>
+        {
+            while (!Volatile.Read(ref stop))
+                Thread.SpinWait(1000);
+        })
+        { IsBackground = true }).ToArray();
+        try
+        {
+            var (network, sequences) = Model(RecurrentCellKind.Lstm, 64, bidirectional: true, 9);
+            network.Infer(sequences, 1);
+            var oneThread = network.Logits.ToArray();
+            foreach (var thread in load)
+                thread.Start();
+            var passes = RecurrentDirection.UnitSplitPasses;
+            for (var round = 0; round < 100; round++)
+            {
+                network.Infer(sequences, 2);
+                Assert.Equal(oneThread, network.Logits.ToArray());
+            }
+            if (Environment.ProcessorCount > 1)
+                Assert.True(RecurrentDirection.UnitSplitPasses > passes);
         }
         finally
         {
