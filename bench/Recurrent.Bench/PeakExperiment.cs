@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Recurrent.Trainer.Kernels;
 
 namespace Recurrent.Bench;
 
@@ -29,21 +30,21 @@ internal static class PeakExperiment
         // (name, FLOP or adds per iteration, loop); a chain's "FLOP" is one add per iteration.
         var ways = new List<(string Name, double PerIteration, Func<long, float, float> Loop, bool Chain)>
         {
-            ("256-bit FMA x 8", 8 * 8 * 2, Fma256x8, false),
-            ("256-bit FMA x 12", 12 * 8 * 2, Fma256x12, false),
-            ("256-bit FMA x 16", 16 * 8 * 2, Fma256x16, false),
+            ("256-bit FMA x 8", 8 * 8 * 2, Fma8<Vector256Ops, Vector256<float>>, false),
+            ("256-bit FMA x 12", 12 * 8 * 2, Fma12<Vector256Ops, Vector256<float>>, false),
+            ("256-bit FMA x 16", 16 * 8 * 2, Fma16<Vector256Ops, Vector256<float>>, false),
             ("scalar add chain", 1, AddChainScalar, true),
             ("256-bit add chain", 1, AddChain256, true),
-            ("256-bit FMA x 16 + 3 adds", 3, Clocked256, true),
+            ("256-bit FMA x 16 + 3 adds", 3, Clocked<Vector256Ops, Vector256<float>>, true),
         };
         if (Vector512.IsHardwareAccelerated)
             ways.AddRange(new (string, double, Func<long, float, float>, bool)[]
             {
-                ("512-bit FMA x 8", 8 * 16 * 2, Fma512x8, false),
-                ("512-bit FMA x 12", 12 * 16 * 2, Fma512x12, false),
-                ("512-bit FMA x 16", 16 * 16 * 2, Fma512x16, false),
+                ("512-bit FMA x 8", 8 * 16 * 2, Fma8<Vector512Ops, Vector512<float>>, false),
+                ("512-bit FMA x 12", 12 * 16 * 2, Fma12<Vector512Ops, Vector512<float>>, false),
+                ("512-bit FMA x 16", 16 * 16 * 2, Fma16<Vector512Ops, Vector512<float>>, false),
                 ("512-bit add chain", 1, AddChain512, true),
-                ("512-bit FMA x 16 + 3 adds", 3, Clocked512, true),
+                ("512-bit FMA x 16 + 3 adds", 3, Clocked<Vector512Ops, Vector512<float>>, true),
                 ("gate tile, L1, aligned", 24 * 16 * 2, (n, _) => TileInL1(n, 0), false),
                 ("gate tile, L1, +16 B", 24 * 16 * 2, (n, _) => TileInL1(n, 4), false),
                 ("gate tile, W from L3", 24 * 16 * 2, (n, _) => TileFromL3(n, 0), false),
@@ -144,319 +145,192 @@ internal static class PeakExperiment
         return Vector512.Sum(c);
     }
 
-    // 8 independent FMA chains of Vector256<float>: acc_j = acc_j·m + a, every iteration 8 FMAs.
+    // 8 independent FMA chains of one vector width: acc_j = acc_j·m + a, every iteration 8 FMAs.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Fma256x8(long iterations, float seed)
+    static float Fma8<TOps, TV>(long iterations, float seed)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
     {
-        var m = Vector256.Create(0.999999f);
-        var a = Vector256.Create(1e-6f);
-        var c0 = Vector256.Create(seed + 0);
-        var c1 = Vector256.Create(seed + 1);
-        var c2 = Vector256.Create(seed + 2);
-        var c3 = Vector256.Create(seed + 3);
-        var c4 = Vector256.Create(seed + 4);
-        var c5 = Vector256.Create(seed + 5);
-        var c6 = Vector256.Create(seed + 6);
-        var c7 = Vector256.Create(seed + 7);
+        var m = TOps.Broadcast(0.999999f);
+        var a = TOps.Broadcast(1e-6f);
+        var c0 = TOps.Broadcast(seed + 0);
+        var c1 = TOps.Broadcast(seed + 1);
+        var c2 = TOps.Broadcast(seed + 2);
+        var c3 = TOps.Broadcast(seed + 3);
+        var c4 = TOps.Broadcast(seed + 4);
+        var c5 = TOps.Broadcast(seed + 5);
+        var c6 = TOps.Broadcast(seed + 6);
+        var c7 = TOps.Broadcast(seed + 7);
         for (var i = 0L; i < iterations; i++)
         {
-            c0 = Vector256.FusedMultiplyAdd(c0, m, a);
-            c1 = Vector256.FusedMultiplyAdd(c1, m, a);
-            c2 = Vector256.FusedMultiplyAdd(c2, m, a);
-            c3 = Vector256.FusedMultiplyAdd(c3, m, a);
-            c4 = Vector256.FusedMultiplyAdd(c4, m, a);
-            c5 = Vector256.FusedMultiplyAdd(c5, m, a);
-            c6 = Vector256.FusedMultiplyAdd(c6, m, a);
-            c7 = Vector256.FusedMultiplyAdd(c7, m, a);
+            c0 = TOps.MultiplyAdd(c0, m, a);
+            c1 = TOps.MultiplyAdd(c1, m, a);
+            c2 = TOps.MultiplyAdd(c2, m, a);
+            c3 = TOps.MultiplyAdd(c3, m, a);
+            c4 = TOps.MultiplyAdd(c4, m, a);
+            c5 = TOps.MultiplyAdd(c5, m, a);
+            c6 = TOps.MultiplyAdd(c6, m, a);
+            c7 = TOps.MultiplyAdd(c7, m, a);
         }
-        return Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7);
+        var sum0 = TOps.Add(TOps.Add(c0, c1), TOps.Add(c2, c3));
+        var sum1 = TOps.Add(TOps.Add(c4, c5), TOps.Add(c6, c7));
+        return First<TOps, TV>(TOps.Add(sum0, sum1));
     }
 
-    // 12 independent FMA chains of Vector256<float>: acc_j = acc_j·m + a, every iteration 12 FMAs.
+    // 12 independent FMA chains of one vector width: acc_j = acc_j·m + a, every iteration 12 FMAs.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Fma256x12(long iterations, float seed)
+    static float Fma12<TOps, TV>(long iterations, float seed)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
     {
-        var m = Vector256.Create(0.999999f);
-        var a = Vector256.Create(1e-6f);
-        var c0 = Vector256.Create(seed + 0);
-        var c1 = Vector256.Create(seed + 1);
-        var c2 = Vector256.Create(seed + 2);
-        var c3 = Vector256.Create(seed + 3);
-        var c4 = Vector256.Create(seed + 4);
-        var c5 = Vector256.Create(seed + 5);
-        var c6 = Vector256.Create(seed + 6);
-        var c7 = Vector256.Create(seed + 7);
-        var c8 = Vector256.Create(seed + 8);
-        var c9 = Vector256.Create(seed + 9);
-        var c10 = Vector256.Create(seed + 10);
-        var c11 = Vector256.Create(seed + 11);
+        var m = TOps.Broadcast(0.999999f);
+        var a = TOps.Broadcast(1e-6f);
+        var c0 = TOps.Broadcast(seed + 0);
+        var c1 = TOps.Broadcast(seed + 1);
+        var c2 = TOps.Broadcast(seed + 2);
+        var c3 = TOps.Broadcast(seed + 3);
+        var c4 = TOps.Broadcast(seed + 4);
+        var c5 = TOps.Broadcast(seed + 5);
+        var c6 = TOps.Broadcast(seed + 6);
+        var c7 = TOps.Broadcast(seed + 7);
+        var c8 = TOps.Broadcast(seed + 8);
+        var c9 = TOps.Broadcast(seed + 9);
+        var c10 = TOps.Broadcast(seed + 10);
+        var c11 = TOps.Broadcast(seed + 11);
         for (var i = 0L; i < iterations; i++)
         {
-            c0 = Vector256.FusedMultiplyAdd(c0, m, a);
-            c1 = Vector256.FusedMultiplyAdd(c1, m, a);
-            c2 = Vector256.FusedMultiplyAdd(c2, m, a);
-            c3 = Vector256.FusedMultiplyAdd(c3, m, a);
-            c4 = Vector256.FusedMultiplyAdd(c4, m, a);
-            c5 = Vector256.FusedMultiplyAdd(c5, m, a);
-            c6 = Vector256.FusedMultiplyAdd(c6, m, a);
-            c7 = Vector256.FusedMultiplyAdd(c7, m, a);
-            c8 = Vector256.FusedMultiplyAdd(c8, m, a);
-            c9 = Vector256.FusedMultiplyAdd(c9, m, a);
-            c10 = Vector256.FusedMultiplyAdd(c10, m, a);
-            c11 = Vector256.FusedMultiplyAdd(c11, m, a);
+            c0 = TOps.MultiplyAdd(c0, m, a);
+            c1 = TOps.MultiplyAdd(c1, m, a);
+            c2 = TOps.MultiplyAdd(c2, m, a);
+            c3 = TOps.MultiplyAdd(c3, m, a);
+            c4 = TOps.MultiplyAdd(c4, m, a);
+            c5 = TOps.MultiplyAdd(c5, m, a);
+            c6 = TOps.MultiplyAdd(c6, m, a);
+            c7 = TOps.MultiplyAdd(c7, m, a);
+            c8 = TOps.MultiplyAdd(c8, m, a);
+            c9 = TOps.MultiplyAdd(c9, m, a);
+            c10 = TOps.MultiplyAdd(c10, m, a);
+            c11 = TOps.MultiplyAdd(c11, m, a);
         }
-        return Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+        var sum0 = TOps.Add(TOps.Add(c0, c1), TOps.Add(c2, c3));
+        var sum1 = TOps.Add(TOps.Add(c4, c5), TOps.Add(c6, c7));
+        var sum2 = TOps.Add(TOps.Add(c8, c9), TOps.Add(c10, c11));
+        return First<TOps, TV>(TOps.Add(TOps.Add(sum0, sum1), sum2));
     }
 
-    // 16 independent FMA chains of Vector256<float>: acc_j = acc_j·m + a, every iteration 16 FMAs.
+    // 16 independent FMA chains of one vector width: acc_j = acc_j·m + a, every iteration 16 FMAs.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Fma256x16(long iterations, float seed)
+    static float Fma16<TOps, TV>(long iterations, float seed)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
     {
-        var m = Vector256.Create(0.999999f);
-        var a = Vector256.Create(1e-6f);
-        var c0 = Vector256.Create(seed + 0);
-        var c1 = Vector256.Create(seed + 1);
-        var c2 = Vector256.Create(seed + 2);
-        var c3 = Vector256.Create(seed + 3);
-        var c4 = Vector256.Create(seed + 4);
-        var c5 = Vector256.Create(seed + 5);
-        var c6 = Vector256.Create(seed + 6);
-        var c7 = Vector256.Create(seed + 7);
-        var c8 = Vector256.Create(seed + 8);
-        var c9 = Vector256.Create(seed + 9);
-        var c10 = Vector256.Create(seed + 10);
-        var c11 = Vector256.Create(seed + 11);
-        var c12 = Vector256.Create(seed + 12);
-        var c13 = Vector256.Create(seed + 13);
-        var c14 = Vector256.Create(seed + 14);
-        var c15 = Vector256.Create(seed + 15);
+        var m = TOps.Broadcast(0.999999f);
+        var a = TOps.Broadcast(1e-6f);
+        var c0 = TOps.Broadcast(seed + 0);
+        var c1 = TOps.Broadcast(seed + 1);
+        var c2 = TOps.Broadcast(seed + 2);
+        var c3 = TOps.Broadcast(seed + 3);
+        var c4 = TOps.Broadcast(seed + 4);
+        var c5 = TOps.Broadcast(seed + 5);
+        var c6 = TOps.Broadcast(seed + 6);
+        var c7 = TOps.Broadcast(seed + 7);
+        var c8 = TOps.Broadcast(seed + 8);
+        var c9 = TOps.Broadcast(seed + 9);
+        var c10 = TOps.Broadcast(seed + 10);
+        var c11 = TOps.Broadcast(seed + 11);
+        var c12 = TOps.Broadcast(seed + 12);
+        var c13 = TOps.Broadcast(seed + 13);
+        var c14 = TOps.Broadcast(seed + 14);
+        var c15 = TOps.Broadcast(seed + 15);
         for (var i = 0L; i < iterations; i++)
         {
-            c0 = Vector256.FusedMultiplyAdd(c0, m, a);
-            c1 = Vector256.FusedMultiplyAdd(c1, m, a);
-            c2 = Vector256.FusedMultiplyAdd(c2, m, a);
-            c3 = Vector256.FusedMultiplyAdd(c3, m, a);
-            c4 = Vector256.FusedMultiplyAdd(c4, m, a);
-            c5 = Vector256.FusedMultiplyAdd(c5, m, a);
-            c6 = Vector256.FusedMultiplyAdd(c6, m, a);
-            c7 = Vector256.FusedMultiplyAdd(c7, m, a);
-            c8 = Vector256.FusedMultiplyAdd(c8, m, a);
-            c9 = Vector256.FusedMultiplyAdd(c9, m, a);
-            c10 = Vector256.FusedMultiplyAdd(c10, m, a);
-            c11 = Vector256.FusedMultiplyAdd(c11, m, a);
-            c12 = Vector256.FusedMultiplyAdd(c12, m, a);
-            c13 = Vector256.FusedMultiplyAdd(c13, m, a);
-            c14 = Vector256.FusedMultiplyAdd(c14, m, a);
-            c15 = Vector256.FusedMultiplyAdd(c15, m, a);
+            c0 = TOps.MultiplyAdd(c0, m, a);
+            c1 = TOps.MultiplyAdd(c1, m, a);
+            c2 = TOps.MultiplyAdd(c2, m, a);
+            c3 = TOps.MultiplyAdd(c3, m, a);
+            c4 = TOps.MultiplyAdd(c4, m, a);
+            c5 = TOps.MultiplyAdd(c5, m, a);
+            c6 = TOps.MultiplyAdd(c6, m, a);
+            c7 = TOps.MultiplyAdd(c7, m, a);
+            c8 = TOps.MultiplyAdd(c8, m, a);
+            c9 = TOps.MultiplyAdd(c9, m, a);
+            c10 = TOps.MultiplyAdd(c10, m, a);
+            c11 = TOps.MultiplyAdd(c11, m, a);
+            c12 = TOps.MultiplyAdd(c12, m, a);
+            c13 = TOps.MultiplyAdd(c13, m, a);
+            c14 = TOps.MultiplyAdd(c14, m, a);
+            c15 = TOps.MultiplyAdd(c15, m, a);
         }
-        return Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + c12 + c13 + c14 + c15);
+        var sum0 = TOps.Add(TOps.Add(c0, c1), TOps.Add(c2, c3));
+        var sum1 = TOps.Add(TOps.Add(c4, c5), TOps.Add(c6, c7));
+        var sum2 = TOps.Add(TOps.Add(c8, c9), TOps.Add(c10, c11));
+        var sum3 = TOps.Add(TOps.Add(c12, c13), TOps.Add(c14, c15));
+        return First<TOps, TV>(TOps.Add(TOps.Add(TOps.Add(sum0, sum1), sum2), sum3));
     }
 
-    // 8 independent FMA chains of Vector512<float>: acc_j = acc_j·m + a, every iteration 8 FMAs.
+    // 16 independent FMA chains and a scalar chain of three dependent adds per iteration: the adds' 12 cycles bind
+    // the loop (the FMAs need 8), so iterations × 12 / seconds is the clock while the FMAs run.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Fma512x8(long iterations, float seed)
+    static float Clocked<TOps, TV>(long iterations, float seed)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
     {
-        var m = Vector512.Create(0.999999f);
-        var a = Vector512.Create(1e-6f);
-        var c0 = Vector512.Create(seed + 0);
-        var c1 = Vector512.Create(seed + 1);
-        var c2 = Vector512.Create(seed + 2);
-        var c3 = Vector512.Create(seed + 3);
-        var c4 = Vector512.Create(seed + 4);
-        var c5 = Vector512.Create(seed + 5);
-        var c6 = Vector512.Create(seed + 6);
-        var c7 = Vector512.Create(seed + 7);
-        for (var i = 0L; i < iterations; i++)
-        {
-            c0 = Vector512.FusedMultiplyAdd(c0, m, a);
-            c1 = Vector512.FusedMultiplyAdd(c1, m, a);
-            c2 = Vector512.FusedMultiplyAdd(c2, m, a);
-            c3 = Vector512.FusedMultiplyAdd(c3, m, a);
-            c4 = Vector512.FusedMultiplyAdd(c4, m, a);
-            c5 = Vector512.FusedMultiplyAdd(c5, m, a);
-            c6 = Vector512.FusedMultiplyAdd(c6, m, a);
-            c7 = Vector512.FusedMultiplyAdd(c7, m, a);
-        }
-        return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7);
-    }
-
-    // 12 independent FMA chains of Vector512<float>: acc_j = acc_j·m + a, every iteration 12 FMAs.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Fma512x12(long iterations, float seed)
-    {
-        var m = Vector512.Create(0.999999f);
-        var a = Vector512.Create(1e-6f);
-        var c0 = Vector512.Create(seed + 0);
-        var c1 = Vector512.Create(seed + 1);
-        var c2 = Vector512.Create(seed + 2);
-        var c3 = Vector512.Create(seed + 3);
-        var c4 = Vector512.Create(seed + 4);
-        var c5 = Vector512.Create(seed + 5);
-        var c6 = Vector512.Create(seed + 6);
-        var c7 = Vector512.Create(seed + 7);
-        var c8 = Vector512.Create(seed + 8);
-        var c9 = Vector512.Create(seed + 9);
-        var c10 = Vector512.Create(seed + 10);
-        var c11 = Vector512.Create(seed + 11);
-        for (var i = 0L; i < iterations; i++)
-        {
-            c0 = Vector512.FusedMultiplyAdd(c0, m, a);
-            c1 = Vector512.FusedMultiplyAdd(c1, m, a);
-            c2 = Vector512.FusedMultiplyAdd(c2, m, a);
-            c3 = Vector512.FusedMultiplyAdd(c3, m, a);
-            c4 = Vector512.FusedMultiplyAdd(c4, m, a);
-            c5 = Vector512.FusedMultiplyAdd(c5, m, a);
-            c6 = Vector512.FusedMultiplyAdd(c6, m, a);
-            c7 = Vector512.FusedMultiplyAdd(c7, m, a);
-            c8 = Vector512.FusedMultiplyAdd(c8, m, a);
-            c9 = Vector512.FusedMultiplyAdd(c9, m, a);
-            c10 = Vector512.FusedMultiplyAdd(c10, m, a);
-            c11 = Vector512.FusedMultiplyAdd(c11, m, a);
-        }
-        return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
-    }
-
-    // 16 independent FMA chains of Vector512<float>: acc_j = acc_j·m + a, every iteration 16 FMAs.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Fma512x16(long iterations, float seed)
-    {
-        var m = Vector512.Create(0.999999f);
-        var a = Vector512.Create(1e-6f);
-        var c0 = Vector512.Create(seed + 0);
-        var c1 = Vector512.Create(seed + 1);
-        var c2 = Vector512.Create(seed + 2);
-        var c3 = Vector512.Create(seed + 3);
-        var c4 = Vector512.Create(seed + 4);
-        var c5 = Vector512.Create(seed + 5);
-        var c6 = Vector512.Create(seed + 6);
-        var c7 = Vector512.Create(seed + 7);
-        var c8 = Vector512.Create(seed + 8);
-        var c9 = Vector512.Create(seed + 9);
-        var c10 = Vector512.Create(seed + 10);
-        var c11 = Vector512.Create(seed + 11);
-        var c12 = Vector512.Create(seed + 12);
-        var c13 = Vector512.Create(seed + 13);
-        var c14 = Vector512.Create(seed + 14);
-        var c15 = Vector512.Create(seed + 15);
-        for (var i = 0L; i < iterations; i++)
-        {
-            c0 = Vector512.FusedMultiplyAdd(c0, m, a);
-            c1 = Vector512.FusedMultiplyAdd(c1, m, a);
-            c2 = Vector512.FusedMultiplyAdd(c2, m, a);
-            c3 = Vector512.FusedMultiplyAdd(c3, m, a);
-            c4 = Vector512.FusedMultiplyAdd(c4, m, a);
-            c5 = Vector512.FusedMultiplyAdd(c5, m, a);
-            c6 = Vector512.FusedMultiplyAdd(c6, m, a);
-            c7 = Vector512.FusedMultiplyAdd(c7, m, a);
-            c8 = Vector512.FusedMultiplyAdd(c8, m, a);
-            c9 = Vector512.FusedMultiplyAdd(c9, m, a);
-            c10 = Vector512.FusedMultiplyAdd(c10, m, a);
-            c11 = Vector512.FusedMultiplyAdd(c11, m, a);
-            c12 = Vector512.FusedMultiplyAdd(c12, m, a);
-            c13 = Vector512.FusedMultiplyAdd(c13, m, a);
-            c14 = Vector512.FusedMultiplyAdd(c14, m, a);
-            c15 = Vector512.FusedMultiplyAdd(c15, m, a);
-        }
-        return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + c12 + c13 + c14 + c15);
-    }
-
-
-    // 16 independent FMA chains of Vector256<float> and a scalar chain of three dependent adds per iteration: the adds'
-    // 12 cycles bind the loop (the FMAs need 8), so iterations × 12 / seconds is the clock while the FMAs run.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Clocked256(long iterations, float seed)
-    {
-        var m = Vector256.Create(0.999999f);
-        var a = Vector256.Create(1e-6f);
+        var m = TOps.Broadcast(0.999999f);
+        var a = TOps.Broadcast(1e-6f);
         var chain = seed;
-        var c0 = Vector256.Create(seed + 0);
-        var c1 = Vector256.Create(seed + 1);
-        var c2 = Vector256.Create(seed + 2);
-        var c3 = Vector256.Create(seed + 3);
-        var c4 = Vector256.Create(seed + 4);
-        var c5 = Vector256.Create(seed + 5);
-        var c6 = Vector256.Create(seed + 6);
-        var c7 = Vector256.Create(seed + 7);
-        var c8 = Vector256.Create(seed + 8);
-        var c9 = Vector256.Create(seed + 9);
-        var c10 = Vector256.Create(seed + 10);
-        var c11 = Vector256.Create(seed + 11);
-        var c12 = Vector256.Create(seed + 12);
-        var c13 = Vector256.Create(seed + 13);
-        var c14 = Vector256.Create(seed + 14);
-        var c15 = Vector256.Create(seed + 15);
+        var c0 = TOps.Broadcast(seed + 0);
+        var c1 = TOps.Broadcast(seed + 1);
+        var c2 = TOps.Broadcast(seed + 2);
+        var c3 = TOps.Broadcast(seed + 3);
+        var c4 = TOps.Broadcast(seed + 4);
+        var c5 = TOps.Broadcast(seed + 5);
+        var c6 = TOps.Broadcast(seed + 6);
+        var c7 = TOps.Broadcast(seed + 7);
+        var c8 = TOps.Broadcast(seed + 8);
+        var c9 = TOps.Broadcast(seed + 9);
+        var c10 = TOps.Broadcast(seed + 10);
+        var c11 = TOps.Broadcast(seed + 11);
+        var c12 = TOps.Broadcast(seed + 12);
+        var c13 = TOps.Broadcast(seed + 13);
+        var c14 = TOps.Broadcast(seed + 14);
+        var c15 = TOps.Broadcast(seed + 15);
         for (var i = 0L; i < iterations; i++)
         {
-            c0 = Vector256.FusedMultiplyAdd(c0, m, a);
-            c1 = Vector256.FusedMultiplyAdd(c1, m, a);
-            c2 = Vector256.FusedMultiplyAdd(c2, m, a);
-            c3 = Vector256.FusedMultiplyAdd(c3, m, a);
-            c4 = Vector256.FusedMultiplyAdd(c4, m, a);
-            c5 = Vector256.FusedMultiplyAdd(c5, m, a);
-            c6 = Vector256.FusedMultiplyAdd(c6, m, a);
-            c7 = Vector256.FusedMultiplyAdd(c7, m, a);
-            c8 = Vector256.FusedMultiplyAdd(c8, m, a);
-            c9 = Vector256.FusedMultiplyAdd(c9, m, a);
-            c10 = Vector256.FusedMultiplyAdd(c10, m, a);
-            c11 = Vector256.FusedMultiplyAdd(c11, m, a);
-            c12 = Vector256.FusedMultiplyAdd(c12, m, a);
-            c13 = Vector256.FusedMultiplyAdd(c13, m, a);
-            c14 = Vector256.FusedMultiplyAdd(c14, m, a);
-            c15 = Vector256.FusedMultiplyAdd(c15, m, a);
+            c0 = TOps.MultiplyAdd(c0, m, a);
+            c1 = TOps.MultiplyAdd(c1, m, a);
+            c2 = TOps.MultiplyAdd(c2, m, a);
+            c3 = TOps.MultiplyAdd(c3, m, a);
+            c4 = TOps.MultiplyAdd(c4, m, a);
+            c5 = TOps.MultiplyAdd(c5, m, a);
+            c6 = TOps.MultiplyAdd(c6, m, a);
+            c7 = TOps.MultiplyAdd(c7, m, a);
+            c8 = TOps.MultiplyAdd(c8, m, a);
+            c9 = TOps.MultiplyAdd(c9, m, a);
+            c10 = TOps.MultiplyAdd(c10, m, a);
+            c11 = TOps.MultiplyAdd(c11, m, a);
+            c12 = TOps.MultiplyAdd(c12, m, a);
+            c13 = TOps.MultiplyAdd(c13, m, a);
+            c14 = TOps.MultiplyAdd(c14, m, a);
+            c15 = TOps.MultiplyAdd(c15, m, a);
             chain += 1e-7f;
             chain += 1e-7f;
             chain += 1e-7f;
         }
-        return chain + Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + c12 + c13 + c14 + c15);
+        var sum0 = TOps.Add(TOps.Add(c0, c1), TOps.Add(c2, c3));
+        var sum1 = TOps.Add(TOps.Add(c4, c5), TOps.Add(c6, c7));
+        var sum2 = TOps.Add(TOps.Add(c8, c9), TOps.Add(c10, c11));
+        var sum3 = TOps.Add(TOps.Add(c12, c13), TOps.Add(c14, c15));
+        return chain + First<TOps, TV>(TOps.Add(TOps.Add(TOps.Add(sum0, sum1), sum2), sum3));
     }
 
-    // 16 independent FMA chains of Vector512<float> and a scalar chain of three dependent adds per iteration: the adds'
-    // 12 cycles bind the loop (the FMAs need 8), so iterations × 12 / seconds is the clock while the FMAs run.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Clocked512(long iterations, float seed)
+    // The first lane of a vector: enough to keep the chains' results alive.
+    static float First<TOps, TV>(TV value)
+        where TOps : struct, IVectorOps<TV>
+        where TV : struct
     {
-        var m = Vector512.Create(0.999999f);
-        var a = Vector512.Create(1e-6f);
-        var chain = seed;
-        var c0 = Vector512.Create(seed + 0);
-        var c1 = Vector512.Create(seed + 1);
-        var c2 = Vector512.Create(seed + 2);
-        var c3 = Vector512.Create(seed + 3);
-        var c4 = Vector512.Create(seed + 4);
-        var c5 = Vector512.Create(seed + 5);
-        var c6 = Vector512.Create(seed + 6);
-        var c7 = Vector512.Create(seed + 7);
-        var c8 = Vector512.Create(seed + 8);
-        var c9 = Vector512.Create(seed + 9);
-        var c10 = Vector512.Create(seed + 10);
-        var c11 = Vector512.Create(seed + 11);
-        var c12 = Vector512.Create(seed + 12);
-        var c13 = Vector512.Create(seed + 13);
-        var c14 = Vector512.Create(seed + 14);
-        var c15 = Vector512.Create(seed + 15);
-        for (var i = 0L; i < iterations; i++)
-        {
-            c0 = Vector512.FusedMultiplyAdd(c0, m, a);
-            c1 = Vector512.FusedMultiplyAdd(c1, m, a);
-            c2 = Vector512.FusedMultiplyAdd(c2, m, a);
-            c3 = Vector512.FusedMultiplyAdd(c3, m, a);
-            c4 = Vector512.FusedMultiplyAdd(c4, m, a);
-            c5 = Vector512.FusedMultiplyAdd(c5, m, a);
-            c6 = Vector512.FusedMultiplyAdd(c6, m, a);
-            c7 = Vector512.FusedMultiplyAdd(c7, m, a);
-            c8 = Vector512.FusedMultiplyAdd(c8, m, a);
-            c9 = Vector512.FusedMultiplyAdd(c9, m, a);
-            c10 = Vector512.FusedMultiplyAdd(c10, m, a);
-            c11 = Vector512.FusedMultiplyAdd(c11, m, a);
-            c12 = Vector512.FusedMultiplyAdd(c12, m, a);
-            c13 = Vector512.FusedMultiplyAdd(c13, m, a);
-            c14 = Vector512.FusedMultiplyAdd(c14, m, a);
-            c15 = Vector512.FusedMultiplyAdd(c15, m, a);
-            chain += 1e-7f;
-            chain += 1e-7f;
-            chain += 1e-7f;
-        }
-        return chain + Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + c12 + c13 + c14 + c15);
+        Span<float> lanes = stackalloc float[TOps.Count];
+        TOps.Store(value, ref lanes[0], 0);
+        return lanes[0];
     }
 
     // The LSTM register tile's loop (LstmGateTile.Registers.cs) on data in L1d: per k four 512-bit loads of B (two
