@@ -121,20 +121,12 @@ public class BatchOneUnitSplitTests
         var previous = RecurrentDirection.UnitSplitMinimumHidden;
         RecurrentDirection.UnitSplitMinimumHidden = 2;
         RecurrentDirection.UnitSplitAlways = true; // every pass splits, however little the helper does
-        var stop = false;
-        var load = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Thread(() =>
-        {
-            while (!Volatile.Read(ref stop))
-                Thread.SpinWait(1000);
-        })
-        { IsBackground = true }).ToArray();
         try
         {
             var (network, sequences) = Model(cell, hidden, bidirectional: true, 9);
             network.Infer(sequences, 1);
             var oneThread = network.Logits.ToArray();
-            foreach (var thread in load)
-                thread.Start();
+            using var busy = new BusyCores();
             for (var round = 0; round < 200; round++)
             {
                 network.Infer(sequences, 2);
@@ -143,12 +135,6 @@ public class BatchOneUnitSplitTests
         }
         finally
         {
-            Volatile.Write(ref stop, true);
-            foreach (var thread in load)
-            {
-                if (thread.IsAlive)
-                    thread.Join();
-            }
             RecurrentDirection.UnitSplitMinimumHidden = previous;
             RecurrentDirection.UnitSplitAlways = false;
         }
@@ -160,20 +146,12 @@ public class BatchOneUnitSplitTests
     {
         var previous = RecurrentDirection.UnitSplitMinimumHidden;
         RecurrentDirection.UnitSplitMinimumHidden = 2;
-        var stop = false;
-        var load = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Thread(() =>
-        {
-            while (!Volatile.Read(ref stop))
-                Thread.SpinWait(1000);
-        })
-        { IsBackground = true }).ToArray();
         try
         {
             var (network, sequences) = Model(RecurrentCellKind.Lstm, 64, bidirectional: true, 9);
             network.Infer(sequences, 1);
             var oneThread = network.Logits.ToArray();
-            foreach (var thread in load)
-                thread.Start();
+            using var busy = new BusyCores();
             var passes = RecurrentDirection.UnitSplitPasses;
             for (var round = 0; round < 100; round++)
             {
@@ -185,13 +163,33 @@ public class BatchOneUnitSplitTests
         }
         finally
         {
-            Volatile.Write(ref stop, true);
-            foreach (var thread in load)
-            {
-                if (thread.IsAlive)
-                    thread.Join();
-            }
             RecurrentDirection.UnitSplitMinimumHidden = previous;
+        }
+    }
+
+    /// <summary>A thread spinning on every core until disposed: the split's helper waits for a core at any point.</summary>
+    private sealed class BusyCores : IDisposable
+    {
+        private readonly Thread[] _threads;
+        private volatile bool _stop;
+
+        public BusyCores()
+        {
+            _threads = [.. Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new Thread(() =>
+            {
+                while (!_stop)
+                    Thread.SpinWait(1000);
+            })
+            { IsBackground = true })];
+            foreach (var thread in _threads)
+                thread.Start();
+        }
+
+        public void Dispose()
+        {
+            _stop = true;
+            foreach (var thread in _threads)
+                thread.Join();
         }
     }
 
