@@ -82,27 +82,12 @@ public class BatchOneUnitSplitTests
             network.Infer(sequences, 2);
             if (InferenceTeam.Created is not { } team)
                 return; // one core: no team
-            using var started = new ManualResetEventSlim();
-            using var release = new ManualResetEventSlim();
-            var elsewhere = new Thread(() => team.TryRun(2, _ =>
-            {
-                started.Set();
-                release.Wait();
-            }));
-            elsewhere.Start();
-            try
-            {
-                Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
-                var handOffs = team.HandOffs;
-                network.Infer(sequences, 2);
-                Assert.Equal(oneThread, network.Logits.ToArray());
-                Assert.Equal(handOffs, team.HandOffs);
-            }
-            finally
-            {
-                release.Set();
-            }
-            Assert.True(elsewhere.Join(TimeSpan.FromSeconds(30)));
+            using var held = new HeldTeam(team);
+            var handOffs = team.HandOffs;
+            network.Infer(sequences, 2);
+            Assert.Equal(oneThread, network.Logits.ToArray());
+            Assert.Equal(handOffs, team.HandOffs);
+            Assert.True(held.Release());
         }
         finally
         {

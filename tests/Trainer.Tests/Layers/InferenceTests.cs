@@ -96,30 +96,15 @@ public class InferenceTests
         network.Infer(sequences, 2);
         if (InferenceTeam.Created is not { } team)
             return; // one core: no team to be busy
-        using var started = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var ranElsewhere = false;
-        var elsewhere = new Thread(() => ranElsewhere = team.TryRun(2, part =>
+        using (var held = new HeldTeam(team))
         {
-            started.Set();
-            release.Wait();
-        }));
-        elsewhere.Start();
-        try
-        {
-            Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
             var handOffs = team.HandOffs;
             network.Infer(sequences, 2);
             Assert.Equal(oneThread, network.Logits.ToArray());
             Assert.Equal(handOffs, team.HandOffs);
-            Assert.True(elsewhere.IsAlive);
+            Assert.True(held.Holding);
+            Assert.True(held.Release());
         }
-        finally
-        {
-            release.Set();
-        }
-        Assert.True(elsewhere.Join(TimeSpan.FromSeconds(30)));
-        Assert.True(ranElsewhere);
         network.Infer(sequences, 2);
         Assert.Equal(oneThread, network.Logits.ToArray());
     }
