@@ -83,25 +83,8 @@ internal sealed class StepWorkers : IDisposable
         try
         {
             var job = new Job(body, parts, KernelPlan.Overridden, VectorWidth.Force256);
-            _job = job;
-            // A full fence on both sides (here and the helper's Interlocked count of sleepers): either this read sees the
-            // helper about to sleep, or the helper sees the new job before it waits. Even a missed wake-up could not
-            // hang a step: the caller claims every part nobody else took.
-            Interlocked.MemoryBarrier();
-            // Wakes as many helpers as there are parts besides the caller's (a shared team can have more helpers than a
-            // hand-off has parts); a helper left asleep sees the job when next woken, and finds its parts taken.
-            var sleepers = Volatile.Read(ref _sleepers);
-            if (sleepers > 0)
-            {
-                lock (_gate)
-                {
-                    if (sleepers <= parts - 1)
-                        Monitor.PulseAll(_gate);
-                    else
-                        for (var i = 0; i < parts - 1; i++)
-                            Monitor.Pulse(_gate);
-                }
-            }
+            // As many helpers as there are parts besides the caller's.
+            Publish(job, parts - 1);
             job.Work();
             WaitForParts(job);
             HandOffs++;
@@ -128,14 +111,7 @@ internal sealed class StepWorkers : IDisposable
             return false;
         try
         {
-            var job = new Job(_ => helper(), 1, KernelPlan.Overridden, VectorWidth.Force256);
-            _job = job;
-            Interlocked.MemoryBarrier(); // as in TryRun: the helper sees the job or is counted as a sleeper
-            if (Volatile.Read(ref _sleepers) > 0)
-            {
-                lock (_gate)
-                    Monitor.Pulse(_gate);
-            }
+            Publish(new Job(_ => helper(), 1, KernelPlan.Overridden, VectorWidth.Force256), 1);
             caller();
             HandOffs++;
             return true;
@@ -143,6 +119,28 @@ internal sealed class StepWorkers : IDisposable
         finally
         {
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    // Makes `job` the team's and wakes at most `wake` sleeping helpers (a shared team can have more helpers than a
+    // hand-off has parts); a helper left asleep sees the job when next woken, and finds its parts taken.
+    private void Publish(Job job, int wake)
+    {
+        _job = job;
+        // A full fence on both sides (here and the helper's Interlocked count of sleepers): either this read sees the
+        // helper about to sleep, or the helper sees the new job before it waits. Even a missed wake-up could not
+        // hang a step: the caller claims every part nobody else took.
+        Interlocked.MemoryBarrier();
+        var sleepers = Volatile.Read(ref _sleepers);
+        if (sleepers == 0 || wake == 0)
+            return;
+        lock (_gate)
+        {
+            if (sleepers <= wake)
+                Monitor.PulseAll(_gate);
+            else
+                for (var i = 0; i < wake; i++)
+                    Monitor.Pulse(_gate);
         }
     }
 
