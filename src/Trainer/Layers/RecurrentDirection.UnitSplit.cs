@@ -77,7 +77,7 @@ internal sealed partial class RecurrentDirection
     private static readonly long[] s_halves = new long[4];
 
     /// <summary>The counts of <see cref="s_halves"/>: published by the helper, taken back, found open, passes left.</summary>
-    internal static long[] UnitSplitHalves => [.. s_halves.Select(count => Interlocked.Read(ref count))];
+    internal static long[] UnitSplitHalves => [.. Enumerable.Range(0, s_halves.Length).Select(i => Interlocked.Read(ref s_halves[i]))];
 
     // The caller's scratch for its half: [G, H/2] pre-activations and the cell's extra row.
     private float[] _splitZ = [], _splitExtra = [];
@@ -165,9 +165,11 @@ internal sealed partial class RecurrentDirection
                     while ((state = Volatile.Read(ref pass.Half[i])) == SplitPass.Claimed && Stopwatch.GetTimestamp() < giveUp)
                         Thread.SpinWait(20);
                     if (state == SplitPass.Claimed
-                        && Interlocked.CompareExchange(ref pass.Half[i], SplitPass.TakenBack, SplitPass.Claimed) == SplitPass.Claimed
-                        && Interlocked.Increment(ref s_halves[1]) > 0)
+                        && Interlocked.CompareExchange(ref pass.Half[i], SplitPass.TakenBack, SplitPass.Claimed) == SplitPass.Claimed)
+                    {
+                        Interlocked.Increment(ref s_halves[1]);
                         Half(1, i, lengths, z, extra, cells, default, default);
+                    }
                     else
                         while (Volatile.Read(ref pass.Half[i]) == SplitPass.Publishing)
                             Thread.SpinWait(20);
