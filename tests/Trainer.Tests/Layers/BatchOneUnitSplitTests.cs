@@ -26,31 +26,21 @@ public class BatchOneUnitSplitTests
     [InlineData(RecurrentCellKind.Rnn, 512, false)]
     public void A_batch_of_one_on_two_threads_gives_one_threads_bits(RecurrentCellKind cell, int hidden, bool bidirectional)
     {
-        var previous = RecurrentDirection.UnitSplitMinimumHidden;
-        RecurrentDirection.UnitSplitMinimumHidden = 2;
-        RecurrentDirection.UnitSplitAlways = true; // every pass splits: the back-off is UnitSplitBackOffTests'
-        try
+        using var split = new SplitSmallModels(always: true); // every pass splits: the back-off is UnitSplitBackOffTests'
+        foreach (var length in new[] { 7, 4 })
         {
-            foreach (var length in new[] { 7, 4 })
+            var (network, sequences) = Model(cell, hidden, bidirectional, length);
+            network.Infer(sequences, 1);
+            var oneThread = network.Logits.ToArray();
+            // Another test class's inference may hold the team for a round (then this one runs on one thread).
+            var passes = RecurrentDirection.UnitSplitPasses;
+            for (var round = 0; round < 3 || (RecurrentDirection.UnitSplitPasses == passes && round < 100); round++)
             {
-                var (network, sequences) = Model(cell, hidden, bidirectional, length);
-                network.Infer(sequences, 1);
-                var oneThread = network.Logits.ToArray();
-                // Another test class's inference may hold the team for a round (then this one runs on one thread).
-                var passes = RecurrentDirection.UnitSplitPasses;
-                for (var round = 0; round < 3 || (RecurrentDirection.UnitSplitPasses == passes && round < 100); round++)
-                {
-                    network.Infer(sequences, 2);
-                    Assert.Equal(oneThread, network.Logits.ToArray());
-                }
-                if (Environment.ProcessorCount > 1)
-                    Assert.True(RecurrentDirection.UnitSplitPasses > passes);
+                network.Infer(sequences, 2);
+                Assert.Equal(oneThread, network.Logits.ToArray());
             }
-        }
-        finally
-        {
-            RecurrentDirection.UnitSplitMinimumHidden = previous;
-            RecurrentDirection.UnitSplitAlways = false;
+            if (Environment.ProcessorCount > 1)
+                Assert.True(RecurrentDirection.UnitSplitPasses > passes);
         }
     }
 
@@ -72,27 +62,19 @@ public class BatchOneUnitSplitTests
     [Fact]
     public void A_batch_of_one_while_the_team_is_busy_runs_on_one_thread_with_the_same_bits()
     {
-        var previous = RecurrentDirection.UnitSplitMinimumHidden;
-        RecurrentDirection.UnitSplitMinimumHidden = 2;
-        try
-        {
-            var (network, sequences) = Model(RecurrentCellKind.Lstm, 64, bidirectional: false, 6);
-            network.Infer(sequences, 1);
-            var oneThread = network.Logits.ToArray();
-            network.Infer(sequences, 2);
-            if (InferenceTeam.Created is not { } team)
-                return; // one core: no team
-            using var held = new HeldTeam(team);
-            var handOffs = team.HandOffs;
-            network.Infer(sequences, 2);
-            Assert.Equal(oneThread, network.Logits.ToArray());
-            Assert.Equal(handOffs, team.HandOffs);
-            Assert.True(held.Release());
-        }
-        finally
-        {
-            RecurrentDirection.UnitSplitMinimumHidden = previous;
-        }
+        using var split = new SplitSmallModels();
+        var (network, sequences) = Model(RecurrentCellKind.Lstm, 64, bidirectional: false, 6);
+        network.Infer(sequences, 1);
+        var oneThread = network.Logits.ToArray();
+        network.Infer(sequences, 2);
+        if (InferenceTeam.Created is not { } team)
+            return; // one core: no team
+        using var held = new HeldTeam(team);
+        var handOffs = team.HandOffs;
+        network.Infer(sequences, 2);
+        Assert.Equal(oneThread, network.Logits.ToArray());
+        Assert.Equal(handOffs, team.HandOffs);
+        Assert.True(held.Release());
     }
 
     // Threads spinning on every core while the split runs many passes: the helper is taken off its core at any
@@ -103,25 +85,15 @@ public class BatchOneUnitSplitTests
     [InlineData(RecurrentCellKind.Rnn, 64)]
     public void A_batch_of_one_on_a_loaded_machine_gives_one_threads_bits(RecurrentCellKind cell, int hidden)
     {
-        var previous = RecurrentDirection.UnitSplitMinimumHidden;
-        RecurrentDirection.UnitSplitMinimumHidden = 2;
-        RecurrentDirection.UnitSplitAlways = true; // every pass splits, however little the helper does
-        try
+        using var split = new SplitSmallModels(always: true); // every pass splits, however little the helper does
+        var (network, sequences) = Model(cell, hidden, bidirectional: true, 9);
+        network.Infer(sequences, 1);
+        var oneThread = network.Logits.ToArray();
+        using var busy = new BusyCores();
+        for (var round = 0; round < 200; round++)
         {
-            var (network, sequences) = Model(cell, hidden, bidirectional: true, 9);
-            network.Infer(sequences, 1);
-            var oneThread = network.Logits.ToArray();
-            using var busy = new BusyCores();
-            for (var round = 0; round < 200; round++)
-            {
-                network.Infer(sequences, 2);
-                Assert.Equal(oneThread, network.Logits.ToArray());
-            }
-        }
-        finally
-        {
-            RecurrentDirection.UnitSplitMinimumHidden = previous;
-            RecurrentDirection.UnitSplitAlways = false;
+            network.Infer(sequences, 2);
+            Assert.Equal(oneThread, network.Logits.ToArray());
         }
     }
 
@@ -129,26 +101,38 @@ public class BatchOneUnitSplitTests
     [Fact]
     public void A_batch_of_one_with_the_back_off_gives_one_threads_bits_on_a_loaded_machine()
     {
-        var previous = RecurrentDirection.UnitSplitMinimumHidden;
-        RecurrentDirection.UnitSplitMinimumHidden = 2;
-        try
+        using var split = new SplitSmallModels();
+        var (network, sequences) = Model(RecurrentCellKind.Lstm, 64, bidirectional: true, 9);
+        network.Infer(sequences, 1);
+        var oneThread = network.Logits.ToArray();
+        using var busy = new BusyCores();
+        var passes = RecurrentDirection.UnitSplitPasses;
+        for (var round = 0; round < 100; round++)
         {
-            var (network, sequences) = Model(RecurrentCellKind.Lstm, 64, bidirectional: true, 9);
-            network.Infer(sequences, 1);
-            var oneThread = network.Logits.ToArray();
-            using var busy = new BusyCores();
-            var passes = RecurrentDirection.UnitSplitPasses;
-            for (var round = 0; round < 100; round++)
-            {
-                network.Infer(sequences, 2);
-                Assert.Equal(oneThread, network.Logits.ToArray());
-            }
-            if (Environment.ProcessorCount > 1)
-                Assert.True(RecurrentDirection.UnitSplitPasses > passes);
+            network.Infer(sequences, 2);
+            Assert.Equal(oneThread, network.Logits.ToArray());
         }
-        finally
+        if (Environment.ProcessorCount > 1)
+            Assert.True(RecurrentDirection.UnitSplitPasses > passes);
+    }
+
+    /// <summary>The calling thread's split settings for one test: every hidden size from 2 splits (and, with
+    /// <c>always</c>, every pass, without the back-off), as before once disposed.</summary>
+    private sealed class SplitSmallModels : IDisposable
+    {
+        private readonly int _minimumHidden = RecurrentDirection.UnitSplitMinimumHidden;
+        private readonly bool _always = RecurrentDirection.UnitSplitAlways;
+
+        public SplitSmallModels(bool always = false)
         {
-            RecurrentDirection.UnitSplitMinimumHidden = previous;
+            RecurrentDirection.UnitSplitMinimumHidden = 2;
+            RecurrentDirection.UnitSplitAlways = always;
+        }
+
+        public void Dispose()
+        {
+            RecurrentDirection.UnitSplitMinimumHidden = _minimumHidden;
+            RecurrentDirection.UnitSplitAlways = _always;
         }
     }
 
