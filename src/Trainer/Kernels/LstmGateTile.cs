@@ -134,7 +134,7 @@ internal static partial class LstmGateTile
             where TOps : struct, IVectorOps<TV>
             where TV : struct
         {
-            int units = TOps.Count, width = 4 * units, depth = _w.Depth, hidden = _w.Hidden;
+            int units = TOps.Count, depth = _w.Depth, hidden = _w.Hidden;
             // The most 6-row tiles that leave a multiple of four rows (64 = 10·6 + 4, 32 = 4·6 + 2·4): no row twice.
             var six = rows / RegisterRows;
             while (six > 0 && (rows - six * RegisterRows) % MinimumRows > 1)
